@@ -1,1 +1,26 @@
-//! In progress.
+//! The Automerge schema of every Porchlight record kind.
+//!
+//! One document per record (see docs/ARCHITECTURE.md for why). Each write function commits exactly
+//! one change and returns it as [`Written`], which the store persists and queues for sync. Reads
+//! are typed and tolerate documents from other devices that lack fields: bad input is an error,
+//! never a panic. No I/O happens here.
+
+mod alert;
+mod doc;
+mod error;
+mod fields;
+mod group;
+mod patrol;
+mod report;
+pub mod track;
+
+pub use alert::{create_alert, read_alert, set_alert_status};
+pub use doc::{Doc, MAX_CHANGE_BYTES, SCHEMA_VERSION, Written, parse_change};
+pub use error::CrdtError;
+pub use group::{create_group, read_group, set_member, set_zone};
+pub use patrol::{
+    add_observation, append_track, end_patrol, join_patrol, read_patrol, read_track, start_patrol,
+};
+pub use report::{
+    create_report, first_triaged_at, new_triage, read_report, read_triage, set_triage, triage_id,
+};

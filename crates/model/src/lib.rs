@@ -1,11 +1,27 @@
 //! Porchlight's domain model: ids, roles, record types, geometry and the rules they obey.
 //!
-//! Pure data: nothing here touches a file, a socket or a clock it was not given.
+//! Pure data: nothing here touches a file, a socket or the network.
 
+mod enums;
 mod error;
+mod geometry;
 mod ids;
+mod records;
 mod role;
+mod text;
+mod time;
 
+pub use enums::{AlertCategory, AlertStatus, Category, LocationPrecision, Severity, TriageStatus};
 pub use error::ValidationError;
+pub use geometry::{
+    Area, BBox, MAX_POLYGON_VERTICES, MAX_RADIUS_M, MIN_POLYGON_VERTICES, MIN_RADIUS_M, Point,
+};
 pub use ids::{DeviceId, DocId, hex, random_bytes, unhex};
+pub use records::{
+    Alert, Fix, Group, Member, NewAlert, NewObservation, NewReport, Observation, Participant,
+    Patrol, REPORT_TIME_STEP_MS, Report, Triage, TriageNote, WatchArea, Zone, coarsen,
+    validate_name, validate_note, validate_title,
+};
 pub use role::{DocKind, Role};
+pub use text::{BODY_MAX, NAME_MAX, TITLE_MAX};
+pub use time::Timestamp;

@@ -1,0 +1,420 @@
+//! Points, areas (circles and polygons) and the checks and predicates over them.
+//!
+//! Coordinates are WGS 84 degrees. An unknown location is `None` at the call site, never (0, 0).
+
+use geo::{
+    Contains, Distance, Geodesic, Haversine, HaversineClosestPoint, Intersects, LineString,
+    Validation,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ValidationError;
+
+/// The smallest and largest circle an alert or watch area may have.
+pub const MIN_RADIUS_M: f64 = 10.0;
+pub const MAX_RADIUS_M: f64 = 50_000.0;
+/// Distinct vertices a polygon may have.
+pub const MIN_POLYGON_VERTICES: usize = 3;
+pub const MAX_POLYGON_VERTICES: usize = 500;
+
+/// Mean metres per degree of latitude, for bounding boxes (which may be generous, never tight).
+const METRES_PER_DEGREE: f64 = 111_320.0;
+
+/// A position on the earth.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+impl Point {
+    pub const fn new(lat: f64, lon: f64) -> Self {
+        Self { lat, lon }
+    }
+
+    /// Checks the coordinate ranges; `field` names the input in the error.
+    pub fn validate(&self, field: &'static str) -> Result<(), ValidationError> {
+        if !self.lat.is_finite() {
+            return Err(ValidationError::NotFinite {
+                field,
+                what: "latitude",
+            });
+        }
+        if !self.lon.is_finite() {
+            return Err(ValidationError::NotFinite {
+                field,
+                what: "longitude",
+            });
+        }
+        if !(-90.0..=90.0).contains(&self.lat) {
+            return Err(ValidationError::Latitude {
+                field,
+                value: self.lat,
+            });
+        }
+        if !(-180.0..=180.0).contains(&self.lon) {
+            return Err(ValidationError::Longitude {
+                field,
+                value: self.lon,
+            });
+        }
+        Ok(())
+    }
+
+    /// Parses `LAT,LON` as typed on the command line, and validates it.
+    pub fn parse(field: &'static str, s: &str) -> Result<Self, ValidationError> {
+        let bad = || ValidationError::Invalid {
+            field,
+            reason: format!("{s:?} is not LAT,LON (like 40.4168,-3.7038)"),
+        };
+        let (lat, lon) = s.split_once(',').ok_or_else(bad)?;
+        let lat: f64 = lat.trim().parse().map_err(|_| bad())?;
+        let lon: f64 = lon.trim().parse().map_err(|_| bad())?;
+        let p = Self { lat, lon };
+        p.validate(field)?;
+        Ok(p)
+    }
+
+    /// Geodesic distance in metres (WGS 84 ellipsoid).
+    pub fn distance_m(&self, other: &Point) -> f64 {
+        Geodesic.distance(self.to_geo(), other.to_geo())
+    }
+
+    fn to_geo(self) -> geo::Point<f64> {
+        geo::Point::new(self.lon, self.lat)
+    }
+}
+
+/// An axis-aligned box in degrees, never crossing the antimeridian (areas that cross it get two).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BBox {
+    pub min_lat: f64,
+    pub max_lat: f64,
+    pub min_lon: f64,
+    pub max_lon: f64,
+}
+
+impl BBox {
+    pub fn intersects(&self, other: &BBox) -> bool {
+        self.min_lat <= other.max_lat
+            && other.min_lat <= self.max_lat
+            && self.min_lon <= other.max_lon
+            && other.min_lon <= self.max_lon
+    }
+}
+
+/// The area an alert covers or a resident watches.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Area {
+    Circle {
+        center: Point,
+        #[serde(rename = "radiusM")]
+        radius_m: f64,
+    },
+    /// A closed ring: the first vertex is repeated at the end.
+    Polygon { ring: Vec<Point> },
+}
+
+impl Area {
+    pub fn circle(center: Point, radius_m: f64) -> Self {
+        Area::Circle { center, radius_m }
+    }
+
+    /// Builds a polygon from its vertices, closing the ring if the caller left it open.
+    pub fn polygon(mut vertices: Vec<Point>) -> Self {
+        if let (Some(first), Some(last)) = (vertices.first().copied(), vertices.last().copied())
+            && first != last
+        {
+            vertices.push(first);
+        }
+        Area::Polygon { ring: vertices }
+    }
+
+    pub fn validate(&self, field: &'static str) -> Result<(), ValidationError> {
+        match self {
+            Area::Circle { center, radius_m } => {
+                center.validate(field)?;
+                if !radius_m.is_finite() {
+                    return Err(ValidationError::NotFinite {
+                        field,
+                        what: "radius",
+                    });
+                }
+                if !(MIN_RADIUS_M..=MAX_RADIUS_M).contains(radius_m) {
+                    return Err(ValidationError::Radius {
+                        field,
+                        value: *radius_m,
+                        min: MIN_RADIUS_M,
+                        max: MAX_RADIUS_M,
+                    });
+                }
+                Ok(())
+            }
+            Area::Polygon { ring } => validate_ring(field, ring),
+        }
+    }
+
+    /// A point that stands for the area on a list or a map pin.
+    pub fn anchor(&self) -> Point {
+        match self {
+            Area::Circle { center, .. } => *center,
+            Area::Polygon { ring } => {
+                let n = ring.len().saturating_sub(1).max(1) as f64;
+                let (lat, lon) = ring
+                    .iter()
+                    .take(ring.len().saturating_sub(1).max(1))
+                    .fold((0.0, 0.0), |(a, b), p| (a + p.lat, b + p.lon));
+                Point::new(lat / n, lon / n)
+            }
+        }
+    }
+
+    /// Boxes that together cover the area: one, or two when it crosses the antimeridian.
+    pub fn bounding_boxes(&self) -> Vec<BBox> {
+        match self {
+            Area::Circle { center, radius_m } => circle_boxes(*center, *radius_m),
+            Area::Polygon { ring } => {
+                let mut b = BBox {
+                    min_lat: f64::INFINITY,
+                    max_lat: f64::NEG_INFINITY,
+                    min_lon: f64::INFINITY,
+                    max_lon: f64::NEG_INFINITY,
+                };
+                for p in ring {
+                    b.min_lat = b.min_lat.min(p.lat);
+                    b.max_lat = b.max_lat.max(p.lat);
+                    b.min_lon = b.min_lon.min(p.lon);
+                    b.max_lon = b.max_lon.max(p.lon);
+                }
+                vec![b]
+            }
+        }
+    }
+
+    /// Whether the two areas share at least one point (touching counts).
+    pub fn intersects(&self, other: &Area) -> bool {
+        match (self, other) {
+            (Area::Circle { center: a, radius_m: ra }, Area::Circle { center: b, radius_m: rb }) => {
+                a.distance_m(b) <= ra + rb
+            }
+            (Area::Circle { center, radius_m }, Area::Polygon { ring })
+            | (Area::Polygon { ring }, Area::Circle { center, radius_m }) => {
+                circle_touches_ring(*center, *radius_m, ring)
+            }
+            (Area::Polygon { ring: a }, Area::Polygon { ring: b }) => {
+                to_geo_polygon(a).intersects(&to_geo_polygon(b))
+            }
+        }
+    }
+}
+
+fn validate_ring(field: &'static str, ring: &[Point]) -> Result<(), ValidationError> {
+    for p in ring {
+        p.validate(field)?;
+    }
+    if ring.len() < 2 || ring.first() != ring.last() {
+        return Err(ValidationError::PolygonNotClosed { field });
+    }
+    let distinct = ring.len() - 1;
+    if !(MIN_POLYGON_VERTICES..=MAX_POLYGON_VERTICES).contains(&distinct) {
+        return Err(ValidationError::PolygonVertices {
+            field,
+            count: distinct,
+            min: MIN_POLYGON_VERTICES,
+            max: MAX_POLYGON_VERTICES,
+        });
+    }
+    match to_geo_polygon(ring).check_validation() {
+        Ok(()) => Ok(()),
+        Err(geo::algorithm::validation::InvalidPolygon::TooFewPointsInRing(_)) => {
+            Err(ValidationError::PolygonVertices {
+                field,
+                count: distinct,
+                min: MIN_POLYGON_VERTICES,
+                max: MAX_POLYGON_VERTICES,
+            })
+        }
+        Err(_) => Err(ValidationError::PolygonSelfIntersecting { field }),
+    }
+}
+
+fn to_geo_polygon(ring: &[Point]) -> geo::Polygon<f64> {
+    let line: LineString<f64> = ring.iter().map(|p| (p.lon, p.lat)).collect();
+    geo::Polygon::new(line, vec![])
+}
+
+fn circle_touches_ring(center: Point, radius_m: f64, ring: &[Point]) -> bool {
+    let polygon = to_geo_polygon(ring);
+    let c = center.to_geo();
+    if polygon.contains(&c) {
+        return true;
+    }
+    // Otherwise the circle reaches the polygon only if it reaches its boundary.
+    polygon.exterior().lines().any(|segment| {
+        let closest = match segment.haversine_closest_point(&c) {
+            geo::Closest::Intersection(p) | geo::Closest::SinglePoint(p) => p,
+            geo::Closest::Indeterminate => return false,
+        };
+        Haversine.distance(c, closest) <= radius_m
+    })
+}
+
+fn circle_boxes(center: Point, radius_m: f64) -> Vec<BBox> {
+    let dlat = radius_m / METRES_PER_DEGREE;
+    let min_lat = (center.lat - dlat).max(-90.0);
+    let max_lat = (center.lat + dlat).min(90.0);
+    // The widest longitude span is at the latitude nearest a pole.
+    let widest = min_lat.abs().max(max_lat.abs()).to_radians().cos();
+    let covers_pole = max_lat >= 90.0 || min_lat <= -90.0;
+    if covers_pole || widest < 1e-9 {
+        return vec![BBox {
+            min_lat,
+            max_lat,
+            min_lon: -180.0,
+            max_lon: 180.0,
+        }];
+    }
+    let dlon = dlat / widest;
+    if dlon >= 180.0 {
+        return vec![BBox {
+            min_lat,
+            max_lat,
+            min_lon: -180.0,
+            max_lon: 180.0,
+        }];
+    }
+    let (west, east) = (center.lon - dlon, center.lon + dlon);
+    let b = |min_lon, max_lon| BBox {
+        min_lat,
+        max_lat,
+        min_lon,
+        max_lon,
+    };
+    if west < -180.0 {
+        vec![b(-180.0, east), b(west + 360.0, 180.0)]
+    } else if east > 180.0 {
+        vec![b(west, 180.0), b(-180.0, east - 360.0)]
+    } else {
+        vec![b(west, east)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn square(lat: f64, lon: f64, d: f64) -> Area {
+        Area::polygon(vec![
+            Point::new(lat, lon),
+            Point::new(lat, lon + d),
+            Point::new(lat + d, lon + d),
+            Point::new(lat + d, lon),
+        ])
+    }
+
+    #[test]
+    fn coordinates_out_of_range_are_rejected_with_the_field() {
+        assert!(matches!(
+            Point::new(91.0, 0.0).validate("at"),
+            Err(ValidationError::Latitude { field: "at", .. })
+        ));
+        assert!(matches!(
+            Point::new(0.0, -180.5).validate("at"),
+            Err(ValidationError::Longitude { field: "at", .. })
+        ));
+        assert!(matches!(
+            Point::new(f64::NAN, 0.0).validate("at"),
+            Err(ValidationError::NotFinite { .. })
+        ));
+        assert!(Point::new(90.0, 180.0).validate("at").is_ok());
+        assert!(Point::parse("at", "40.4,-3.7").is_ok());
+        assert!(Point::parse("at", "40.4").is_err());
+        assert!(Point::parse("at", "north,south").is_err());
+    }
+
+    #[test]
+    fn circle_radius_limits() {
+        let c = Point::new(40.0, -3.0);
+        assert!(Area::circle(c, 10.0).validate("area").is_ok());
+        assert!(Area::circle(c, 50_000.0).validate("area").is_ok());
+        assert!(matches!(
+            Area::circle(c, 9.9).validate("area"),
+            Err(ValidationError::Radius { .. })
+        ));
+        assert!(matches!(
+            Area::circle(c, 50_001.0).validate("area"),
+            Err(ValidationError::Radius { .. })
+        ));
+        assert!(matches!(
+            Area::circle(c, f64::INFINITY).validate("area"),
+            Err(ValidationError::NotFinite { .. })
+        ));
+    }
+
+    #[test]
+    fn polygon_rules() {
+        assert!(square(40.0, -3.0, 0.01).validate("area").is_ok());
+        let open = Area::Polygon {
+            ring: vec![Point::new(0.0, 0.0), Point::new(0.0, 1.0), Point::new(1.0, 1.0)],
+        };
+        assert!(matches!(
+            open.validate("area"),
+            Err(ValidationError::PolygonNotClosed { .. })
+        ));
+        let two = Area::polygon(vec![Point::new(0.0, 0.0), Point::new(0.0, 1.0)]);
+        assert!(matches!(
+            two.validate("area"),
+            Err(ValidationError::PolygonVertices { count: 2, .. })
+        ));
+        let many = Area::polygon(
+            (0..501)
+                .map(|i| {
+                    let a = f64::from(i) / 501.0 * std::f64::consts::TAU;
+                    Point::new(a.sin(), a.cos())
+                })
+                .collect(),
+        );
+        assert!(matches!(
+            many.validate("area"),
+            Err(ValidationError::PolygonVertices { count: 501, .. })
+        ));
+        // A bow tie: its edges cross.
+        let bow = Area::polygon(vec![
+            Point::new(0.0, 0.0),
+            Point::new(1.0, 1.0),
+            Point::new(1.0, 0.0),
+            Point::new(0.0, 1.0),
+        ]);
+        assert!(matches!(
+            bow.validate("area"),
+            Err(ValidationError::PolygonSelfIntersecting { .. })
+        ));
+    }
+
+    #[test]
+    fn a_step_of_a_thousandth_of_a_degree_of_latitude_is_about_111_m() {
+        let d = Point::new(40.0, -3.0).distance_m(&Point::new(40.001, -3.0));
+        assert!((d - 111.0).abs() / 111.0 < 0.005, "{d}");
+    }
+
+    #[test]
+    fn intersections() {
+        let home = Area::circle(Point::new(40.0, -3.0), 200.0);
+        assert!(home.intersects(&Area::circle(Point::new(40.003, -3.0), 200.0))); // ~333 m apart
+        assert!(!home.intersects(&Area::circle(Point::new(40.01, -3.0), 200.0)));
+        assert!(home.intersects(&square(39.99, -3.01, 0.02))); // centre inside
+        assert!(home.intersects(&square(40.001, -3.001, 0.01))); // edge ~111 m away
+        assert!(!home.intersects(&square(40.01, -3.01, 0.005)));
+        assert!(square(0.0, 0.0, 1.0).intersects(&square(1.0, 1.0, 1.0))); // corner touch
+    }
+
+    #[test]
+    fn circles_across_the_antimeridian_get_two_boxes() {
+        let boxes = Area::circle(Point::new(0.0, 179.99), 5_000.0).bounding_boxes();
+        assert_eq!(boxes.len(), 2);
+        let polar = Area::circle(Point::new(89.99, 0.0), 5_000.0).bounding_boxes();
+        assert_eq!(polar.len(), 1);
+        assert!((polar[0].min_lon - -180.0).abs() < f64::EPSILON);
+    }
+}

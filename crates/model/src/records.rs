@@ -1,0 +1,333 @@
+//! The records people create, as the app shows them, and the inputs that create them.
+//!
+//! `New*` types are what a user submits; their `validate` returns the cleaned value or the first
+//! rule broken. The read types (`Alert`, `Patrol`, ...) are what the store returns.
+
+use serde::{Deserialize, Serialize};
+
+use crate::enums::{AlertCategory, AlertStatus, Category, LocationPrecision, Severity, TriageStatus};
+use crate::error::ValidationError;
+use crate::geometry::{Area, Point};
+use crate::ids::{DeviceId, DocId};
+use crate::role::Role;
+use crate::text::{self, BODY_MAX, NAME_MAX, TITLE_MAX};
+use crate::time::Timestamp;
+
+/// Report times are rounded down to this step so they cannot single out the moment of sending.
+pub const REPORT_TIME_STEP_MS: i64 = 15 * 60 * 1000;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    pub device: DeviceId,
+    pub name: String,
+    pub role: Role,
+    pub joined_at: Timestamp,
+}
+
+/// A named zone (beat) of the group's neighbourhood.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Zone {
+    pub name: String,
+    pub area: Area,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Group {
+    pub id: DocId,
+    pub name: String,
+    pub members: Vec<Member>,
+    pub zones: Vec<Zone>,
+}
+
+/// Validates a person's or group's display name.
+pub fn validate_name(field: &'static str, name: &str) -> Result<String, ValidationError> {
+    text::required(field, name, NAME_MAX)
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewAlert {
+    pub title: String,
+    pub body: String,
+    pub category: AlertCategory,
+    pub severity: Severity,
+    pub area: Area,
+    pub issued_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+}
+
+impl NewAlert {
+    pub fn validate(mut self) -> Result<Self, ValidationError> {
+        self.title = text::required("title", &self.title, TITLE_MAX)?;
+        self.body = text::at_most("body", &self.body, BODY_MAX)?;
+        self.area.validate("area")?;
+        if let Some(expires) = self.expires_at
+            && expires <= self.issued_at
+        {
+            return Err(ValidationError::NotAfter {
+                field: "expires_at",
+                after: "issued_at",
+            });
+        }
+        Ok(self)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Alert {
+    pub id: DocId,
+    pub title: String,
+    pub body: String,
+    pub category: AlertCategory,
+    pub severity: Severity,
+    pub area: Area,
+    pub issued_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub status: AlertStatus,
+    pub issued_by: Option<DeviceId>,
+}
+
+impl Alert {
+    /// Active and not yet expired at `now`.
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.status == AlertStatus::Active && self.expires_at.is_none_or(|e| e > now)
+    }
+}
+
+/// One GPS fix of a patrol's track.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fix {
+    pub at: Timestamp,
+    pub point: Point,
+    /// Horizontal accuracy in metres, when the receiver reports it.
+    pub accuracy_m: Option<f32>,
+}
+
+impl Fix {
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        self.point.validate("fix")?;
+        if let Some(a) = self.accuracy_m
+            && (!a.is_finite() || a < 0.0)
+        {
+            return Err(ValidationError::Invalid {
+                field: "accuracy",
+                reason: format!("{a} is not a distance in metres"),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewObservation {
+    pub at: Timestamp,
+    pub point: Option<Point>,
+    pub category: Category,
+    pub note: String,
+    /// BLAKE3 hashes (hex) of photos already taken in by the media pipeline.
+    pub photos: Vec<String>,
+}
+
+impl NewObservation {
+    pub fn validate(mut self) -> Result<Self, ValidationError> {
+        self.note = text::at_most("note", &self.note, BODY_MAX)?;
+        if let Some(p) = &self.point {
+            p.validate("at")?;
+        }
+        Ok(self)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Observation {
+    /// Unique within its patrol (random, so concurrent additions never clash).
+    pub id: String,
+    pub at: Timestamp,
+    pub point: Option<Point>,
+    pub category: Category,
+    pub note: String,
+    pub photos: Vec<String>,
+    pub by: Option<DeviceId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Participant {
+    pub device: DeviceId,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Patrol {
+    pub id: DocId,
+    pub title: String,
+    pub participants: Vec<Participant>,
+    pub started_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+    pub observations: Vec<Observation>,
+    pub fix_count: usize,
+    pub distance_m: f64,
+}
+
+/// Validates a patrol title.
+pub fn validate_title(title: &str) -> Result<String, ValidationError> {
+    text::required("title", title, TITLE_MAX)
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewReport {
+    pub category: Category,
+    pub description: String,
+    pub occurred_at: Timestamp,
+    pub location: Option<Point>,
+    pub precision: LocationPrecision,
+    pub photos: Vec<String>,
+}
+
+impl NewReport {
+    /// Validates, then keeps only what the reporter chose to reveal: the time rounded down to
+    /// 15 minutes and the location snapped to the chosen precision.
+    pub fn validate(mut self) -> Result<Self, ValidationError> {
+        self.description = text::required("description", &self.description, BODY_MAX)?;
+        if let Some(p) = &self.location {
+            p.validate("at")?;
+        }
+        self.occurred_at = self.occurred_at.floor_to(REPORT_TIME_STEP_MS);
+        self.location = self.location.map(|p| coarsen(p, self.precision));
+        Ok(self)
+    }
+}
+
+/// Snaps a point to the centre of a grid cell of the chosen precision, so nearby reports from
+/// the same doorstep all show the same point.
+pub fn coarsen(p: Point, precision: LocationPrecision) -> Point {
+    let step = match precision {
+        LocationPrecision::Exact => return p,
+        LocationPrecision::Within100m => 0.001,
+        LocationPrecision::Within1km => 0.01,
+    };
+    let snap = |v: f64, limit: f64| ((v / step).floor() * step + step / 2.0).clamp(-limit, limit);
+    Point::new(snap(p.lat, 90.0), snap(p.lon, 180.0))
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub id: DocId,
+    pub category: Category,
+    pub description: String,
+    pub occurred_at: Timestamp,
+    pub location: Option<Point>,
+    pub precision: LocationPrecision,
+    pub photos: Vec<String>,
+    /// `None` for anonymous reports.
+    pub filed_by: Option<DeviceId>,
+    pub status: TriageStatus,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TriageNote {
+    pub at: Timestamp,
+    pub by: Option<DeviceId>,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Triage {
+    pub report: DocId,
+    pub status: TriageStatus,
+    pub updated_at: Option<Timestamp>,
+    pub notes: Vec<TriageNote>,
+}
+
+/// Validates a triage note.
+pub fn validate_note(note: &str) -> Result<String, ValidationError> {
+    text::required("note", note, BODY_MAX)
+}
+
+/// A resident's private watch area. Never synced: it stays on the device.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WatchArea {
+    pub name: String,
+    pub area: Area,
+}
+
+impl WatchArea {
+    pub fn validate(mut self) -> Result<Self, ValidationError> {
+        self.name = validate_name("name", &self.name)?;
+        self.area.validate("area")?;
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alert() -> NewAlert {
+        NewAlert {
+            title: "Car break-ins on Elm St".into(),
+            body: String::new(),
+            category: AlertCategory::Crime,
+            severity: Severity::Warning,
+            area: Area::circle(Point::new(40.0, -3.0), 300.0),
+            issued_at: Timestamp::from_millis(1_000_000),
+            expires_at: Some(Timestamp::from_millis(2_000_000)),
+        }
+    }
+
+    #[test]
+    fn alerts_must_expire_after_they_are_issued() {
+        assert!(alert().validate().is_ok());
+        let mut a = alert();
+        a.expires_at = Some(a.issued_at);
+        assert!(matches!(
+            a.validate(),
+            Err(ValidationError::NotAfter { field: "expires_at", .. })
+        ));
+    }
+
+    #[test]
+    fn alert_text_limits() {
+        let mut a = alert();
+        a.title = "x".repeat(121);
+        assert!(matches!(a.validate(), Err(ValidationError::TooLong { field: "title", .. })));
+        let mut a = alert();
+        a.body = "x".repeat(4_001);
+        assert!(matches!(a.validate(), Err(ValidationError::TooLong { field: "body", .. })));
+        let mut a = alert();
+        a.title = String::new();
+        assert!(matches!(a.validate(), Err(ValidationError::Empty { field: "title" })));
+    }
+
+    #[test]
+    fn reports_are_coarsened_to_the_chosen_precision() {
+        let r = NewReport {
+            category: Category::Theft,
+            description: "Bike taken from the rack".into(),
+            occurred_at: Timestamp::parse("t", "2026-05-01T18:44:59Z").unwrap(),
+            location: Some(Point::new(40.416_83, -3.703_79)),
+            precision: LocationPrecision::Within100m,
+            photos: vec![],
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(r.occurred_at.to_rfc3339(), "2026-05-01T18:30:00Z");
+        let p = r.location.unwrap();
+        assert!((p.lat - 40.4165).abs() < 1e-9 && (p.lon - -3.7035).abs() < 1e-9, "{p:?}");
+        let exact = coarsen(Point::new(1.234_567, 2.0), LocationPrecision::Exact);
+        assert!((exact.lat - 1.234_567).abs() < f64::EPSILON);
+    }
+}
