@@ -1,1 +1,249 @@
-//! In progress.
+//! `Core` is the one handle the desktop/mobile shell and the CLI use. It owns the device identity,
+//! its settings and its local store, and offers every command as a method.
+//!
+//! It never prints and never exits the process: every outcome is a value or a [`CoreError`].
+
+mod alerts;
+mod config;
+mod demo;
+mod error;
+mod exchange;
+mod export;
+mod identity;
+mod patrols;
+mod reports;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use porchlight_crdt::{create_group, read_group};
+use porchlight_model::{DeviceId, DocId, DocKind, Group, Role, Timestamp, WatchArea, hex};
+use porchlight_store::{Store, set_state_in};
+use serde::Serialize;
+
+pub use alerts::parse_expiry;
+pub use config::{CONFIG_FILE, Config, DEFAULT_CONFIG};
+pub use demo::DemoSummary;
+pub use error::{CoreError, Result};
+pub use exchange::DocChanges;
+pub use export::{ExportFormat, ExportKind};
+pub use identity::device_id_of;
+pub use patrols::PatrolDetail;
+pub use porchlight_store::{AlertQuery, PatrolSummary, ReportEntry, Stats};
+
+const DB_FILE: &str = "porchlight.db";
+const STATE_NAME: &str = "name";
+const STATE_GROUP: &str = "group";
+const STATE_PATROL: &str = "current_patrol";
+
+/// Who this device is.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WhoAmI {
+    pub device_id: DeviceId,
+    /// Ed25519 public key, hex.
+    pub public_key: String,
+    /// The Automerge actor id of this device's writes, hex (the device id's bytes).
+    pub actor_id: String,
+    pub name: Option<String>,
+    pub role: Role,
+    pub group: Option<GroupInfo>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupInfo {
+    pub id: DocId,
+    pub name: String,
+}
+
+#[derive(Debug)]
+pub struct Core {
+    dir: PathBuf,
+    identity: identity::Identity,
+    config: Config,
+    store: Mutex<Store>,
+}
+
+impl Core {
+    /// Opens the device's data directory, creating it, its key and its store on first use.
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|source| CoreError::Io {
+            path: data_dir.to_owned(),
+            source,
+        })?;
+        let config = Config::load(data_dir)?;
+        Self::open_with(data_dir, config)
+    }
+
+    /// Like [`Core::open`] with settings the caller already has.
+    pub fn open_with(data_dir: &Path, config: Config) -> Result<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|source| CoreError::Io {
+            path: data_dir.to_owned(),
+            source,
+        })?;
+        let identity = identity::Identity::load_or_create(data_dir)?;
+        let store = Store::open(&data_dir.join(DB_FILE))?.with_actor(identity.device());
+        Ok(Self {
+            dir: data_dir.to_owned(),
+            identity,
+            config,
+            store: Mutex::new(store),
+        })
+    }
+
+    /// Closes the store. Dropping the core does the same; this makes the moment explicit.
+    pub fn shutdown(self) {
+        drop(self);
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn device(&self) -> DeviceId {
+        self.identity.device()
+    }
+
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
+        // A panic while holding the lock cannot leave SQLite half-written (transactions roll
+        // back), so a poisoned lock is safe to keep using.
+        self.store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Sets this device's display name (and creates its identity, if this is the first start).
+    pub fn init(&self, name: &str) -> Result<WhoAmI> {
+        let name = porchlight_model::validate_name("name", name)?;
+        self.store().set_state(STATE_NAME, Some(&name))?;
+        self.whoami()
+    }
+
+    pub fn whoami(&self) -> Result<WhoAmI> {
+        let store = self.store();
+        let group = store.group()?;
+        let role = role_in(group.as_ref(), self.device());
+        Ok(WhoAmI {
+            device_id: self.device(),
+            public_key: hex(self.identity.public_key().as_bytes()),
+            actor_id: hex(self.device().as_bytes()),
+            name: store.state(STATE_NAME)?,
+            role,
+            group: group.map(|g| GroupInfo {
+                id: g.id,
+                name: g.name,
+            }),
+        })
+    }
+
+    /// The name others see for this device.
+    pub fn display_name(&self) -> Result<String> {
+        Ok(self
+            .store()
+            .state(STATE_NAME)?
+            .unwrap_or_else(|| format!("Device {}", &self.device().to_hex()[..6])))
+    }
+
+    /// This device's role: its role in its group, or coordinator of its own data when it has
+    /// not joined one.
+    pub fn role(&self) -> Result<Role> {
+        let group = self.store().group()?;
+        Ok(role_in(group.as_ref(), self.device()))
+    }
+
+    pub(crate) fn require(
+        &self,
+        allowed: impl Fn(Role) -> bool,
+        action: &'static str,
+    ) -> Result<Role> {
+        let role = self.role()?;
+        if allowed(role) {
+            Ok(role)
+        } else {
+            Err(CoreError::NotAllowed { role, action })
+        }
+    }
+
+    /// Creates a group on this device, with this device as its coordinator.
+    pub fn create_group(&self, name: &str) -> Result<Group> {
+        let member_name = self.display_name()?;
+        let device = self.device();
+        let mut store = self.store();
+        if let Some(g) = store.group()? {
+            return Err(porchlight_model::ValidationError::Invalid {
+                field: "group",
+                reason: format!("this device already belongs to the group {:?}", g.name),
+            }
+            .into());
+        }
+        let doc = store.create(
+            |_| {
+                create_group(
+                    DocId::random(),
+                    name,
+                    device,
+                    &member_name,
+                    Timestamp::now(),
+                )
+            },
+            |tx, doc| set_state_in(tx, STATE_GROUP, Some(&doc.id().to_string())),
+        )?;
+        Ok(read_group(&doc)?)
+    }
+
+    pub fn group(&self) -> Result<Option<Group>> {
+        Ok(self.store().group()?)
+    }
+
+    pub fn set_watch_area(&self, area: WatchArea) -> Result<WatchArea> {
+        Ok(self.store().set_watch_area(area)?)
+    }
+
+    pub fn watch_areas(&self) -> Result<Vec<WatchArea>> {
+        Ok(self.store().watch_areas()?)
+    }
+
+    pub fn remove_watch_area(&self, name: &str) -> Result<bool> {
+        Ok(self.store().remove_watch_area(name)?)
+    }
+
+    pub fn stats(&self) -> Result<Stats> {
+        Ok(self.store().stats(Timestamp::now())?)
+    }
+
+    /// Full-text search across alerts, patrols and reports this device can read.
+    pub fn search(&self, text: &str) -> Result<Vec<(DocId, DocKind, String)>> {
+        Ok(self.store().search(text, 50)?)
+    }
+
+    /// Recreates every query table from the documents (a repair tool; also used by tests).
+    pub fn rebuild_projections(&self) -> Result<()> {
+        Ok(self.store().rebuild_projections()?)
+    }
+
+    /// A hash of every query table's content.
+    pub fn projection_digest(&self) -> Result<String> {
+        Ok(self.store().projection_digest()?)
+    }
+
+    /// Local changes not yet acknowledged by a server.
+    pub fn pending_changes(&self) -> Result<u64> {
+        Ok(self.store().outbox_len()?)
+    }
+}
+
+fn role_in(group: Option<&Group>, device: DeviceId) -> Role {
+    match group {
+        None => Role::Coordinator,
+        Some(g) => g
+            .members
+            .iter()
+            .find(|m| m.device == device)
+            .map_or(Role::Resident, |m| m.role),
+    }
+}

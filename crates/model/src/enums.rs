@@ -121,11 +121,17 @@ mod tests {
         for s in TriageStatus::ALL {
             assert_eq!(s.as_str().parse::<TriageStatus>().unwrap(), *s);
         }
-        assert_eq!("in-review".parse::<TriageStatus>().unwrap(), TriageStatus::InReview);
+        assert_eq!(
+            "in-review".parse::<TriageStatus>().unwrap(),
+            TriageStatus::InReview
+        );
         assert_eq!("Urgent".parse::<Severity>().unwrap(), Severity::Urgent);
         let err = "loud".parse::<Severity>().unwrap_err();
         assert_eq!(err.field(), "severity");
         assert!(err.to_string().contains("info, warning, urgent"));
-        assert_eq!(serde_json::to_string(&LocationPrecision::Within1km).unwrap(), "\"1km\"");
+        assert_eq!(
+            serde_json::to_string(&LocationPrecision::Within1km).unwrap(),
+            "\"1km\""
+        );
     }
 }

@@ -9,7 +9,10 @@ pub enum ValidationError {
     #[error("{field}: longitude {value} is outside -180..180")]
     Longitude { field: &'static str, value: f64 },
     #[error("{field}: {what} must be a finite number")]
-    NotFinite { field: &'static str, what: &'static str },
+    NotFinite {
+        field: &'static str,
+        what: &'static str,
+    },
     #[error("{field}: radius {value} m is outside {min}..{max} m")]
     Radius {
         field: &'static str,

@@ -3,8 +3,8 @@
 //! Coordinates are WGS 84 degrees. An unknown location is `None` at the call site, never (0, 0).
 
 use geo::{
-    Contains, Distance, Geodesic, Haversine, HaversineClosestPoint, Intersects, LineString,
-    Validation,
+    Contains, Destination, Distance, Geodesic, Haversine, HaversineClosestPoint, Intersects,
+    LineString, Validation,
 };
 use serde::{Deserialize, Serialize};
 
@@ -170,6 +170,26 @@ impl Area {
         }
     }
 
+    /// The area as a closed ring of points (a circle becomes a `segments`-gon), for maps and
+    /// GeoJSON export.
+    pub fn outline(&self, segments: u16) -> Vec<Point> {
+        match self {
+            Area::Circle { center, radius_m } => {
+                let c = center.to_geo();
+                let mut ring: Vec<Point> = (0..segments.max(3))
+                    .map(|i| {
+                        let bearing = f64::from(i) * 360.0 / f64::from(segments.max(3));
+                        let p = Geodesic.destination(c, bearing, *radius_m);
+                        Point::new(p.y(), p.x())
+                    })
+                    .collect();
+                ring.push(ring[0]);
+                ring
+            }
+            Area::Polygon { ring } => ring.clone(),
+        }
+    }
+
     /// Boxes that together cover the area: one, or two when it crosses the antimeridian.
     pub fn bounding_boxes(&self) -> Vec<BBox> {
         match self {
@@ -195,9 +215,16 @@ impl Area {
     /// Whether the two areas share at least one point (touching counts).
     pub fn intersects(&self, other: &Area) -> bool {
         match (self, other) {
-            (Area::Circle { center: a, radius_m: ra }, Area::Circle { center: b, radius_m: rb }) => {
-                a.distance_m(b) <= ra + rb
-            }
+            (
+                Area::Circle {
+                    center: a,
+                    radius_m: ra,
+                },
+                Area::Circle {
+                    center: b,
+                    radius_m: rb,
+                },
+            ) => a.distance_m(b) <= ra + rb,
             (Area::Circle { center, radius_m }, Area::Polygon { ring })
             | (Area::Polygon { ring }, Area::Circle { center, radius_m }) => {
                 circle_touches_ring(*center, *radius_m, ring)
@@ -356,7 +383,11 @@ mod tests {
     fn polygon_rules() {
         assert!(square(40.0, -3.0, 0.01).validate("area").is_ok());
         let open = Area::Polygon {
-            ring: vec![Point::new(0.0, 0.0), Point::new(0.0, 1.0), Point::new(1.0, 1.0)],
+            ring: vec![
+                Point::new(0.0, 0.0),
+                Point::new(0.0, 1.0),
+                Point::new(1.0, 1.0),
+            ],
         };
         assert!(matches!(
             open.validate("area"),

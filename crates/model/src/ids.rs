@@ -62,10 +62,12 @@ impl FromStr for DocId {
     type Err = ValidationError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bytes = bs58::decode(s.trim()).into_vec().map_err(|_| ValidationError::Invalid {
-            field: "id",
-            reason: format!("{s:?} is not a base58 document id"),
-        })?;
+        let bytes = bs58::decode(s.trim())
+            .into_vec()
+            .map_err(|_| ValidationError::Invalid {
+                field: "id",
+                reason: format!("{s:?} is not a base58 document id"),
+            })?;
         Self::from_slice(&bytes)
     }
 }

@@ -5,7 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::enums::{AlertCategory, AlertStatus, Category, LocationPrecision, Severity, TriageStatus};
+use crate::enums::{
+    AlertCategory, AlertStatus, Category, LocationPrecision, Severity, TriageStatus,
+};
 use crate::error::ValidationError;
 use crate::geometry::{Area, Point};
 use crate::ids::{DeviceId, DocId};
@@ -295,7 +297,10 @@ mod tests {
         a.expires_at = Some(a.issued_at);
         assert!(matches!(
             a.validate(),
-            Err(ValidationError::NotAfter { field: "expires_at", .. })
+            Err(ValidationError::NotAfter {
+                field: "expires_at",
+                ..
+            })
         ));
     }
 
@@ -303,13 +308,22 @@ mod tests {
     fn alert_text_limits() {
         let mut a = alert();
         a.title = "x".repeat(121);
-        assert!(matches!(a.validate(), Err(ValidationError::TooLong { field: "title", .. })));
+        assert!(matches!(
+            a.validate(),
+            Err(ValidationError::TooLong { field: "title", .. })
+        ));
         let mut a = alert();
         a.body = "x".repeat(4_001);
-        assert!(matches!(a.validate(), Err(ValidationError::TooLong { field: "body", .. })));
+        assert!(matches!(
+            a.validate(),
+            Err(ValidationError::TooLong { field: "body", .. })
+        ));
         let mut a = alert();
         a.title = String::new();
-        assert!(matches!(a.validate(), Err(ValidationError::Empty { field: "title" })));
+        assert!(matches!(
+            a.validate(),
+            Err(ValidationError::Empty { field: "title" })
+        ));
     }
 
     #[test]
@@ -326,7 +340,10 @@ mod tests {
         .unwrap();
         assert_eq!(r.occurred_at.to_rfc3339(), "2026-05-01T18:30:00Z");
         let p = r.location.unwrap();
-        assert!((p.lat - 40.4165).abs() < 1e-9 && (p.lon - -3.7035).abs() < 1e-9, "{p:?}");
+        assert!(
+            (p.lat - 40.4165).abs() < 1e-9 && (p.lon - -3.7035).abs() < 1e-9,
+            "{p:?}"
+        );
         let exact = coarsen(Point::new(1.234_567, 2.0), LocationPrecision::Exact);
         assert!((exact.lat - 1.234_567).abs() < f64::EPSILON);
     }

@@ -34,9 +34,16 @@ mod tests {
         assert!(required("title", &"ñ".repeat(120), TITLE_MAX).is_ok());
         assert!(matches!(
             required("title", &"ñ".repeat(121), TITLE_MAX),
-            Err(ValidationError::TooLong { field: "title", len: 121, max: 120 })
+            Err(ValidationError::TooLong {
+                field: "title",
+                len: 121,
+                max: 120
+            })
         ));
-        assert!(matches!(required("title", "   ", TITLE_MAX), Err(ValidationError::Empty { .. })));
+        assert!(matches!(
+            required("title", "   ", TITLE_MAX),
+            Err(ValidationError::Empty { .. })
+        ));
         assert_eq!(at_most("body", "  hi ", BODY_MAX).unwrap(), "hi");
     }
 }

@@ -96,12 +96,21 @@ mod tests {
     #[test]
     fn bad_times_name_the_field() {
         let err = Timestamp::parse("expires_at", "tomorrow").unwrap_err();
-        assert!(matches!(err, ValidationError::Time { field: "expires_at", .. }));
+        assert!(matches!(
+            err,
+            ValidationError::Time {
+                field: "expires_at",
+                ..
+            }
+        ));
     }
 
     #[test]
     fn floor_rounds_down() {
         let t = Timestamp::parse("t", "2026-05-01T18:37:12.5Z").unwrap();
-        assert_eq!(t.floor_to(15 * 60 * 1000).to_rfc3339(), "2026-05-01T18:30:00Z");
+        assert_eq!(
+            t.floor_to(15 * 60 * 1000).to_rfc3339(),
+            "2026-05-01T18:30:00Z"
+        );
     }
 }

@@ -1,0 +1,211 @@
+//! The command line, as clap parses it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "porchlight",
+    version,
+    about = "Porchlight neighbourhood watch, from the terminal"
+)]
+pub struct Cli {
+    /// Where this device keeps its key and data [default: the platform's data directory]
+    #[arg(long, global = true, env = "PORCHLIGHT_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Set up this device: create its key and set the name others see
+    Init {
+        #[arg(long)]
+        name: String,
+        /// Also create a group with this device as its coordinator
+        #[arg(long)]
+        group: Option<String>,
+    },
+    /// Show this device's id, public key and Automerge actor id
+    Whoami,
+    /// Issue, list and cancel alerts
+    #[command(subcommand)]
+    Alert(AlertCmd),
+    /// Your private watch areas (they never leave this device)
+    #[command(subcommand)]
+    Area(AreaCmd),
+    /// Log a patrol: start, record GPS fixes and notes, end
+    #[command(subcommand)]
+    Patrol(PatrolCmd),
+    /// File and list reports
+    #[command(subcommand)]
+    Report(ReportCmd),
+    /// Set a report's triage status (coordinators)
+    Triage {
+        /// The report id
+        id: String,
+        #[arg(long)]
+        status: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Export alerts, patrols or reports as CSV or GeoJSON
+    Export {
+        #[arg(long, value_enum)]
+        kind: KindArg,
+        #[arg(long, value_enum)]
+        format: FormatArg,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Search the text of alerts, patrols and reports
+    Search { text: String },
+    /// Counts for the group's overview
+    Stats,
+    /// Fill this device with a demo neighbourhood
+    Demo,
+    /// Print a commented example config.toml
+    DefaultConfig,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertCmd {
+    /// Issue an alert for a circle (--at, --radius) or a polygon (--polygon)
+    Issue {
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        body: String,
+        #[command(flatten)]
+        area: AreaArgs,
+        /// Vertices as "LAT,LON LAT,LON LAT,LON ..." (instead of --at/--radius)
+        #[arg(long, conflicts_with_all = ["at", "radius"])]
+        polygon: Option<String>,
+        #[arg(long, default_value = "info")]
+        severity: String,
+        #[arg(long, default_value = "other")]
+        category: String,
+        /// A duration (90m, 2h, 3d, 1w) or an RFC 3339 time
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// List live alerts, newest first
+    List {
+        /// Only alerts touching the circle around this point (with --within)
+        #[arg(long, requires = "within")]
+        near: Option<String>,
+        /// Radius in metres for --near
+        #[arg(long, requires = "near")]
+        within: Option<f64>,
+        /// Only alerts touching my watch areas
+        #[arg(long, conflicts_with = "near")]
+        mine: bool,
+        /// Include expired and cancelled alerts
+        #[arg(long)]
+        all: bool,
+    },
+    /// Cancel an alert
+    Cancel { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct AreaArgs {
+    /// Centre as LAT,LON
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Radius in metres (10 to 50,000)
+    #[arg(long)]
+    pub radius: Option<f64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AreaCmd {
+    /// Add or replace a watch area
+    Set {
+        name: String,
+        #[arg(long)]
+        at: String,
+        #[arg(long)]
+        radius: f64,
+    },
+    List,
+    Remove {
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PatrolCmd {
+    Start {
+        #[arg(long)]
+        title: String,
+    },
+    /// Record a GPS fix on the running patrol
+    Fix {
+        /// LAT,LON
+        point: String,
+        /// When it was taken (RFC 3339) [default: now]
+        #[arg(long)]
+        at: Option<String>,
+        /// Horizontal accuracy in metres
+        #[arg(long)]
+        accuracy: Option<f32>,
+    },
+    /// Add an observation to the running patrol
+    Note {
+        text: String,
+        #[arg(long, default_value = "other")]
+        category: String,
+        /// Where, as LAT,LON
+        #[arg(long)]
+        at: Option<String>,
+    },
+    End,
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    Show {
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCmd {
+    /// File a report
+    File {
+        #[arg(long)]
+        category: String,
+        #[arg(long)]
+        text: String,
+        /// Where, as LAT,LON
+        #[arg(long)]
+        at: Option<String>,
+        /// How precisely to keep the location: exact, 100m or 1km
+        #[arg(long, default_value = "100m", requires = "at")]
+        precision: String,
+    },
+    /// List reports with their triage status (coordinators)
+    List {
+        #[arg(long)]
+        status: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum KindArg {
+    Alerts,
+    Patrols,
+    Reports,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FormatArg {
+    Csv,
+    Geojson,
+}

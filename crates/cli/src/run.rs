@@ -1,0 +1,305 @@
+//! Runs one parsed command against the core and renders its result.
+
+use std::path::PathBuf;
+
+use porchlight_core::{AlertQuery, Core, CoreError, ExportFormat, ExportKind, parse_expiry};
+use porchlight_model::{
+    Area, DocId, Fix, NewAlert, NewObservation, NewReport, Point, Timestamp, ValidationError,
+    WatchArea,
+};
+use serde::Serialize;
+
+use crate::args::{AlertCmd, AreaCmd, Cli, Command, FormatArg, KindArg, PatrolCmd, ReportCmd};
+use crate::text;
+
+/// A failure as the user sees it.
+#[derive(Debug)]
+pub struct Failure {
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl From<CoreError> for Failure {
+    fn from(e: CoreError) -> Self {
+        Self {
+            kind: e.kind(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<ValidationError> for Failure {
+    fn from(e: ValidationError) -> Self {
+        CoreError::from(e).into()
+    }
+}
+
+type Out = Result<String, Failure>;
+
+fn render<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> String) -> Out {
+    if json {
+        serde_json::to_string_pretty(value).map_err(|e| Failure {
+            kind: "output",
+            message: e.to_string(),
+        })
+    } else {
+        Ok(text(value))
+    }
+}
+
+fn data_dir(given: Option<PathBuf>) -> Result<PathBuf, Failure> {
+    given
+        .or_else(|| dirs::data_dir().map(|d| d.join("porchlight")))
+        .ok_or_else(|| Failure {
+            kind: "config",
+            message: "no data directory: pass --data-dir DIR".into(),
+        })
+}
+
+fn id(s: &str) -> Result<DocId, Failure> {
+    Ok(s.parse::<DocId>()?)
+}
+
+pub fn run(cli: Cli) -> Out {
+    let json = cli.json;
+    if let Command::DefaultConfig = cli.command {
+        return Ok(porchlight_core::DEFAULT_CONFIG.trim_end().to_owned());
+    }
+    let core = Core::open(&data_dir(cli.data_dir)?)?;
+    let now = Timestamp::now();
+    match cli.command {
+        Command::DefaultConfig => unreachable!("handled above"),
+        Command::Init { name, group } => {
+            core.init(&name)?;
+            if let Some(g) = group {
+                core.create_group(&g)?;
+            }
+            render(json, &core.whoami()?, text::whoami)
+        }
+        Command::Whoami => render(json, &core.whoami()?, text::whoami),
+        Command::Alert(cmd) => alert(&core, json, cmd, now),
+        Command::Area(cmd) => area(&core, json, cmd),
+        Command::Patrol(cmd) => patrol(&core, json, cmd, now),
+        Command::Report(cmd) => report(&core, json, cmd, now),
+        Command::Triage {
+            id: report,
+            status,
+            note,
+        } => {
+            let t = core.triage(id(&report)?, status.parse()?, note.as_deref())?;
+            render(json, &t, |t| {
+                format!("report {} is now {}", t.report, t.status)
+            })
+        }
+        Command::Export { kind, format, out } => {
+            let kind = match kind {
+                KindArg::Alerts => ExportKind::Alerts,
+                KindArg::Patrols => ExportKind::Patrols,
+                KindArg::Reports => ExportKind::Reports,
+            };
+            let format = match format {
+                FormatArg::Csv => ExportFormat::Csv,
+                FormatArg::Geojson => ExportFormat::GeoJson,
+            };
+            let n = core.export(kind, format, &out)?;
+            let value = serde_json::json!({ "records": n, "file": out });
+            render(json, &value, |_| {
+                format!("wrote {n} records to {}", out.display())
+            })
+        }
+        Command::Search { text: query } => {
+            let hits = core.search(&query)?;
+            let rows: Vec<_> = hits
+                .iter()
+                .map(
+                    |(id, kind, title)| serde_json::json!({"id": id, "kind": kind, "title": title}),
+                )
+                .collect();
+            render(json, &rows, |_| text::search(&hits))
+        }
+        Command::Stats => render(json, &core.stats()?, text::stats),
+        Command::Demo => {
+            let mut progress = |stage: &str, done: usize, total: usize| {
+                if !json {
+                    eprintln!("demo: {stage} {done}/{total}");
+                }
+            };
+            let summary = core.demo(&mut progress)?;
+            render(json, &summary, text::demo)
+        }
+    }
+}
+
+fn alert(core: &Core, json: bool, cmd: AlertCmd, now: Timestamp) -> Out {
+    match cmd {
+        AlertCmd::Issue {
+            title,
+            body,
+            area,
+            polygon,
+            severity,
+            category,
+            expires,
+        } => {
+            let area = match (polygon, area.at, area.radius) {
+                (Some(p), _, _) => polygon_area(&p)?,
+                (None, Some(at), Some(radius)) => Area::circle(Point::parse("at", &at)?, radius),
+                _ => {
+                    return Err(ValidationError::Invalid {
+                        field: "area",
+                        reason: "give --at LAT,LON with --radius M, or --polygon".into(),
+                    }
+                    .into());
+                }
+            };
+            let alert = NewAlert {
+                title,
+                body,
+                category: category.parse()?,
+                severity: severity.parse()?,
+                area,
+                issued_at: now,
+                expires_at: expires.map(|e| parse_expiry(&e, now)).transpose()?,
+            };
+            render(json, &core.issue_alert(alert)?, text::alert_issued)
+        }
+        AlertCmd::List {
+            near,
+            within,
+            mine,
+            all,
+        } => {
+            let alerts = if mine {
+                core.alerts_for_my_areas(now)?
+            } else {
+                let touching = match (near, within) {
+                    (Some(p), Some(m)) => {
+                        let a = Area::circle(Point::parse("near", &p)?, m);
+                        a.validate("within")?;
+                        Some(a)
+                    }
+                    _ => None,
+                };
+                core.alerts(&AlertQuery {
+                    touching,
+                    live_at: (!all).then_some(now),
+                    limit: None,
+                })?
+            };
+            render(json, &alerts, |a| text::alerts(a, now))
+        }
+        AlertCmd::Cancel { id: alert } => render(json, &core.cancel_alert(id(&alert)?)?, |a| {
+            format!("cancelled {}", a.id)
+        }),
+    }
+}
+
+fn polygon_area(text: &str) -> Result<Area, Failure> {
+    let points = text
+        .split_whitespace()
+        .map(|p| Point::parse("polygon", p))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Area::polygon(points))
+}
+
+fn area(core: &Core, json: bool, cmd: AreaCmd) -> Out {
+    match cmd {
+        AreaCmd::Set { name, at, radius } => {
+            let area = WatchArea {
+                name,
+                area: Area::circle(Point::parse("at", &at)?, radius),
+            };
+            render(json, &core.set_watch_area(area)?, |a| {
+                format!("watching {:?}", a.name)
+            })
+        }
+        AreaCmd::List => render(json, &core.watch_areas()?, |a| text::areas(a)),
+        AreaCmd::Remove { name } => {
+            let removed = core.remove_watch_area(&name)?;
+            if !removed {
+                return Err(ValidationError::Invalid {
+                    field: "name",
+                    reason: format!("no watch area called {name:?}"),
+                }
+                .into());
+            }
+            render(json, &serde_json::json!({ "removed": name }), |_| {
+                format!("removed {name:?}")
+            })
+        }
+    }
+}
+
+fn patrol(core: &Core, json: bool, cmd: PatrolCmd, now: Timestamp) -> Out {
+    match cmd {
+        PatrolCmd::Start { title } => {
+            let p = core.start_patrol(&title, now)?;
+            render(json, &p, |p| {
+                format!("started patrol {} ({})", p.id, p.title)
+            })
+        }
+        PatrolCmd::Fix {
+            point,
+            at,
+            accuracy,
+        } => {
+            let fix = Fix {
+                at: at
+                    .map(|t| Timestamp::parse("at", &t))
+                    .transpose()?
+                    .unwrap_or(now),
+                point: Point::parse("point", &point)?,
+                accuracy_m: accuracy,
+            };
+            fix.validate()?;
+            core.add_fix(fix)?;
+            render(json, &fix, |_| String::new())
+        }
+        PatrolCmd::Note {
+            text: note,
+            category,
+            at,
+        } => {
+            let o = NewObservation {
+                at: now,
+                point: at.map(|p| Point::parse("at", &p)).transpose()?,
+                category: category.parse()?,
+                note,
+                photos: vec![],
+            };
+            render(json, &core.add_observation(o)?, |o| {
+                format!("noted ({})", o.category)
+            })
+        }
+        PatrolCmd::End => render(json, &core.end_patrol(now)?, text::patrol_ended),
+        PatrolCmd::List { limit } => render(json, &core.patrols(limit, 0)?, |p| text::patrols(p)),
+        PatrolCmd::Show { id: patrol } => render(json, &core.patrol(id(&patrol)?)?, text::patrol),
+    }
+}
+
+fn report(core: &Core, json: bool, cmd: ReportCmd, now: Timestamp) -> Out {
+    match cmd {
+        ReportCmd::File {
+            category,
+            text: description,
+            at,
+            precision,
+        } => {
+            let r = NewReport {
+                category: category.parse()?,
+                description,
+                occurred_at: now,
+                location: at.map(|p| Point::parse("at", &p)).transpose()?,
+                precision: precision.parse()?,
+                photos: vec![],
+            };
+            render(json, &core.file_report(r)?, |r| {
+                format!("filed report {}", r.id)
+            })
+        }
+        ReportCmd::List { status } => {
+            let status = status.map(|s| s.parse()).transpose()?;
+            render(json, &core.reports(status)?, |r| text::reports(r))
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! Plain-text renderings for people at a terminal.
+
+use std::fmt::Write;
+
+use porchlight_core::{DemoSummary, PatrolDetail, PatrolSummary, ReportEntry, WhoAmI};
+use porchlight_model::{Alert, Area, DocId, DocKind, Patrol, Timestamp, WatchArea};
+
+fn km(m: f64) -> String {
+    if m >= 1000.0 {
+        format!("{:.2} km", m / 1000.0)
+    } else {
+        format!("{m:.0} m")
+    }
+}
+
+fn area(a: &Area) -> String {
+    match a {
+        Area::Circle { center, radius_m } => {
+            format!("{:.5},{:.5} r={}", center.lat, center.lon, km(*radius_m))
+        }
+        Area::Polygon { ring } => format!("polygon of {} vertices", ring.len().saturating_sub(1)),
+    }
+}
+
+pub fn whoami(w: &WhoAmI) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "name:       {}",
+        w.name
+            .as_deref()
+            .unwrap_or("(not set: porchlight init --name N)")
+    );
+    let _ = writeln!(s, "device id:  {}", w.device_id);
+    let _ = writeln!(s, "public key: {}", w.public_key);
+    let _ = writeln!(s, "actor id:   {}", w.actor_id);
+    let _ = write!(s, "role:       {}", w.role);
+    if let Some(g) = &w.group {
+        let _ = write!(s, "\ngroup:      {} ({})", g.name, g.id);
+    }
+    s
+}
+
+pub fn alert_issued(a: &Alert) -> String {
+    format!("issued alert {} ({}, {})", a.id, a.severity, area(&a.area))
+}
+
+pub fn alerts(alerts: &[Alert], now: Timestamp) -> String {
+    if alerts.is_empty() {
+        return "no alerts".into();
+    }
+    let mut s = String::new();
+    for a in alerts {
+        let state = if a.is_live(now) {
+            a.severity.as_str()
+        } else if a.status.as_str() == "cancelled" {
+            "cancelled"
+        } else {
+            "expired"
+        };
+        let _ = writeln!(
+            s,
+            "{}  {:9} {:20} {}  [{}]",
+            a.id,
+            state,
+            a.category.as_str(),
+            a.title,
+            a.issued_at
+        );
+    }
+    s.trim_end().to_owned()
+}
+
+pub fn areas(areas: &[WatchArea]) -> String {
+    if areas.is_empty() {
+        return "no watch areas".into();
+    }
+    areas
+        .iter()
+        .map(|a| format!("{}  {}", a.name, area(&a.area)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn patrol_ended(p: &Patrol) -> String {
+    format!(
+        "ended patrol {}: {} fixes, {}, {} observations",
+        p.id,
+        p.fix_count,
+        km(p.distance_m),
+        p.observations.len()
+    )
+}
+
+pub fn patrols(ps: &[PatrolSummary]) -> String {
+    if ps.is_empty() {
+        return "no patrols".into();
+    }
+    let mut s = String::new();
+    for p in ps {
+        let state = if p.ended_at.is_some() {
+            "ended"
+        } else {
+            "running"
+        };
+        let _ = writeln!(
+            s,
+            "{}  {:7} {:9} {:3} obs  {}  [{}]",
+            p.id,
+            state,
+            km(p.distance_m),
+            p.observations,
+            p.title,
+            p.started_at
+        );
+    }
+    s.trim_end().to_owned()
+}
+
+pub fn patrol(d: &PatrolDetail) -> String {
+    let p = &d.patrol;
+    let mut s = String::new();
+    let _ = writeln!(s, "{} ({})", p.title, p.id);
+    let _ = writeln!(
+        s,
+        "started {}{}",
+        p.started_at,
+        p.ended_at
+            .map(|e| format!(", ended {e}"))
+            .unwrap_or_default()
+    );
+    let names: Vec<&str> = p.participants.iter().map(|x| x.name.as_str()).collect();
+    let _ = writeln!(s, "with {}", names.join(", "));
+    let _ = write!(s, "{} fixes, {} walked", p.fix_count, km(p.distance_m));
+    for o in &p.observations {
+        let _ = write!(s, "\n  {}  {:18} {}", o.at, o.category.as_str(), o.note);
+    }
+    s
+}
+
+pub fn reports(rs: &[ReportEntry]) -> String {
+    if rs.is_empty() {
+        return "no reports".into();
+    }
+    let mut s = String::new();
+    for e in rs {
+        let r = &e.report;
+        let _ = writeln!(
+            s,
+            "{}  {:10} {:20} {}  [{}]",
+            r.id,
+            r.status.as_str(),
+            r.category.as_str(),
+            r.description,
+            r.occurred_at
+        );
+    }
+    s.trim_end().to_owned()
+}
+
+pub fn search(hits: &[(DocId, DocKind, String)]) -> String {
+    if hits.is_empty() {
+        return "nothing found".into();
+    }
+    hits.iter()
+        .map(|(id, kind, title)| format!("{id}  {kind:7} {title}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn stats(s: &porchlight_core::Stats) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "alerts:        {} live of {}",
+        s.alerts_live, s.alerts_total
+    );
+    let _ = writeln!(
+        out,
+        "patrols:       {} ({} running), {} over {:.1} h",
+        s.patrols_total,
+        s.patrols_open,
+        km(s.patrol_distance_m),
+        s.patrol_hours
+    );
+    let _ = writeln!(out, "observations:  {}", s.observations);
+    let by: Vec<String> = s
+        .reports_by_status
+        .iter()
+        .map(|(st, n)| format!("{n} {st}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "reports:       {} ({})",
+        s.reports_total,
+        by.join(", ")
+    );
+    if let Some(m) = s.median_response_minutes {
+        let _ = writeln!(out, "response time: median {:.0} min to first triage", m);
+    }
+    let _ = writeln!(out, "watch areas:   {}", s.watch_areas);
+    let _ = write!(out, "not yet synced: {} changes", s.pending_changes);
+    out
+}
+
+pub fn demo(d: &DemoSummary) -> String {
+    format!(
+        "demo neighbourhood ready: {} members, {} alerts, {} patrols ({} fixes, {} observations), {} reports",
+        d.members, d.alerts, d.patrols, d.fixes, d.observations, d.reports
+    )
+}

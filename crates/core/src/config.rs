@@ -1,0 +1,130 @@
+//! Settings: built-in defaults, then `config.toml` in the data directory, then `PORCHLIGHT_*`
+//! environment variables, each overriding the one before.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CoreError, Result};
+
+pub const CONFIG_FILE: &str = "config.toml";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// The sync server this device talks to, once it has joined a group.
+    pub server: Option<String>,
+    /// How often to try syncing when nothing else triggers it.
+    pub sync_interval_secs: u64,
+    /// Map tile URL template used when online; maps fall back to an offline grid without it.
+    pub map_tiles: Option<String>,
+    /// How long a new alert stays live when its issuer gives no expiry.
+    pub default_alert_hours: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            server: None,
+            sync_interval_secs: 60,
+            map_tiles: None,
+            default_alert_hours: 24,
+        }
+    }
+}
+
+/// A commented example configuration, printed by `porchlight default-config`.
+pub const DEFAULT_CONFIG: &str = r#"# Porchlight device settings. Save as config.toml in the data directory.
+# Every setting can also be given as an environment variable: PORCHLIGHT_<NAME IN CAPITALS>.
+
+# The sync server of your group (set for you when you join with an invite).
+# server = "https://watch.example.org"
+
+# Seconds between background sync attempts when nothing else triggers one.
+sync_interval_secs = 60
+
+# Map tiles to use when online, as a URL template. Without it, maps show an offline grid.
+# map_tiles = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+# Hours a new alert stays live when no expiry is given.
+default_alert_hours = 24
+"#;
+
+impl Config {
+    pub fn load(dir: &Path) -> Result<Self> {
+        Self::load_with_env(dir, |name| std::env::var(name).ok())
+    }
+
+    /// Like [`Config::load`] with an explicit environment, so tests need not touch the process's.
+    pub fn load_with_env(dir: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let path = dir.join(CONFIG_FILE);
+        let bad = |message: String| CoreError::Config {
+            path: path.clone(),
+            message,
+        };
+        let mut config = match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| bad(e.to_string()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
+            Err(e) => return Err(bad(e.to_string())),
+        };
+        if let Some(v) = env("PORCHLIGHT_SERVER") {
+            config.server = Some(v).filter(|s| !s.is_empty());
+        }
+        if let Some(v) = env("PORCHLIGHT_SYNC_INTERVAL_SECS") {
+            config.sync_interval_secs = v.parse().map_err(|_| {
+                bad(format!(
+                    "PORCHLIGHT_SYNC_INTERVAL_SECS={v:?} is not a number"
+                ))
+            })?;
+        }
+        if let Some(v) = env("PORCHLIGHT_MAP_TILES") {
+            config.map_tiles = Some(v).filter(|s| !s.is_empty());
+        }
+        if let Some(v) = env("PORCHLIGHT_DEFAULT_ALERT_HOURS") {
+            config.default_alert_hours = v.parse().map_err(|_| {
+                bad(format!(
+                    "PORCHLIGHT_DEFAULT_ALERT_HOURS={v:?} is not a number"
+                ))
+            })?;
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let none = |_: &str| None;
+        assert_eq!(
+            Config::load_with_env(dir.path(), none).unwrap(),
+            Config::default()
+        );
+        // The example parses to the defaults.
+        assert_eq!(
+            toml::from_str::<Config>(DEFAULT_CONFIG).unwrap(),
+            Config::default()
+        );
+        std::fs::write(dir.path().join(CONFIG_FILE), "sync_interval_secs = 5\n").unwrap();
+        let c = Config::load_with_env(dir.path(), none).unwrap();
+        assert_eq!(c.sync_interval_secs, 5);
+        let env = |k: &str| (k == "PORCHLIGHT_SYNC_INTERVAL_SECS").then(|| "9".to_owned());
+        assert_eq!(
+            Config::load_with_env(dir.path(), env)
+                .unwrap()
+                .sync_interval_secs,
+            9
+        );
+    }
+
+    #[test]
+    fn bad_config_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(CONFIG_FILE), "sync_interval = 5\n").unwrap();
+        let err = Config::load_with_env(dir.path(), |_| None).unwrap_err();
+        assert!(err.to_string().contains("config.toml"), "{err}");
+    }
+}

@@ -1,0 +1,62 @@
+use std::path::PathBuf;
+
+use porchlight_crdt::CrdtError;
+use porchlight_model::{Role, ValidationError};
+use porchlight_store::StoreError;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum CoreError {
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config {path}: {message}")]
+    Config { path: PathBuf, message: String },
+    #[error(
+        "device key {path} is damaged ({reason}); restore it from a backup or move it away to start as a new device"
+    )]
+    BadKey { path: PathBuf, reason: String },
+    #[error("a {role} cannot {action}")]
+    NotAllowed { role: Role, action: &'static str },
+    #[error("no patrol is running; start one with `patrol start`")]
+    NoPatrol,
+    #[error("patrol {0} is still running; end it before starting another")]
+    PatrolRunning(String),
+    #[error("export: {0}")]
+    Export(String),
+}
+
+impl From<CrdtError> for CoreError {
+    fn from(e: CrdtError) -> Self {
+        match e {
+            CrdtError::Invalid(v) => CoreError::Invalid(v),
+            other => CoreError::Store(StoreError::Crdt(other)),
+        }
+    }
+}
+
+impl CoreError {
+    /// A short stable name for the kind of error, for the UI and `--json` output.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CoreError::Invalid(_) => "invalid",
+            CoreError::Store(StoreError::NotFound { .. }) => "not_found",
+            CoreError::Store(_) => "store",
+            CoreError::Io { .. } => "io",
+            CoreError::Config { .. } => "config",
+            CoreError::BadKey { .. } => "bad_key",
+            CoreError::NotAllowed { .. } => "not_allowed",
+            CoreError::NoPatrol => "no_patrol",
+            CoreError::PatrolRunning(_) => "patrol_running",
+            CoreError::Export(_) => "export",
+        }
+    }
+}
+
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;

@@ -1,0 +1,222 @@
+//! Persisting documents: every write is one transaction that appends the new changes, updates the
+//! heads, queues local changes in the outbox and refreshes the projection rows of that document.
+
+use porchlight_crdt::{CrdtError, Doc, Written};
+use porchlight_model::{DocId, DocKind, Timestamp};
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use crate::Store;
+use crate::error::{Result, StoreError};
+use crate::projection;
+
+/// Incremental changes kept beside a snapshot before the document is compacted into a new one.
+/// Loading replays them, so this trades write cost against load cost.
+const COMPACT_AFTER: i64 = 64;
+
+/// Where changes came from: this device's own writes go to the outbox, received ones do not.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Local,
+    Remote,
+}
+
+impl Store {
+    /// Loads a document, or `None` if this device has never seen it.
+    pub fn load(&self, id: DocId) -> Result<Option<Doc>> {
+        let row: Option<(String, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT kind, snapshot FROM documents WHERE id = ?1",
+                [id.as_bytes()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((kind, snapshot)) = row else {
+            return Ok(None);
+        };
+        let kind: DocKind = kind.parse()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT bytes FROM doc_changes WHERE doc = ?1 ORDER BY seq")?;
+        let changes = stmt
+            .query_map([id.as_bytes()], |r| r.get::<_, Vec<u8>>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        if snapshot.is_empty() && changes.is_empty() {
+            return Ok(Some(Doc::empty(id, kind, &self.actor)));
+        }
+        match Doc::load(id, kind, &self.actor, &snapshot, &changes) {
+            Ok(doc) => Ok(Some(doc)),
+            // A remote document whose first change has not arrived yet loads but is not readable.
+            Err(CrdtError::WrongKind { .. }) => {
+                let mut doc = Doc::empty(id, kind, &self.actor);
+                if !snapshot.is_empty() {
+                    return Err(StoreError::Corrupt(format!(
+                        "document {id} has a bad snapshot"
+                    )));
+                }
+                doc.apply_remote(&changes)?;
+                Ok(Some(doc))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Loads a document that must exist and be of `kind`.
+    pub fn load_kind(&self, id: DocId, kind: DocKind) -> Result<Doc> {
+        match self.load(id)? {
+            Some(doc) if doc.kind() == kind => Ok(doc),
+            _ => Err(StoreError::NotFound { kind, id }),
+        }
+    }
+
+    /// Stores a document this device just created, with `also` run in the same transaction.
+    pub fn create(
+        &mut self,
+        make: impl FnOnce(&[u8]) -> Result<(Doc, Written), CrdtError>,
+        also: impl FnOnce(&Transaction, &Doc) -> rusqlite::Result<()>,
+    ) -> Result<Doc> {
+        let (mut doc, _) = make(&self.actor)?;
+        let tx = self.conn.transaction()?;
+        persist(&tx, &mut doc, &[], Origin::Local)?;
+        also(&tx, &doc)?;
+        tx.commit()?;
+        Ok(doc)
+    }
+
+    /// Changes an existing document with `change`, with `also` run in the same transaction.
+    pub fn update(
+        &mut self,
+        id: DocId,
+        kind: DocKind,
+        change: impl FnOnce(&mut Doc) -> Result<Written, CrdtError>,
+        also: impl FnOnce(&Transaction, &Doc) -> rusqlite::Result<()>,
+    ) -> Result<Doc> {
+        let mut doc = self.load_kind(id, kind)?;
+        self.write(&mut doc, change, also)?;
+        Ok(doc)
+    }
+
+    /// Like [`Store::update`] on a document already in hand (possibly new, like a triage
+    /// document being created by its first status change).
+    pub fn write(
+        &mut self,
+        doc: &mut Doc,
+        change: impl FnOnce(&mut Doc) -> Result<Written, CrdtError>,
+        also: impl FnOnce(&Transaction, &Doc) -> rusqlite::Result<()>,
+    ) -> Result<()> {
+        let before = doc.heads();
+        change(doc)?;
+        let tx = self.conn.transaction()?;
+        persist(&tx, doc, &before, Origin::Local)?;
+        also(&tx, doc)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Applies changes received from another device or a server. Returns how many were new.
+    pub fn apply_remote(&mut self, id: DocId, kind: DocKind, changes: &[Vec<u8>]) -> Result<usize> {
+        let mut doc = match self.load(id)? {
+            Some(doc) if doc.kind() != kind => {
+                return Err(StoreError::Corrupt(format!(
+                    "document {id} is a {}, not a {kind}",
+                    doc.kind()
+                )));
+            }
+            Some(doc) => doc,
+            None => Doc::empty(id, kind, &self.actor),
+        };
+        let before = doc.heads();
+        let added = doc.apply_remote(changes)?;
+        if added > 0 {
+            let tx = self.conn.transaction()?;
+            persist(&tx, &mut doc, &before, Origin::Remote)?;
+            tx.commit()?;
+        }
+        Ok(added)
+    }
+
+    /// Every document id and kind this device holds.
+    pub fn document_ids(&self) -> Result<Vec<(DocId, DocKind)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, kind FROM documents ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, kind) = row?;
+            out.push((DocId::from_slice(&id)?, kind.parse()?));
+        }
+        Ok(out)
+    }
+
+    /// The heads of a document as stored (cheap: no Automerge load).
+    pub fn heads(&self, id: DocId) -> Result<Vec<[u8; 32]>> {
+        let heads: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT heads FROM documents WHERE id = ?1",
+                [id.as_bytes()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(heads.map(|h| split_heads(&h)).unwrap_or_default())
+    }
+
+    /// Changes made here and not yet acknowledged by a server.
+    pub fn outbox_len(&self) -> Result<u64> {
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get::<_, i64>(0))?
+            .unsigned_abs())
+    }
+}
+
+/// Writes the changes `doc` gained since `before`, then its projection rows.
+fn persist(tx: &Transaction, doc: &mut Doc, before: &[[u8; 32]], origin: Origin) -> Result<()> {
+    let id = doc.id();
+    let now = Timestamp::now().millis();
+    let heads: Vec<u8> = doc.heads().concat();
+    tx.execute(
+        "INSERT INTO documents (id, kind, snapshot, heads, pending, updated_at)
+         VALUES (?1, ?2, x'', ?3, 0, ?4)
+         ON CONFLICT (id) DO UPDATE SET heads = excluded.heads, updated_at = excluded.updated_at",
+        params![id.as_bytes(), doc.kind().as_str(), heads, now],
+    )?;
+    let mut added = 0;
+    for bytes in doc.changes_since(before) {
+        let hash = porchlight_crdt::parse_change(&bytes)?.hash().0;
+        added += tx.execute(
+            "INSERT OR IGNORE INTO doc_changes (doc, hash, bytes) VALUES (?1, ?2, ?3)",
+            params![id.as_bytes(), hash, bytes],
+        )?;
+        if origin == Origin::Local {
+            tx.execute(
+                "INSERT OR IGNORE INTO outbox (doc, kind, hash, bytes, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id.as_bytes(), doc.kind().as_str(), hash, bytes, now],
+            )?;
+        }
+    }
+    let pending: i64 = tx.query_row(
+        "UPDATE documents SET pending = pending + ?2 WHERE id = ?1 RETURNING pending",
+        params![id.as_bytes(), added as i64],
+        |r| r.get(0),
+    )?;
+    if pending > COMPACT_AFTER {
+        tx.execute(
+            "UPDATE documents SET snapshot = ?2, pending = 0 WHERE id = ?1",
+            params![id.as_bytes(), doc.save()],
+        )?;
+        tx.execute("DELETE FROM doc_changes WHERE doc = ?1", [id.as_bytes()])?;
+    }
+    projection::project(tx, doc)
+}
+
+pub(crate) fn split_heads(bytes: &[u8]) -> Vec<[u8; 32]> {
+    bytes
+        .chunks_exact(32)
+        .filter_map(|c| c.try_into().ok())
+        .collect()
+}

@@ -1,0 +1,241 @@
+//! Projections: the query tables derived from documents. `project` refreshes one document's rows
+//! inside the caller's transaction; `rebuild_projections` recreates them all from the documents.
+
+use porchlight_crdt::{
+    Doc, first_triaged_at, read_alert, read_group, read_patrol, read_report, read_triage,
+};
+use porchlight_model::{DocKind, hex};
+use rusqlite::{Transaction, params};
+
+use crate::Store;
+use crate::error::Result;
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+pub(crate) fn project(tx: &Transaction, doc: &Doc) -> Result<()> {
+    if !doc.is_readable() {
+        // A document whose first change has not arrived yet: nothing to show until it does.
+        return Ok(());
+    }
+    let id = doc.id();
+    let key = id.as_bytes().as_slice();
+    tx.execute("DELETE FROM p_search WHERE doc = ?1", [key])?;
+    match doc.kind() {
+        DocKind::Group => {
+            let g = read_group(doc)?;
+            tx.execute(
+                "INSERT OR REPLACE INTO p_groups (id, name, members, zones) VALUES (?1, ?2, ?3, ?4)",
+                params![key, g.name, json(&g.members), json(&g.zones)],
+            )?;
+        }
+        DocKind::Alert => {
+            let a = read_alert(doc)?;
+            let anchor = a.area.anchor();
+            let rid: i64 = tx.query_row(
+                "INSERT INTO p_alerts (id, title, body, category, severity, status, issued_at,
+                     expires_at, area, lat, lon, issued_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                 ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body,
+                     category = excluded.category, severity = excluded.severity,
+                     status = excluded.status, issued_at = excluded.issued_at,
+                     expires_at = excluded.expires_at, area = excluded.area, lat = excluded.lat,
+                     lon = excluded.lon, issued_by = excluded.issued_by
+                 RETURNING rid",
+                params![
+                    key,
+                    a.title,
+                    a.body,
+                    a.category.as_str(),
+                    a.severity.as_str(),
+                    a.status.as_str(),
+                    a.issued_at.millis(),
+                    a.expires_at.map(porchlight_model::Timestamp::millis),
+                    json(&a.area),
+                    anchor.lat,
+                    anchor.lon,
+                    a.issued_by.map(|d| d.as_bytes().to_vec()),
+                ],
+                |r| r.get(0),
+            )?;
+            tx.execute("DELETE FROM p_alerts_rtree WHERE alert = ?1", [rid])?;
+            for b in a.area.bounding_boxes() {
+                tx.execute(
+                    "INSERT INTO p_alerts_rtree (min_lat, max_lat, min_lon, max_lon, alert)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![b.min_lat, b.max_lat, b.min_lon, b.max_lon, rid],
+                )?;
+            }
+            index_text(tx, doc, &a.title, &a.body)?;
+        }
+        DocKind::Patrol => {
+            let p = read_patrol(doc)?;
+            tx.execute(
+                "INSERT INTO p_patrols (id, title, started_at, ended_at, fix_count, distance_m,
+                     observations, participants)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (id) DO UPDATE SET title = excluded.title,
+                     started_at = excluded.started_at, ended_at = excluded.ended_at,
+                     fix_count = excluded.fix_count, distance_m = excluded.distance_m,
+                     observations = excluded.observations, participants = excluded.participants",
+                params![
+                    key,
+                    p.title,
+                    p.started_at.millis(),
+                    p.ended_at.map(porchlight_model::Timestamp::millis),
+                    p.fix_count as i64,
+                    p.distance_m,
+                    p.observations.len() as i64,
+                    json(&p.participants),
+                ],
+            )?;
+            tx.execute("DELETE FROM p_observations WHERE patrol = ?1", [key])?;
+            let mut notes = String::new();
+            for o in &p.observations {
+                tx.execute(
+                    "INSERT INTO p_observations (patrol, id, at, lat, lon, category, note, photos)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![
+                        key,
+                        o.id,
+                        o.at.millis(),
+                        o.point.map(|p| p.lat),
+                        o.point.map(|p| p.lon),
+                        o.category.as_str(),
+                        o.note,
+                        json(&o.photos),
+                    ],
+                )?;
+                notes.push_str(&o.note);
+                notes.push('\n');
+            }
+            index_text(tx, doc, &p.title, &notes)?;
+        }
+        DocKind::Report => {
+            let r = read_report(doc)?;
+            tx.execute(
+                "INSERT INTO p_reports (id, category, description, occurred_at, lat, lon,
+                     precision, photos, filed_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (id) DO UPDATE SET category = excluded.category,
+                     description = excluded.description, occurred_at = excluded.occurred_at,
+                     lat = excluded.lat, lon = excluded.lon, precision = excluded.precision,
+                     photos = excluded.photos, filed_by = excluded.filed_by",
+                params![
+                    key,
+                    r.category.as_str(),
+                    r.description,
+                    r.occurred_at.millis(),
+                    r.location.map(|p| p.lat),
+                    r.location.map(|p| p.lon),
+                    r.precision.as_str(),
+                    json(&r.photos),
+                    r.filed_by.map(|d| d.as_bytes().to_vec()),
+                ],
+            )?;
+            index_text(tx, doc, r.category.as_str(), &r.description)?;
+        }
+        DocKind::Triage => {
+            let t = read_triage(doc)?;
+            tx.execute(
+                "INSERT OR REPLACE INTO p_triage (report, doc, status, updated_at, first_at, notes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    t.report.as_bytes(),
+                    key,
+                    t.status.as_str(),
+                    t.updated_at.map(porchlight_model::Timestamp::millis),
+                    first_triaged_at(doc).map(porchlight_model::Timestamp::millis),
+                    json(&t.notes),
+                ],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn index_text(tx: &Transaction, doc: &Doc, title: &str, body: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO p_search (doc, kind, title, body) VALUES (?1, ?2, ?3, ?4)",
+        params![doc.id().as_bytes(), doc.kind().as_str(), title, body],
+    )?;
+    Ok(())
+}
+
+/// The projection tables, with the query that lists each one's content in a stable order and
+/// without row ids (which differ between an incremental build and a rebuild).
+const DIGEST_QUERIES: &[&str] = &[
+    "SELECT id, name, members, zones FROM p_groups ORDER BY id",
+    "SELECT id, title, body, category, severity, status, issued_at, expires_at, area, lat, lon,
+        issued_by FROM p_alerts ORDER BY id",
+    "SELECT a.id, r.min_lat, r.max_lat, r.min_lon, r.max_lon FROM p_alerts_rtree r
+        JOIN p_alerts a ON a.rid = r.alert ORDER BY a.id, r.min_lon",
+    "SELECT id, title, started_at, ended_at, fix_count, distance_m, observations, participants
+        FROM p_patrols ORDER BY id",
+    "SELECT patrol, id, at, lat, lon, category, note, photos FROM p_observations
+        ORDER BY patrol, id",
+    "SELECT id, category, description, occurred_at, lat, lon, precision, photos, filed_by
+        FROM p_reports ORDER BY id",
+    "SELECT report, doc, status, updated_at, first_at, notes FROM p_triage ORDER BY report",
+    "SELECT doc, kind, title, body FROM p_search ORDER BY doc",
+];
+
+const PROJECTION_TABLES: &[&str] = &[
+    "p_groups",
+    "p_alerts",
+    "p_alerts_rtree",
+    "p_patrols",
+    "p_observations",
+    "p_reports",
+    "p_triage",
+    "p_search",
+];
+
+impl Store {
+    /// Drops every projection row and derives them again from the documents, in one transaction.
+    pub fn rebuild_projections(&mut self) -> Result<()> {
+        let ids = self.document_ids()?;
+        let mut docs = Vec::with_capacity(ids.len());
+        for (id, _) in ids {
+            if let Some(doc) = self.load(id)? {
+                docs.push(doc);
+            }
+        }
+        let tx = self.conn.transaction()?;
+        for table in PROJECTION_TABLES {
+            tx.execute(&format!("DELETE FROM {table}"), [])?;
+        }
+        for doc in &docs {
+            project(&tx, doc)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A hash of every projection row, for checking that incremental updates and a rebuild agree.
+    pub fn projection_digest(&self) -> Result<String> {
+        let mut hasher = blake3::Hasher::new();
+        for query in DIGEST_QUERIES {
+            let mut stmt = self.conn.prepare(query)?;
+            let columns = stmt.column_count();
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                for i in 0..columns {
+                    let cell = match row.get_ref(i)? {
+                        rusqlite::types::ValueRef::Null => "∅".to_owned(),
+                        rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                        rusqlite::types::ValueRef::Real(v) => format!("{v:.9}"),
+                        rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into(),
+                        rusqlite::types::ValueRef::Blob(b) => hex(b),
+                    };
+                    hasher.update(cell.as_bytes());
+                    hasher.update(b"\x1f");
+                }
+                hasher.update(b"\x1e");
+            }
+            hasher.update(b"\x1d");
+        }
+        Ok(hasher.finalize().to_hex().to_string())
+    }
+}

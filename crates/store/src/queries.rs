@@ -1,0 +1,346 @@
+//! Reads. Every list comes from the projections (SQLite), never from loading documents.
+
+use porchlight_model::{
+    Alert, Area, DeviceId, DocId, DocKind, Group, Observation, Participant, Point, Report,
+    Timestamp, TriageNote, TriageStatus,
+};
+use rusqlite::{OptionalExtension, Row, params};
+use serde::Serialize;
+
+use crate::Store;
+use crate::error::{Result, StoreError};
+
+/// Which alerts to list.
+#[derive(Clone, Debug, Default)]
+pub struct AlertQuery {
+    /// Only alerts whose area touches this one (R*Tree candidates, then an exact test).
+    pub touching: Option<Area>,
+    /// Only alerts still active and not expired at this time.
+    pub live_at: Option<Timestamp>,
+    pub limit: Option<u32>,
+}
+
+/// A patrol as listed: no track, no observation bodies.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PatrolSummary {
+    pub id: DocId,
+    pub title: String,
+    pub started_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+    pub fix_count: u64,
+    pub distance_m: f64,
+    pub observations: u64,
+    pub participants: Vec<Participant>,
+}
+
+/// A report with its triage state.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportEntry {
+    #[serde(flatten)]
+    pub report: Report,
+    pub triaged_at: Option<Timestamp>,
+    pub first_triaged_at: Option<Timestamp>,
+    pub notes: Vec<TriageNote>,
+}
+
+/// Counts for the coordinator's overview.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    pub alerts_total: u64,
+    pub alerts_live: u64,
+    pub patrols_total: u64,
+    pub patrols_open: u64,
+    pub patrol_distance_m: f64,
+    pub patrol_hours: f64,
+    pub observations: u64,
+    pub reports_total: u64,
+    /// (status, count) for every triage status, zeros included.
+    pub reports_by_status: Vec<(TriageStatus, u64)>,
+    /// Median minutes from a report's time to a coordinator's first triage.
+    pub median_response_minutes: Option<f64>,
+    pub watch_areas: u64,
+    pub pending_changes: u64,
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("projection JSON: {e}")))
+}
+
+fn opt_device(bytes: Option<Vec<u8>>) -> Option<DeviceId> {
+    bytes
+        .and_then(|b| <[u8; 16]>::try_from(b).ok())
+        .map(DeviceId::from_bytes)
+}
+
+const ALERT_COLUMNS: &str = "a.id, a.title, a.body, a.category, a.severity, a.status,
+    a.issued_at, a.expires_at, a.area, a.issued_by";
+
+fn alert_row(r: &Row) -> Result<Alert> {
+    Ok(Alert {
+        id: DocId::from_slice(&r.get::<_, Vec<u8>>(0)?)?,
+        title: r.get(1)?,
+        body: r.get(2)?,
+        category: r.get::<_, String>(3)?.parse()?,
+        severity: r.get::<_, String>(4)?.parse()?,
+        status: r.get::<_, String>(5)?.parse()?,
+        issued_at: Timestamp::from_millis(r.get(6)?),
+        expires_at: r.get::<_, Option<i64>>(7)?.map(Timestamp::from_millis),
+        area: parse_json(&r.get::<_, String>(8)?)?,
+        issued_by: opt_device(r.get(9)?),
+    })
+}
+
+impl Store {
+    pub fn alerts(&self, q: &AlertQuery) -> Result<Vec<Alert>> {
+        let limit = i64::from(q.limit.unwrap_or(u32::MAX));
+        let live = q.live_at.map(Timestamp::millis);
+        let mut out = Vec::new();
+        if let Some(area) = &q.touching {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT DISTINCT {ALERT_COLUMNS} FROM p_alerts_rtree r
+                 JOIN p_alerts a ON a.rid = r.alert
+                 WHERE r.max_lat >= ?1 AND r.min_lat <= ?2 AND r.max_lon >= ?3 AND r.min_lon <= ?4
+                   AND (?5 IS NULL OR (a.status = 'active'
+                        AND (a.expires_at IS NULL OR a.expires_at > ?5)))"
+            ))?;
+            let mut seen = std::collections::HashSet::new();
+            for b in area.bounding_boxes() {
+                let mut rows =
+                    stmt.query(params![b.min_lat, b.max_lat, b.min_lon, b.max_lon, live])?;
+                while let Some(row) = rows.next()? {
+                    let alert = alert_row(row)?;
+                    if seen.insert(alert.id) && alert.area.intersects(area) {
+                        out.push(alert);
+                    }
+                }
+            }
+            out.sort_by(|a, b| b.issued_at.cmp(&a.issued_at).then(a.id.cmp(&b.id)));
+            out.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        } else {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {ALERT_COLUMNS} FROM p_alerts a
+                 WHERE (?1 IS NULL OR (a.status = 'active'
+                        AND (a.expires_at IS NULL OR a.expires_at > ?1)))
+                 ORDER BY a.issued_at DESC, a.id LIMIT ?2"
+            ))?;
+            let mut rows = stmt.query(params![live, limit])?;
+            while let Some(row) = rows.next()? {
+                out.push(alert_row(row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn alert(&self, id: DocId) -> Result<Alert> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ALERT_COLUMNS} FROM p_alerts a WHERE a.id = ?1"
+        ))?;
+        let mut rows = stmt.query([id.as_bytes()])?;
+        match rows.next()? {
+            Some(row) => alert_row(row),
+            None => Err(StoreError::NotFound {
+                kind: DocKind::Alert,
+                id,
+            }),
+        }
+    }
+
+    pub fn patrols(&self, limit: u32, offset: u32) -> Result<Vec<PatrolSummary>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, title, started_at, ended_at, fix_count, distance_m, observations,
+                    participants
+             FROM p_patrols ORDER BY started_at DESC, id LIMIT ?1 OFFSET ?2",
+        )?;
+        let mut rows = stmt.query(params![limit, offset])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(PatrolSummary {
+                id: DocId::from_slice(&r.get::<_, Vec<u8>>(0)?)?,
+                title: r.get(1)?,
+                started_at: Timestamp::from_millis(r.get(2)?),
+                ended_at: r.get::<_, Option<i64>>(3)?.map(Timestamp::from_millis),
+                fix_count: r.get::<_, i64>(4)?.unsigned_abs(),
+                distance_m: r.get(5)?,
+                observations: r.get::<_, i64>(6)?.unsigned_abs(),
+                participants: parse_json(&r.get::<_, String>(7)?)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every observation of every patrol, newest first (for export and maps).
+    pub fn observations(&self) -> Result<Vec<(DocId, Observation)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT patrol, id, at, lat, lon, category, note, photos FROM p_observations
+             ORDER BY at DESC, patrol, id",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let point = match (r.get::<_, Option<f64>>(3)?, r.get::<_, Option<f64>>(4)?) {
+                (Some(lat), Some(lon)) => Some(Point::new(lat, lon)),
+                _ => None,
+            };
+            out.push((
+                DocId::from_slice(&r.get::<_, Vec<u8>>(0)?)?,
+                Observation {
+                    id: r.get(1)?,
+                    at: Timestamp::from_millis(r.get(2)?),
+                    point,
+                    category: r.get::<_, String>(5)?.parse()?,
+                    note: r.get(6)?,
+                    photos: parse_json(&r.get::<_, String>(7)?)?,
+                    by: None,
+                },
+            ));
+        }
+        Ok(out)
+    }
+
+    pub fn reports(&self, status: Option<TriageStatus>) -> Result<Vec<ReportEntry>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.id, r.category, r.description, r.occurred_at, r.lat, r.lon, r.precision,
+                    r.photos, r.filed_by, COALESCE(t.status, 'new'), t.updated_at, t.first_at,
+                    COALESCE(t.notes, '[]')
+             FROM p_reports r LEFT JOIN p_triage t ON t.report = r.id
+             WHERE ?1 IS NULL OR COALESCE(t.status, 'new') = ?1
+             ORDER BY r.occurred_at DESC, r.id",
+        )?;
+        let mut rows = stmt.query([status.map(TriageStatus::as_str)])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let location = match (r.get::<_, Option<f64>>(4)?, r.get::<_, Option<f64>>(5)?) {
+                (Some(lat), Some(lon)) => Some(Point::new(lat, lon)),
+                _ => None,
+            };
+            out.push(ReportEntry {
+                report: Report {
+                    id: DocId::from_slice(&r.get::<_, Vec<u8>>(0)?)?,
+                    category: r.get::<_, String>(1)?.parse()?,
+                    description: r.get(2)?,
+                    occurred_at: Timestamp::from_millis(r.get(3)?),
+                    location,
+                    precision: r.get::<_, String>(6)?.parse()?,
+                    photos: parse_json(&r.get::<_, String>(7)?)?,
+                    filed_by: opt_device(r.get(8)?),
+                    status: r.get::<_, String>(9)?.parse()?,
+                },
+                triaged_at: r.get::<_, Option<i64>>(10)?.map(Timestamp::from_millis),
+                first_triaged_at: r.get::<_, Option<i64>>(11)?.map(Timestamp::from_millis),
+                notes: parse_json(&r.get::<_, String>(12)?)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The group this device belongs to, if it has one.
+    pub fn group(&self) -> Result<Option<Group>> {
+        let row: Option<(Vec<u8>, String, String, String)> = self
+            .conn
+            .query_row(
+                "SELECT id, name, members, zones FROM p_groups ORDER BY id LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        row.map(|(id, name, members, zones)| {
+            Ok(Group {
+                id: DocId::from_slice(&id)?,
+                name,
+                members: parse_json(&members)?,
+                zones: parse_json(&zones)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Full-text search over titles, bodies, notes and descriptions.
+    pub fn search(&self, text: &str, limit: u32) -> Result<Vec<(DocId, DocKind, String)>> {
+        // Quote every word so user input is never parsed as FTS5 query syntax.
+        let query = text
+            .split_whitespace()
+            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT doc, kind, title FROM p_search WHERE p_search MATCH ?1 ORDER BY rank LIMIT ?2",
+        )?;
+        let mut rows = stmt.query(params![query, limit])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push((
+                DocId::from_slice(&r.get::<_, Vec<u8>>(0)?)?,
+                r.get::<_, String>(1)?.parse()?,
+                r.get(2)?,
+            ));
+        }
+        Ok(out)
+    }
+
+    pub fn stats(&self, now: Timestamp) -> Result<Stats> {
+        let count = |sql: &str| -> Result<u64> {
+            Ok(self
+                .conn
+                .query_row(sql, [], |r| r.get::<_, i64>(0))?
+                .unsigned_abs())
+        };
+        let mut s = Stats {
+            alerts_total: count("SELECT COUNT(*) FROM p_alerts")?,
+            alerts_live: self
+                .conn
+                .query_row(
+                    "SELECT COUNT(*) FROM p_alerts WHERE status = 'active'
+                     AND (expires_at IS NULL OR expires_at > ?1)",
+                    [now.millis()],
+                    |r| r.get::<_, i64>(0),
+                )?
+                .unsigned_abs(),
+            patrols_total: count("SELECT COUNT(*) FROM p_patrols")?,
+            patrols_open: count("SELECT COUNT(*) FROM p_patrols WHERE ended_at IS NULL")?,
+            observations: count("SELECT COUNT(*) FROM p_observations")?,
+            reports_total: count("SELECT COUNT(*) FROM p_reports")?,
+            watch_areas: count("SELECT COUNT(*) FROM watch_areas")?,
+            pending_changes: count("SELECT COUNT(*) FROM outbox")?,
+            ..Stats::default()
+        };
+        (s.patrol_distance_m, s.patrol_hours) = self.conn.query_row(
+            "SELECT COALESCE(SUM(distance_m), 0),
+                    COALESCE(SUM(ended_at - started_at), 0) / 3600000.0
+             FROM p_patrols WHERE ended_at IS NOT NULL",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        for status in TriageStatus::ALL {
+            let n: i64 = self.conn.query_row(
+                "SELECT COUNT(*) FROM p_reports r LEFT JOIN p_triage t ON t.report = r.id
+                 WHERE COALESCE(t.status, 'new') = ?1",
+                [status.as_str()],
+                |r| r.get(0),
+            )?;
+            s.reports_by_status.push((*status, n.unsigned_abs()));
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT t.first_at - r.occurred_at FROM p_reports r JOIN p_triage t ON t.report = r.id
+             WHERE t.first_at IS NOT NULL ORDER BY 1",
+        )?;
+        let delays = stmt
+            .query_map([], |r| r.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        if !delays.is_empty() {
+            let mid = delays.len() / 2;
+            let median = if delays.len() % 2 == 1 {
+                delays[mid] as f64
+            } else {
+                (delays[mid - 1] + delays[mid]) as f64 / 2.0
+            };
+            s.median_response_minutes = Some(median / 60_000.0);
+        }
+        Ok(s)
+    }
+}
