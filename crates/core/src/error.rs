@@ -10,7 +10,7 @@ pub enum CoreError {
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -30,6 +30,18 @@ pub enum CoreError {
     PatrolRunning(String),
     #[error("export: {0}")]
     Export(String),
+}
+
+impl From<StoreError> for CoreError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            // Bad input found deeper down is still bad input.
+            StoreError::Invalid(v) | StoreError::Crdt(CrdtError::Invalid(v)) => {
+                CoreError::Invalid(v)
+            }
+            other => CoreError::Store(other),
+        }
+    }
 }
 
 impl From<CrdtError> for CoreError {

@@ -104,7 +104,9 @@ impl Store {
         change: impl FnOnce(&mut Doc) -> Result<Written, CrdtError>,
         also: impl FnOnce(&Transaction, &Doc) -> rusqlite::Result<()>,
     ) -> Result<()> {
-        let before = doc.heads();
+        // Compare against what is stored, not the document's own heads: a new document may hold
+        // uncommitted operations that reading its heads would commit out of our sight.
+        let before = self.heads(doc.id())?;
         change(doc)?;
         let tx = self.conn.transaction()?;
         persist(&tx, doc, &before, Origin::Local)?;
@@ -125,7 +127,7 @@ impl Store {
             Some(doc) => doc,
             None => Doc::empty(id, kind, &self.actor),
         };
-        let before = doc.heads();
+        let before = self.heads(id)?;
         let added = doc.apply_remote(changes)?;
         if added > 0 {
             let tx = self.conn.transaction()?;

@@ -21,7 +21,9 @@ pub(crate) fn project(tx: &Transaction, doc: &Doc) -> Result<()> {
     }
     let id = doc.id();
     let key = id.as_bytes().as_slice();
-    tx.execute("DELETE FROM p_search WHERE doc = ?1", [key])?;
+    // FTS5 keeps its columns as text, so the id goes in as text too (a blob would never match
+    // in the DELETE below).
+    tx.execute("DELETE FROM p_search WHERE doc = ?1", [id.to_string()])?;
     match doc.kind() {
         DocKind::Group => {
             let g = read_group(doc)?;
@@ -158,7 +160,7 @@ pub(crate) fn project(tx: &Transaction, doc: &Doc) -> Result<()> {
 fn index_text(tx: &Transaction, doc: &Doc, title: &str, body: &str) -> Result<()> {
     tx.execute(
         "INSERT INTO p_search (doc, kind, title, body) VALUES (?1, ?2, ?3, ?4)",
-        params![doc.id().as_bytes(), doc.kind().as_str(), title, body],
+        params![doc.id().to_string(), doc.kind().as_str(), title, body],
     )?;
     Ok(())
 }

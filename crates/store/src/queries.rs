@@ -275,7 +275,7 @@ impl Store {
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             out.push((
-                DocId::from_slice(&r.get::<_, Vec<u8>>(0)?)?,
+                r.get::<_, String>(0)?.parse()?,
                 r.get::<_, String>(1)?.parse()?,
                 r.get(2)?,
             ));
