@@ -1,0 +1,344 @@
+//! The `porchlight` binary as a user runs it, on a temporary data directory.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn porchlight(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_porchlight"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("PORCHLIGHT_DATA_DIR")
+        .output()
+        .unwrap()
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = porchlight(dir, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&ok(dir, &all)).unwrap()
+}
+
+/// Everything the device stores, as seen from outside: all alerts, patrols, reports, areas, stats.
+fn snapshot(dir: &Path) -> String {
+    [
+        &["alert", "list", "--all"][..],
+        &["patrol", "list"],
+        &["report", "list"],
+        &["area", "list"],
+    ]
+    .iter()
+    .map(|args| ok(dir, &[&["--json"], *args].concat()))
+    .collect::<Vec<_>>()
+    .join("\n")
+}
+
+#[test]
+fn a_cli_tour_works_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let me = json(d, &["init", "--name", "Ana"]);
+    assert_eq!(me["name"], "Ana");
+    assert_eq!(me["deviceId"].as_str().unwrap().len(), 32);
+    assert_eq!(me["actorId"], me["deviceId"]);
+    assert_eq!(me["publicKey"].as_str().unwrap().len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(d.join("device.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the key is private");
+    }
+    let alert = json(
+        d,
+        &[
+            "alert",
+            "issue",
+            "--title",
+            "Car break-ins",
+            "--at",
+            "45.5145,-122.6265",
+            "--radius",
+            "300",
+            "--severity",
+            "urgent",
+            "--category",
+            "crime",
+            "--expires",
+            "2h",
+        ],
+    );
+    let alert_id = alert["id"].as_str().unwrap().to_owned();
+    json(
+        d,
+        &[
+            "area",
+            "set",
+            "Home",
+            "--at",
+            "45.516,-122.626",
+            "--radius",
+            "150",
+        ],
+    );
+    let mine = json(d, &["alert", "list", "--mine"]);
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    let near = json(d, &["alert", "list", "--near", "10,10", "--within", "1000"]);
+    assert!(near.as_array().unwrap().is_empty());
+
+    json(d, &["patrol", "start", "--title", "Evening round"]);
+    for i in 0..5 {
+        let lat = format!("45.51{i},-122.6265");
+        let at = format!("2026-11-23T20:00:{:02}Z", i * 10);
+        ok(d, &["patrol", "fix", &lat, "--at", &at, "--accuracy", "4"]);
+    }
+    json(
+        d,
+        &[
+            "patrol",
+            "note",
+            "van idling",
+            "--category",
+            "suspicious_vehicle",
+        ],
+    );
+    let ended = json(d, &["patrol", "end"]);
+    assert_eq!(ended["fixCount"], 5);
+    let patrol_id = ended["id"].as_str().unwrap().to_owned();
+    let shown = json(d, &["patrol", "show", &patrol_id]);
+    assert_eq!(shown["track"].as_array().unwrap().len(), 5);
+
+    let report = json(
+        d,
+        &[
+            "report",
+            "file",
+            "--category",
+            "theft",
+            "--text",
+            "Bike taken",
+            "--at",
+            "45.5145,-122.6265",
+            "--precision",
+            "1km",
+        ],
+    );
+    let report_id = report["id"].as_str().unwrap().to_owned();
+    let triaged = json(
+        d,
+        &[
+            "triage",
+            &report_id,
+            "--status",
+            "in_review",
+            "--note",
+            "checking",
+        ],
+    );
+    assert_eq!(triaged["status"], "in_review");
+    let list = json(d, &["report", "list", "--status", "in_review"]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+
+    ok(d, &["alert", "cancel", &alert_id]);
+    assert!(json(d, &["alert", "list"]).as_array().unwrap().is_empty());
+    let out = d.join("alerts.geojson");
+    let exported = json(
+        d,
+        &[
+            "export",
+            "--kind",
+            "alerts",
+            "--format",
+            "geojson",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(exported["records"], 1);
+    let stats = json(d, &["stats"]);
+    assert_eq!(stats["patrolsTotal"], 1);
+    assert!(ok(d, &["default-config"]).contains("sync_interval_secs"));
+    let text = ok(d, &["whoami"]);
+    assert!(text.contains("actor id:"));
+}
+
+#[test]
+fn bad_input_exits_non_zero_with_one_line_and_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["init", "--name", "Ana"]);
+    ok(
+        d,
+        &[
+            "area",
+            "set",
+            "Home",
+            "--at",
+            "45.5,-122.6",
+            "--radius",
+            "200",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "alert",
+            "issue",
+            "--title",
+            "Real",
+            "--at",
+            "45.5,-122.6",
+            "--radius",
+            "200",
+        ],
+    );
+    let before = snapshot(d);
+    let long_title = "x".repeat(121);
+    let long_body = "y".repeat(4001);
+    let bad: Vec<Vec<&str>> = vec![
+        vec![
+            "alert", "issue", "--title", "t", "--at", "91,0", "--radius", "100",
+        ],
+        vec![
+            "alert", "issue", "--title", "t", "--at", "0,181", "--radius", "100",
+        ],
+        vec![
+            "alert", "issue", "--title", "t", "--at", "NaN,0", "--radius", "100",
+        ],
+        vec![
+            "alert", "issue", "--title", "t", "--at", "north", "--radius", "100",
+        ],
+        vec![
+            "alert", "issue", "--title", "t", "--at", "45,0", "--radius", "5",
+        ],
+        vec![
+            "alert", "issue", "--title", "t", "--at", "45,0", "--radius", "60000",
+        ],
+        vec![
+            "alert", "issue", "--title", "", "--at", "45,0", "--radius", "100",
+        ],
+        vec![
+            "alert",
+            "issue",
+            "--title",
+            &long_title,
+            "--at",
+            "45,0",
+            "--radius",
+            "100",
+        ],
+        vec![
+            "alert", "issue", "--title", "t", "--body", &long_body, "--at", "45,0", "--radius",
+            "100",
+        ],
+        vec![
+            "alert",
+            "issue",
+            "--title",
+            "t",
+            "--at",
+            "45,0",
+            "--radius",
+            "100",
+            "--expires",
+            "2001-01-01T00:00:00Z",
+        ],
+        vec![
+            "alert",
+            "issue",
+            "--title",
+            "t",
+            "--at",
+            "45,0",
+            "--radius",
+            "100",
+            "--expires",
+            "someday",
+        ],
+        vec![
+            "alert",
+            "issue",
+            "--title",
+            "t",
+            "--at",
+            "45,0",
+            "--radius",
+            "100",
+            "--severity",
+            "meh",
+        ],
+        vec![
+            "alert",
+            "issue",
+            "--title",
+            "t",
+            "--polygon",
+            "0,0 1,1 1,0 0,1",
+        ],
+        vec!["alert", "issue", "--title", "t", "--polygon", "0,0 1,1"],
+        vec!["alert", "issue", "--title", "t"],
+        vec!["alert", "cancel", "not-an-id"],
+        vec!["alert", "cancel", "11111111111111111111111"],
+        vec!["area", "set", "Far", "--at", "45,0", "--radius", "1"],
+        vec!["area", "set", "", "--at", "45,0", "--radius", "100"],
+        vec!["area", "remove", "Nowhere"],
+        vec!["patrol", "fix", "45,0"],
+        vec!["patrol", "note", "hello"],
+        vec!["patrol", "end"],
+        vec!["patrol", "start", "--title", ""],
+        vec!["patrol", "show", "zzz"],
+        vec!["report", "file", "--category", "aliens", "--text", "x"],
+        vec!["report", "file", "--category", "theft", "--text", ""],
+        vec![
+            "report",
+            "file",
+            "--category",
+            "theft",
+            "--text",
+            "x",
+            "--at",
+            "45,0",
+            "--precision",
+            "10km",
+        ],
+        vec!["triage", "11111111111111111111111", "--status", "closed"],
+        vec!["triage", "11111111111111111111111", "--status", "solved"],
+        vec!["report", "list", "--status", "solved"],
+    ];
+    for args in &bad {
+        let out = porchlight(d, args);
+        assert!(!out.status.success(), "{args:?} was accepted");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("porchlight: "), "{args:?}: {err}");
+        let json_err = porchlight(d, &[&["--json"], args.as_slice()].concat());
+        let v: serde_json::Value = serde_json::from_slice(&json_err.stderr).unwrap();
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{args:?}"
+        );
+    }
+    // Usage errors (caught by the argument parser) also fail without touching anything.
+    let out = porchlight(
+        d,
+        &[
+            "alert", "issue", "--title", "t", "--at", "45,0", "--radius", "lots",
+        ],
+    );
+    assert!(!out.status.success());
+    assert_eq!(snapshot(d), before, "bad input changed what is stored");
+}
