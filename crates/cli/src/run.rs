@@ -267,7 +267,7 @@ fn patrol(core: &Core, json: bool, cmd: PatrolCmd, now: Timestamp) -> Out {
                 note,
                 photos: vec![],
             };
-            render(json, &core.add_observation(o)?, |o| {
+            render(json, &core.add_observation(&o)?, |o| {
                 format!("noted ({})", o.category)
             })
         }
@@ -293,7 +293,7 @@ fn report(core: &Core, json: bool, cmd: ReportCmd, now: Timestamp) -> Out {
                 precision: precision.parse()?,
                 photos: vec![],
             };
-            render(json, &core.file_report(r)?, |r| {
+            render(json, &core.file_report(&r)?, |r| {
                 format!("filed report {}", r.id)
             })
         }

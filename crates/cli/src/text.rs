@@ -196,7 +196,7 @@ pub fn stats(s: &porchlight_core::Stats) -> String {
         by.join(", ")
     );
     if let Some(m) = s.median_response_minutes {
-        let _ = writeln!(out, "response time: median {:.0} min to first triage", m);
+        let _ = writeln!(out, "response time: median {m:.0} min to first triage");
     }
     let _ = writeln!(out, "watch areas:   {}", s.watch_areas);
     let _ = write!(out, "not yet synced: {} changes", s.pending_changes);

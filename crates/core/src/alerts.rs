@@ -68,7 +68,7 @@ impl Core {
                 }
             }
         }
-        out.sort_by(|a, b| b.issued_at.cmp(&a.issued_at));
+        out.sort_by_key(|a| std::cmp::Reverse(a.issued_at));
         Ok(out)
     }
 }

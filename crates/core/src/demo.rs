@@ -210,7 +210,7 @@ impl Core {
     /// Fills the store with a demo neighbourhood. `progress` hears (stage, done, total).
     pub fn demo(&self, progress: &mut dyn FnMut(&str, usize, usize)) -> Result<DemoSummary> {
         let now = Timestamp::now();
-        let mut rng = Rng(0x5eed_0f_9a7c_u64 ^ 0x9e37_79b9_7f4a_7c15);
+        let mut rng = Rng(0x5eed_f9a7_c0de_0001 ^ 0x9e37_79b9_7f4a_7c15);
         let mut summary = DemoSummary::default();
         let me = self.device();
         if self.group()?.is_none() {

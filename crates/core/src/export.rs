@@ -37,7 +37,7 @@ fn area_geometry(area: &Area) -> Value {
 }
 
 fn ts(t: Option<Timestamp>) -> String {
-    t.map(|t| t.to_rfc3339()).unwrap_or_default()
+    t.map(Timestamp::to_rfc3339).unwrap_or_default()
 }
 
 impl Core {
@@ -81,7 +81,7 @@ impl Core {
                         })
                     })
                     .collect();
-                Ok((n, feature_collection(features)))
+                Ok((n, feature_collection(&features)))
             }
             ExportFormat::Csv => {
                 let mut w = csv::Writer::from_writer(Vec::new());
@@ -169,7 +169,7 @@ impl Core {
                         }
                     }));
                 }
-                Ok((n, feature_collection(features)))
+                Ok((n, feature_collection(&features)))
             }
             ExportFormat::Csv => {
                 let mut w = csv::Writer::from_writer(Vec::new());
@@ -235,7 +235,7 @@ impl Core {
                         })
                     })
                     .collect();
-                Ok((n, feature_collection(features)))
+                Ok((n, feature_collection(&features)))
             }
             ExportFormat::Csv => {
                 let mut w = csv::Writer::from_writer(Vec::new());
@@ -278,11 +278,12 @@ impl Core {
     }
 }
 
-fn feature_collection(features: Vec<Value>) -> Vec<u8> {
+fn feature_collection(features: &[Value]) -> Vec<u8> {
     let fc = json!({ "type": "FeatureCollection", "features": features });
     serde_json::to_vec_pretty(&fc).unwrap_or_default()
 }
 
+#[allow(clippy::needless_pass_by_value)] // shaped for `map_err`
 fn csv_err(e: csv::Error) -> CoreError {
     CoreError::Export(e.to_string())
 }

@@ -72,7 +72,7 @@ impl Core {
         Ok(())
     }
 
-    pub fn add_observation(&self, observation: NewObservation) -> Result<Observation> {
+    pub fn add_observation(&self, observation: &NewObservation) -> Result<Observation> {
         let patrol = self.running()?;
         let device = self.device();
         let mut id = String::new();
@@ -80,7 +80,7 @@ impl Core {
             patrol,
             DocKind::Patrol,
             |doc| {
-                let (new_id, written) = add_observation(doc, device, &observation)?;
+                let (new_id, written) = add_observation(doc, device, observation)?;
                 id = new_id;
                 Ok(written)
             },

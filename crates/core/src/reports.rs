@@ -9,11 +9,11 @@ use crate::{Core, Result};
 impl Core {
     /// Files a report under this device's name. (Anonymous reports, sealed and sent through the
     /// drop box, come with the anonymity work.)
-    pub fn file_report(&self, report: NewReport) -> Result<Report> {
+    pub fn file_report(&self, report: &NewReport) -> Result<Report> {
         self.require(|r| r.can_write(DocKind::Report), "file reports")?;
         let device = self.device();
         let doc = self.store().create(
-            |actor| create_report(DocId::random(), actor, Some(device), &report),
+            |actor| create_report(DocId::random(), actor, Some(device), report),
             |_, _| Ok(()),
         )?;
         Ok(read_report(&doc)?)

@@ -46,7 +46,7 @@ fn fill(core: &Core, offset: f64) {
         core.add_fix(fix(s, 40.0 + offset + s as f64 * 0.0001, -3.0))
             .unwrap();
     }
-    core.add_observation(NewObservation {
+    core.add_observation(&NewObservation {
         at: Timestamp::from_millis(1_780_000_030_000),
         point: Some(Point::new(40.0 + offset, -3.0)),
         category: Category::SuspiciousVehicle,
@@ -57,7 +57,7 @@ fn fill(core: &Core, offset: f64) {
     core.end_patrol(Timestamp::from_millis(1_780_000_080_000))
         .unwrap();
     let report = core
-        .file_report(NewReport {
+        .file_report(&NewReport {
             category: Category::Theft,
             description: "Parcel taken from the porch, around noon".into(),
             occurred_at: Timestamp::now(),
@@ -261,7 +261,7 @@ fn csv_export_round_trips_through_a_csv_parser() {
     let alert = &core.alerts(&AlertQuery::default()).unwrap()[0];
     assert_eq!(get("id"), alert.id.to_string());
     assert_eq!(get("body"), alert.body, "commas and quotes survive");
-    assert_eq!(get("radius_m").parse::<f64>().unwrap(), 400.0);
+    assert!((get("radius_m").parse::<f64>().unwrap() - 400.0).abs() < 1e-9);
     for kind in [ExportKind::Patrols, ExportKind::Reports] {
         let out = dir.path().join("x.csv");
         let n = core.export(kind, ExportFormat::Csv, &out).unwrap();
@@ -290,4 +290,3 @@ fn the_demo_fills_a_realistic_neighbourhood() {
     core.rebuild_projections().unwrap();
     assert_eq!(core.projection_digest().unwrap(), digest);
 }
-

@@ -10,7 +10,11 @@ use crate::error::CrdtError;
 use crate::fields::{Fields, opt_bytes, opt_i64};
 
 /// Creates the document of a validated alert issued by `by`.
-pub fn create_alert(id: DocId, by: DeviceId, alert: &NewAlert) -> Result<(Doc, Written), CrdtError> {
+pub fn create_alert(
+    id: DocId,
+    by: DeviceId,
+    alert: &NewAlert,
+) -> Result<(Doc, Written), CrdtError> {
     let alert = alert.clone().validate()?;
     let mut doc = Doc::create(id, DocKind::Alert, by.as_bytes())?;
     let am = &mut doc.am;
@@ -19,13 +23,25 @@ pub fn create_alert(id: DocId, by: DeviceId, alert: &NewAlert) -> Result<(Doc, W
     am.put(ROOT, "category", alert.category.as_str())?;
     am.put(ROOT, "severity", alert.severity.as_str())?;
     // Written once, read whole: one JSON value beats a tree of tiny CRDT objects.
-    am.put(ROOT, "area", serde_json::to_string(&alert.area).unwrap_or_default())?;
-    am.put(ROOT, "issued_at", ScalarValue::Timestamp(alert.issued_at.millis()))?;
+    am.put(
+        ROOT,
+        "area",
+        serde_json::to_string(&alert.area).unwrap_or_default(),
+    )?;
+    am.put(
+        ROOT,
+        "issued_at",
+        ScalarValue::Timestamp(alert.issued_at.millis()),
+    )?;
     if let Some(e) = alert.expires_at {
         am.put(ROOT, "expires_at", ScalarValue::Timestamp(e.millis()))?;
     }
     am.put(ROOT, "status", AlertStatus::Active.as_str())?;
-    am.put(ROOT, "issued_by", ScalarValue::Bytes(by.as_bytes().to_vec()))?;
+    am.put(
+        ROOT,
+        "issued_by",
+        ScalarValue::Bytes(by.as_bytes().to_vec()),
+    )?;
     let written = doc.commit(alert.issued_at).ok_or(CrdtError::Unchanged)?;
     Ok((doc, written))
 }
@@ -38,7 +54,8 @@ pub fn set_alert_status(
 ) -> Result<Written, CrdtError> {
     expect_kind(doc, DocKind::Alert)?;
     doc.am.put(ROOT, "status", status.as_str())?;
-    doc.am.put(ROOT, "status_at", ScalarValue::Timestamp(at.millis()))?;
+    doc.am
+        .put(ROOT, "status_at", ScalarValue::Timestamp(at.millis()))?;
     doc.commit(at).ok_or(CrdtError::Unchanged)
 }
 

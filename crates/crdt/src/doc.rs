@@ -150,7 +150,11 @@ impl Doc {
         } else {
             Err(CrdtError::WrongKind {
                 expected: self.kind,
-                found: if found.is_empty() { "empty document".into() } else { found },
+                found: if found.is_empty() {
+                    "empty document".into()
+                } else {
+                    found
+                },
             })
         }
     }
@@ -172,15 +176,25 @@ pub fn parse_change(bytes: &[u8]) -> Result<Change, CrdtError> {
     }
     match bytes[8] {
         CHUNK_TYPE_CHANGE => {}
-        0 => return Err(CrdtError::BadChange("a whole document, not a change".into())),
-        2 => return Err(CrdtError::BadChange("compressed changes are not accepted".into())),
+        0 => {
+            return Err(CrdtError::BadChange(
+                "a whole document, not a change".into(),
+            ));
+        }
+        2 => {
+            return Err(CrdtError::BadChange(
+                "compressed changes are not accepted".into(),
+            ));
+        }
         t => return Err(CrdtError::BadChange(format!("unknown chunk type {t}"))),
     }
     let parsed = catch_unwind(|| Change::try_from(bytes));
     match parsed {
         // The header's checksum is the first four bytes of the change's hash.
         Ok(Ok(change)) if change.hash().0[..4] == bytes[4..8] => Ok(change),
-        Ok(Ok(_)) => Err(CrdtError::BadChange("checksum does not match the change".into())),
+        Ok(Ok(_)) => Err(CrdtError::BadChange(
+            "checksum does not match the change".into(),
+        )),
         Ok(Err(e)) => Err(CrdtError::BadChange(e.to_string())),
         Err(_) => Err(CrdtError::BadChange("unparseable change".into())),
     }

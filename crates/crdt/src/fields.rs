@@ -6,7 +6,7 @@ use porchlight_model::DocKind;
 
 use crate::error::CrdtError;
 
-fn scalar<'a>(doc: &'a impl ReadDoc, obj: &ObjId, key: &str) -> Option<ScalarValue> {
+fn scalar(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> Option<ScalarValue> {
     match doc.get(obj, key) {
         Ok(Some((Value::Scalar(s), _))) => Some(s.into_owned()),
         _ => None,
@@ -70,7 +70,11 @@ impl<D: ReadDoc> Fields<'_, D> {
     }
 
     /// Parses a string field with `FromStr` (enums), mapping failure to a schema error.
-    pub fn parsed<T: std::str::FromStr>(&self, obj: &ObjId, key: &'static str) -> Result<T, CrdtError> {
+    pub fn parsed<T: std::str::FromStr>(
+        &self,
+        obj: &ObjId,
+        key: &'static str,
+    ) -> Result<T, CrdtError> {
         self.str(obj, key)?.parse().map_err(|_| self.missing(key))
     }
 

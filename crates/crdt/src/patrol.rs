@@ -30,7 +30,11 @@ pub fn start_patrol(
     let am = &mut doc.am;
     am.put(ROOT, "title", title.as_str())?;
     am.put(ROOT, "started_at", ScalarValue::Timestamp(at.millis()))?;
-    am.put(ROOT, "created_by", ScalarValue::Bytes(by.as_bytes().to_vec()))?;
+    am.put(
+        ROOT,
+        "created_by",
+        ScalarValue::Bytes(by.as_bytes().to_vec()),
+    )?;
     let participants = am.put_object(ROOT, "participants", ObjType::Map)?;
     am.put(&participants, by.to_hex(), name.as_str())?;
     am.put_object(ROOT, "track", ObjType::List)?;
@@ -96,7 +100,8 @@ pub fn add_observation(
 
 pub fn end_patrol(doc: &mut Doc, at: Timestamp) -> Result<Written, CrdtError> {
     expect_kind(doc, DocKind::Patrol)?;
-    doc.am.put(ROOT, "ended_at", ScalarValue::Timestamp(at.millis()))?;
+    doc.am
+        .put(ROOT, "ended_at", ScalarValue::Timestamp(at.millis()))?;
     doc.commit(at).ok_or(CrdtError::Unchanged)
 }
 

@@ -32,7 +32,11 @@ pub fn create_report(
     let am = &mut doc.am;
     am.put(ROOT, "category", r.category.as_str())?;
     am.put(ROOT, "description", r.description.as_str())?;
-    am.put(ROOT, "occurred_at", ScalarValue::Timestamp(r.occurred_at.millis()))?;
+    am.put(
+        ROOT,
+        "occurred_at",
+        ScalarValue::Timestamp(r.occurred_at.millis()),
+    )?;
     am.put(ROOT, "precision", r.precision.as_str())?;
     if let Some(p) = r.location {
         am.put(ROOT, "lat", p.lat)?;
@@ -94,8 +98,11 @@ pub fn triage_id(report: DocId) -> DocId {
 /// A fresh triage document for `report`, to pass to [`set_triage`] (it commits nothing by itself).
 pub fn new_triage(report: DocId, by: DeviceId) -> Result<Doc, CrdtError> {
     let mut doc = Doc::create(triage_id(report), DocKind::Triage, by.as_bytes())?;
-    doc.am
-        .put(ROOT, "report", ScalarValue::Bytes(report.as_bytes().to_vec()))?;
+    doc.am.put(
+        ROOT,
+        "report",
+        ScalarValue::Bytes(report.as_bytes().to_vec()),
+    )?;
     Ok(doc)
 }
 
@@ -112,7 +119,11 @@ pub fn set_triage(
     let am = &mut doc.am;
     am.put(ROOT, "status", status.as_str())?;
     am.put(ROOT, "status_at", ScalarValue::Timestamp(at.millis()))?;
-    am.put(ROOT, "status_by", ScalarValue::Bytes(by.as_bytes().to_vec()))?;
+    am.put(
+        ROOT,
+        "status_by",
+        ScalarValue::Bytes(by.as_bytes().to_vec()),
+    )?;
     if opt_i64(am, &ROOT, "first_at").is_none() {
         am.put(ROOT, "first_at", ScalarValue::Timestamp(at.millis()))?;
     }

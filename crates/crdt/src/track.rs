@@ -68,10 +68,16 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Fix>, CrdtError> {
             lat = r.signed()?;
             lon = r.signed()?;
         } else {
-            dt = dt.checked_add(r.signed()?).ok_or(CrdtError::Track("time overflow"))?;
+            dt = dt
+                .checked_add(r.signed()?)
+                .ok_or(CrdtError::Track("time overflow"))?;
             t = t.checked_add(dt).ok_or(CrdtError::Track("time overflow"))?;
-            lat = lat.checked_add(r.signed()?).ok_or(CrdtError::Track("overflow"))?;
-            lon = lon.checked_add(r.signed()?).ok_or(CrdtError::Track("overflow"))?;
+            lat = lat
+                .checked_add(r.signed()?)
+                .ok_or(CrdtError::Track("overflow"))?;
+            lon = lon
+                .checked_add(r.signed()?)
+                .ok_or(CrdtError::Track("overflow"))?;
         }
         let acc = r.varint()?;
         let point = Point::new(lat as f64 / SCALE, lon as f64 / SCALE);

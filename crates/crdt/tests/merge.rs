@@ -75,15 +75,32 @@ fn concurrent_status_changes_converge_to_one_value() {
     set_alert_status(&mut a, AlertStatus::Cancelled, t(5)).unwrap();
     set_alert_status(&mut b, AlertStatus::Active, t(6)).unwrap();
     sync(&mut a, &mut b);
-    assert_eq!(read_alert(&a).unwrap().status, read_alert(&b).unwrap().status);
+    assert_eq!(
+        read_alert(&a).unwrap().status,
+        read_alert(&b).unwrap().status
+    );
 
     // Triage: two coordinators create the same triage document independently.
     let report = DocId::random();
     let mut ta = new_triage(report, A).unwrap();
     let mut tb = new_triage(report, B).unwrap();
     assert_eq!(ta.id(), tb.id());
-    set_triage(&mut ta, A, TriageStatus::InReview, Some("calling the owner"), t(1)).unwrap();
-    set_triage(&mut tb, B, TriageStatus::Forwarded, Some("sent to police"), t(2)).unwrap();
+    set_triage(
+        &mut ta,
+        A,
+        TriageStatus::InReview,
+        Some("calling the owner"),
+        t(1),
+    )
+    .unwrap();
+    set_triage(
+        &mut tb,
+        B,
+        TriageStatus::Forwarded,
+        Some("sent to police"),
+        t(2),
+    )
+    .unwrap();
     sync(&mut ta, &mut tb);
     let (ra, rb) = (read_triage(&ta).unwrap(), read_triage(&tb).unwrap());
     assert_eq!(ra, rb);
@@ -127,7 +144,10 @@ fn a_thousandth_of_a_degree_of_latitude_walks_about_111_m_a_step() {
         .collect();
     append_track(&mut doc, &fixes, t(10)).unwrap();
     let per_step = read_patrol(&doc).unwrap().distance_m / 10.0;
-    assert!((per_step - 111.0).abs() / 111.0 < 0.005, "{per_step} m per step");
+    assert!(
+        (per_step - 111.0).abs() / 111.0 < 0.005,
+        "{per_step} m per step"
+    );
 }
 
 #[test]

@@ -155,7 +155,7 @@ pub fn hex(bytes: &[u8]) -> String {
 /// Parses lower- or upper-case hex; `None` when it is not hex.
 pub fn unhex(s: &str) -> Option<Vec<u8>> {
     let s = s.trim();
-    if s.len() % 2 != 0 || !s.is_ascii() {
+    if !s.len().is_multiple_of(2) || !s.is_ascii() {
         return None;
     }
     (0..s.len())

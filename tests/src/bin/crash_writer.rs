@@ -51,7 +51,7 @@ fn main() {
             }
             5 => {
                 let report = core
-                    .file_report(NewReport {
+                    .file_report(&NewReport {
                         category: Category::Theft,
                         description: format!("report-{round}-{n}"),
                         occurred_at: at,
@@ -69,7 +69,7 @@ fn main() {
             7 => {
                 let note = format!("obs-{round}-{n}");
                 ensure_patrol(&core, &mut out, at);
-                core.add_observation(NewObservation {
+                core.add_observation(&NewObservation {
                     at,
                     point: None,
                     category: Category::AllClear,
