@@ -25,11 +25,10 @@ pub use alerts::parse_expiry;
 pub use config::{CONFIG_FILE, Config, DEFAULT_CONFIG};
 pub use demo::DemoSummary;
 pub use error::{CoreError, Result};
-pub use exchange::DocChanges;
 pub use export::{ExportFormat, ExportKind};
 pub use identity::device_id_of;
 pub use patrols::PatrolDetail;
-pub use porchlight_store::{AlertQuery, PatrolSummary, ReportEntry, Stats};
+pub use porchlight_store::{AlertQuery, DocChanges, PatrolSummary, ReportEntry, Stats};
 
 const DB_FILE: &str = "porchlight.db";
 const STATE_NAME: &str = "name";

@@ -117,24 +117,43 @@ impl Store {
 
     /// Applies changes received from another device or a server. Returns how many were new.
     pub fn apply_remote(&mut self, id: DocId, kind: DocKind, changes: &[Vec<u8>]) -> Result<usize> {
-        let mut doc = match self.load(id)? {
-            Some(doc) if doc.kind() != kind => {
+        let batch = [crate::DocChanges {
+            doc: id,
+            kind,
+            changes: changes.to_vec(),
+        }];
+        match self.merge_remote(&batch[0])? {
+            Some((mut doc, before, added)) => {
+                let tx = self.conn.transaction()?;
+                persist_remote(&tx, &mut doc, &before)?;
+                tx.commit()?;
+                Ok(added)
+            }
+            None => Ok(0),
+        }
+    }
+
+    /// Merges received changes into the document in memory. Returns the document, the heads
+    /// stored before, and how many changes were new — or `None` when nothing was.
+    pub(crate) fn merge_remote(
+        &self,
+        d: &crate::DocChanges,
+    ) -> Result<Option<(Doc, Vec<[u8; 32]>, usize)>> {
+        let mut doc = match self.load(d.doc)? {
+            Some(doc) if doc.kind() != d.kind => {
                 return Err(StoreError::Corrupt(format!(
-                    "document {id} is a {}, not a {kind}",
-                    doc.kind()
+                    "document {} is a {}, not a {}",
+                    d.doc,
+                    doc.kind(),
+                    d.kind
                 )));
             }
             Some(doc) => doc,
-            None => Doc::empty(id, kind, &self.actor),
+            None => Doc::empty(d.doc, d.kind, &self.actor),
         };
-        let before = self.heads(id)?;
-        let added = doc.apply_remote(changes)?;
-        if added > 0 {
-            let tx = self.conn.transaction()?;
-            persist(&tx, &mut doc, &before, Origin::Remote)?;
-            tx.commit()?;
-        }
-        Ok(added)
+        let before = self.heads(d.doc)?;
+        let added = doc.apply_remote(&d.changes)?;
+        Ok((added > 0).then_some((doc, before, added)))
     }
 
     /// Every document id and kind this device holds.
@@ -173,6 +192,11 @@ impl Store {
             .query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get::<_, i64>(0))?
             .unsigned_abs())
     }
+}
+
+/// Persists a document merged from elsewhere (nothing goes to the outbox).
+pub(crate) fn persist_remote(tx: &Transaction, doc: &mut Doc, before: &[[u8; 32]]) -> Result<()> {
+    persist(tx, doc, before, Origin::Remote)
 }
 
 /// Writes the changes `doc` gained since `before`, then its projection rows.

@@ -11,6 +11,7 @@ mod local;
 mod migrate;
 mod projection;
 mod queries;
+mod sync;
 
 use std::path::Path;
 
@@ -22,6 +23,7 @@ pub use local::{clear_buffer_in, set_state_in};
 pub use migrate::SCHEMA_VERSION;
 pub use queries::{AlertQuery, PatrolSummary, ReportEntry, Stats};
 pub use rusqlite::Transaction;
+pub use sync::{Applied, DocChanges, OutboxEntry};
 
 #[derive(Debug)]
 pub struct Store {

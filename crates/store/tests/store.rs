@@ -190,3 +190,52 @@ fn search_treats_input_as_words_not_syntax() {
     assert!(store.search("\"unbalanced AND (", 10).unwrap().is_empty());
     assert!(store.search("   ", 10).unwrap().is_empty());
 }
+
+#[test]
+fn outbox_acks_and_batches_apply_with_their_cursor() {
+    let mut a = Store::open_in_memory().unwrap().with_actor(ME);
+    let mut b = Store::open_in_memory()
+        .unwrap()
+        .with_actor(DeviceId::from_bytes([3; 16]));
+    for i in 0..3 {
+        a.create(
+            |_| {
+                create_alert(
+                    DocId::random(),
+                    ME,
+                    &alert(&format!("a{i}"), Point::new(40.0, -3.0)),
+                )
+            },
+            |_, _| Ok(()),
+        )
+        .unwrap();
+    }
+    let pending = a.outbox(10).unwrap();
+    assert_eq!(pending.len(), 3);
+    let batch: Vec<porchlight_store::DocChanges> = pending
+        .iter()
+        .map(|e| porchlight_store::DocChanges {
+            doc: e.doc,
+            kind: e.kind,
+            changes: vec![e.bytes.clone()],
+        })
+        .chain(std::iter::once(porchlight_store::DocChanges {
+            doc: DocId::random(),
+            kind: DocKind::Alert,
+            changes: vec![b"not a change".to_vec()],
+        }))
+        .collect();
+    let applied = b.apply_remote_batch(&batch, &[("cursor", "42")]).unwrap();
+    assert_eq!(applied.added, 3);
+    assert_eq!(applied.changed.len(), 3);
+    assert_eq!(
+        applied.failed.len(),
+        1,
+        "the bad document is reported, the rest applied"
+    );
+    assert_eq!(b.state("cursor").unwrap().as_deref(), Some("42"));
+    assert_eq!(b.alerts(&AlertQuery::default()).unwrap().len(), 3);
+    let hashes: Vec<[u8; 32]> = pending.iter().take(2).map(|e| e.hash).collect();
+    assert_eq!(a.ack_outbox(&hashes).unwrap(), 2);
+    assert_eq!(a.outbox_len().unwrap(), 1);
+}
