@@ -1,1 +1,117 @@
-//! Placeholder: filled in by the sync work (issue 3).
+//! Porchlight's sync server as a library: the `porchlight serve` command and the coordinator's
+//! desktop (serving phones over local Wi-Fi) both run it.
+//!
+//! It keeps one append-only change log per group and hands each device the part its role may
+//! read (see `docs/SYNC.md`). Storage is behind the [`Storage`] trait; SQLite is the built-in
+//! backend.
+
+mod clock;
+mod error;
+mod http;
+mod settings;
+mod storage;
+
+use std::future::Future;
+use std::path::PathBuf;
+
+use tokio::net::TcpListener;
+
+pub use clock::Clock;
+pub use error::Error;
+pub use settings::{Secret, Settings, default_config};
+pub use storage::{
+    MemberRecord, NewInvite, NewMember, Page, PageLimits, PulledChange, PushDoc, PushOutcome,
+    SessionRecord, SqliteStorage, Storage,
+};
+
+/// Serves on `listener` until `shutdown` completes, with the database named in `settings`.
+pub async fn launch_with_listener(
+    settings: Settings,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    launch_with_clock(settings, listener, Clock::system(), shutdown).await
+}
+
+/// Like [`launch_with_listener`], with a clock the caller controls (tests move it forward to
+/// expire tokens and invites).
+pub async fn launch_with_clock(
+    settings: Settings,
+    listener: TcpListener,
+    clock: Clock,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    let url = settings.database.clone();
+    let storage = tokio::task::spawn_blocking(move || open_database(&url)).await??;
+    launch_with_storage(storage, settings, listener, clock, shutdown).await
+}
+
+/// Serves over any [`Storage`] backend.
+pub async fn launch_with_storage<S: Storage>(
+    storage: S,
+    settings: Settings,
+    listener: TcpListener,
+    clock: Clock,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let app = http::router(storage, settings, clock, stop_rx);
+    // No ConnectInfo and no request logging layer: the server never learns to log addresses.
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            // Ends pending long-polls so the graceful shutdown does not wait for their timeouts.
+            let _ = stop_tx.send(true);
+        })
+        .await?;
+    Ok(())
+}
+
+/// Binds `settings.listen` and serves until Ctrl-C (or SIGTERM on Unix).
+pub async fn serve(settings: Settings) -> Result<(), Error> {
+    let listener = TcpListener::bind(settings.listen).await?;
+    launch_with_listener(settings, listener, stop_signal()).await
+}
+
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = async {
+                match term.as_mut() {
+                    Some(t) => { t.recv().await; }
+                    None => std::future::pending::<()>().await,
+                }
+            } => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Opens the database a URL names. Blocking (it may run migrations).
+pub fn open_database(url: &str) -> Result<SqliteStorage, Error> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        if path.is_empty() {
+            return Err(Error::DatabaseUrl {
+                url: url.into(),
+                reason: "the path is empty".into(),
+            });
+        }
+        return SqliteStorage::open(PathBuf::from(path));
+    }
+    let reason = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        "PostgreSQL support is not built yet; use sqlite://PATH"
+    } else {
+        "expected sqlite://PATH"
+    };
+    Err(Error::DatabaseUrl {
+        url: url.into(),
+        reason: reason.into(),
+    })
+}

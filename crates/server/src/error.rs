@@ -1,0 +1,154 @@
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use porchlight_model::{DocId, DocKind, Role};
+use porchlight_sync::ChangeProblem;
+use porchlight_sync::wire::ErrorBody;
+
+/// Everything the server can refuse or fail at. Each request-level variant maps to one HTTP
+/// status and a `{kind, message}` body whose message tells the client what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    // --- the request itself ---
+    #[error("the request body is larger than the {limit} bytes this server accepts")]
+    TooLarge { limit: usize },
+    #[error("the request body is not valid CBOR for this endpoint: {0}")]
+    Malformed(String),
+    #[error("document {doc}, change {index}: {problem}")]
+    BadChange {
+        doc: DocId,
+        index: usize,
+        problem: ChangeProblem,
+    },
+    #[error("{0}")]
+    BadRequest(String),
+
+    // --- who is asking ---
+    #[error("this request needs a bearer token (sign in first)")]
+    TokenMissing,
+    #[error("the session token is not valid; sign in again")]
+    TokenInvalid,
+    #[error("the session token has expired; sign in again")]
+    TokenExpired,
+    #[error("this device has been removed from the group")]
+    Revoked,
+    #[error("this device is not a member of the group")]
+    NotMember,
+    #[error("the challenge was already used or never issued; ask for a new one")]
+    ChallengeUnknown,
+    #[error("the challenge has expired; ask for a new one")]
+    ChallengeExpired,
+    #[error("the signature does not match the device's key and the signed message")]
+    BadSignature,
+    #[error("only a coordinator may {action}")]
+    NotCoordinator { action: &'static str },
+    #[error("a {role} may not write {kind} documents")]
+    RoleCannotWrite { role: Role, kind: DocKind },
+    #[error("this server does not let anyone create groups without the operator's creation token")]
+    GroupCreationClosed,
+    #[error("the invite does not exist or its secret is wrong")]
+    InviteInvalid,
+    #[error("the invite has expired; ask a coordinator for a new one")]
+    InviteExpired,
+    #[error("the invite has been used as many times as it allows; ask a coordinator for a new one")]
+    InviteUsedUp,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+
+    // --- the server itself ---
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error(
+        "the database is at schema version {found}, newer than the {supported} this server knows; refusing to downgrade it"
+    )]
+    DatabaseTooNew { found: u32, supported: u32 },
+    #[error("unsupported database URL {url:?}: {reason}")]
+    DatabaseUrl { url: String, reason: String },
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("a background task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    #[error("could not encode the response: {0}")]
+    Encode(#[source] porchlight_sync::Error),
+}
+
+impl Error {
+    pub fn status(&self) -> StatusCode {
+        use Error as E;
+        match self {
+            E::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            E::Malformed(_) | E::BadChange { .. } | E::BadRequest(_) => StatusCode::BAD_REQUEST,
+            E::TokenMissing
+            | E::TokenInvalid
+            | E::TokenExpired
+            | E::ChallengeUnknown
+            | E::ChallengeExpired
+            | E::BadSignature => StatusCode::UNAUTHORIZED,
+            E::Revoked
+            | E::NotMember
+            | E::NotCoordinator { .. }
+            | E::RoleCannotWrite { .. }
+            | E::GroupCreationClosed
+            | E::InviteInvalid
+            | E::InviteExpired
+            | E::InviteUsedUp => StatusCode::FORBIDDEN,
+            E::NotFound(_) => StatusCode::NOT_FOUND,
+            E::Conflict(_) => StatusCode::CONFLICT,
+            E::Database(_)
+            | E::DatabaseTooNew { .. }
+            | E::DatabaseUrl { .. }
+            | E::Config(_)
+            | E::Io(_)
+            | E::Task(_)
+            | E::Encode(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable word clients match on.
+    pub fn kind(&self) -> &'static str {
+        use Error as E;
+        match self {
+            E::TooLarge { .. } => "too_large",
+            E::Malformed(_) => "malformed",
+            E::BadChange { .. } => "bad_change",
+            E::BadRequest(_) => "bad_request",
+            E::TokenMissing | E::TokenInvalid => "unauthorized",
+            E::TokenExpired => "token_expired",
+            E::Revoked => "revoked",
+            E::NotMember => "not_member",
+            E::ChallengeUnknown | E::ChallengeExpired => "challenge",
+            E::BadSignature => "bad_signature",
+            E::NotCoordinator { .. } | E::RoleCannotWrite { .. } | E::GroupCreationClosed => {
+                "forbidden"
+            }
+            E::InviteInvalid => "invite_invalid",
+            E::InviteExpired => "invite_expired",
+            E::InviteUsedUp => "invite_used_up",
+            E::NotFound(_) => "not_found",
+            E::Conflict(_) => "conflict",
+            _ => "internal",
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = if status.is_server_error() {
+            // The details stay in the server's log; the client learns only that it was not its
+            // fault. Never log request metadata here (no addresses: DESIGN's anonymity rules).
+            tracing::error!(error = %self, "request failed");
+            "the server failed to handle the request; try again later".to_owned()
+        } else {
+            self.to_string()
+        };
+        let body = ErrorBody {
+            kind: self.kind().to_owned(),
+            message,
+        };
+        (status, axum::Json(body)).into_response()
+    }
+}

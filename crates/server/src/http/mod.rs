@@ -1,0 +1,101 @@
+//! The HTTP API: routes, shared state and the pieces every handler uses.
+
+mod auth;
+mod extract;
+mod members;
+mod sync;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::routing::{get, post};
+use axum::{Json, Router, middleware};
+use porchlight_sync::PROTOCOL_VERSION;
+use porchlight_sync::wire::{GroupId, Health};
+use tokio::sync::{Notify, watch};
+
+use crate::storage::Storage;
+use crate::{Clock, Error, Settings};
+
+pub(crate) struct App<S> {
+    pub storage: S,
+    pub settings: Settings,
+    pub clock: Clock,
+    pub notifier: Notifier,
+    /// Flips to true when the server is stopping, so long-polls end instead of holding up a
+    /// graceful shutdown for up to `max_wait_secs`.
+    pub stopping: watch::Receiver<bool>,
+}
+
+pub(crate) type Shared<S> = Arc<App<S>>;
+
+/// One [`Notify`] per group: a push wakes the long-polls of its own group only. (With several
+/// server instances on PostgreSQL, LISTEN/NOTIFY would call [`Notifier::wake`] too.)
+#[derive(Default)]
+pub(crate) struct Notifier {
+    groups: Mutex<HashMap<GroupId, Arc<Notify>>>,
+}
+
+impl Notifier {
+    pub fn get(&self, group: GroupId) -> Arc<Notify> {
+        let mut groups = self.groups.lock().unwrap_or_else(PoisonError::into_inner);
+        groups.entry(group).or_default().clone()
+    }
+
+    pub fn wake(&self, group: GroupId) {
+        let groups = self.groups.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(notify) = groups.get(&group) {
+            notify.notify_waiters();
+        }
+    }
+}
+
+/// The whole API over `storage`.
+pub(crate) fn router<S: Storage>(
+    storage: S,
+    settings: Settings,
+    clock: Clock,
+    stopping: watch::Receiver<bool>,
+) -> Router {
+    let limit = settings.body_limit;
+    let app = Arc::new(App {
+        storage,
+        settings,
+        clock,
+        notifier: Notifier::default(),
+        stopping,
+    });
+    Router::new()
+        .route("/v1/health", get(health::<S>))
+        .route("/v1/auth/challenge", post(auth::challenge::<S>))
+        .route("/v1/auth/session", post(auth::session::<S>))
+        .route("/v1/groups", post(auth::create_group::<S>))
+        .route("/v1/join", post(auth::join::<S>))
+        .route("/v1/invites", post(members::create_invite::<S>))
+        .route("/v1/members", get(members::list::<S>))
+        .route("/v1/members/revoke", post(members::revoke::<S>))
+        .route("/v1/sync", post(sync::sync::<S>))
+        .route("/v1/wait", get(sync::wait::<S>))
+        .fallback(not_found)
+        .with_state(app)
+        // Bodies without a Content-Length (chunked) are cut off by this limit while streaming...
+        .layer(DefaultBodyLimit::max(limit))
+        // ...and bodies that announce their length are refused before a byte of them is read.
+        .layer(middleware::from_fn_with_state(
+            limit,
+            extract::refuse_oversized,
+        ))
+}
+
+async fn health<S: Storage>(State(app): State<Shared<S>>) -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        protocol: PROTOCOL_VERSION,
+        time: app.clock.now(),
+    })
+}
+
+async fn not_found() -> Error {
+    Error::NotFound("no such endpoint; see docs/SYNC.md for the API".into())
+}

@@ -1,0 +1,206 @@
+//! `POST /v1/sync` and `GET /v1/wait`.
+//!
+//! Policy for pushed changes: anything malformed or forged (not a plain change chunk, bad
+//! checksum, too big, another actor's change) refuses the whole request with 400 and stores
+//! nothing, because an honest client never sends it and half-applying a broken batch would hide
+//! the bug. Permission refusals (the role may not write that kind, or the document already has
+//! another kind) refuse only that document's changes and are listed in `rejected`: they can
+//! happen to an honest client whose role just changed, and the rest of its outbox must still go.
+
+use std::time::Duration;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use porchlight_model::{DeviceId, DocKind};
+use porchlight_sync::check_change;
+use porchlight_sync::wire::{DocChanges, Rejected, SyncRequest, SyncResponse, WaitResponse};
+use serde::Deserialize;
+use serde_bytes::ByteBuf;
+
+use super::Shared;
+use super::extract::{Auth, Cbor};
+use crate::Error;
+use crate::storage::{PageLimits, PulledChange, PushDoc, PushOutcome, Storage};
+
+/// Checks every pushed change; the first bad one refuses the request.
+fn validate(
+    push: Vec<DocChanges>,
+    device: DeviceId,
+    max_len: usize,
+) -> Result<Vec<PushDoc>, Error> {
+    let mut docs = Vec::with_capacity(push.len());
+    for doc in push {
+        let mut changes = Vec::with_capacity(doc.changes.len());
+        for (index, bytes) in doc.changes.into_iter().enumerate() {
+            let checked = check_change(&bytes, Some(&device), max_len).map_err(|problem| {
+                Error::BadChange {
+                    doc: doc.doc,
+                    index,
+                    problem,
+                }
+            })?;
+            changes.push((checked.hash, bytes.into_vec()));
+        }
+        if !changes.is_empty() {
+            docs.push(PushDoc {
+                doc: doc.doc,
+                kind: doc.kind,
+                changes,
+            });
+        }
+    }
+    Ok(docs)
+}
+
+fn reject_all(doc: &PushDoc, reason: &str, into: &mut Vec<Rejected>) {
+    into.extend(doc.changes.iter().map(|(hash, _)| Rejected {
+        doc: doc.doc,
+        hash: ByteBuf::from(hash.to_vec()),
+        reason: reason.to_owned(),
+    }));
+}
+
+/// Groups consecutive changes of the same document, keeping log order.
+fn group_by_doc(changes: Vec<PulledChange>) -> Vec<DocChanges> {
+    let mut out: Vec<DocChanges> = Vec::new();
+    for change in changes {
+        match out.last_mut() {
+            Some(last) if last.doc == change.doc => last.changes.push(ByteBuf::from(change.bytes)),
+            _ => out.push(DocChanges::new(change.doc, change.kind, [change.bytes])),
+        }
+    }
+    out
+}
+
+pub(crate) async fn sync<S: Storage>(
+    State(app): State<Shared<S>>,
+    auth: Auth,
+    Cbor(req): Cbor<SyncRequest>,
+) -> Result<Cbor<SyncResponse>, Error> {
+    let (group, device, role) = (auth.group, auth.member.device, auth.member.role);
+    let max_change = app.settings.max_change_bytes;
+    // Parsing Automerge is CPU work on untrusted bytes: keep it off the async workers.
+    let pushed =
+        tokio::task::spawn_blocking(move || validate(req.push, device, max_change)).await??;
+
+    let mut rejected = Vec::new();
+    let mut allowed = Vec::new();
+    for doc in pushed {
+        if role.can_write(doc.kind) {
+            allowed.push(doc);
+        } else {
+            let reason = Error::RoleCannotWrite {
+                role,
+                kind: doc.kind,
+            }
+            .to_string();
+            reject_all(&doc, &reason, &mut rejected);
+        }
+    }
+    // Keep what is needed to report on each document; the bytes move into storage.
+    let summary: Vec<PushDoc> = allowed
+        .iter()
+        .map(|d| PushDoc {
+            doc: d.doc,
+            kind: d.kind,
+            changes: d.changes.iter().map(|(h, _)| (*h, Vec::new())).collect(),
+        })
+        .collect();
+    let mut accepted = 0u32;
+    let mut grew = false;
+    if !allowed.is_empty() {
+        let outcomes = app.storage.push(group, device, allowed).await?;
+        for (doc, outcome) in summary.iter().zip(outcomes) {
+            match outcome {
+                PushOutcome::Stored { new } => {
+                    accepted += doc.changes.len() as u32;
+                    grew |= new > 0;
+                }
+                PushOutcome::KindConflict { existing } => {
+                    let reason = format!(
+                        "document {} is a {existing} document; it cannot take {} changes",
+                        doc.doc, doc.kind
+                    );
+                    reject_all(doc, &reason, &mut rejected);
+                }
+            }
+        }
+    }
+    if grew {
+        app.notifier.wake(group);
+    }
+
+    let readable: Vec<DocKind> = DocKind::ALL
+        .into_iter()
+        .filter(|k| role.can_read(*k))
+        .collect();
+    let limits = PageLimits {
+        max_changes: app.settings.page_changes,
+        max_bytes: app.settings.page_bytes,
+    };
+    let page = app
+        .storage
+        .pull(group, req.cursor, readable, limits)
+        .await?;
+    Ok(Cbor(SyncResponse {
+        accepted,
+        rejected,
+        pull: group_by_doc(page.changes),
+        cursor: page.cursor,
+        more: page.more,
+    }))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct WaitQuery {
+    cursor: u64,
+    timeout: Option<u64>,
+}
+
+pub(crate) async fn wait<S: Storage>(
+    State(app): State<Shared<S>>,
+    auth: Auth,
+    query: Result<Query<WaitQuery>, QueryRejection>,
+) -> Result<Cbor<WaitResponse>, Error> {
+    let Query(q) = query.map_err(|e| {
+        Error::BadRequest(format!(
+            "wait takes ?cursor=N&timeout=SECONDS ({})",
+            e.body_text()
+        ))
+    })?;
+    let max = app.settings.max_wait_secs;
+    let deadline =
+        tokio::time::Instant::now() + Duration::from_secs(q.timeout.unwrap_or(max).min(max));
+    let notify = app.notifier.get(auth.group);
+    let mut stopping = app.stopping.clone();
+    loop {
+        // Register before looking at the log, so a push landing in between still wakes us.
+        let notified = notify.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let latest = app.storage.latest_seq(auth.group).await?;
+        // A cursor ahead of the log means the server's log was reset: answer at once so the
+        // client syncs and learns the real cursor.
+        if latest != q.cursor {
+            return Ok(Cbor(WaitResponse {
+                cursor: latest,
+                changed: true,
+            }));
+        }
+        if *stopping.borrow() {
+            return Ok(Cbor(WaitResponse {
+                cursor: latest,
+                changed: false,
+            }));
+        }
+        tokio::select! {
+            () = &mut notified => {}
+            () = tokio::time::sleep_until(deadline) => {
+                return Ok(Cbor(WaitResponse { cursor: latest, changed: false }));
+            }
+            _ = stopping.changed() => {
+                return Ok(Cbor(WaitResponse { cursor: latest, changed: false }));
+            }
+        }
+    }
+}

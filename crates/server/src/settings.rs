@@ -1,0 +1,255 @@
+//! Server settings, layered: built-in defaults, then a TOML file, then `PORCHLIGHT_*` environment
+//! variables (so a container can override one value without a file).
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::Error;
+
+/// A value that must not end up in logs: `Debug` prints `<hidden>`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<hidden>")
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// `sqlite://PATH` (PostgreSQL comes later).
+    pub database: String,
+    /// Largest request body, in bytes; bigger ones get 413 before being read.
+    pub body_limit: usize,
+    /// Largest single Automerge change, in bytes.
+    pub max_change_bytes: usize,
+    /// At most this many changes per sync response...
+    pub page_changes: usize,
+    /// ...and at most about this many bytes of them.
+    pub page_bytes: usize,
+    /// How long a session token works, in seconds.
+    pub token_lifetime_secs: u64,
+    /// How long a sign-in challenge may be answered, in seconds.
+    pub challenge_lifetime_secs: u64,
+    /// Longest long-poll, in seconds.
+    pub max_wait_secs: u64,
+    /// Longest invite validity a coordinator may ask for, in seconds.
+    pub max_invite_secs: u64,
+    /// When set, creating a group needs this token; otherwise anyone who can reach the server may.
+    pub group_creation_token: Option<Secret>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8470)),
+            database: "sqlite://porchlight-server.db".to_owned(),
+            body_limit: 8 * 1024 * 1024,
+            max_change_bytes: 1024 * 1024,
+            page_changes: 1000,
+            page_bytes: 4 * 1024 * 1024,
+            token_lifetime_secs: 3600,
+            challenge_lifetime_secs: 60,
+            max_wait_secs: 60,
+            max_invite_secs: 30 * 24 * 3600,
+            group_creation_token: None,
+        }
+    }
+}
+
+/// The file's shape: every field optional, unknown fields refused so a typo is an error rather
+/// than a silently ignored setting.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Layer {
+    listen: Option<SocketAddr>,
+    database: Option<String>,
+    body_limit: Option<usize>,
+    max_change_bytes: Option<usize>,
+    page_changes: Option<usize>,
+    page_bytes: Option<usize>,
+    token_lifetime_secs: Option<u64>,
+    challenge_lifetime_secs: Option<u64>,
+    max_wait_secs: Option<u64>,
+    max_invite_secs: Option<u64>,
+    group_creation_token: Option<Secret>,
+}
+
+impl Settings {
+    /// Defaults, then `file` if given (it must exist), then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, Error> {
+        let text = match file {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))?,
+            ),
+            None => None,
+        };
+        Self::from_sources(text.as_deref(), std::env::vars())
+    }
+
+    /// Defaults, then the TOML `file_text`, then the `PORCHLIGHT_*` entries of `env`.
+    pub fn from_sources(
+        file_text: Option<&str>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, Error> {
+        let mut settings = Settings::default();
+        if let Some(text) = file_text {
+            let layer: Layer =
+                toml::from_str(text).map_err(|e| Error::Config(format!("settings file: {e}")))?;
+            settings.apply(layer);
+        }
+        let mut layer = Layer::default();
+        for (key, value) in env {
+            let Some(name) = key.strip_prefix("PORCHLIGHT_") else {
+                continue;
+            };
+            layer.set_from_env(&name.to_ascii_lowercase(), &value)?;
+        }
+        settings.apply(layer);
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn apply(&mut self, l: Layer) {
+        macro_rules! take {
+            ($($field:ident),*) => { $( if let Some(v) = l.$field { self.$field = v; } )* };
+        }
+        take!(
+            listen,
+            database,
+            body_limit,
+            max_change_bytes,
+            page_changes,
+            page_bytes,
+            token_lifetime_secs,
+            challenge_lifetime_secs,
+            max_wait_secs,
+            max_invite_secs
+        );
+        if l.group_creation_token.is_some() {
+            self.group_creation_token = l.group_creation_token;
+        }
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        let positive = [
+            ("body_limit", self.body_limit as u64),
+            ("max_change_bytes", self.max_change_bytes as u64),
+            ("page_changes", self.page_changes as u64),
+            ("page_bytes", self.page_bytes as u64),
+            ("token_lifetime_secs", self.token_lifetime_secs),
+            ("challenge_lifetime_secs", self.challenge_lifetime_secs),
+            ("max_wait_secs", self.max_wait_secs),
+            ("max_invite_secs", self.max_invite_secs),
+        ];
+        if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
+            return Err(Error::Config(format!("{name} must be greater than 0")));
+        }
+        Ok(())
+    }
+}
+
+impl Layer {
+    /// Other `PORCHLIGHT_*` variables belong to the app and CLI and are ignored here.
+    fn set_from_env(&mut self, name: &str, value: &str) -> Result<(), Error> {
+        fn parse<T: std::str::FromStr>(name: &str, value: &str) -> Result<Option<T>, Error>
+        where
+            T::Err: fmt::Display,
+        {
+            value.trim().parse().map(Some).map_err(|e| {
+                Error::Config(format!(
+                    "PORCHLIGHT_{}={value:?}: {e}",
+                    name.to_ascii_uppercase()
+                ))
+            })
+        }
+        match name {
+            "listen" => self.listen = parse(name, value)?,
+            "database" => self.database = Some(value.to_owned()),
+            "body_limit" => self.body_limit = parse(name, value)?,
+            "max_change_bytes" => self.max_change_bytes = parse(name, value)?,
+            "page_changes" => self.page_changes = parse(name, value)?,
+            "page_bytes" => self.page_bytes = parse(name, value)?,
+            "token_lifetime_secs" => self.token_lifetime_secs = parse(name, value)?,
+            "challenge_lifetime_secs" => self.challenge_lifetime_secs = parse(name, value)?,
+            "max_wait_secs" => self.max_wait_secs = parse(name, value)?,
+            "max_invite_secs" => self.max_invite_secs = parse(name, value)?,
+            "group_creation_token" => self.group_creation_token = Some(Secret::new(value)),
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// A commented example settings file holding the defaults (`porchlight serve --default-config`).
+pub fn default_config() -> &'static str {
+    include_str!("default_config.toml")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn the_example_file_parses_to_the_defaults() {
+        let s = Settings::from_sources(Some(default_config()), env(&[])).unwrap();
+        assert_eq!(s, Settings::default());
+    }
+
+    #[test]
+    fn environment_overrides_file_overrides_defaults() {
+        let file = "body_limit = 100\nmax_wait_secs = 5\n";
+        let s = Settings::from_sources(
+            Some(file),
+            env(&[("PORCHLIGHT_MAX_WAIT_SECS", "7"), ("PORCHLIGHT_OTHER", "x")]),
+        )
+        .unwrap();
+        assert_eq!(s.body_limit, 100);
+        assert_eq!(s.max_wait_secs, 7);
+        assert_eq!(s.page_changes, Settings::default().page_changes);
+    }
+
+    #[test]
+    fn bad_settings_are_rejected_not_panicking() {
+        assert!(Settings::from_sources(Some("bodylimit = 1"), env(&[])).is_err());
+        assert!(Settings::from_sources(None, env(&[("PORCHLIGHT_BODY_LIMIT", "lots")])).is_err());
+        assert!(Settings::from_sources(Some("page_changes = 0"), env(&[])).is_err());
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let s =
+            Settings::from_sources(None, env(&[("PORCHLIGHT_GROUP_CREATION_TOKEN", "hunter2")]))
+                .unwrap();
+        assert_eq!(
+            s.group_creation_token.as_ref().map(Secret::expose),
+            Some("hunter2")
+        );
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,183 @@
+//! Persistence behind a trait, used through generics so the HTTP layer never names a backend.
+//! Every method is one atomic step; the backend must keep each of them consistent on its own
+//! (a transaction per call), because several server instances may share one database later.
+
+mod sqlite;
+
+use std::future::Future;
+
+use porchlight_model::{DeviceId, DocId, DocKind, Role};
+use porchlight_sync::wire::{GroupId, Member};
+
+pub use sqlite::SqliteStorage;
+
+use crate::Error;
+
+/// A member as the server keeps it.
+pub type MemberRecord = Member;
+
+/// A device to add to a group.
+#[derive(Clone, Debug)]
+pub struct NewMember {
+    pub device: DeviceId,
+    pub public_key: [u8; 32],
+    pub display_name: String,
+    pub joined_at: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewInvite {
+    pub id: [u8; 16],
+    pub group: GroupId,
+    /// BLAKE3 of the secret: the secret itself is never stored.
+    pub secret_hash: [u8; 32],
+    pub role: Role,
+    pub uses: u32,
+    pub expires_at: i64,
+    pub created_by: DeviceId,
+    pub created_at: i64,
+}
+
+/// A live session as found by its token hash (the member may have been revoked since).
+#[derive(Clone, Debug)]
+pub struct SessionRecord {
+    pub group: GroupId,
+    pub expires_at: i64,
+    pub member: MemberRecord,
+}
+
+/// Validated changes of one document to append to the log.
+#[derive(Clone, Debug)]
+pub struct PushDoc {
+    pub doc: DocId,
+    pub kind: DocKind,
+    /// (Automerge change hash, raw change bytes)
+    pub changes: Vec<([u8; 32], Vec<u8>)>,
+}
+
+/// What happened to one [`PushDoc`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PushOutcome {
+    /// Stored; `new` of the changes were not there before.
+    Stored { new: u32 },
+    /// The document already exists with another kind; nothing was stored.
+    KindConflict { existing: DocKind },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PulledChange {
+    pub seq: u64,
+    pub doc: DocId,
+    pub kind: DocKind,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Page {
+    pub changes: Vec<PulledChange>,
+    pub cursor: u64,
+    pub more: bool,
+}
+
+/// Limits of one pull.
+#[derive(Clone, Copy, Debug)]
+pub struct PageLimits {
+    pub max_changes: usize,
+    pub max_bytes: usize,
+}
+
+pub trait Storage: Clone + Send + Sync + 'static {
+    fn put_challenge(
+        &self,
+        nonce: [u8; 32],
+        time: i64,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Removes the challenge and returns `(time, expires_at)`; `None` when it was never issued or
+    /// already used. Removing it on first use is what makes a challenge single-use.
+    fn take_challenge(
+        &self,
+        nonce: [u8; 32],
+    ) -> impl Future<Output = Result<Option<(i64, i64)>, Error>> + Send;
+
+    /// Creates the group with `first` as its coordinator.
+    fn create_group(
+        &self,
+        group: GroupId,
+        name: String,
+        first: NewMember,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    fn member(
+        &self,
+        group: GroupId,
+        device: DeviceId,
+    ) -> impl Future<Output = Result<Option<MemberRecord>, Error>> + Send;
+
+    fn members(
+        &self,
+        group: GroupId,
+    ) -> impl Future<Output = Result<Vec<MemberRecord>, Error>> + Send;
+
+    fn create_invite(&self, invite: NewInvite) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Checks the invite (secret hash, expiry at `now`, uses left), uses it up by one and adds the
+    /// member, all in one step. A device that is already an active member gets its membership
+    /// back without using up the invite (a retried join is harmless); a revoked one is refused.
+    fn redeem_invite(
+        &self,
+        invite: [u8; 16],
+        secret_hash: [u8; 32],
+        now: i64,
+        member: NewMember,
+    ) -> impl Future<Output = Result<(GroupId, MemberRecord), Error>> + Send;
+
+    /// Stores a session; also a good moment to forget sessions that expired before `now`.
+    fn create_session(
+        &self,
+        token_hash: [u8; 32],
+        group: GroupId,
+        device: DeviceId,
+        now: i64,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    fn session(
+        &self,
+        token_hash: [u8; 32],
+    ) -> impl Future<Output = Result<Option<SessionRecord>, Error>> + Send;
+
+    /// Marks the member revoked at `now` and deletes its sessions. Refuses to remove the last
+    /// active coordinator, which would leave the group with nobody able to manage it.
+    fn revoke(
+        &self,
+        group: GroupId,
+        device: DeviceId,
+        now: i64,
+    ) -> impl Future<Output = Result<MemberRecord, Error>> + Send;
+
+    /// Appends the changes (a change already in the log for that document is skipped) and gives
+    /// each new one the group's next sequence number.
+    fn push(
+        &self,
+        group: GroupId,
+        device: DeviceId,
+        docs: Vec<PushDoc>,
+    ) -> impl Future<Output = Result<Vec<PushOutcome>, Error>> + Send;
+
+    /// Changes after `cursor` whose kind is in `kinds`, oldest first.
+    fn pull(
+        &self,
+        group: GroupId,
+        cursor: u64,
+        kinds: Vec<DocKind>,
+        limits: PageLimits,
+    ) -> impl Future<Output = Result<Page, Error>> + Send;
+
+    /// The group's newest sequence number (0 when its log is empty).
+    fn latest_seq(&self, group: GroupId) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// How many changes the group's log holds.
+    fn change_count(&self, group: GroupId) -> impl Future<Output = Result<u64, Error>> + Send;
+}

@@ -1,0 +1,147 @@
+//! The change log: append with per-group sequence numbers, pull by cursor.
+
+use porchlight_model::{DeviceId, DocId, DocKind};
+use porchlight_sync::wire::GroupId;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::kind_at;
+use crate::Error;
+use crate::storage::{Page, PageLimits, PulledChange, PushDoc, PushOutcome};
+
+pub(super) fn latest_seq(c: &Connection, group: GroupId) -> Result<u64, Error> {
+    let next: Option<i64> = c
+        .query_row(
+            "SELECT next_seq FROM groups WHERE id = ?1",
+            [&group.as_bytes()[..]],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(next.map_or(0, |n| (n - 1).max(0) as u64))
+}
+
+pub(super) fn push(
+    c: &mut Connection,
+    group: GroupId,
+    device: DeviceId,
+    docs: &[PushDoc],
+) -> Result<Vec<PushOutcome>, Error> {
+    let g = &group.as_bytes()[..];
+    let tx = c.transaction()?;
+    // The sequence number comes from the group row inside this transaction, so numbers are
+    // handed out in commit order with no gaps (what a cursor needs).
+    let mut next: i64 = tx.query_row("SELECT next_seq FROM groups WHERE id = ?1", [g], |r| {
+        r.get(0)
+    })?;
+    let mut outcomes = Vec::with_capacity(docs.len());
+    {
+        let mut kind_of = tx.prepare("SELECT kind FROM docs WHERE group_id = ?1 AND doc = ?2")?;
+        let mut add_doc =
+            tx.prepare("INSERT INTO docs (group_id, doc, kind) VALUES (?1, ?2, ?3)")?;
+        let mut add_change = tx.prepare(
+            "INSERT OR IGNORE INTO changes (group_id, seq, doc, hash, kind, bytes, device)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for doc in docs {
+            let d = &doc.doc.as_bytes()[..];
+            let existing: Option<DocKind> = kind_of
+                .query_row(params![g, d], |r| kind_at(r, 0))
+                .optional()?;
+            match existing {
+                Some(kind) if kind != doc.kind => {
+                    outcomes.push(PushOutcome::KindConflict { existing: kind });
+                    continue;
+                }
+                Some(_) => {}
+                None => {
+                    add_doc.execute(params![g, d, doc.kind.as_str()])?;
+                }
+            }
+            let mut new = 0u32;
+            for (hash, bytes) in &doc.changes {
+                let inserted = add_change.execute(params![
+                    g,
+                    next,
+                    d,
+                    &hash[..],
+                    doc.kind.as_str(),
+                    bytes,
+                    &device.as_bytes()[..]
+                ])?;
+                if inserted == 1 {
+                    next += 1;
+                    new += 1;
+                }
+            }
+            outcomes.push(PushOutcome::Stored { new });
+        }
+    }
+    tx.execute(
+        "UPDATE groups SET next_seq = ?2 WHERE id = ?1",
+        params![g, next],
+    )?;
+    tx.commit()?;
+    Ok(outcomes)
+}
+
+pub(super) fn pull(
+    c: &mut Connection,
+    group: GroupId,
+    cursor: u64,
+    kinds: &[DocKind],
+    limits: PageLimits,
+) -> Result<Page, Error> {
+    // One read transaction, so the rows and the latest sequence number are the same snapshot.
+    let tx = c.transaction()?;
+    let latest = latest_seq(&tx, group)?;
+    if kinds.is_empty() {
+        return Ok(Page {
+            changes: Vec::new(),
+            cursor: latest,
+            more: false,
+        });
+    }
+    // Kinds come from our own enum, never from the request, so inlining them is safe.
+    let kinds_sql = kinds
+        .iter()
+        .map(|k| format!("'{}'", k.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut stmt = tx.prepare(&format!(
+        "SELECT seq, doc, kind, bytes FROM changes
+         WHERE group_id = ?1 AND seq > ?2 AND kind IN ({kinds_sql})
+         ORDER BY seq LIMIT ?3"
+    ))?;
+    let cursor_sql = i64::try_from(cursor).unwrap_or(i64::MAX);
+    let fetch = i64::try_from(limits.max_changes.saturating_add(1)).unwrap_or(i64::MAX);
+    let mut rows = stmt.query(params![&group.as_bytes()[..], cursor_sql, fetch])?;
+    let mut changes = Vec::new();
+    let mut bytes_total = 0usize;
+    let mut more = false;
+    while let Some(row) = rows.next()? {
+        let bytes: Vec<u8> = row.get(3)?;
+        let full = changes.len() >= limits.max_changes
+            || (!changes.is_empty() && bytes_total + bytes.len() > limits.max_bytes);
+        if full {
+            more = true;
+            break;
+        }
+        bytes_total += bytes.len();
+        changes.push(PulledChange {
+            seq: row.get::<_, i64>(0)? as u64,
+            doc: DocId::from_bytes(row.get(1)?),
+            kind: kind_at(row, 2)?,
+            bytes,
+        });
+    }
+    // With a full page the cursor stops at the last change sent; otherwise it jumps to the
+    // newest number, past changes this role may not read, so they are not scanned again.
+    let cursor = match (more, changes.last()) {
+        (true, Some(last)) => last.seq,
+        _ => latest,
+    };
+    Ok(Page {
+        changes,
+        cursor,
+        more,
+    })
+}

@@ -1,0 +1,285 @@
+//! The SQLite backend: one file in WAL mode, one writer connection and a small pool of readers
+//! (WAL lets reads run beside the writer). rusqlite is blocking, so every call runs on tokio's
+//! blocking pool, never on the async workers.
+
+mod log;
+mod members;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use porchlight_model::{DeviceId, DocKind, Role};
+use porchlight_sync::wire::{GroupId, Member};
+use rusqlite::types::Type;
+use rusqlite::{Connection, Row};
+
+use super::{
+    MemberRecord, NewInvite, NewMember, Page, PageLimits, PushDoc, PushOutcome, SessionRecord,
+    Storage,
+};
+use crate::Error;
+
+/// Numbered migrations, applied in order, each in its own transaction. Never edit a released one:
+/// add the next number.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+
+/// Idle reader connections kept open; more are opened on demand under load.
+const IDLE_READERS: usize = 4;
+
+#[derive(Clone, Debug)]
+pub struct SqliteStorage {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock rolled back its transaction (rusqlite drops it), so the
+    // connection itself is still sound.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) and migrates the database at `path`. Blocking.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref().to_path_buf();
+        let mut writer = connect(&path)?;
+        migrate(&mut writer)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    async fn write<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, Error> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || f(&mut lock(&inner.writer))).await?
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, Error> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = lock(&inner.readers).pop();
+            let mut conn = match pooled {
+                Some(conn) => conn,
+                None => connect(&inner.path)?,
+            };
+            let result = f(&mut conn);
+            let mut idle = lock(&inner.readers);
+            if idle.len() < IDLE_READERS {
+                idle.push(conn);
+            }
+            result
+        })
+        .await?
+    }
+}
+
+fn connect(path: &Path) -> Result<Connection, Error> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // WAL: readers never block the writer; NORMAL sync is durable across crashes of the process
+    // (only an OS crash can lose the last commits, which clients simply push again).
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), Error> {
+    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
+    let current: Option<u32> =
+        conn.query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0))?;
+    let current = current.unwrap_or(0);
+    let supported = MIGRATIONS.len() as u32;
+    if current > supported {
+        return Err(Error::DatabaseTooNew {
+            found: current,
+            supported,
+        });
+    }
+    for (number, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES (?1)",
+            [number + 1],
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn corrupt(column: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(column, Type::Text, Box::new(e))
+}
+
+fn role_at(row: &Row<'_>, column: usize) -> rusqlite::Result<Role> {
+    row.get::<_, String>(column)?
+        .parse()
+        .map_err(|e| corrupt(column, e))
+}
+
+fn kind_at(row: &Row<'_>, column: usize) -> rusqlite::Result<DocKind> {
+    row.get::<_, String>(column)?
+        .parse()
+        .map_err(|e| corrupt(column, e))
+}
+
+fn group_at(row: &Row<'_>, column: usize) -> rusqlite::Result<GroupId> {
+    Ok(GroupId::from_bytes(row.get(column)?))
+}
+
+/// The member columns, in the order [`member_from`] reads them.
+const MEMBER_COLUMNS: &str = "device, public_key, display_name, role, joined_at, revoked_at";
+
+fn member_from(row: &Row<'_>, first: usize) -> rusqlite::Result<MemberRecord> {
+    Ok(Member {
+        device: DeviceId::from_bytes(row.get(first)?),
+        public_key: row.get(first + 1)?,
+        display_name: row.get(first + 2)?,
+        role: role_at(row, first + 3)?,
+        joined_at: row.get(first + 4)?,
+        revoked_at: row.get(first + 5)?,
+    })
+}
+
+impl Storage for SqliteStorage {
+    async fn put_challenge(
+        &self,
+        nonce: [u8; 32],
+        time: i64,
+        expires_at: i64,
+    ) -> Result<(), Error> {
+        self.write(move |c| members::put_challenge(c, nonce, time, expires_at))
+            .await
+    }
+
+    async fn take_challenge(&self, nonce: [u8; 32]) -> Result<Option<(i64, i64)>, Error> {
+        self.write(move |c| members::take_challenge(c, nonce)).await
+    }
+
+    async fn create_group(
+        &self,
+        group: GroupId,
+        name: String,
+        first: NewMember,
+    ) -> Result<(), Error> {
+        self.write(move |c| members::create_group(c, group, &name, &first))
+            .await
+    }
+
+    async fn member(
+        &self,
+        group: GroupId,
+        device: DeviceId,
+    ) -> Result<Option<MemberRecord>, Error> {
+        self.read(move |c| members::member(c, group, device)).await
+    }
+
+    async fn members(&self, group: GroupId) -> Result<Vec<MemberRecord>, Error> {
+        self.read(move |c| members::members(c, group)).await
+    }
+
+    async fn create_invite(&self, invite: NewInvite) -> Result<(), Error> {
+        self.write(move |c| members::create_invite(c, &invite))
+            .await
+    }
+
+    async fn redeem_invite(
+        &self,
+        invite: [u8; 16],
+        secret_hash: [u8; 32],
+        now: i64,
+        member: NewMember,
+    ) -> Result<(GroupId, MemberRecord), Error> {
+        self.write(move |c| members::redeem_invite(c, invite, secret_hash, now, &member))
+            .await
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: [u8; 32],
+        group: GroupId,
+        device: DeviceId,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), Error> {
+        self.write(move |c| members::create_session(c, token_hash, group, device, now, expires_at))
+            .await
+    }
+
+    async fn session(&self, token_hash: [u8; 32]) -> Result<Option<SessionRecord>, Error> {
+        self.read(move |c| members::session(c, token_hash)).await
+    }
+
+    async fn revoke(
+        &self,
+        group: GroupId,
+        device: DeviceId,
+        now: i64,
+    ) -> Result<MemberRecord, Error> {
+        self.write(move |c| members::revoke(c, group, device, now))
+            .await
+    }
+
+    async fn push(
+        &self,
+        group: GroupId,
+        device: DeviceId,
+        docs: Vec<PushDoc>,
+    ) -> Result<Vec<PushOutcome>, Error> {
+        self.write(move |c| log::push(c, group, device, &docs))
+            .await
+    }
+
+    async fn pull(
+        &self,
+        group: GroupId,
+        cursor: u64,
+        kinds: Vec<DocKind>,
+        limits: PageLimits,
+    ) -> Result<Page, Error> {
+        self.read(move |c| log::pull(c, group, cursor, &kinds, limits))
+            .await
+    }
+
+    async fn latest_seq(&self, group: GroupId) -> Result<u64, Error> {
+        self.read(move |c| log::latest_seq(c, group)).await
+    }
+
+    async fn change_count(&self, group: GroupId) -> Result<u64, Error> {
+        self.read(move |c| {
+            let n: i64 = c.query_row(
+                "SELECT count(*) FROM changes WHERE group_id = ?1",
+                [&group.as_bytes()[..]],
+                |r| r.get(0),
+            )?;
+            Ok(n as u64)
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,152 @@
+//! Storage-level checks of the SQLite backend (migrations, idempotent log, paging).
+
+use porchlight_model::{DeviceId, DocId, DocKind};
+use porchlight_sync::wire::GroupId;
+
+use super::*;
+
+fn member(n: u8) -> NewMember {
+    NewMember {
+        device: DeviceId::from_bytes([n; 16]),
+        public_key: [n; 32],
+        display_name: format!("device {n}"),
+        joined_at: 100,
+    }
+}
+
+async fn storage_with_group() -> (tempfile::TempDir, SqliteStorage, GroupId) {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = SqliteStorage::open(dir.path().join("server.db")).unwrap();
+    let group = GroupId::random();
+    storage
+        .create_group(group, "Elm Street".into(), member(1))
+        .await
+        .unwrap();
+    (dir, storage, group)
+}
+
+fn doc(kind: DocKind, changes: &[&[u8]]) -> PushDoc {
+    PushDoc {
+        doc: DocId::random(),
+        kind,
+        changes: changes
+            .iter()
+            .map(|c| (*blake3::hash(c).as_bytes(), c.to_vec()))
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.db");
+    drop(SqliteStorage::open(&path).unwrap());
+    Connection::open(&path)
+        .unwrap()
+        .execute("INSERT INTO schema_version VALUES (99)", [])
+        .unwrap();
+    assert!(matches!(
+        SqliteStorage::open(&path),
+        Err(Error::DatabaseTooNew {
+            found: 99,
+            supported: 1
+        })
+    ));
+}
+
+#[tokio::test]
+async fn reopening_keeps_the_data_and_does_not_rerun_migrations() {
+    let (dir, storage, group) = storage_with_group().await;
+    storage
+        .push(group, member(1).device, vec![doc(DocKind::Alert, &[b"a"])])
+        .await
+        .unwrap();
+    drop(storage);
+    let again = SqliteStorage::open(dir.path().join("server.db")).unwrap();
+    assert_eq!(again.change_count(group).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn the_log_is_idempotent_and_kinds_are_fixed() {
+    let (_dir, s, group) = storage_with_group().await;
+    let d = doc(DocKind::Alert, &[b"a", b"b"]);
+    let device = member(1).device;
+    assert_eq!(
+        s.push(group, device, vec![d.clone()]).await.unwrap(),
+        [PushOutcome::Stored { new: 2 }]
+    );
+    assert_eq!(
+        s.push(group, device, vec![d.clone()]).await.unwrap(),
+        [PushOutcome::Stored { new: 0 }]
+    );
+    assert_eq!(s.latest_seq(group).await.unwrap(), 2);
+
+    let mut other_kind = d;
+    other_kind.kind = DocKind::Report;
+    assert_eq!(
+        s.push(group, device, vec![other_kind]).await.unwrap(),
+        [PushOutcome::KindConflict {
+            existing: DocKind::Alert
+        }]
+    );
+    assert_eq!(s.change_count(group).await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn pull_pages_by_count_and_bytes_and_skips_unreadable_kinds() {
+    let (_dir, s, group) = storage_with_group().await;
+    let device = member(1).device;
+    let big = vec![7u8; 100];
+    s.push(group, device, vec![doc(DocKind::Report, &[b"secret"])])
+        .await
+        .unwrap();
+    s.push(
+        group,
+        device,
+        vec![doc(DocKind::Alert, &[b"1", b"2", &big, &big[1..], b"3"])],
+    )
+    .await
+    .unwrap();
+
+    let limits = PageLimits {
+        max_changes: 2,
+        max_bytes: 150,
+    };
+    let page = s
+        .pull(group, 0, vec![DocKind::Alert], limits)
+        .await
+        .unwrap();
+    assert_eq!(
+        page.changes.iter().map(|c| c.seq).collect::<Vec<_>>(),
+        [2, 3]
+    );
+    assert!(page.more);
+    // The two ~100-byte changes do not fit under 150 bytes together.
+    let page = s
+        .pull(group, page.cursor, vec![DocKind::Alert], limits)
+        .await
+        .unwrap();
+    assert_eq!(page.changes.iter().map(|c| c.seq).collect::<Vec<_>>(), [4]);
+    assert!(page.more);
+    let page = s
+        .pull(group, page.cursor, vec![DocKind::Alert], limits)
+        .await
+        .unwrap();
+    assert_eq!(
+        page.changes.iter().map(|c| c.seq).collect::<Vec<_>>(),
+        [5, 6]
+    );
+    assert_eq!((page.cursor, page.more), (6, false));
+
+    let none = s.pull(group, 0, vec![], limits).await.unwrap();
+    assert_eq!((none.changes.len(), none.cursor, none.more), (0, 6, false));
+}
+
+#[tokio::test]
+async fn the_last_coordinator_cannot_be_revoked() {
+    let (_dir, s, group) = storage_with_group().await;
+    let r = s.revoke(group, member(1).device, 200).await;
+    assert!(matches!(r, Err(Error::Conflict(_))));
+    let unknown = s.revoke(group, member(9).device, 200).await;
+    assert!(matches!(unknown, Err(Error::NotFound(_))));
+}

@@ -1,0 +1,257 @@
+//! A real server on loopback (ephemeral port, SQLite file in a temp dir) and helpers to act as
+//! devices against it.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use automerge::transaction::Transactable;
+use automerge::{ActorId, AutoCommit, ROOT};
+use porchlight_model::{DeviceId, DocId, DocKind, Role};
+use porchlight_server::{Clock, Settings, SqliteStorage, Storage, launch_with_clock};
+use porchlight_sync::wire::{ErrorBody, GroupId};
+use porchlight_sync::{
+    DocChanges, HttpClient, Session, SigningKey, SyncRequest, device_id_of, generate_signing_key,
+};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub struct TestServer {
+    pub url: String,
+    pub addr: std::net::SocketAddr,
+    pub clock: Clock,
+    pub db: PathBuf,
+    pub settings: Settings,
+    _dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(), porchlight_server::Error>>>,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(configure: impl FnOnce(&mut Settings)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("server.db");
+        let mut settings = Settings {
+            database: format!("sqlite://{}", db.display()),
+            ..Settings::default()
+        };
+        configure(&mut settings);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let clock = Clock::system();
+        let (stop, stopped) = oneshot::channel::<()>();
+        // The listener is bound already, so requests made from here on queue until the server
+        // accepts them: no readiness polling needed.
+        let task = tokio::spawn(launch_with_clock(
+            settings.clone(),
+            listener,
+            clock.clone(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        TestServer {
+            url: format!("http://{addr}"),
+            addr,
+            clock,
+            db,
+            settings,
+            _dir: dir,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    pub fn client(&self) -> HttpClient {
+        HttpClient::new(&self.url).unwrap()
+    }
+
+    /// A second handle on the server's database, to count what it stored.
+    pub fn storage(&self) -> SqliteStorage {
+        SqliteStorage::open(&self.db).unwrap()
+    }
+
+    pub async fn change_count(&self, group: GroupId) -> u64 {
+        self.storage().change_count(group).await.unwrap()
+    }
+
+    pub async fn assert_healthy(&self) {
+        let health = self.client().health().await.unwrap();
+        assert_eq!(health.status, "ok");
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+    }
+}
+
+/// A device with its key and an open session.
+pub struct Device {
+    pub key: SigningKey,
+    pub id: DeviceId,
+    pub session: Session,
+    pub client: HttpClient,
+}
+
+impl Device {
+    pub fn group(&self) -> GroupId {
+        self.session.group()
+    }
+
+    pub async fn push(
+        &self,
+        doc: DocId,
+        kind: DocKind,
+        changes: Vec<Vec<u8>>,
+    ) -> porchlight_sync::SyncResponse {
+        let request = SyncRequest {
+            cursor: 0,
+            push: vec![DocChanges::new(doc, kind, changes)],
+        };
+        self.client.sync(&self.session, &request).await.unwrap()
+    }
+
+    /// Pages from `cursor` until `more` is false: (every pulled doc/changes, final cursor, pages).
+    pub async fn pull_all(&self, mut cursor: u64) -> (Vec<DocChanges>, u64, usize) {
+        let mut all = Vec::new();
+        let mut pages = 0;
+        loop {
+            let r = self
+                .client
+                .sync(
+                    &self.session,
+                    &SyncRequest {
+                        cursor,
+                        push: vec![],
+                    },
+                )
+                .await
+                .unwrap();
+            pages += 1;
+            all.extend(r.pull);
+            cursor = r.cursor;
+            if !r.more {
+                return (all, cursor, pages);
+            }
+        }
+    }
+}
+
+/// Creates a group; the returned device is its coordinator, signed in.
+pub async fn coordinator(server: &TestServer) -> Device {
+    let client = server.client();
+    let key = generate_signing_key();
+    let membership = client
+        .create_group(&key, "Elm Street Watch", "Coordinator", None)
+        .await
+        .unwrap();
+    assert_eq!(membership.role, Role::Coordinator);
+    let session = client.authenticate(membership.group, &key).await.unwrap();
+    Device {
+        id: device_id_of(&key),
+        key,
+        session,
+        client,
+    }
+}
+
+/// Invites a new device with `role` into the coordinator's group and signs it in.
+pub async fn member(server: &TestServer, coordinator: &Device, role: Role) -> Device {
+    let code = coordinator
+        .client
+        .create_invite(&coordinator.session, role, 1, Duration::from_secs(3600))
+        .await
+        .unwrap();
+    let client = server.client();
+    let key = generate_signing_key();
+    let membership = client
+        .join(&code, &key, &format!("a {role}"))
+        .await
+        .unwrap();
+    assert_eq!(membership.role, role);
+    let session = client.authenticate(membership.group, &key).await.unwrap();
+    Device {
+        id: device_id_of(&key),
+        key,
+        session,
+        client,
+    }
+}
+
+/// `n` real Automerge changes written by `actor` (one fresh document, one commit each). Each call
+/// makes different changes, as two real documents would.
+pub fn changes(actor: DeviceId, n: usize) -> Vec<Vec<u8>> {
+    let mut doc = AutoCommit::new().with_actor(ActorId::from(actor.as_bytes().as_slice()));
+    doc.put(
+        ROOT,
+        "salt",
+        porchlight_model::hex(&porchlight_model::random_bytes::<8>()),
+    )
+    .unwrap();
+    for i in 0..n {
+        doc.put(ROOT, "n", i as i64).unwrap();
+        doc.commit();
+    }
+    doc.get_changes(&[])
+        .iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect()
+}
+
+/// A document with some text in it, for building bad inputs from.
+pub fn doc_by(actor: DeviceId, text: &str) -> AutoCommit {
+    let mut doc = AutoCommit::new().with_actor(ActorId::from(actor.as_bytes().as_slice()));
+    doc.put(ROOT, "note", text).unwrap();
+    doc.commit();
+    doc
+}
+
+/// Posts raw bytes and returns the status with the parsed `{kind, message}` body.
+pub async fn post_raw(
+    server: &TestServer,
+    path: &str,
+    token: Option<&str>,
+    body: Vec<u8>,
+) -> (u16, Option<ErrorBody>) {
+    let mut request = reqwest::Client::new()
+        .post(format!("{}{path}", server.url))
+        .header("content-type", "application/cbor")
+        .body(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.unwrap();
+    (status, serde_json::from_slice(&bytes).ok())
+}
+
+/// Asserts an `Error::Http` with this status and kind, and returns its message.
+pub fn expect_http(
+    result: Result<impl std::fmt::Debug, porchlight_sync::Error>,
+    status: u16,
+    kind: &str,
+) -> String {
+    match result {
+        Err(porchlight_sync::Error::Http {
+            status: s,
+            kind: k,
+            message,
+        }) => {
+            assert_eq!((s, k.as_str()), (status, kind), "message: {message}");
+            assert!(!message.is_empty());
+            message
+        }
+        other => panic!("expected HTTP {status} {kind}, got {other:?}"),
+    }
+}

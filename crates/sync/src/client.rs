@@ -1,0 +1,327 @@
+//! The HTTP client for a Porchlight server. Thin: it builds the signed messages from
+//! [`crate::crypto`], moves CBOR bodies, and turns failures into [`Error`] variants a caller can
+//! act on (offline → retry later, 401 → new session, anything else → show the server's message).
+
+use std::time::Duration;
+
+use ed25519_dalek::SigningKey;
+use porchlight_model::{DeviceId, Role};
+use reqwest::{Method, StatusCode, header};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::Error;
+use crate::crypto::{create_group_message, join_message, session_message, sign};
+use crate::invite::{InviteCode, check_server_url};
+use crate::wire::{
+    self, CBOR, Challenge, CreateGroupRequest, CreateInviteRequest, ErrorBody, GroupId, Health,
+    InviteCreated, JoinRequest, Member, MemberList, Membership, RevokeRequest, SessionRequest,
+    SessionResponse, SyncRequest, SyncResponse, WaitResponse,
+};
+
+/// Ordinary requests give up after this; a long-poll gets its own, longer budget.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Extra time past a long-poll's own timeout before the client stops waiting for the answer.
+const WAIT_GRACE: Duration = Duration::from_secs(15);
+
+/// An open session: a bearer token bound to one device in one group.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Session {
+    token: String,
+    /// Unix seconds (server clock) after which the token stops working.
+    pub expires_at: i64,
+    pub membership: Membership,
+}
+
+impl Session {
+    pub fn group(&self) -> GroupId {
+        self.membership.group
+    }
+
+    pub fn device(&self) -> DeviceId {
+        self.membership.device
+    }
+
+    pub fn role(&self) -> Role {
+        self.membership.role
+    }
+
+    /// The bearer token, for callers that must store or forward it.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("token", &"<hidden>")
+            .field("expires_at", &self.expires_at)
+            .field("membership", &self.membership)
+            .finish()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct HttpClient {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl HttpClient {
+    /// A client for the server at `base_url` (`http://` or `https://`, no path needed).
+    pub fn new(base_url: &str) -> Result<Self, Error> {
+        let base = check_server_url(base_url)?;
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .build()
+            .map_err(Error::Request)?;
+        Ok(Self { http, base })
+    }
+
+    /// A client for the server an invite code points at.
+    pub fn for_invite(code: &InviteCode) -> Result<Self, Error> {
+        Self::new(&code.server)
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    pub async fn health(&self) -> Result<Health, Error> {
+        let response = self.send(self.http.get(self.url("/v1/health"))).await?;
+        let bytes = response.bytes().await.map_err(Error::Request)?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::InvalidField {
+            field: "health",
+            reason: e.to_string(),
+        })
+    }
+
+    /// Asks for a single-use nonce to sign.
+    pub async fn challenge(&self) -> Result<Challenge, Error> {
+        self.call(Method::POST, "/v1/auth/challenge", None, None::<&()>)
+            .await
+    }
+
+    /// Creates a group with this device as its first coordinator.
+    pub async fn create_group(
+        &self,
+        key: &SigningKey,
+        name: &str,
+        display_name: &str,
+        creation_token: Option<&str>,
+    ) -> Result<Membership, Error> {
+        let challenge = self.challenge().await?;
+        let message = create_group_message(name, display_name, &challenge.nonce, challenge.time);
+        let request = CreateGroupRequest {
+            name: name.to_owned(),
+            display_name: display_name.to_owned(),
+            public_key: key.verifying_key().to_bytes(),
+            nonce: challenge.nonce,
+            time: challenge.time,
+            signature: sign(key, &message),
+            creation_token: creation_token.map(str::to_owned),
+        };
+        self.call(Method::POST, "/v1/groups", None, Some(&request))
+            .await
+    }
+
+    /// Opens a session in `group` by signing a fresh server challenge.
+    pub async fn authenticate(&self, group: GroupId, key: &SigningKey) -> Result<Session, Error> {
+        let challenge = self.challenge().await?;
+        let message = session_message(&group, &challenge.nonce, challenge.time);
+        let request = SessionRequest {
+            group,
+            public_key: key.verifying_key().to_bytes(),
+            nonce: challenge.nonce,
+            time: challenge.time,
+            signature: sign(key, &message),
+        };
+        let response: SessionResponse = self
+            .call(Method::POST, "/v1/auth/session", None, Some(&request))
+            .await?;
+        Ok(Session {
+            token: response.token,
+            expires_at: response.expires_at,
+            membership: response.membership,
+        })
+    }
+
+    /// Creates an invite (coordinators only) and returns the code to hand out.
+    pub async fn create_invite(
+        &self,
+        session: &Session,
+        role: Role,
+        uses: u32,
+        valid_for: Duration,
+    ) -> Result<InviteCode, Error> {
+        let request = CreateInviteRequest {
+            role,
+            uses,
+            valid_for_secs: valid_for.as_secs(),
+        };
+        let created: InviteCreated = self
+            .call(Method::POST, "/v1/invites", Some(session), Some(&request))
+            .await?;
+        Ok(InviteCode {
+            server: self.base.clone(),
+            invite: created.invite,
+            secret: created.secret,
+            role: created.role,
+        })
+    }
+
+    /// Joins the group of `code` with this device's key. Sent to this client's server, which
+    /// should be the one in the code (see [`HttpClient::for_invite`]).
+    pub async fn join(
+        &self,
+        code: &InviteCode,
+        key: &SigningKey,
+        display_name: &str,
+    ) -> Result<Membership, Error> {
+        let public_key = key.verifying_key().to_bytes();
+        let request = JoinRequest {
+            invite: code.invite,
+            secret: code.secret,
+            public_key,
+            display_name: display_name.to_owned(),
+            signature: sign(key, &join_message(&code.invite, &public_key, display_name)),
+        };
+        self.call(Method::POST, "/v1/join", None, Some(&request))
+            .await
+    }
+
+    pub async fn sync(
+        &self,
+        session: &Session,
+        request: &SyncRequest,
+    ) -> Result<SyncResponse, Error> {
+        self.call(Method::POST, "/v1/sync", Some(session), Some(request))
+            .await
+    }
+
+    /// Long-polls until the group has something newer than `cursor`, or `timeout` passes (the
+    /// server caps it).
+    pub async fn wait(
+        &self,
+        session: &Session,
+        cursor: u64,
+        timeout: Duration,
+    ) -> Result<WaitResponse, Error> {
+        let secs = timeout.as_secs();
+        let builder = self
+            .http
+            .get(self.url(&format!("/v1/wait?cursor={cursor}&timeout={secs}")))
+            .bearer_auth(&session.token)
+            .timeout(timeout + WAIT_GRACE);
+        self.decode_response(self.send(builder).await?).await
+    }
+
+    /// Every device that ever joined the group (coordinators only).
+    pub async fn members(&self, session: &Session) -> Result<Vec<Member>, Error> {
+        let list: MemberList = self
+            .call(Method::GET, "/v1/members", Some(session), None::<&()>)
+            .await?;
+        Ok(list.members)
+    }
+
+    /// Removes a device from the group (coordinators only); its sessions stop working at once.
+    pub async fn revoke(&self, session: &Session, device: DeviceId) -> Result<Member, Error> {
+        let request = RevokeRequest { device };
+        self.call(
+            Method::POST,
+            "/v1/members/revoke",
+            Some(session),
+            Some(&request),
+        )
+        .await
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        session: Option<&Session>,
+        body: Option<&B>,
+    ) -> Result<T, Error> {
+        let mut builder = self
+            .http
+            .request(method, self.url(path))
+            .header(header::ACCEPT, CBOR);
+        if let Some(session) = session {
+            builder = builder.bearer_auth(&session.token);
+        }
+        if let Some(body) = body {
+            builder = builder
+                .header(header::CONTENT_TYPE, CBOR)
+                .body(wire::encode(body)?);
+        }
+        self.decode_response(self.send(builder).await?).await
+    }
+
+    async fn send(&self, builder: reqwest::RequestBuilder) -> Result<reqwest::Response, Error> {
+        let response = builder.send().await.map_err(classify)?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        Err(error_from(response).await)
+    }
+
+    async fn decode_response<T: DeserializeOwned>(
+        &self,
+        response: reqwest::Response,
+    ) -> Result<T, Error> {
+        let bytes = response.bytes().await.map_err(classify)?;
+        wire::decode(&bytes)
+    }
+}
+
+fn classify(e: reqwest::Error) -> Error {
+    if e.is_connect() || e.is_timeout() {
+        Error::Offline(e)
+    } else {
+        Error::Request(e)
+    }
+}
+
+/// Builds [`Error::Http`] from an error response, keeping the server's own words when it sent a
+/// `{kind, message}` body and a short excerpt of whatever it sent otherwise (a proxy's page).
+async fn error_from(response: reqwest::Response) -> Error {
+    let status = response.status();
+    let bytes = response.bytes().await.unwrap_or_default();
+    if let Ok(body) = serde_json::from_slice::<ErrorBody>(&bytes) {
+        return Error::Http {
+            status: status.as_u16(),
+            kind: body.kind,
+            message: body.message,
+        };
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let excerpt: String = text.chars().take(200).collect();
+    Error::Http {
+        status: status.as_u16(),
+        kind: status_kind(status).to_owned(),
+        message: if excerpt.trim().is_empty() {
+            status.canonical_reason().unwrap_or("error").to_owned()
+        } else {
+            excerpt
+        },
+    }
+}
+
+fn status_kind(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        413 => "too_large",
+        400..=499 => "bad_request",
+        _ => "server",
+    }
+}

@@ -1,0 +1,68 @@
+use thiserror::Error;
+
+/// Everything that can go wrong in the sync crate: talking to a server, encoding the wire format,
+/// or reading an invite code a person pasted.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// The server could not be reached at all (no network, refused, timed out). Callers treat
+    /// this as "try again later", never as a failure of the data.
+    #[error("the sync server is unreachable: {0}")]
+    Offline(#[source] reqwest::Error),
+
+    /// An in-memory test transport whose device has been cut off.
+    #[error("this device is cut off from the relay")]
+    Disconnected,
+
+    /// The server answered with an error status and its `{kind, message}` body.
+    #[error("the server refused the request ({status} {kind}): {message}")]
+    Http {
+        status: u16,
+        kind: String,
+        message: String,
+    },
+
+    /// A request failed inside reqwest for a reason other than connectivity.
+    #[error("HTTP request failed: {0}")]
+    Request(#[source] reqwest::Error),
+
+    #[error("could not encode the message as CBOR: {0}")]
+    Encode(#[source] ciborium::ser::Error<std::io::Error>),
+
+    #[error("could not decode the CBOR message: {0}")]
+    Decode(#[source] ciborium::de::Error<std::io::Error>),
+
+    #[error("{count} unexpected bytes after the CBOR message")]
+    TrailingBytes { count: usize },
+
+    #[error("invalid server address {url:?}: {reason}")]
+    InvalidUrl { url: String, reason: String },
+
+    #[error("invalid invite code: {reason}")]
+    InvalidInvite { reason: String },
+
+    #[error("invalid {field}: {reason}")]
+    InvalidField { field: &'static str, reason: String },
+}
+
+impl Error {
+    /// True when the failure is about reaching the server rather than about the request, so a
+    /// background sync loop should back off and retry instead of surfacing an error.
+    pub fn is_offline(&self) -> bool {
+        matches!(self, Error::Offline(_) | Error::Disconnected)
+            || matches!(self, Error::Http { status, .. } if *status == 502 || *status == 503 || *status == 504)
+    }
+
+    /// The HTTP status, when the server answered with an error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// True when the session token is no longer accepted (expired or the device was revoked) and
+    /// a new session is needed.
+    pub fn is_unauthorized(&self) -> bool {
+        self.status() == Some(401)
+    }
+}

@@ -1,0 +1,171 @@
+//! Invite codes: everything a new device needs to join, in one string a person can paste or a QR
+//! code can carry: `plj1-` followed by base58 of a small CBOR array
+//! `[server URL, invite id, secret, role]`. Base58 avoids characters people misread and that
+//! break when a chat app wraps or links text.
+
+use std::fmt;
+use std::str::FromStr;
+
+use porchlight_model::{Role, hex};
+use serde_bytes::ByteBuf;
+
+use crate::Error;
+
+/// The prefix names the format and its version so a future format can be told apart.
+pub const INVITE_PREFIX: &str = "plj1-";
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct InviteCode {
+    /// The server's base URL, e.g. `https://watch.example.org`.
+    pub server: String,
+    pub invite: [u8; 16],
+    /// 128 random bits; the server only ever stores a hash of it.
+    pub secret: [u8; 16],
+    pub role: Role,
+}
+
+fn invalid(reason: impl Into<String>) -> Error {
+    Error::InvalidInvite {
+        reason: reason.into(),
+    }
+}
+
+/// Checks that `url` is an absolute http(s) URL; the client refuses anything else up front rather
+/// than failing later with a confusing connection error.
+pub(crate) fn check_server_url(url: &str) -> Result<String, Error> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"))
+        .ok_or_else(|| Error::InvalidUrl {
+            url: url.to_owned(),
+            reason: "it must start with http:// or https://".into(),
+        })?;
+    if rest.is_empty() || rest.contains(char::is_whitespace) {
+        return Err(Error::InvalidUrl {
+            url: url.to_owned(),
+            reason: "it has no host".into(),
+        });
+    }
+    Ok(trimmed.to_owned())
+}
+
+impl fmt::Display for InviteCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let body = (
+            &self.server,
+            ByteBuf::from(self.invite.to_vec()),
+            ByteBuf::from(self.secret.to_vec()),
+            self.role,
+        );
+        let mut cbor = Vec::new();
+        // Writing CBOR into a Vec cannot fail for these plain values.
+        ciborium::into_writer(&body, &mut cbor).map_err(|_| fmt::Error)?;
+        write!(f, "{INVITE_PREFIX}{}", bs58::encode(cbor).into_string())
+    }
+}
+
+impl FromStr for InviteCode {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // Chat apps and e-mail wrap long strings; whitespace is never part of a code.
+        let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        if compact.is_empty() {
+            return Err(invalid("the code is empty"));
+        }
+        let Some(body) = compact.strip_prefix(INVITE_PREFIX) else {
+            return Err(invalid(format!(
+                "it should start with {INVITE_PREFIX:?}; was the whole code copied?"
+            )));
+        };
+        let cbor = bs58::decode(body).into_vec().map_err(|e| {
+            invalid(format!(
+                "it contains characters that cannot be in a code ({e}); was it mistyped?"
+            ))
+        })?;
+        let (server, invite, secret, role): (String, ByteBuf, ByteBuf, Role) =
+            crate::wire::decode(&cbor)
+                .map_err(|_| invalid("it is incomplete or damaged; copy the whole code again"))?;
+        let invite: [u8; 16] = invite
+            .as_slice()
+            .try_into()
+            .map_err(|_| invalid("the invite id inside it has the wrong length"))?;
+        let secret: [u8; 16] = secret
+            .as_slice()
+            .try_into()
+            .map_err(|_| invalid("the secret inside it has the wrong length"))?;
+        let server = check_server_url(&server)
+            .map_err(|e| invalid(format!("the server address inside it is unusable: {e}")))?;
+        Ok(InviteCode {
+            server,
+            invite,
+            secret,
+            role,
+        })
+    }
+}
+
+impl fmt::Debug for InviteCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InviteCode")
+            .field("server", &self.server)
+            .field("invite", &hex(&self.invite))
+            .field("secret", &"<hidden>")
+            .field("role", &self.role)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code() -> InviteCode {
+        InviteCode {
+            server: "https://watch.example.org".into(),
+            invite: [1; 16],
+            secret: [2; 16],
+            role: Role::Volunteer,
+        }
+    }
+
+    #[test]
+    fn codes_round_trip_even_when_wrapped() {
+        let text = code().to_string();
+        assert!(text.starts_with(INVITE_PREFIX));
+        assert!(
+            text.len() < 120,
+            "{} characters is too long to type",
+            text.len()
+        );
+        assert_eq!(text.parse::<InviteCode>().unwrap(), code());
+        let wrapped = format!("  {}\n{}  ", &text[..20], &text[20..]);
+        assert_eq!(wrapped.parse::<InviteCode>().unwrap(), code());
+    }
+
+    #[test]
+    fn bad_codes_are_rejected_not_panicking() {
+        let text = code().to_string();
+        let cases = [
+            ("", "empty"),
+            ("hello", "start with"),
+            ("plj1-0OIl", "characters"),
+            (&text[..text.len() - 5], "incomplete"),
+        ];
+        for (input, expected) in cases {
+            let err = input.parse::<InviteCode>().unwrap_err();
+            assert!(matches!(err, Error::InvalidInvite { .. }));
+            assert!(err.to_string().contains(expected), "{input:?}: {err}");
+        }
+        let mut ftp = code();
+        ftp.server = "ftp://x".into();
+        let err = ftp.to_string().parse::<InviteCode>().unwrap_err();
+        assert!(err.to_string().contains("server address"), "{err}");
+    }
+
+    #[test]
+    fn debug_hides_the_secret() {
+        assert!(!format!("{:?}", code()).contains(&hex(&[2; 16])));
+    }
+}
