@@ -71,6 +71,74 @@ pub enum Command {
     Demo,
     /// Print a commented example config.toml
     DefaultConfig,
+    /// Create a group on a sync server, with this device as its coordinator
+    #[command(subcommand)]
+    Group(GroupCmd),
+    /// Make an invite code (and QR code) for a new member (coordinators)
+    Invite {
+        #[arg(long, default_value = "resident")]
+        role: String,
+        /// How many devices may join with it
+        #[arg(long, default_value_t = 1)]
+        uses: u32,
+        /// How long it stays valid: 30m, 12h, 7d, 2w
+        #[arg(long, default_value = "7d")]
+        expires: String,
+        /// Also save the QR code as a PNG image here
+        #[arg(long)]
+        png: Option<PathBuf>,
+    },
+    /// Join a group with an invite code
+    Join {
+        code: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// List or revoke the group's member devices (coordinators)
+    #[command(subcommand)]
+    Member(MemberCmd),
+    /// Sync with the group's server: keeps going (live) until Ctrl-C, or once with --once
+    Sync {
+        #[arg(long)]
+        once: bool,
+    },
+    /// Sync status and the receipt two devices in sync show identically
+    Status,
+    /// Run a sync server
+    Serve {
+        /// Database URL, e.g. sqlite:///var/lib/porchlight/server.db
+        #[arg(long)]
+        db: Option<String>,
+        /// Address to listen on, e.g. 0.0.0.0:8470
+        #[arg(long)]
+        listen: Option<String>,
+        /// Settings file (TOML); PORCHLIGHT_* environment variables override it
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print a commented example server settings file and exit
+        #[arg(long)]
+        default_config: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupCmd {
+    Create {
+        /// The sync server's URL, e.g. https://watch.example.org
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MemberCmd {
+    List,
+    /// Remove a device from the group; the server refuses it from now on
+    Revoke {
+        device: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,7 +10,7 @@ use porchlight_model::{
 use serde::Serialize;
 
 use crate::args::{AlertCmd, AreaCmd, Cli, Command, FormatArg, KindArg, PatrolCmd, ReportCmd};
-use crate::text;
+use crate::{network, text};
 
 /// A failure as the user sees it.
 #[derive(Debug)]
@@ -34,9 +34,9 @@ impl From<ValidationError> for Failure {
     }
 }
 
-type Out = Result<String, Failure>;
+pub type Out = Result<String, Failure>;
 
-fn render<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> String) -> Out {
+pub fn render<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> String) -> Out {
     if json {
         serde_json::to_string_pretty(value).map_err(|e| Failure {
             kind: "output",
@@ -62,13 +62,32 @@ fn id(s: &str) -> Result<DocId, Failure> {
 
 pub fn run(cli: Cli) -> Out {
     let json = cli.json;
-    if let Command::DefaultConfig = cli.command {
-        return Ok(porchlight_core::DEFAULT_CONFIG.trim_end().to_owned());
+    // Commands that need no device data.
+    match cli.command {
+        Command::DefaultConfig => return Ok(porchlight_core::DEFAULT_CONFIG.trim_end().to_owned()),
+        Command::Serve {
+            db,
+            listen,
+            config,
+            default_config,
+        } => return network::serve(db, listen, config.as_deref(), default_config),
+        _ => {}
     }
     let core = Core::open(&data_dir(cli.data_dir)?)?;
     let now = Timestamp::now();
     match cli.command {
-        Command::DefaultConfig => unreachable!("handled above"),
+        Command::DefaultConfig | Command::Serve { .. } => unreachable!("handled above"),
+        Command::Group(cmd) => network::group(&core, json, cmd),
+        Command::Invite {
+            role,
+            uses,
+            expires,
+            png,
+        } => network::invite(&core, json, &role, uses, &expires, png.as_deref()),
+        Command::Join { code, name } => network::join(&core, json, &code, &name),
+        Command::Member(cmd) => network::member(&core, json, cmd),
+        Command::Sync { once } => network::sync(core, json, once),
+        Command::Status => network::status(&core, json),
         Command::Init { name, group } => {
             core.init(&name)?;
             if let Some(g) = group {

@@ -2,7 +2,10 @@
 
 use std::fmt::Write;
 
-use porchlight_core::{DemoSummary, PatrolDetail, PatrolSummary, ReportEntry, WhoAmI};
+use porchlight_core::{
+    DemoSummary, Member, PatrolDetail, PatrolSummary, ReportEntry, SyncReceipt, SyncReport,
+    SyncStatus, WhoAmI,
+};
 use porchlight_model::{Alert, Area, DocId, DocKind, Patrol, Timestamp, WatchArea};
 
 fn km(m: f64) -> String {
@@ -208,4 +211,82 @@ pub fn demo(d: &DemoSummary) -> String {
         "demo neighbourhood ready: {} members, {} alerts, {} patrols ({} fixes, {} observations), {} reports",
         d.members, d.alerts, d.patrols, d.fixes, d.observations, d.reports
     )
+}
+
+pub fn members(ms: &[Member]) -> String {
+    if ms.is_empty() {
+        return "no members".into();
+    }
+    ms.iter()
+        .map(|m| {
+            let state = if m.revoked_at.is_some() {
+                "revoked"
+            } else {
+                m.role.as_str()
+            };
+            format!("{}  {:11} {}", m.device, state, m.display_name)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn sync_report(r: &SyncReport) -> String {
+    let mut s = format!(
+        "synced: pushed {}, pulled {}, {} round trip(s), cursor {}",
+        r.pushed, r.pulled, r.round_trips, r.cursor
+    );
+    for why in &r.rejected {
+        let _ = write!(s, "\nrefused: {why}");
+    }
+    s
+}
+
+pub fn sync_status_line(s: &SyncStatus) -> String {
+    match &s.last_error {
+        Some(e) => format!("offline or failing ({e}); {} change(s) waiting", s.pending),
+        None => format!(
+            "in sync at cursor {}; {} change(s) waiting",
+            s.cursor, s.pending
+        ),
+    }
+}
+
+pub fn sync_status(s: &SyncStatus) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "server:        {}",
+        s.server
+            .as_deref()
+            .unwrap_or("(none: not in a group on a server)")
+    );
+    if let Some(g) = &s.group {
+        let _ = writeln!(out, "group:         {g}");
+    }
+    let _ = writeln!(out, "cursor:        {}", s.cursor);
+    let _ = writeln!(out, "pending:       {} change(s)", s.pending);
+    let last = s
+        .last_success
+        .map_or_else(|| "never".to_owned(), |t| t.to_string());
+    let _ = write!(out, "last success:  {last}");
+    if let Some(e) = &s.last_error {
+        let _ = write!(out, "\nlast error:    {e}");
+    }
+    out
+}
+
+pub fn receipt(r: &SyncReceipt) -> String {
+    let mut out = format!("receipt over {} document(s):", r.documents);
+    for (kind, digest) in &r.kinds {
+        let _ = write!(out, "\n  {kind:8} {digest}");
+    }
+    if r.conflicts.is_empty() {
+        out.push_str("\nno conflicting edits");
+    } else {
+        let _ = write!(out, "\nconcurrent edits resolved ({}):", r.conflicts.len());
+        for c in &r.conflicts {
+            let _ = write!(out, "\n  {c}");
+        }
+    }
+    out
 }

@@ -22,6 +22,7 @@ impl Core {
             |_| create_alert(DocId::random(), device, &alert),
             |_, _| Ok(()),
         )?;
+        self.changed_locally();
         Ok(read_alert(&doc)?)
     }
 
@@ -42,6 +43,8 @@ impl Core {
             |doc| set_alert_status(doc, AlertStatus::Cancelled, Timestamp::now()),
             |_, _| Ok(()),
         )?;
+        drop(store);
+        self.changed_locally();
         Ok(read_alert(&doc)?)
     }
 

@@ -30,6 +30,12 @@ pub enum CoreError {
     PatrolRunning(String),
     #[error("export: {0}")]
     Export(String),
+    #[error(transparent)]
+    Sync(porchlight_sync::Error),
+    #[error("this device has not joined a group on a server yet (use `group create` or `join`)")]
+    NotJoined,
+    #[error("this device already belongs to a group on a server")]
+    AlreadyJoined,
 }
 
 impl From<StoreError> for CoreError {
@@ -67,6 +73,10 @@ impl CoreError {
             CoreError::NoPatrol => "no_patrol",
             CoreError::PatrolRunning(_) => "patrol_running",
             CoreError::Export(_) => "export",
+            CoreError::Sync(e) if e.is_offline() => "offline",
+            CoreError::Sync(_) => "sync",
+            CoreError::NotJoined => "not_joined",
+            CoreError::AlreadyJoined => "already_joined",
         }
     }
 }

@@ -26,14 +26,6 @@ impl std::fmt::Debug for Identity {
     }
 }
 
-/// The device id of a public key: the first 16 bytes of its BLAKE3 hash.
-pub fn device_id_of(public: &VerifyingKey) -> DeviceId {
-    let hash = blake3::hash(public.as_bytes());
-    let mut id = [0u8; 16];
-    id.copy_from_slice(&hash.as_bytes()[..16]);
-    DeviceId::from_bytes(id)
-}
-
 impl Identity {
     /// Loads the key from `dir`, creating it (mode 0600) on first use.
     pub fn load_or_create(dir: &Path) -> Result<Self> {
@@ -55,12 +47,18 @@ impl Identity {
             Err(e) => return Err(io(e)),
         };
         let key = SigningKey::from_bytes(&secret);
-        let device = device_id_of(&key.verifying_key());
+        // The device id is the first 16 bytes of the public key's BLAKE3 hash (shared with the
+        // server through the sync crate).
+        let device = porchlight_sync::device_id_of(&key);
         Ok(Self { key, device })
     }
 
     pub fn device(&self) -> DeviceId {
         self.device
+    }
+
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.key
     }
 
     pub fn public_key(&self) -> VerifyingKey {

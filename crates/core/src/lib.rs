@@ -12,6 +12,7 @@ mod export;
 mod identity;
 mod patrols;
 mod reports;
+mod sync;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -26,9 +27,12 @@ pub use config::{CONFIG_FILE, Config, DEFAULT_CONFIG};
 pub use demo::DemoSummary;
 pub use error::{CoreError, Result};
 pub use export::{ExportFormat, ExportKind};
-pub use identity::device_id_of;
 pub use patrols::PatrolDetail;
+/// The record types the commands take and return, for front ends (the app, the CLI).
+pub use porchlight_model as model;
 pub use porchlight_store::{AlertQuery, DocChanges, PatrolSummary, ReportEntry, Stats};
+pub use porchlight_sync::{InviteCode, wire::Member};
+pub use sync::{SyncReceipt, SyncReport, SyncStatus, SyncTask};
 
 const DB_FILE: &str = "porchlight.db";
 const STATE_NAME: &str = "name";
@@ -37,6 +41,7 @@ const STATE_PATROL: &str = "current_patrol";
 
 /// Who this device is.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct WhoAmI {
     pub device_id: DeviceId,
@@ -50,10 +55,19 @@ pub struct WhoAmI {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct GroupInfo {
     pub id: DocId,
     pub name: String,
+}
+
+/// Something the UI may want to react to.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Event {
+    /// A sync finished (or failed); the status says how things stand.
+    SyncStatus(SyncStatus),
 }
 
 #[derive(Debug)]
@@ -62,6 +76,10 @@ pub struct Core {
     identity: identity::Identity,
     config: Config,
     store: Mutex<Store>,
+    transport: Mutex<Option<std::sync::Arc<porchlight_sync::HttpTransport>>>,
+    events: tokio::sync::broadcast::Sender<Event>,
+    /// Woken after every local write, so the sync task pushes it promptly.
+    local_change: tokio::sync::Notify,
 }
 
 impl Core {
@@ -88,6 +106,9 @@ impl Core {
             identity,
             config,
             store: Mutex::new(store),
+            transport: Mutex::new(None),
+            events: tokio::sync::broadcast::channel(256).0,
+            local_change: tokio::sync::Notify::new(),
         })
     }
 
@@ -108,6 +129,17 @@ impl Core {
         self.identity.device()
     }
 
+    /// Events as they happen (sync progress, and more to come). Slow receivers miss old events
+    /// rather than holding the core back.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    /// Tells the sync task there is something new to push.
+    pub(crate) fn changed_locally(&self) {
+        self.local_change.notify_one();
+    }
+
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         // A panic while holding the lock cannot leave SQLite half-written (transactions roll
         // back), so a poisoned lock is safe to keep using.
@@ -126,7 +158,11 @@ impl Core {
     pub fn whoami(&self) -> Result<WhoAmI> {
         let store = self.store();
         let group = store.group()?;
-        let role = role_in(group.as_ref(), self.device());
+        let role = role_in(
+            group.as_ref(),
+            self.device(),
+            store.state(sync::STATE_ROLE)?,
+        );
         Ok(WhoAmI {
             device_id: self.device(),
             public_key: hex(self.identity.public_key().as_bytes()),
@@ -151,8 +187,13 @@ impl Core {
     /// This device's role: its role in its group, or coordinator of its own data when it has
     /// not joined one.
     pub fn role(&self) -> Result<Role> {
-        let group = self.store().group()?;
-        Ok(role_in(group.as_ref(), self.device()))
+        let store = self.store();
+        let group = store.group()?;
+        Ok(role_in(
+            group.as_ref(),
+            self.device(),
+            store.state(sync::STATE_ROLE)?,
+        ))
     }
 
     pub(crate) fn require(
@@ -192,6 +233,7 @@ impl Core {
             },
             |tx, doc| set_state_in(tx, STATE_GROUP, Some(&doc.id().to_string())),
         )?;
+        self.changed_locally();
         Ok(read_group(&doc)?)
     }
 
@@ -236,13 +278,15 @@ impl Core {
     }
 }
 
-fn role_in(group: Option<&Group>, device: DeviceId) -> Role {
-    match group {
-        None => Role::Coordinator,
-        Some(g) => g
-            .members
-            .iter()
-            .find(|m| m.device == device)
-            .map_or(Role::Resident, |m| m.role),
+/// This device's role: as the group's roster lists it; else as the server granted it on joining
+/// (the roster catches up when a coordinator syncs); else, with no group at all, coordinator of
+/// its own data.
+fn role_in(group: Option<&Group>, device: DeviceId, joined_as: Option<String>) -> Role {
+    let listed = group.and_then(|g| g.members.iter().find(|m| m.device == device));
+    match (listed, joined_as.and_then(|r| r.parse().ok()), group) {
+        (Some(m), _, _) => m.role,
+        (None, Some(role), _) => role,
+        (None, None, None) => Role::Coordinator,
+        (None, None, Some(_)) => Role::Resident,
     }
 }

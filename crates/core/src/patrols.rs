@@ -18,6 +18,7 @@ const CHUNK_MILLIS: i64 = 30_000;
 
 /// A patrol with its whole track (including fixes not yet packed into the document).
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PatrolDetail {
     #[serde(flatten)]
@@ -36,6 +37,7 @@ impl Core {
             |_| start_patrol(DocId::random(), device, &name, title, at),
             |tx, doc| set_state_in(tx, STATE_PATROL, Some(&doc.id().to_string())),
         )?;
+        self.changed_locally();
         Ok(read_patrol(&doc)?)
     }
 
@@ -68,6 +70,8 @@ impl Core {
                 |doc| append_track(doc, &fixes, Timestamp::now()),
                 |tx, _| clear_buffer_in(tx, patrol, last),
             )?;
+            drop(store);
+            self.changed_locally();
         }
         Ok(())
     }
@@ -86,6 +90,7 @@ impl Core {
             },
             |_, _| Ok(()),
         )?;
+        self.changed_locally();
         read_patrol(&doc)?
             .observations
             .into_iter()
@@ -112,6 +117,8 @@ impl Core {
                 set_state_in(tx, STATE_PATROL, None)
             },
         )?;
+        drop(store);
+        self.changed_locally();
         Ok(read_patrol(&doc)?)
     }
 

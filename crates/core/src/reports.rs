@@ -16,6 +16,7 @@ impl Core {
             |actor| create_report(DocId::random(), actor, Some(device), report),
             |_, _| Ok(()),
         )?;
+        self.changed_locally();
         Ok(read_report(&doc)?)
     }
 
@@ -44,6 +45,8 @@ impl Core {
             |doc| set_triage(doc, device, status, note, Timestamp::now()),
             |_, _| Ok(()),
         )?;
+        drop(store);
+        self.changed_locally();
         Ok(read_triage(&doc)?)
     }
 }

@@ -5,7 +5,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{ActorId, AutoCommit, Change, ChangeHash, ROOT};
+use automerge::{ActorId, AutoCommit, Change, ChangeHash, ROOT, ReadDoc};
 use porchlight_model::{DocId, DocKind, Timestamp};
 
 use crate::error::CrdtError;
@@ -129,6 +129,42 @@ impl Doc {
         let result = catch_unwind(AssertUnwindSafe(|| self.am.apply_changes(parsed)));
         result.map_err(|_| CrdtError::Quarantined)??;
         Ok(self.am.get_changes(&[]).len() - before)
+    }
+
+    /// Fields where concurrent edits left more than one value (Automerge picked the same winner
+    /// everywhere, but the losing values are worth showing). Paths like `status` or
+    /// `members/<device>/role`, checked at the root and one level down.
+    pub fn conflicts(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for key in self.am.keys(ROOT) {
+            if self.am.get_all(ROOT, key.as_str()).map_or(0, |v| v.len()) > 1 {
+                out.push(key.clone());
+            }
+            if let Ok(Some((automerge::Value::Object(automerge::ObjType::Map), child))) =
+                self.am.get(ROOT, key.as_str())
+            {
+                for sub in self.am.keys(&child) {
+                    if self.am.get_all(&child, sub.as_str()).map_or(0, |v| v.len()) > 1 {
+                        out.push(format!("{key}/{sub}"));
+                    }
+                    if let Ok(Some((automerge::Value::Object(automerge::ObjType::Map), grand))) =
+                        self.am.get(&child, sub.as_str())
+                    {
+                        for leaf in self.am.keys(&grand) {
+                            if self
+                                .am
+                                .get_all(&grand, leaf.as_str())
+                                .map_or(0, |v| v.len())
+                                > 1
+                            {
+                                out.push(format!("{key}/{sub}/{leaf}"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Commits pending operations as one change stamped `at`, and returns it.

@@ -42,6 +42,14 @@ pub fn set_member(
     doc.commit(at).ok_or(CrdtError::Unchanged)
 }
 
+/// Removes a member from the roster (after their device was revoked).
+pub fn remove_member(doc: &mut Doc, device: DeviceId, at: Timestamp) -> Result<Written, CrdtError> {
+    expect_kind(doc, DocKind::Group)?;
+    let members = obj(doc, "members")?;
+    doc.am.delete(&members, device.to_hex())?;
+    doc.commit(at).ok_or(CrdtError::Unchanged)
+}
+
 pub fn set_zone(doc: &mut Doc, zone: &Zone, at: Timestamp) -> Result<Written, CrdtError> {
     expect_kind(doc, DocKind::Group)?;
     let name = validate_name("zone name", &zone.name)?;

@@ -17,7 +17,7 @@ pub mod track;
 pub use alert::{create_alert, read_alert, set_alert_status};
 pub use doc::{Doc, MAX_CHANGE_BYTES, SCHEMA_VERSION, Written, parse_change};
 pub use error::CrdtError;
-pub use group::{create_group, read_group, set_member, set_zone};
+pub use group::{create_group, read_group, remove_member, set_member, set_zone};
 pub use patrol::{
     add_observation, append_track, end_patrol, join_patrol, read_patrol, read_track, start_patrol,
 };

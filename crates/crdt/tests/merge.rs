@@ -168,3 +168,15 @@ fn bad_changes_are_rejected_not_panicking() {
     assert_eq!(other.apply_remote(&[written.bytes]).unwrap(), 1);
     assert!(other.is_readable());
 }
+
+#[test]
+fn concurrent_writes_to_one_field_are_listed_as_conflicts() {
+    let (mut a, _) = start_patrol(DocId::random(), A, "Ana", "Round", t(0)).unwrap();
+    let mut b = copy_to(&mut a, B);
+    assert!(a.conflicts().is_empty());
+    end_patrol(&mut a, t(10)).unwrap();
+    end_patrol(&mut b, t(11)).unwrap();
+    sync(&mut a, &mut b);
+    assert_eq!(a.conflicts(), vec!["ended_at".to_owned()]);
+    assert_eq!(b.conflicts(), a.conflicts());
+}

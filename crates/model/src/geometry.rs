@@ -22,6 +22,7 @@ const METRES_PER_DEGREE: f64 = 111_320.0;
 
 /// A position on the earth.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Point {
     pub lat: f64,
     pub lon: f64,
@@ -105,6 +106,7 @@ impl BBox {
 
 /// The area an alert covers or a resident watches.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Area {
     Circle {

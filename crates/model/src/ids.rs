@@ -21,6 +21,7 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 
 /// The id of one Automerge document (one record).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 pub struct DocId([u8; 16]);
 
 impl DocId {
@@ -89,6 +90,7 @@ impl<'de> Deserialize<'de> for DocId {
 /// caller (the model has no crypto). It doubles as the device's Automerge actor id for the
 /// documents it writes under its own name.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 pub struct DeviceId([u8; 16]);
 
 impl DeviceId {

@@ -19,6 +19,7 @@ use crate::time::Timestamp;
 pub const REPORT_TIME_STEP_MS: i64 = 15 * 60 * 1000;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Member {
     pub device: DeviceId,
@@ -29,6 +30,7 @@ pub struct Member {
 
 /// A named zone (beat) of the group's neighbourhood.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Zone {
     pub name: String,
@@ -36,6 +38,7 @@ pub struct Zone {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Group {
     pub id: DocId,
@@ -50,6 +53,7 @@ pub fn validate_name(field: &'static str, name: &str) -> Result<String, Validati
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct NewAlert {
     pub title: String,
@@ -79,6 +83,7 @@ impl NewAlert {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Alert {
     pub id: DocId,
@@ -102,6 +107,7 @@ impl Alert {
 
 /// One GPS fix of a patrol's track.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Fix {
     pub at: Timestamp,
@@ -126,6 +132,7 @@ impl Fix {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct NewObservation {
     pub at: Timestamp,
@@ -147,6 +154,7 @@ impl NewObservation {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Observation {
     /// Unique within its patrol (random, so concurrent additions never clash).
@@ -160,6 +168,7 @@ pub struct Observation {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Participant {
     pub device: DeviceId,
@@ -167,6 +176,7 @@ pub struct Participant {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Patrol {
     pub id: DocId,
@@ -185,6 +195,7 @@ pub fn validate_title(title: &str) -> Result<String, ValidationError> {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct NewReport {
     pub category: Category,
@@ -222,6 +233,7 @@ pub fn coarsen(p: Point, precision: LocationPrecision) -> Point {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     pub id: DocId,
@@ -237,6 +249,7 @@ pub struct Report {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct TriageNote {
     pub at: Timestamp,
@@ -245,6 +258,7 @@ pub struct TriageNote {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Triage {
     pub report: DocId,
@@ -260,6 +274,7 @@ pub fn validate_note(note: &str) -> Result<String, ValidationError> {
 
 /// A resident's private watch area. Never synced: it stays on the device.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct WatchArea {
     pub name: String,

@@ -10,6 +10,7 @@ use crate::error::ValidationError;
 
 /// The kinds of synced document (one Automerge document per record).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum DocKind {
     Group,
@@ -61,6 +62,7 @@ impl FromStr for DocKind {
 
 /// A member's role in a group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Resident,

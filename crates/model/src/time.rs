@@ -10,6 +10,7 @@ use crate::error::ValidationError;
 
 /// A point in time, to the millisecond.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 pub struct Timestamp(i64);
 
 impl Timestamp {

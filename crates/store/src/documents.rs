@@ -13,6 +13,12 @@ use crate::projection;
 /// Loading replays them, so this trades write cost against load cost.
 const COMPACT_AFTER: i64 = 64;
 
+/// A document's heads: the hashes of the changes nothing else depends on yet.
+pub type Heads = Vec<[u8; 32]>;
+
+/// A document merged in memory, the heads stored before, and how many changes were new.
+pub(crate) type Merged = (Doc, Heads, usize);
+
 /// Where changes came from: this device's own writes go to the outbox, received ones do not.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Origin {
@@ -138,7 +144,7 @@ impl Store {
     pub(crate) fn merge_remote(
         &self,
         d: &crate::DocChanges,
-    ) -> Result<Option<(Doc, Vec<[u8; 32]>, usize)>> {
+    ) -> Result<Option<Merged>> {
         let mut doc = match self.load(d.doc)? {
             Some(doc) if doc.kind() != d.kind => {
                 return Err(StoreError::Corrupt(format!(
@@ -154,6 +160,23 @@ impl Store {
         let before = self.heads(d.doc)?;
         let added = doc.apply_remote(&d.changes)?;
         Ok((added > 0).then_some((doc, before, added)))
+    }
+
+    /// The id, kind and stored heads of every document, in id order (for sync receipts).
+    pub fn all_heads(&self) -> Result<Vec<(DocId, DocKind, Heads)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, kind, heads FROM documents ORDER BY id")?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push((
+                DocId::from_slice(&r.get::<_, Vec<u8>>(0)?)?,
+                r.get::<_, String>(1)?.parse()?,
+                split_heads(&r.get::<_, Vec<u8>>(2)?),
+            ));
+        }
+        Ok(out)
     }
 
     /// Every document id and kind this device holds.

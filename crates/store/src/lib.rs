@@ -18,6 +18,7 @@ use std::path::Path;
 use porchlight_model::{DeviceId, random_bytes};
 use rusqlite::Connection;
 
+pub use documents::Heads;
 pub use error::{Result, StoreError};
 pub use local::{clear_buffer_in, set_state_in};
 pub use migrate::SCHEMA_VERSION;

@@ -56,6 +56,17 @@ impl Store {
         Ok(())
     }
 
+    /// Runs `f` in one transaction (for several local settings that must change together).
+    pub fn with_transaction(
+        &mut self,
+        f: impl FnOnce(&Transaction) -> rusqlite::Result<()>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        f(&tx)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Records one GPS fix durably; it joins the patrol document with the next chunk.
     pub fn buffer_fix(&mut self, patrol: DocId, fix: &Fix) -> Result<()> {
         fix.validate()?;

@@ -21,6 +21,13 @@ pub(crate) fn project(tx: &Transaction, doc: &Doc) -> Result<()> {
     }
     let id = doc.id();
     let key = id.as_bytes().as_slice();
+    tx.execute("DELETE FROM p_conflicts WHERE doc = ?1", [key])?;
+    for field in doc.conflicts() {
+        tx.execute(
+            "INSERT INTO p_conflicts (doc, kind, field) VALUES (?1, ?2, ?3)",
+            params![key, doc.kind().as_str(), field],
+        )?;
+    }
     // FTS5 keeps its columns as text, so the id goes in as text too (a blob would never match
     // in the DELETE below).
     tx.execute("DELETE FROM p_search WHERE doc = ?1", [id.to_string()])?;
@@ -181,6 +188,7 @@ const DIGEST_QUERIES: &[&str] = &[
         FROM p_reports ORDER BY id",
     "SELECT report, doc, status, updated_at, first_at, notes FROM p_triage ORDER BY report",
     "SELECT doc, kind, title, body FROM p_search ORDER BY doc",
+    "SELECT doc, kind, field FROM p_conflicts ORDER BY doc, field",
 ];
 
 const PROJECTION_TABLES: &[&str] = &[
@@ -192,6 +200,7 @@ const PROJECTION_TABLES: &[&str] = &[
     "p_reports",
     "p_triage",
     "p_search",
+    "p_conflicts",
 ];
 
 impl Store {

@@ -22,6 +22,7 @@ pub struct AlertQuery {
 
 /// A patrol as listed: no track, no observation bodies.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PatrolSummary {
     pub id: DocId,
@@ -36,6 +37,7 @@ pub struct PatrolSummary {
 
 /// A report with its triage state.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ReportEntry {
     #[serde(flatten)]
@@ -47,6 +49,7 @@ pub struct ReportEntry {
 
 /// Counts for the coordinator's overview.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Stats {
     pub alerts_total: u64,
@@ -276,6 +279,23 @@ impl Store {
         while let Some(r) = rows.next()? {
             out.push((
                 r.get::<_, String>(0)?.parse()?,
+                r.get::<_, String>(1)?.parse()?,
+                r.get(2)?,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Fields where concurrent edits conflicted: (document, kind, field path).
+    pub fn conflicts(&self) -> Result<Vec<(DocId, DocKind, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT doc, kind, field FROM p_conflicts ORDER BY doc, field")?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push((
+                DocId::from_slice(&r.get::<_, Vec<u8>>(0)?)?,
                 r.get::<_, String>(1)?.parse()?,
                 r.get(2)?,
             ));

@@ -1,0 +1,189 @@
+//! The commands that talk to a sync server (or are one). They run on a tokio runtime made here;
+//! the rest of the CLI stays synchronous.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use porchlight_core::{Core, Event, SyncTask, parse_expiry};
+use porchlight_model::{DeviceId, Role, Timestamp};
+use qrcode::QrCode;
+use qrcode::render::unicode::Dense1x2;
+
+use crate::args::{GroupCmd, MemberCmd};
+use crate::run::{Failure, Out, render};
+use crate::text;
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure {
+            kind: "runtime",
+            message: e.to_string(),
+        })
+}
+
+pub fn group(core: &Core, json: bool, cmd: GroupCmd) -> Out {
+    match cmd {
+        GroupCmd::Create { server, name } => {
+            let me = runtime()?.block_on(core.create_group_on(&server, &name))?;
+            render(json, &me, text::whoami)
+        }
+    }
+}
+
+pub fn invite(
+    core: &Core,
+    json: bool,
+    role: &str,
+    uses: u32,
+    expires: &str,
+    png: Option<&Path>,
+) -> Out {
+    let role: Role = role.parse()?;
+    let now = Timestamp::now();
+    let until = parse_expiry(expires, now)?;
+    let valid_for = Duration::from_millis((until.millis() - now.millis()).max(0).unsigned_abs());
+    let code = runtime()?.block_on(core.invite(role, uses, valid_for))?;
+    let qr = QrCode::new(code.to_string().as_bytes()).map_err(|e| Failure {
+        kind: "qr",
+        message: e.to_string(),
+    })?;
+    if let Some(path) = png {
+        let image = qr
+            .render::<image::Luma<u8>>()
+            .min_dimensions(400, 400)
+            .build();
+        image.save(path).map_err(|e| Failure {
+            kind: "io",
+            message: format!("{}: {e}", path.display()),
+        })?;
+    }
+    let value = serde_json::json!({
+        "code": code.to_string(), "role": role, "uses": uses, "expiresAt": until,
+        "png": png,
+    });
+    render(json, &value, |_| {
+        let picture = qr.render::<Dense1x2>().quiet_zone(true).build();
+        format!(
+            "{picture}\nInvite for a {role} ({uses} use(s), valid until {until}):\n\n  {code}\n{}",
+            png.map(|p| format!("\nQR code saved to {}", p.display()))
+                .unwrap_or_default()
+        )
+    })
+}
+
+pub fn join(core: &Core, json: bool, code: &str, name: &str) -> Out {
+    let me = runtime()?.block_on(core.join(code, name))?;
+    render(json, &me, text::whoami)
+}
+
+pub fn member(core: &Core, json: bool, cmd: MemberCmd) -> Out {
+    let rt = runtime()?;
+    match cmd {
+        MemberCmd::List => render(json, &rt.block_on(core.members())?, |m| text::members(m)),
+        MemberCmd::Revoke { device } => {
+            let device = DeviceId::from_hex(&device)?;
+            let m = rt.block_on(core.revoke(device))?;
+            render(json, &m, |m| {
+                format!("revoked {} ({})", m.display_name, m.device)
+            })
+        }
+    }
+}
+
+pub fn sync(core: Core, json: bool, once: bool) -> Out {
+    let rt = runtime()?;
+    if once {
+        let report = rt.block_on(core.sync_once())?;
+        return render(json, &report, text::sync_report);
+    }
+    let core = Arc::new(core);
+    rt.block_on(async {
+        let mut events = core.subscribe();
+        let task = SyncTask::spawn(core.clone());
+        eprintln!("syncing; press Ctrl-C to stop");
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => break,
+                event = events.recv() => match event {
+                    Ok(Event::SyncStatus(status)) => {
+                        let line = if json {
+                            serde_json::to_string(&status).unwrap_or_default()
+                        } else {
+                            text::sync_status_line(&status)
+                        };
+                        println!("{line}");
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                },
+            }
+        }
+        task.stop().await;
+    });
+    Ok(String::new())
+}
+
+pub fn status(core: &Core, json: bool) -> Out {
+    let value = serde_json::json!({
+        "status": core.sync_status()?,
+        "receipt": core.sync_receipt()?,
+    });
+    render(json, &value, |_| {
+        let status = core
+            .sync_status()
+            .map(|s| text::sync_status(&s))
+            .unwrap_or_default();
+        let receipt = core
+            .sync_receipt()
+            .map(|r| text::receipt(&r))
+            .unwrap_or_default();
+        format!("{status}\n{receipt}")
+    })
+}
+
+pub fn serve(
+    db: Option<String>,
+    listen: Option<String>,
+    config: Option<&Path>,
+    print_default: bool,
+) -> Out {
+    if print_default {
+        return Ok(porchlight_server::default_config().trim_end().to_owned());
+    }
+    let server_error = |e: porchlight_server::Error| Failure {
+        kind: "server",
+        message: e.to_string(),
+    };
+    let mut settings = porchlight_server::Settings::load(config).map_err(server_error)?;
+    if let Some(db) = db {
+        settings.database = db;
+    }
+    if let Some(listen) = listen {
+        settings.listen = listen.parse().map_err(|_| Failure {
+            kind: "invalid",
+            message: format!("listen: {listen:?} is not an address like 127.0.0.1:8470"),
+        })?;
+    }
+    runtime()?.block_on(async {
+        let listener = tokio::net::TcpListener::bind(settings.listen)
+            .await
+            .map_err(|e| Failure {
+                kind: "io",
+                message: format!("cannot listen on {}: {e}", settings.listen),
+            })?;
+        // The real address: with port 0 the system picks a free one.
+        if let Ok(addr) = listener.local_addr() {
+            eprintln!("porchlight server listening on http://{addr}");
+        }
+        let stop = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        porchlight_server::launch_with_listener(settings, listener, stop)
+            .await
+            .map_err(server_error)
+    })?;
+    Ok(String::new())
+}

@@ -1,0 +1,172 @@
+//! The sync commands as a user runs them: `porchlight serve` in one process, devices in others.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+fn porchlight(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_porchlight"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("PORCHLIGHT_DATA_DIR")
+        .output()
+        .unwrap()
+}
+
+fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let out = porchlight(dir, &all);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `porchlight serve` on an ephemeral port; killed when dropped.
+struct Served(Child, String);
+
+impl Served {
+    fn start(db_dir: &Path) -> Self {
+        let db = format!("sqlite://{}", db_dir.join("server.db").display());
+        let mut child = Command::new(env!("CARGO_BIN_EXE_porchlight"))
+            .args(["serve", "--db", &db, "--listen", "127.0.0.1:0"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stderr.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+        Self(child, url)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn serve_create_invite_join_sync_and_revoke() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Served::start(tmp.path());
+    let (coord, vol) = (tmp.path().join("coord"), tmp.path().join("vol"));
+    json(&coord, &["init", "--name", "Carmen"]);
+    let me = json(
+        &coord,
+        &[
+            "group",
+            "create",
+            "--server",
+            &server.1,
+            "--name",
+            "Elm Street",
+        ],
+    );
+    assert_eq!(me["role"], "coordinator");
+    let png = tmp.path().join("invite.png");
+    let invite = json(
+        &coord,
+        &[
+            "invite",
+            "--role",
+            "volunteer",
+            "--png",
+            png.to_str().unwrap(),
+        ],
+    );
+    let code = invite["code"].as_str().unwrap().to_owned();
+    assert!(code.starts_with("plj1-"));
+    assert!(
+        std::fs::read(&png).unwrap().starts_with(b"\x89PNG"),
+        "a PNG QR code"
+    );
+    let text = porchlight(&coord, &["invite", "--role", "resident"]);
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains('█'),
+        "a terminal QR code"
+    );
+
+    let joined = json(&vol, &["join", &code, "--name", "Victor"]);
+    assert_eq!(joined["role"], "volunteer");
+    json(
+        &vol,
+        &[
+            "alert",
+            "issue",
+            "--title",
+            "Gate left open",
+            "--at",
+            "40,-3",
+            "--radius",
+            "100",
+        ],
+    );
+    let pushed = json(&vol, &["sync", "--once"]);
+    assert_eq!(pushed["pushed"], 1);
+    json(&coord, &["sync", "--once"]);
+    let alerts = json(&coord, &["alert", "list"]);
+    assert_eq!(alerts[0]["title"], "Gate left open");
+    let (sc, sv) = (json(&coord, &["status"]), json(&vol, &["status"]));
+    assert_eq!(
+        sc["receipt"]["kinds"]["alert"],
+        sv["receipt"]["kinds"]["alert"]
+    );
+    assert_eq!(sv["status"]["pending"], 0);
+
+    let members = json(&coord, &["member", "list"]);
+    assert_eq!(members.as_array().unwrap().len(), 2);
+    let device = joined["deviceId"].as_str().unwrap().to_owned();
+    json(&coord, &["member", "revoke", &device]);
+    json(
+        &vol,
+        &[
+            "alert", "issue", "--title", "After", "--at", "40,-3", "--radius", "100",
+        ],
+    );
+    let refused = porchlight(&vol, &["sync", "--once"]);
+    assert!(!refused.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&refused.stderr)
+            .trim()
+            .lines()
+            .count(),
+        1
+    );
+    // A second join with the used invite is refused too.
+    let other = tmp.path().join("other");
+    assert!(
+        !porchlight(&other, &["join", &code, "--name", "Otto"])
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn network_commands_without_a_group_say_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = porchlight(tmp.path(), &["sync", "--once"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not joined"));
+    let out = porchlight(tmp.path(), &["join", "not-a-code", "--name", "X"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invite"));
+    // An unreachable server is a clear error, not a hang: a port that was free a moment ago.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let url = format!("http://{closed}");
+    let out = porchlight(
+        tmp.path(),
+        &["group", "create", "--server", &url, "--name", "G"],
+    );
+    assert!(!out.status.success());
+}

@@ -1,0 +1,342 @@
+//! Devices and a real sync server on loopback: joining through invites, working offline,
+//! converging, catching up after a long absence, and live updates through the long-poll.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use porchlight_core::{AlertQuery, Core, CoreError, Event, SyncTask};
+use porchlight_model::{
+    AlertCategory, Area, Category, DocKind, Fix, LocationPrecision, NewAlert, NewObservation,
+    NewReport, Point, Role, Severity, Timestamp, TriageStatus,
+};
+
+/// A server on an ephemeral loopback port with its own database; stopped when dropped.
+struct Server {
+    url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = porchlight_server::Settings {
+            database: format!("sqlite://{}", dir.path().join("server.db").display()),
+            ..porchlight_server::Settings::default()
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            porchlight_server::launch_with_listener(settings, listener, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        Self {
+            url: format!("http://{addr}"),
+            stop: Some(stop),
+            task: Some(task),
+            _dir: dir,
+        }
+    }
+
+    async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.unwrap();
+        }
+    }
+}
+
+struct Device {
+    core: Arc<Core>,
+    _dir: tempfile::TempDir,
+}
+
+fn device(name: &str) -> Device {
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(dir.path()).unwrap();
+    core.init(name).unwrap();
+    Device {
+        core: Arc::new(core),
+        _dir: dir,
+    }
+}
+
+fn alert(title: &str, lat: f64) -> NewAlert {
+    NewAlert {
+        title: title.into(),
+        body: String::new(),
+        category: AlertCategory::Crime,
+        severity: Severity::Warning,
+        area: Area::circle(Point::new(lat, -3.0), 300.0),
+        issued_at: Timestamp::now(),
+        expires_at: None,
+    }
+}
+
+async fn join(server: &Server, coordinator: &Core, role: Role, name: &str) -> Device {
+    let code = coordinator
+        .invite(role, 1, Duration::from_secs(3600))
+        .await
+        .unwrap();
+    let d = device(name);
+    let me = d.core.join(&code.to_string(), name).await.unwrap();
+    assert_eq!(me.role, role);
+    assert_eq!(
+        d.core.sync_status().unwrap().server.as_deref(),
+        Some(server.url.as_str())
+    );
+    d
+}
+
+/// Syncs every device until a full round changes nothing anywhere.
+async fn settle(devices: &[&Core]) {
+    for _ in 0..6 {
+        let mut moved = 0;
+        for d in devices {
+            let r = d.sync_once().await.unwrap();
+            moved += r.pulled + r.pushed;
+        }
+        if moved == 0 {
+            return;
+        }
+    }
+    panic!("devices did not settle");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_roles_work_offline_and_converge() {
+    let server = Server::start().await;
+    let coord = device("Carmen");
+    coord
+        .core
+        .create_group_on(&server.url, "Elm Street Watch")
+        .await
+        .unwrap();
+    let vol = join(&server, &coord.core, Role::Volunteer, "Victor").await;
+    let res = join(&server, &coord.core, Role::Resident, "Rita").await;
+
+    // Everyone works offline.
+    coord
+        .core
+        .issue_alert(alert("Coordinator alert", 40.0))
+        .unwrap();
+    vol.core
+        .issue_alert(alert("Volunteer alert", 40.1))
+        .unwrap();
+    vol.core
+        .start_patrol("Night round", Timestamp::now())
+        .unwrap();
+    for i in 0..40 {
+        vol.core
+            .add_fix(Fix {
+                at: Timestamp::from_millis(1_780_000_000_000 + i * 1000),
+                point: Point::new(40.0 + i as f64 * 0.0001, -3.0),
+                accuracy_m: None,
+            })
+            .unwrap();
+    }
+    vol.core
+        .add_observation(&NewObservation {
+            at: Timestamp::now(),
+            point: None,
+            category: Category::AllClear,
+            note: "quiet".into(),
+            photos: vec![],
+        })
+        .unwrap();
+    vol.core.end_patrol(Timestamp::now()).unwrap();
+    let report = res
+        .core
+        .file_report(&NewReport {
+            category: Category::Vandalism,
+            description: "Bus shelter glass smashed".into(),
+            occurred_at: Timestamp::now(),
+            location: Some(Point::new(40.0, -3.0)),
+            precision: LocationPrecision::Within100m,
+            photos: vec![],
+        })
+        .unwrap();
+    // What the resident's role does not allow is refused on the device already.
+    assert!(matches!(
+        res.core.issue_alert(alert("nope", 40.0)),
+        Err(CoreError::NotAllowed { .. })
+    ));
+
+    settle(&[&coord.core, &vol.core, &res.core]).await;
+    coord
+        .core
+        .triage(report.id, TriageStatus::InReview, Some("checking cameras"))
+        .unwrap();
+    settle(&[&coord.core, &vol.core, &res.core]).await;
+
+    // Every change is present on every device allowed to read it.
+    for d in [&coord.core, &vol.core, &res.core] {
+        let titles: Vec<String> = d
+            .alerts(&AlertQuery::default())
+            .unwrap()
+            .into_iter()
+            .map(|a| a.title)
+            .collect();
+        assert_eq!(titles.len(), 2, "{titles:?}");
+        assert_eq!(d.group().unwrap().unwrap().members.len(), 3);
+    }
+    assert_eq!(coord.core.patrols(10, 0).unwrap()[0].observations, 1);
+    assert_eq!(coord.core.patrols(10, 0).unwrap()[0].fix_count, 40);
+    let reports = coord.core.reports(None).unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].report.status, TriageStatus::InReview);
+    assert!(
+        res.core.patrols(10, 0).is_err(),
+        "residents cannot see patrols"
+    );
+
+    // Equal receipts on everything two devices may both read.
+    let (rc, rv, rr) = (
+        coord.core.sync_receipt().unwrap(),
+        vol.core.sync_receipt().unwrap(),
+        res.core.sync_receipt().unwrap(),
+    );
+    assert_eq!(rc.kinds.len(), 5);
+    assert!(rv.kinds.contains_key(&DocKind::Patrol) && !rr.kinds.contains_key(&DocKind::Patrol));
+    for (a, b) in [(&rc, &rv), (&rc, &rr), (&rv, &rr)] {
+        for (kind, (x, y)) in a.common(b) {
+            assert_eq!(x, y, "{kind} differs");
+        }
+    }
+    for d in [&coord.core, &vol.core, &res.core] {
+        assert_eq!(d.sync_status().unwrap().pending, 0);
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_week_offline_catches_up_with_paging() {
+    let server = Server::start().await;
+    let coord = device("Carmen");
+    coord
+        .core
+        .create_group_on(&server.url, "Watch")
+        .await
+        .unwrap();
+    let away = join(&server, &coord.core, Role::Volunteer, "Away").await;
+    // A busy week: thousands of changes land on the server while one device is away.
+    for i in 0..1500 {
+        coord
+            .core
+            .issue_alert(alert(&format!("alert {i}"), 40.0))
+            .unwrap();
+    }
+    coord.core.sync_once().await.unwrap();
+    away.core
+        .issue_alert(alert("written offline", 41.0))
+        .unwrap();
+    let report = away.core.sync_once().await.unwrap();
+    assert!(
+        report.round_trips > 1,
+        "paged ({} round trips)",
+        report.round_trips
+    );
+    assert!(report.pulled >= 1500);
+    coord.core.sync_once().await.unwrap();
+    let (a, c) = (
+        away.core.sync_receipt().unwrap(),
+        coord.core.sync_receipt().unwrap(),
+    );
+    assert_eq!(a.common(&c).len(), 3, "group, alert and patrol");
+    for (kind, (x, y)) in a.common(&c) {
+        assert_eq!(x, y, "{kind} differs");
+    }
+    assert_eq!(
+        away.core.alerts(&AlertQuery::default()).unwrap().len(),
+        1501
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_updates_arrive_through_the_long_poll() {
+    let server = Server::start().await;
+    let coord = device("Carmen");
+    coord
+        .core
+        .create_group_on(&server.url, "Watch")
+        .await
+        .unwrap();
+    let res = join(&server, &coord.core, Role::Resident, "Rita").await;
+    let mut events = res.core.subscribe();
+    let task = SyncTask::spawn(res.core.clone());
+    coord.core.issue_alert(alert("Live alert", 40.0)).unwrap();
+    coord.core.sync_once().await.unwrap();
+    // Wait for the resident's background sync to bring it in (bounded: a hang fails the test).
+    let arrived = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            if let Ok(Event::SyncStatus(_)) = events.recv().await
+                && res
+                    .core
+                    .alerts(&AlertQuery::default())
+                    .unwrap()
+                    .iter()
+                    .any(|a| a.title == "Live alert")
+            {
+                return;
+            }
+        }
+    })
+    .await;
+    task.stop().await;
+    assert!(arrived.is_ok(), "the alert never arrived");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoked_devices_and_bad_invites_are_refused() {
+    let server = Server::start().await;
+    let coord = device("Carmen");
+    coord
+        .core
+        .create_group_on(&server.url, "Watch")
+        .await
+        .unwrap();
+    let vol = join(&server, &coord.core, Role::Volunteer, "Victor").await;
+    coord.core.revoke(vol.core.device()).await.unwrap();
+    vol.core
+        .issue_alert(alert("after revocation", 40.0))
+        .unwrap();
+    assert!(vol.core.sync_once().await.is_err());
+    assert!(vol.core.sync_status().unwrap().last_error.is_some());
+    assert_eq!(
+        vol.core.sync_status().unwrap().pending,
+        1,
+        "nothing lost locally"
+    );
+    // The roster no longer lists the revoked device.
+    coord.core.sync_once().await.unwrap();
+    let roster = coord.core.group().unwrap().unwrap().members;
+    assert!(roster.iter().all(|m| m.device != vol.core.device()));
+    // A used-up invite is refused.
+    let code = coord
+        .core
+        .invite(Role::Resident, 1, Duration::from_secs(60))
+        .await
+        .unwrap()
+        .to_string();
+    device("First").core.join(&code, "First").await.unwrap();
+    assert!(device("Second").core.join(&code, "Second").await.is_err());
+    // A garbled code is refused before any network use.
+    assert!(
+        device("Third")
+            .core
+            .join("plj1-garbage", "Third")
+            .await
+            .is_err()
+    );
+    server.stop().await;
+}
