@@ -4,6 +4,8 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use crate::change::ChangeProblem;
+
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, Change, ChangeHash, ROOT, ReadDoc};
 use porchlight_model::{DocId, DocKind, Timestamp};
@@ -16,9 +18,6 @@ pub const SCHEMA_VERSION: i64 = 1;
 /// The largest single change we accept from elsewhere. Local changes are far smaller; a patrol's
 /// track chunk is a few hundred bytes.
 pub const MAX_CHANGE_BYTES: usize = 256 * 1024;
-
-const CHUNK_MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
-const CHUNK_TYPE_CHANGE: u8 = 1;
 
 /// A change this device just made: its hash and its raw (uncompressed) bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -196,42 +195,14 @@ impl Doc {
     }
 }
 
-/// Checks that `bytes` is one plain Automerge change chunk within limits, and parses it.
-///
-/// Compressed chunks and whole documents are refused *before* parsing: decompressing untrusted
-/// input can balloon to gigabytes.
+/// Checks that `bytes` is one plain Automerge change chunk within limits (see
+/// [`crate::check_change`]), and parses it.
 pub fn parse_change(bytes: &[u8]) -> Result<Change, CrdtError> {
-    if bytes.len() > MAX_CHANGE_BYTES {
-        return Err(CrdtError::ChangeTooLarge {
-            size: bytes.len(),
-            max: MAX_CHANGE_BYTES,
-        });
-    }
-    if bytes.len() < 9 || bytes[..4] != CHUNK_MAGIC {
-        return Err(CrdtError::BadChange("not an Automerge chunk".into()));
-    }
-    match bytes[8] {
-        CHUNK_TYPE_CHANGE => {}
-        0 => {
-            return Err(CrdtError::BadChange(
-                "a whole document, not a change".into(),
-            ));
+    match crate::change::parse_checked(bytes, None, MAX_CHANGE_BYTES) {
+        Ok((change, _)) => Ok(change),
+        Err(ChangeProblem::TooLarge { len, max }) => {
+            Err(CrdtError::ChangeTooLarge { size: len, max })
         }
-        2 => {
-            return Err(CrdtError::BadChange(
-                "compressed changes are not accepted".into(),
-            ));
-        }
-        t => return Err(CrdtError::BadChange(format!("unknown chunk type {t}"))),
-    }
-    let parsed = catch_unwind(|| Change::try_from(bytes));
-    match parsed {
-        // The header's checksum is the first four bytes of the change's hash.
-        Ok(Ok(change)) if change.hash().0[..4] == bytes[4..8] => Ok(change),
-        Ok(Ok(_)) => Err(CrdtError::BadChange(
-            "checksum does not match the change".into(),
-        )),
-        Ok(Err(e)) => Err(CrdtError::BadChange(e.to_string())),
-        Err(_) => Err(CrdtError::BadChange("unparseable change".into())),
+        Err(problem) => Err(CrdtError::BadChange(problem.to_string())),
     }
 }

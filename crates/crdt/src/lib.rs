@@ -6,6 +6,7 @@
 //! never a panic. No I/O happens here.
 
 mod alert;
+mod change;
 mod doc;
 mod error;
 mod fields;
@@ -15,6 +16,7 @@ mod report;
 pub mod track;
 
 pub use alert::{create_alert, read_alert, set_alert_status};
+pub use change::{CHUNK_MAGIC, ChangeProblem, CheckedChange, check_change};
 pub use doc::{Doc, MAX_CHANGE_BYTES, SCHEMA_VERSION, Written, parse_change};
 pub use error::CrdtError;
 pub use group::{create_group, read_group, remove_member, set_member, set_zone};

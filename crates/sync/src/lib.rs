@@ -6,7 +6,6 @@
 //! changes and pulls everything after its cursor, so the server keeps no state per device and any
 //! request can be retried. See `docs/SYNC.md`.
 
-mod change;
 mod client;
 pub mod crypto;
 mod error;
@@ -15,12 +14,13 @@ mod memory;
 mod transport;
 pub mod wire;
 
-pub use change::{CHUNK_MAGIC, ChangeProblem, CheckedChange, check_change};
+// The change checks are shared with the device's own store, so they live in the CRDT crate.
 pub use client::{HttpClient, Session};
 pub use crypto::{device_id_from_public_key, device_id_of, generate_signing_key};
 pub use error::Error;
 pub use invite::{INVITE_PREFIX, InviteCode};
 pub use memory::{MemoryHub, MemoryTransport};
+pub use porchlight_crdt::{CHUNK_MAGIC, ChangeProblem, CheckedChange, check_change};
 pub use transport::{HttpTransport, Transport};
 pub use wire::{DocChanges, GroupId, SyncRequest, SyncResponse};
 

@@ -84,6 +84,15 @@ pub fn check_change(
     device: Option<&DeviceId>,
     max_len: usize,
 ) -> Result<CheckedChange, ChangeProblem> {
+    parse_checked(bytes, device, max_len).map(|(_, checked)| checked)
+}
+
+/// [`check_change`], also handing back the parsed change for applying it.
+pub(crate) fn parse_checked(
+    bytes: &[u8],
+    device: Option<&DeviceId>,
+    max_len: usize,
+) -> Result<(automerge::Change, CheckedChange), ChangeProblem> {
     if bytes.len() > max_len {
         return Err(ChangeProblem::TooLarge {
             len: bytes.len(),
@@ -120,7 +129,7 @@ pub fn check_change(
             device: *device,
         });
     }
-    Ok(CheckedChange { hash, actor })
+    Ok((parsed, CheckedChange { hash, actor }))
 }
 
 #[cfg(test)]
