@@ -141,10 +141,7 @@ impl Store {
 
     /// Merges received changes into the document in memory. Returns the document, the heads
     /// stored before, and how many changes were new — or `None` when nothing was.
-    pub(crate) fn merge_remote(
-        &self,
-        d: &crate::DocChanges,
-    ) -> Result<Option<Merged>> {
+    pub(crate) fn merge_remote(&self, d: &crate::DocChanges) -> Result<Option<Merged>> {
         let mut doc = match self.load(d.doc)? {
             Some(doc) if doc.kind() != d.kind => {
                 return Err(StoreError::Corrupt(format!(
