@@ -50,16 +50,28 @@ pub fn invite(
         kind: "qr",
         message: e.to_string(),
     })?;
-    if let Some(path) = png {
-        let image = qr
-            .render::<image::Luma<u8>>()
-            .min_dimensions(400, 400)
-            .build();
-        image.save(path).map_err(|e| Failure {
+    // Without --png the image goes next to the device's data, named by the invite.
+    let png = if let Some(p) = png {
+        p.to_owned()
+    } else {
+        let dir = core.data_dir().join("invites");
+        std::fs::create_dir_all(&dir).map_err(|e| Failure {
             kind: "io",
-            message: format!("{}: {e}", path.display()),
+            message: format!("{}: {e}", dir.display()),
         })?;
-    }
+        dir.join(format!(
+            "invite-{}.png",
+            porchlight_model::hex(&code.invite)
+        ))
+    };
+    let image = qr
+        .render::<image::Luma<u8>>()
+        .min_dimensions(400, 400)
+        .build();
+    image.save(&png).map_err(|e| Failure {
+        kind: "io",
+        message: format!("{}: {e}", png.display()),
+    })?;
     let value = serde_json::json!({
         "code": code.to_string(), "role": role, "uses": uses, "expiresAt": until,
         "png": png,
@@ -67,9 +79,9 @@ pub fn invite(
     render(json, &value, |_| {
         let picture = qr.render::<Dense1x2>().quiet_zone(true).build();
         format!(
-            "{picture}\nInvite for a {role} ({uses} use(s), valid until {until}):\n\n  {code}\n{}",
-            png.map(|p| format!("\nQR code saved to {}", p.display()))
-                .unwrap_or_default()
+            "{picture}\nInvite for a {role} ({uses} use(s), valid until {until}):\n\n  {code}\n\n\
+             QR code saved to {}",
+            png.display()
         )
     })
 }

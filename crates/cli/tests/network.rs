@@ -90,9 +90,16 @@ fn serve_create_invite_join_sync_and_revoke() {
         "a PNG QR code"
     );
     let text = porchlight(&coord, &["invite", "--role", "resident"]);
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(text.contains('█'), "a terminal QR code");
+    let saved = text
+        .lines()
+        .last()
+        .unwrap()
+        .trim_start_matches("QR code saved to ");
     assert!(
-        String::from_utf8_lossy(&text.stdout).contains('█'),
-        "a terminal QR code"
+        std::fs::read(saved).unwrap().starts_with(b"\x89PNG"),
+        "{saved}"
     );
 
     let joined = json(&vol, &["join", &code, "--name", "Victor"]);
