@@ -78,6 +78,7 @@ fn alert(title: &str, lat: f64) -> NewAlert {
         area: Area::circle(Point::new(lat, -3.0), 300.0),
         issued_at: Timestamp::now(),
         expires_at: None,
+        meeting: None,
     }
 }
 
@@ -204,7 +205,7 @@ async fn three_roles_work_offline_and_converge() {
         vol.core.sync_receipt().unwrap(),
         res.core.sync_receipt().unwrap(),
     );
-    assert_eq!(rc.kinds.len(), 5);
+    assert_eq!(rc.kinds.len(), DocKind::ALL.len());
     assert!(rv.kinds.contains_key(&DocKind::Patrol) && !rr.kinds.contains_key(&DocKind::Patrol));
     for (a, b) in [(&rc, &rv), (&rc, &rr), (&rv, &rr)] {
         for (kind, (x, y)) in a.common(b) {
@@ -250,7 +251,7 @@ async fn a_week_offline_catches_up_with_paging() {
         away.core.sync_receipt().unwrap(),
         coord.core.sync_receipt().unwrap(),
     );
-    assert_eq!(a.common(&c).len(), 3, "group, alert and patrol");
+    assert_eq!(a.common(&c).len(), 4, "group, alert, patrol and ack");
     for (kind, (x, y)) in a.common(&c) {
         assert_eq!(x, y, "{kind} differs");
     }

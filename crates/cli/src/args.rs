@@ -161,6 +161,23 @@ pub enum AlertCmd {
         /// A duration (90m, 2h, 3d, 1w) or an RFC 3339 time
         #[arg(long)]
         expires: Option<String>,
+        /// For --category meeting: when it starts (RFC 3339)
+        #[arg(long, requires = "place")]
+        starts: Option<String>,
+        /// For --category meeting: where
+        #[arg(long, requires = "starts")]
+        place: Option<String>,
+    },
+    /// Acknowledge an alert ("seen it")
+    Ack { id: String },
+    /// How many acknowledged an alert, and how soon (volunteers, coordinators)
+    Acks { id: String },
+    /// Sync live and print alerts touching my watch areas as they arrive (Ctrl-C stops)
+    Watch,
+    /// Upcoming community meetings; --ics saves them as a calendar file
+    Meetings {
+        #[arg(long)]
+        ics: Option<PathBuf>,
     },
     /// List live alerts, newest first
     List {

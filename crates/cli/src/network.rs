@@ -128,7 +128,36 @@ pub fn sync(core: Core, json: bool, once: bool) -> Out {
                         };
                         println!("{line}");
                     }
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                },
+            }
+        }
+        task.stop().await;
+    });
+    Ok(String::new())
+}
+
+/// Syncs live and prints each alert that newly touches a watch area, and each cancellation.
+pub fn watch(core: Core, json: bool) -> Out {
+    let rt = runtime()?;
+    let core = Arc::new(core);
+    rt.block_on(async {
+        let mut events = core.subscribe();
+        let task = SyncTask::spawn(core.clone());
+        eprintln!("watching for alerts in your areas; press Ctrl-C to stop");
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => break,
+                event = events.recv() => match event {
+                    Ok(Event::Alerts(news)) => {
+                        if json {
+                            println!("{}", serde_json::to_string(&news).unwrap_or_default());
+                        } else {
+                            println!("{}", text::alert_news(&news));
+                        }
+                    }
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 },
             }

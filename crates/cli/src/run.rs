@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use porchlight_core::{AlertQuery, Core, CoreError, ExportFormat, ExportKind, parse_expiry};
 use porchlight_model::{
-    Area, DocId, Fix, NewAlert, NewObservation, NewReport, Point, Timestamp, ValidationError,
-    WatchArea,
+    Area, DocId, Fix, Meeting, NewAlert, NewObservation, NewReport, Point, Timestamp,
+    ValidationError, WatchArea,
 };
 use serde::Serialize;
 
@@ -96,6 +96,7 @@ pub fn run(cli: Cli) -> Out {
             render(json, &core.whoami()?, text::whoami)
         }
         Command::Whoami => render(json, &core.whoami()?, text::whoami),
+        Command::Alert(AlertCmd::Watch) => network::watch(core, json),
         Command::Alert(cmd) => alert(&core, json, cmd, now),
         Command::Area(cmd) => area(&core, json, cmd),
         Command::Patrol(cmd) => patrol(&core, json, cmd, now),
@@ -159,6 +160,8 @@ fn alert(core: &Core, json: bool, cmd: AlertCmd, now: Timestamp) -> Out {
             severity,
             category,
             expires,
+            starts,
+            place,
         } => {
             let area = match (polygon, area.at, area.radius) {
                 (Some(p), _, _) => polygon_area(&p)?,
@@ -179,6 +182,13 @@ fn alert(core: &Core, json: bool, cmd: AlertCmd, now: Timestamp) -> Out {
                 area,
                 issued_at: now,
                 expires_at: expires.map(|e| parse_expiry(&e, now)).transpose()?,
+                meeting: match (starts, place) {
+                    (Some(s), Some(place)) => Some(Meeting {
+                        starts_at: Timestamp::parse("starts", &s)?,
+                        place,
+                    }),
+                    _ => None,
+                },
             };
             render(json, &core.issue_alert(alert)?, text::alert_issued)
         }
@@ -206,6 +216,24 @@ fn alert(core: &Core, json: bool, cmd: AlertCmd, now: Timestamp) -> Out {
                 })?
             };
             render(json, &alerts, |a| text::alerts(a, now))
+        }
+        AlertCmd::Ack { id: alert } => {
+            let alert = id(&alert)?;
+            core.ack_alert(alert)?;
+            render(json, &serde_json::json!({ "acknowledged": alert }), |_| {
+                format!("acknowledged {alert}")
+            })
+        }
+        AlertCmd::Acks { id: alert } => render(json, &core.alert_acks(id(&alert)?)?, text::acks),
+        AlertCmd::Watch => unreachable!("handled by the caller"),
+        AlertCmd::Meetings { ics } => {
+            if let Some(path) = &ics {
+                std::fs::write(path, core.meetings_ics(now)?).map_err(|e| Failure {
+                    kind: "io",
+                    message: format!("{}: {e}", path.display()),
+                })?;
+            }
+            render(json, &core.upcoming_meetings(now)?, |m| text::meetings(m))
         }
         AlertCmd::Cancel { id: alert } => render(json, &core.cancel_alert(id(&alert)?)?, |a| {
             format!("cancelled {}", a.id)

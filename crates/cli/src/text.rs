@@ -3,8 +3,8 @@
 use std::fmt::Write;
 
 use porchlight_core::{
-    DemoSummary, Member, PatrolDetail, PatrolSummary, ReportEntry, SyncReceipt, SyncReport,
-    SyncStatus, WhoAmI,
+    AckSummary, AlertNews, DemoSummary, Member, PatrolDetail, PatrolSummary, ReportEntry,
+    SyncReceipt, SyncReport, SyncStatus, WhoAmI,
 };
 use porchlight_model::{Alert, Area, DocId, DocKind, Patrol, Timestamp, WatchArea};
 
@@ -289,4 +289,47 @@ pub fn receipt(r: &SyncReceipt) -> String {
         }
     }
     out
+}
+
+pub fn acks(a: &AckSummary) -> String {
+    match a.minutes_to_first {
+        Some(m) => format!(
+            "{} acknowledgement(s); the first {m:.0} min after the alert was issued",
+            a.count
+        ),
+        None => "no acknowledgements yet".into(),
+    }
+}
+
+pub fn meetings(ms: &[Alert]) -> String {
+    if ms.is_empty() {
+        return "no upcoming meetings".into();
+    }
+    ms.iter()
+        .filter_map(|a| {
+            let m = a.meeting.as_ref()?;
+            Some(format!(
+                "{}  {}  at {}  ({})",
+                m.starts_at, a.title, m.place, a.id
+            ))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn alert_news(n: &AlertNews) -> String {
+    let mut lines = Vec::new();
+    for m in &n.matched {
+        lines.push(format!(
+            "{}{}: {} (touches {})",
+            if m.notify { "" } else { "(quiet) " },
+            m.alert.severity.as_str().to_uppercase(),
+            m.alert.title,
+            m.areas.join(", ")
+        ));
+    }
+    for a in &n.cancelled {
+        lines.push(format!("CANCELLED: {}", a.title));
+    }
+    lines.join("\n")
 }

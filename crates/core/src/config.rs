@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use porchlight_model::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
@@ -20,6 +21,8 @@ pub struct Config {
     pub map_tiles: Option<String>,
     /// How long a new alert stays live when its issuer gives no expiry.
     pub default_alert_hours: u32,
+    /// Local times ("22:00-07:00") when only urgent alerts make a sound.
+    pub quiet_hours: Option<String>,
 }
 
 impl Default for Config {
@@ -29,6 +32,7 @@ impl Default for Config {
             sync_interval_secs: 60,
             map_tiles: None,
             default_alert_hours: 24,
+            quiet_hours: None,
         }
     }
 }
@@ -48,9 +52,31 @@ sync_interval_secs = 60
 
 # Hours a new alert stays live when no expiry is given.
 default_alert_hours = 24
+
+# Local times when only urgent alerts make a sound (others still reach the inbox).
+# quiet_hours = "22:00-07:00"
 "#;
 
 impl Config {
+    /// Whether `now` falls in the quiet hours (local time). Malformed settings mean no quiet
+    /// hours: better a sound too many than a missed alert.
+    pub fn in_quiet_hours(&self, now: Timestamp) -> bool {
+        use chrono::Timelike;
+        let Some((from, to)) = self.quiet_hours.as_deref().and_then(parse_quiet_hours) else {
+            return false;
+        };
+        let Some(local) = chrono::DateTime::from_timestamp_millis(now.millis()) else {
+            return false;
+        };
+        let local = local.with_timezone(&chrono::Local);
+        let minute = local.hour() * 60 + local.minute();
+        if from <= to {
+            (from..to).contains(&minute)
+        } else {
+            minute >= from || minute < to
+        }
+    }
+
     pub fn load(dir: &Path) -> Result<Self> {
         Self::load_with_env(dir, |name| std::env::var(name).ok())
     }
@@ -89,6 +115,17 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// "22:00-07:00" → minutes after midnight of start and end.
+fn parse_quiet_hours(s: &str) -> Option<(u32, u32)> {
+    let minutes = |t: &str| -> Option<u32> {
+        let (h, m) = t.trim().split_once(':')?;
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (h < 24 && m < 60).then_some(h * 60 + m)
+    };
+    let (a, b) = s.split_once('-')?;
+    Some((minutes(a)?, minutes(b)?))
 }
 
 #[cfg(test)]

@@ -284,6 +284,10 @@ impl Core {
                 area,
                 issued_at,
                 expires_at: Some(issued_at.plus_millis(hours * 3_600_000)),
+                meeting: (category == AlertCategory::Meeting).then(|| porchlight_model::Meeting {
+                    starts_at: issued_at.plus_millis(3 * DAY + 2 * 3_600_000),
+                    place: "Sunnyside Library, community room".into(),
+                }),
             };
             let cancelled = rng.below(12) == 0;
             let mut store = self.store();

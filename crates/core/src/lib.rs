@@ -10,6 +10,7 @@ mod error;
 mod exchange;
 mod export;
 mod identity;
+mod matching;
 mod patrols;
 mod reports;
 mod sync;
@@ -27,6 +28,7 @@ pub use config::{CONFIG_FILE, Config, DEFAULT_CONFIG};
 pub use demo::DemoSummary;
 pub use error::{CoreError, Result};
 pub use export::{ExportFormat, ExportKind};
+pub use matching::{AckSummary, AlertNews, MatchedAlert};
 pub use patrols::PatrolDetail;
 /// The record types the commands take and return, for front ends (the app, the CLI).
 pub use porchlight_model as model;
@@ -68,6 +70,8 @@ pub struct GroupInfo {
 pub enum Event {
     /// A sync finished (or failed); the status says how things stand.
     SyncStatus(SyncStatus),
+    /// Alerts that newly touch this device's watch areas, and cancellations of ones it heard of.
+    Alerts(AlertNews),
 }
 
 #[derive(Debug)]
@@ -239,10 +243,6 @@ impl Core {
 
     pub fn group(&self) -> Result<Option<Group>> {
         Ok(self.store().group()?)
-    }
-
-    pub fn set_watch_area(&self, area: WatchArea) -> Result<WatchArea> {
-        Ok(self.store().set_watch_area(area)?)
     }
 
     pub fn watch_areas(&self) -> Result<Vec<WatchArea>> {

@@ -215,6 +215,10 @@ impl Core {
     /// Pushes the outbox and pulls until the server has nothing more, over any transport.
     pub async fn sync_via<T: Transport>(&self, transport: &T) -> Result<SyncReport> {
         let result = self.exchange(transport).await;
+        if let Ok(report) = &result {
+            // Match what arrived against the watch areas (on this device only).
+            self.match_alerts(&report.changed, Timestamp::now())?;
+        }
         let now = Timestamp::now().millis().to_string();
         let mut store = self.store();
         match &result {

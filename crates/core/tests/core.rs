@@ -22,6 +22,7 @@ fn alert(title: &str, center: Point) -> NewAlert {
         area: Area::circle(center, 400.0),
         issued_at: Timestamp::now(),
         expires_at: None,
+        meeting: None,
     }
 }
 

@@ -15,7 +15,7 @@ mod patrol;
 mod report;
 pub mod track;
 
-pub use alert::{create_alert, read_alert, set_alert_status};
+pub use alert::{Ack, ack_id, create_ack, create_alert, read_ack, read_alert, set_alert_status};
 pub use change::{CHUNK_MAGIC, ChangeProblem, CheckedChange, check_change};
 pub use doc::{Doc, MAX_CHANGE_BYTES, SCHEMA_VERSION, Written, parse_change};
 pub use error::CrdtError;

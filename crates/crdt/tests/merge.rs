@@ -69,6 +69,7 @@ fn concurrent_status_changes_converge_to_one_value() {
         area: Area::circle(Point::new(40.0, -3.0), 250.0),
         issued_at: t(0),
         expires_at: None,
+        meeting: None,
     };
     let (mut a, _) = create_alert(DocId::random(), A, &alert).unwrap();
     let mut b = copy_to(&mut a, B);

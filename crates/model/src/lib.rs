@@ -18,7 +18,7 @@ pub use geometry::{
 };
 pub use ids::{DeviceId, DocId, hex, random_bytes, unhex};
 pub use records::{
-    Alert, Fix, Group, Member, NewAlert, NewObservation, NewReport, Observation, Participant,
+    Alert, Fix, Group, Meeting, Member, NewAlert, PLACE_MAX, NewObservation, NewReport, Observation, Participant,
     Patrol, REPORT_TIME_STEP_MS, Report, Triage, TriageNote, WatchArea, Zone, coarsen,
     validate_name, validate_note, validate_title,
 };

@@ -63,7 +63,22 @@ pub struct NewAlert {
     pub area: Area,
     pub issued_at: Timestamp,
     pub expires_at: Option<Timestamp>,
+    /// For community meetings: when and where.
+    #[serde(default)]
+    pub meeting: Option<Meeting>,
 }
+
+/// When and where a community meeting takes place.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Meeting {
+    pub starts_at: Timestamp,
+    pub place: String,
+}
+
+/// Longest meeting place description.
+pub const PLACE_MAX: usize = 200;
 
 impl NewAlert {
     pub fn validate(mut self) -> Result<Self, ValidationError> {
@@ -77,6 +92,24 @@ impl NewAlert {
                 field: "expires_at",
                 after: "issued_at",
             });
+        }
+        match (&mut self.meeting, self.category) {
+            (Some(m), AlertCategory::Meeting) => {
+                m.place = text::required("place", &m.place, PLACE_MAX)?;
+            }
+            (None, AlertCategory::Meeting) => {
+                return Err(ValidationError::Invalid {
+                    field: "starts",
+                    reason: "a meeting needs a start time and a place".into(),
+                });
+            }
+            (Some(_), _) => {
+                return Err(ValidationError::Invalid {
+                    field: "category",
+                    reason: "only meeting alerts have a start time and place".into(),
+                });
+            }
+            (None, _) => {}
         }
         Ok(self)
     }
@@ -96,6 +129,8 @@ pub struct Alert {
     pub expires_at: Option<Timestamp>,
     pub status: AlertStatus,
     pub issued_by: Option<DeviceId>,
+    #[serde(default)]
+    pub meeting: Option<Meeting>,
 }
 
 impl Alert {
@@ -302,6 +337,7 @@ mod tests {
             area: Area::circle(Point::new(40.0, -3.0), 300.0),
             issued_at: Timestamp::from_millis(1_000_000),
             expires_at: Some(Timestamp::from_millis(2_000_000)),
+            meeting: None,
         }
     }
 

@@ -18,15 +18,19 @@ pub enum DocKind {
     Patrol,
     Report,
     Triage,
+    /// A resident's acknowledgement of an alert: one small document per (alert, device), so
+    /// residents never need write access to the alert itself.
+    Ack,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 5] = [
+    pub const ALL: [DocKind; 6] = [
         DocKind::Group,
         DocKind::Alert,
         DocKind::Patrol,
         DocKind::Report,
         DocKind::Triage,
+        DocKind::Ack,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -36,6 +40,7 @@ impl DocKind {
             DocKind::Patrol => "patrol",
             DocKind::Report => "report",
             DocKind::Triage => "triage",
+            DocKind::Ack => "ack",
         }
     }
 }
@@ -85,7 +90,8 @@ impl Role {
     pub const fn can_read(self, kind: DocKind) -> bool {
         match kind {
             DocKind::Group | DocKind::Alert => true,
-            DocKind::Patrol => matches!(self, Role::Volunteer | Role::Coordinator),
+            // Those who issue alerts see who acknowledged them.
+            DocKind::Patrol | DocKind::Ack => matches!(self, Role::Volunteer | Role::Coordinator),
             // Reports are readable by coordinators only; everyone else holds ciphertext at most.
             DocKind::Report | DocKind::Triage => matches!(self, Role::Coordinator),
         }
@@ -100,7 +106,7 @@ impl Role {
         match kind {
             DocKind::Group | DocKind::Triage => matches!(self, Role::Coordinator),
             DocKind::Alert | DocKind::Patrol => matches!(self, Role::Volunteer | Role::Coordinator),
-            DocKind::Report => true,
+            DocKind::Report | DocKind::Ack => true,
         }
     }
 }
@@ -138,16 +144,19 @@ mod tests {
             (Role::Resident, DocKind::Patrol, false, false),
             (Role::Resident, DocKind::Report, false, true),
             (Role::Resident, DocKind::Triage, false, false),
+            (Role::Resident, DocKind::Ack, false, true),
             (Role::Volunteer, DocKind::Group, true, false),
             (Role::Volunteer, DocKind::Alert, true, true),
             (Role::Volunteer, DocKind::Patrol, true, true),
             (Role::Volunteer, DocKind::Report, false, true),
             (Role::Volunteer, DocKind::Triage, false, false),
+            (Role::Volunteer, DocKind::Ack, true, true),
             (Role::Coordinator, DocKind::Group, true, true),
             (Role::Coordinator, DocKind::Alert, true, true),
             (Role::Coordinator, DocKind::Patrol, true, true),
             (Role::Coordinator, DocKind::Report, true, true),
             (Role::Coordinator, DocKind::Triage, true, true),
+            (Role::Coordinator, DocKind::Ack, true, true),
         ];
         assert_eq!(expected.len(), Role::ALL.len() * DocKind::ALL.len());
         for (role, kind, read, write) in expected {

@@ -56,6 +56,44 @@ impl Store {
         Ok(())
     }
 
+    /// When this device announced `alert`, and when it announced its cancellation.
+    pub fn notice(&self, alert: DocId) -> Result<Option<(Timestamp, Option<Timestamp>)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT notified_at, cancelled_at FROM alert_notices WHERE alert = ?1",
+                [alert.as_bytes()],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?)),
+            )
+            .optional()?
+            .map(|(n, c)| (Timestamp::from_millis(n), c.map(Timestamp::from_millis))))
+    }
+
+    /// Records that `notified` alerts and the cancellation of `cancelled` ones were announced,
+    /// in one transaction.
+    pub fn record_notices(
+        &mut self,
+        notified: &[DocId],
+        cancelled: &[DocId],
+        at: Timestamp,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for id in notified {
+            tx.execute(
+                "INSERT OR IGNORE INTO alert_notices (alert, notified_at) VALUES (?1, ?2)",
+                params![id.as_bytes(), at.millis()],
+            )?;
+        }
+        for id in cancelled {
+            tx.execute(
+                "UPDATE alert_notices SET cancelled_at = ?2 WHERE alert = ?1",
+                params![id.as_bytes(), at.millis()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Runs `f` in one transaction (for several local settings that must change together).
     pub fn with_transaction(
         &mut self,

@@ -8,6 +8,7 @@ use crate::error::{Result, StoreError};
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/001_initial.sql")),
     (2, include_str!("../migrations/002_conflicts.sql")),
+    (3, include_str!("../migrations/003_alert_extras.sql")),
 ];
 
 /// The schema version this build writes.

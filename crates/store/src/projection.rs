@@ -2,7 +2,7 @@
 //! inside the caller's transaction; `rebuild_projections` recreates them all from the documents.
 
 use porchlight_crdt::{
-    Doc, first_triaged_at, read_alert, read_group, read_patrol, read_report, read_triage,
+    Doc, first_triaged_at, read_ack, read_alert, read_group, read_patrol, read_report, read_triage,
 };
 use porchlight_model::{DocKind, hex};
 use rusqlite::{Transaction, params};
@@ -44,13 +44,14 @@ pub(crate) fn project(tx: &Transaction, doc: &Doc) -> Result<()> {
             let anchor = a.area.anchor();
             let rid: i64 = tx.query_row(
                 "INSERT INTO p_alerts (id, title, body, category, severity, status, issued_at,
-                     expires_at, area, lat, lon, issued_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                     expires_at, area, lat, lon, issued_by, starts_at, place)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                  ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body,
                      category = excluded.category, severity = excluded.severity,
                      status = excluded.status, issued_at = excluded.issued_at,
                      expires_at = excluded.expires_at, area = excluded.area, lat = excluded.lat,
-                     lon = excluded.lon, issued_by = excluded.issued_by
+                     lon = excluded.lon, issued_by = excluded.issued_by,
+                     starts_at = excluded.starts_at, place = excluded.place
                  RETURNING rid",
                 params![
                     key,
@@ -65,6 +66,8 @@ pub(crate) fn project(tx: &Transaction, doc: &Doc) -> Result<()> {
                     anchor.lat,
                     anchor.lon,
                     a.issued_by.map(|d| d.as_bytes().to_vec()),
+                    a.meeting.as_ref().map(|m| m.starts_at.millis()),
+                    a.meeting.as_ref().map(|m| m.place.clone()),
                 ],
                 |r| r.get(0),
             )?;
@@ -145,6 +148,13 @@ pub(crate) fn project(tx: &Transaction, doc: &Doc) -> Result<()> {
             )?;
             index_text(tx, doc, r.category.as_str(), &r.description)?;
         }
+        DocKind::Ack => {
+            let a = read_ack(doc)?;
+            tx.execute(
+                "INSERT OR REPLACE INTO p_acks (doc, alert, device, at) VALUES (?1, ?2, ?3, ?4)",
+                params![key, a.alert.as_bytes(), a.device.as_bytes(), a.at.millis()],
+            )?;
+        }
         DocKind::Triage => {
             let t = read_triage(doc)?;
             tx.execute(
@@ -177,7 +187,8 @@ fn index_text(tx: &Transaction, doc: &Doc, title: &str, body: &str) -> Result<()
 const DIGEST_QUERIES: &[&str] = &[
     "SELECT id, name, members, zones FROM p_groups ORDER BY id",
     "SELECT id, title, body, category, severity, status, issued_at, expires_at, area, lat, lon,
-        issued_by FROM p_alerts ORDER BY id",
+        issued_by, starts_at, place FROM p_alerts ORDER BY id",
+    "SELECT doc, alert, device, at FROM p_acks ORDER BY doc",
     "SELECT a.id, r.min_lat, r.max_lat, r.min_lon, r.max_lon FROM p_alerts_rtree r
         JOIN p_alerts a ON a.rid = r.alert ORDER BY a.id, r.min_lon",
     "SELECT id, title, started_at, ended_at, fix_count, distance_m, observations, participants
@@ -201,6 +212,7 @@ const PROJECTION_TABLES: &[&str] = &[
     "p_triage",
     "p_search",
     "p_conflicts",
+    "p_acks",
 ];
 
 impl Store {

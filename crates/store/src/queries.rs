@@ -1,7 +1,7 @@
 //! Reads. Every list comes from the projections (SQLite), never from loading documents.
 
 use porchlight_model::{
-    Alert, Area, DeviceId, DocId, DocKind, Group, Observation, Participant, Point, Report,
+    Alert, Area, DeviceId, DocId, DocKind, Group, Meeting, Observation, Participant, Point, Report,
     Timestamp, TriageNote, TriageStatus,
 };
 use rusqlite::{OptionalExtension, Row, params};
@@ -64,6 +64,10 @@ pub struct Stats {
     pub reports_by_status: Vec<(TriageStatus, u64)>,
     /// Median minutes from a report's time to a coordinator's first triage.
     pub median_response_minutes: Option<f64>,
+    /// Acknowledgements of alerts by residents.
+    pub alert_acks: u64,
+    /// Median minutes from an alert's issue to its first acknowledgement.
+    pub median_first_ack_minutes: Option<f64>,
     pub watch_areas: u64,
     pub pending_changes: u64,
 }
@@ -79,7 +83,7 @@ fn opt_device(bytes: Option<Vec<u8>>) -> Option<DeviceId> {
 }
 
 const ALERT_COLUMNS: &str = "a.id, a.title, a.body, a.category, a.severity, a.status,
-    a.issued_at, a.expires_at, a.area, a.issued_by";
+    a.issued_at, a.expires_at, a.area, a.issued_by, a.starts_at, a.place";
 
 fn alert_row(r: &Row) -> Result<Alert> {
     Ok(Alert {
@@ -93,6 +97,16 @@ fn alert_row(r: &Row) -> Result<Alert> {
         expires_at: r.get::<_, Option<i64>>(7)?.map(Timestamp::from_millis),
         area: parse_json(&r.get::<_, String>(8)?)?,
         issued_by: opt_device(r.get(9)?),
+        meeting: match (
+            r.get::<_, Option<i64>>(10)?,
+            r.get::<_, Option<String>>(11)?,
+        ) {
+            (Some(t), Some(place)) => Some(Meeting {
+                starts_at: Timestamp::from_millis(t),
+                place,
+            }),
+            _ => None,
+        },
     })
 }
 
@@ -135,6 +149,16 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// How many devices acknowledged `alert`, and when the first did.
+    pub fn acks(&self, alert: DocId) -> Result<(u64, Option<Timestamp>)> {
+        let (n, first): (i64, Option<i64>) = self.conn.query_row(
+            "SELECT COUNT(*), MIN(at) FROM p_acks WHERE alert = ?1",
+            [alert.as_bytes()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((n.unsigned_abs(), first.map(Timestamp::from_millis)))
     }
 
     pub fn alert(&self, id: DocId) -> Result<Alert> {
@@ -345,22 +369,33 @@ impl Store {
             )?;
             s.reports_by_status.push((*status, n.unsigned_abs()));
         }
-        let mut stmt = self.conn.prepare(
+        s.median_response_minutes = self.median_minutes(
             "SELECT t.first_at - r.occurred_at FROM p_reports r JOIN p_triage t ON t.report = r.id
              WHERE t.first_at IS NOT NULL ORDER BY 1",
         )?;
+        s.alert_acks = count("SELECT COUNT(*) FROM p_acks")?;
+        s.median_first_ack_minutes = self.median_minutes(
+            "SELECT MIN(k.at) - a.issued_at FROM p_alerts a JOIN p_acks k ON k.alert = a.id
+             GROUP BY a.id ORDER BY 1",
+        )?;
+        Ok(s)
+    }
+
+    /// The median of a query's single column of milliseconds, in minutes.
+    fn median_minutes(&self, sql: &str) -> Result<Option<f64>> {
+        let mut stmt = self.conn.prepare(sql)?;
         let delays = stmt
             .query_map([], |r| r.get::<_, i64>(0))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        if !delays.is_empty() {
-            let mid = delays.len() / 2;
-            let median = if delays.len() % 2 == 1 {
-                delays[mid] as f64
-            } else {
-                (delays[mid - 1] + delays[mid]) as f64 / 2.0
-            };
-            s.median_response_minutes = Some(median / 60_000.0);
+        if delays.is_empty() {
+            return Ok(None);
         }
-        Ok(s)
+        let mid = delays.len() / 2;
+        let median = if delays.len() % 2 == 1 {
+            delays[mid] as f64
+        } else {
+            (delays[mid - 1] + delays[mid]) as f64 / 2.0
+        };
+        Ok(Some(median / 60_000.0))
     }
 }

@@ -18,6 +18,7 @@ fn alert(title: &str, center: Point) -> NewAlert {
         area: Area::circle(center, 200.0),
         issued_at: Timestamp::from_millis(1_780_000_000_000),
         expires_at: Some(Timestamp::from_millis(1_790_000_000_000)),
+        meeting: None,
     }
 }
 

@@ -45,6 +45,7 @@ fn main() {
                     area: Area::circle(Point::new(40.0, -3.0), 300.0),
                     issued_at: Timestamp::now(),
                     expires_at: None,
+                    meeting: None,
                 })
                 .expect("issue alert");
                 format!("alert {title}")

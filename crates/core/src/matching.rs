@@ -1,0 +1,235 @@
+//! Alerts meet watch areas on the device, never anywhere else: after every sync, newly received
+//! or changed alerts are matched against this device's private areas, and each alert that newly
+//! touches one is announced once (recorded, so not even a restart repeats it). Cancellations are
+//! announced to those who heard of the alert. Also: acknowledgements and community meetings.
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+use porchlight_crdt::create_ack;
+use porchlight_model::{
+    Alert, AlertCategory, AlertStatus, DocId, DocKind, Severity, Timestamp, WatchArea,
+};
+use porchlight_store::AlertQuery;
+use serde::Serialize;
+
+use crate::{Core, Event, Result};
+
+/// An alert that touches some of this device's watch areas.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MatchedAlert {
+    pub alert: Alert,
+    /// The names of the watch areas it touches.
+    pub areas: Vec<String>,
+    /// False during quiet hours for anything but urgent alerts: show it in the inbox, but do not
+    /// make a sound.
+    pub notify: bool,
+}
+
+/// What to tell the user after a sync: new matching alerts (urgent first) and cancellations of
+/// alerts they were told about.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertNews {
+    pub matched: Vec<MatchedAlert>,
+    pub cancelled: Vec<Alert>,
+}
+
+impl AlertNews {
+    pub fn is_empty(&self) -> bool {
+        self.matched.is_empty() && self.cancelled.is_empty()
+    }
+}
+
+/// How alerts and acknowledgements look to the one who issued them.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AckSummary {
+    pub alert: DocId,
+    pub count: u64,
+    pub first_at: Option<Timestamp>,
+    /// Minutes from issue to the first acknowledgement.
+    pub minutes_to_first: Option<f64>,
+}
+
+fn severity_rank(s: Severity) -> u8 {
+    match s {
+        Severity::Urgent => 0,
+        Severity::Warning => 1,
+        Severity::Info => 2,
+    }
+}
+
+impl Core {
+    /// Matches the given alerts (just received or changed) against the watch areas, records
+    /// what gets announced, and publishes the news as an event.
+    pub fn match_alerts(&self, changed: &[DocId], now: Timestamp) -> Result<AlertNews> {
+        let me = self.device();
+        let quiet = self.config().in_quiet_hours(now);
+        let wanted: BTreeSet<DocId> = changed.iter().copied().collect();
+        let mut store = self.store();
+        let areas = store.watch_areas()?;
+        let mut news = AlertNews::default();
+        // Candidates through the R*Tree, one query per area, kept only if just changed.
+        let mut touching: Vec<(Alert, Vec<String>)> = Vec::new();
+        for area in &areas {
+            let query = AlertQuery {
+                touching: Some(area.area.clone()),
+                live_at: Some(now),
+                limit: None,
+            };
+            for alert in store.alerts(&query)? {
+                if !wanted.contains(&alert.id) || alert.issued_by == Some(me) {
+                    continue;
+                }
+                match touching.iter_mut().find(|(a, _)| a.id == alert.id) {
+                    Some((_, names)) => names.push(area.name.clone()),
+                    None => touching.push((alert, vec![area.name.clone()])),
+                }
+            }
+        }
+        for (alert, names) in touching {
+            if store.notice(alert.id)?.is_none() {
+                let notify = !quiet || alert.severity == Severity::Urgent;
+                news.matched.push(MatchedAlert {
+                    alert,
+                    areas: names,
+                    notify,
+                });
+            }
+        }
+        for id in &wanted {
+            if let Some((_, None)) = store.notice(*id)?
+                && let Ok(alert) = store.alert(*id)
+                && alert.status == AlertStatus::Cancelled
+            {
+                news.cancelled.push(alert);
+            }
+        }
+        news.matched.sort_by(|a, b| {
+            severity_rank(a.alert.severity)
+                .cmp(&severity_rank(b.alert.severity))
+                .then(b.alert.issued_at.cmp(&a.alert.issued_at))
+        });
+        let notified: Vec<DocId> = news.matched.iter().map(|m| m.alert.id).collect();
+        let cancelled: Vec<DocId> = news.cancelled.iter().map(|a| a.id).collect();
+        store.record_notices(&notified, &cancelled, now)?;
+        drop(store);
+        if !news.is_empty() {
+            let _ = self.events.send(Event::Alerts(news.clone()));
+        }
+        Ok(news)
+    }
+
+    /// Adds or replaces a watch area; live alerts that already touch it count as news.
+    pub fn set_watch_area(&self, area: WatchArea) -> Result<WatchArea> {
+        let area = self.store().set_watch_area(area)?;
+        let now = Timestamp::now();
+        let live: Vec<DocId> = self
+            .alerts(&AlertQuery {
+                touching: Some(area.area.clone()),
+                live_at: Some(now),
+                limit: None,
+            })?
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        self.match_alerts(&live, now)?;
+        Ok(area)
+    }
+
+    /// Acknowledges an alert ("seen it"). Acknowledging twice changes nothing.
+    pub fn ack_alert(&self, id: DocId) -> Result<()> {
+        self.require(|r| r.can_write(DocKind::Ack), "acknowledge alerts")?;
+        let me = self.device();
+        let mut store = self.store();
+        store.alert(id)?;
+        if store.load(porchlight_crdt::ack_id(id, me))?.is_none() {
+            store.create(|_| create_ack(id, me, Timestamp::now()), |_, _| Ok(()))?;
+            drop(store);
+            self.changed_locally();
+        }
+        Ok(())
+    }
+
+    /// Acknowledgement counts of an alert (volunteers and coordinators).
+    pub fn alert_acks(&self, id: DocId) -> Result<AckSummary> {
+        self.require(|r| r.can_read(DocKind::Ack), "see acknowledgements")?;
+        let store = self.store();
+        let alert = store.alert(id)?;
+        let (count, first_at) = store.acks(id)?;
+        Ok(AckSummary {
+            alert: id,
+            count,
+            first_at,
+            minutes_to_first: first_at
+                .map(|t| (t.millis() - alert.issued_at.millis()) as f64 / 60_000.0),
+        })
+    }
+
+    /// Community meetings that have not ended yet (started less than three hours ago), soonest
+    /// first.
+    pub fn upcoming_meetings(&self, now: Timestamp) -> Result<Vec<Alert>> {
+        let mut meetings: Vec<Alert> = self
+            .alerts(&AlertQuery::default())?
+            .into_iter()
+            .filter(|a| a.category == AlertCategory::Meeting && a.status == AlertStatus::Active)
+            .filter(|a| {
+                a.meeting
+                    .as_ref()
+                    .is_some_and(|m| m.starts_at.millis() + 3 * 3_600_000 > now.millis())
+            })
+            .collect();
+        meetings.sort_by_key(|a| a.meeting.as_ref().map(|m| m.starts_at));
+        Ok(meetings)
+    }
+
+    /// The upcoming meetings as an iCalendar file, for any calendar app.
+    pub fn meetings_ics(&self, now: Timestamp) -> Result<String> {
+        Ok(ics(&self.upcoming_meetings(now)?, now))
+    }
+}
+
+/// iCalendar (RFC 5545): one VEVENT a meeting, two hours long unless it says otherwise.
+fn ics(meetings: &[Alert], now: Timestamp) -> String {
+    let stamp = |t: Timestamp| {
+        t.to_rfc3339()
+            .split('.')
+            .next()
+            .unwrap_or_default()
+            .replace(['-', ':'], "")
+            .trim_end_matches('Z')
+            .to_owned()
+            + "Z"
+    };
+    let mut out = String::from(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Porchlight//Neighbourhood watch//EN\r\n\
+         CALSCALE:GREGORIAN\r\n",
+    );
+    for a in meetings {
+        let Some(m) = &a.meeting else { continue };
+        let _ = write!(
+            out,
+            "BEGIN:VEVENT\r\nUID:{}@porchlight\r\nDTSTAMP:{}\r\nDTSTART:{}\r\nDTEND:{}\r\n\
+             SUMMARY:{}\r\nLOCATION:{}\r\nDESCRIPTION:{}\r\nEND:VEVENT\r\n",
+            a.id,
+            stamp(now),
+            stamp(m.starts_at),
+            stamp(m.starts_at.plus_millis(2 * 3_600_000)),
+            ics_text(&a.title),
+            ics_text(&m.place),
+            ics_text(&a.body),
+        );
+    }
+    out.push_str("END:VCALENDAR\r\n");
+    out
+}
+
+/// Escapes text for an iCalendar property value.
+fn ics_text(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace('\n', "\\n")
+}
