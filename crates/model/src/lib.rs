@@ -18,9 +18,9 @@ pub use geometry::{
 };
 pub use ids::{DeviceId, DocId, hex, random_bytes, unhex};
 pub use records::{
-    Alert, Fix, Group, Meeting, Member, NewAlert, PLACE_MAX, NewObservation, NewReport, Observation, Participant,
-    Patrol, REPORT_TIME_STEP_MS, Report, Triage, TriageNote, WatchArea, Zone, coarsen,
-    validate_name, validate_note, validate_title,
+    Alert, Fix, Group, Meeting, Member, NewAlert, NewObservation, NewReport, Observation,
+    PLACE_MAX, Participant, Patrol, REPORT_TIME_STEP_MS, Report, Triage, TriageNote, WatchArea,
+    Zone, coarsen, validate_name, validate_note, validate_title,
 };
 pub use role::{DocKind, Role};
 pub use text::{BODY_MAX, NAME_MAX, TITLE_MAX};
