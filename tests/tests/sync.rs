@@ -16,7 +16,7 @@ struct Server {
     url: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Server {
@@ -40,7 +40,7 @@ impl Server {
             url: format!("http://{addr}"),
             stop: Some(stop),
             task: Some(task),
-            _dir: dir,
+            dir,
         }
     }
 
@@ -56,7 +56,7 @@ impl Server {
 
 struct Device {
     core: Arc<Core>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 fn device(name: &str) -> Device {
@@ -65,7 +65,7 @@ fn device(name: &str) -> Device {
     core.init(name).unwrap();
     Device {
         core: Arc::new(core),
-        _dir: dir,
+        dir,
     }
 }
 
@@ -338,6 +338,134 @@ async fn revoked_devices_and_bad_invites_are_refused() {
             .join("plj1-garbage", "Third")
             .await
             .is_err()
+    );
+    server.stop().await;
+}
+
+/// Collects the alert news a device published since `events` was subscribed.
+fn drain_news(events: &mut tokio::sync::broadcast::Receiver<Event>) -> (Vec<String>, Vec<String>) {
+    let (mut matched, mut cancelled) = (Vec::new(), Vec::new());
+    while let Ok(event) = events.try_recv() {
+        if let Event::Alerts(news) = event {
+            matched.extend(news.matched.into_iter().map(|m| m.alert.title));
+            cancelled.extend(news.cancelled.into_iter().map(|a| a.title));
+        }
+    }
+    (matched, cancelled)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_are_announced_once_even_across_restarts_and_areas_stay_private() {
+    let server = Server::start().await;
+    let coord = device("Carmen");
+    coord
+        .core
+        .create_group_on(&server.url, "Watch")
+        .await
+        .unwrap();
+    let res_dir = tempfile::tempdir().unwrap();
+    let code = coord
+        .core
+        .invite(Role::Resident, 1, Duration::from_secs(600))
+        .await
+        .unwrap()
+        .to_string();
+    // Distinctive coordinates, so finding them anywhere else is unambiguous.
+    let (home_lat, home_lon) = (40.123_457_f64, -3.765_431_f64);
+    {
+        let res = Core::open(res_dir.path()).unwrap();
+        res.join(&code, "Rita").await.unwrap();
+        res.set_watch_area(porchlight_model::WatchArea {
+            name: "Home".into(),
+            area: Area::circle(Point::new(home_lat, home_lon), 400.0),
+        })
+        .unwrap();
+    }
+    let inside = |title: &str| alert(title, home_lat);
+    let mut near_home = inside("Break-in on my street");
+    // Near the home, ~150 m away: the alert's own coordinates differ from the area's.
+    near_home.area = Area::circle(Point::new(home_lat + 0.001, home_lon + 0.001), 200.0);
+    let mut cancelled = near_home.clone();
+    cancelled.title = "Cancelled before anyone saw it".into();
+    let mut expired = near_home.clone();
+    expired.title = "Already expired".into();
+    expired.issued_at = Timestamp::from_millis(Timestamp::now().millis() - 7_200_000);
+    expired.expires_at = Some(expired.issued_at.plus_millis(60_000));
+    let mut far = near_home.clone();
+    far.title = "Across town".into();
+    far.area = Area::circle(Point::new(home_lat + 0.1, home_lon + 0.1), 200.0);
+    let first = coord.core.issue_alert(near_home).unwrap();
+    let gone = coord.core.issue_alert(cancelled).unwrap();
+    coord.core.cancel_alert(gone.id).unwrap();
+    coord.core.issue_alert(expired).unwrap();
+    coord.core.issue_alert(far).unwrap();
+    coord.core.sync_once().await.unwrap();
+
+    {
+        let res = Core::open(res_dir.path()).unwrap();
+        let mut events = res.subscribe();
+        res.sync_once().await.unwrap();
+        let (matched, cancelled) = drain_news(&mut events);
+        assert_eq!(matched, ["Break-in on my street"]);
+        assert!(cancelled.is_empty());
+    }
+    // Restarted and synced again: no repeat.
+    {
+        let res = Core::open(res_dir.path()).unwrap();
+        let mut events = res.subscribe();
+        res.sync_once().await.unwrap();
+        assert_eq!(drain_news(&mut events), (vec![], vec![]));
+        res.ack_alert(first.id).unwrap();
+        res.sync_once().await.unwrap();
+    }
+    // The cancellation reaches the resident who heard of the alert, once.
+    coord.core.cancel_alert(first.id).unwrap();
+    coord.core.sync_once().await.unwrap();
+    {
+        let res = Core::open(res_dir.path()).unwrap();
+        let mut events = res.subscribe();
+        res.sync_once().await.unwrap();
+        assert_eq!(
+            drain_news(&mut events),
+            (vec![], vec!["Break-in on my street".to_owned()])
+        );
+        res.sync_once().await.unwrap();
+        assert_eq!(drain_news(&mut events), (vec![], vec![]));
+    }
+    // The coordinator sees the acknowledgement and how soon it came.
+    coord.core.sync_once().await.unwrap();
+    let acks = coord.core.alert_acks(first.id).unwrap();
+    assert_eq!(acks.count, 1);
+    assert!(acks.minutes_to_first.is_some_and(|m| m >= 0.0));
+
+    // The area never left the resident's device: not in the server's files, not on the
+    // coordinator's device. (It is on the resident's own, which shows the scan can find it.)
+    let needles: Vec<Vec<u8>> = vec![
+        home_lat.to_le_bytes().to_vec(),
+        home_lon.to_le_bytes().to_vec(),
+        home_lat.to_be_bytes().to_vec(),
+        b"40.123457".to_vec(),
+        b"-3.765431".to_vec(),
+    ];
+    let found_in = |dir: &std::path::Path| -> bool {
+        std::fs::read_dir(dir).unwrap().flatten().any(|f| {
+            let bytes = std::fs::read(f.path()).unwrap_or_default();
+            needles
+                .iter()
+                .any(|n| bytes.windows(n.len()).any(|w| w == n.as_slice()))
+        })
+    };
+    assert!(
+        found_in(res_dir.path()),
+        "the scan finds the area where it is stored"
+    );
+    assert!(
+        !found_in(server.dir.path()),
+        "the server holds the resident's area"
+    );
+    assert!(
+        !found_in(coord.dir.path()),
+        "another member holds the resident's area"
     );
     server.stop().await;
 }

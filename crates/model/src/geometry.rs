@@ -3,8 +3,8 @@
 //! Coordinates are WGS 84 degrees. An unknown location is `None` at the call site, never (0, 0).
 
 use geo::{
-    Contains, Destination, Distance, Geodesic, Haversine, HaversineClosestPoint, Intersects,
-    LineString, Validation,
+    Contains, Destination, Distance, Geodesic, HaversineClosestPoint, Intersects, LineString,
+    Validation,
 };
 use serde::{Deserialize, Serialize};
 
@@ -17,8 +17,10 @@ pub const MAX_RADIUS_M: f64 = 50_000.0;
 pub const MIN_POLYGON_VERTICES: usize = 3;
 pub const MAX_POLYGON_VERTICES: usize = 500;
 
-/// Mean metres per degree of latitude, for bounding boxes (which may be generous, never tight).
-const METRES_PER_DEGREE: f64 = 111_320.0;
+/// Metres per degree, for bounding boxes, which may be generous but never tight: the shortest
+/// degree of latitude on the WGS 84 ellipsoid (110,574 m, at the equator) less a margin. A box
+/// that is too small would hide an alert that really touches an area.
+const METRES_PER_DEGREE: f64 = 110_000.0;
 
 /// A position on the earth.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -196,21 +198,7 @@ impl Area {
     pub fn bounding_boxes(&self) -> Vec<BBox> {
         match self {
             Area::Circle { center, radius_m } => circle_boxes(*center, *radius_m),
-            Area::Polygon { ring } => {
-                let mut b = BBox {
-                    min_lat: f64::INFINITY,
-                    max_lat: f64::NEG_INFINITY,
-                    min_lon: f64::INFINITY,
-                    max_lon: f64::NEG_INFINITY,
-                };
-                for p in ring {
-                    b.min_lat = b.min_lat.min(p.lat);
-                    b.max_lat = b.max_lat.max(p.lat);
-                    b.min_lon = b.min_lon.min(p.lon);
-                    b.max_lon = b.max_lon.max(p.lon);
-                }
-                vec![b]
-            }
+            Area::Polygon { ring } => ring_boxes(ring),
         }
     }
 
@@ -226,13 +214,15 @@ impl Area {
                     center: b,
                     radius_m: rb,
                 },
-            ) => a.distance_m(b) <= ra + rb,
+            ) => a.distance_m(b) <= ra + rb + TOUCH_TOLERANCE_M,
             (Area::Circle { center, radius_m }, Area::Polygon { ring })
             | (Area::Polygon { ring }, Area::Circle { center, radius_m }) => {
                 circle_touches_ring(*center, *radius_m, ring)
             }
             (Area::Polygon { ring: a }, Area::Polygon { ring: b }) => {
-                to_geo_polygon(a).intersects(&to_geo_polygon(b))
+                let a = unwrap_ring(a);
+                let b = shift_near(&unwrap_ring(b), mean_lon(&a));
+                planar_polygon(&a).intersects(&planar_polygon(&b))
             }
         }
     }
@@ -254,7 +244,9 @@ fn validate_ring(field: &'static str, ring: &[Point]) -> Result<(), ValidationEr
             max: MAX_POLYGON_VERTICES,
         });
     }
-    match to_geo_polygon(ring).check_validation() {
+    // Checked on the unwrapped ring, so a polygon across the antimeridian is judged by its real
+    // shape.
+    match planar_polygon(&unwrap_ring(ring)).check_validation() {
         Ok(()) => Ok(()),
         Err(geo::algorithm::validation::InvalidPolygon::TooFewPointsInRing(_)) => {
             Err(ValidationError::PolygonVertices {
@@ -268,24 +260,97 @@ fn validate_ring(field: &'static str, ring: &[Point]) -> Result<(), ValidationEr
     }
 }
 
-fn to_geo_polygon(ring: &[Point]) -> geo::Polygon<f64> {
-    let line: LineString<f64> = ring.iter().map(|p| (p.lon, p.lat)).collect();
-    geo::Polygon::new(line, vec![])
+/// Two areas closer than this count as touching: floating-point noise must not decide whether a
+/// neighbour hears about an alert drawn right up to their area.
+pub const TOUCH_TOLERANCE_M: f64 = 0.01;
+
+/// Longitudes of a ring made continuous: a ring that crosses the antimeridian (179.9 → -179.9)
+/// keeps going (179.9 → 180.1) instead of jumping around the globe. Returned as (lon, lat).
+fn unwrap_ring(ring: &[Point]) -> Vec<(f64, f64)> {
+    let mut out: Vec<(f64, f64)> = Vec::with_capacity(ring.len());
+    for p in ring {
+        let lon = match out.last() {
+            Some(&(prev, _)) => {
+                let mut lon = p.lon;
+                while lon - prev > 180.0 {
+                    lon -= 360.0;
+                }
+                while prev - lon > 180.0 {
+                    lon += 360.0;
+                }
+                lon
+            }
+            None => p.lon,
+        };
+        out.push((lon, p.lat));
+    }
+    out
+}
+
+fn mean_lon(ring: &[(f64, f64)]) -> f64 {
+    ring.iter().map(|(lon, _)| lon).sum::<f64>() / ring.len().max(1) as f64
+}
+
+/// The longitude `lon ± 360·k` closest to `target`.
+fn lon_near(lon: f64, target: f64) -> f64 {
+    lon + ((target - lon) / 360.0).round() * 360.0
+}
+
+fn shift_near(ring: &[(f64, f64)], target: f64) -> Vec<(f64, f64)> {
+    let shift = lon_near(mean_lon(ring), target) - mean_lon(ring);
+    ring.iter().map(|(lon, lat)| (lon + shift, *lat)).collect()
+}
+
+fn planar_polygon(ring: &[(f64, f64)]) -> geo::Polygon<f64> {
+    geo::Polygon::new(ring.iter().copied().collect::<LineString<f64>>(), vec![])
+}
+
+/// Boxes of a polygon, split in two where its unwrapped ring crosses the antimeridian.
+fn ring_boxes(ring: &[Point]) -> Vec<BBox> {
+    let unwrapped = unwrap_ring(ring);
+    let (mut min_lon, mut max_lon) = (f64::INFINITY, f64::NEG_INFINITY);
+    let (mut min_lat, mut max_lat) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &(lon, lat) in &unwrapped {
+        min_lon = min_lon.min(lon);
+        max_lon = max_lon.max(lon);
+        min_lat = min_lat.min(lat);
+        max_lat = max_lat.max(lat);
+    }
+    let b = |min_lon, max_lon| BBox {
+        min_lat,
+        max_lat,
+        min_lon,
+        max_lon,
+    };
+    if max_lon - min_lon >= 360.0 {
+        vec![b(-180.0, 180.0)]
+    } else if min_lon < -180.0 {
+        vec![b(-180.0, max_lon), b(min_lon + 360.0, 180.0)]
+    } else if max_lon > 180.0 {
+        vec![b(min_lon, 180.0), b(-180.0, max_lon - 360.0)]
+    } else {
+        vec![b(min_lon, max_lon)]
+    }
 }
 
 fn circle_touches_ring(center: Point, radius_m: f64, ring: &[Point]) -> bool {
-    let polygon = to_geo_polygon(ring);
-    let c = center.to_geo();
+    let unwrapped = unwrap_ring(ring);
+    let polygon = planar_polygon(&unwrapped);
+    // Put the centre on the same side of the antimeridian as the ring.
+    let c = geo::Point::new(lon_near(center.lon, mean_lon(&unwrapped)), center.lat);
     if polygon.contains(&c) {
         return true;
     }
-    // Otherwise the circle reaches the polygon only if it reaches its boundary.
+    // Otherwise the circle reaches the polygon only if it reaches its boundary. The closest point
+    // is found on the sphere; the distance to it is measured on the ellipsoid, like every other
+    // distance here.
     polygon.exterior().lines().any(|segment| {
         let closest = match segment.haversine_closest_point(&c) {
             geo::Closest::Intersection(p) | geo::Closest::SinglePoint(p) => p,
             geo::Closest::Indeterminate => return false,
         };
-        Haversine.distance(c, closest) <= radius_m
+        let closest = geo::Point::new(lon_near(closest.x(), center.lon), closest.y());
+        Geodesic.distance(center.to_geo(), closest) <= radius_m + TOUCH_TOLERANCE_M
     })
 }
 
