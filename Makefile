@@ -6,27 +6,59 @@
 CARGO ?= cargo
 DEMO_DIR ?= $(CURDIR)/.porchlight-dev/demo
 
-.PHONY: run test setup build fmt lint check clean-demo
+E2E_ARTIFACTS ?= $(CURDIR)/target/e2e-artifacts
+
+.PHONY: run test setup build fmt lint check clean-demo ui ui-types ui-check ui-lint ui-test e2e screenshot
 
 setup:
 	@scripts/setup.sh
 
-build: setup
+build: setup ui
 	$(CARGO) build --workspace
 
-# Until the desktop app lands, `run` shows the demo neighbourhood through the CLI.
+# Fills the demo neighbourhood (once) and opens the desktop app on it: on $$DISPLAY if there is
+# one, else under Xvfb (then `make screenshot` shows what it looks like).
 run: build
 	@scripts/run-demo.sh "$(DEMO_DIR)"
+
+# The UI bundle (ui/dist) that the app embeds; src-tauri does not compile without it.
+ui: setup
+	cd ui && npm run build
+
+# Rewrites ui/src/lib/bindings.ts from the Rust types (cargo test fails while it is stale).
+ui-types:
+	PORCHLIGHT_WRITE_BINDINGS=1 $(CARGO) test -p porchlight-app typescript_bindings
+
+ui-check: setup
+	cd ui && npm run check
+
+ui-lint: setup
+	cd ui && npm run lint
+
+ui-test: setup
+	cd ui && npm test
+
+# The real app driven through tauri-driver + WebKitWebDriver under Xvfb, one scenario per role.
+# Screenshots land in $(E2E_ARTIFACTS).
+e2e: build
+	cd ui && PORCHLIGHT_E2E_ARTIFACTS="$(E2E_ARTIFACTS)" xvfb-run -a npm run e2e
+
+# A picture of the app on the demo neighbourhood, without a display: target/screenshots/.
+screenshot: build
+	@scripts/run-demo.sh "$(DEMO_DIR)" --fill-only
+	cd ui && PORCHLIGHT_DATA_DIR="$(DEMO_DIR)" PORCHLIGHT_E2E_ARTIFACTS="$(CURDIR)/target/screenshots" \
+		xvfb-run -a node e2e/screenshot.js
 
 fmt:
 	$(CARGO) fmt --all
 
-lint: setup
+lint: setup ui
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-test: lint
+test: lint ui-check ui-lint ui-test
 	$(CARGO) test --workspace
+	$(MAKE) e2e
 
 clean-demo:
 	rm -rf "$(DEMO_DIR)"

@@ -1,0 +1,38 @@
+// Declaring the app's own commands makes each one a permission (`allow-<command>`), so the
+// capability files in capabilities/ say exactly what the window may call.
+const COMMANDS: &[&str] = &[
+    "app_config",
+    "init",
+    "whoami",
+    "create_group",
+    "group",
+    "issue_alert",
+    "cancel_alert",
+    "list_alerts",
+    "alerts_for_my_areas",
+    "set_watch_area",
+    "watch_areas",
+    "remove_watch_area",
+    "start_patrol",
+    "add_fix",
+    "add_observation",
+    "end_patrol",
+    "current_patrol",
+    "list_patrols",
+    "show_patrol",
+    "file_report",
+    "list_reports",
+    "triage",
+    "stats",
+    "search",
+    "demo",
+    "export",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build step failed");
+}

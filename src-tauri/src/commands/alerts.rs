@@ -1,0 +1,48 @@
+//! Alerts and the resident's private watch areas.
+
+use porchlight_core::model::{Alert, DocId, NewAlert, Timestamp, WatchArea};
+use porchlight_core::{AlertQuery, Core};
+use tauri::State;
+
+use crate::error::Result;
+
+#[tauri::command]
+pub fn issue_alert(core: State<'_, Core>, alert: NewAlert) -> Result<Alert> {
+    Ok(core.issue_alert(alert)?)
+}
+
+#[tauri::command]
+pub fn cancel_alert(core: State<'_, Core>, id: DocId) -> Result<Alert> {
+    Ok(core.cancel_alert(id)?)
+}
+
+/// Alerts, newest first; `live` keeps only those active and unexpired now.
+#[tauri::command]
+pub fn list_alerts(core: State<'_, Core>, live: bool, limit: Option<u32>) -> Result<Vec<Alert>> {
+    let query = AlertQuery {
+        touching: None,
+        live_at: live.then(Timestamp::now),
+        limit,
+    };
+    Ok(core.alerts(&query)?)
+}
+
+#[tauri::command]
+pub fn alerts_for_my_areas(core: State<'_, Core>) -> Result<Vec<Alert>> {
+    Ok(core.alerts_for_my_areas(Timestamp::now())?)
+}
+
+#[tauri::command]
+pub fn set_watch_area(core: State<'_, Core>, area: WatchArea) -> Result<WatchArea> {
+    Ok(core.set_watch_area(area)?)
+}
+
+#[tauri::command]
+pub fn watch_areas(core: State<'_, Core>) -> Result<Vec<WatchArea>> {
+    Ok(core.watch_areas()?)
+}
+
+#[tauri::command]
+pub fn remove_watch_area(core: State<'_, Core>, name: String) -> Result<bool> {
+    Ok(core.remove_watch_area(&name)?)
+}

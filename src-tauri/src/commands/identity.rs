@@ -1,0 +1,46 @@
+//! Who this device is, its group and the settings the UI needs.
+
+use porchlight_core::model::Group;
+use porchlight_core::{Core, WhoAmI};
+use serde::Serialize;
+use tauri::State;
+
+use crate::error::Result;
+
+/// Settings the UI reads at start.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct AppConfig {
+    /// Map tile URL template; `None` means the offline grid map.
+    pub map_tiles: Option<String>,
+    pub data_dir: String,
+}
+
+#[tauri::command]
+pub fn app_config(core: State<'_, Core>) -> AppConfig {
+    AppConfig {
+        map_tiles: core.config().map_tiles.clone(),
+        data_dir: core.data_dir().display().to_string(),
+    }
+}
+
+#[tauri::command]
+pub fn init(core: State<'_, Core>, name: String) -> Result<WhoAmI> {
+    Ok(core.init(&name)?)
+}
+
+#[tauri::command]
+pub fn whoami(core: State<'_, Core>) -> Result<WhoAmI> {
+    Ok(core.whoami()?)
+}
+
+#[tauri::command]
+pub fn create_group(core: State<'_, Core>, name: String) -> Result<Group> {
+    Ok(core.create_group(&name)?)
+}
+
+#[tauri::command]
+pub fn group(core: State<'_, Core>) -> Result<Option<Group>> {
+    Ok(core.group()?)
+}

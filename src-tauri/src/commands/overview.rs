@@ -1,0 +1,97 @@
+//! The coordinator's overview: counts, search, the demo neighbourhood and exports.
+
+use std::path::PathBuf;
+
+use porchlight_core::model::{DocId, DocKind, Timestamp};
+use porchlight_core::{Core, DemoSummary, ExportFormat, ExportKind, Stats};
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+use crate::error::{Error, Result};
+
+/// Where exports are written (the user's downloads folder, or `exports/` in the data dir).
+#[derive(Debug, Clone)]
+pub struct ExportDir(pub PathBuf);
+
+#[tauri::command]
+pub fn stats(core: State<'_, Core>) -> Result<Stats> {
+    Ok(core.stats()?)
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct SearchHit {
+    pub id: DocId,
+    pub kind: DocKind,
+    pub text: String,
+}
+
+#[tauri::command]
+pub fn search(core: State<'_, Core>, text: String) -> Result<Vec<SearchHit>> {
+    Ok(core
+        .search(&text)?
+        .into_iter()
+        .map(|(id, kind, text)| SearchHit { id, kind, text })
+        .collect())
+}
+
+/// Fills this device with the demo neighbourhood. Takes a few seconds, so it runs off the
+/// main thread.
+#[tauri::command(async)]
+pub fn demo(core: State<'_, Core>) -> Result<DemoSummary> {
+    Ok(core.demo(&mut |_, _, _| {})?)
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "ExportWhat"))]
+pub enum What {
+    Alerts,
+    Patrols,
+    Reports,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "ExportAs"))]
+pub enum As {
+    Csv,
+    Geojson,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct Exported {
+    pub path: String,
+    pub count: usize,
+}
+
+#[tauri::command(async)]
+pub fn export(
+    core: State<'_, Core>,
+    dir: State<'_, ExportDir>,
+    what: What,
+    format: As,
+) -> Result<Exported> {
+    let (kind, name) = match what {
+        What::Alerts => (ExportKind::Alerts, "alerts"),
+        What::Patrols => (ExportKind::Patrols, "patrols"),
+        What::Reports => (ExportKind::Reports, "reports"),
+    };
+    let (format, ext) = match format {
+        As::Csv => (ExportFormat::Csv, "csv"),
+        As::Geojson => (ExportFormat::GeoJson, "geojson"),
+    };
+    std::fs::create_dir_all(&dir.0).map_err(|e| Error {
+        kind: "io".into(),
+        message: format!("{}: {e}", dir.0.display()),
+    })?;
+    // Second resolution keeps names sortable and unique enough for a person clicking a button.
+    let stamp = Timestamp::now().to_rfc3339().replace([':', '.'], "-");
+    let path = dir.0.join(format!("porchlight-{name}-{stamp}.{ext}"));
+    let count = core.export(kind, format, &path)?;
+    Ok(Exported {
+        path: path.display().to_string(),
+        count,
+    })
+}

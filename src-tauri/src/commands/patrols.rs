@@ -1,0 +1,52 @@
+//! Patrols: start, GPS fixes, observations, end, and the logs.
+
+use porchlight_core::model::{DocId, Fix, NewObservation, Observation, Patrol, Timestamp};
+use porchlight_core::{Core, PatrolDetail, PatrolSummary};
+use tauri::State;
+
+use crate::error::Result;
+
+#[tauri::command]
+pub fn start_patrol(core: State<'_, Core>, title: String) -> Result<Patrol> {
+    Ok(core.start_patrol(&title, Timestamp::now())?)
+}
+
+/// One fix from the phone's location service (the UI forwards each as it arrives).
+#[tauri::command]
+pub fn add_fix(core: State<'_, Core>, fix: Fix) -> Result<()> {
+    fix.validate().map_err(porchlight_core::CoreError::from)?;
+    Ok(core.add_fix(fix)?)
+}
+
+#[tauri::command]
+pub fn add_observation(core: State<'_, Core>, observation: NewObservation) -> Result<Observation> {
+    Ok(core.add_observation(&observation)?)
+}
+
+#[tauri::command]
+pub fn end_patrol(core: State<'_, Core>) -> Result<Patrol> {
+    Ok(core.end_patrol(Timestamp::now())?)
+}
+
+/// The patrol this device is recording, with its track so far.
+#[tauri::command]
+pub fn current_patrol(core: State<'_, Core>) -> Result<Option<PatrolDetail>> {
+    Ok(core
+        .current_patrol()?
+        .map(|id| core.patrol(id))
+        .transpose()?)
+}
+
+#[tauri::command]
+pub fn list_patrols(
+    core: State<'_, Core>,
+    limit: Option<u32>,
+    offset: Option<u32>,
+) -> Result<Vec<PatrolSummary>> {
+    Ok(core.patrols(limit.unwrap_or(50), offset.unwrap_or(0))?)
+}
+
+#[tauri::command]
+pub fn show_patrol(core: State<'_, Core>, id: DocId) -> Result<PatrolDetail> {
+    Ok(core.patrol(id)?)
+}

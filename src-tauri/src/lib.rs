@@ -1,0 +1,121 @@
+//! Porchlight's desktop and mobile app: a thin Tauri shell over [`porchlight_core::Core`].
+//!
+//! Everything the app does is a command in [`commands`] that calls one `Core` method; the UI in
+//! `ui/` is the only other half.
+
+mod commands;
+mod error;
+
+use std::path::PathBuf;
+
+use porchlight_core::Core;
+use tauri::{Manager, Runtime};
+
+pub use error::Error;
+
+/// Environment variable that overrides where the app keeps its data (tests, `make run`).
+pub const DATA_DIR_ENV: &str = "PORCHLIGHT_DATA_DIR";
+
+/// Starts the app. On phones this is the entry point the native project calls.
+///
+/// # Panics
+/// If the window system cannot start; there is nothing useful left to do then.
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    let data_dir = std::env::var_os(DATA_DIR_ENV).map(PathBuf::from);
+    run_app(tauri::Builder::default(), data_dir)
+        .run(tauri::generate_context!())
+        .expect("Porchlight could not start its window");
+}
+
+/// Registers plugins, commands and the core on `builder`. `data_dir` of `None` means the
+/// platform's app data directory.
+pub fn run_app<R: Runtime>(
+    builder: tauri::Builder<R>,
+    data_dir: Option<PathBuf>,
+) -> tauri::Builder<R> {
+    let builder = builder.plugin(tauri_plugin_notification::init());
+    #[cfg(mobile)]
+    let builder = builder
+        .plugin(tauri_plugin_geolocation::init())
+        .plugin(tauri_plugin_barcode_scanner::init());
+    // With an explicit data dir the core opens right here, so it is managed before anything
+    // runs (the mock runtime used by the tests never calls `setup`). Otherwise `setup` opens it
+    // in the platform's app data dir, which only the running app knows.
+    let webview_dir = data_dir.as_ref().map(|dir| dir.join("webview"));
+    let (builder, failed) = match data_dir.map(|dir| Core::open(&dir).map(|core| (dir, core))) {
+        Some(Ok((dir, core))) => (
+            builder
+                .manage(core)
+                .manage(commands::overview::ExportDir(dir.join("exports"))),
+            None,
+        ),
+        Some(Err(e)) => (builder, Some(e)),
+        None => (builder, None),
+    };
+    builder
+        .setup(move |app| {
+            if let Some(e) = failed {
+                return Err(e.into());
+            }
+            if app.try_state::<Core>().is_none() {
+                let dir = app.path().app_data_dir()?;
+                app.manage(Core::open(&dir)?);
+                let exports = app
+                    .path()
+                    .download_dir()
+                    .unwrap_or_else(|_| dir.join("exports"));
+                app.manage(commands::overview::ExportDir(exports));
+            }
+            open_window(app, webview_dir)?;
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::identity::app_config,
+            commands::identity::init,
+            commands::identity::whoami,
+            commands::identity::create_group,
+            commands::identity::group,
+            commands::alerts::issue_alert,
+            commands::alerts::cancel_alert,
+            commands::alerts::list_alerts,
+            commands::alerts::alerts_for_my_areas,
+            commands::alerts::set_watch_area,
+            commands::alerts::watch_areas,
+            commands::alerts::remove_watch_area,
+            commands::patrols::start_patrol,
+            commands::patrols::add_fix,
+            commands::patrols::add_observation,
+            commands::patrols::end_patrol,
+            commands::patrols::current_patrol,
+            commands::patrols::list_patrols,
+            commands::patrols::show_patrol,
+            commands::reports::file_report,
+            commands::reports::list_reports,
+            commands::reports::triage,
+            commands::overview::stats,
+            commands::overview::search,
+            commands::overview::demo,
+            commands::overview::export,
+        ])
+}
+
+/// The main window. With an explicit data dir, the web view keeps its storage (the UI's saved
+/// language, say) there too, so each data dir is a whole separate device.
+fn open_window<R: Runtime>(app: &tauri::App<R>, webview_dir: Option<PathBuf>) -> tauri::Result<()> {
+    let window = tauri::WebviewWindowBuilder::new(app, "main", tauri::WebviewUrl::default());
+    #[cfg(desktop)]
+    let window = window
+        .title("Porchlight")
+        .inner_size(1200.0, 800.0)
+        .min_inner_size(360.0, 560.0);
+    let window = match webview_dir {
+        Some(dir) => window.data_directory(dir),
+        None => window,
+    };
+    window.build()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,178 @@
+//! The shell driven through Tauri's mock runtime: commands answer over IPC with the real
+//! capabilities, errors arrive as `{kind, message}`, and the UI's TypeScript types match the Rust
+//! types.
+
+use serde_json::{Value, json};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{INVOKE_KEY, MockRuntime, mock_builder};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+fn app(dir: &std::path::Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = crate::run_app(mock_builder(), Some(dir.to_owned()))
+        .build(tauri::generate_context!())
+        .expect("the app builds on the mock runtime");
+    let window = WebviewWindowBuilder::new(&app, "main", tauri::WebviewUrl::default())
+        .build()
+        .expect("the main window opens");
+    (app, window)
+}
+
+fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    tauri::test::get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().expect("a valid url"),
+            body: InvokeBody::Json(args),
+            headers: tauri::http::HeaderMap::default(),
+            invoke_key: INVOKE_KEY.to_owned(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().expect("JSON"))
+}
+
+#[test]
+fn a_patrol_round_trip_over_ipc() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(dir.path());
+
+    let me = invoke(&w, "init", json!({ "name": "Rosa" })).unwrap();
+    assert_eq!(me["name"], "Rosa");
+    assert_eq!(me["role"], "coordinator");
+    invoke(&w, "create_group", json!({ "name": "Elm Street Watch" })).unwrap();
+    assert_eq!(
+        invoke(&w, "whoami", json!({})).unwrap()["group"]["name"],
+        "Elm Street Watch"
+    );
+
+    invoke(&w, "start_patrol", json!({ "title": "Evening round" })).unwrap();
+    for (i, lat) in [45.5145, 45.5155].into_iter().enumerate() {
+        let fix = json!({ "at": format!("2026-05-01T18:0{i}:00Z"),
+                          "point": { "lat": lat, "lon": -122.6265 }, "accuracyM": 5.0 });
+        invoke(&w, "add_fix", json!({ "fix": fix })).unwrap();
+    }
+    let obs = json!({ "at": "2026-05-01T18:01:30Z", "point": null, "category": "noise",
+                      "note": "Loud party", "photos": [] });
+    invoke(&w, "add_observation", json!({ "observation": obs })).unwrap();
+    let live = invoke(&w, "current_patrol", json!({})).unwrap();
+    assert_eq!(live["fixCount"], 2);
+    assert!(live["distanceM"].as_f64().unwrap() > 100.0);
+    invoke(&w, "end_patrol", json!({})).unwrap();
+    assert_eq!(
+        invoke(&w, "current_patrol", json!({})).unwrap(),
+        Value::Null
+    );
+    let list = invoke(&w, "list_patrols", json!({})).unwrap();
+    assert_eq!(list[0]["observations"], 1);
+    assert_eq!(invoke(&w, "stats", json!({})).unwrap()["patrolsTotal"], 1);
+}
+
+#[test]
+fn errors_arrive_as_kind_and_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(dir.path());
+
+    let err = invoke(&w, "end_patrol", json!({})).unwrap_err();
+    assert_eq!(err["kind"], "no_patrol");
+    assert!(err["message"].as_str().unwrap().contains("no patrol"));
+
+    let area = json!({ "name": "Home",
+                       "area": { "type": "circle", "center": { "lat": 95.0, "lon": 0.0 }, "radiusM": 100.0 } });
+    let err = invoke(&w, "set_watch_area", json!({ "area": area })).unwrap_err();
+    assert_eq!(err["kind"], "invalid");
+    assert_eq!(invoke(&w, "watch_areas", json!({})).unwrap(), json!([]));
+}
+
+#[test]
+fn a_resident_area_matches_an_alert() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(dir.path());
+    let alert = json!({ "title": "Car break-ins", "body": "", "category": "crime",
+        "severity": "warning", "issuedAt": now(), "expiresAt": null,
+        "area": { "type": "circle", "center": { "lat": 45.5145, "lon": -122.6265 }, "radiusM": 300.0 } });
+    invoke(&w, "issue_alert", json!({ "alert": alert })).unwrap();
+    let area = json!({ "name": "Home",
+        "area": { "type": "circle", "center": { "lat": 45.516, "lon": -122.626 }, "radiusM": 150.0 } });
+    invoke(&w, "set_watch_area", json!({ "area": area })).unwrap();
+    let mine = invoke(&w, "alerts_for_my_areas", json!({})).unwrap();
+    assert_eq!(mine[0]["title"], "Car break-ins");
+}
+
+fn now() -> String {
+    porchlight_core::model::Timestamp::now().to_rfc3339()
+}
+
+/// The UI's `src/lib/bindings.ts`, generated from the Rust types. `cargo test` fails when it
+/// is stale; `PORCHLIGHT_WRITE_BINDINGS=1 cargo test -p porchlight-app bindings` rewrites it.
+#[test]
+fn typescript_bindings_are_current() {
+    use porchlight_core::model as m;
+    use ts_rs::{Config, TS};
+
+    let cfg = Config::new().with_large_int("number");
+    let decls = [
+        m::DocId::decl(&cfg),
+        m::DeviceId::decl(&cfg),
+        m::Timestamp::decl(&cfg),
+        m::Point::decl(&cfg),
+        m::Area::decl(&cfg),
+        m::Role::decl(&cfg),
+        m::DocKind::decl(&cfg),
+        m::Severity::decl(&cfg),
+        m::AlertCategory::decl(&cfg),
+        m::AlertStatus::decl(&cfg),
+        m::Category::decl(&cfg),
+        m::TriageStatus::decl(&cfg),
+        m::LocationPrecision::decl(&cfg),
+        m::Member::decl(&cfg),
+        m::Zone::decl(&cfg),
+        m::Group::decl(&cfg),
+        m::Meeting::decl(&cfg),
+        m::NewAlert::decl(&cfg),
+        m::Alert::decl(&cfg),
+        m::Fix::decl(&cfg),
+        m::NewObservation::decl(&cfg),
+        m::Observation::decl(&cfg),
+        m::Participant::decl(&cfg),
+        m::Patrol::decl(&cfg),
+        m::NewReport::decl(&cfg),
+        m::Report::decl(&cfg),
+        m::TriageNote::decl(&cfg),
+        m::Triage::decl(&cfg),
+        m::WatchArea::decl(&cfg),
+        porchlight_core::PatrolSummary::decl(&cfg),
+        porchlight_core::ReportEntry::decl(&cfg),
+        porchlight_core::Stats::decl(&cfg),
+        porchlight_core::WhoAmI::decl(&cfg),
+        porchlight_core::GroupInfo::decl(&cfg),
+        porchlight_core::PatrolDetail::decl(&cfg),
+        porchlight_core::DemoSummary::decl(&cfg),
+        crate::Error::decl(&cfg),
+        crate::commands::identity::AppConfig::decl(&cfg),
+        crate::commands::overview::SearchHit::decl(&cfg),
+        crate::commands::overview::What::decl(&cfg),
+        crate::commands::overview::As::decl(&cfg),
+        crate::commands::overview::Exported::decl(&cfg),
+    ];
+    let mut text = String::from(
+        "// Generated from the Rust types by src-tauri's `typescript_bindings_are_current` test.\n\
+         // Do not edit: run `make ui-types` after changing a type.\n\n",
+    );
+    for decl in decls {
+        text.push_str("export ");
+        text.push_str(&decl);
+        text.push('\n');
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings.ts");
+    if std::env::var_os("PORCHLIGHT_WRITE_BINDINGS").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        current == text,
+        "ui/src/lib/bindings.ts is stale: run `make ui-types`"
+    );
+}

@@ -1,0 +1,67 @@
+// A coordinator creates the group, issues an alert on the map and triages a report, on a
+// desktop-sized window; then loads the demo neighbourhood for the overview screenshots.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { DESKTOP, checkA11y, choose, click, clickText, find, findText, invoke, onboard, screenshot, startApp, type, waitFor } from "./harness.js";
+
+let app;
+before(async () => (app = await startApp(DESKTOP)));
+after(async () => app?.stop());
+
+test("coordinator: group, alert, triage", async () => {
+  const d = app.driver;
+  await onboard(d, "Marcus", "Sunnyside Watch");
+  await findText(d, '[data-testid="members"] td', "Marcus");
+  await checkA11y(d, "coordinator overview");
+
+  await click(d, '[data-section="alerts"]');
+  await type(d, "input[name=title]", "Car break-ins overnight");
+  await type(d, "textarea[name=body]", "Lock your cars and report anything odd.");
+  // Place the circle by clicking the map, as a coordinator would.
+  await (await find(d, ".leaflet-container")).click();
+  await waitFor(d, "the map click to set the centre", "return document.querySelector('input[name=lat]').value");
+  await type(d, "input[name=radius]", "400");
+  await click(d, '[data-testid="issue-alert"]');
+  await findText(d, '[data-testid="alert-list"] li', "Car break-ins overnight");
+  await checkA11y(d, "coordinator alerts");
+  await screenshot(d, "coordinator-alert");
+
+  // A named report comes in (filed here through the report form).
+  await click(d, 'nav a[data-view="report"]');
+  await choose(d, "select[name=category]", "theft");
+  await type(d, "textarea[name=description]", "Parcel taken from a porch on Elm");
+  await checkA11y(d, "report form");
+  await click(d, '[data-testid="anonymous"]');
+  await click(d, '[data-testid="file-report"]');
+  await find(d, "p.ok");
+
+  await click(d, 'nav a[data-view="coordinate"]');
+  await click(d, '[data-section="reports"]');
+  const item = await findText(d, '[data-testid="reports"] li', "Parcel taken");
+  await item.findElement({ css: 'select option[value="forwarded"]' }).click();
+  await item.findElement({ css: "input" }).sendKeys("Passed to the police non-emergency line");
+  await item.findElement({ css: '[data-testid="triage"]' }).click();
+  await findText(d, "p.ok", "Forwarded");
+  await choose(d, "select[name=filter]", "forwarded");
+  await findText(d, '[data-testid="reports"] li', "Passed to the police");
+  await checkA11y(d, "coordinator reports");
+  await screenshot(d, "coordinator-triage");
+
+  const reports = await invoke(d, "list_reports", { status: "forwarded" });
+  assert.equal(reports.length, 1);
+});
+
+test("coordinator: the demo neighbourhood on the overview and patrol logs", async () => {
+  const d = app.driver;
+  await click(d, '[data-section="overview"]');
+  await clickText(d, "button", "demo neighbourhood");
+  await findText(d, "p.ok", "demo neighbourhood is loaded", 120_000);
+  await findText(d, '[data-testid="members"] td', "Rosa Delgado");
+  await checkA11y(d, "coordinator overview (demo)");
+  await screenshot(d, "coordinator-overview");
+  await click(d, '[data-section="patrols"]');
+  await find(d, '[data-testid="patrol-logs"] li');
+  await find(d, ".leaflet-overlay-pane path");
+  await checkA11y(d, "coordinator patrol logs");
+  await screenshot(d, "coordinator-patrols");
+});

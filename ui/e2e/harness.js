@@ -1,0 +1,241 @@
+// Drives the real desktop app: tauri-driver (on a free port) in front of WebKitWebDriver, each
+// test on its own temporary data directory. Run under a display (`xvfb-run -a`).
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Builder, By, until } from "selenium-webdriver";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(here, "../..");
+export const APP = process.env.PORCHLIGHT_APP_BIN ?? path.join(ROOT, "target/debug/porchlight-app");
+const cargoBin = path.join(process.env.CARGO_HOME ?? path.join(os.homedir(), ".cargo"), "bin", "tauri-driver");
+const TAURI_DRIVER = process.env.TAURI_DRIVER ?? (fs.existsSync(cargoBin) ? cargoBin : "tauri-driver");
+const NATIVE_DRIVER = process.env.WEBKIT_WEBDRIVER ?? "/usr/bin/WebKitWebDriver";
+/** Where screenshots go; `make e2e` sets it, else a fresh temp dir. */
+export const ARTIFACTS =
+  process.env.PORCHLIGHT_E2E_ARTIFACTS ?? fs.mkdtempSync(path.join(os.tmpdir(), "porchlight-e2e-"));
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+
+const TIMEOUT = 20_000;
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 860 };
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once something accepts connections on `port`, or rejects after `ms`. */
+function listening(port, ms, proc) {
+  const deadline = Date.now() + ms;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      if (proc.exitCode !== null) return reject(new Error(`tauri-driver exited with ${proc.exitCode}`));
+      const sock = net.connect(port, "127.0.0.1");
+      sock.once("connect", () => {
+        sock.destroy();
+        resolve();
+      });
+      sock.once("error", () => {
+        sock.destroy();
+        if (Date.now() > deadline) reject(new Error(`nothing listens on ${port}`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+/**
+ * Starts the app on a fresh data dir and returns a session. `stop()` quits it and removes
+ * every process and file it made.
+ */
+export async function startApp(size = PHONE, { dataDir: given } = {}) {
+  if (!fs.existsSync(APP)) throw new Error(`${APP} is missing: build it with cargo build --workspace`);
+  const dataDir = given ?? fs.mkdtempSync(path.join(os.tmpdir(), "porchlight-e2e-data-"));
+  const port = await freePort();
+  const nativePort = await freePort();
+  const log = [];
+  const proc = spawn(
+    TAURI_DRIVER,
+    ["--port", String(port), "--native-port", String(nativePort), "--native-driver", NATIVE_DRIVER],
+    {
+      env: { ...process.env, PORCHLIGHT_DATA_DIR: dataDir },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    },
+  );
+  proc.stdout.on("data", (d) => log.push(String(d)));
+  proc.stderr.on("data", (d) => log.push(String(d)));
+  const kill = () => {
+    try {
+      process.kill(-proc.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  };
+  let driver;
+  try {
+    await listening(port, 15_000, proc);
+    driver = await new Builder()
+      .usingServer(`http://127.0.0.1:${port}/`)
+      .withCapabilities({ browserName: "wry", "tauri:options": { application: APP } })
+      .build();
+    await driver.manage().window().setRect(size);
+    await driver.wait(until.elementLocated(By.css("main")), TIMEOUT);
+  } catch (e) {
+    kill();
+    throw new Error(`${e.message}\n--- tauri-driver ---\n${log.join("")}`);
+  }
+  return {
+    driver,
+    dataDir,
+    log,
+    async stop() {
+      try {
+        await driver.quit();
+      } catch {
+        // the session may already be gone
+      }
+      kill();
+      await new Promise((r) => (proc.exitCode !== null ? r() : proc.once("exit", r)));
+      if (!given) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function find(driver, css) {
+  const el = await driver.wait(until.elementLocated(By.css(css)), TIMEOUT, `no ${css}`);
+  await driver.wait(until.elementIsVisible(el), TIMEOUT, `${css} stays hidden`);
+  return el;
+}
+
+/** Finds the element matching `css` whose text contains `text`. */
+export async function findText(driver, css, text, timeout = TIMEOUT) {
+  return driver.wait(
+    async () => {
+      for (const el of await driver.findElements(By.css(css))) {
+        if ((await el.getText()).includes(text)) return el;
+      }
+      return null;
+    },
+    timeout,
+    `no ${css} containing ${JSON.stringify(text)}`,
+  );
+}
+
+export async function click(driver, css) {
+  const el = await find(driver, css);
+  await driver.wait(until.elementIsEnabled(el), TIMEOUT, `${css} stays disabled`);
+  try {
+    // Scroll it to the middle, as a person would, clear of the fixed status bar.
+    await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' })", el);
+    await el.click();
+  } catch (e) {
+    const shot = await screenshot(driver, `failed-click-${Date.now()}`, { scrolled: true }).catch(() => "none");
+    throw new Error(`clicking ${css}: ${e.name} ${e.message} (screenshot: ${shot})`);
+  }
+  return el;
+}
+
+/** Clicks the `css` element whose text contains `text`. */
+export async function clickText(driver, css, text, timeout = TIMEOUT) {
+  const el = await findText(driver, css, text, timeout);
+  try {
+    // Scroll it to the middle, as a person would, clear of the fixed status bar.
+    await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' })", el);
+    await el.click();
+  } catch (e) {
+    const shot = await screenshot(driver, `failed-click-${Date.now()}`, { scrolled: true }).catch(() => "none");
+    throw new Error(`clicking ${css} "${text}": ${e.name} ${e.message} (screenshot: ${shot})`);
+  }
+  return el;
+}
+
+export async function type(driver, css, text) {
+  const el = await find(driver, css);
+  await el.clear();
+  await el.sendKeys(text);
+}
+
+export async function choose(driver, selectCss, value) {
+  await click(driver, `${selectCss} option[value="${value}"]`);
+}
+
+/** Waits until `fn` (run in the page) returns truthy, and returns that value. */
+export async function waitFor(driver, what, script, ...args) {
+  return driver.wait(() => driver.executeScript(script, ...args), TIMEOUT, `waiting for ${what}`);
+}
+
+/** Calls a shell command the way the UI does (used to stand in for GPS and synced data). */
+export async function invoke(driver, cmd, args = {}) {
+  const res = await driver.executeAsyncScript(
+    `const done = arguments[arguments.length - 1];
+     window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1])
+       .then((v) => done({ ok: v }), (e) => done({ err: e }));`,
+    cmd,
+    args,
+  );
+  if (res.err !== undefined) throw new Error(`${cmd}: ${JSON.stringify(res.err)}`);
+  return res.ok;
+}
+
+/** Saves a screenshot (from the top of the page, unless `scrolled`) after two animation frames,
+ * so it shows the page as it is now. */
+export async function screenshot(driver, name, { scrolled = false } = {}) {
+  if (!scrolled) await driver.executeScript("window.scrollTo(0, 0)");
+  await driver.executeAsyncScript(
+    `const done = arguments[arguments.length - 1];
+     requestAnimationFrame(() => requestAnimationFrame(() => done()));`,
+  );
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  fs.writeFileSync(file, Buffer.from(await driver.takeScreenshot(), "base64"));
+  return file;
+}
+
+const AXE = fs.readFileSync(path.join(here, "../node_modules/axe-core/axe.min.js"), "utf8");
+
+/** Runs axe-core on the page and fails on any serious or critical violation. */
+export async function checkA11y(driver, view) {
+  const present = await driver.executeScript("return typeof window.axe !== 'undefined'");
+  if (!present) await driver.executeScript(AXE);
+  const violations = await driver.executeAsyncScript(
+    `const done = arguments[arguments.length - 1];
+     window.axe.run(document, { resultTypes: ["violations"] })
+       .then((r) => done(r.violations
+         .filter((v) => v.impact === "serious" || v.impact === "critical")
+         .map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+                        nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }))))
+       .catch((e) => done([{ id: "axe-error", impact: "critical", help: String(e), nodes: [] }]));`,
+  );
+  if (violations.length > 0) {
+    throw new Error(`accessibility problems on ${view}:\n${JSON.stringify(violations, null, 2)}`);
+  }
+}
+
+/** Onboarding: name this device, then create a group (or continue without one). */
+export async function onboard(driver, name, group) {
+  await type(driver, "input[name=name]", name);
+  await click(driver, "form button[type=submit]");
+  await find(driver, "input[name=group]");
+  await checkA11y(driver, "onboarding");
+  if (group) {
+    await type(driver, "input[name=group]", group);
+    await click(driver, "form:has(input[name=group]) button[type=submit]");
+  } else {
+    await clickText(driver, "button", "without a group");
+  }
+  await find(driver, "nav.tabs");
+}
+
+export { By, until };

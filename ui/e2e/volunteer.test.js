@@ -1,0 +1,50 @@
+// A volunteer logs a patrol with two observations, on a phone-sized window.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { PHONE, checkA11y, choose, click, find, findText, invoke, onboard, screenshot, startApp, type, waitFor } from "./harness.js";
+
+let app;
+before(async () => (app = await startApp(PHONE)));
+after(async () => app?.stop());
+
+test("volunteer: a patrol with a route and two observations", async () => {
+  const d = app.driver;
+  await onboard(d, "Rosa", null);
+  await click(d, 'nav a[data-view="patrol"]');
+  await type(d, "input[name=title]", "Evening round");
+  await checkA11y(d, "patrol (idle)");
+  await click(d, '[data-testid="start-patrol"]');
+  await find(d, '[data-testid="distance"]');
+
+  // The phone's GPS, standing in: three fixes a minute apart walking north.
+  const t0 = Date.now();
+  for (const [i, lat] of [45.5145, 45.5152, 45.516].entries()) {
+    const at = new Date(t0 + i * 60_000).toISOString();
+    await invoke(d, "add_fix", { fix: { at, point: { lat, lon: -122.6265 }, accuracyM: 5 } });
+  }
+  await waitFor(d, "the distance to update", `
+    const t = document.querySelector('[data-testid="distance"]').textContent;
+    return !/^0\\s?m$/.test(t.trim()) && t;`);
+
+  await choose(d, "select[name=category]", "suspicious_vehicle");
+  await type(d, "textarea[name=note]", "Grey van idling by the school");
+  await click(d, '[data-testid="add-observation"]');
+  await findText(d, '[data-testid="observations"] li', "Grey van");
+  await choose(d, "select[name=category]", "lighting");
+  await type(d, "textarea[name=note]", "Street light out on Elm");
+  await click(d, '[data-testid="add-observation"]');
+  await findText(d, '[data-testid="observations"] li', "Street light");
+  assert.equal((await d.findElements({ css: '[data-testid="observations"] li' })).length, 2);
+  await checkA11y(d, "patrol (running)");
+  await screenshot(d, "volunteer-patrol-running");
+
+  await click(d, '[data-testid="end-patrol"]');
+  const done = await findText(d, '[data-testid="history"] li', "Evening round");
+  assert.match(await done.getText(), /2 observations/);
+  await checkA11y(d, "patrol (history)");
+  await screenshot(d, "volunteer-patrol-history");
+
+  const patrols = await invoke(d, "list_patrols", {});
+  assert.equal(patrols[0].observations, 2);
+  assert.ok(patrols[0].distanceM > 150, `distance ${patrols[0].distanceM}`);
+});

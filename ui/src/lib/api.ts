@@ -1,0 +1,89 @@
+// Typed calls into the Tauri shell. Each function is one command of src-tauri/src/commands.
+import { invoke } from "@tauri-apps/api/core";
+import type {
+  Alert,
+  AppConfig,
+  CommandError,
+  DemoSummary,
+  DocId,
+  ExportAs,
+  ExportWhat,
+  Exported,
+  Fix,
+  Group,
+  NewAlert,
+  NewObservation,
+  NewReport,
+  Observation,
+  Patrol,
+  PatrolDetail,
+  PatrolSummary,
+  Report,
+  ReportEntry,
+  SearchHit,
+  Stats,
+  Triage,
+  TriageStatus,
+  WatchArea,
+  WhoAmI,
+} from "./bindings";
+
+/** Kind used when the shell has no such command (a feature not in this build yet). */
+export const UNAVAILABLE = "unavailable";
+
+/** Turns whatever a rejected invoke carried into a `{kind, message}`. */
+export function toCommandError(e: unknown): CommandError {
+  if (e && typeof e === "object" && "kind" in e && "message" in e) {
+    return { kind: String(e.kind), message: String(e.message) };
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  if (/command \S+ not found|not allowed|unknown command/i.test(message)) {
+    return { kind: UNAVAILABLE, message };
+  }
+  return { kind: "unknown", message };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toCommandError(e);
+  }
+}
+
+export const api = {
+  appConfig: () => call<AppConfig>("app_config"),
+  init: (name: string) => call<WhoAmI>("init", { name }),
+  whoami: () => call<WhoAmI>("whoami"),
+  createGroup: (name: string) => call<Group>("create_group", { name }),
+  group: () => call<Group | null>("group"),
+  /** Joining needs the sync work; until the shell has a `join` command this rejects as unavailable. */
+  join: (code: string, name: string) => call<WhoAmI>("join", { code, name }),
+
+  issueAlert: (alert: NewAlert) => call<Alert>("issue_alert", { alert }),
+  cancelAlert: (id: DocId) => call<Alert>("cancel_alert", { id }),
+  listAlerts: (live: boolean, limit?: number) => call<Alert[]>("list_alerts", { live, limit }),
+  alertsForMyAreas: () => call<Alert[]>("alerts_for_my_areas"),
+  setWatchArea: (area: WatchArea) => call<WatchArea>("set_watch_area", { area }),
+  watchAreas: () => call<WatchArea[]>("watch_areas"),
+  removeWatchArea: (name: string) => call<boolean>("remove_watch_area", { name }),
+
+  startPatrol: (title: string) => call<Patrol>("start_patrol", { title }),
+  addFix: (fix: Fix) => call<null>("add_fix", { fix }),
+  addObservation: (observation: NewObservation) =>
+    call<Observation>("add_observation", { observation }),
+  endPatrol: () => call<Patrol>("end_patrol"),
+  currentPatrol: () => call<PatrolDetail | null>("current_patrol"),
+  listPatrols: (limit = 50, offset = 0) => call<PatrolSummary[]>("list_patrols", { limit, offset }),
+  showPatrol: (id: DocId) => call<PatrolDetail>("show_patrol", { id }),
+
+  fileReport: (report: NewReport) => call<Report>("file_report", { report }),
+  listReports: (status: TriageStatus | null) => call<ReportEntry[]>("list_reports", { status }),
+  triage: (report: DocId, status: TriageStatus, note: string | null) =>
+    call<Triage>("triage", { report, status, note }),
+
+  stats: () => call<Stats>("stats"),
+  search: (text: string) => call<SearchHit[]>("search", { text }),
+  demo: () => call<DemoSummary>("demo"),
+  exportData: (what: ExportWhat, format: ExportAs) => call<Exported>("export", { what, format }),
+};

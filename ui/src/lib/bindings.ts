@@ -1,0 +1,101 @@
+// Generated from the Rust types by src-tauri's `typescript_bindings_are_current` test.
+// Do not edit: run `make ui-types` after changing a type.
+
+export type DocId = string;
+export type DeviceId = string;
+export type Timestamp = string;
+export type Point = { lat: number, lon: number, };
+export type Area = { "type": "circle", center: Point, radiusM: number, } | { "type": "polygon", ring: Array<Point>, };
+export type Role = "resident" | "volunteer" | "coordinator";
+export type DocKind = "group" | "alert" | "patrol" | "report" | "triage" | "ack";
+export type Severity = "info" | "warning" | "urgent";
+export type AlertCategory = "suspicious_activity" | "crime" | "safety" | "traffic" | "weather" | "lost_and_found" | "meeting" | "other";
+export type AlertStatus = "active" | "cancelled";
+export type Category = "suspicious_person" | "suspicious_vehicle" | "suspicious_activity" | "break_in" | "theft" | "vandalism" | "noise" | "hazard" | "lighting" | "all_clear" | "other";
+export type TriageStatus = "new" | "in_review" | "forwarded" | "closed" | "dismissed";
+export type LocationPrecision = "exact" | "100m" | "1km";
+export type Member = { device: DeviceId, name: string, role: Role, joinedAt: Timestamp, };
+export type Zone = { name: string, area: Area, };
+export type Group = { id: DocId, name: string, members: Array<Member>, zones: Array<Zone>, };
+export type Meeting = { startsAt: Timestamp, place: string, };
+export type NewAlert = { title: string, body: string, category: AlertCategory, severity: Severity, area: Area, issuedAt: Timestamp, expiresAt: Timestamp | null, 
+/**
+ * For community meetings: when and where.
+ */
+meeting: Meeting | null, };
+export type Alert = { id: DocId, title: string, body: string, category: AlertCategory, severity: Severity, area: Area, issuedAt: Timestamp, expiresAt: Timestamp | null, status: AlertStatus, issuedBy: DeviceId | null, meeting: Meeting | null, };
+export type Fix = { at: Timestamp, point: Point, 
+/**
+ * Horizontal accuracy in metres, when the receiver reports it.
+ */
+accuracyM: number | null, };
+export type NewObservation = { at: Timestamp, point: Point | null, category: Category, note: string, 
+/**
+ * BLAKE3 hashes (hex) of photos already taken in by the media pipeline.
+ */
+photos: Array<string>, };
+export type Observation = { 
+/**
+ * Unique within its patrol (random, so concurrent additions never clash).
+ */
+id: string, at: Timestamp, point: Point | null, category: Category, note: string, photos: Array<string>, by: DeviceId | null, };
+export type Participant = { device: DeviceId, name: string, };
+export type Patrol = { id: DocId, title: string, participants: Array<Participant>, startedAt: Timestamp, endedAt: Timestamp | null, observations: Array<Observation>, fixCount: number, distanceM: number, };
+export type NewReport = { category: Category, description: string, occurredAt: Timestamp, location: Point | null, precision: LocationPrecision, photos: Array<string>, };
+export type Report = { id: DocId, category: Category, description: string, occurredAt: Timestamp, location: Point | null, precision: LocationPrecision, photos: Array<string>, 
+/**
+ * `None` for anonymous reports.
+ */
+filedBy: DeviceId | null, status: TriageStatus, };
+export type TriageNote = { at: Timestamp, by: DeviceId | null, text: string, };
+export type Triage = { report: DocId, status: TriageStatus, updatedAt: Timestamp | null, notes: Array<TriageNote>, };
+export type WatchArea = { name: string, area: Area, };
+export type PatrolSummary = { id: DocId, title: string, startedAt: Timestamp, endedAt: Timestamp | null, fixCount: number, distanceM: number, observations: number, participants: Array<Participant>, };
+export type ReportEntry = { triagedAt: Timestamp | null, firstTriagedAt: Timestamp | null, notes: Array<TriageNote>, id: DocId, category: Category, description: string, occurredAt: Timestamp, location: Point | null, precision: LocationPrecision, photos: Array<string>, 
+/**
+ * `None` for anonymous reports.
+ */
+filedBy: DeviceId | null, status: TriageStatus, };
+export type Stats = { alertsTotal: number, alertsLive: number, patrolsTotal: number, patrolsOpen: number, patrolDistanceM: number, patrolHours: number, observations: number, reportsTotal: number, 
+/**
+ * (status, count) for every triage status, zeros included.
+ */
+reportsByStatus: Array<[TriageStatus, number]>, 
+/**
+ * Median minutes from a report's time to a coordinator's first triage.
+ */
+medianResponseMinutes: number | null, 
+/**
+ * Acknowledgements of alerts by residents.
+ */
+alertAcks: number, 
+/**
+ * Median minutes from an alert's issue to its first acknowledgement.
+ */
+medianFirstAckMinutes: number | null, watchAreas: number, pendingChanges: number, };
+export type WhoAmI = { deviceId: DeviceId, 
+/**
+ * Ed25519 public key, hex.
+ */
+publicKey: string, 
+/**
+ * The Automerge actor id of this device's writes, hex (the device id's bytes).
+ */
+actorId: string, name: string | null, role: Role, group: GroupInfo | null, };
+export type GroupInfo = { id: DocId, name: string, };
+export type PatrolDetail = { track: Array<Fix>, id: DocId, title: string, participants: Array<Participant>, startedAt: Timestamp, endedAt: Timestamp | null, observations: Array<Observation>, fixCount: number, distanceM: number, };
+export type DemoSummary = { members: number, alerts: number, patrols: number, fixes: number, observations: number, reports: number, };
+export type CommandError = { 
+/**
+ * One of `CoreError::kind()`'s names (`invalid`, `not_found`, `not_allowed`, ...).
+ */
+kind: string, message: string, };
+export type AppConfig = { 
+/**
+ * Map tile URL template; `None` means the offline grid map.
+ */
+mapTiles: string | null, dataDir: string, };
+export type SearchHit = { id: DocId, kind: DocKind, text: string, };
+export type ExportWhat = "alerts" | "patrols" | "reports";
+export type ExportAs = "csv" | "geojson";
+export type Exported = { path: string, count: number, };

@@ -1,0 +1,66 @@
+// Numbers, distances, durations and times as the reader's language writes them (Intl).
+
+export function formatDistance(metres: number, locale: string): string {
+  if (metres < 1000) {
+    return new Intl.NumberFormat(locale, {
+      style: "unit",
+      unit: "meter",
+      maximumFractionDigits: 0,
+    }).format(metres);
+  }
+  return new Intl.NumberFormat(locale, {
+    style: "unit",
+    unit: "kilometer",
+    maximumFractionDigits: metres < 10_000 ? 2 : 1,
+  }).format(metres / 1000);
+}
+
+/** A running clock: 0:05:09. The same in every language we ship. */
+export function formatClock(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return `${h}:${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
+}
+
+/** A length of time in words: "1 hr, 5 min" / "1 h, 5 min". */
+export function formatDuration(ms: number, locale: string): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  const unit = (value: number, u: "hour" | "minute") =>
+    new Intl.NumberFormat(locale, { style: "unit", unit: u, unitDisplay: "short" }).format(value);
+  if (h === 0) return unit(m, "minute");
+  if (m === 0) return unit(h, "hour");
+  return new Intl.ListFormat(locale, { style: "narrow", type: "unit" }).format([
+    unit(h, "hour"),
+    unit(m, "minute"),
+  ]);
+}
+
+export function formatDateTime(iso: string, locale: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(d);
+}
+
+/** "3 hours ago", "in 2 days". */
+export function formatRelative(iso: string, now: Date, locale: string): string {
+  const diff = (new Date(iso).getTime() - now.getTime()) / 1000;
+  const rtf = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
+  const abs = Math.abs(diff);
+  if (abs < 60) return rtf.format(Math.round(diff), "second");
+  if (abs < 3600) return rtf.format(Math.round(diff / 60), "minute");
+  if (abs < 86_400) return rtf.format(Math.round(diff / 3600), "hour");
+  return rtf.format(Math.round(diff / 86_400), "day");
+}
+
+export function formatNumber(n: number, locale: string, maxFraction = 0): string {
+  return new Intl.NumberFormat(locale, { maximumFractionDigits: maxFraction }).format(n);
+}
+
+export function formatCoord(lat: number, lon: number, locale: string): string {
+  const f = new Intl.NumberFormat(locale, { maximumFractionDigits: 5, minimumFractionDigits: 4 });
+  return `${f.format(lat)}, ${f.format(lon)}`;
+}

@@ -1,0 +1,48 @@
+// Catalog keys for the closed vocabularies, typed so a new Rust variant without a translation
+// fails the type check.
+import type {
+  AlertCategory,
+  AlertStatus,
+  Category,
+  LocationPrecision,
+  Role,
+  Severity,
+  TriageStatus,
+} from "../bindings";
+
+export const roleKey = (v: Role) => `role.${v}` as const;
+export const categoryKey = (v: Category) => `category.${v}` as const;
+export const alertCategoryKey = (v: AlertCategory) => `alertCategory.${v}` as const;
+export const severityKey = (v: Severity) => `severity.${v}` as const;
+export const alertStatusKey = (v: AlertStatus) => `alertStatus.${v}` as const;
+export const triageKey = (v: TriageStatus) => `triage.${v}` as const;
+export const precisionKey = (v: LocationPrecision) => `precision.${v}` as const;
+
+export const CATEGORIES: Category[] = [
+  "suspicious_person",
+  "suspicious_vehicle",
+  "suspicious_activity",
+  "break_in",
+  "theft",
+  "vandalism",
+  "noise",
+  "hazard",
+  "lighting",
+  "all_clear",
+  "other",
+];
+export const ALERT_CATEGORIES: AlertCategory[] = [
+  "suspicious_activity",
+  "crime",
+  "safety",
+  "traffic",
+  "weather",
+  "lost_and_found",
+  "meeting",
+  "other",
+];
+export const SEVERITIES: Severity[] = ["info", "warning", "urgent"];
+export const TRIAGE_STATUSES: TriageStatus[] = ["new", "in_review", "forwarded", "closed", "dismissed"];
+export const PRECISIONS: LocationPrecision[] = ["100m", "1km", "exact"];
+
+export const gpsKey = (v: "off" | "waiting" | "ok" | "denied" | "unavailable") => `gps.${v}` as const;

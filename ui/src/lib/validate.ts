@@ -1,0 +1,70 @@
+// Checks on what a person typed, before anything is sent to the core. Each returns the catalog
+// key of the message to show (the core checks again and has the final word).
+import type { Point } from "./bindings";
+import type { MessageKey } from "./i18n";
+
+export const MIN_RADIUS_M = 10;
+export const MAX_RADIUS_M = 50_000;
+export const TITLE_MAX = 120;
+export const BODY_MAX = 4000;
+export const NAME_MAX = 80;
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; error: MessageKey };
+
+const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
+const fail = <T>(error: MessageKey): Checked<T> => ({ ok: false, error });
+
+/** Parses a decimal number typed in either language (a comma as decimal separator too). */
+export function parseDecimal(text: string): number | null {
+  const t = text.trim().replace(",", ".");
+  if (!/^[-+]?\d+(\.\d+)?$/.test(t)) return null;
+  return Number(t);
+}
+
+export function checkPoint(latText: string, lonText: string): Checked<Point> {
+  if (!latText.trim() || !lonText.trim()) return fail("validation.coordsMissing");
+  const lat = parseDecimal(latText);
+  const lon = parseDecimal(lonText);
+  if (lat === null || lon === null) return fail("validation.coordsNotNumbers");
+  if (lat < -90 || lat > 90) return fail("validation.latRange");
+  if (lon < -180 || lon > 180) return fail("validation.lonRange");
+  return ok({ lat, lon });
+}
+
+export function checkRadius(text: string): Checked<number> {
+  const r = parseDecimal(text);
+  if (r === null) return fail("validation.radiusNotNumber");
+  if (r < MIN_RADIUS_M || r > MAX_RADIUS_M) return fail("validation.radiusRange");
+  return ok(r);
+}
+
+export function checkText(text: string, max: number, required = true): Checked<string> {
+  const t = text.trim();
+  if (required && !t) return fail("validation.required");
+  if ([...t].length > max) return fail("validation.tooLong");
+  return ok(t);
+}
+
+/** One "lat, lon" pair per line; at least three distinct vertices, at most 500. */
+export function checkPolygon(text: string): Checked<Point[]> {
+  const lines = text
+    .split(/\n|;/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const points: Point[] = [];
+  for (const line of lines) {
+    const parts = line.split(/[\s,]+/).filter(Boolean);
+    if (parts.length !== 2) return fail("validation.polygonLine");
+    const p = checkPoint(parts[0] ?? "", parts[1] ?? "");
+    if (!p.ok) return fail(p.error);
+    points.push(p.value);
+  }
+  const distinct = new Set(points.map((p) => `${p.lat},${p.lon}`)).size;
+  if (distinct < 3) return fail("validation.polygonTooFew");
+  if (distinct > 500) return fail("validation.polygonTooMany");
+  return ok(points);
+}
+
+export function polygonText(points: Point[]): string {
+  return points.map((p) => `${p.lat.toFixed(5)}, ${p.lon.toFixed(5)}`).join("\n");
+}
