@@ -8,7 +8,7 @@ DEMO_DIR ?= $(CURDIR)/.porchlight-dev/demo
 
 E2E_ARTIFACTS ?= $(CURDIR)/target/e2e-artifacts
 
-.PHONY: run test setup build fmt lint check clean-demo ui ui-types ui-check ui-lint ui-test e2e screenshot
+.PHONY: run test bench setup build fmt lint check clean-demo ui ui-types ui-check ui-lint ui-test e2e screenshot
 
 setup:
 	@scripts/setup.sh
@@ -59,6 +59,11 @@ lint: setup ui
 test: lint ui-check ui-lint ui-test
 	$(CARGO) test --workspace
 	$(MAKE) e2e
+
+# Performance targets, measured side by side in one run (release builds; a few minutes).
+bench: setup
+	$(CARGO) bench -p porchlight-store --bench matching
+	$(CARGO) bench -p porchlight-media --bench intake
 
 clean-demo:
 	rm -rf "$(DEMO_DIR)"
