@@ -342,3 +342,66 @@ fn bad_input_exits_non_zero_with_one_line_and_stores_nothing() {
     assert!(!out.status.success());
     assert_eq!(snapshot(d), before, "bad input changed what is stored");
 }
+
+#[test]
+fn acknowledgements_and_meetings_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["init", "--name", "Ana"]);
+    let starts = "2099-05-01T18:30:00Z";
+    let m = json(
+        d,
+        &[
+            "alert",
+            "issue",
+            "--title",
+            "Watch meeting",
+            "--category",
+            "meeting",
+            "--at",
+            "45.5,-122.6",
+            "--radius",
+            "500",
+            "--starts",
+            starts,
+            "--place",
+            "Community hall",
+        ],
+    );
+    assert_eq!(m["meeting"]["place"], "Community hall");
+    let id = m["id"].as_str().unwrap().to_owned();
+    // A meeting without its time is refused; so is a place on an ordinary alert.
+    assert!(
+        !porchlight(
+            d,
+            &[
+                "alert",
+                "issue",
+                "--title",
+                "M",
+                "--category",
+                "meeting",
+                "--at",
+                "45,0",
+                "--radius",
+                "100"
+            ]
+        )
+        .status
+        .success()
+    );
+    let ics = d.join("meetings.ics");
+    let listed = json(d, &["alert", "meetings", "--ics", ics.to_str().unwrap()]);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let text = std::fs::read_to_string(&ics).unwrap();
+    assert!(text.contains("DTSTART:20990501T183000Z"), "{text}");
+    json(d, &["alert", "ack", &id]);
+    json(d, &["alert", "ack", &id]);
+    let acks = json(d, &["alert", "acks", &id]);
+    assert_eq!(acks["count"], 1);
+    assert!(
+        !porchlight(d, &["alert", "ack", "11111111111111111111111"])
+            .status
+            .success()
+    );
+}

@@ -291,3 +291,57 @@ fn the_demo_fills_a_realistic_neighbourhood() {
     core.rebuild_projections().unwrap();
     assert_eq!(core.projection_digest().unwrap(), digest);
 }
+
+#[test]
+fn meetings_need_a_time_and_place_and_export_as_icalendar() {
+    let (_d, core) = open();
+    let starts = Timestamp::from_millis(Timestamp::now().millis() + 86_400_000);
+    let meeting = NewAlert {
+        category: AlertCategory::Meeting,
+        meeting: Some(porchlight_model::Meeting {
+            starts_at: starts,
+            place: "Library, room 2; ground floor".into(),
+        }),
+        ..alert("Monthly watch meeting", Point::new(40.0, -3.0))
+    };
+    let issued = core.issue_alert(meeting.clone()).unwrap();
+    assert_eq!(issued.meeting.as_ref().unwrap().starts_at, starts);
+    // A meeting without a time and place, or a time on something that is not a meeting: refused.
+    let mut no_place = meeting.clone();
+    no_place.meeting = None;
+    assert!(matches!(
+        core.issue_alert(no_place),
+        Err(CoreError::Invalid(_))
+    ));
+    let mut not_meeting = meeting.clone();
+    not_meeting.category = AlertCategory::Crime;
+    assert!(matches!(
+        core.issue_alert(not_meeting),
+        Err(CoreError::Invalid(_))
+    ));
+    // A past meeting is not upcoming.
+    let mut past = meeting;
+    past.title = "Last month's meeting".into();
+    past.meeting.as_mut().unwrap().starts_at =
+        Timestamp::from_millis(starts.millis() - 40 * 86_400_000);
+    core.issue_alert(past).unwrap();
+
+    let upcoming = core.upcoming_meetings(Timestamp::now()).unwrap();
+    assert_eq!(upcoming.len(), 1);
+    assert_eq!(upcoming[0].id, issued.id);
+    let ics = core.meetings_ics(Timestamp::now()).unwrap();
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.ends_with("END:VCALENDAR\r\n"));
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 1);
+    assert!(ics.contains("SUMMARY:Monthly watch meeting\r\n"));
+    assert!(
+        ics.contains("LOCATION:Library\\, room 2\\; ground floor\r\n"),
+        "{ics}"
+    );
+    let dtstart = ics.lines().find(|l| l.starts_with("DTSTART:")).unwrap();
+    assert_eq!(dtstart.len(), "DTSTART:20261124T220000Z".len(), "{dtstart}");
+    // Acknowledging is idempotent and counted.
+    core.ack_alert(issued.id).unwrap();
+    core.ack_alert(issued.id).unwrap();
+    let acks = core.alert_acks(issued.id).unwrap();
+    assert_eq!(acks.count, 1);
+}
