@@ -26,6 +26,8 @@ pub use queries::{AlertQuery, PatrolSummary, ReportEntry, Stats};
 pub use rusqlite::Transaction;
 pub use sync::{Applied, DocChanges, OutboxEntry};
 
+const REBUILD_FLAG: &str = "store.rebuild_projections";
+
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
@@ -52,10 +54,16 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate::migrate(&mut conn)?;
-        Ok(Self {
+        let mut store = Self {
             conn,
             actor: random_bytes(),
-        })
+        };
+        // A migration that changed how projections are keyed asks for them to be rebuilt.
+        if store.state(REBUILD_FLAG)?.is_some() {
+            store.rebuild_projections()?;
+            store.set_state(REBUILD_FLAG, None)?;
+        }
+        Ok(store)
     }
 
     /// Sets the actor id this device writes with (its device id).

@@ -9,6 +9,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/001_initial.sql")),
     (2, include_str!("../migrations/002_conflicts.sql")),
     (3, include_str!("../migrations/003_alert_extras.sql")),
+    (
+        4,
+        include_str!("../migrations/004_fast_projection_keys.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -28,9 +28,9 @@ pub(crate) fn project(tx: &Transaction, doc: &Doc) -> Result<()> {
             params![key, doc.kind().as_str(), field],
         )?;
     }
-    // FTS5 keeps its columns as text, so the id goes in as text too (a blob would never match
-    // in the DELETE below).
-    tx.execute("DELETE FROM p_search WHERE doc = ?1", [id.to_string()])?;
+    // FTS5 indexes only its row id, so each document's search row has a row id derived from the
+    // document id: deleting it is a lookup, not a scan.
+    tx.execute("DELETE FROM p_search WHERE rowid = ?1", [search_rowid(id)])?;
     match doc.kind() {
         DocKind::Group => {
             let g = read_group(doc)?;
@@ -71,12 +71,24 @@ pub(crate) fn project(tx: &Transaction, doc: &Doc) -> Result<()> {
                 ],
                 |r| r.get(0),
             )?;
-            tx.execute("DELETE FROM p_alerts_rtree WHERE alert = ?1", [rid])?;
-            for b in a.area.bounding_boxes() {
+            // An alert has at most RTREE_SLOTS boxes, with R*Tree ids rid·RTREE_SLOTS + k, so
+            // they are found by id range rather than by scanning the auxiliary column.
+            tx.execute(
+                "DELETE FROM p_alerts_rtree WHERE id BETWEEN ?1 AND ?2",
+                [rid * RTREE_SLOTS, rid * RTREE_SLOTS + RTREE_SLOTS - 1],
+            )?;
+            for (k, b) in (0..RTREE_SLOTS).zip(a.area.bounding_boxes()) {
                 tx.execute(
-                    "INSERT INTO p_alerts_rtree (min_lat, max_lat, min_lon, max_lon, alert)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![b.min_lat, b.max_lat, b.min_lon, b.max_lon, rid],
+                    "INSERT INTO p_alerts_rtree (id, min_lat, max_lat, min_lon, max_lon, alert)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        rid * RTREE_SLOTS + k,
+                        b.min_lat,
+                        b.max_lat,
+                        b.min_lon,
+                        b.max_lon,
+                        rid
+                    ],
                 )?;
             }
             index_text(tx, doc, &a.title, &a.body)?;
@@ -174,10 +186,27 @@ pub(crate) fn project(tx: &Transaction, doc: &Doc) -> Result<()> {
     Ok(())
 }
 
+/// Bounding boxes per alert (an area has one, or two across the antimeridian).
+const RTREE_SLOTS: i64 = 4;
+
+/// The search row id of a document: its first eight bytes (random, so collisions are as rare
+/// as 64-bit random numbers colliding).
+fn search_rowid(id: porchlight_model::DocId) -> i64 {
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&id.as_bytes()[..8]);
+    i64::from_le_bytes(first)
+}
+
 fn index_text(tx: &Transaction, doc: &Doc, title: &str, body: &str) -> Result<()> {
     tx.execute(
-        "INSERT INTO p_search (doc, kind, title, body) VALUES (?1, ?2, ?3, ?4)",
-        params![doc.id().to_string(), doc.kind().as_str(), title, body],
+        "INSERT INTO p_search (rowid, doc, kind, title, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            search_rowid(doc.id()),
+            doc.id().to_string(),
+            doc.kind().as_str(),
+            title,
+            body
+        ],
     )?;
     Ok(())
 }

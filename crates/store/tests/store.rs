@@ -240,3 +240,41 @@ fn outbox_acks_and_batches_apply_with_their_cursor() {
     assert_eq!(a.ack_outbox(&hashes).unwrap(), 2);
     assert_eq!(a.outbox_len().unwrap(), 1);
 }
+
+#[test]
+fn a_requested_rebuild_runs_on_open_and_keeps_everything_findable() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let digest = {
+        let mut store = Store::open(&path).unwrap().with_actor(ME);
+        store
+            .create(
+                |_| {
+                    create_alert(
+                        DocId::random(),
+                        ME,
+                        &alert("Broken gate", Point::new(40.0, -3.0)),
+                    )
+                },
+                |_, _| Ok(()),
+            )
+            .unwrap();
+        // What a migration does when it changes how projections are keyed.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute("DELETE FROM p_search", []).unwrap();
+        conn.execute(
+            "INSERT INTO local_state VALUES ('store.rebuild_projections', '1')",
+            [],
+        )
+        .unwrap();
+        store.projection_digest().unwrap()
+    };
+    let store = Store::open(&path).unwrap().with_actor(ME);
+    assert_eq!(store.search("gate", 5).unwrap().len(), 1);
+    assert_ne!(
+        store.projection_digest().unwrap(),
+        digest,
+        "the search row came back"
+    );
+    assert_eq!(store.state("store.rebuild_projections").unwrap(), None);
+}
