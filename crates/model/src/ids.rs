@@ -2,7 +2,6 @@
 //! ids made on different devices never collide and never encode who made them.
 
 use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -19,70 +18,138 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     buf
 }
 
-/// The id of one Automerge document (one record).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
-pub struct DocId([u8; 16]);
+/// Declares a 16-byte id shown as base58: text in human-readable formats (JSON, the CLI), raw
+/// bytes in binary ones (CBOR on the wire). Used for document ids here and group ids in the sync
+/// protocol, so both behave the same everywhere.
+#[macro_export]
+macro_rules! base58_id {
+    ($(#[$meta:meta])* $name:ident, $field:literal, $what:literal) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name([u8; 16]);
 
-impl DocId {
-    pub fn random() -> Self {
-        Self(random_bytes())
-    }
+        impl $name {
+            pub fn random() -> Self {
+                Self($crate::random_bytes())
+            }
 
-    pub const fn from_bytes(bytes: [u8; 16]) -> Self {
-        Self(bytes)
-    }
+            pub const fn from_bytes(bytes: [u8; 16]) -> Self {
+                Self(bytes)
+            }
 
-    pub const fn as_bytes(&self) -> &[u8; 16] {
-        &self.0
-    }
+            pub const fn as_bytes(&self) -> &[u8; 16] {
+                &self.0
+            }
 
-    /// Accepts a 16-byte slice (as stored in SQLite or sent on the wire).
-    pub fn from_slice(bytes: &[u8]) -> Result<Self, ValidationError> {
-        let arr: [u8; 16] = bytes.try_into().map_err(|_| ValidationError::Invalid {
-            field: "id",
-            reason: format!("a document id is 16 bytes, got {}", bytes.len()),
-        })?;
-        Ok(Self(arr))
-    }
+            /// Accepts a 16-byte slice (as stored in SQLite or sent on the wire).
+            pub fn from_slice(bytes: &[u8]) -> Result<Self, $crate::ValidationError> {
+                let arr: [u8; 16] =
+                    bytes.try_into().map_err(|_| $crate::ValidationError::Invalid {
+                        field: $field,
+                        reason: format!(concat!("a ", $what, " id is 16 bytes, got {}"), bytes.len()),
+                    })?;
+                Ok(Self(arr))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&$crate::base58_encode(&self.0))
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, concat!(stringify!($name), "({})"), self)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::ValidationError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let bytes = $crate::base58_decode(s.trim()).ok_or_else(|| {
+                    $crate::ValidationError::Invalid {
+                        field: $field,
+                        reason: format!(concat!("{:?} is not a base58 ", $what, " id"), s),
+                    }
+                })?;
+                Self::from_slice(&bytes)
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                if s.is_human_readable() {
+                    s.collect_str(self)
+                } else {
+                    s.serialize_bytes(&self.0)
+                }
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                use serde::de::Error as _;
+                if d.is_human_readable() {
+                    let s = String::deserialize(d)?;
+                    s.parse().map_err(D::Error::custom)
+                } else {
+                    d.deserialize_bytes($crate::IdBytesVisitor)
+                        .and_then(|b| Self::from_slice(&b).map_err(D::Error::custom))
+                }
+            }
+        }
+    };
 }
 
-impl fmt::Display for DocId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&bs58::encode(self.0).into_string())
-    }
+base58_id!(
+    /// The id of one Automerge document (one record).
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
+    DocId,
+    "id",
+    "document"
+);
+
+/// Base58 text of `bytes` (the alphabet automerge-repo uses).
+pub fn base58_encode(bytes: &[u8]) -> String {
+    bs58::encode(bytes).into_string()
 }
 
-impl fmt::Debug for DocId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DocId({self})")
-    }
+/// Bytes of base58 text; `None` when it is not base58.
+pub fn base58_decode(text: &str) -> Option<Vec<u8>> {
+    bs58::decode(text).into_vec().ok()
 }
 
-impl FromStr for DocId {
-    type Err = ValidationError;
+/// Reads an id sent as a byte string (or, from lenient encoders, a sequence of bytes).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct IdBytesVisitor;
 
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bytes = bs58::decode(s.trim())
-            .into_vec()
-            .map_err(|_| ValidationError::Invalid {
-                field: "id",
-                reason: format!("{s:?} is not a base58 document id"),
-            })?;
-        Self::from_slice(&bytes)
+impl<'de> serde::de::Visitor<'de> for IdBytesVisitor {
+    type Value = Vec<u8>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("16 bytes")
     }
-}
 
-impl Serialize for DocId {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+        Ok(v.to_vec())
     }
-}
 
-impl<'de> Deserialize<'de> for DocId {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+    fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+        Ok(v)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
+        let mut out = Vec::with_capacity(16);
+        while let Some(b) = seq.next_element::<u8>()? {
+            if out.len() == 16 {
+                return Err(serde::de::Error::invalid_length(17, &self));
+            }
+            out.push(b);
+        }
+        Ok(out)
     }
 }
 
@@ -133,14 +200,27 @@ impl fmt::Debug for DeviceId {
 
 impl Serialize for DeviceId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        if s.is_human_readable() {
+            s.collect_str(self)
+        } else {
+            s.serialize_bytes(&self.0)
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for DeviceId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Self::from_hex(&s).map_err(serde::de::Error::custom)
+        use serde::de::Error as _;
+        if d.is_human_readable() {
+            let s = String::deserialize(d)?;
+            Self::from_hex(&s).map_err(D::Error::custom)
+        } else {
+            let bytes = d.deserialize_bytes(IdBytesVisitor)?;
+            let arr: [u8; 16] = bytes.as_slice().try_into().map_err(|_| {
+                D::Error::custom(format!("a device id is 16 bytes, got {}", bytes.len()))
+            })?;
+            Ok(Self(arr))
+        }
     }
 }
 

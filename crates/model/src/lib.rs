@@ -16,7 +16,9 @@ pub use error::ValidationError;
 pub use geometry::{
     Area, BBox, MAX_POLYGON_VERTICES, MAX_RADIUS_M, MIN_POLYGON_VERTICES, MIN_RADIUS_M, Point,
 };
-pub use ids::{DeviceId, DocId, hex, random_bytes, unhex};
+pub use ids::{
+    DeviceId, DocId, IdBytesVisitor, base58_decode, base58_encode, hex, random_bytes, unhex,
+};
 pub use records::{
     Alert, Fix, Group, Meeting, Member, NewAlert, NewObservation, NewReport, Observation,
     PLACE_MAX, Participant, Patrol, REPORT_TIME_STEP_MS, Report, Triage, TriageNote, WatchArea,

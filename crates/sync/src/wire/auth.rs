@@ -39,7 +39,6 @@ pub struct CreateGroupRequest {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Membership {
     pub group: GroupId,
-    #[serde(with = "super::ids::device_id")]
     pub device: DeviceId,
     pub role: Role,
 }
@@ -138,7 +137,6 @@ impl std::fmt::Debug for JoinRequest {
 /// One row of `GET /v1/members` (coordinator).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Member {
-    #[serde(with = "super::ids::device_id")]
     pub device: DeviceId,
     #[serde(with = "serde_bytes")]
     pub public_key: [u8; 32],
@@ -157,6 +155,5 @@ pub struct MemberList {
 /// `POST /v1/members/revoke` (coordinator).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevokeRequest {
-    #[serde(with = "super::ids::device_id")]
     pub device: DeviceId,
 }

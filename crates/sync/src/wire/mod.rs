@@ -12,7 +12,7 @@ pub use auth::{
     Challenge, CreateGroupRequest, CreateInviteRequest, InviteCreated, JoinRequest, Member,
     MemberList, Membership, RevokeRequest, SessionRequest, SessionResponse,
 };
-pub use ids::{GroupId, device_id, doc_id};
+pub use ids::GroupId;
 pub use sync::{DocChanges, Health, Rejected, SyncRequest, SyncResponse, WaitResponse};
 
 use crate::Error;

@@ -17,7 +17,6 @@ pub struct SyncRequest {
 /// Raw Automerge changes of one document.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocChanges {
-    #[serde(with = "super::ids::doc_id")]
     pub doc: DocId,
     pub kind: DocKind,
     /// Each entry is one uncompressed Automerge change chunk (`Change::raw_bytes`).
@@ -58,7 +57,6 @@ pub struct SyncResponse {
 /// refuse the whole request), so the client can drop these from its outbox and carry on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rejected {
-    #[serde(with = "super::ids::doc_id")]
     pub doc: DocId,
     /// The Automerge change hash (32 bytes).
     pub hash: serde_bytes::ByteBuf,
