@@ -27,6 +27,15 @@ const COMMANDS: &[&str] = &[
     "search",
     "demo",
     "export",
+    "join",
+    "create_group_on_server",
+    "invite",
+    "sync_now",
+    "sync_status",
+    "ack_alert",
+    "alert_acks",
+    "upcoming_meetings",
+    "set_locale",
 ];
 
 fn main() {

@@ -5,8 +5,10 @@
 
 mod commands;
 mod error;
+mod sync;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use porchlight_core::Core;
 use tauri::{Manager, Runtime};
@@ -24,8 +26,13 @@ pub const DATA_DIR_ENV: &str = "PORCHLIGHT_DATA_DIR";
 pub fn run() {
     let data_dir = std::env::var_os(DATA_DIR_ENV).map(PathBuf::from);
     run_app(tauri::Builder::default(), data_dir)
-        .run(tauri::generate_context!())
-        .expect("Porchlight could not start its window");
+        .build(tauri::generate_context!())
+        .expect("Porchlight could not start its window")
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                sync::stop(app);
+            }
+        });
 }
 
 /// Registers plugins, commands and the core on `builder`. `data_dir` of `None` means the
@@ -46,7 +53,7 @@ pub fn run_app<R: Runtime>(
     let (builder, failed) = match data_dir.map(|dir| Core::open(&dir).map(|core| (dir, core))) {
         Some(Ok((dir, core))) => (
             builder
-                .manage(core)
+                .manage(Arc::new(core))
                 .manage(commands::overview::ExportDir(dir.join("exports"))),
             None,
         ),
@@ -54,13 +61,15 @@ pub fn run_app<R: Runtime>(
         None => (builder, None),
     };
     builder
+        .manage(sync::Running::default())
+        .manage(sync::Locale::default())
         .setup(move |app| {
             if let Some(e) = failed {
                 return Err(e.into());
             }
-            if app.try_state::<Core>().is_none() {
+            if app.try_state::<Arc<Core>>().is_none() {
                 let dir = app.path().app_data_dir()?;
-                app.manage(Core::open(&dir)?);
+                app.manage(Arc::new(Core::open(&dir)?));
                 let exports = app
                     .path()
                     .download_dir()
@@ -68,6 +77,8 @@ pub fn run_app<R: Runtime>(
                 app.manage(commands::overview::ExportDir(exports));
             }
             open_window(app, webview_dir)?;
+            sync::forward(app.handle(), &app.state::<Arc<Core>>());
+            sync::start(app.handle());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -97,6 +108,15 @@ pub fn run_app<R: Runtime>(
             commands::overview::search,
             commands::overview::demo,
             commands::overview::export,
+            commands::sync::join,
+            commands::sync::create_group_on_server,
+            commands::sync::invite,
+            commands::sync::sync_now,
+            commands::sync::sync_status,
+            commands::sync::ack_alert,
+            commands::sync::alert_acks,
+            commands::sync::upcoming_meetings,
+            commands::sync::set_locale,
         ])
 }
 

@@ -176,3 +176,127 @@ fn typescript_bindings_are_current() {
         "ui/src/lib/bindings.ts is stale: run `make ui-types`"
     );
 }
+
+#[test]
+fn sync_commands_answer_without_a_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(dir.path());
+
+    invoke(&w, "init", json!({ "name": "Rosa" })).unwrap();
+    let status = invoke(&w, "sync_status", json!({})).unwrap();
+    assert_eq!(status["server"], Value::Null);
+    assert_eq!(status["pending"].as_u64(), Some(0));
+    assert!(invoke(&w, "sync_now", json!({})).is_err());
+    assert_eq!(
+        invoke(&w, "upcoming_meetings", json!({})).unwrap(),
+        json!([])
+    );
+    invoke(&w, "set_locale", json!({ "code": "es" })).unwrap();
+}
+
+#[test]
+fn notification_texts_group_several_alerts() {
+    use porchlight_core::{AlertNews, MatchedAlert};
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(dir.path());
+    invoke(&w, "init", json!({ "name": "Rosa" })).unwrap();
+    invoke(&w, "create_group", json!({ "name": "Elm Street Watch" })).unwrap();
+    let mut alerts = Vec::new();
+    for title in ["Gate open", "Lost dog", "Smoke"] {
+        let new = json!({ "title": title, "body": "", "category": "crime",
+            "severity": "warning", "issuedAt": now(), "expiresAt": null,
+            "area": { "type": "circle", "center": { "lat": 45.5, "lon": -122.6 }, "radiusM": 200.0 } });
+        let alert = invoke(&w, "issue_alert", json!({ "alert": new })).unwrap();
+        alerts.push(serde_json::from_value::<porchlight_core::model::Alert>(alert).unwrap());
+    }
+    let matched = |a: &porchlight_core::model::Alert, notify| MatchedAlert {
+        alert: a.clone(),
+        areas: vec!["Home".into()],
+        notify,
+    };
+    let one = AlertNews {
+        matched: vec![matched(&alerts[0], true), matched(&alerts[1], false)],
+        cancelled: vec![],
+    };
+    assert_eq!(
+        crate::sync::texts(&one, false),
+        vec![(
+            "New alert near your areas".to_owned(),
+            "Gate open".to_owned()
+        )]
+    );
+    let many = AlertNews {
+        matched: alerts.iter().map(|a| matched(a, true)).collect(),
+        cancelled: vec![alerts[0].clone()],
+    };
+    let texts = crate::sync::texts(&many, true);
+    assert_eq!(texts.len(), 2);
+    assert_eq!(texts[0].0, "3 alertas nuevas cerca de tus zonas");
+    assert_eq!(
+        texts[1],
+        ("Alerta cancelada".to_owned(), "Gate open".to_owned())
+    );
+    assert!(crate::sync::texts(&AlertNews::default(), false).is_empty());
+}
+
+/// A real server on loopback, run on Tauri's async runtime; its URL.
+fn server(dir: &std::path::Path) -> String {
+    let settings = porchlight_server::Settings {
+        database: format!("sqlite://{}", dir.join("server.db").display()),
+        ..porchlight_server::Settings::default()
+    };
+    let listener = tauri::async_runtime::block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("a loopback port");
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tauri::async_runtime::spawn(porchlight_server::launch_with_listener(
+        settings,
+        listener,
+        std::future::pending(),
+    ));
+    url
+}
+
+#[test]
+fn a_resident_joins_by_invite_and_acknowledges_an_alert() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = server(dir.path());
+    let (_coord_app, coord) = app(&dir.path().join("coordinator"));
+    let (_res_app, res) = app(&dir.path().join("resident"));
+
+    invoke(&coord, "init", json!({ "name": "Rosa" })).unwrap();
+    let me = invoke(
+        &coord,
+        "create_group_on_server",
+        json!({ "server": url, "name": "Elm Street Watch" }),
+    )
+    .unwrap();
+    assert_eq!(me["role"], "coordinator");
+    let code = invoke(
+        &coord,
+        "invite",
+        json!({ "role": "resident", "uses": 1, "validDays": 7 }),
+    )
+    .unwrap();
+    let code = code.as_str().unwrap().to_owned();
+    assert!(code.starts_with("plj1-"), "{code}");
+
+    let me = invoke(&res, "join", json!({ "code": code, "name": "Sam" })).unwrap();
+    assert_eq!(me["role"], "resident");
+    assert_eq!(me["group"]["name"], "Elm Street Watch");
+    assert!(invoke(&res, "sync_status", json!({})).unwrap()["server"].is_string());
+
+    let alert = json!({ "title": "Car break-ins", "body": "", "category": "crime",
+        "severity": "warning", "issuedAt": now(), "expiresAt": null,
+        "area": { "type": "circle", "center": { "lat": 45.5145, "lon": -122.6265 }, "radiusM": 300.0 } });
+    let id = invoke(&coord, "issue_alert", json!({ "alert": alert })).unwrap()["id"].clone();
+    invoke(&coord, "sync_now", json!({})).unwrap();
+    invoke(&res, "sync_now", json!({})).unwrap();
+    invoke(&res, "ack_alert", json!({ "id": id })).unwrap();
+    invoke(&res, "sync_now", json!({})).unwrap();
+    invoke(&coord, "sync_now", json!({})).unwrap();
+    let acks = invoke(&coord, "alert_acks", json!({ "id": id })).unwrap();
+    assert_eq!(acks["count"], 1);
+    let status = invoke(&coord, "sync_status", json!({})).unwrap();
+    assert_eq!(status["lastError"], Value::Null);
+    assert!(status["lastSuccess"].is_string());
+}

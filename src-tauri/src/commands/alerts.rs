@@ -1,5 +1,7 @@
 //! Alerts and the resident's private watch areas.
 
+use std::sync::Arc;
+
 use porchlight_core::model::{Alert, DocId, NewAlert, Timestamp, WatchArea};
 use porchlight_core::{AlertQuery, Core};
 use tauri::State;
@@ -7,18 +9,22 @@ use tauri::State;
 use crate::error::Result;
 
 #[tauri::command]
-pub fn issue_alert(core: State<'_, Core>, alert: NewAlert) -> Result<Alert> {
+pub fn issue_alert(core: State<'_, Arc<Core>>, alert: NewAlert) -> Result<Alert> {
     Ok(core.issue_alert(alert)?)
 }
 
 #[tauri::command]
-pub fn cancel_alert(core: State<'_, Core>, id: DocId) -> Result<Alert> {
+pub fn cancel_alert(core: State<'_, Arc<Core>>, id: DocId) -> Result<Alert> {
     Ok(core.cancel_alert(id)?)
 }
 
 /// Alerts, newest first; `live` keeps only those active and unexpired now.
 #[tauri::command]
-pub fn list_alerts(core: State<'_, Core>, live: bool, limit: Option<u32>) -> Result<Vec<Alert>> {
+pub fn list_alerts(
+    core: State<'_, Arc<Core>>,
+    live: bool,
+    limit: Option<u32>,
+) -> Result<Vec<Alert>> {
     let query = AlertQuery {
         touching: None,
         live_at: live.then(Timestamp::now),
@@ -28,21 +34,21 @@ pub fn list_alerts(core: State<'_, Core>, live: bool, limit: Option<u32>) -> Res
 }
 
 #[tauri::command]
-pub fn alerts_for_my_areas(core: State<'_, Core>) -> Result<Vec<Alert>> {
+pub fn alerts_for_my_areas(core: State<'_, Arc<Core>>) -> Result<Vec<Alert>> {
     Ok(core.alerts_for_my_areas(Timestamp::now())?)
 }
 
 #[tauri::command]
-pub fn set_watch_area(core: State<'_, Core>, area: WatchArea) -> Result<WatchArea> {
+pub fn set_watch_area(core: State<'_, Arc<Core>>, area: WatchArea) -> Result<WatchArea> {
     Ok(core.set_watch_area(area)?)
 }
 
 #[tauri::command]
-pub fn watch_areas(core: State<'_, Core>) -> Result<Vec<WatchArea>> {
+pub fn watch_areas(core: State<'_, Arc<Core>>) -> Result<Vec<WatchArea>> {
     Ok(core.watch_areas()?)
 }
 
 #[tauri::command]
-pub fn remove_watch_area(core: State<'_, Core>, name: String) -> Result<bool> {
+pub fn remove_watch_area(core: State<'_, Arc<Core>>, name: String) -> Result<bool> {
     Ok(core.remove_watch_area(&name)?)
 }

@@ -1,5 +1,7 @@
 //! Who this device is, its group and the settings the UI needs.
 
+use std::sync::Arc;
+
 use porchlight_core::model::Group;
 use porchlight_core::{Core, WhoAmI};
 use serde::Serialize;
@@ -18,7 +20,7 @@ pub struct AppConfig {
 }
 
 #[tauri::command]
-pub fn app_config(core: State<'_, Core>) -> AppConfig {
+pub fn app_config(core: State<'_, Arc<Core>>) -> AppConfig {
     AppConfig {
         map_tiles: core.config().map_tiles.clone(),
         data_dir: core.data_dir().display().to_string(),
@@ -26,21 +28,21 @@ pub fn app_config(core: State<'_, Core>) -> AppConfig {
 }
 
 #[tauri::command]
-pub fn init(core: State<'_, Core>, name: String) -> Result<WhoAmI> {
+pub fn init(core: State<'_, Arc<Core>>, name: String) -> Result<WhoAmI> {
     Ok(core.init(&name)?)
 }
 
 #[tauri::command]
-pub fn whoami(core: State<'_, Core>) -> Result<WhoAmI> {
+pub fn whoami(core: State<'_, Arc<Core>>) -> Result<WhoAmI> {
     Ok(core.whoami()?)
 }
 
 #[tauri::command]
-pub fn create_group(core: State<'_, Core>, name: String) -> Result<Group> {
+pub fn create_group(core: State<'_, Arc<Core>>, name: String) -> Result<Group> {
     Ok(core.create_group(&name)?)
 }
 
 #[tauri::command]
-pub fn group(core: State<'_, Core>) -> Result<Option<Group>> {
+pub fn group(core: State<'_, Arc<Core>>) -> Result<Option<Group>> {
     Ok(core.group()?)
 }

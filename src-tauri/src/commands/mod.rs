@@ -9,3 +9,4 @@ pub mod identity;
 pub mod overview;
 pub mod patrols;
 pub mod reports;
+pub mod sync;

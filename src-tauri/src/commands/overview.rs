@@ -1,6 +1,7 @@
 //! The coordinator's overview: counts, search, the demo neighbourhood and exports.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use porchlight_core::model::{DocId, DocKind, Timestamp};
 use porchlight_core::{Core, DemoSummary, ExportFormat, ExportKind, Stats};
@@ -14,7 +15,7 @@ use crate::error::{Error, Result};
 pub struct ExportDir(pub PathBuf);
 
 #[tauri::command]
-pub fn stats(core: State<'_, Core>) -> Result<Stats> {
+pub fn stats(core: State<'_, Arc<Core>>) -> Result<Stats> {
     Ok(core.stats()?)
 }
 
@@ -27,7 +28,7 @@ pub struct SearchHit {
 }
 
 #[tauri::command]
-pub fn search(core: State<'_, Core>, text: String) -> Result<Vec<SearchHit>> {
+pub fn search(core: State<'_, Arc<Core>>, text: String) -> Result<Vec<SearchHit>> {
     Ok(core
         .search(&text)?
         .into_iter()
@@ -38,7 +39,7 @@ pub fn search(core: State<'_, Core>, text: String) -> Result<Vec<SearchHit>> {
 /// Fills this device with the demo neighbourhood. Takes a few seconds, so it runs off the
 /// main thread.
 #[tauri::command(async)]
-pub fn demo(core: State<'_, Core>) -> Result<DemoSummary> {
+pub fn demo(core: State<'_, Arc<Core>>) -> Result<DemoSummary> {
     Ok(core.demo(&mut |_, _, _| {})?)
 }
 
@@ -68,7 +69,7 @@ pub struct Exported {
 
 #[tauri::command(async)]
 pub fn export(
-    core: State<'_, Core>,
+    core: State<'_, Arc<Core>>,
     dir: State<'_, ExportDir>,
     what: What,
     format: As,

@@ -1,5 +1,7 @@
 //! Patrols: start, GPS fixes, observations, end, and the logs.
 
+use std::sync::Arc;
+
 use porchlight_core::model::{DocId, Fix, NewObservation, Observation, Patrol, Timestamp};
 use porchlight_core::{Core, PatrolDetail, PatrolSummary};
 use tauri::State;
@@ -7,30 +9,33 @@ use tauri::State;
 use crate::error::Result;
 
 #[tauri::command]
-pub fn start_patrol(core: State<'_, Core>, title: String) -> Result<Patrol> {
+pub fn start_patrol(core: State<'_, Arc<Core>>, title: String) -> Result<Patrol> {
     Ok(core.start_patrol(&title, Timestamp::now())?)
 }
 
 /// One fix from the phone's location service (the UI forwards each as it arrives).
 #[tauri::command]
-pub fn add_fix(core: State<'_, Core>, fix: Fix) -> Result<()> {
+pub fn add_fix(core: State<'_, Arc<Core>>, fix: Fix) -> Result<()> {
     fix.validate().map_err(porchlight_core::CoreError::from)?;
     Ok(core.add_fix(fix)?)
 }
 
 #[tauri::command]
-pub fn add_observation(core: State<'_, Core>, observation: NewObservation) -> Result<Observation> {
+pub fn add_observation(
+    core: State<'_, Arc<Core>>,
+    observation: NewObservation,
+) -> Result<Observation> {
     Ok(core.add_observation(&observation)?)
 }
 
 #[tauri::command]
-pub fn end_patrol(core: State<'_, Core>) -> Result<Patrol> {
+pub fn end_patrol(core: State<'_, Arc<Core>>) -> Result<Patrol> {
     Ok(core.end_patrol(Timestamp::now())?)
 }
 
 /// The patrol this device is recording, with its track so far.
 #[tauri::command]
-pub fn current_patrol(core: State<'_, Core>) -> Result<Option<PatrolDetail>> {
+pub fn current_patrol(core: State<'_, Arc<Core>>) -> Result<Option<PatrolDetail>> {
     Ok(core
         .current_patrol()?
         .map(|id| core.patrol(id))
@@ -39,7 +44,7 @@ pub fn current_patrol(core: State<'_, Core>) -> Result<Option<PatrolDetail>> {
 
 #[tauri::command]
 pub fn list_patrols(
-    core: State<'_, Core>,
+    core: State<'_, Arc<Core>>,
     limit: Option<u32>,
     offset: Option<u32>,
 ) -> Result<Vec<PatrolSummary>> {
@@ -47,6 +52,6 @@ pub fn list_patrols(
 }
 
 #[tauri::command]
-pub fn show_patrol(core: State<'_, Core>, id: DocId) -> Result<PatrolDetail> {
+pub fn show_patrol(core: State<'_, Arc<Core>>, id: DocId) -> Result<PatrolDetail> {
     Ok(core.patrol(id)?)
 }

@@ -1,5 +1,7 @@
 //! Reports and their triage.
 
+use std::sync::Arc;
+
 use porchlight_core::model::{DocId, NewReport, Report, Triage, TriageStatus};
 use porchlight_core::{Core, ReportEntry};
 use tauri::State;
@@ -8,13 +10,13 @@ use crate::error::Result;
 
 /// Files a report under this device's name. Anonymous sending arrives with the drop box.
 #[tauri::command]
-pub fn file_report(core: State<'_, Core>, report: NewReport) -> Result<Report> {
+pub fn file_report(core: State<'_, Arc<Core>>, report: NewReport) -> Result<Report> {
     Ok(core.file_report(&report)?)
 }
 
 #[tauri::command]
 pub fn list_reports(
-    core: State<'_, Core>,
+    core: State<'_, Arc<Core>>,
     status: Option<TriageStatus>,
 ) -> Result<Vec<ReportEntry>> {
     Ok(core.reports(status)?)
@@ -22,7 +24,7 @@ pub fn list_reports(
 
 #[tauri::command]
 pub fn triage(
-    core: State<'_, Core>,
+    core: State<'_, Arc<Core>>,
     report: DocId,
     status: TriageStatus,
     note: Option<String>,

@@ -20,6 +20,7 @@ import type {
   PatrolSummary,
   Report,
   ReportEntry,
+  Role,
   SearchHit,
   Stats,
   Triage,
@@ -27,6 +28,7 @@ import type {
   WatchArea,
   WhoAmI,
 } from "./bindings";
+import type { AckSummary, SyncReport, SyncStatus } from "./sync";
 
 /** Kind used when the shell has no such command (a feature not in this build yet). */
 export const UNAVAILABLE = "unavailable";
@@ -57,8 +59,19 @@ export const api = {
   whoami: () => call<WhoAmI>("whoami"),
   createGroup: (name: string) => call<Group>("create_group", { name }),
   group: () => call<Group | null>("group"),
-  /** Joining needs the sync work; until the shell has a `join` command this rejects as unavailable. */
   join: (code: string, name: string) => call<WhoAmI>("join", { code, name }),
+  createGroupOnServer: (server: string, name: string) =>
+    call<WhoAmI>("create_group_on_server", { server, name }),
+  /** An invite code (`plj1-…`). */
+  invite: (role: Role, uses: number, validDays: number) =>
+    call<string>("invite", { role, uses, validDays }),
+  syncNow: () => call<SyncReport>("sync_now"),
+  syncStatus: () => call<SyncStatus>("sync_status"),
+  ackAlert: (id: DocId) => call<null>("ack_alert", { id }),
+  alertAcks: (id: DocId) => call<AckSummary>("alert_acks", { id }),
+  upcomingMeetings: () => call<Alert[]>("upcoming_meetings"),
+  /** Tells the shell the UI's language, for the notifications it posts. */
+  setLocale: (code: string) => call<null>("set_locale", { code }),
 
   issueAlert: (alert: NewAlert) => call<Alert>("issue_alert", { alert }),
   cancelAlert: (id: DocId) => call<Alert>("cancel_alert", { id }),

@@ -64,6 +64,9 @@ const ERROR_KEYS: Record<string, MessageKey> = {
   no_patrol: "error.noPatrol",
   patrol_running: "error.patrolRunning",
   unavailable: "error.unavailable",
+  offline: "error.offline",
+  not_joined: "error.notJoined",
+  already_joined: "error.alreadyJoined",
 };
 
 /** A sentence for a failed command: the kind in the reader's language, the detail as given. */

@@ -1,0 +1,79 @@
+//! The server: creating a group on it, invites, joining, syncing and acknowledgements.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use porchlight_core::model::{Alert, DocId, Role, Timestamp};
+use porchlight_core::{AckSummary, Core, SyncReport, SyncStatus, WhoAmI};
+use tauri::{AppHandle, Runtime, State};
+
+use crate::error::Result;
+
+/// Joins the group an invite points at, then keeps in sync in the background.
+#[tauri::command]
+pub async fn join<R: Runtime>(
+    app: AppHandle<R>,
+    core: State<'_, Arc<Core>>,
+    code: String,
+    name: String,
+) -> Result<WhoAmI> {
+    let me = core.join(&code, &name).await?;
+    crate::sync::start(&app);
+    Ok(me)
+}
+
+/// Registers a group on `server` with this device as coordinator, then keeps in sync.
+#[tauri::command]
+pub async fn create_group_on_server<R: Runtime>(
+    app: AppHandle<R>,
+    core: State<'_, Arc<Core>>,
+    server: String,
+    name: String,
+) -> Result<WhoAmI> {
+    let me = core.create_group_on(&server, &name).await?;
+    crate::sync::start(&app);
+    Ok(me)
+}
+
+/// An invite code (`plj1-…`) for `uses` people, valid for `valid_days` days.
+#[tauri::command]
+pub async fn invite(
+    core: State<'_, Arc<Core>>,
+    role: Role,
+    uses: u32,
+    valid_days: u32,
+) -> Result<String> {
+    let valid_for = Duration::from_secs(u64::from(valid_days) * 86_400);
+    Ok(core.invite(role, uses, valid_for).await?.to_string())
+}
+
+#[tauri::command]
+pub async fn sync_now(core: State<'_, Arc<Core>>) -> Result<SyncReport> {
+    Ok(core.sync_once().await?)
+}
+
+#[tauri::command]
+pub fn sync_status(core: State<'_, Arc<Core>>) -> Result<SyncStatus> {
+    Ok(core.sync_status()?)
+}
+
+#[tauri::command]
+pub fn ack_alert(core: State<'_, Arc<Core>>, id: DocId) -> Result<()> {
+    Ok(core.ack_alert(id)?)
+}
+
+#[tauri::command]
+pub fn alert_acks(core: State<'_, Arc<Core>>, id: DocId) -> Result<AckSummary> {
+    Ok(core.alert_acks(id)?)
+}
+
+#[tauri::command]
+pub fn upcoming_meetings(core: State<'_, Arc<Core>>) -> Result<Vec<Alert>> {
+    Ok(core.upcoming_meetings(Timestamp::now())?)
+}
+
+/// The UI's language, for the notifications the shell posts itself.
+#[tauri::command]
+pub fn set_locale(locale: State<'_, crate::sync::Locale>, code: String) {
+    locale.set(&code);
+}

@@ -1,0 +1,97 @@
+// Sync with the group's server: the shapes the shell sends (hand-written: the core's sync types
+// are not exported to bindings.ts), the status the status bar shows, and the core's events,
+// which the shell forwards as the Tauri event `porchlight://event`.
+import { listen } from "@tauri-apps/api/event";
+import { writable } from "svelte/store";
+import { api } from "./api";
+import type { Alert, DocId, Timestamp } from "./bindings";
+import type { MessageKey } from "./i18n";
+import { formatRelative } from "./format";
+
+/** `porchlight_core::SyncStatus`. */
+export type SyncStatus = {
+  server: string | null;
+  group: string | null;
+  cursor: number;
+  pending: number;
+  lastSuccess: Timestamp | null;
+  lastError: string | null;
+};
+
+/** `porchlight_core::SyncReport`. */
+export type SyncReport = {
+  pushed: number;
+  rejected: string[];
+  pulled: number;
+  roundTrips: number;
+  cursor: number;
+  changed: DocId[];
+};
+
+/** `porchlight_core::AckSummary`. */
+export type AckSummary = {
+  alert: DocId;
+  count: number;
+  firstAt: Timestamp | null;
+  minutesToFirst: number | null;
+};
+
+export type MatchedAlert = { alert: Alert; areas: string[]; notify: boolean };
+export type AlertNews = { matched: MatchedAlert[]; cancelled: Alert[] };
+
+/** `porchlight_core::Event`, as forwarded by the shell. */
+export type CoreEvent = ({ type: "syncStatus" } & SyncStatus) | ({ type: "alerts" } & AlertNews);
+
+export const CORE_EVENT = "porchlight://event";
+
+/** The last known sync status; `null` until the shell answered. */
+export const syncStatus = writable<SyncStatus | null>(null);
+/** Bumped on every core event, so views reload what they show. */
+export const syncTick = writable(0);
+
+export type SyncLine = {
+  state: "local" | "online" | "offline";
+  stateKey: MessageKey;
+  /** "2 minutes ago", or null when it never synced. */
+  last: string | null;
+};
+
+/** What the status bar says about sync: no server (kept on this device), online or offline. */
+export function describeSync(status: SyncStatus | null, now: Date, locale: string): SyncLine {
+  if (!status?.server) return { state: "local", stateKey: "sync.local", last: null };
+  const state = status.lastError ? "offline" : "online";
+  return {
+    state,
+    stateKey: state === "online" ? "sync.online" : "sync.offline",
+    last: status.lastSuccess ? formatRelative(status.lastSuccess, now, locale) : null,
+  };
+}
+
+/** The Tauri events payload is either a status or alert news; a status replaces ours. */
+export function applyEvent(event: CoreEvent, current: SyncStatus | null): SyncStatus | null {
+  if (event.type !== "syncStatus") return current;
+  const { type: _type, ...status } = event;
+  void _type;
+  return status;
+}
+
+/** Asks the shell for the sync status. Never throws: the status bar keeps what it had. */
+export async function refreshSync(): Promise<void> {
+  try {
+    syncStatus.set(await api.syncStatus());
+  } catch {
+    // An older shell or a failed read: keep the last status.
+  }
+}
+
+/** Listens to the core's events for as long as the page lives; returns the unlisten call. */
+export async function listenCoreEvents(): Promise<() => void> {
+  try {
+    return await listen<CoreEvent>(CORE_EVENT, (e) => {
+      syncStatus.update((s) => applyEvent(e.payload, s));
+      syncTick.update((n) => n + 1);
+    });
+  } catch {
+    return () => {};
+  }
+}
