@@ -275,7 +275,9 @@ async fn live_updates_arrive_through_the_long_poll() {
     let mut events = res.core.subscribe();
     let task = SyncTask::spawn(res.core.clone());
     coord.core.issue_alert(alert("Live alert", 40.0)).unwrap();
-    coord.core.sync_once().await.unwrap();
+    // This sync also writes the newcomer into the roster (a second pass); the report counts both.
+    let report = coord.core.sync_once().await.unwrap();
+    assert_eq!(report.pushed, 2, "the alert and the roster change");
     // Wait for the resident's background sync to bring it in (bounded: a hang fails the test).
     let arrived = tokio::time::timeout(Duration::from_secs(60), async {
         loop {

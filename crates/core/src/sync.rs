@@ -58,6 +58,20 @@ pub struct SyncReport {
     pub changed: Vec<DocId>,
 }
 
+impl SyncReport {
+    /// Adds what a follow-up sync did to this report.
+    fn absorb(&mut self, later: SyncReport) {
+        self.pushed += later.pushed;
+        self.rejected.extend(later.rejected);
+        self.pulled += later.pulled;
+        self.round_trips += later.round_trips;
+        self.cursor = later.cursor;
+        self.changed.extend(later.changed);
+        self.changed.sort();
+        self.changed.dedup();
+    }
+}
+
 /// A digest of everything this device may read, that two devices holding the same changes show
 /// identically, with the fields where concurrent edits conflicted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -200,16 +214,18 @@ impl Core {
     pub async fn sync_once(&self) -> Result<SyncReport> {
         let transport = self.transport()?;
         let result = self.sync_via(transport.as_ref()).await;
-        if result.is_ok() && self.role()? == Role::Coordinator {
+        let mut report = result?;
+        if self.role()? == Role::Coordinator {
             // Keep the group document's roster in step with who joined on the server.
             if let Ok(members) = self.members().await {
                 self.sync_roster(&members)?;
                 if self.pending_changes()? > 0 {
-                    return self.sync_via(transport.as_ref()).await;
+                    let more = self.sync_via(transport.as_ref()).await?;
+                    report.absorb(more);
                 }
             }
         }
-        result
+        Ok(report)
     }
 
     /// Pushes the outbox and pulls until the server has nothing more, over any transport.
