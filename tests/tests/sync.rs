@@ -97,6 +97,20 @@ async fn join(server: &Server, coordinator: &Core, role: Role, name: &str) -> De
     d
 }
 
+/// A coordinator's device with a new group on `server`.
+async fn coordinator(server: &Server) -> Device {
+    let d = device("Carmen");
+    d.core.create_group_on(&server.url, "Watch").await.unwrap();
+    d
+}
+
+/// Two devices' receipts agree on every kind both may read.
+fn assert_same_where_shared(a: &porchlight_core::SyncReceipt, b: &porchlight_core::SyncReceipt) {
+    for (kind, (x, y)) in a.common(b) {
+        assert_eq!(x, y, "{kind} differs");
+    }
+}
+
 /// Syncs every device until a full round changes nothing anywhere.
 async fn settle(devices: &[&Core]) {
     for _ in 0..6 {
@@ -208,9 +222,7 @@ async fn three_roles_work_offline_and_converge() {
     assert_eq!(rc.kinds.len(), DocKind::ALL.len());
     assert!(rv.kinds.contains_key(&DocKind::Patrol) && !rr.kinds.contains_key(&DocKind::Patrol));
     for (a, b) in [(&rc, &rv), (&rc, &rr), (&rv, &rr)] {
-        for (kind, (x, y)) in a.common(b) {
-            assert_eq!(x, y, "{kind} differs");
-        }
+        assert_same_where_shared(a, b);
     }
     for d in [&coord.core, &vol.core, &res.core] {
         assert_eq!(d.sync_status().unwrap().pending, 0);
@@ -221,12 +233,7 @@ async fn three_roles_work_offline_and_converge() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_week_offline_catches_up_with_paging() {
     let server = Server::start().await;
-    let coord = device("Carmen");
-    coord
-        .core
-        .create_group_on(&server.url, "Watch")
-        .await
-        .unwrap();
+    let coord = coordinator(&server).await;
     let away = join(&server, &coord.core, Role::Volunteer, "Away").await;
     // A busy week: thousands of changes land on the server while one device is away.
     for i in 0..1500 {
@@ -252,9 +259,7 @@ async fn a_week_offline_catches_up_with_paging() {
         coord.core.sync_receipt().unwrap(),
     );
     assert_eq!(a.common(&c).len(), 4, "group, alert, patrol and ack");
-    for (kind, (x, y)) in a.common(&c) {
-        assert_eq!(x, y, "{kind} differs");
-    }
+    assert_same_where_shared(&a, &c);
     assert_eq!(
         away.core.alerts(&AlertQuery::default()).unwrap().len(),
         1501
@@ -265,12 +270,7 @@ async fn a_week_offline_catches_up_with_paging() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_updates_arrive_through_the_long_poll() {
     let server = Server::start().await;
-    let coord = device("Carmen");
-    coord
-        .core
-        .create_group_on(&server.url, "Watch")
-        .await
-        .unwrap();
+    let coord = coordinator(&server).await;
     let res = join(&server, &coord.core, Role::Resident, "Rita").await;
     let mut events = res.core.subscribe();
     let task = SyncTask::spawn(res.core.clone());
@@ -302,12 +302,7 @@ async fn live_updates_arrive_through_the_long_poll() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revoked_devices_and_bad_invites_are_refused() {
     let server = Server::start().await;
-    let coord = device("Carmen");
-    coord
-        .core
-        .create_group_on(&server.url, "Watch")
-        .await
-        .unwrap();
+    let coord = coordinator(&server).await;
     let vol = join(&server, &coord.core, Role::Volunteer, "Victor").await;
     coord.core.revoke(vol.core.device()).await.unwrap();
     vol.core
@@ -359,12 +354,7 @@ fn drain_news(events: &mut tokio::sync::broadcast::Receiver<Event>) -> (Vec<Stri
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alerts_are_announced_once_even_across_restarts_and_areas_stay_private() {
     let server = Server::start().await;
-    let coord = device("Carmen");
-    coord
-        .core
-        .create_group_on(&server.url, "Watch")
-        .await
-        .unwrap();
+    let coord = coordinator(&server).await;
     let res_dir = tempfile::tempdir().unwrap();
     let code = coord
         .core
