@@ -95,7 +95,7 @@ impl SyncReceipt {
     }
 }
 
-fn offline_or(e: porchlight_sync::Error) -> CoreError {
+fn sync_error(e: porchlight_sync::Error) -> CoreError {
     CoreError::Sync(e)
 }
 
@@ -106,12 +106,12 @@ impl Core {
         if self.store().state(STATE_SERVER_GROUP)?.is_some() {
             return Err(CoreError::AlreadyJoined);
         }
-        let client = HttpClient::new(server).map_err(offline_or)?;
+        let client = HttpClient::new(server).map_err(sync_error)?;
         let display = self.display_name()?;
         let membership = client
             .create_group(self.identity.signing_key(), name, &display, None)
             .await
-            .map_err(offline_or)?;
+            .map_err(sync_error)?;
         self.adopt_server_group(client.base_url(), membership.group, name, &display)?;
         self.sync_once().await?;
         self.whoami()
@@ -154,12 +154,12 @@ impl Core {
     pub async fn invite(&self, role: Role, uses: u32, valid_for: Duration) -> Result<InviteCode> {
         self.require(|r| r == Role::Coordinator, "invite members")?;
         let transport = self.transport()?;
-        let session = transport.session().await.map_err(offline_or)?;
+        let session = transport.session().await.map_err(sync_error)?;
         transport
             .client()
             .create_invite(&session, role, uses, valid_for)
             .await
-            .map_err(offline_or)
+            .map_err(sync_error)
     }
 
     /// Joins the group an invite code points at, then pulls what this device may read.
@@ -167,13 +167,13 @@ impl Core {
         if self.store().state(STATE_SERVER_GROUP)?.is_some() {
             return Err(CoreError::AlreadyJoined);
         }
-        let code: InviteCode = code.parse().map_err(offline_or)?;
+        let code: InviteCode = code.parse().map_err(sync_error)?;
         let name = porchlight_model::validate_name("name", name)?;
-        let client = HttpClient::for_invite(&code).map_err(offline_or)?;
+        let client = HttpClient::for_invite(&code).map_err(sync_error)?;
         let membership = client
             .join(&code, self.identity.signing_key(), &name)
             .await
-            .map_err(offline_or)?;
+            .map_err(sync_error)?;
         self.store().with_transaction(|tx| {
             set_state_in(tx, crate::STATE_NAME, Some(&name))?;
             set_state_in(tx, STATE_SERVER, Some(client.base_url()))?;
@@ -188,24 +188,24 @@ impl Core {
     pub async fn members(&self) -> Result<Vec<Member>> {
         self.require(|r| r == Role::Coordinator, "list members")?;
         let transport = self.transport()?;
-        let session = transport.session().await.map_err(offline_or)?;
+        let session = transport.session().await.map_err(sync_error)?;
         transport
             .client()
             .members(&session)
             .await
-            .map_err(offline_or)
+            .map_err(sync_error)
     }
 
     /// Revokes a device: the server refuses it from now on and it leaves the roster.
     pub async fn revoke(&self, device: DeviceId) -> Result<Member> {
         self.require(|r| r == Role::Coordinator, "revoke members")?;
         let transport = self.transport()?;
-        let session = transport.session().await.map_err(offline_or)?;
+        let session = transport.session().await.map_err(sync_error)?;
         let member = transport
             .client()
             .revoke(&session, device)
             .await
-            .map_err(offline_or)?;
+            .map_err(sync_error)?;
         self.sync_roster(std::slice::from_ref(&member))?;
         Ok(member)
     }
@@ -262,7 +262,7 @@ impl Core {
                 cursor: report.cursor,
                 push: group_by_doc(&outbox),
             };
-            let response = transport.sync(&request).await.map_err(offline_or)?;
+            let response = transport.sync(&request).await.map_err(sync_error)?;
             report.round_trips += 1;
             // Every pushed change is settled now: accepted, or refused for good.
             let hashes: Vec<[u8; 32]> = outbox.iter().map(|e| e.hash).collect();
@@ -309,7 +309,7 @@ impl Core {
     pub async fn wait_for_changes(&self, timeout: Duration) -> Result<bool> {
         let transport = self.transport()?;
         let cursor = self.cursor()?;
-        let response = transport.wait(cursor, timeout).await.map_err(offline_or)?;
+        let response = transport.wait(cursor, timeout).await.map_err(sync_error)?;
         Ok(response.changed)
     }
 
@@ -394,7 +394,7 @@ impl Core {
             return Err(CoreError::NotJoined);
         };
         let group: GroupId = group.parse()?;
-        let client = HttpClient::new(&server).map_err(offline_or)?;
+        let client = HttpClient::new(&server).map_err(sync_error)?;
         let t = Arc::new(HttpTransport::new(
             client,
             group,
