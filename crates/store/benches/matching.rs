@@ -12,10 +12,15 @@ use porchlight_model::{
 };
 use porchlight_store::{AlertQuery, Store};
 
+/// 100,000 as the target says; `PORCHLIGHT_BENCH_ALERTS` sets another count for a quick look.
 const ALERTS: usize = 100_000;
 const ROUNDS: usize = 15;
 
 fn main() {
+    let alerts: usize = std::env::var("PORCHLIGHT_BENCH_ALERTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(ALERTS);
     let dir = tempfile::tempdir().expect("temp dir");
     let me = DeviceId::from_bytes([1; 16]);
     let mut store = Store::open(&dir.path().join("bench.db"))
@@ -30,7 +35,7 @@ fn main() {
         (x >> 11) as f64 / (1u64 << 53) as f64
     };
     let started = Instant::now();
-    for i in 0..ALERTS {
+    for i in 0..alerts {
         // A metro area ~60 km across; a fifth of the alerts are polygons.
         let c = Point::new(45.5 + (rnd() - 0.5) * 0.5, -122.6 + (rnd() - 0.5) * 0.7);
         let area = if i % 5 == 0 {
@@ -56,7 +61,7 @@ fn main() {
         store
             .create(|_| create_alert(DocId::random(), me, &alert), |_, _| Ok(()))
             .expect("create alert");
-        if (i + 1) % 20_000 == 0 {
+        if (i + 1) % (alerts / 5).max(1) == 0 {
             eprintln!("loaded {} alerts ({:.0?})", i + 1, started.elapsed());
         }
     }
@@ -105,7 +110,7 @@ fn main() {
     let ratio = t_linear.as_secs_f64() / t_rtree.as_secs_f64();
     println!();
     println!(
-        "P3 alert matching: {ALERTS} active alerts, one 400 m watch area, {} matches",
+        "P3 alert matching: {alerts} active alerts, one 400 m watch area, {} matches",
         a.len()
     );
     println!("| method | median of {ROUNDS} | ratio |");

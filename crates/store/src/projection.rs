@@ -72,11 +72,14 @@ pub(crate) fn project(tx: &Transaction, doc: &Doc) -> Result<()> {
                 |r| r.get(0),
             )?;
             // An alert has at most RTREE_SLOTS boxes, with R*Tree ids rid·RTREE_SLOTS + k, so
-            // they are found by id range rather than by scanning the auxiliary column.
-            tx.execute(
-                "DELETE FROM p_alerts_rtree WHERE id BETWEEN ?1 AND ?2",
-                [rid * RTREE_SLOTS, rid * RTREE_SLOTS + RTREE_SLOTS - 1],
-            )?;
+            // they are found by id rather than by scanning the auxiliary column.
+            // (The R*Tree looks up row ids only by equality; a range would scan the table.)
+            for k in 0..RTREE_SLOTS {
+                tx.execute(
+                    "DELETE FROM p_alerts_rtree WHERE id = ?1",
+                    [rid * RTREE_SLOTS + k],
+                )?;
+            }
             for (k, b) in (0..RTREE_SLOTS).zip(a.area.bounding_boxes()) {
                 tx.execute(
                     "INSERT INTO p_alerts_rtree (id, min_lat, max_lat, min_lon, max_lon, alert)
