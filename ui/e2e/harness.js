@@ -238,4 +238,19 @@ export async function onboard(driver, name, group) {
   await find(driver, "nav.tabs");
 }
 
+/**
+ * Stands in for the phone's GPS: three fixes a minute apart walking north on the running patrol,
+ * then waits until the patrol view shows the distance walked.
+ */
+export async function walkNorth(driver) {
+  const t0 = Date.now();
+  for (const [i, lat] of [45.5145, 45.5152, 45.516].entries()) {
+    const at = new Date(t0 + i * 60_000).toISOString();
+    await invoke(driver, "add_fix", { fix: { at, point: { lat, lon: -122.6265 }, accuracyM: 5 } });
+  }
+  await waitFor(driver, "the distance to update", `
+    const t = document.querySelector('[data-testid="distance"]').textContent;
+    return !/^0\\s?m$/.test(t.trim()) && t;`);
+}
+
 export { By, until };

@@ -21,6 +21,7 @@ import {
   startApp,
   type,
   waitFor,
+  walkNorth,
 } from "./harness.js";
 
 const CLI = process.env.PORCHLIGHT_CLI_BIN ?? path.join(ROOT, "target/debug/porchlight");
@@ -126,14 +127,7 @@ test("sync: a patrol logged on one device shows in the coordinator's logs on ano
   await checkA11y(d, "patrol (idle, joined)");
   await click(d, '[data-testid="start-patrol"]');
   await find(d, '[data-testid="distance"]');
-  const t0 = Date.now();
-  for (const [i, lat] of [45.5145, 45.5152, 45.516].entries()) {
-    const at = new Date(t0 + i * 60_000).toISOString();
-    await invoke(d, "add_fix", { fix: { at, point: { lat, lon: -122.6265 }, accuracyM: 5 } });
-  }
-  await waitFor(d, "the distance to update", `
-    const t = document.querySelector('[data-testid="distance"]').textContent;
-    return !/^0\\s?m$/.test(t.trim()) && t;`);
+  await walkNorth(d);
   await choose(d, "select[name=category]", "lighting");
   await type(d, "textarea[name=note]", "Street light out on Elm");
   await click(d, '[data-testid="add-observation"]');

@@ -1,7 +1,7 @@
 // A volunteer logs a patrol with two observations, on a phone-sized window.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { PHONE, checkA11y, choose, click, find, findText, invoke, onboard, screenshot, startApp, type, waitFor } from "./harness.js";
+import { PHONE, checkA11y, choose, click, find, findText, invoke, onboard, screenshot, startApp, type, walkNorth } from "./harness.js";
 
 let app;
 before(async () => (app = await startApp(PHONE)));
@@ -16,15 +16,7 @@ test("volunteer: a patrol with a route and two observations", async () => {
   await click(d, '[data-testid="start-patrol"]');
   await find(d, '[data-testid="distance"]');
 
-  // The phone's GPS, standing in: three fixes a minute apart walking north.
-  const t0 = Date.now();
-  for (const [i, lat] of [45.5145, 45.5152, 45.516].entries()) {
-    const at = new Date(t0 + i * 60_000).toISOString();
-    await invoke(d, "add_fix", { fix: { at, point: { lat, lon: -122.6265 }, accuracyM: 5 } });
-  }
-  await waitFor(d, "the distance to update", `
-    const t = document.querySelector('[data-testid="distance"]').textContent;
-    return !/^0\\s?m$/.test(t.trim()) && t;`);
+  await walkNorth(d);
 
   await choose(d, "select[name=category]", "suspicious_vehicle");
   await type(d, "textarea[name=note]", "Grey van idling by the school");
