@@ -167,11 +167,8 @@ impl Store {
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
-            out.push((
-                DocId::from_slice(&r.get::<_, Vec<u8>>(0)?)?,
-                r.get::<_, String>(1)?.parse()?,
-                split_heads(&r.get::<_, Vec<u8>>(2)?),
-            ));
+            let (id, kind) = id_and_kind(r)?;
+            out.push((id, kind, split_heads(&r.get::<_, Vec<u8>>(2)?)));
         }
         Ok(out)
     }
@@ -258,6 +255,14 @@ fn persist(tx: &Transaction, doc: &mut Doc, before: &[[u8; 32]], origin: Origin)
         tx.execute("DELETE FROM doc_changes WHERE doc = ?1", [id.as_bytes()])?;
     }
     projection::project(tx, doc)
+}
+
+/// A row's document id and kind, from its first two columns.
+pub(crate) fn id_and_kind(r: &rusqlite::Row) -> Result<(DocId, DocKind)> {
+    Ok((
+        DocId::from_slice(&r.get::<_, Vec<u8>>(0)?)?,
+        r.get::<_, String>(1)?.parse()?,
+    ))
 }
 
 pub(crate) fn split_heads(bytes: &[u8]) -> Vec<[u8; 32]> {

@@ -318,11 +318,8 @@ impl Store {
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
-            out.push((
-                DocId::from_slice(&r.get::<_, Vec<u8>>(0)?)?,
-                r.get::<_, String>(1)?.parse()?,
-                r.get(2)?,
-            ));
+            let (id, kind) = crate::documents::id_and_kind(r)?;
+            out.push((id, kind, r.get(2)?));
         }
         Ok(out)
     }
