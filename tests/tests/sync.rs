@@ -1,130 +1,17 @@
 //! Devices and a real sync server on loopback: joining through invites, working offline,
 //! converging, catching up after a long absence, and live updates through the long-poll.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use porchlight_core::{AlertQuery, Core, CoreError, Event, SyncTask};
 use porchlight_model::{
-    AlertCategory, Area, Category, DocKind, Fix, LocationPrecision, NewAlert, NewObservation,
-    NewReport, Point, Role, Severity, Timestamp, TriageStatus,
+    Area, Category, DocKind, Fix, LocationPrecision, NewObservation, NewReport, Point, Role,
+    Timestamp, TriageStatus,
 };
 
-/// A server on an ephemeral loopback port with its own database; stopped when dropped.
-struct Server {
-    url: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
-    dir: tempfile::TempDir,
-}
+mod common;
 
-impl Server {
-    async fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let settings = porchlight_server::Settings {
-            database: format!("sqlite://{}", dir.path().join("server.db").display()),
-            ..porchlight_server::Settings::default()
-        };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr: SocketAddr = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            porchlight_server::launch_with_listener(settings, listener, async {
-                let _ = stopped.await;
-            })
-            .await
-            .unwrap();
-        });
-        Self {
-            url: format!("http://{addr}"),
-            stop: Some(stop),
-            task: Some(task),
-            dir,
-        }
-    }
-
-    async fn stop(mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.task.take() {
-            t.await.unwrap();
-        }
-    }
-}
-
-struct Device {
-    core: Arc<Core>,
-    dir: tempfile::TempDir,
-}
-
-fn device(name: &str) -> Device {
-    let dir = tempfile::tempdir().unwrap();
-    let core = Core::open(dir.path()).unwrap();
-    core.init(name).unwrap();
-    Device {
-        core: Arc::new(core),
-        dir,
-    }
-}
-
-fn alert(title: &str, lat: f64) -> NewAlert {
-    NewAlert {
-        title: title.into(),
-        body: String::new(),
-        category: AlertCategory::Crime,
-        severity: Severity::Warning,
-        area: Area::circle(Point::new(lat, -3.0), 300.0),
-        issued_at: Timestamp::now(),
-        expires_at: None,
-        meeting: None,
-    }
-}
-
-async fn join(server: &Server, coordinator: &Core, role: Role, name: &str) -> Device {
-    let code = coordinator
-        .invite(role, 1, Duration::from_secs(3600))
-        .await
-        .unwrap();
-    let d = device(name);
-    let me = d.core.join(&code.to_string(), name).await.unwrap();
-    assert_eq!(me.role, role);
-    assert_eq!(
-        d.core.sync_status().unwrap().server.as_deref(),
-        Some(server.url.as_str())
-    );
-    d
-}
-
-/// A coordinator's device with a new group on `server`.
-async fn coordinator(server: &Server) -> Device {
-    let d = device("Carmen");
-    d.core.create_group_on(&server.url, "Watch").await.unwrap();
-    d
-}
-
-/// Two devices' receipts agree on every kind both may read.
-fn assert_same_where_shared(a: &porchlight_core::SyncReceipt, b: &porchlight_core::SyncReceipt) {
-    for (kind, (x, y)) in a.common(b) {
-        assert_eq!(x, y, "{kind} differs");
-    }
-}
-
-/// Syncs every device until a full round changes nothing anywhere.
-async fn settle(devices: &[&Core]) {
-    for _ in 0..6 {
-        let mut moved = 0;
-        for d in devices {
-            let r = d.sync_once().await.unwrap();
-            moved += r.pulled + r.pushed;
-        }
-        if moved == 0 {
-            return;
-        }
-    }
-    panic!("devices did not settle");
-}
+use common::{Server, alert, assert_same_where_shared, coordinator, device, join, settle};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_roles_work_offline_and_converge() {
@@ -170,15 +57,20 @@ async fn three_roles_work_offline_and_converge() {
     vol.core.end_patrol(Timestamp::now()).unwrap();
     let report = res
         .core
-        .file_report(&NewReport {
-            category: Category::Vandalism,
-            description: "Bus shelter glass smashed".into(),
-            occurred_at: Timestamp::now(),
-            location: Some(Point::new(40.0, -3.0)),
-            precision: LocationPrecision::Within100m,
-            photos: vec![],
-        })
+        .file_report(
+            &NewReport {
+                category: Category::Vandalism,
+                description: "Bus shelter glass smashed".into(),
+                occurred_at: Timestamp::now(),
+                location: Some(Point::new(40.0, -3.0)),
+                precision: LocationPrecision::Within100m,
+                photos: vec![],
+            },
+            false,
+        )
         .unwrap();
+    // Reports travel sealed through the drop box, not the change log.
+    assert_eq!(res.core.send_due_drops().await.unwrap(), 1);
     // What the resident's role does not allow is refused on the device already.
     assert!(matches!(
         res.core.issue_alert(alert("nope", 40.0)),
@@ -188,7 +80,12 @@ async fn three_roles_work_offline_and_converge() {
     settle(&[&coord.core, &vol.core, &res.core]).await;
     coord
         .core
-        .triage(report.id, TriageStatus::InReview, Some("checking cameras"))
+        .triage(
+            report.report,
+            TriageStatus::InReview,
+            Some("checking cameras"),
+            false,
+        )
         .unwrap();
     settle(&[&coord.core, &vol.core, &res.core]).await;
 
@@ -458,6 +355,59 @@ async fn alerts_are_announced_once_even_across_restarts_and_areas_stay_private()
     assert!(
         !found_in(coord.dir.path()),
         "another member holds the resident's area"
+    );
+    server.stop().await;
+}
+
+/// A small PNG, as a phone's camera roll might hand over.
+fn png() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 6, 120, y as u8 * 8]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn observation_photos_sync_as_blobs_to_those_who_may_see_patrols() {
+    let server = Server::start().await;
+    let coord = coordinator(&server).await;
+    let vol = join(&server, &coord.core, Role::Volunteer, "Victor").await;
+    let res = join(&server, &coord.core, Role::Resident, "Rita").await;
+    vol.core
+        .start_patrol("Night round", Timestamp::now())
+        .unwrap();
+    let photo = vol.core.add_photo(&png()).unwrap();
+    vol.core
+        .add_observation(&NewObservation {
+            at: Timestamp::now(),
+            point: Some(Point::new(40.0, -3.0)),
+            category: Category::SuspiciousVehicle,
+            note: "Van with no plates".into(),
+            photos: vec![photo.hash.clone()],
+        })
+        .unwrap();
+    // An observation may only name photos taken in on this device.
+    assert!(matches!(
+        vol.core.add_observation(&NewObservation {
+            at: Timestamp::now(),
+            point: None,
+            category: Category::Other,
+            note: "x".into(),
+            photos: vec!["ab".repeat(32)],
+        }),
+        Err(CoreError::Invalid(_))
+    ));
+    vol.core.end_patrol(Timestamp::now()).unwrap();
+    settle(&[&vol.core, &coord.core, &res.core]).await;
+    let jpeg = coord
+        .core
+        .photo(&photo.hash)
+        .unwrap()
+        .expect("the photo came with the patrol");
+    assert_eq!(Some(jpeg), vol.core.photo(&photo.hash).unwrap());
+    assert!(
+        res.core.photo(&photo.hash).unwrap().is_none(),
+        "residents do not see patrols"
     );
     server.stop().await;
 }

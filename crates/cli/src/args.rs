@@ -51,8 +51,12 @@ pub enum Command {
         id: String,
         #[arg(long)]
         status: String,
+        /// Shown to the reporter too, when published
         #[arg(long)]
         note: Option<String>,
+        /// Publish the status (and note) back to the reporter, who sees it through their receipt
+        #[arg(long)]
+        publish: bool,
     },
     /// Export alerts, patrols or reports as CSV or GeoJSON
     Export {
@@ -249,6 +253,9 @@ pub enum PatrolCmd {
         /// Where, as LAT,LON
         #[arg(long)]
         at: Option<String>,
+        /// A photo to attach (JPEG, PNG or WebP); repeat for more. Metadata is stripped.
+        #[arg(long = "photo", value_name = "FILE")]
+        photos: Vec<PathBuf>,
     },
     End,
     List {
@@ -274,11 +281,37 @@ pub enum ReportCmd {
         /// How precisely to keep the location: exact, 100m or 1km
         #[arg(long, default_value = "100m", requires = "at")]
         precision: String,
+        /// A photo to attach (JPEG, PNG or WebP); repeat for more. Metadata is stripped.
+        #[arg(long = "photo", value_name = "FILE")]
+        photos: Vec<PathBuf>,
+        /// File without your name: nothing in what is sent links the report to this device
+        #[arg(long)]
+        anonymous: bool,
     },
     /// List reports with their triage status (coordinators)
     List {
         #[arg(long)]
         status: Option<String>,
+    },
+    /// Read one report (coordinators)
+    Show {
+        id: String,
+        /// Save the report's photos as JPEG files in this directory
+        #[arg(long, value_name = "DIR")]
+        save_photos: Option<PathBuf>,
+    },
+    /// The reports you filed, with the status coordinators published back
+    Receipts {
+        /// Show what is known here without asking the server
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Add a note to a report you filed (anonymous if the report was)
+    Followup {
+        /// The report id from `report receipts`
+        id: String,
+        #[arg(long)]
+        text: String,
     },
 }
 

@@ -109,7 +109,15 @@ pub fn sync(core: Core, json: bool, once: bool) -> Out {
     let rt = runtime()?;
     if once {
         let report = rt.block_on(core.sync_once())?;
-        return render(json, &report, text::sync_report);
+        let sent = rt.block_on(send_queued_reports(&core))?;
+        let value = serde_json::json!({ "sync": report, "reports_sent": sent });
+        return render(json, &value, |_| {
+            let mut out = text::sync_report(&report);
+            if sent > 0 {
+                out.push_str(&format!("\nsent {sent} sealed report envelope(s)"));
+            }
+            out
+        });
     }
     let core = Arc::new(core);
     rt.block_on(async {
@@ -136,6 +144,34 @@ pub fn sync(core: Core, json: bool, once: bool) -> Out {
         task.stop().await;
     });
     Ok(String::new())
+}
+
+/// Sends queued report envelopes, waiting out the random delay of anonymous ones (with a
+/// countdown on stderr, so the wait never looks like a hang).
+async fn send_queued_reports(core: &Core) -> Result<usize, Failure> {
+    let mut sent = core.send_due_drops().await?;
+    while let Some(at) = core.next_drop_at()? {
+        let wait = at.millis() - Timestamp::now().millis();
+        if wait > 0 {
+            eprintln!(
+                "an anonymous report leaves in {} s (a random delay hides when it was written)",
+                (wait + 999) / 1000
+            );
+            tokio::time::sleep(Duration::from_millis(wait.unsigned_abs().min(5_000))).await;
+        }
+        sent += core.send_due_drops().await?;
+    }
+    Ok(sent)
+}
+
+/// Lists this device's receipts, first asking the server (anonymously) for published statuses.
+pub fn receipts(core: &Core, json: bool, offline: bool) -> Out {
+    if !offline && !core.receipts()?.is_empty() {
+        if let Err(e) = runtime()?.block_on(core.refresh_receipts()) {
+            eprintln!("could not check for new statuses ({e}); showing what this device knows");
+        }
+    }
+    render(json, &core.receipts()?, |r| text::receipts(r))
 }
 
 /// Syncs live and prints each alert that newly touches a watch area, and each cancellation.

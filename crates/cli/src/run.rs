@@ -1,6 +1,6 @@
 //! Runs one parsed command against the core and renders its result.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use porchlight_core::{AlertQuery, Core, CoreError, ExportFormat, ExportKind, parse_expiry};
 use porchlight_model::{
@@ -100,15 +100,22 @@ pub fn run(cli: Cli) -> Out {
         Command::Alert(cmd) => alert(&core, json, cmd, now),
         Command::Area(cmd) => area(&core, json, cmd),
         Command::Patrol(cmd) => patrol(&core, json, cmd, now),
+        Command::Report(ReportCmd::Receipts { offline }) => network::receipts(&core, json, offline),
         Command::Report(cmd) => report(&core, json, cmd, now),
         Command::Triage {
             id: report,
             status,
             note,
+            publish,
         } => {
-            let t = core.triage(id(&report)?, status.parse()?, note.as_deref())?;
+            let t = core.triage(id(&report)?, status.parse()?, note.as_deref(), publish)?;
             render(json, &t, |t| {
-                format!("report {} is now {}", t.report, t.status)
+                let published = if publish {
+                    " (published to the reporter on next sync)"
+                } else {
+                    ""
+                };
+                format!("report {} is now {}{published}", t.report, t.status)
             })
         }
         Command::Export { kind, format, out } => {
@@ -306,13 +313,14 @@ fn patrol(core: &Core, json: bool, cmd: PatrolCmd, now: Timestamp) -> Out {
             text: note,
             category,
             at,
+            photos,
         } => {
             let o = NewObservation {
                 at: now,
                 point: at.map(|p| Point::parse("at", &p)).transpose()?,
                 category: category.parse()?,
                 note,
-                photos: vec![],
+                photos: take_photos(core, &photos)?,
             };
             render(json, &core.add_observation(&o)?, |o| {
                 format!("noted ({})", o.category)
@@ -331,6 +339,8 @@ fn report(core: &Core, json: bool, cmd: ReportCmd, now: Timestamp) -> Out {
             text: description,
             at,
             precision,
+            photos,
+            anonymous,
         } => {
             let r = NewReport {
                 category: category.parse()?,
@@ -338,15 +348,91 @@ fn report(core: &Core, json: bool, cmd: ReportCmd, now: Timestamp) -> Out {
                 occurred_at: now,
                 location: at.map(|p| Point::parse("at", &p)).transpose()?,
                 precision: precision.parse()?,
-                photos: vec![],
+                photos: Vec::new(),
             };
-            render(json, &core.file_report(&r)?, |r| {
-                format!("filed report {}", r.id)
-            })
+            // Check the report before taking in photos, so a typo costs no photo work.
+            let mut r = r.validate()?;
+            r.photos = take_photos(core, &photos)?;
+            let receipt = core.file_report(&r, anonymous)?;
+            render(json, &receipt, text::filed)
         }
         ReportCmd::List { status } => {
             let status = status.map(|s| s.parse()).transpose()?;
             render(json, &core.reports(status)?, |r| text::reports(r))
         }
+        ReportCmd::Show {
+            id: report,
+            save_photos,
+        } => {
+            let entry = core.report(id(&report)?)?;
+            let saved = match &save_photos {
+                Some(dir) => save_report_photos(core, &entry.report, dir)?,
+                None => Vec::new(),
+            };
+            let value = serde_json::json!({ "report": entry, "saved": saved });
+            render(json, &value, |_| text::report(&entry, &saved))
+        }
+        ReportCmd::Followup {
+            id: report,
+            text: note,
+        } => {
+            let receipt = core.follow_up(id(&report)?, &note)?;
+            render(json, &receipt, |r| {
+                format!(
+                    "follow-up added to report {}; it is sealed and queued, and leaves on next sync",
+                    r.report
+                )
+            })
+        }
+        ReportCmd::Receipts { .. } => unreachable!("handled with the network commands"),
     }
+}
+
+/// Reads and takes in each photo file, naming the file in any error.
+fn take_photos(core: &Core, files: &[PathBuf]) -> Result<Vec<String>, Failure> {
+    files
+        .iter()
+        .map(|path| {
+            let bytes = std::fs::read(path).map_err(|e| Failure {
+                kind: "io",
+                message: format!("{}: {e}", path.display()),
+            })?;
+            let photo = core.add_photo(&bytes).map_err(|e| Failure {
+                kind: e.kind(),
+                message: format!("{}: {e}", path.display()),
+            })?;
+            Ok(photo.hash)
+        })
+        .collect()
+}
+
+/// Writes a report's photos as `<report>-<n>.jpg` files; photos still on their way are skipped
+/// and say so.
+fn save_report_photos(
+    core: &Core,
+    report: &porchlight_model::Report,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, Failure> {
+    std::fs::create_dir_all(dir).map_err(|e| Failure {
+        kind: "io",
+        message: format!("{}: {e}", dir.display()),
+    })?;
+    let mut saved = Vec::new();
+    for (n, hash) in report.photos.iter().enumerate() {
+        let Some(bytes) = core.photo(hash)? else {
+            eprintln!(
+                "photo {} of {} has not arrived yet",
+                n + 1,
+                report.photos.len()
+            );
+            continue;
+        };
+        let path = dir.join(format!("{}-{}.jpg", report.id, n + 1));
+        std::fs::write(&path, bytes).map_err(|e| Failure {
+            kind: "io",
+            message: format!("{}: {e}", path.display()),
+        })?;
+        saved.push(path);
+    }
+    Ok(saved)
 }

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use porchlight_core::{
-    AckSummary, AlertNews, DemoSummary, Member, PatrolDetail, PatrolSummary, ReportEntry,
+    AckSummary, AlertNews, DemoSummary, Member, PatrolDetail, PatrolSummary, Receipt, ReportEntry,
     SyncReceipt, SyncReport, SyncStatus, WhoAmI,
 };
 use porchlight_model::{Alert, Area, DocId, DocKind, Patrol, Timestamp, WatchArea};
@@ -157,6 +157,85 @@ pub fn reports(rs: &[ReportEntry]) -> String {
             r.description,
             r.occurred_at
         );
+    }
+    s.trim_end().to_owned()
+}
+
+pub fn filed(r: &Receipt) -> String {
+    let how = if r.anonymous {
+        "anonymously; it leaves after a short random delay on a later sync"
+    } else {
+        "under your name; it leaves on next sync"
+    };
+    format!(
+        "filed report {} {how}\nsealed for the coordinators only; see it with `porchlight report receipts`",
+        r.report
+    )
+}
+
+pub fn receipts(rs: &[Receipt]) -> String {
+    if rs.is_empty() {
+        return "you have not filed any reports".into();
+    }
+    let mut s = String::new();
+    for r in rs {
+        let who = if r.anonymous { "anonymous" } else { "named" };
+        let status = r.status.as_deref().unwrap_or("no status published yet");
+        let _ = writeln!(
+            s,
+            "{}  {:9} {:12} {}  [{}]\n    status: {status}",
+            r.report,
+            who,
+            r.category.as_str(),
+            r.description,
+            r.filed_at
+        );
+        if let Some(note) = &r.status_note {
+            let _ = writeln!(s, "    note from the coordinators: {note}");
+        }
+    }
+    s.trim_end().to_owned()
+}
+
+pub fn report(e: &ReportEntry, saved: &[std::path::PathBuf]) -> String {
+    let r = &e.report;
+    let mut s = String::new();
+    let _ = writeln!(s, "report {}  ({})", r.id, r.status.as_str());
+    let _ = writeln!(s, "category:  {}", r.category.as_str());
+    let _ = writeln!(
+        s,
+        "when:      {} (rounded down to 15 minutes)",
+        r.occurred_at
+    );
+    match r.location {
+        Some(p) => {
+            let _ = writeln!(
+                s,
+                "where:     {:.5},{:.5} ({})",
+                p.lat,
+                p.lon,
+                r.precision.as_str()
+            );
+        }
+        None => {
+            let _ = writeln!(s, "where:     not given");
+        }
+    }
+    let by = r.filed_by.map_or_else(
+        || "anonymous".to_owned(),
+        |d| format!("device {d} (signed)"),
+    );
+    let _ = writeln!(s, "filed by:  {by}");
+    let _ = writeln!(s, "\n{}", r.description);
+    for f in &r.followups {
+        let _ = writeln!(s, "\nfollow-up [{}]: {}", f.at, f.text);
+    }
+    for n in &e.notes {
+        let _ = writeln!(s, "\ntriage note [{}]: {}", n.at, n.text);
+    }
+    let _ = writeln!(s, "\nphotos:    {}", r.photos.len());
+    for p in saved {
+        let _ = writeln!(s, "saved {}", p.display());
     }
     s.trim_end().to_owned()
 }

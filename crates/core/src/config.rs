@@ -23,6 +23,8 @@ pub struct Config {
     pub default_alert_hours: u32,
     /// Local times ("22:00-07:00") when only urgent alerts make a sound.
     pub quiet_hours: Option<String>,
+    /// The longest random wait before an anonymous report leaves this device, in seconds.
+    pub drop_delay_max_secs: u64,
 }
 
 impl Default for Config {
@@ -33,6 +35,7 @@ impl Default for Config {
             map_tiles: None,
             default_alert_hours: 24,
             quiet_hours: None,
+            drop_delay_max_secs: 120,
         }
     }
 }
@@ -55,6 +58,10 @@ default_alert_hours = 24
 
 # Local times when only urgent alerts make a sound (others still reach the inbox).
 # quiet_hours = "22:00-07:00"
+
+# An anonymous report waits a random time, up to this many seconds, before it is sent, so
+# the moment it reaches the server says little about when or by whom it was written.
+drop_delay_max_secs = 120
 "#;
 
 impl Config {
@@ -110,6 +117,13 @@ impl Config {
             config.default_alert_hours = v.parse().map_err(|_| {
                 bad(format!(
                     "PORCHLIGHT_DEFAULT_ALERT_HOURS={v:?} is not a number"
+                ))
+            })?;
+        }
+        if let Some(v) = env("PORCHLIGHT_DROP_DELAY_MAX_SECS") {
+            config.drop_delay_max_secs = v.parse().map_err(|_| {
+                bad(format!(
+                    "PORCHLIGHT_DROP_DELAY_MAX_SECS={v:?} is not a number"
                 ))
             })?;
         }

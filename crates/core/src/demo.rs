@@ -3,8 +3,8 @@
 //! and reports at every triage stage. Deterministic for a given start time.
 
 use porchlight_crdt::{
-    add_observation, append_track, create_alert, create_report, end_patrol, join_patrol,
-    new_triage, set_member, set_triage, set_zone, start_patrol,
+    ReplyKeys, add_observation, append_track, create_alert, create_report, end_patrol, join_patrol,
+    new_triage, report_actor, set_member, set_triage, set_zone, start_patrol,
 };
 use porchlight_model::{
     AlertCategory, AlertStatus, Area, Category, DeviceId, DocId, DocKind, Fix, LocationPrecision,
@@ -396,13 +396,18 @@ impl Core {
             let reporter = members[rng.below(members.len())].0;
             let status = *rng.pick(&statuses);
             let delay = MINUTE * (10 + rng.below(48 * 60) as i64);
-            let mut store = self.store();
-            let doc = store.create(
-                // Written with this device's own actor: a server accepts a device's changes only
-                // under its own id, whoever the report names as its author.
-                |actor| create_report(DocId::random(), actor, Some(reporter), &report),
-                |_, _| Ok(()),
+            // As if it had arrived through the drop box: kept as received changes, so it is
+            // never pushed anywhere from here.
+            let secret = porchlight_model::random_bytes::<32>();
+            let (doc, written) = create_report(
+                DocId::random(),
+                &report_actor(&secret),
+                Some(reporter),
+                &report,
+                &ReplyKeys::from_secret(&secret),
             )?;
+            let mut store = self.store();
+            store.apply_remote(doc.id(), DocKind::Report, &[written.bytes])?;
             if status != TriageStatus::New {
                 let mut triage = new_triage(doc.id(), me)?;
                 let note = (rng.below(2) == 0).then_some("Followed up with the neighbours.");

@@ -36,6 +36,12 @@ pub enum CoreError {
     NotJoined,
     #[error("this device already belongs to a group on a server")]
     AlreadyJoined,
+    #[error(transparent)]
+    Photo(#[from] porchlight_media::MediaError),
+    #[error("sealing: {0}")]
+    Seal(#[from] porchlight_sync::seal::SealError),
+    #[error("refused a drop: {0}")]
+    BadDrop(String),
 }
 
 impl From<StoreError> for CoreError {
@@ -77,6 +83,9 @@ impl CoreError {
             CoreError::Sync(_) => "sync",
             CoreError::NotJoined => "not_joined",
             CoreError::AlreadyJoined => "already_joined",
+            CoreError::Photo(_) => "photo",
+            CoreError::Seal(_) => "seal",
+            CoreError::BadDrop(_) => "bad_drop",
         }
     }
 }

@@ -6,12 +6,14 @@
 mod alerts;
 mod config;
 mod demo;
+mod drops;
 mod error;
 mod exchange;
 mod export;
 mod identity;
 mod matching;
 mod patrols;
+mod photos;
 mod reports;
 mod sync;
 
@@ -30,9 +32,10 @@ pub use error::{CoreError, Result};
 pub use export::{ExportFormat, ExportKind};
 pub use matching::{AckSummary, AlertNews, MatchedAlert};
 pub use patrols::PatrolDetail;
+pub use photos::PhotoInfo;
 /// The record types the commands take and return, for front ends (the app, the CLI).
 pub use porchlight_model as model;
-pub use porchlight_store::{AlertQuery, DocChanges, PatrolSummary, ReportEntry, Stats};
+pub use porchlight_store::{AlertQuery, DocChanges, PatrolSummary, Receipt, ReportEntry, Stats};
 pub use porchlight_sync::{InviteCode, wire::Member};
 pub use sync::{SyncReceipt, SyncReport, SyncStatus, SyncTask};
 
@@ -84,6 +87,8 @@ pub struct Core {
     events: tokio::sync::broadcast::Sender<Event>,
     /// Woken after every local write, so the sync task pushes it promptly.
     local_change: tokio::sync::Notify,
+    /// Woken when a sealed envelope is queued, so the sync task can time its departure.
+    drop_queued: tokio::sync::Notify,
 }
 
 impl Core {
@@ -105,7 +110,7 @@ impl Core {
         })?;
         let identity = identity::Identity::load_or_create(data_dir)?;
         let store = Store::open(&data_dir.join(DB_FILE))?.with_actor(identity.device());
-        Ok(Self {
+        let core = Self {
             dir: data_dir.to_owned(),
             identity,
             config,
@@ -113,7 +118,10 @@ impl Core {
             transport: Mutex::new(None),
             events: tokio::sync::broadcast::channel(256).0,
             local_change: tokio::sync::Notify::new(),
-        })
+            drop_queued: tokio::sync::Notify::new(),
+        };
+        core.ensure_seal_key()?;
+        Ok(core)
     }
 
     /// Closes the store. Dropping the core does the same; this makes the moment explicit.
@@ -217,6 +225,7 @@ impl Core {
     pub fn create_group(&self, name: &str) -> Result<Group> {
         let member_name = self.display_name()?;
         let device = self.device();
+        let seal_key = self.own_seal_key();
         let mut store = self.store();
         if let Some(g) = store.group()? {
             return Err(porchlight_model::ValidationError::Invalid {
@@ -232,6 +241,7 @@ impl Core {
                     name,
                     device,
                     &member_name,
+                    seal_key,
                     Timestamp::now(),
                 )
             },
@@ -239,6 +249,34 @@ impl Core {
         )?;
         self.changed_locally();
         Ok(read_group(&doc)?)
+    }
+
+    /// This device's public sealing key (see `porchlight_sync::seal`).
+    pub(crate) fn own_seal_key(&self) -> Option<[u8; 32]> {
+        porchlight_sync::seal::sealing_public(self.identity.public_key().as_bytes())
+    }
+
+    /// Publishes this device's sealing key if it coordinates a group that does not list it yet
+    /// (groups made before reports were sealed), so members can seal reports to it.
+    fn ensure_seal_key(&self) -> Result<()> {
+        let Some(key) = self.own_seal_key() else {
+            return Ok(());
+        };
+        let device = self.device();
+        let mut store = self.store();
+        let Some(group) = store.group()? else {
+            return Ok(());
+        };
+        let me = group.members.iter().find(|m| m.device == device);
+        if me.is_some_and(|m| m.role == Role::Coordinator && m.seal_key.is_none()) {
+            let mut doc = store.load_kind(group.id, DocKind::Group)?;
+            store.write(
+                &mut doc,
+                |d| porchlight_crdt::set_seal_key(d, device, key, Timestamp::now()),
+                |_, _| Ok(()),
+            )?;
+        }
+        Ok(())
     }
 
     pub fn group(&self) -> Result<Option<Group>> {

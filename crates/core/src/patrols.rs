@@ -79,6 +79,8 @@ impl Core {
     pub fn add_observation(&self, observation: &NewObservation) -> Result<Observation> {
         let patrol = self.running()?;
         let device = self.device();
+        // Photos must have been taken in first; refuse before writing anything.
+        self.photo_bytes(&observation.photos)?;
         let mut id = String::new();
         let doc = self.store().update(
             patrol,
@@ -88,7 +90,10 @@ impl Core {
                 id = new_id;
                 Ok(written)
             },
-            |_, _| Ok(()),
+            |tx, _| {
+                porchlight_store::attach_blobs_in(tx, &observation.photos, DocKind::Patrol)?;
+                Ok(())
+            },
         )?;
         self.changed_locally();
         read_patrol(&doc)?

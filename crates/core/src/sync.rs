@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use porchlight_crdt::{create_group, read_group, remove_member, set_member};
+use porchlight_crdt::{create_group, read_group, remove_member, set_member, set_seal_key};
 use porchlight_model::{DeviceId, DocId, DocKind, Role, Timestamp, hex};
 use porchlight_store::{DocChanges, OutboxEntry, set_state_in};
+use porchlight_sync::seal::sealing_public;
 use porchlight_sync::wire::{self, Member, SyncRequest};
 use porchlight_sync::{GroupId, HttpClient, HttpTransport, InviteCode, Transport};
 use serde::Serialize;
@@ -42,6 +43,8 @@ pub struct SyncStatus {
     pub pending: u64,
     pub last_success: Option<Timestamp>,
     pub last_error: Option<String>,
+    /// Sealed reports (and their photos) waiting for their moment to leave this device.
+    pub queued_reports: u64,
 }
 
 /// What one sync did.
@@ -95,7 +98,7 @@ impl SyncReceipt {
     }
 }
 
-fn sync_error(e: porchlight_sync::Error) -> CoreError {
+pub(crate) fn sync_error(e: porchlight_sync::Error) -> CoreError {
     CoreError::Sync(e)
 }
 
@@ -137,8 +140,9 @@ impl Core {
         if group_doc.is_none() {
             // The group document shares the server group's id, so every member finds it.
             let doc_id = DocId::from_bytes(*group.as_bytes());
+            let seal_key = self.own_seal_key();
             store.create(
-                |_| create_group(doc_id, name, device, display, Timestamp::now()),
+                |_| create_group(doc_id, name, device, display, seal_key, Timestamp::now()),
                 |tx, doc| {
                     set_state_in(tx, STATE_GROUP, Some(&doc.id().to_string()))?;
                     set(tx)
@@ -210,22 +214,55 @@ impl Core {
         Ok(member)
     }
 
-    /// One full sync with this device's server.
+    /// One full sync with this device's server: photos up, changes both ways, photos down; for
+    /// coordinators also the roster, the drop box and the statuses published to reporters.
     pub async fn sync_once(&self) -> Result<SyncReport> {
         let transport = self.transport()?;
-        let result = self.sync_via(transport.as_ref()).await;
-        let mut report = result?;
-        if self.role()? == Role::Coordinator {
-            // Keep the group document's roster in step with who joined on the server.
-            if let Ok(members) = self.members().await {
-                self.sync_roster(&members)?;
-                if self.pending_changes()? > 0 {
-                    let more = self.sync_via(transport.as_ref()).await?;
-                    report.absorb(more);
-                }
+        // Photos first, so an observation never reaches anyone before its photo can.
+        if let Err(e) = self.upload_photos(&transport).await {
+            self.store()
+                .set_state(STATE_LAST_ERROR, Some(&e.to_string()))?;
+            return Err(e);
+        }
+        let mut report = self.sync_via(transport.as_ref()).await?;
+        let extra = self.sync_extras(&transport, &mut report).await;
+        if let Err(e) = &extra {
+            self.store()
+                .set_state(STATE_LAST_ERROR, Some(&e.to_string()))?;
+        }
+        if extra.is_err() || !report.changed.is_empty() {
+            let _ = self
+                .events
+                .send(crate::Event::SyncStatus(self.sync_status()?));
+        }
+        extra.map(|()| report)
+    }
+
+    /// What a sync does beyond the change log.
+    async fn sync_extras(&self, transport: &HttpTransport, report: &mut SyncReport) -> Result<()> {
+        self.download_photos(transport).await?;
+        if self.role()? != Role::Coordinator {
+            return Ok(());
+        }
+        // Keep the group document's roster (and the sealing keys) in step with the server.
+        if let Ok(members) = self.members().await {
+            self.sync_roster(&members)?;
+            if self.pending_changes()? > 0 {
+                let more = self.sync_via(transport).await?;
+                report.absorb(more);
             }
         }
-        Ok(report)
+        let arrived = self.pull_drops(transport).await?;
+        report.changed.extend(arrived);
+        let replies = self.store().queued_replies()?;
+        for (id, sealed) in replies {
+            transport
+                .put_reply(&id, sealed.clone())
+                .await
+                .map_err(sync_error)?;
+            self.store().remove_reply(&id, &sealed)?;
+        }
+        Ok(())
     }
 
     /// Pushes the outbox and pulls until the server has nothing more, over any transport.
@@ -328,6 +365,7 @@ impl Core {
                 .and_then(|t| t.parse().ok())
                 .map(Timestamp::from_millis),
             last_error: store.state(STATE_LAST_ERROR)?,
+            queued_reports: store.queued_drops()?,
         })
     }
 
@@ -433,6 +471,24 @@ impl Core {
                 )?,
                 None => {}
             }
+            let seal_key = (m.role == Role::Coordinator && m.revoked_at.is_none())
+                .then(|| sealing_public(&m.public_key))
+                .flatten();
+            let listed_key = read_group(&doc)?
+                .members
+                .into_iter()
+                .find(|r| r.device == m.device)
+                .and_then(|r| r.seal_key);
+            if let Some(key) = seal_key
+                && listed_key.as_deref() != Some(hex(&key).as_str())
+                && m.revoked_at.is_none()
+            {
+                store.write(
+                    &mut doc,
+                    |d| set_seal_key(d, m.device, key, now),
+                    |_, _| Ok(()),
+                )?;
+            }
         }
         Ok(())
     }
@@ -464,6 +520,7 @@ impl SyncTask {
     /// Starts the task on the current tokio runtime.
     pub fn spawn(core: Arc<Core>) -> Self {
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let drops = tokio::spawn(drop_loop(core.clone(), stopped.clone()));
         let handle = tokio::spawn(async move {
             let mut failures = 0u32;
             loop {
@@ -487,6 +544,7 @@ impl SyncTask {
                     } => {}
                 }
             }
+            let _ = drops.await;
         });
         Self { stop, handle }
     }
@@ -495,6 +553,41 @@ impl SyncTask {
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.handle.await;
+    }
+}
+
+/// Sends each queued report envelope when its time comes, on its own timer rather than with the
+/// authenticated sync, so the two are not seen leaving together.
+async fn drop_loop(core: Arc<Core>, mut stopped: tokio::sync::watch::Receiver<bool>) {
+    let mut failures = 0u32;
+    let mut not_joined = false;
+    loop {
+        let wait = if not_joined {
+            // No server to send to yet: wait for a new envelope (or a restart after joining).
+            Duration::from_secs(3600)
+        } else if failures > 0 {
+            backoff(failures)
+        } else {
+            match core.next_drop_at() {
+                Ok(Some(at)) => Duration::from_millis(
+                    (at.millis() - Timestamp::now().millis())
+                        .max(0)
+                        .unsigned_abs(),
+                ),
+                // Nothing queued: sleep until something is.
+                _ => Duration::from_secs(3600),
+            }
+        };
+        tokio::select! {
+            _ = stopped.changed() => break,
+            () = core.drop_queued.notified() => continue,
+            () = tokio::time::sleep(wait) => {}
+        }
+        match core.send_due_drops().await {
+            Ok(_) => (failures, not_joined) = (0, false),
+            Err(CoreError::NotJoined) => (failures, not_joined) = (0, true),
+            Err(_) => failures = failures.saturating_add(1),
+        }
     }
 }
 

@@ -58,19 +58,23 @@ fn fill(core: &Core, offset: f64) {
     core.end_patrol(Timestamp::from_millis(1_780_000_080_000))
         .unwrap();
     let report = core
-        .file_report(&NewReport {
-            category: Category::Theft,
-            description: "Parcel taken from the porch, around noon".into(),
-            occurred_at: Timestamp::now(),
-            location: Some(Point::new(40.0 + offset, -3.0)),
-            precision: LocationPrecision::Within100m,
-            photos: vec![],
-        })
+        .file_report(
+            &NewReport {
+                category: Category::Theft,
+                description: "Parcel taken from the porch, around noon".into(),
+                occurred_at: Timestamp::now(),
+                location: Some(Point::new(40.0 + offset, -3.0)),
+                precision: LocationPrecision::Within100m,
+                photos: vec![],
+            },
+            false,
+        )
         .unwrap();
     core.triage(
-        report.id,
+        report.report,
         TriageStatus::InReview,
         Some("asked neighbours for camera footage"),
+        false,
     )
     .unwrap();
 }
@@ -108,9 +112,14 @@ fn two_cores_exchanging_by_hand_converge() {
     assert_eq!(b.patrols(10, 0).unwrap().len(), 2);
     // Both coordinators triage the same report at once: converges, both notes kept.
     let report = a.reports(None).unwrap()[0].report.id;
-    a.triage(report, TriageStatus::Forwarded, Some("sent to the police"))
-        .unwrap();
-    b.triage(report, TriageStatus::Closed, Some("owner found it"))
+    a.triage(
+        report,
+        TriageStatus::Forwarded,
+        Some("sent to the police"),
+        false,
+    )
+    .unwrap();
+    b.triage(report, TriageStatus::Closed, Some("owner found it"), false)
         .unwrap();
     exchange(&a, &b);
     let (ra, rb) = (a.reports(None).unwrap(), b.reports(None).unwrap());
@@ -176,7 +185,8 @@ fn bad_input_is_a_typed_error_and_stores_nothing() {
         core.triage(
             porchlight_model::DocId::random(),
             TriageStatus::Closed,
-            None
+            None,
+            false
         ),
         Err(CoreError::Store(
             porchlight_store::StoreError::NotFound { .. }

@@ -9,14 +9,19 @@ use porchlight_model::{
 use crate::alert::expect_kind;
 use crate::doc::{Doc, Written};
 use crate::error::CrdtError;
-use crate::fields::{Fields, opt_i64, opt_obj, opt_str};
+use crate::fields::{Fields, opt_bytes, opt_i64, opt_obj, opt_str};
 
-/// Creates a group whose first member, `by`, is its coordinator.
+/// Coordinators' public sealing keys, by device (hex). Kept apart from the member entries, which
+/// are rewritten whole when a name or role changes.
+const SEAL_KEYS: &str = "seal_keys";
+
+/// Creates a group whose first member, `by`, is its coordinator, with its sealing key if given.
 pub fn create_group(
     id: DocId,
     name: &str,
     by: DeviceId,
     member_name: &str,
+    seal_key: Option<[u8; 32]>,
     at: Timestamp,
 ) -> Result<(Doc, Written), CrdtError> {
     let name = validate_name("group name", name)?;
@@ -24,6 +29,11 @@ pub fn create_group(
     doc.am.put(ROOT, "name", name.as_str())?;
     doc.am.put_object(ROOT, "members", ObjType::Map)?;
     doc.am.put_object(ROOT, "zones", ObjType::Map)?;
+    let keys = doc.am.put_object(ROOT, SEAL_KEYS, ObjType::Map)?;
+    if let Some(key) = seal_key {
+        doc.am
+            .put(&keys, by.to_hex(), ScalarValue::Bytes(key.to_vec()))?;
+    }
     put_member(&mut doc, by, member_name, Role::Coordinator, at)?;
     let written = doc.commit(at).ok_or(CrdtError::Unchanged)?;
     Ok((doc, written))
@@ -47,6 +57,27 @@ pub fn remove_member(doc: &mut Doc, device: DeviceId, at: Timestamp) -> Result<W
     expect_kind(doc, DocKind::Group)?;
     let members = obj(doc, "members")?;
     doc.am.delete(&members, device.to_hex())?;
+    if let Some(keys) = opt_obj(&doc.am, &ROOT, SEAL_KEYS, ObjType::Map) {
+        doc.am.delete(&keys, device.to_hex())?;
+    }
+    doc.commit(at).ok_or(CrdtError::Unchanged)
+}
+
+/// Publishes a coordinator's public sealing key, so members can seal reports to it.
+pub fn set_seal_key(
+    doc: &mut Doc,
+    device: DeviceId,
+    key: [u8; 32],
+    at: Timestamp,
+) -> Result<Written, CrdtError> {
+    expect_kind(doc, DocKind::Group)?;
+    // Groups made before sealing existed have no map yet.
+    let keys = match opt_obj(&doc.am, &ROOT, SEAL_KEYS, ObjType::Map) {
+        Some(keys) => keys,
+        None => doc.am.put_object(ROOT, SEAL_KEYS, ObjType::Map)?,
+    };
+    doc.am
+        .put(&keys, device.to_hex(), ScalarValue::Bytes(key.to_vec()))?;
     doc.commit(at).ok_or(CrdtError::Unchanged)
 }
 
@@ -88,6 +119,7 @@ pub fn read_group(doc: &Doc) -> Result<Group, CrdtError> {
         kind: DocKind::Group,
     };
     let members_obj = f.obj(&ROOT, "members", ObjType::Map)?;
+    let seal_keys = opt_obj(am, &ROOT, SEAL_KEYS, ObjType::Map);
     let mut members: Vec<Member> = am
         .keys(&members_obj)
         .filter_map(|k| {
@@ -97,6 +129,11 @@ pub fn read_group(doc: &Doc) -> Result<Group, CrdtError> {
                 name: opt_str(am, &entry, "name")?,
                 role: opt_str(am, &entry, "role")?.parse().ok()?,
                 joined_at: Timestamp::from_millis(opt_i64(am, &entry, "joined_at")?),
+                seal_key: seal_keys
+                    .as_ref()
+                    .and_then(|keys| opt_bytes(am, keys, &k))
+                    .filter(|key| key.len() == 32)
+                    .map(|key| porchlight_model::hex(&key)),
             })
         })
         .collect();

@@ -8,8 +8,8 @@
 use automerge::transaction::Transactable;
 use automerge::{ObjType, ROOT, ReadDoc, ScalarValue};
 use porchlight_model::{
-    DeviceId, DocId, DocKind, NewReport, Point, Report, Timestamp, Triage, TriageNote,
-    TriageStatus, hex, random_bytes, validate_note,
+    DeviceId, DocId, DocKind, FollowUp, NewReport, Point, REPORT_TIME_STEP_MS, Report, Timestamp,
+    Triage, TriageNote, TriageStatus, hex, random_bytes, validate_note,
 };
 
 use crate::alert::{device, expect_kind};
@@ -18,18 +18,57 @@ use crate::error::CrdtError;
 use crate::fields::{Fields, list_strings, opt_bytes, opt_f64, opt_i64, opt_obj, opt_str};
 
 const NOTE_PREFIX: &str = "note/";
+const FOLLOWUPS: &str = "followups";
 
-/// Creates a report. `filed_by` is `None` for an anonymous report, whose `actor` must then be a
-/// fresh one-off id; the change's time is then zero so it carries no clock either.
+/// The Automerge actor of a report's changes: derived from the reporter's one-off receipt secret,
+/// so it is new for every report and ties the report to nothing else the reporter wrote.
+pub fn report_actor(secret: &[u8; 32]) -> [u8; 16] {
+    let mut actor = [0u8; 16];
+    actor.copy_from_slice(&blake3::derive_key("porchlight report actor v1", secret)[..16]);
+    actor
+}
+
+/// Where a coordinator publishes a report's status back to its reporter: an id to post it under
+/// and a key to encrypt it with. Both come from the receipt secret, so the reporter can compute
+/// them again and nobody else can; they travel to coordinators inside the sealed report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReplyKeys {
+    pub id: [u8; 16],
+    pub key: [u8; 32],
+}
+
+impl ReplyKeys {
+    pub fn from_secret(secret: &[u8; 32]) -> Self {
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&blake3::derive_key("porchlight report reply id v1", secret)[..16]);
+        Self {
+            id,
+            key: blake3::derive_key("porchlight report reply key v1", secret),
+        }
+    }
+
+    /// The id as the server's URLs spell it.
+    pub fn id_hex(&self) -> String {
+        hex(&self.id)
+    }
+}
+
+/// Creates a report. `filed_by` is `None` for an anonymous report; the change's time is then
+/// zero so it carries no clock either. `actor` should be [`report_actor`] of the receipt secret.
 pub fn create_report(
     id: DocId,
     actor: &[u8],
     filed_by: Option<DeviceId>,
     report: &NewReport,
+    reply: &ReplyKeys,
 ) -> Result<(Doc, Written), CrdtError> {
     let r = report.clone().validate()?;
     let mut doc = Doc::create(id, DocKind::Report, actor)?;
     let am = &mut doc.am;
+    let reply_obj = am.put_object(ROOT, "reply", ObjType::Map)?;
+    am.put(&reply_obj, "id", ScalarValue::Bytes(reply.id.to_vec()))?;
+    am.put(&reply_obj, "key", ScalarValue::Bytes(reply.key.to_vec()))?;
+    am.put_object(ROOT, FOLLOWUPS, ObjType::List)?;
     am.put(ROOT, "category", r.category.as_str())?;
     am.put(ROOT, "description", r.description.as_str())?;
     am.put(
@@ -58,6 +97,43 @@ pub fn create_report(
     Ok((doc, written))
 }
 
+/// Adds the reporter's follow-up note, its time rounded down like the report's. An anonymous
+/// follow-up, like the report, is committed with a zero timestamp.
+pub fn add_followup(
+    doc: &mut Doc,
+    text: &str,
+    at: Timestamp,
+    anonymous: bool,
+) -> Result<Written, CrdtError> {
+    expect_kind(doc, DocKind::Report)?;
+    let text = validate_note(text)?;
+    let at = at.floor_to(REPORT_TIME_STEP_MS);
+    let am = &mut doc.am;
+    let list = match opt_obj(am, &ROOT, FOLLOWUPS, ObjType::List) {
+        Some(list) => list,
+        None => am.put_object(ROOT, FOLLOWUPS, ObjType::List)?,
+    };
+    let entry = am.insert_object(&list, am.length(&list), ObjType::Map)?;
+    am.put(&entry, "at", ScalarValue::Timestamp(at.millis()))?;
+    am.put(&entry, "text", text.as_str())?;
+    let commit_at = if anonymous {
+        Timestamp::from_millis(0)
+    } else {
+        at
+    };
+    doc.commit(commit_at).ok_or(CrdtError::Unchanged)
+}
+
+/// The reply id and key of a report, for publishing its status to the reporter.
+pub fn report_reply(doc: &Doc) -> Option<ReplyKeys> {
+    let am = &doc.am;
+    let obj = opt_obj(am, &ROOT, "reply", ObjType::Map)?;
+    Some(ReplyKeys {
+        id: opt_bytes(am, &obj, "id")?.try_into().ok()?,
+        key: opt_bytes(am, &obj, "key")?.try_into().ok()?,
+    })
+}
+
 pub fn read_report(doc: &Doc) -> Result<Report, CrdtError> {
     expect_kind(doc, DocKind::Report)?;
     let am = &doc.am;
@@ -82,7 +158,29 @@ pub fn read_report(doc: &Doc) -> Result<Report, CrdtError> {
         photos,
         filed_by: device(opt_bytes(am, &ROOT, "filed_by")),
         status: TriageStatus::New,
+        followups: read_followups(doc),
     })
+}
+
+fn read_followups(doc: &Doc) -> Vec<FollowUp> {
+    let am = &doc.am;
+    let Some(list) = opt_obj(am, &ROOT, FOLLOWUPS, ObjType::List) else {
+        return Vec::new();
+    };
+    let mut out: Vec<FollowUp> = (0..am.length(&list))
+        .filter_map(|i| {
+            let (value, entry) = am.get(&list, i).ok()??;
+            if !matches!(value, automerge::Value::Object(ObjType::Map)) {
+                return None;
+            }
+            Some(FollowUp {
+                at: Timestamp::from_millis(opt_i64(am, &entry, "at")?),
+                text: opt_str(am, &entry, "text")?,
+            })
+        })
+        .collect();
+    out.sort_by_key(|f| f.at);
+    out
 }
 
 /// The id of the triage document of `report`: the same on every coordinator's device.

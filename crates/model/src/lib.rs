@@ -20,7 +20,7 @@ pub use ids::{
     DeviceId, DocId, IdBytesVisitor, base58_decode, base58_encode, hex, random_bytes, unhex,
 };
 pub use records::{
-    Alert, Fix, Group, Meeting, Member, NewAlert, NewObservation, NewReport, Observation,
+    Alert, Fix, FollowUp, Group, Meeting, Member, NewAlert, NewObservation, NewReport, Observation,
     PLACE_MAX, Participant, Patrol, REPORT_TIME_STEP_MS, Report, Triage, TriageNote, WatchArea,
     Zone, coarsen, validate_name, validate_note, validate_title,
 };

@@ -26,6 +26,10 @@ pub struct Member {
     pub name: String,
     pub role: Role,
     pub joined_at: Timestamp,
+    /// The member's public sealing key (hex), present for coordinators: reports are sealed to
+    /// these keys.
+    #[serde(default)]
+    pub seal_key: Option<String>,
 }
 
 /// A named zone (beat) of the group's neighbourhood.
@@ -281,6 +285,19 @@ pub struct Report {
     /// `None` for anonymous reports.
     pub filed_by: Option<DeviceId>,
     pub status: TriageStatus,
+    /// What the reporter added later through their receipt, oldest first.
+    #[serde(default)]
+    pub followups: Vec<FollowUp>,
+}
+
+/// A note the reporter added to their own report later.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct FollowUp {
+    /// Rounded down to 15 minutes, like the report's own time.
+    pub at: Timestamp,
+    pub text: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

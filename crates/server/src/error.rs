@@ -21,6 +21,10 @@ pub enum Error {
     },
     #[error("{0}")]
     BadRequest(String),
+    #[error("the body's BLAKE3 hash is {actual}, not the {expected} named in the address")]
+    HashMismatch { expected: String, actual: String },
+    #[error("too many requests from this network address; try again in {retry_after} seconds")]
+    RateLimited { retry_after: u64 },
 
     // --- who is asking ---
     #[error("this request needs a bearer token (sign in first)")]
@@ -43,6 +47,8 @@ pub enum Error {
     NotCoordinator { action: &'static str },
     #[error("a {role} may not write {kind} documents")]
     RoleCannotWrite { role: Role, kind: DocKind },
+    #[error("a {role} may not read {kind} documents")]
+    RoleCannotRead { role: Role, kind: DocKind },
     #[error("this server does not let anyone create groups without the operator's creation token")]
     GroupCreationClosed,
     #[error("the invite does not exist or its secret is wrong")]
@@ -53,6 +59,8 @@ pub enum Error {
     InviteUsedUp,
     #[error("{0}")]
     NotFound(String),
+    #[error("this server has no group with that id")]
+    UnknownGroup,
     #[error("{0}")]
     Conflict(String),
 
@@ -80,7 +88,10 @@ impl Error {
         use Error as E;
         match self {
             E::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            E::Malformed(_) | E::BadChange { .. } | E::BadRequest(_) => StatusCode::BAD_REQUEST,
+            E::Malformed(_) | E::BadChange { .. } | E::BadRequest(_) | E::HashMismatch { .. } => {
+                StatusCode::BAD_REQUEST
+            }
+            E::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             E::TokenMissing
             | E::TokenInvalid
             | E::TokenExpired
@@ -91,11 +102,12 @@ impl Error {
             | E::NotMember
             | E::NotCoordinator { .. }
             | E::RoleCannotWrite { .. }
+            | E::RoleCannotRead { .. }
             | E::GroupCreationClosed
             | E::InviteInvalid
             | E::InviteExpired
             | E::InviteUsedUp => StatusCode::FORBIDDEN,
-            E::NotFound(_) => StatusCode::NOT_FOUND,
+            E::NotFound(_) | E::UnknownGroup => StatusCode::NOT_FOUND,
             E::Conflict(_) => StatusCode::CONFLICT,
             E::Database(_)
             | E::DatabaseTooNew { .. }
@@ -115,40 +127,79 @@ impl Error {
             E::Malformed(_) => "malformed",
             E::BadChange { .. } => "bad_change",
             E::BadRequest(_) => "bad_request",
+            E::HashMismatch { .. } => "hash_mismatch",
+            E::RateLimited { .. } => "rate_limited",
             E::TokenMissing | E::TokenInvalid => "unauthorized",
             E::TokenExpired => "token_expired",
             E::Revoked => "revoked",
             E::NotMember => "not_member",
             E::ChallengeUnknown | E::ChallengeExpired => "challenge",
             E::BadSignature => "bad_signature",
-            E::NotCoordinator { .. } | E::RoleCannotWrite { .. } | E::GroupCreationClosed => {
-                "forbidden"
-            }
+            E::NotCoordinator { .. }
+            | E::RoleCannotWrite { .. }
+            | E::RoleCannotRead { .. }
+            | E::GroupCreationClosed => "forbidden",
             E::InviteInvalid => "invite_invalid",
             E::InviteExpired => "invite_expired",
             E::InviteUsedUp => "invite_used_up",
             E::NotFound(_) => "not_found",
+            E::UnknownGroup => "unknown_group",
             E::Conflict(_) => "conflict",
             _ => "internal",
         }
     }
 }
 
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
+impl Error {
+    fn respond(self, log: bool) -> Response {
         let status = self.status();
         let message = if status.is_server_error() {
             // The details stay in the server's log; the client learns only that it was not its
             // fault. Never log request metadata here (no addresses: DESIGN's anonymity rules).
-            tracing::error!(error = %self, "request failed");
+            if log {
+                tracing::error!(error = %self, "request failed");
+            }
             "the server failed to handle the request; try again later".to_owned()
         } else {
             self.to_string()
+        };
+        let retry_after = match self {
+            Error::RateLimited { retry_after } => Some(retry_after),
+            _ => None,
         };
         let body = ErrorBody {
             kind: self.kind().to_owned(),
             message,
         };
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        self.respond(true)
+    }
+}
+
+/// An error answered without a word in the server's log, for the anonymous endpoints: even a
+/// failed drop must leave no trace of when it was attempted.
+#[derive(Debug)]
+pub(crate) struct Unlogged(pub Error);
+
+impl From<Error> for Unlogged {
+    fn from(e: Error) -> Self {
+        Self(e)
+    }
+}
+
+impl IntoResponse for Unlogged {
+    fn into_response(self) -> Response {
+        self.0.respond(false)
     }
 }

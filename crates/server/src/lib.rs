@@ -8,10 +8,12 @@
 mod clock;
 mod error;
 mod http;
+mod rate;
 mod settings;
 mod storage;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use tokio::net::TcpListener;
@@ -20,8 +22,8 @@ pub use clock::Clock;
 pub use error::Error;
 pub use settings::{Secret, Settings, default_config};
 pub use storage::{
-    MemberRecord, NewInvite, NewMember, Page, PageLimits, PulledChange, PushDoc, PushOutcome,
-    SessionRecord, SqliteStorage, Storage,
+    BlobOutcome, MemberRecord, NewInvite, NewMember, Page, PageLimits, PulledChange, PushDoc,
+    PushOutcome, Retention, SessionRecord, SqliteStorage, Storage, StoredBlob,
 };
 
 /// Serves on `listener` until `shutdown` completes, with the database named in `settings`.
@@ -56,14 +58,19 @@ pub async fn launch_with_storage<S: Storage>(
 ) -> Result<(), Error> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let app = http::router(storage, settings, clock, stop_rx);
-    // No ConnectInfo and no request logging layer: the server never learns to log addresses.
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            // Ends pending long-polls so the graceful shutdown does not wait for their timeouts.
-            let _ = stop_tx.send(true);
-        })
-        .await?;
+    // The peer address (ConnectInfo) is handed only to the two anonymous endpoints, which use it
+    // as a key of the in-memory rate limiter and nowhere else: it is never logged or stored.
+    // There is no request logging layer, so nothing else ever sees it either.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        // Ends pending long-polls so the graceful shutdown does not wait for their timeouts.
+        let _ = stop_tx.send(true);
+    })
+    .await?;
     Ok(())
 }
 

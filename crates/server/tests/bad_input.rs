@@ -3,14 +3,10 @@
 
 mod common;
 
-use std::time::Duration;
-
-use common::{Device, TestServer, changes, coordinator, doc_by, expect_http, post_raw};
+use common::{Device, TestServer, changes, coordinator, doc_by, expect_http, post_raw, raw_http};
 use porchlight_model::{DeviceId, DocId, DocKind};
 use porchlight_sync::wire;
 use porchlight_sync::{DocChanges, SyncRequest};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 /// Pushes `bad` together with one good change in another document, expects the whole request to
 /// be refused with 400 `bad_change`, and checks that nothing was stored.
@@ -31,23 +27,6 @@ async fn push_is_refused(server: &TestServer, device: &Device, bad: Vec<u8>, exp
         "nothing may be stored"
     );
     server.assert_healthy().await;
-}
-
-/// Sends raw HTTP and returns the status line and whatever came back.
-async fn raw_http(server: &TestServer, head: &str, body: &[u8]) -> String {
-    let exchange = async {
-        let mut stream = TcpStream::connect(server.addr).await.unwrap();
-        stream.write_all(head.as_bytes()).await.unwrap();
-        // The server may answer and close before taking the body; that is the point.
-        let _ = stream.write_all(body).await;
-        let mut response = Vec::new();
-        let _ = stream.read_to_end(&mut response).await;
-        String::from_utf8_lossy(&response).into_owned()
-    };
-    // A guard, not synchronisation: a server that waited for the whole body would hang here.
-    tokio::time::timeout(Duration::from_secs(20), exchange)
-        .await
-        .expect("the server answered")
 }
 
 #[tokio::test]

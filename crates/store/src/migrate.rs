@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../migrations/004_fast_projection_keys.sql"),
     ),
+    (5, include_str!("../migrations/005_sealed_reports.sql")),
 ];
 
 /// The schema version this build writes.

@@ -143,12 +143,13 @@ pub(crate) fn project(tx: &Transaction, doc: &Doc) -> Result<()> {
             let r = read_report(doc)?;
             tx.execute(
                 "INSERT INTO p_reports (id, category, description, occurred_at, lat, lon,
-                     precision, photos, filed_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     precision, photos, filed_by, followups)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT (id) DO UPDATE SET category = excluded.category,
                      description = excluded.description, occurred_at = excluded.occurred_at,
                      lat = excluded.lat, lon = excluded.lon, precision = excluded.precision,
-                     photos = excluded.photos, filed_by = excluded.filed_by",
+                     photos = excluded.photos, filed_by = excluded.filed_by,
+                     followups = excluded.followups",
                 params![
                     key,
                     r.category.as_str(),
@@ -159,9 +160,15 @@ pub(crate) fn project(tx: &Transaction, doc: &Doc) -> Result<()> {
                     r.precision.as_str(),
                     json(&r.photos),
                     r.filed_by.map(|d| d.as_bytes().to_vec()),
+                    json(&r.followups),
                 ],
             )?;
-            index_text(tx, doc, r.category.as_str(), &r.description)?;
+            let mut body = r.description.clone();
+            for f in &r.followups {
+                body.push('\n');
+                body.push_str(&f.text);
+            }
+            index_text(tx, doc, r.category.as_str(), &body)?;
         }
         DocKind::Ack => {
             let a = read_ack(doc)?;
@@ -227,8 +234,8 @@ const DIGEST_QUERIES: &[&str] = &[
         FROM p_patrols ORDER BY id",
     "SELECT patrol, id, at, lat, lon, category, note, photos FROM p_observations
         ORDER BY patrol, id",
-    "SELECT id, category, description, occurred_at, lat, lon, precision, photos, filed_by
-        FROM p_reports ORDER BY id",
+    "SELECT id, category, description, occurred_at, lat, lon, precision, photos, filed_by,
+        followups FROM p_reports ORDER BY id",
     "SELECT report, doc, status, updated_at, first_at, notes FROM p_triage ORDER BY report",
     "SELECT doc, kind, title, body FROM p_search ORDER BY doc",
     "SELECT doc, kind, field FROM p_conflicts ORDER BY doc, field",

@@ -231,7 +231,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT r.id, r.category, r.description, r.occurred_at, r.lat, r.lon, r.precision,
                     r.photos, r.filed_by, COALESCE(t.status, 'new'), t.updated_at, t.first_at,
-                    COALESCE(t.notes, '[]')
+                    COALESCE(t.notes, '[]'), r.followups
              FROM p_reports r LEFT JOIN p_triage t ON t.report = r.id
              WHERE ?1 IS NULL OR COALESCE(t.status, 'new') = ?1
              ORDER BY r.occurred_at DESC, r.id",
@@ -254,6 +254,7 @@ impl Store {
                     photos: parse_json(&r.get::<_, String>(7)?)?,
                     filed_by: opt_device(r.get(8)?),
                     status: r.get::<_, String>(9)?.parse()?,
+                    followups: parse_json(&r.get::<_, String>(13)?)?,
                 },
                 triaged_at: r.get::<_, Option<i64>>(10)?.map(Timestamp::from_millis),
                 first_triaged_at: r.get::<_, Option<i64>>(11)?.map(Timestamp::from_millis),

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
-use porchlight_model::{DeviceId, Role};
+use porchlight_model::{DeviceId, DocKind, Role};
 use reqwest::{Method, StatusCode, header};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -14,14 +14,16 @@ use crate::Error;
 use crate::crypto::{create_group_message, join_message, session_message, sign};
 use crate::invite::{InviteCode, check_server_url};
 use crate::wire::{
-    self, CBOR, Challenge, CreateGroupRequest, CreateInviteRequest, ErrorBody, GroupId, Health,
-    InviteCreated, JoinRequest, Member, MemberList, Membership, RevokeRequest, SessionRequest,
-    SessionResponse, SyncRequest, SyncResponse, WaitResponse,
+    self, BlobStored, CBOR, Challenge, CreateGroupRequest, CreateInviteRequest, DropPage,
+    ErrorBody, GroupId, Health, InviteCreated, JoinRequest, Member, MemberList, Membership,
+    RevokeRequest, SessionRequest, SessionResponse, SyncRequest, SyncResponse, WaitResponse,
 };
 
 /// Ordinary requests give up after this; a long-poll gets its own, longer budget.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The media type of raw blob and reply bodies.
+pub(crate) const OCTET_STREAM: &str = "application/octet-stream";
 /// Extra time past a long-poll's own timeout before the client stops waiting for the answer.
 const WAIT_GRACE: Duration = Duration::from_secs(15);
 
@@ -239,6 +241,71 @@ impl HttpClient {
         .await
     }
 
+    /// Uploads a photo of documents of `kind` under its BLAKE3 `hash` ([`wire::blob_hash`]).
+    /// Uploading a blob the group already has is harmless (`new: false`).
+    pub async fn put_blob(
+        &self,
+        session: &Session,
+        hash: &str,
+        kind: DocKind,
+        bytes: Vec<u8>,
+    ) -> Result<BlobStored, Error> {
+        check_blob_hash(hash)?;
+        let builder = self
+            .http
+            .put(self.url(&format!("/v1/blobs/{hash}?kind={kind}")))
+            .bearer_auth(&session.token)
+            .header(header::ACCEPT, CBOR)
+            .header(header::CONTENT_TYPE, OCTET_STREAM)
+            .body(bytes);
+        self.decode_response(self.send(builder).await?).await
+    }
+
+    /// Downloads a blob; `None` when the group has none with this hash.
+    pub async fn get_blob(&self, session: &Session, hash: &str) -> Result<Option<Vec<u8>>, Error> {
+        check_blob_hash(hash)?;
+        let builder = self
+            .http
+            .get(self.url(&format!("/v1/blobs/{hash}")))
+            .bearer_auth(&session.token);
+        raw_or_none(self.send(builder).await).await
+    }
+
+    /// The group's anonymous drops after `after`, oldest first (coordinators only).
+    pub async fn drops(
+        &self,
+        session: &Session,
+        after: u64,
+        limit: u32,
+    ) -> Result<DropPage, Error> {
+        self.call(
+            Method::GET,
+            &format!("/v1/drops?after={after}&limit={limit}"),
+            Some(session),
+            None::<&()>,
+        )
+        .await
+    }
+
+    /// Publishes an (already encrypted) reply under `id` (coordinators only); the latest
+    /// version replaces the one before.
+    pub async fn put_reply(
+        &self,
+        session: &Session,
+        id: &str,
+        bytes: Vec<u8>,
+    ) -> Result<(), Error> {
+        check_reply_id(id)?;
+        let builder = self
+            .http
+            .put(self.url(&format!("/v1/replies/{id}")))
+            .bearer_auth(&session.token)
+            .header(header::CONTENT_TYPE, OCTET_STREAM)
+            .body(bytes);
+        self.send(builder).await?;
+        Ok(())
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -266,19 +333,64 @@ impl HttpClient {
     }
 
     async fn send(&self, builder: reqwest::RequestBuilder) -> Result<reqwest::Response, Error> {
-        let response = builder.send().await.map_err(classify)?;
-        if response.status().is_success() {
-            return Ok(response);
-        }
-        Err(error_from(response).await)
+        send(builder).await
     }
 
     async fn decode_response<T: DeserializeOwned>(
         &self,
         response: reqwest::Response,
     ) -> Result<T, Error> {
-        let bytes = response.bytes().await.map_err(classify)?;
-        wire::decode(&bytes)
+        decode_response(response).await
+    }
+}
+
+/// Sends a request; an error status becomes [`Error::Http`].
+pub(crate) async fn send(builder: reqwest::RequestBuilder) -> Result<reqwest::Response, Error> {
+    let response = builder.send().await.map_err(classify)?;
+    if response.status().is_success() {
+        return Ok(response);
+    }
+    Err(error_from(response).await)
+}
+
+pub(crate) async fn decode_response<T: DeserializeOwned>(
+    response: reqwest::Response,
+) -> Result<T, Error> {
+    let bytes = response.bytes().await.map_err(classify)?;
+    wire::decode(&bytes)
+}
+
+/// The raw body of a successful answer, or `None` for a 404.
+pub(crate) async fn raw_or_none(
+    sent: Result<reqwest::Response, Error>,
+) -> Result<Option<Vec<u8>>, Error> {
+    match sent {
+        Ok(response) => Ok(Some(response.bytes().await.map_err(classify)?.to_vec())),
+        Err(e) if e.status() == Some(404) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Refuses a malformed address before it is pasted into a URL path.
+fn check_blob_hash(hash: &str) -> Result<(), Error> {
+    if wire::is_blob_hash(hash) {
+        Ok(())
+    } else {
+        Err(Error::InvalidField {
+            field: "blob hash",
+            reason: "expected 64 lowercase hex digits".into(),
+        })
+    }
+}
+
+pub(crate) fn check_reply_id(id: &str) -> Result<(), Error> {
+    if wire::is_reply_id(id) {
+        Ok(())
+    } else {
+        Err(Error::InvalidField {
+            field: "reply id",
+            reason: "expected 32 lowercase hex digits".into(),
+        })
     }
 }
 
@@ -321,6 +433,7 @@ fn status_kind(status: StatusCode) -> &'static str {
         403 => "forbidden",
         404 => "not_found",
         413 => "too_large",
+        429 => "rate_limited",
         400..=499 => "bad_request",
         _ => "server",
     }

@@ -6,15 +6,18 @@
 //! changes and pulls everything after its cursor, so the server keeps no state per device and any
 //! request can be retried. See `docs/SYNC.md`.
 
+mod anonymous;
 mod client;
 pub mod crypto;
 mod error;
 mod invite;
 mod memory;
+pub mod seal;
 mod transport;
 pub mod wire;
 
 // The change checks are shared with the device's own store, so they live in the CRDT crate.
+pub use anonymous::AnonymousClient;
 pub use client::{HttpClient, Session};
 pub use crypto::{device_id_from_public_key, device_id_of, generate_signing_key};
 pub use error::Error;

@@ -5,11 +5,12 @@ use std::future::Future;
 use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
+use porchlight_model::DocKind;
 use tokio::sync::Mutex;
 
 use crate::Error;
 use crate::client::{HttpClient, Session};
-use crate::wire::{GroupId, SyncRequest, SyncResponse, WaitResponse};
+use crate::wire::{BlobStored, DropPage, GroupId, SyncRequest, SyncResponse, WaitResponse};
 
 /// One device's connection to a change log.
 pub trait Transport: Send + Sync {
@@ -86,6 +87,40 @@ impl HttpTransport {
             }
             other => other,
         }
+    }
+
+    /// [`HttpClient::put_blob`] with this transport's session.
+    pub async fn put_blob(
+        &self,
+        hash: &str,
+        kind: DocKind,
+        bytes: Vec<u8>,
+    ) -> Result<BlobStored, Error> {
+        // A retry after a refused token sends the bytes again, so each attempt gets its own copy.
+        let bytes = &bytes;
+        self.with_session(
+            |s| async move { self.client.put_blob(&s, hash, kind, bytes.clone()).await },
+        )
+        .await
+    }
+
+    /// [`HttpClient::get_blob`] with this transport's session.
+    pub async fn get_blob(&self, hash: &str) -> Result<Option<Vec<u8>>, Error> {
+        self.with_session(|s| async move { self.client.get_blob(&s, hash).await })
+            .await
+    }
+
+    /// [`HttpClient::drops`] with this transport's session.
+    pub async fn drops(&self, after: u64, limit: u32) -> Result<DropPage, Error> {
+        self.with_session(|s| async move { self.client.drops(&s, after, limit).await })
+            .await
+    }
+
+    /// [`HttpClient::put_reply`] with this transport's session.
+    pub async fn put_reply(&self, id: &str, bytes: Vec<u8>) -> Result<(), Error> {
+        let bytes = &bytes;
+        self.with_session(|s| async move { self.client.put_reply(&s, id, bytes.clone()).await })
+            .await
     }
 }
 

@@ -2,16 +2,20 @@
 
 use std::sync::Arc;
 
-use porchlight_core::model::{DocId, NewReport, Report, Triage, TriageStatus};
-use porchlight_core::{Core, ReportEntry};
+use porchlight_core::model::{DocId, NewReport, Triage, TriageStatus};
+use porchlight_core::{Core, Receipt, ReportEntry};
 use tauri::State;
 
 use crate::error::Result;
 
-/// Files a report under this device's name. Anonymous sending arrives with the drop box.
+/// Files a report, sealed for the coordinators; anonymous unless the reporter chose otherwise.
 #[tauri::command]
-pub fn file_report(core: State<'_, Arc<Core>>, report: NewReport) -> Result<Report> {
-    Ok(core.file_report(&report)?)
+pub fn file_report(
+    core: State<'_, Arc<Core>>,
+    report: NewReport,
+    anonymous: bool,
+) -> Result<Receipt> {
+    Ok(core.file_report(&report, anonymous)?)
 }
 
 #[tauri::command]
@@ -28,7 +32,8 @@ pub fn triage(
     report: DocId,
     status: TriageStatus,
     note: Option<String>,
+    publish: bool,
 ) -> Result<Triage> {
     let note = note.filter(|n| !n.trim().is_empty());
-    Ok(core.triage(report, status, note.as_deref())?)
+    Ok(core.triage(report, status, note.as_deref(), publish)?)
 }

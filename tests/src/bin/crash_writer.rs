@@ -52,18 +52,21 @@ fn main() {
             }
             5 => {
                 let report = core
-                    .file_report(&NewReport {
-                        category: Category::Theft,
-                        description: format!("report-{round}-{n}"),
-                        occurred_at: at,
-                        location: Some(Point::new(40.0, -3.0)),
-                        precision: LocationPrecision::Exact,
-                        photos: vec![],
-                    })
+                    .file_report(
+                        &NewReport {
+                            category: Category::Theft,
+                            description: format!("report-{round}-{n}"),
+                            occurred_at: at,
+                            location: Some(Point::new(40.0, -3.0)),
+                            precision: LocationPrecision::Exact,
+                            photos: vec![],
+                        },
+                        false,
+                    )
                     .expect("file report");
-                let id = report.id;
+                let id = report.report;
                 writeln!(out, "report {id}").expect("stdout");
-                core.triage(id, TriageStatus::InReview, None)
+                core.triage(id, TriageStatus::InReview, None, false)
                     .expect("triage");
                 format!("triage {id} in_review")
             }

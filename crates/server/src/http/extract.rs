@@ -32,6 +32,23 @@ pub(crate) async fn refuse_oversized(
     next.run(request).await
 }
 
+/// Reads a body whose route caps it at `limit` (see `http::with_body_limit`): a body over it is
+/// cut off while streaming and refused as [`Error::TooLarge`].
+pub(crate) async fn body_within(request: Request, limit: usize) -> Result<Bytes, Error> {
+    Bytes::from_request(request, &())
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                Error::TooLarge { limit }
+            } else {
+                Error::BadRequest(format!(
+                    "could not read the request body: {}",
+                    rejection.body_text()
+                ))
+            }
+        })
+}
+
 /// A CBOR request or response body.
 pub(crate) struct Cbor<T>(pub T);
 

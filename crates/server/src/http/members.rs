@@ -13,7 +13,7 @@ use crate::storage::{NewInvite, Storage};
 
 const MAX_INVITE_USES: u32 = 10_000;
 
-fn require_coordinator(auth: &Auth, action: &'static str) -> Result<(), Error> {
+pub(super) fn require_coordinator(auth: &Auth, action: &'static str) -> Result<(), Error> {
     if auth.member.role == Role::Coordinator {
         Ok(())
     } else {

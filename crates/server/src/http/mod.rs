@@ -1,6 +1,8 @@
 //! The HTTP API: routes, shared state and the pieces every handler uses.
 
 mod auth;
+mod blobs;
+mod drops;
 mod extract;
 mod members;
 mod sync;
@@ -9,13 +11,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post, put};
 use axum::{Json, Router, middleware};
 use porchlight_sync::PROTOCOL_VERSION;
-use porchlight_sync::wire::{GroupId, Health};
+use porchlight_sync::wire::{GroupId, Health, MAX_BLOB, MAX_DROP_BODY, MAX_REPLY};
 use tokio::sync::{Notify, watch};
 
-use crate::storage::Storage;
+use crate::rate::RateLimiter;
+use crate::storage::{Retention, Storage};
 use crate::{Clock, Error, Settings};
 
 pub(crate) struct App<S> {
@@ -26,6 +29,20 @@ pub(crate) struct App<S> {
     /// Flips to true when the server is stopping, so long-polls end instead of holding up a
     /// graceful shutdown for up to `max_wait_secs`.
     pub stopping: watch::Receiver<bool>,
+    /// Per-address limits of the two endpoints without a token (in memory only).
+    pub drop_limiter: RateLimiter,
+    pub reply_limiter: RateLimiter,
+}
+
+impl<S> App<S> {
+    /// Today's UTC day number and the first day whose drops and replies are still kept.
+    pub fn retention(&self) -> Retention {
+        let today = self.clock.now().div_euclid(86_400);
+        Retention {
+            today,
+            keep_from: today - i64::from(self.settings.drop_retention_days),
+        }
+    }
 }
 
 pub(crate) type Shared<S> = Arc<App<S>>;
@@ -59,7 +76,11 @@ pub(crate) fn router<S: Storage>(
     stopping: watch::Receiver<bool>,
 ) -> Router {
     let limit = settings.body_limit;
+    // A route's own limit never raises the operator's global one.
+    let route_limit = |own: usize| own.min(limit);
     let app = Arc::new(App {
+        drop_limiter: RateLimiter::new(settings.drop_rate_per_hour),
+        reply_limiter: RateLimiter::new(settings.reply_reads_per_hour),
         storage,
         settings,
         clock,
@@ -77,11 +98,44 @@ pub(crate) fn router<S: Storage>(
         .route("/v1/members/revoke", post(members::revoke::<S>))
         .route("/v1/sync", post(sync::sync::<S>))
         .route("/v1/wait", get(sync::wait::<S>))
+        .route(
+            "/v1/drop",
+            with_body_limit(post(drops::post_drop::<S>), route_limit(MAX_DROP_BODY)),
+        )
+        .route("/v1/drops", get(drops::list::<S>))
+        .route(
+            "/v1/blobs/{hash}",
+            with_body_limit(
+                put(blobs::put::<S>).get(blobs::get::<S>),
+                route_limit(MAX_BLOB),
+            ),
+        )
+        .route(
+            "/v1/replies/{id}",
+            with_body_limit(
+                put(drops::put_reply::<S>).get(drops::get_reply::<S>),
+                route_limit(MAX_REPLY),
+            ),
+        )
         .fallback(not_found)
         .with_state(app)
         // Bodies without a Content-Length (chunked) are cut off by this limit while streaming...
         .layer(DefaultBodyLimit::max(limit))
         // ...and bodies that announce their length are refused before a byte of them is read.
+        .layer(middleware::from_fn_with_state(
+            limit,
+            extract::refuse_oversized,
+        ))
+}
+
+/// Gives a route its own body limit, enforced the same two ways as the global one (see
+/// [`router`]). The inner [`DefaultBodyLimit`] replaces the global one for this route.
+fn with_body_limit<S>(route: MethodRouter<S>, limit: usize) -> MethodRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    route
+        .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(
             limit,
             extract::refuse_oversized,

@@ -7,7 +7,7 @@ mod sqlite;
 use std::future::Future;
 
 use porchlight_model::{DeviceId, DocId, DocKind, Role};
-use porchlight_sync::wire::{GroupId, Member};
+use porchlight_sync::wire::{DropPage, GroupId, Member};
 
 pub use sqlite::SqliteStorage;
 
@@ -84,6 +84,31 @@ pub struct Page {
 pub struct PageLimits {
     pub max_changes: usize,
     pub max_bytes: usize,
+}
+
+/// What happened to an uploaded blob.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlobOutcome {
+    /// Stored; `new` is false when the group already had it (it is kept once).
+    Stored { new: bool },
+    /// The group already has this blob under another document kind; nothing was changed.
+    KindConflict { existing: DocKind },
+}
+
+/// A blob as stored, with the document kind that decides who may read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredBlob {
+    pub kind: DocKind,
+    pub bytes: Vec<u8>,
+}
+
+/// How long anonymous data is kept, in UTC day numbers (unix seconds / 86400).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retention {
+    /// The day to record on what is stored now.
+    pub today: i64,
+    /// Anything recorded before this day is deleted.
+    pub keep_from: i64,
 }
 
 pub trait Storage: Clone + Send + Sync + 'static {
@@ -180,4 +205,58 @@ pub trait Storage: Clone + Send + Sync + 'static {
 
     /// How many changes the group's log holds.
     fn change_count(&self, group: GroupId) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// Appends an anonymous drop to the group's drop log under the next drop number and returns
+    /// it. Only the group, the number, `retention.today` and the sealed bytes are kept. Drops of
+    /// every group recorded before `retention.keep_from` are deleted in the same step.
+    /// [`Error::UnknownGroup`] when the group does not exist (nothing is stored).
+    fn add_drop(
+        &self,
+        group: GroupId,
+        sealed: Vec<u8>,
+        retention: Retention,
+    ) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// Drops after `after`, oldest first, within `limits` (at least one drop when any is waiting).
+    fn drops(
+        &self,
+        group: GroupId,
+        after: u64,
+        limits: PageLimits,
+    ) -> impl Future<Output = Result<DropPage, Error>> + Send;
+
+    /// How many drops the group has.
+    fn drop_count(&self, group: GroupId) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// Stores a blob once per group and hash; a repeat leaves the stored row untouched.
+    /// The caller has checked that `hash` is the BLAKE3 hash of `bytes`.
+    fn put_blob(
+        &self,
+        group: GroupId,
+        hash: [u8; 32],
+        kind: DocKind,
+        bytes: Vec<u8>,
+    ) -> impl Future<Output = Result<BlobOutcome, Error>> + Send;
+
+    fn blob(
+        &self,
+        group: GroupId,
+        hash: [u8; 32],
+    ) -> impl Future<Output = Result<Option<StoredBlob>, Error>> + Send;
+
+    /// How many blobs the group has.
+    fn blob_count(&self, group: GroupId) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// Publishes a reply under `id`, replacing an earlier one of the same group, and deletes
+    /// replies recorded before `retention.keep_from`. [`Error::Conflict`] when the id is taken by
+    /// another group, [`Error::UnknownGroup`] when the group does not exist.
+    fn put_reply(
+        &self,
+        id: [u8; 16],
+        group: GroupId,
+        bytes: Vec<u8>,
+        retention: Retention,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    fn reply(&self, id: [u8; 16]) -> impl Future<Output = Result<Option<Vec<u8>>, Error>> + Send;
 }

@@ -13,7 +13,8 @@ use porchlight_sync::wire::{ErrorBody, GroupId};
 use porchlight_sync::{
     DocChanges, HttpClient, Session, SigningKey, SyncRequest, device_id_of, generate_signing_key,
 };
-use tokio::net::TcpListener;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -78,6 +79,14 @@ impl TestServer {
 
     pub async fn change_count(&self, group: GroupId) -> u64 {
         self.storage().change_count(group).await.unwrap()
+    }
+
+    pub async fn drop_count(&self, group: GroupId) -> u64 {
+        self.storage().drop_count(group).await.unwrap()
+    }
+
+    pub async fn blob_count(&self, group: GroupId) -> u64 {
+        self.storage().blob_count(group).await.unwrap()
     }
 
     pub async fn assert_healthy(&self) {
@@ -234,6 +243,73 @@ pub async fn post_raw(
     let status = response.status().as_u16();
     let bytes = response.bytes().await.unwrap();
     (status, serde_json::from_slice(&bytes).ok())
+}
+
+/// Sends any request with a raw body and returns the status, the headers and the raw answer.
+pub async fn send_raw(
+    server: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}{path}", server.url))
+        .header("content-type", content_type)
+        .body(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (status, headers, response.bytes().await.unwrap().to_vec())
+}
+
+/// The `{kind, message}` of an error answer.
+pub fn error_body(bytes: &[u8]) -> ErrorBody {
+    serde_json::from_slice(bytes).unwrap_or_else(|e| {
+        panic!(
+            "not an error body ({e}): {}",
+            String::from_utf8_lossy(bytes)
+        )
+    })
+}
+
+/// Sends raw HTTP and returns whatever came back (status line first). The body is written while
+/// the answer is read, so a server that answers early (413 before reading) is heard even if it
+/// then closes the connection on the rest of the body.
+pub async fn raw_http(server: &TestServer, head: &str, body: &[u8]) -> String {
+    let exchange = async {
+        let stream = TcpStream::connect(server.addr).await.unwrap();
+        let (mut reader, mut writer) = stream.into_split();
+        let write = async {
+            writer.write_all(head.as_bytes()).await.unwrap();
+            // The server may answer and close before taking the body; that is the point.
+            let _ = writer.write_all(body).await;
+        };
+        let read = async {
+            let mut response = Vec::new();
+            let _ = reader.read_to_end(&mut response).await;
+            response
+        };
+        let ((), response) = tokio::join!(write, read);
+        String::from_utf8_lossy(&response).into_owned()
+    };
+    // A guard, not synchronisation: a server that waited for the whole body would hang here.
+    tokio::time::timeout(Duration::from_secs(20), exchange)
+        .await
+        .expect("the server answered")
+}
+
+/// Stand-in sealed bytes: the server never opens an envelope, it only checks the length. The
+/// pattern never contains the bytes 127, 0, 0, 1, so a search for a stored address cannot hit it
+/// by chance.
+pub fn sealed(seed: u8, len: usize) -> Vec<u8> {
+    (0..len)
+        .map(|i| ((i * 7 + usize::from(seed)) % 251) as u8 + 2)
+        .collect()
 }
 
 /// Asserts an `Error::Http` with this status and kind, and returns its message.

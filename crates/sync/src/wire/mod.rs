@@ -2,6 +2,7 @@
 //! Errors are the exception: they travel as JSON `{kind, message}` so they read well in a terminal.
 
 mod auth;
+mod drop;
 mod ids;
 mod sync;
 
@@ -11,6 +12,10 @@ use serde::de::DeserializeOwned;
 pub use auth::{
     Challenge, CreateGroupRequest, CreateInviteRequest, InviteCreated, JoinRequest, Member,
     MemberList, Membership, RevokeRequest, SessionRequest, SessionResponse,
+};
+pub use drop::{
+    BlobStored, DROP_SIZE_CLASSES, DropAccepted, DropPage, DropRequest, MAX_BLOB, MAX_DROP_BODY,
+    MAX_DROP_SEALED, MAX_REPLY, StoredDrop, blob_hash, is_blob_hash, is_reply_id,
 };
 pub use ids::GroupId;
 pub use sync::{DocChanges, Health, Rejected, SyncRequest, SyncResponse, WaitResponse};

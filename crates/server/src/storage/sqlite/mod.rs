@@ -2,6 +2,7 @@
 //! (WAL lets reads run beside the writer). rusqlite is blocking, so every call runs on tokio's
 //! blocking pool, never on the async workers.
 
+mod drops;
 mod log;
 mod members;
 
@@ -9,19 +10,22 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use porchlight_model::{DeviceId, DocKind, Role};
-use porchlight_sync::wire::{GroupId, Member};
+use porchlight_sync::wire::{DropPage, GroupId, Member};
 use rusqlite::types::Type;
 use rusqlite::{Connection, Row};
 
 use super::{
-    MemberRecord, NewInvite, NewMember, Page, PageLimits, PushDoc, PushOutcome, SessionRecord,
-    Storage,
+    BlobOutcome, MemberRecord, NewInvite, NewMember, Page, PageLimits, PushDoc, PushOutcome,
+    Retention, SessionRecord, Storage, StoredBlob,
 };
 use crate::Error;
 
 /// Numbered migrations, applied in order, each in its own transaction. Never edit a released one:
 /// add the next number.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_drops_blobs_replies.sql"),
+];
 
 /// Idle reader connections kept open; more are opened on demand under load.
 const IDLE_READERS: usize = 4;
@@ -103,6 +107,9 @@ fn connect(path: &Path) -> Result<Connection, Error> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Deleted rows are overwritten rather than left in free pages, so a drop past its retention
+    // (or a deleted session) is really gone from the file.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     Ok(conn)
 }
 
@@ -278,6 +285,64 @@ impl Storage for SqliteStorage {
             Ok(n as u64)
         })
         .await
+    }
+
+    async fn add_drop(
+        &self,
+        group: GroupId,
+        sealed: Vec<u8>,
+        retention: Retention,
+    ) -> Result<u64, Error> {
+        self.write(move |c| drops::add_drop(c, group, &sealed, retention))
+            .await
+    }
+
+    async fn drops(
+        &self,
+        group: GroupId,
+        after: u64,
+        limits: PageLimits,
+    ) -> Result<DropPage, Error> {
+        self.read(move |c| drops::drops(c, group, after, limits))
+            .await
+    }
+
+    async fn drop_count(&self, group: GroupId) -> Result<u64, Error> {
+        self.read(move |c| drops::drop_count(c, group)).await
+    }
+
+    async fn put_blob(
+        &self,
+        group: GroupId,
+        hash: [u8; 32],
+        kind: DocKind,
+        bytes: Vec<u8>,
+    ) -> Result<BlobOutcome, Error> {
+        self.write(move |c| drops::put_blob(c, group, hash, kind, &bytes))
+            .await
+    }
+
+    async fn blob(&self, group: GroupId, hash: [u8; 32]) -> Result<Option<StoredBlob>, Error> {
+        self.read(move |c| drops::blob(c, group, hash)).await
+    }
+
+    async fn blob_count(&self, group: GroupId) -> Result<u64, Error> {
+        self.read(move |c| drops::blob_count(c, group)).await
+    }
+
+    async fn put_reply(
+        &self,
+        id: [u8; 16],
+        group: GroupId,
+        bytes: Vec<u8>,
+        retention: Retention,
+    ) -> Result<(), Error> {
+        self.write(move |c| drops::put_reply(c, id, group, &bytes, retention))
+            .await
+    }
+
+    async fn reply(&self, id: [u8; 16]) -> Result<Option<Vec<u8>>, Error> {
+        self.read(move |c| drops::reply(c, id)).await
     }
 }
 

@@ -49,7 +49,7 @@ async fn a_newer_schema_is_refused() {
         SqliteStorage::open(&path),
         Err(Error::DatabaseTooNew {
             found: 99,
-            supported: 1
+            supported: 2
         })
     ));
 }
@@ -149,4 +149,117 @@ async fn the_last_coordinator_cannot_be_revoked() {
     assert!(matches!(r, Err(Error::Conflict(_))));
     let unknown = s.revoke(group, member(9).device, 200).await;
     assert!(matches!(unknown, Err(Error::NotFound(_))));
+}
+
+fn keep(today: i64, days: i64) -> Retention {
+    Retention {
+        today,
+        keep_from: today - days,
+    }
+}
+
+#[tokio::test]
+async fn drops_number_per_group_page_and_expire() {
+    let (_dir, s, group) = storage_with_group().await;
+    for n in 1..=5u8 {
+        assert_eq!(
+            s.add_drop(group, vec![n; 10 * usize::from(n)], keep(100, 90))
+                .await
+                .unwrap(),
+            u64::from(n)
+        );
+    }
+    let limits = PageLimits {
+        max_changes: 2,
+        max_bytes: 1000,
+    };
+    let page = s.drops(group, 0, limits).await.unwrap();
+    assert_eq!(page.drops.iter().map(|d| d.seq).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!((page.cursor, page.more), (2, true));
+    // Byte-limited: 30 + 40 bytes do not fit under 60, but one drop always does.
+    let tight = PageLimits {
+        max_changes: 10,
+        max_bytes: 60,
+    };
+    let page = s.drops(group, 2, tight).await.unwrap();
+    assert_eq!(page.drops.iter().map(|d| d.seq).collect::<Vec<_>>(), [3]);
+    assert!(page.more);
+    let page = s.drops(group, 4, tight).await.unwrap();
+    assert_eq!(page.drops.iter().map(|d| d.seq).collect::<Vec<_>>(), [5]);
+    assert_eq!((page.cursor, page.more), (5, false));
+
+    // 91 days on, every earlier drop is gone and numbering carries on.
+    assert_eq!(s.add_drop(group, vec![9], keep(191, 90)).await.unwrap(), 6);
+    assert_eq!(s.drop_count(group).await.unwrap(), 1);
+    let page = s.drops(group, 0, limits).await.unwrap();
+    assert_eq!(page.drops.iter().map(|d| d.seq).collect::<Vec<_>>(), [6]);
+}
+
+#[tokio::test]
+async fn a_drop_to_an_unknown_group_changes_nothing() {
+    let (_dir, s, group) = storage_with_group().await;
+    s.add_drop(group, vec![1], keep(100, 90)).await.unwrap();
+    let r = s.add_drop(GroupId::random(), vec![2], keep(500, 90)).await;
+    assert!(matches!(r, Err(Error::UnknownGroup)));
+    // Not even the retention sweep of that attempt happened.
+    assert_eq!(s.drop_count(group).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn blobs_are_stored_once_with_a_fixed_kind() {
+    let (_dir, s, group) = storage_with_group().await;
+    let hash = *blake3::hash(b"photo").as_bytes();
+    let put = |kind| s.put_blob(group, hash, kind, b"photo".to_vec());
+    assert_eq!(
+        put(DocKind::Patrol).await.unwrap(),
+        BlobOutcome::Stored { new: true }
+    );
+    assert_eq!(
+        put(DocKind::Patrol).await.unwrap(),
+        BlobOutcome::Stored { new: false }
+    );
+    assert_eq!(
+        put(DocKind::Alert).await.unwrap(),
+        BlobOutcome::KindConflict {
+            existing: DocKind::Patrol
+        }
+    );
+    let blob = s.blob(group, hash).await.unwrap().unwrap();
+    assert_eq!(
+        (blob.kind, blob.bytes.as_slice()),
+        (DocKind::Patrol, &b"photo"[..])
+    );
+    assert_eq!(s.blob_count(group).await.unwrap(), 1);
+    assert_eq!(s.blob(GroupId::random(), hash).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn replies_are_replaced_within_their_group_and_expire() {
+    let (_dir, s, group) = storage_with_group().await;
+    let other = GroupId::random();
+    s.create_group(other, "Oak Lane".into(), member(2))
+        .await
+        .unwrap();
+    let id = [7u8; 16];
+    s.put_reply(id, group, b"one".to_vec(), keep(100, 90))
+        .await
+        .unwrap();
+    s.put_reply(id, group, b"two".to_vec(), keep(100, 90))
+        .await
+        .unwrap();
+    assert_eq!(s.reply(id).await.unwrap().as_deref(), Some(&b"two"[..]));
+    let taken = s
+        .put_reply(id, other, b"mine".to_vec(), keep(100, 90))
+        .await;
+    assert!(matches!(taken, Err(Error::Conflict(_))));
+    let unknown = s
+        .put_reply([8; 16], GroupId::random(), b"x".to_vec(), keep(100, 90))
+        .await;
+    assert!(matches!(unknown, Err(Error::UnknownGroup)));
+    assert_eq!(s.reply([8; 16]).await.unwrap(), None);
+
+    s.put_reply([9; 16], group, b"later".to_vec(), keep(191, 90))
+        .await
+        .unwrap();
+    assert_eq!(s.reply(id).await.unwrap(), None);
 }

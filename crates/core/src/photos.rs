@@ -1,0 +1,97 @@
+//! Photos: taken in through the media pipeline (which strips every bit of metadata), kept by
+//! hash, and synced as blobs for patrol observations. Report photos never go this way: they
+//! leave sealed in drops (see `drops.rs`).
+
+use porchlight_media::{Limits, intake};
+use porchlight_model::{DocKind, ValidationError};
+use porchlight_sync::HttpTransport;
+use porchlight_sync::wire::blob_hash;
+use serde::Serialize;
+
+use crate::sync::sync_error;
+use crate::{Core, Result};
+
+/// A photo ready to attach to an observation or a report.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct PhotoInfo {
+    /// BLAKE3 of the re-encoded JPEG: what records refer to.
+    pub hash: String,
+    pub width: u32,
+    pub height: u32,
+    /// Size of the re-encoded JPEG in bytes.
+    pub size: u32,
+}
+
+impl Core {
+    /// Takes in a photo (JPEG, PNG or WebP): checks it, turns it upright, shrinks it, re-encodes
+    /// it without any metadata, and keeps it on this device until a record refers to it.
+    pub fn add_photo(&self, bytes: &[u8]) -> Result<PhotoInfo> {
+        let photo = intake(bytes, &Limits::default())?;
+        self.store().put_blob(&photo.hash, &photo.jpeg, None)?;
+        Ok(PhotoInfo {
+            hash: photo.hash,
+            width: photo.width,
+            height: photo.height,
+            size: u32::try_from(photo.jpeg.len()).unwrap_or(u32::MAX),
+        })
+    }
+
+    /// The JPEG bytes of a photo on this device.
+    pub fn photo(&self, hash: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.store().blob(hash)?)
+    }
+
+    /// The bytes of each photo, refusing hashes this device does not have.
+    pub(crate) fn photo_bytes(&self, hashes: &[String]) -> Result<Vec<Vec<u8>>> {
+        let store = self.store();
+        hashes
+            .iter()
+            .map(|h| {
+                store.blob(h)?.ok_or_else(|| {
+                    ValidationError::Invalid {
+                        field: "photos",
+                        reason: format!("photo {h} is not on this device; add it first"),
+                    }
+                    .into()
+                })
+            })
+            .collect()
+    }
+
+    /// Uploads the photos of this device's observations that the server does not have yet.
+    pub(crate) async fn upload_photos(&self, transport: &HttpTransport) -> Result<usize> {
+        let pending = self.store().blobs_to_upload(DocKind::Patrol)?;
+        for hash in &pending {
+            let Some(bytes) = self.store().blob(hash)? else {
+                continue;
+            };
+            transport
+                .put_blob(hash, DocKind::Patrol, bytes)
+                .await
+                .map_err(sync_error)?;
+            self.store().mark_uploaded(hash)?;
+        }
+        Ok(pending.len())
+    }
+
+    /// Fetches photos of observations that arrived without them. A photo the server does not
+    /// have yet (its uploader has not synced it) is tried again next time.
+    pub(crate) async fn download_photos(&self, transport: &HttpTransport) -> Result<usize> {
+        let missing = self.store().missing_observation_photos()?;
+        let mut fetched = 0;
+        for hash in missing {
+            let Some(bytes) = transport.get_blob(&hash).await.map_err(sync_error)? else {
+                continue;
+            };
+            // The server checked the hash on upload; check again rather than trust it.
+            if blob_hash(&bytes) == hash {
+                self.store()
+                    .put_blob(&hash, &bytes, Some(DocKind::Patrol))?;
+                fetched += 1;
+            }
+        }
+        Ok(fetched)
+    }
+}

@@ -1,0 +1,115 @@
+//! `PUT` and `GET /v1/blobs/{hash}`: photos of records that sync in the clear within the group,
+//! addressed by the BLAKE3 hash of their bytes. Each blob carries the kind of the documents it
+//! belongs to, and the role table for that kind decides who may upload and download it.
+
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use porchlight_model::DocKind;
+use porchlight_sync::wire::{BlobStored, MAX_BLOB, blob_hash, is_blob_hash};
+use serde::Deserialize;
+
+use super::Shared;
+use super::drops::OCTET_STREAM;
+use super::extract::{Auth, Cbor, body_within};
+use crate::Error;
+use crate::storage::{BlobOutcome, Storage};
+
+/// The hash in the path, checked and decoded, with its text.
+fn address(path: Result<Path<String>, PathRejection>) -> Result<(String, [u8; 32]), Error> {
+    let bad = || {
+        Error::BadRequest("a blob address is the 64 lowercase hex digits of its BLAKE3 hash".into())
+    };
+    let Path(text) = path.map_err(|_| bad())?;
+    if !is_blob_hash(&text) {
+        return Err(bad());
+    }
+    let bytes = porchlight_model::unhex(&text)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(bad)?;
+    Ok((text, bytes))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PutQuery {
+    kind: Option<String>,
+}
+
+pub(crate) async fn put<S: Storage>(
+    State(app): State<Shared<S>>,
+    auth: Auth,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<PutQuery>, QueryRejection>,
+    request: Request,
+) -> Result<(StatusCode, Cbor<BlobStored>), Error> {
+    let (hex, hash) = address(path)?;
+    let kind_text = query.ok().and_then(|Query(q)| q.kind).ok_or_else(|| {
+        Error::BadRequest(
+            "name the kind of document the blob belongs to: ?kind=patrol (for example)".into(),
+        )
+    })?;
+    let kind: DocKind = kind_text.parse().map_err(|e| {
+        let kinds: Vec<&str> = DocKind::ALL.iter().map(|k| k.as_str()).collect();
+        Error::BadRequest(format!("{e} (the kinds are {})", kinds.join(", ")))
+    })?;
+    if kind == DocKind::Report {
+        return Err(Error::BadRequest(
+            "reports are never uploaded as blobs: a report and its photos travel sealed \
+             through POST /v1/drop, so the server never holds them in the clear"
+                .into(),
+        ));
+    }
+    let role = auth.member.role;
+    if !role.can_write(kind) {
+        return Err(Error::RoleCannotWrite { role, kind });
+    }
+    // Only now, with the uploader allowed to write this kind, is the body read.
+    let body = body_within(request, MAX_BLOB.min(app.settings.body_limit)).await?;
+    if body.is_empty() {
+        return Err(Error::BadRequest("a blob must not be empty".into()));
+    }
+    let actual = blob_hash(&body);
+    if actual != hex {
+        return Err(Error::HashMismatch {
+            expected: hex,
+            actual,
+        });
+    }
+    match app
+        .storage
+        .put_blob(auth.group, hash, kind, body.to_vec())
+        .await?
+    {
+        BlobOutcome::Stored { new: true } => {
+            Ok((StatusCode::CREATED, Cbor(BlobStored { new: true })))
+        }
+        BlobOutcome::Stored { new: false } => Ok((StatusCode::OK, Cbor(BlobStored { new: false }))),
+        BlobOutcome::KindConflict { existing } => Err(Error::Conflict(format!(
+            "this blob is already stored for {existing} documents; it cannot also belong to \
+             {kind} documents"
+        ))),
+    }
+}
+
+pub(crate) async fn get<S: Storage>(
+    State(app): State<Shared<S>>,
+    auth: Auth,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, Error> {
+    let (_, hash) = address(path)?;
+    let blob = app
+        .storage
+        .blob(auth.group, hash)
+        .await?
+        .ok_or_else(|| Error::NotFound("this group has no blob with that hash".into()))?;
+    let role = auth.member.role;
+    if !role.can_read(blob.kind) {
+        return Err(Error::RoleCannotRead {
+            role,
+            kind: blob.kind,
+        });
+    }
+    Ok(([(CONTENT_TYPE, OCTET_STREAM)], blob.bytes).into_response())
+}

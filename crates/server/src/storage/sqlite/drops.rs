@@ -1,0 +1,186 @@
+//! Anonymous drops, photo blobs and published replies.
+
+use porchlight_model::DocKind;
+use porchlight_sync::wire::{DropPage, GroupId, StoredDrop};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::kind_at;
+use crate::Error;
+use crate::storage::{BlobOutcome, PageLimits, Retention, StoredBlob};
+
+pub(super) fn add_drop(
+    c: &mut Connection,
+    group: GroupId,
+    sealed: &[u8],
+    retention: Retention,
+) -> Result<u64, Error> {
+    let g = &group.as_bytes()[..];
+    let tx = c.transaction()?;
+    tx.execute("DELETE FROM drops WHERE day < ?1", [retention.keep_from])?;
+    // Taking the number and bumping the counter in one statement also tells whether the group
+    // exists.
+    let seq: Option<i64> = tx
+        .query_row(
+            "UPDATE groups SET next_drop = next_drop + 1 WHERE id = ?1 RETURNING next_drop - 1",
+            [g],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(seq) = seq else {
+        // Dropping the transaction rolls back the deletion too: an unknown group changes nothing.
+        return Err(Error::UnknownGroup);
+    };
+    tx.execute(
+        "INSERT INTO drops (group_id, seq, day, sealed) VALUES (?1, ?2, ?3, ?4)",
+        params![g, seq, retention.today, sealed],
+    )?;
+    tx.commit()?;
+    Ok(seq as u64)
+}
+
+pub(super) fn drops(
+    c: &Connection,
+    group: GroupId,
+    after: u64,
+    limits: PageLimits,
+) -> Result<DropPage, Error> {
+    let mut stmt = c.prepare(
+        "SELECT seq, sealed FROM drops WHERE group_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+    )?;
+    let after_sql = i64::try_from(after).unwrap_or(i64::MAX);
+    let fetch = i64::try_from(limits.max_changes.saturating_add(1)).unwrap_or(i64::MAX);
+    let mut rows = stmt.query(params![&group.as_bytes()[..], after_sql, fetch])?;
+    let mut drops: Vec<StoredDrop> = Vec::new();
+    let mut bytes_total = 0usize;
+    let mut more = false;
+    while let Some(row) = rows.next()? {
+        let sealed: Vec<u8> = row.get(1)?;
+        let full = drops.len() >= limits.max_changes
+            || (!drops.is_empty() && bytes_total + sealed.len() > limits.max_bytes);
+        if full {
+            more = true;
+            break;
+        }
+        bytes_total += sealed.len();
+        drops.push(StoredDrop {
+            seq: row.get::<_, i64>(0)? as u64,
+            sealed,
+        });
+    }
+    let cursor = drops.last().map_or(after, |d| d.seq);
+    Ok(DropPage {
+        drops,
+        cursor,
+        more,
+    })
+}
+
+pub(super) fn drop_count(c: &Connection, group: GroupId) -> Result<u64, Error> {
+    count(c, "drops", group)
+}
+
+pub(super) fn blob_count(c: &Connection, group: GroupId) -> Result<u64, Error> {
+    count(c, "blobs", group)
+}
+
+fn count(c: &Connection, table: &str, group: GroupId) -> Result<u64, Error> {
+    // `table` is one of our own names, never from a request.
+    let n: i64 = c.query_row(
+        &format!("SELECT count(*) FROM {table} WHERE group_id = ?1"),
+        [&group.as_bytes()[..]],
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
+}
+
+pub(super) fn put_blob(
+    c: &mut Connection,
+    group: GroupId,
+    hash: [u8; 32],
+    kind: DocKind,
+    bytes: &[u8],
+) -> Result<BlobOutcome, Error> {
+    let g = &group.as_bytes()[..];
+    let tx = c.transaction()?;
+    let existing: Option<DocKind> = tx
+        .query_row(
+            "SELECT kind FROM blobs WHERE group_id = ?1 AND hash = ?2",
+            params![g, &hash[..]],
+            |r| kind_at(r, 0),
+        )
+        .optional()?;
+    let outcome = match existing {
+        Some(existing) if existing != kind => BlobOutcome::KindConflict { existing },
+        Some(_) => BlobOutcome::Stored { new: false },
+        None => {
+            tx.execute(
+                "INSERT INTO blobs (group_id, hash, kind, bytes) VALUES (?1, ?2, ?3, ?4)",
+                params![g, &hash[..], kind.as_str(), bytes],
+            )?;
+            BlobOutcome::Stored { new: true }
+        }
+    };
+    tx.commit()?;
+    Ok(outcome)
+}
+
+pub(super) fn blob(
+    c: &Connection,
+    group: GroupId,
+    hash: [u8; 32],
+) -> Result<Option<StoredBlob>, Error> {
+    Ok(c.query_row(
+        "SELECT kind, bytes FROM blobs WHERE group_id = ?1 AND hash = ?2",
+        params![&group.as_bytes()[..], &hash[..]],
+        |r| {
+            Ok(StoredBlob {
+                kind: kind_at(r, 0)?,
+                bytes: r.get(1)?,
+            })
+        },
+    )
+    .optional()?)
+}
+
+pub(super) fn put_reply(
+    c: &mut Connection,
+    id: [u8; 16],
+    group: GroupId,
+    bytes: &[u8],
+    retention: Retention,
+) -> Result<(), Error> {
+    let g = &group.as_bytes()[..];
+    let tx = c.transaction()?;
+    let known: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM groups WHERE id = ?1)",
+        [g],
+        |r| r.get(0),
+    )?;
+    if !known {
+        return Err(Error::UnknownGroup);
+    }
+    tx.execute("DELETE FROM replies WHERE day < ?1", [retention.keep_from])?;
+    // The latest version wins, but only within the group that first published under this id.
+    let written = tx.execute(
+        "INSERT INTO replies (id, group_id, day, bytes) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET day = excluded.day, bytes = excluded.bytes
+         WHERE replies.group_id = excluded.group_id",
+        params![&id[..], g, retention.today, bytes],
+    )?;
+    if written == 0 {
+        return Err(Error::Conflict(
+            "another group already published a reply under this id".into(),
+        ));
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+pub(super) fn reply(c: &Connection, id: [u8; 16]) -> Result<Option<Vec<u8>>, Error> {
+    Ok(
+        c.query_row("SELECT bytes FROM replies WHERE id = ?1", [&id[..]], |r| {
+            r.get(0)
+        })
+        .optional()?,
+    )
+}

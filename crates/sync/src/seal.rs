@@ -1,0 +1,282 @@
+//! Sealing: how a report becomes bytes only the group's coordinators can read.
+//!
+//! An envelope is one random content key wrapped in a sealed box (X25519, libsodium's
+//! `crypto_box_seal`, from the RustCrypto `crypto_box` crate) for each coordinator, and the
+//! padded message encrypted under that key with XChaCha20-Poly1305. The sender stays anonymous to
+//! the cryptography too: a sealed box uses a fresh ephemeral key each time, so nothing in the
+//! envelope depends on who made it.
+//!
+//! A coordinator's sealing key is the X25519 form of its Ed25519 device key (the birational map
+//! libsodium calls `ed25519_pk_to_curve25519`). That way the server's member list already tells a
+//! coordinator every other coordinator's sealing key, and a device never has a second secret to
+//! back up. The keys are written into the group document so residents, who cannot list members,
+//! learn them by syncing.
+//!
+//! Padding: the message is prefixed with its length and filled with zeros up to the next of
+//! [`DROP_SIZE_CLASSES`], so envelopes of one group come in five sizes only.
+
+use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use crypto_box::aead::OsRng;
+use crypto_box::{PublicKey, SecretKey};
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use serde_bytes::ByteBuf;
+
+use crate::wire::{DROP_SIZE_CLASSES, decode, encode};
+
+/// Bound into every envelope's authentication tag, so bytes sealed for another purpose (or
+/// another version) never open as an envelope.
+const ENVELOPE_AAD: &[u8] = b"porchlight sealed envelope v1";
+const REPLY_AAD: &[u8] = b"porchlight reply v1";
+const LENGTH_PREFIX: usize = 4;
+const NONCE_LEN: usize = 24;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SealError {
+    #[error("nobody to seal for: the group has no coordinator sealing keys yet (sync first)")]
+    NoRecipients,
+    #[error("the message is {size} bytes; the most one envelope can carry is {max} bytes")]
+    TooLarge { size: usize, max: usize },
+    #[error("not a sealed envelope: {0}")]
+    Malformed(String),
+    #[error("this envelope was not sealed for this device")]
+    NotForMe,
+    #[error("the envelope was altered or is corrupt")]
+    Corrupt,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Envelope {
+    v: u8,
+    /// The content key, sealed for each coordinator.
+    keys: Vec<ByteBuf>,
+    nonce: ByteBuf,
+    body: ByteBuf,
+}
+
+/// A device's secret sealing key (the X25519 form of its Ed25519 key).
+pub fn sealing_secret(key: &SigningKey) -> SecretKey {
+    SecretKey::from(key.to_scalar_bytes())
+}
+
+/// The public sealing key of the device with Ed25519 public key `public_key`, or `None` if those
+/// bytes are not a valid Ed25519 key.
+pub fn sealing_public(public_key: &[u8; 32]) -> Option<[u8; 32]> {
+    let verifying = VerifyingKey::from_bytes(public_key).ok()?;
+    Some(verifying.to_montgomery().to_bytes())
+}
+
+/// The largest message [`seal`] takes.
+pub fn max_message() -> usize {
+    DROP_SIZE_CLASSES[DROP_SIZE_CLASSES.len() - 1] - LENGTH_PREFIX
+}
+
+/// Seals `message` so that only the holders of `recipients`' secret keys can open it.
+pub fn seal(message: &[u8], recipients: &[[u8; 32]]) -> Result<Vec<u8>, SealError> {
+    if recipients.is_empty() {
+        return Err(SealError::NoRecipients);
+    }
+    let padded = pad(message)?;
+    let content_key = XChaCha20Poly1305::generate_key(&mut OsRng);
+    let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+    let body = XChaCha20Poly1305::new(&content_key)
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: &padded,
+                aad: ENVELOPE_AAD,
+            },
+        )
+        .map_err(|_| SealError::Corrupt)?;
+    let keys = recipients
+        .iter()
+        .map(|r| {
+            PublicKey::from(*r)
+                .seal(&mut OsRng, content_key.as_slice())
+                .map(ByteBuf::from)
+                .map_err(|_| SealError::Corrupt)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let envelope = Envelope {
+        v: 1,
+        keys,
+        nonce: ByteBuf::from(nonce.to_vec()),
+        body: ByteBuf::from(body),
+    };
+    encode(&envelope).map_err(|e| SealError::Malformed(e.to_string()))
+}
+
+/// Opens an envelope with this device's secret sealing key.
+pub fn open(sealed: &[u8], secret: &SecretKey) -> Result<Vec<u8>, SealError> {
+    let envelope: Envelope = decode(sealed).map_err(|e| SealError::Malformed(e.to_string()))?;
+    if envelope.v != 1 {
+        return Err(SealError::Malformed(format!(
+            "unknown version {}",
+            envelope.v
+        )));
+    }
+    if envelope.nonce.len() != NONCE_LEN {
+        return Err(SealError::Malformed("bad nonce length".into()));
+    }
+    let content_key = envelope
+        .keys
+        .iter()
+        .find_map(|wrapped| secret.unseal(wrapped).ok())
+        .filter(|k| k.len() == 32)
+        .ok_or(SealError::NotForMe)?;
+    let cipher = XChaCha20Poly1305::new_from_slice(&content_key).map_err(|_| SealError::Corrupt)?;
+    let padded = cipher
+        .decrypt(
+            XNonce::from_slice(&envelope.nonce),
+            Payload {
+                msg: &envelope.body,
+                aad: ENVELOPE_AAD,
+            },
+        )
+        .map_err(|_| SealError::Corrupt)?;
+    unpad(&padded)
+}
+
+/// Encrypts a reply for the reporter under the key only the reporter's receipt and the report's
+/// readers know. Output: nonce, then ciphertext.
+pub fn seal_reply(key: &[u8; 32], message: &[u8]) -> Vec<u8> {
+    let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+    let cipher = XChaCha20Poly1305::new(key.into());
+    let body = cipher
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: message,
+                aad: REPLY_AAD,
+            },
+        )
+        .unwrap_or_default();
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&body);
+    out
+}
+
+pub fn open_reply(key: &[u8; 32], sealed: &[u8]) -> Result<Vec<u8>, SealError> {
+    if sealed.len() < NONCE_LEN {
+        return Err(SealError::Malformed("reply too short".into()));
+    }
+    let (nonce, body) = sealed.split_at(NONCE_LEN);
+    XChaCha20Poly1305::new(key.into())
+        .decrypt(
+            XNonce::from_slice(nonce),
+            Payload {
+                msg: body,
+                aad: REPLY_AAD,
+            },
+        )
+        .map_err(|_| SealError::Corrupt)
+}
+
+fn pad(message: &[u8]) -> Result<Vec<u8>, SealError> {
+    let needed = message.len() + LENGTH_PREFIX;
+    let class = DROP_SIZE_CLASSES
+        .iter()
+        .copied()
+        .find(|&c| c >= needed)
+        .ok_or(SealError::TooLarge {
+            size: message.len(),
+            max: max_message(),
+        })?;
+    let mut padded = Vec::with_capacity(class);
+    let len = u32::try_from(message.len()).map_err(|_| SealError::TooLarge {
+        size: message.len(),
+        max: max_message(),
+    })?;
+    padded.extend_from_slice(&len.to_be_bytes());
+    padded.extend_from_slice(message);
+    padded.resize(class, 0);
+    Ok(padded)
+}
+
+fn unpad(padded: &[u8]) -> Result<Vec<u8>, SealError> {
+    let (len, rest) = padded
+        .split_first_chunk::<LENGTH_PREFIX>()
+        .ok_or(SealError::Corrupt)?;
+    let len = u32::from_be_bytes(*len) as usize;
+    rest.get(..len)
+        .map(<[u8]>::to_vec)
+        .ok_or(SealError::Corrupt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate_signing_key;
+
+    fn keypair() -> (SecretKey, [u8; 32]) {
+        let device = generate_signing_key();
+        let public = sealing_public(device.verifying_key().as_bytes()).unwrap();
+        (sealing_secret(&device), public)
+    }
+
+    #[test]
+    fn the_x25519_form_of_a_device_key_opens_what_its_public_form_sealed() {
+        let (secret, public) = keypair();
+        assert_eq!(secret.public_key().to_bytes(), public);
+        let sealed = seal(b"a bike taken from the rack", &[public]).unwrap();
+        assert_eq!(
+            open(&sealed, &secret).unwrap(),
+            b"a bike taken from the rack"
+        );
+    }
+
+    #[test]
+    fn every_recipient_opens_and_nobody_else_does() {
+        let (a, a_pub) = keypair();
+        let (b, b_pub) = keypair();
+        let (stranger, _) = keypair();
+        let sealed = seal(b"hello", &[a_pub, b_pub]).unwrap();
+        assert_eq!(open(&sealed, &a).unwrap(), b"hello");
+        assert_eq!(open(&sealed, &b).unwrap(), b"hello");
+        assert_eq!(open(&sealed, &stranger), Err(SealError::NotForMe));
+    }
+
+    #[test]
+    fn messages_of_different_lengths_in_one_class_seal_to_the_same_size() {
+        let (_, public) = keypair();
+        let short = seal(b"x", &[public]).unwrap();
+        let long = seal(&[7u8; 3000], &[public]).unwrap();
+        assert_eq!(short.len(), long.len());
+        let bigger = seal(&[7u8; 5000], &[public]).unwrap();
+        assert!(bigger.len() > long.len());
+    }
+
+    #[test]
+    fn a_tampered_envelope_does_not_open() {
+        let (secret, public) = keypair();
+        let mut sealed = seal(b"hello", &[public]).unwrap();
+        let last = sealed.len() - 1;
+        sealed[last] ^= 1;
+        assert_eq!(open(&sealed, &secret), Err(SealError::Corrupt));
+        assert!(matches!(
+            open(b"not cbor", &secret),
+            Err(SealError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn too_large_and_nobody_to_seal_for_are_refused() {
+        let (_, public) = keypair();
+        assert!(matches!(
+            seal(&vec![0u8; max_message() + 1], &[public]),
+            Err(SealError::TooLarge { .. })
+        ));
+        assert!(seal(&vec![0u8; max_message()], &[public]).is_ok());
+        assert_eq!(seal(b"x", &[]), Err(SealError::NoRecipients));
+    }
+
+    #[test]
+    fn replies_open_only_with_their_key() {
+        let key = [9u8; 32];
+        let sealed = seal_reply(&key, b"in review");
+        assert_eq!(open_reply(&key, &sealed).unwrap(), b"in review");
+        assert_eq!(open_reply(&[8u8; 32], &sealed), Err(SealError::Corrupt));
+        assert!(open_reply(&key, b"short").is_err());
+    }
+}

@@ -1,0 +1,227 @@
+//! What the end-to-end tests share: a real server on a loopback port, devices in temp dirs, and
+//! helpers to join them and sync them until they settle.
+
+#![allow(dead_code)] // each test file uses its own subset
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use porchlight_core::{Config, Core};
+use porchlight_model::{AlertCategory, Area, NewAlert, Point, Role, Severity, Timestamp};
+
+/// A server on an ephemeral loopback port with its own database; stopped when dropped.
+pub struct Server {
+    pub url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    pub dir: tempfile::TempDir,
+}
+
+impl Server {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = porchlight_server::Settings {
+            database: format!("sqlite://{}", dir.path().join("server.db").display()),
+            ..porchlight_server::Settings::default()
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            porchlight_server::launch_with_listener(settings, listener, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        Self {
+            url: format!("http://{addr}"),
+            stop: Some(stop),
+            task: Some(task),
+            dir,
+        }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.unwrap();
+        }
+    }
+}
+
+pub struct Device {
+    pub core: Arc<Core>,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn device(name: &str) -> Device {
+    device_with(name, Config::default())
+}
+
+/// A device with its own settings.
+pub fn device_with(name: &str, config: Config) -> Device {
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open_with(dir.path(), config).unwrap();
+    core.init(name).unwrap();
+    Device {
+        core: Arc::new(core),
+        dir,
+    }
+}
+
+pub fn alert(title: &str, lat: f64) -> NewAlert {
+    NewAlert {
+        title: title.into(),
+        body: String::new(),
+        category: AlertCategory::Crime,
+        severity: Severity::Warning,
+        area: Area::circle(Point::new(lat, -3.0), 300.0),
+        issued_at: Timestamp::now(),
+        expires_at: None,
+        meeting: None,
+    }
+}
+
+pub async fn join(server: &Server, coordinator: &Core, role: Role, name: &str) -> Device {
+    join_as(&server.url, coordinator, role, device(name)).await
+}
+
+/// Joins an already opened device to the coordinator's group, whose server is at `url`.
+pub async fn join_as(url: &str, coordinator: &Core, role: Role, d: Device) -> Device {
+    let code = coordinator
+        .invite(role, 1, Duration::from_secs(3600))
+        .await
+        .unwrap();
+    let name = d.core.display_name().unwrap();
+    let me = d.core.join(&code.to_string(), &name).await.unwrap();
+    assert_eq!(me.role, role);
+    assert_eq!(d.core.sync_status().unwrap().server.as_deref(), Some(url));
+    d
+}
+
+/// A coordinator's device with a new group on `server`.
+pub async fn coordinator(server: &Server) -> Device {
+    let d = device("Carmen");
+    d.core.create_group_on(&server.url, "Watch").await.unwrap();
+    d
+}
+
+/// Two devices' receipts agree on every kind both may read.
+pub fn assert_same_where_shared(
+    a: &porchlight_core::SyncReceipt,
+    b: &porchlight_core::SyncReceipt,
+) {
+    for (kind, (x, y)) in a.common(b) {
+        assert_eq!(x, y, "{kind} differs");
+    }
+}
+
+/// Syncs every device until a full round changes nothing anywhere.
+pub async fn settle(devices: &[&Core]) {
+    for _ in 0..6 {
+        let mut moved = 0;
+        for d in devices {
+            let r = d.sync_once().await.unwrap();
+            moved += r.pulled + r.pushed;
+        }
+        if moved == 0 {
+            return;
+        }
+    }
+    panic!("devices did not settle");
+}
+
+/// Everything that crossed one TCP connection through a [`Tap`], both directions in order.
+pub type Wire = Arc<std::sync::Mutex<Vec<Vec<u8>>>>;
+
+/// A TCP relay on a loopback port in front of a server that records every connection's bytes,
+/// as someone watching the network would see them (without TLS, which changes who can read them,
+/// not what is sent).
+pub struct Tap {
+    pub url: String,
+    pub connections: Wire,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Tap {
+    pub async fn start(server_url: &str) -> Self {
+        let upstream: SocketAddr = server_url.trim_start_matches("http://").parse().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let connections: Wire = Arc::default();
+        let record = connections.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let record = record.clone();
+                tokio::spawn(async move {
+                    let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    let index = {
+                        let mut all = record.lock().unwrap();
+                        all.push(Vec::new());
+                        all.len() - 1
+                    };
+                    relay(client, server, record, index).await;
+                });
+            }
+        });
+        Self {
+            url,
+            connections,
+            task,
+        }
+    }
+
+    pub fn connections(&self) -> Vec<Vec<u8>> {
+        self.connections.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Tap {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn relay(
+    client: tokio::net::TcpStream,
+    server: tokio::net::TcpStream,
+    record: Wire,
+    index: usize,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let up_record = record.clone();
+    let up = async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        while let Ok(n) = client_read.read(&mut buf).await {
+            if n == 0 || server_write.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+            up_record.lock().unwrap()[index].extend_from_slice(&buf[..n]);
+        }
+        let _ = server_write.shutdown().await;
+    };
+    let down = async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        while let Ok(n) = server_read.read(&mut buf).await {
+            if n == 0 || client_write.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+            record.lock().unwrap()[index].extend_from_slice(&buf[..n]);
+        }
+        let _ = client_write.shutdown().await;
+    };
+    tokio::join!(up, down);
+}
+
+/// Whether `needle` occurs anywhere in `haystack`.
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
