@@ -110,7 +110,9 @@ pub fn sync(core: Core, json: bool, once: bool) -> Out {
     if once {
         let report = rt.block_on(core.sync_once())?;
         let sent = rt.block_on(send_queued_reports(&core))?;
-        let value = serde_json::json!({ "sync": report, "reports_sent": sent });
+        // The report as it always was, plus how many sealed envelopes left.
+        let mut value = serde_json::to_value(&report).unwrap_or_default();
+        value["reportsSent"] = sent.into();
         return render(json, &value, |_| {
             let mut out = text::sync_report(&report);
             if sent > 0 {

@@ -120,6 +120,10 @@ fn a_cli_tour_works_end_to_end() {
     let shown = json(d, &["patrol", "show", &patrol_id]);
     assert_eq!(shown["track"].as_array().unwrap().len(), 5);
 
+    let photo = d.join("porch.png");
+    image::RgbImage::from_fn(32, 24, |x, y| image::Rgb([x as u8 * 8, y as u8 * 10, 60]))
+        .save(&photo)
+        .unwrap();
     let report = json(
         d,
         &[
@@ -133,9 +137,41 @@ fn a_cli_tour_works_end_to_end() {
             "45.5145,-122.6265",
             "--precision",
             "1km",
+            "--photo",
+            photo.to_str().unwrap(),
+            "--anonymous",
         ],
     );
-    let report_id = report["id"].as_str().unwrap().to_owned();
+    assert_eq!(report["anonymous"], true);
+    let report_id = report["report"].as_str().unwrap().to_owned();
+    // This device coordinates its own data, so it reads its report at once, photo included.
+    let saved_dir = d.join("saved");
+    let shown = json(
+        d,
+        &[
+            "report",
+            "show",
+            &report_id,
+            "--save-photos",
+            saved_dir.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(shown["report"]["filedBy"], serde_json::Value::Null);
+    let saved = shown["saved"][0].as_str().unwrap();
+    assert!(
+        std::fs::read(saved)
+            .unwrap()
+            .starts_with(&[0xFF, 0xD8, 0xFF]),
+        "a JPEG"
+    );
+    let receipts = json(d, &["report", "receipts", "--offline"]);
+    assert_eq!(receipts[0]["report"], report_id.as_str());
+    ok(
+        d,
+        &["report", "followup", &report_id, "--text", "Seen again"],
+    );
+    let shown = json(d, &["report", "show", &report_id]);
+    assert_eq!(shown["report"]["followups"][0]["text"], "Seen again");
     let triaged = json(
         d,
         &[

@@ -224,7 +224,9 @@ impl Core {
     fn import_report(&self, id: DocId, changes: &[ByteBuf], author: Option<&Author>) -> Result<()> {
         let mut actor = None;
         for c in changes {
-            let checked = check_change(c, None, MAX_CHANGE_BYTES).map_err(change_error)?;
+            let checked = check_change(c, None, MAX_CHANGE_BYTES).map_err(|p: ChangeProblem| {
+                CoreError::BadDrop(format!("a report change was refused: {p}"))
+            })?;
             if actor.get_or_insert_with(|| checked.actor.clone()) != &checked.actor {
                 return Err(bad_drop(
                     "a report's changes come from more than one writer",
@@ -297,10 +299,6 @@ fn check_author(
 
 fn bad_drop(reason: &str) -> CoreError {
     CoreError::BadDrop(reason.to_owned())
-}
-
-fn change_error(p: ChangeProblem) -> CoreError {
-    CoreError::BadDrop(format!("a report change was refused: {p}"))
 }
 
 #[cfg(test)]

@@ -17,7 +17,8 @@ const USER_AGENT: &str = "porchlight";
 ///
 /// It holds nothing, on purpose. Every call builds a brand-new HTTP client and drops it when the
 /// call returns: no idle connection is kept (`pool_max_idle_per_host(0)`), there is no cookie
-/// store, and the only headers are a constant user agent and the body's type. So an anonymous
+/// store, and besides `Host` and the body's length every header is a constant (user agent,
+/// `Accept`, `Content-Type`), the same on every device. So an anonymous
 /// request never travels over a connection the device's [`crate::HttpClient`] opened (where the
 /// server could tie it to the bearer token sent earlier on the same connection), never carries a
 /// token or cookie, and cannot be linked to the next anonymous request by a reused connection
