@@ -23,6 +23,12 @@ const COMMANDS: &[&str] = &[
     "file_report",
     "list_reports",
     "triage",
+    "show_report",
+    "my_receipts",
+    "refresh_receipts",
+    "follow_up",
+    "add_photo",
+    "photo",
     "stats",
     "search",
     "demo",
@@ -35,6 +41,7 @@ const COMMANDS: &[&str] = &[
     "ack_alert",
     "alert_acks",
     "upcoming_meetings",
+    "meetings_ics",
     "set_locale",
 ];
 

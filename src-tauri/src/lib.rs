@@ -54,7 +54,9 @@ pub fn run_app<R: Runtime>(
         Some(Ok((dir, core))) => (
             builder
                 .manage(Arc::new(core))
-                .manage(commands::overview::ExportDir(dir.join("exports"))),
+                .manage(commands::overview::ExportDir(
+                    std::path::absolute(&dir).unwrap_or(dir).join("exports"),
+                )),
             None,
         ),
         Some(Err(e)) => (builder, Some(e)),
@@ -104,6 +106,12 @@ pub fn run_app<R: Runtime>(
             commands::reports::file_report,
             commands::reports::list_reports,
             commands::reports::triage,
+            commands::reports::show_report,
+            commands::reports::my_receipts,
+            commands::reports::refresh_receipts,
+            commands::reports::follow_up,
+            commands::photos::add_photo,
+            commands::photos::photo,
             commands::overview::stats,
             commands::overview::search,
             commands::overview::demo,
@@ -116,6 +124,7 @@ pub fn run_app<R: Runtime>(
             commands::sync::ack_alert,
             commands::sync::alert_acks,
             commands::sync::upcoming_meetings,
+            commands::sync::meetings_ics,
             commands::sync::set_locale,
         ])
 }
@@ -123,7 +132,22 @@ pub fn run_app<R: Runtime>(
 /// The main window. With an explicit data dir, the web view keeps its storage (the UI's saved
 /// language, say) there too, so each data dir is a whole separate device.
 fn open_window<R: Runtime>(app: &tauri::App<R>, webview_dir: Option<PathBuf>) -> tauri::Result<()> {
-    let window = tauri::WebviewWindowBuilder::new(app, "main", tauri::WebviewUrl::default());
+    // What the page downloads (the meetings' calendar file) goes where exports go. Without a
+    // handler, some web views drop downloads and others use a folder the tests cannot choose.
+    let downloads = app.state::<commands::overview::ExportDir>().0.clone();
+    let window = tauri::WebviewWindowBuilder::new(app, "main", tauri::WebviewUrl::default())
+        .on_download(move |_, event| {
+            if let tauri::webview::DownloadEvent::Requested { destination, .. } = event {
+                let name = destination
+                    .file_name()
+                    .map_or_else(|| "download".into(), ToOwned::to_owned);
+                if std::fs::create_dir_all(&downloads).is_err() {
+                    return false;
+                }
+                *destination = free_path(&downloads, &name);
+            }
+            true
+        });
     #[cfg(desktop)]
     let window = window
         .title("Porchlight")
@@ -135,6 +159,29 @@ fn open_window<R: Runtime>(app: &tauri::App<R>, webview_dir: Option<PathBuf>) ->
     };
     window.build()?;
     Ok(())
+}
+
+/// `dir/name`, or `dir/stem (2).ext` and so on when that file exists: a download never
+/// replaces an earlier one.
+fn free_path(dir: &std::path::Path, name: &std::ffi::OsStr) -> PathBuf {
+    let first = dir.join(name);
+    if !first.exists() {
+        return first;
+    }
+    let name = std::path::Path::new(name);
+    let stem = name.file_stem().unwrap_or_default().to_string_lossy();
+    let ext = name
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    let mut n = 2_u32;
+    loop {
+        let next = dir.join(format!("{stem} ({n}){ext}"));
+        if !next.exists() {
+            return next;
+        }
+        n += 1;
+    }
 }
 
 #[cfg(test)]

@@ -140,11 +140,14 @@ fn typescript_bindings_are_current() {
         m::Patrol::decl(&cfg),
         m::NewReport::decl(&cfg),
         m::Report::decl(&cfg),
+        m::FollowUp::decl(&cfg),
         m::TriageNote::decl(&cfg),
         m::Triage::decl(&cfg),
         m::WatchArea::decl(&cfg),
         porchlight_core::PatrolSummary::decl(&cfg),
         porchlight_core::ReportEntry::decl(&cfg),
+        porchlight_core::Receipt::decl(&cfg),
+        porchlight_core::PhotoInfo::decl(&cfg),
         porchlight_core::Stats::decl(&cfg),
         porchlight_core::WhoAmI::decl(&cfg),
         porchlight_core::GroupInfo::decl(&cfg),
@@ -191,7 +194,56 @@ fn sync_commands_answer_without_a_server() {
         invoke(&w, "upcoming_meetings", json!({})).unwrap(),
         json!([])
     );
+    let ics = invoke(&w, "meetings_ics", json!({})).unwrap();
+    assert!(
+        ics.as_str().unwrap().starts_with("BEGIN:VCALENDAR"),
+        "{ics}"
+    );
+    assert!(!ics.as_str().unwrap().contains("VEVENT"), "{ics}");
     invoke(&w, "set_locale", json!({ "code": "es" })).unwrap();
+}
+
+#[test]
+fn a_meeting_is_upcoming_and_in_the_calendar_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(dir.path());
+    invoke(&w, "init", json!({ "name": "Rosa" })).unwrap();
+    let starts = porchlight_core::model::Timestamp::now()
+        .plus_millis(2 * 86_400_000)
+        .to_rfc3339();
+    let meeting = json!({ "title": "Block meeting", "body": "Bring a chair", "category": "meeting",
+        "severity": "info", "issuedAt": now(), "expiresAt": null,
+        "area": { "type": "circle", "center": { "lat": 45.5145, "lon": -122.6265 }, "radiusM": 300.0 },
+        "meeting": { "startsAt": starts, "place": "Library, room 2" } });
+    invoke(&w, "issue_alert", json!({ "alert": meeting })).unwrap();
+
+    let upcoming = invoke(&w, "upcoming_meetings", json!({})).unwrap();
+    assert_eq!(upcoming[0]["title"], "Block meeting");
+    assert_eq!(upcoming[0]["meeting"]["place"], "Library, room 2");
+    let ics = invoke(&w, "meetings_ics", json!({})).unwrap();
+    let ics = ics.as_str().unwrap();
+    assert!(ics.contains("SUMMARY:Block meeting"), "{ics}");
+    assert!(ics.contains("LOCATION:Library\\, room 2"), "{ics}");
+}
+
+#[test]
+fn downloads_never_replace_an_earlier_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = std::ffi::OsStr::new("meetings.ics");
+    assert_eq!(
+        crate::free_path(dir.path(), name),
+        dir.path().join("meetings.ics")
+    );
+    std::fs::write(dir.path().join("meetings.ics"), "x").unwrap();
+    assert_eq!(
+        crate::free_path(dir.path(), name),
+        dir.path().join("meetings (2).ics")
+    );
+    std::fs::write(dir.path().join("meetings (2).ics"), "x").unwrap();
+    assert_eq!(
+        crate::free_path(dir.path(), name),
+        dir.path().join("meetings (3).ics")
+    );
 }
 
 #[test]

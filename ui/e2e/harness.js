@@ -23,7 +23,8 @@ const TIMEOUT = 20_000;
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 860 };
 
-function freePort() {
+/** A loopback port nothing listens on (for the moment). */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();

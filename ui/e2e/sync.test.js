@@ -1,7 +1,9 @@
-// Two app instances on separate data dirs and one real sync server: a volunteer joins with an
-// invite code and logs a patrol (phone size); after both sync it shows in the coordinator's
-// patrol logs (desktop size).
-import { execFileSync, spawn } from "node:child_process";
+// Two app instances on separate data dirs and one real sync server: the coordinator creates the
+// group on the server from onboarding and invites a volunteer (desktop size); the volunteer
+// joins with the code and logs a patrol (phone size). After a sync it shows in the
+// coordinator's patrol logs, and the coordinator's patrol and meeting show on the phone, each
+// view refreshing on its own.
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,10 +14,12 @@ import {
   PHONE,
   ROOT,
   checkA11y,
+  By,
   choose,
   click,
   find,
   findText,
+  freePort,
   invoke,
   screenshot,
   startApp,
@@ -26,6 +30,8 @@ import {
 
 const CLI = process.env.PORCHLIGHT_CLI_BIN ?? path.join(ROOT, "target/debug/porchlight");
 const TITLE = "Night round on Elm";
+const COORD_TITLE = "Morning check on Oak";
+const MEETING = "Block meeting about the street lights";
 
 let tmp;
 let server;
@@ -69,10 +75,6 @@ function startServer(dir) {
   };
 }
 
-function cli(...args) {
-  return execFileSync(CLI, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-}
-
 /** Waits until the shell's sync status satisfies `ok`, and returns it. */
 async function syncStatusUntil(driver, what, ok) {
   let last;
@@ -98,22 +100,86 @@ after(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-test("sync: a patrol logged on one device shows in the coordinator's logs on another", async () => {
+/** Clicks "Sync now" and waits until the sync it started is recorded and nothing is pending. */
+async function syncNow(d, who) {
+  const before = await invoke(d, "sync_status", {});
+  await click(d, '[data-testid="sync-now"]');
+  await syncStatusUntil(
+    d,
+    `${who}'s sync to succeed`,
+    (s) => s.lastSuccess && s.lastSuccess !== before.lastSuccess && !s.lastError && s.pending === 0,
+  );
+  await waitFor(d, "the Sync now button to be ready again", `
+    const b = document.querySelector('[data-testid="sync-now"]');
+    return b && !b.disabled;`);
+}
+
+test("sync: a group created on a server from onboarding; patrols and meetings reach the other device", async () => {
   const url = await server.url;
 
-  // The coordinator's device, prepared with the CLI (the UI cannot create a group on a server yet).
-  const dirA = path.join(tmp, "coordinator");
-  cli("--data-dir", dirA, "init", "--name", "Carmen");
-  cli("--data-dir", dirA, "group", "create", "--server", url, "--name", "Elm Street Watch");
-  const { code } = JSON.parse(cli("--data-dir", dirA, "--json", "invite", "--role", "volunteer"));
+  // The coordinator's desktop creates the group on the server from onboarding.
+  desk = await startApp(DESKTOP);
+  let d = desk.driver;
+  await type(d, "input[name=name]", "Carmen");
+  await click(d, "form button[type=submit]");
+  await type(d, "input[name=group]", "Elm Street Watch");
+  const create = "form:has(input[name=server]) button[type=submit]";
+  // A mistyped address is caught before anything is sent ...
+  await type(d, "input[name=server]", "elm-watch.local:8470");
+  await click(d, create);
+  await findText(d, '[data-testid="onboarding-error"]', "must start with http:// or https://");
+  // ... and an address where no server answers says so, next to the form.
+  const nobody = `http://127.0.0.1:${await freePort()}`;
+  await type(d, "input[name=server]", nobody);
+  await click(d, create);
+  await findText(d, `form:has(input[name=server]) [data-testid="onboarding-error"]`, `Could not reach a server at ${nobody}`);
+  assert.equal((await invoke(d, "whoami", {})).group, null);
+  await checkA11y(d, "onboarding (server unreachable)");
+  await screenshot(d, "sync-onboarding-unreachable");
+  await type(d, "input[name=server]", url);
+  await click(d, create);
+  await find(d, "nav.tabs");
+  const carmen = await invoke(d, "whoami", {});
+  assert.equal(carmen.role, "coordinator");
+  assert.equal(carmen.group.name, "Elm Street Watch");
+  assert.equal((await invoke(d, "sync_status", {})).server, url);
+  await find(d, '[data-testid="sync-now"]');
+
+  // An invite for a volunteer, from the overview.
+  await choose(d, '[data-testid="invite"] select[name=role]', "volunteer");
+  await click(d, '[data-testid="invite"] button[type=submit]');
+  const code = await (await find(d, '[data-testid="invite-code"]')).getAttribute("value");
   assert.match(code, /^plj1-/);
 
-  // A volunteer's phone joins with the code.
+  // A community meeting for the group.
+  const startsAt = new Date();
+  startsAt.setDate(startsAt.getDate() + 5);
+  startsAt.setHours(18, 30, 0, 0);
+  await invoke(d, "issue_alert", {
+    alert: {
+      title: MEETING,
+      body: "",
+      category: "meeting",
+      severity: "info",
+      area: { type: "circle", center: { lat: 45.5145, lon: -122.6265 }, radiusM: 500 },
+      issuedAt: new Date().toISOString(),
+      expiresAt: null,
+      meeting: { startsAt: startsAt.toISOString(), place: "Elm St Library" },
+    },
+  });
+  await syncNow(d, "the coordinator");
+  // The patrol logs stay open from here on: what the volunteer logs must appear by itself.
+  await click(d, '[data-section="patrols"]');
+  await find(d, '[data-testid="patrol-logs"]');
+  await checkA11y(d, "coordinator patrol logs (before sync)");
+
+  // A volunteer's phone joins with the code (typed: a desktop window has no QR scanner).
   phone = await startApp(PHONE);
-  let d = phone.driver;
+  d = phone.driver;
   await type(d, "input[name=name]", "Tomás");
   await click(d, "form button[type=submit]");
   await find(d, "input[name=code]");
+  assert.equal((await d.findElements(By.css('[data-testid="scan-invite"]'))).length, 0, "no scan button on a desktop");
   await checkA11y(d, "onboarding (join)");
   await type(d, "input[name=code]", code);
   await click(d, "form:has(input[name=code]) button[type=submit]");
@@ -136,35 +202,18 @@ test("sync: a patrol logged on one device shows in the coordinator's logs on ano
   await findText(d, '[data-testid="history"] li', TITLE);
 
   // Sync now, and wait until nothing is left to send.
-  await click(d, '[data-testid="sync-now"]');
-  await syncStatusUntil(d, "the phone to send everything", (s) => s.lastSuccess && !s.lastError && s.pending === 0);
+  await syncNow(d, "the phone");
   await waitFor(d, "the status bar to show nothing pending and online", `
     const pending = document.querySelector('[data-testid="pending"]').textContent.trim();
     const state = document.querySelector('[data-testid="sync-state"]');
-    const button = document.querySelector('[data-testid="sync-now"]');
-    return /^0\\D/.test(pending) && state.dataset.state === "online" && !button.disabled && pending;`);
+    return /^0\\D/.test(pending) && state.dataset.state === "online" && pending;`);
   await checkA11y(d, "patrol (synced)");
   await screenshot(d, "sync-volunteer-synced");
 
-  // The coordinator's desktop, on the CLI-prepared data dir.
-  desk = await startApp(DESKTOP, { dataDir: dirA });
+  // The coordinator's patrol logs, open all along, show the patrol once a sync brought it (the
+  // background sync, or this one).
   d = desk.driver;
-  await click(d, '[data-section="patrols"]');
-  await find(d, '[data-testid="patrol-logs"]');
-  await checkA11y(d, "coordinator patrol logs (before sync)");
-  const before = await invoke(d, "sync_status", {});
-  await click(d, '[data-testid="sync-now"]');
-  await syncStatusUntil(
-    d,
-    "the coordinator's sync to succeed",
-    (s) => s.lastSuccess && s.lastSuccess !== before.lastSuccess && !s.lastError,
-  );
-  await waitFor(d, "the Sync now button to be ready again", `
-    const b = document.querySelector('[data-testid="sync-now"]');
-    return b && !b.disabled;`);
-  // The patrol logs load when the section opens (they do not follow sync events): reopen them.
-  await click(d, '[data-section="overview"]');
-  await click(d, '[data-section="patrols"]');
+  await syncNow(d, "the coordinator");
   const row = await findText(d, '[data-testid="patrol-logs"] li', TITLE);
   const text = await row.getText();
   assert.match(text, /Tomás/);
@@ -172,4 +221,31 @@ test("sync: a patrol logged on one device shows in the coordinator's logs on ano
   await findText(d, ".desk h2", TITLE);
   await checkA11y(d, "coordinator patrol logs (synced)");
   await screenshot(d, "sync-coordinator-patrols");
+
+  // The coordinator walks a round too ...
+  await invoke(d, "start_patrol", { title: COORD_TITLE });
+  const t0 = Date.now();
+  for (const [i, lat] of [45.52, 45.5208].entries()) {
+    const at = new Date(t0 + i * 60_000).toISOString();
+    await invoke(d, "add_fix", { fix: { at, point: { lat, lon: -122.63 }, accuracyM: 5 } });
+  }
+  await invoke(d, "end_patrol", {});
+  await findText(d, '[data-testid="patrol-logs"] li', COORD_TITLE);
+  await syncNow(d, "the coordinator");
+
+  // ... which the volunteer's patrol history, left open, shows after the phone's next sync.
+  d = phone.driver;
+  await syncNow(d, "the phone");
+  const theirs = await findText(d, '[data-testid="history"] li', COORD_TITLE);
+  assert.match(await theirs.getText(), /0 observations/);
+  await checkA11y(d, "patrol history (synced)");
+  await screenshot(d, "sync-volunteer-history");
+
+  // The meeting reached the phone too, with the alerts.
+  await click(d, 'nav a[data-view="alerts"]');
+  const meeting = await findText(d, '[data-testid="meetings"] li', MEETING);
+  assert.match(await meeting.getText(), /Where: Elm St Library/);
+  await find(d, '[data-testid="add-to-calendar"]');
+  await checkA11y(d, "alerts with a meeting (volunteer)");
+  await screenshot(d, "sync-volunteer-meetings");
 });

@@ -114,11 +114,12 @@ pub fn sync(core: Core, json: bool, once: bool) -> Out {
         let mut value = serde_json::to_value(&report).unwrap_or_default();
         value["reportsSent"] = sent.into();
         return render(json, &value, |_| {
-            let mut out = text::sync_report(&report);
+            let out = text::sync_report(&report);
             if sent > 0 {
-                out.push_str(&format!("\nsent {sent} sealed report envelope(s)"));
+                format!("{out}\nsent {sent} sealed report envelope(s)")
+            } else {
+                out
             }
-            out
         });
     }
     let core = Arc::new(core);
@@ -168,10 +169,11 @@ async fn send_queued_reports(core: &Core) -> Result<usize, Failure> {
 
 /// Lists this device's receipts, first asking the server (anonymously) for published statuses.
 pub fn receipts(core: &Core, json: bool, offline: bool) -> Out {
-    if !offline && !core.receipts()?.is_empty() {
-        if let Err(e) = runtime()?.block_on(core.refresh_receipts()) {
-            eprintln!("could not check for new statuses ({e}); showing what this device knows");
-        }
+    if !offline
+        && !core.receipts()?.is_empty()
+        && let Err(e) = runtime()?.block_on(core.refresh_receipts())
+    {
+        eprintln!("could not check for new statuses ({e}); showing what this device knows");
     }
     render(json, &core.receipts()?, |r| text::receipts(r))
 }

@@ -8,5 +8,6 @@ pub mod alerts;
 pub mod identity;
 pub mod overview;
 pub mod patrols;
+pub mod photos;
 pub mod reports;
 pub mod sync;

@@ -37,3 +37,28 @@ pub fn triage(
     let note = note.filter(|n| !n.trim().is_empty());
     Ok(core.triage(report, status, note.as_deref(), publish)?)
 }
+
+/// One report with its triage, follow-ups and photo hashes (coordinators).
+#[tauri::command]
+pub fn show_report(core: State<'_, Arc<Core>>, id: DocId) -> Result<ReportEntry> {
+    Ok(core.report(id)?)
+}
+
+/// The reports this device filed, as last seen.
+#[tauri::command]
+pub fn my_receipts(core: State<'_, Arc<Core>>) -> Result<Vec<Receipt>> {
+    Ok(core.receipts()?)
+}
+
+/// Asks the server, anonymously, for statuses published back; then the receipts.
+#[tauri::command]
+pub async fn refresh_receipts(core: State<'_, Arc<Core>>) -> Result<Vec<Receipt>> {
+    core.refresh_receipts().await?;
+    Ok(core.receipts()?)
+}
+
+/// Adds a note to a report this device filed, as the same (possibly anonymous) author.
+#[tauri::command]
+pub fn follow_up(core: State<'_, Arc<Core>>, report: DocId, text: String) -> Result<Receipt> {
+    Ok(core.follow_up(report, &text)?)
+}

@@ -72,6 +72,12 @@ pub fn upcoming_meetings(core: State<'_, Arc<Core>>) -> Result<Vec<Alert>> {
     Ok(core.upcoming_meetings(Timestamp::now())?)
 }
 
+/// The upcoming meetings as an iCalendar (`.ics`) file's text; the page offers it as a download.
+#[tauri::command]
+pub fn meetings_ics(core: State<'_, Arc<Core>>) -> Result<String> {
+    Ok(core.meetings_ics(Timestamp::now())?)
+}
+
 /// The UI's language, for the notifications the shell posts itself.
 #[tauri::command]
 pub fn set_locale(locale: State<'_, crate::sync::Locale>, code: String) {

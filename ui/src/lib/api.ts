@@ -18,7 +18,8 @@ import type {
   Patrol,
   PatrolDetail,
   PatrolSummary,
-  Report,
+  PhotoInfo,
+  Receipt,
   ReportEntry,
   Role,
   SearchHit,
@@ -70,6 +71,8 @@ export const api = {
   ackAlert: (id: DocId) => call<null>("ack_alert", { id }),
   alertAcks: (id: DocId) => call<AckSummary>("alert_acks", { id }),
   upcomingMeetings: () => call<Alert[]>("upcoming_meetings"),
+  /** The upcoming meetings as an iCalendar file's text. */
+  meetingsIcs: () => call<string>("meetings_ics"),
   /** Tells the shell the UI's language, for the notifications it posts. */
   setLocale: (code: string) => call<null>("set_locale", { code }),
 
@@ -90,10 +93,20 @@ export const api = {
   listPatrols: (limit = 50, offset = 0) => call<PatrolSummary[]>("list_patrols", { limit, offset }),
   showPatrol: (id: DocId) => call<PatrolDetail>("show_patrol", { id }),
 
-  fileReport: (report: NewReport) => call<Report>("file_report", { report }),
+  fileReport: (report: NewReport, anonymous = true) =>
+    call<Receipt>("file_report", { report, anonymous }),
   listReports: (status: TriageStatus | null) => call<ReportEntry[]>("list_reports", { status }),
-  triage: (report: DocId, status: TriageStatus, note: string | null) =>
-    call<Triage>("triage", { report, status, note }),
+  showReport: (id: DocId) => call<ReportEntry>("show_report", { id }),
+  myReceipts: () => call<Receipt[]>("my_receipts"),
+  /** Asks the server anonymously for statuses coordinators published back. */
+  refreshReceipts: () => call<Receipt[]>("refresh_receipts"),
+  followUp: (report: DocId, text: string) => call<Receipt>("follow_up", { report, text }),
+  /** `data` is a data URL or its base64 payload; metadata is stripped on the Rust side. */
+  addPhoto: (data: string) => call<PhotoInfo>("add_photo", { data }),
+  /** A data URL for an `<img>`, or null while the photo has not arrived. */
+  photo: (hash: string) => call<string | null>("photo", { hash }),
+  triage: (report: DocId, status: TriageStatus, note: string | null, publish = false) =>
+    call<Triage>("triage", { report, status, note, publish }),
 
   stats: () => call<Stats>("stats"),
   search: (text: string) => call<SearchHit[]>("search", { text }),

@@ -14,7 +14,12 @@ export type AlertStatus = "active" | "cancelled";
 export type Category = "suspicious_person" | "suspicious_vehicle" | "suspicious_activity" | "break_in" | "theft" | "vandalism" | "noise" | "hazard" | "lighting" | "all_clear" | "other";
 export type TriageStatus = "new" | "in_review" | "forwarded" | "closed" | "dismissed";
 export type LocationPrecision = "exact" | "100m" | "1km";
-export type Member = { device: DeviceId, name: string, role: Role, joinedAt: Timestamp, };
+export type Member = { device: DeviceId, name: string, role: Role, joinedAt: Timestamp, 
+/**
+ * The member's public sealing key (hex), present for coordinators: reports are sealed to
+ * these keys.
+ */
+sealKey: string | null, };
 export type Zone = { name: string, area: Area, };
 export type Group = { id: DocId, name: string, members: Array<Member>, zones: Array<Zone>, };
 export type Meeting = { startsAt: Timestamp, place: string, };
@@ -46,7 +51,16 @@ export type Report = { id: DocId, category: Category, description: string, occur
 /**
  * `None` for anonymous reports.
  */
-filedBy: DeviceId | null, status: TriageStatus, };
+filedBy: DeviceId | null, status: TriageStatus, 
+/**
+ * What the reporter added later through their receipt, oldest first.
+ */
+followups: Array<FollowUp>, };
+export type FollowUp = { 
+/**
+ * Rounded down to 15 minutes, like the report's own time.
+ */
+at: Timestamp, text: string, };
 export type TriageNote = { at: Timestamp, by: DeviceId | null, text: string, };
 export type Triage = { report: DocId, status: TriageStatus, updatedAt: Timestamp | null, notes: Array<TriageNote>, };
 export type WatchArea = { name: string, area: Area, };
@@ -55,7 +69,33 @@ export type ReportEntry = { triagedAt: Timestamp | null, firstTriagedAt: Timesta
 /**
  * `None` for anonymous reports.
  */
-filedBy: DeviceId | null, status: TriageStatus, };
+filedBy: DeviceId | null, status: TriageStatus, 
+/**
+ * What the reporter added later through their receipt, oldest first.
+ */
+followups: Array<FollowUp>, };
+export type Receipt = { report: DocId, anonymous: boolean, 
+/**
+ * When it happened, rounded down to 15 minutes.
+ */
+filedAt: Timestamp, category: Category, description: string, 
+/**
+ * The status a coordinator chose to publish back, if any was seen yet.
+ */
+status: string | null, statusNote: string | null, statusAt: Timestamp | null, 
+/**
+ * When this device last asked the server for a published status.
+ */
+checkedAt: Timestamp | null, };
+export type PhotoInfo = { 
+/**
+ * BLAKE3 of the re-encoded JPEG: what records refer to.
+ */
+hash: string, width: number, height: number, 
+/**
+ * Size of the re-encoded JPEG in bytes.
+ */
+size: number, };
 export type Stats = { alertsTotal: number, alertsLive: number, patrolsTotal: number, patrolsOpen: number, patrolDistanceM: number, patrolHours: number, observations: number, reportsTotal: number, 
 /**
  * (status, count) for every triage status, zeros included.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatClock, formatDistance, formatDuration, formatRelative } from "./format";
+import { formatClock, formatDistance, formatDuration, formatMeetingTime, formatRelative } from "./format";
 
 // Intl output uses narrow no-break spaces in places; compare with plain spaces.
 const plain = (s: string) => s.replace(/[\u00a0\u202f]/g, " ");
@@ -28,5 +28,15 @@ describe("formatting", () => {
     const now = new Date("2026-05-01T12:00:00Z");
     expect(formatRelative("2026-05-01T09:00:00Z", now, "en")).toBe("3 hours ago");
     expect(formatRelative("2026-05-03T12:00:00Z", now, "es")).toBe("pasado mañana");
+  });
+
+  it("a meeting's start in full, in the reader's language", () => {
+    const en = plain(formatMeetingTime("2026-05-07T19:00:00Z", "en", "UTC"));
+    expect(en).toMatch(/^Thursday, May 7\b/);
+    expect(en).toMatch(/7:00 PM$/);
+    const es = plain(formatMeetingTime("2026-05-07T19:00:00Z", "es", "UTC"));
+    expect(es).toMatch(/^jueves, 7 de mayo\b/);
+    expect(es).toMatch(/19:00$/);
+    expect(formatMeetingTime("not a time", "en")).toBe("not a time");
   });
 });

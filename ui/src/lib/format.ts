@@ -64,3 +64,17 @@ export function formatCoord(lat: number, lon: number, locale: string): string {
   const f = new Intl.NumberFormat(locale, { maximumFractionDigits: 5, minimumFractionDigits: 4 });
   return `${f.format(lat)}, ${f.format(lon)}`;
 }
+
+/** When a meeting starts, in full: "Thursday, May 7 at 7:00 PM" / "jueves, 7 de mayo, 19:00". */
+export function formatMeetingTime(iso: string, locale: string, timeZone?: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale, {
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+    hour: "numeric",
+    minute: "2-digit",
+    timeZone,
+  }).format(d);
+}

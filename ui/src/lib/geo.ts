@@ -1,12 +1,9 @@
 // Where position fixes come from: the geolocation plugin on phones, the web API elsewhere (a
 // desktop often has none, and then patrols record observations without a track).
 import type { Fix } from "./bindings";
+import { isMobile } from "./platform";
 
 export type GeoState = "off" | "waiting" | "ok" | "denied" | "unavailable";
-
-export function isMobile(ua: string = typeof navigator === "undefined" ? "" : navigator.userAgent) {
-  return /Android|iPhone|iPad|iPod/i.test(ua);
-}
 
 /** Starts watching the position; returns a function that stops it. */
 export function watchFixes(onFix: (fix: Fix) => void, onState: (s: GeoState) => void): () => void {

@@ -4,7 +4,7 @@ vi.mock("@tauri-apps/api/core", () => ({ invoke: vi.fn() }));
 
 import type { Alert } from "./bindings";
 import { translate } from "./i18n";
-import { describeError, newAlertIds, orderInbox, viewFromHash, viewsFor } from "./state";
+import { describeError, describeServerError, newAlertIds, orderInbox, viewFromHash, viewsFor } from "./state";
 import { toCommandError } from "./api";
 
 const alert = (id: string, issuedAt: string): Alert => ({
@@ -53,5 +53,19 @@ describe("state", () => {
     );
     expect(toCommandError("Command join not found").kind).toBe("unavailable");
     expect(toCommandError({ kind: "store", message: "disk full" })).toEqual({ kind: "store", message: "disk full" });
+  });
+
+  it("says why a group could not be created on a server", () => {
+    const t = (k: Parameters<typeof translate>[1], p?: Record<string, string | number>) => translate("en", k, p);
+    const server = "http://127.0.0.1:1";
+    const unreachable = { kind: "offline", message: "the sync server is unreachable: connection refused" };
+    expect(describeServerError(unreachable, server, t)).toMatch(/^Could not reach a server at http:\/\/127\.0\.0\.1:1\./);
+    const refused = { kind: "sync", message: "the server refused the request (404 not_found): no such route" };
+    expect(describeServerError(refused, server, t)).toBe(
+      "The server at http://127.0.0.1:1 did not accept the group: the server refused the request (404 not_found): no such route",
+    );
+    expect(describeServerError({ kind: "already_joined", message: "x" }, server, t)).toBe(
+      "This device already belongs to a group.",
+    );
   });
 });

@@ -75,3 +75,15 @@ export function describeError(e: unknown, t: Translate): string {
   const key = ERROR_KEYS[err?.kind ?? ""] ?? "error.generic";
   return t(key, { detail: err?.message ?? String(e) });
 }
+
+/**
+ * A sentence for a failed attempt to create a group on `server`: unreachable, refused, or the
+ * usual sentence for anything else.
+ */
+export function describeServerError(e: unknown, server: string, t: Translate): string {
+  const err = e as Partial<CommandError>;
+  const detail = err?.message ?? String(e);
+  if (err?.kind === "offline") return t("onboarding.serverUnreachable", { server });
+  if (err?.kind === "sync") return t("onboarding.serverRefused", { server, detail });
+  return describeError(e, t);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyEvent, describeSync, type SyncStatus } from "./sync";
+import { applyEvent, bringsChanges, describeSync, type SyncStatus } from "./sync";
 
 const status = (over: Partial<SyncStatus> = {}): SyncStatus => ({
   server: "https://sync.example.org",
@@ -40,5 +40,17 @@ describe("sync status line", () => {
     const after = applyEvent({ type: "syncStatus", ...status({ pending: 0 }) }, before);
     expect(after).toEqual(status({ pending: 0 }));
     expect(applyEvent({ type: "alerts", matched: [], cancelled: [] }, before)).toBe(before);
+  });
+
+  it("views reload after a sync that may have brought something, not after failed retries", () => {
+    const ok = { type: "syncStatus" as const, ...status({ cursor: 7 }) };
+    const failed = { type: "syncStatus" as const, ...status({ cursor: 7, lastError: "connection refused" }) };
+    // A successful sync may have pulled changes or updated the roster.
+    expect(bringsChanges(ok, 7)).toBe(true);
+    // A failed one only when it still moved the cursor (or is the first we hear of).
+    expect(bringsChanges(failed, 7)).toBe(false);
+    expect(bringsChanges(failed, 5)).toBe(true);
+    expect(bringsChanges(failed, null)).toBe(true);
+    expect(bringsChanges({ type: "alerts", matched: [], cancelled: [] }, 7)).toBe(true);
   });
 });

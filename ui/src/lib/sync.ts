@@ -46,7 +46,10 @@ export const CORE_EVENT = "porchlight://event";
 
 /** The last known sync status; `null` until the shell answered. */
 export const syncStatus = writable<SyncStatus | null>(null);
-/** Bumped on every core event, so views reload what they show. */
+/**
+ * Bumped when a core event may have brought data from elsewhere (see `bringsChanges`), so every
+ * view that shows synced records reloads them.
+ */
 export const syncTick = writable(0);
 
 export type SyncLine = {
@@ -75,6 +78,19 @@ export function applyEvent(event: CoreEvent, current: SyncStatus | null): SyncSt
   return status;
 }
 
+/**
+ * Whether an event may have brought data from elsewhere: alert news always; a sync status when
+ * the sync succeeded (it may also have updated the roster from the server's member list) or the
+ * server's cursor moved since the last status event (`lastCursor`, `null` before the first: a
+ * sync can apply some pages before it fails). Failed retries while offline reload nothing. The
+ * cursor is compared with the last *event's*, not with the status store, which the status bar
+ * also fills by asking the shell and may already hold the new one.
+ */
+export function bringsChanges(event: CoreEvent, lastCursor: number | null): boolean {
+  if (event.type !== "syncStatus") return true;
+  return event.lastError === null || lastCursor === null || event.cursor !== lastCursor;
+}
+
 /** Asks the shell for the sync status. Never throws: the status bar keeps what it had. */
 export async function refreshSync(): Promise<void> {
   try {
@@ -87,9 +103,11 @@ export async function refreshSync(): Promise<void> {
 /** Listens to the core's events for as long as the page lives; returns the unlisten call. */
 export async function listenCoreEvents(): Promise<() => void> {
   try {
+    let lastCursor: number | null = null;
     return await listen<CoreEvent>(CORE_EVENT, (e) => {
       syncStatus.update((s) => applyEvent(e.payload, s));
-      syncTick.update((n) => n + 1);
+      if (bringsChanges(e.payload, lastCursor)) syncTick.update((n) => n + 1);
+      if (e.payload.type === "syncStatus") lastCursor = e.payload.cursor;
     });
   } catch {
     return () => {};

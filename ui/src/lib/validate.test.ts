@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { translate } from "./i18n";
-import { checkPoint, checkPolygon, checkRadius, checkText, parseDecimal } from "./validate";
+import { checkPoint, checkPolygon, checkRadius, checkServerUrl, checkText, parseDecimal } from "./validate";
 
 describe("validation", () => {
   it("accepts coordinates typed with either decimal separator", () => {
@@ -40,5 +40,16 @@ describe("validation", () => {
       error: "validation.polygonTooFew",
     });
     expect(checkPolygon("45.51")).toEqual({ ok: false, error: "validation.polygonLine" });
+  });
+
+  it("takes a sync server's address as the core does", () => {
+    expect(checkServerUrl(" https://sync.example.org/ ")).toEqual({ ok: true, value: "https://sync.example.org" });
+    expect(checkServerUrl("HTTP://192.168.1.20:8470")).toEqual({ ok: true, value: "http://192.168.1.20:8470" });
+    expect(checkServerUrl("sync.example.org")).toEqual({ ok: false, error: "validation.serverScheme" });
+    expect(checkServerUrl("ftp://sync.example.org")).toEqual({ ok: false, error: "validation.serverScheme" });
+    expect(checkServerUrl("http://")).toEqual({ ok: false, error: "validation.serverHost" });
+    expect(checkServerUrl("http://my server")).toEqual({ ok: false, error: "validation.serverHost" });
+    expect(checkServerUrl("   ")).toEqual({ ok: false, error: "validation.required" });
+    expect(translate("es", "validation.serverScheme")).toMatch(/http:\/\/ o https:\/\//);
   });
 });

@@ -68,3 +68,23 @@ export function checkPolygon(text: string): Checked<Point[]> {
 export function polygonText(points: Point[]): string {
   return points.map((p) => `${p.lat.toFixed(5)}, ${p.lon.toFixed(5)}`).join("\n");
 }
+
+/**
+ * A sync server's address as the core takes it: http:// or https:// and a host, no spaces; the
+ * trailing slash dropped. An empty field is not an address (the caller decides what empty means).
+ */
+export function checkServerUrl(text: string): Checked<string> {
+  const raw = text.trim();
+  if (!raw) return fail("validation.required");
+  const m = raw.match(/^(https?):\/\/(.*)$/i);
+  if (!m) return fail("validation.serverScheme");
+  const rest = (m[2] ?? "").replace(/\/+$/, "");
+  if (!rest || /\s/.test(rest)) return fail("validation.serverHost");
+  const value = `${(m[1] ?? "").toLowerCase()}://${rest}`;
+  try {
+    if (!new URL(value).hostname) return fail("validation.serverHost");
+  } catch {
+    return fail("validation.serverHost");
+  }
+  return ok(value);
+}

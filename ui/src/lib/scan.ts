@@ -1,0 +1,51 @@
+// Scanning an invite's QR code on a phone (the barcode-scanner plugin, registered only on
+// Android and iOS). The QR code the coordinator shows holds the `plj1-…` code as text.
+
+/** The prefix every invite code starts with (`porchlight_sync::INVITE_PREFIX`). */
+export const INVITE_PREFIX = "plj1-";
+
+/**
+ * The invite code in what a scan read, or null when it holds none. Tolerates what other apps
+ * wrap around a code (white space, a link or a sentence that contains it).
+ */
+export function inviteFromScan(content: string): string | null {
+  const m = content.match(/plj1-[1-9A-HJ-NP-Za-km-z]+/);
+  return m ? m[0] : null;
+}
+
+export type ScanResult =
+  | { kind: "code"; code: string }
+  | { kind: "notInvite" }
+  | { kind: "denied" }
+  | { kind: "cancelled" }
+  | { kind: "failed"; message: string };
+
+/** The part of `@tauri-apps/plugin-barcode-scanner` we use (a seam for the unit tests). */
+export type Scanner = Pick<
+  typeof import("@tauri-apps/plugin-barcode-scanner"),
+  "scan" | "checkPermissions" | "requestPermissions" | "Format"
+>;
+
+const loadScanner = (): Promise<Scanner> => import("@tauri-apps/plugin-barcode-scanner");
+
+/** Asks for the camera if needed, scans one QR code and finds the invite code in it. */
+export async function scanInvite(load: () => Promise<Scanner> = loadScanner): Promise<ScanResult> {
+  let scanner: Scanner;
+  try {
+    scanner = await load();
+    let permission = await scanner.checkPermissions();
+    if (permission !== "granted") permission = await scanner.requestPermissions();
+    if (permission !== "granted") return { kind: "denied" };
+  } catch (e) {
+    return { kind: "failed", message: e instanceof Error ? e.message : String(e) };
+  }
+  try {
+    const scanned = await scanner.scan({ formats: [scanner.Format.QRCode] });
+    const code = inviteFromScan(scanned.content);
+    return code ? { kind: "code", code } : { kind: "notInvite" };
+  } catch (e) {
+    // The plugin rejects when the person closes the camera; that is not an error to show.
+    const message = e instanceof Error ? e.message : String(e);
+    return /cancel/i.test(message) ? { kind: "cancelled" } : { kind: "failed", message };
+  }
+}
