@@ -1,14 +1,32 @@
-// A coordinator creates the group, issues an alert on the map and triages a report, on a
-// desktop-sized window; then loads the demo neighbourhood for the overview screenshots.
+// A coordinator creates the group, issues an alert on the map, files an anonymous report with a
+// photo (phone size), sees it with its photo in the inbox and triages it telling the reporter, on
+// a desktop-sized window; then loads the demo neighbourhood for the overview screenshots.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { DESKTOP, checkA11y, choose, click, clickText, find, findText, invoke, onboard, screenshot, startApp, type, waitFor } from "./harness.js";
+import {
+  DESKTOP,
+  PHONE,
+  attachPhoto,
+  checkA11y,
+  choose,
+  click,
+  clickText,
+  find,
+  findText,
+  invoke,
+  onboard,
+  screenshot,
+  startApp,
+  type,
+  waitFor,
+  writePng,
+} from "./harness.js";
 
 let app;
 before(async () => (app = await startApp(DESKTOP)));
 after(async () => app?.stop());
 
-test("coordinator: group, alert, triage", async () => {
+test("coordinator: group, alert, an anonymous report with a photo, triage", async () => {
   const d = app.driver;
   await onboard(d, "Marcus", "Sunnyside Watch");
   await findText(d, '[data-testid="members"] td', "Marcus");
@@ -26,22 +44,46 @@ test("coordinator: group, alert, triage", async () => {
   await checkA11y(d, "coordinator alerts");
   await screenshot(d, "coordinator-alert");
 
-  // A named report comes in (filed here through the report form).
+  // An anonymous report with a photo comes in, filed here through the report form on a
+  // phone-sized window (the form every member has).
+  await d.manage().window().setRect(PHONE);
   await click(d, 'nav a[data-view="report"]');
   await choose(d, "select[name=category]", "theft");
   await type(d, "textarea[name=description]", "Parcel taken from a porch on Elm");
+  await attachPhoto(d, "form", writePng("porch"));
+  assert.equal(await (await find(d, '[data-testid="anonymous"]')).isSelected(), true, "anonymous by default");
+  await d.executeScript("document.querySelector('form .picker').scrollIntoView({ block: 'start' }); window.scrollBy(0, -12)");
+  await screenshot(d, "report-anonymous", { scrolled: true });
+  await click(d, "details.privacy summary");
   await checkA11y(d, "report form");
-  await click(d, '[data-testid="anonymous"]');
   await click(d, '[data-testid="file-report"]');
-  await find(d, "p.ok");
+  await findText(d, '[data-testid="report-filed"]', "random delay");
+  const receipt = await findText(d, '[data-testid="receipt-list"] li', "Parcel taken");
+  assert.match(await receipt.getText(), /Sent anonymously/);
+  // No server here: checking for updates says so gently and keeps the list.
+  await click(d, '[data-testid="check-receipts"]');
+  await findText(d, '[data-testid="receipts"] [role="status"]', "Your reports are listed below");
+  await type(d, '[data-testid="followup-text"]', "It was a brown box, taken around noon");
+  await click(d, '[data-testid="followup-send"]');
+  await findText(d, '[data-testid="receipts"] p.ok', "Added to your report");
+  await checkA11y(d, "my reports");
+  await d.executeScript("document.querySelector('[data-testid=\"receipts\"]').scrollIntoView({ block: 'start' }); window.scrollBy(0, -12)");
+  await screenshot(d, "report-receipts", { scrolled: true });
+  await d.manage().window().setRect(DESKTOP);
 
   await click(d, 'nav a[data-view="coordinate"]');
   await click(d, '[data-section="reports"]');
   const item = await findText(d, '[data-testid="reports"] li', "Parcel taken");
+  await item.findElement({ css: '[data-testid="report-photos"] img[data-testid="photo"]' });
+  assert.equal(await (await item.findElement({ css: '[data-testid="filed-by"]' })).getText(), "Anonymous");
   await item.findElement({ css: 'select option[value="forwarded"]' }).click();
-  await item.findElement({ css: "input" }).sendKeys("Passed to the police non-emergency line");
+  await item.findElement({ css: '[data-testid="triage-note"]' }).sendKeys("Passed to the police non-emergency line");
+  await item.findElement({ css: '[data-testid="publish"]' }).click();
+  await checkA11y(d, "coordinator report with photo");
+  await d.executeScript("arguments[0].scrollIntoView({ block: 'start' }); window.scrollBy(0, -80)", item);
+  await screenshot(d, "coordinator-report-photo", { scrolled: true });
   await item.findElement({ css: '[data-testid="triage"]' }).click();
-  await findText(d, "p.ok", "Forwarded");
+  await findText(d, "p.ok", "the reporter will see it");
   await choose(d, "select[name=filter]", "forwarded");
   await findText(d, '[data-testid="reports"] li', "Passed to the police");
   await checkA11y(d, "coordinator reports");

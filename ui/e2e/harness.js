@@ -5,6 +5,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import zlib from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { Builder, By, until } from "selenium-webdriver";
 
@@ -252,6 +253,64 @@ export async function walkNorth(driver) {
   await waitFor(driver, "the distance to update", `
     const t = document.querySelector('[data-testid="distance"]').textContent;
     return !/^0\\s?m$/.test(t.trim()) && t;`);
+}
+
+/**
+ * Writes a small PNG (a few hundred bytes: a sky-and-street picture, 96×64) into a temp file
+ * and returns its path, for a file input to take.
+ */
+export function writePng(name = "photo") {
+  const w = 96;
+  const h = 64;
+  const rows = [];
+  for (let y = 0; y < h; y++) {
+    const row = [0]; // filter: none
+    for (let x = 0; x < w; x++) {
+      if (y < 36) row.push(120 + y, 170 + y, 230); // sky
+      else if (x > 30 && x < 60 && y < 50) row.push(180, 60, 40); // a red car
+      else row.push(90, 90, 95); // street
+    }
+    rows.push(Buffer.from(row));
+  }
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const png = Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", zlib.deflateSync(Buffer.concat(rows))),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "porchlight-e2e-photo-"));
+  process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, `${name}.png`);
+  fs.writeFileSync(file, png);
+  return file;
+}
+
+/**
+ * Picks `file` in the photo input inside `scopeCss` (as a person choosing a picture would) and
+ * waits until the cleaned photo's thumbnail shows there.
+ */
+export async function attachPhoto(driver, scopeCss, file) {
+  const input = await find(driver, `${scopeCss} input[type=file]`);
+  await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' })", input);
+  const before = (await driver.findElements(By.css(`${scopeCss} img[data-testid="photo"]`))).length;
+  await input.sendKeys(file);
+  await driver.wait(
+    async () => (await driver.findElements(By.css(`${scopeCss} img[data-testid="photo"]`))).length > before,
+    TIMEOUT,
+    `no photo thumbnail in ${scopeCss}`,
+  );
 }
 
 export { By, until };

@@ -1,13 +1,13 @@
-// A volunteer logs a patrol with two observations, on a phone-sized window.
+// A volunteer logs a patrol with two observations, one with a photo, on a phone-sized window.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { PHONE, checkA11y, choose, click, find, findText, invoke, onboard, screenshot, startApp, type, walkNorth } from "./harness.js";
+import { PHONE, attachPhoto, checkA11y, choose, click, find, findText, invoke, onboard, screenshot, startApp, type, walkNorth, writePng } from "./harness.js";
 
 let app;
 before(async () => (app = await startApp(PHONE)));
 after(async () => app?.stop());
 
-test("volunteer: a patrol with a route and two observations", async () => {
+test("volunteer: a patrol with a route and two observations, one with a photo", async () => {
   const d = app.driver;
   await onboard(d, "Rosa", null);
   await click(d, 'nav a[data-view="patrol"]');
@@ -20,8 +20,10 @@ test("volunteer: a patrol with a route and two observations", async () => {
 
   await choose(d, "select[name=category]", "suspicious_vehicle");
   await type(d, "textarea[name=note]", "Grey van idling by the school");
+  await attachPhoto(d, "form:has(textarea[name=note])", writePng("van"));
   await click(d, '[data-testid="add-observation"]');
-  await findText(d, '[data-testid="observations"] li', "Grey van");
+  const van = await findText(d, '[data-testid="observations"] li', "Grey van");
+  await van.findElement({ css: 'img[data-testid="photo"]' });
   await choose(d, "select[name=category]", "lighting");
   await type(d, "textarea[name=note]", "Street light out on Elm");
   await click(d, '[data-testid="add-observation"]');
@@ -29,6 +31,8 @@ test("volunteer: a patrol with a route and two observations", async () => {
   assert.equal((await d.findElements({ css: '[data-testid="observations"] li' })).length, 2);
   await checkA11y(d, "patrol (running)");
   await screenshot(d, "volunteer-patrol-running");
+  await d.executeScript("document.querySelector('[data-testid=\"observations\"]').scrollIntoView({ block: 'start' }); window.scrollBy(0, -60)");
+  await screenshot(d, "volunteer-observation-photo", { scrolled: true });
 
   await click(d, '[data-testid="end-patrol"]');
   const done = await findText(d, '[data-testid="history"] li', "Evening round");
@@ -38,5 +42,7 @@ test("volunteer: a patrol with a route and two observations", async () => {
 
   const patrols = await invoke(d, "list_patrols", {});
   assert.equal(patrols[0].observations, 2);
+  const detail = await invoke(d, "show_patrol", { id: patrols[0].id });
+  assert.equal(detail.observations.filter((o) => o.photos.length === 1).length, 1);
   assert.ok(patrols[0].distanceM > 150, `distance ${patrols[0].distanceM}`);
 });

@@ -51,6 +51,9 @@ describe("state", () => {
     expect(describeError({ kind: "invalid", message: "title: must not be empty" }, t)).toBe(
       "Please check what you entered: title: must not be empty",
     );
+    expect(describeError({ kind: "photo", message: "HEIC pictures are not supported." }, t)).toBe(
+      "This picture cannot be used: HEIC pictures are not supported.",
+    );
     expect(toCommandError("Command join not found").kind).toBe("unavailable");
     expect(toCommandError({ kind: "store", message: "disk full" })).toEqual({ kind: "store", message: "disk full" });
   });

@@ -67,6 +67,7 @@ const ERROR_KEYS: Record<string, MessageKey> = {
   offline: "error.offline",
   not_joined: "error.notJoined",
   already_joined: "error.alreadyJoined",
+  photo: "error.photo",
 };
 
 /** A sentence for a failed command: the kind in the reader's language, the detail as given. */
