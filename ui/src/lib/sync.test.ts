@@ -8,6 +8,7 @@ const status = (over: Partial<SyncStatus> = {}): SyncStatus => ({
   pending: 2,
   lastSuccess: "2026-05-01T11:58:00Z",
   lastError: null,
+  queuedReports: 0,
   ...over,
 });
 

@@ -16,6 +16,8 @@ export type SyncStatus = {
   pending: number;
   lastSuccess: Timestamp | null;
   lastError: string | null;
+  /** Sealed report envelopes waiting for their moment to leave. */
+  queuedReports: number;
 };
 
 /** `porchlight_core::SyncReport`. */

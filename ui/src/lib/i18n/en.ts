@@ -13,6 +13,10 @@ export const en = {
 
   "status.label": "Status",
   "status.pending": { one: "{count} change waiting to sync", other: "{count} changes waiting to sync" },
+  "status.queuedReports": {
+    one: "{count} sealed report waiting to be sent",
+    other: "{count} sealed reports waiting to be sent",
+  },
   "status.role": "You are a {role}",
 
   "role.resident": "resident",

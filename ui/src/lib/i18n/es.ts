@@ -15,6 +15,10 @@ export const es: Catalog = {
 
   "status.label": "Estado",
   "status.pending": { one: "{count} cambio pendiente de sincronizar", other: "{count} cambios pendientes de sincronizar" },
+  "status.queuedReports": {
+    one: "{count} informe sellado pendiente de envío",
+    other: "{count} informes sellados pendientes de envío",
+  },
   "status.role": "Tu papel: {role}",
 
   "role.resident": "residente",
