@@ -222,49 +222,39 @@ impl Core {
     /// Checks a report's changes (one author throughout, attribution proven) and stores them as
     /// received changes.
     fn import_report(&self, id: DocId, changes: &[ByteBuf], author: Option<&Author>) -> Result<()> {
-        let mut actor = None;
         for c in changes {
-            let checked = check_change(c, None, MAX_CHANGE_BYTES).map_err(|p: ChangeProblem| {
+            check_change(c, None, MAX_CHANGE_BYTES).map_err(|p: ChangeProblem| {
                 CoreError::BadDrop(format!("a report change was refused: {p}"))
             })?;
-            if actor.get_or_insert_with(|| checked.actor.clone()) != &checked.actor {
-                return Err(bad_drop(
-                    "a report's changes come from more than one writer",
-                ));
-            }
         }
         let raw: Vec<Vec<u8>> = changes.iter().map(|c| c.to_vec()).collect();
-        let mut store = self.store();
-        let mut doc = match store.load(id)? {
-            Some(doc) if doc.kind() != DocKind::Report => {
-                return Err(bad_drop("a drop names a document that is not a report"));
-            }
-            Some(doc) => doc,
-            None => Doc::empty(id, DocKind::Report, &[0; 16]),
-        };
-        if let (Some(first), Some(actor)) = (first_actor(&mut doc), &actor)
-            && &first != actor
-        {
-            return Err(bad_drop(
-                "a follow-up was not written by the report's author",
-            ));
-        }
-        doc.apply_remote(&raw)?;
-        if doc.is_readable() {
-            let report = read_report(&doc)?;
-            check_author(id, report.filed_by, changes, author)?;
-        }
-        store.apply_remote(id, DocKind::Report, &raw)?;
+        self.store()
+            .apply_remote_checked(id, DocKind::Report, &raw, |doc| {
+                // The report and every follow-up come from its one reporter.
+                if single_writer(doc).is_none() {
+                    return Err(bad_drop(
+                        "a report's changes come from more than one writer",
+                    ));
+                }
+                if doc.is_readable() {
+                    check_author(id, read_report(doc)?.filed_by, changes, author)?;
+                }
+                Ok(())
+            })?;
         Ok(())
     }
 }
 
-/// The actor of a stored report's first change, if the document has any changes.
-fn first_actor(doc: &mut Doc) -> Option<Vec<u8>> {
-    let first = doc.all_changes().into_iter().next()?;
-    check_change(&first, None, MAX_CHANGE_BYTES)
-        .ok()
-        .map(|c| c.actor)
+/// The one actor that wrote every change of `doc`, or `None` if there are several.
+fn single_writer(doc: &mut Doc) -> Option<Vec<u8>> {
+    let mut actors = doc
+        .all_changes()
+        .into_iter()
+        .map(|c| check_change(&c, None, MAX_CHANGE_BYTES).map(|c| c.actor));
+    let first = actors.next()?.ok()?;
+    actors
+        .all(|a| a.as_ref().is_ok_and(|a| *a == first))
+        .then_some(first)
 }
 
 /// A report naming its author must carry that author's signature; an anonymous one must not

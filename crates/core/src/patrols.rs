@@ -80,7 +80,7 @@ impl Core {
         let patrol = self.running()?;
         let device = self.device();
         // Photos must have been taken in first; refuse before writing anything.
-        self.photo_bytes(&observation.photos)?;
+        self.require_photos(&observation.photos)?;
         let mut id = String::new();
         let doc = self.store().update(
             patrol,

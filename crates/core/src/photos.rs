@@ -43,20 +43,21 @@ impl Core {
         Ok(self.store().blob(hash)?)
     }
 
+    /// Refuses photo hashes this device does not have (photos are taken in before a record
+    /// may name them).
+    pub(crate) fn require_photos(&self, hashes: &[String]) -> Result<()> {
+        match self.store().missing_blobs(hashes)?.first() {
+            None => Ok(()),
+            Some(h) => Err(not_taken_in(h)),
+        }
+    }
+
     /// The bytes of each photo, refusing hashes this device does not have.
     pub(crate) fn photo_bytes(&self, hashes: &[String]) -> Result<Vec<Vec<u8>>> {
         let store = self.store();
         hashes
             .iter()
-            .map(|h| {
-                store.blob(h)?.ok_or_else(|| {
-                    ValidationError::Invalid {
-                        field: "photos",
-                        reason: format!("photo {h} is not on this device; add it first"),
-                    }
-                    .into()
-                })
-            })
+            .map(|h| store.blob(h)?.ok_or_else(|| not_taken_in(h)))
             .collect()
     }
 
@@ -94,4 +95,12 @@ impl Core {
         }
         Ok(fetched)
     }
+}
+
+fn not_taken_in(hash: &str) -> crate::CoreError {
+    ValidationError::Invalid {
+        field: "photos",
+        reason: format!("photo {hash} is not on this device; add it first"),
+    }
+    .into()
 }

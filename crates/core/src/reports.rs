@@ -152,17 +152,7 @@ impl Core {
     /// One report with its triage (coordinators).
     pub fn report(&self, id: DocId) -> Result<ReportEntry> {
         self.require(|r| r.can_read(DocKind::Report), "read reports")?;
-        self.store()
-            .reports(None)?
-            .into_iter()
-            .find(|r| r.report.id == id)
-            .ok_or_else(|| {
-                porchlight_store::StoreError::NotFound {
-                    kind: DocKind::Report,
-                    id,
-                }
-                .into()
-            })
+        Ok(self.store().report(id)?)
     }
 
     /// Sets a report's triage status, optionally with a note. With `publish`, the status (and
@@ -200,7 +190,7 @@ impl Core {
                 at: now.millis(),
             })
             .map_err(sync_error)?;
-            store.queue_reply(&reply.id_hex(), &seal_reply(&reply.key, &message))?;
+            store.queue_reply(&reply.id_hex(), &seal_reply(&reply.key, &message)?)?;
         }
         drop(store);
         self.changed_locally();

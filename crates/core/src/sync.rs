@@ -471,17 +471,12 @@ impl Core {
                 )?,
                 None => {}
             }
+            // Seal keys live apart from member entries, so rewriting an entry above keeps them.
             let seal_key = (m.role == Role::Coordinator && m.revoked_at.is_none())
                 .then(|| sealing_public(&m.public_key))
                 .flatten();
-            let listed_key = read_group(&doc)?
-                .members
-                .into_iter()
-                .find(|r| r.device == m.device)
-                .and_then(|r| r.seal_key);
             if let Some(key) = seal_key
-                && listed_key.as_deref() != Some(hex(&key).as_str())
-                && m.revoked_at.is_none()
+                && listed.and_then(|r| r.seal_key.as_deref()) != Some(hex(&key).as_str())
             {
                 store.write(
                     &mut doc,

@@ -123,20 +123,31 @@ impl Store {
 
     /// Applies changes received from another device or a server. Returns how many were new.
     pub fn apply_remote(&mut self, id: DocId, kind: DocKind, changes: &[Vec<u8>]) -> Result<usize> {
-        let batch = [crate::DocChanges {
+        self.apply_remote_checked(id, kind, changes, |_| Ok::<_, StoreError>(()))
+    }
+
+    /// Like [`Store::apply_remote`], but `check` sees the merged document before anything is
+    /// stored and can refuse it (nothing is stored then). It is not called when no change is new.
+    pub fn apply_remote_checked<E: From<StoreError>>(
+        &mut self,
+        id: DocId,
+        kind: DocKind,
+        changes: &[Vec<u8>],
+        check: impl FnOnce(&mut Doc) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        let batch = crate::DocChanges {
             doc: id,
             kind,
             changes: changes.to_vec(),
-        }];
-        match self.merge_remote(&batch[0])? {
-            Some((mut doc, before, added)) => {
-                let tx = self.conn.transaction()?;
-                persist_remote(&tx, &mut doc, &before)?;
-                tx.commit()?;
-                Ok(added)
-            }
-            None => Ok(0),
-        }
+        };
+        let Some((mut doc, before, added)) = self.merge_remote(&batch)? else {
+            return Ok(0);
+        };
+        check(&mut doc)?;
+        let tx = self.conn.transaction().map_err(StoreError::from)?;
+        persist_remote(&tx, &mut doc, &before)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(added)
     }
 
     /// Merges received changes into the document in memory. Returns the document, the heads

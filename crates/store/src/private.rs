@@ -39,25 +39,29 @@ pub struct Receipt {
 const RECEIPT_COLUMNS: &str = "report, secret, anonymous, filed_at, category, description, doc,
     status, status_note, status_at, checked_at";
 
-fn receipt_row(r: &rusqlite::Row) -> rusqlite::Result<(Receipt, String)> {
-    let secret: Vec<u8> = r.get(1)?;
-    let report: Vec<u8> = r.get(0)?;
-    Ok((
-        Receipt {
-            report: DocId::from_slice(&report).unwrap_or_else(|_| DocId::from_bytes([0; 16])),
-            secret: secret.try_into().unwrap_or([0; 32]),
+/// Reads every receipt `rows` yields, refusing damaged ones rather than guessing.
+fn read_receipts(mut rows: rusqlite::Rows<'_>) -> Result<Vec<Receipt>> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("a receipt has a bad {what}"));
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(Receipt {
+            report: DocId::from_slice(&r.get::<_, Vec<u8>>(0)?)?,
+            secret: r
+                .get::<_, Vec<u8>>(1)?
+                .try_into()
+                .map_err(|_| corrupt("secret"))?,
             anonymous: r.get(2)?,
             filed_at: Timestamp::from_millis(r.get(3)?),
-            category: Category::Other,
+            category: r.get::<_, String>(4)?.parse()?,
             description: r.get(5)?,
             doc: r.get(6)?,
             status: r.get(7)?,
             status_note: r.get(8)?,
             status_at: r.get::<_, Option<i64>>(9)?.map(Timestamp::from_millis),
             checked_at: r.get::<_, Option<i64>>(10)?.map(Timestamp::from_millis),
-        },
-        r.get(4)?,
-    ))
+        });
+    }
+    Ok(out)
 }
 
 /// Stores a new receipt (inside the transaction that files the report).
@@ -135,6 +139,20 @@ impl Store {
             .optional()?)
     }
 
+    /// Which of `hashes` this device does not have.
+    pub fn missing_blobs(&self, hashes: &[String]) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT 1 FROM blobs WHERE hash = ?1")?;
+        let mut missing = Vec::new();
+        for hash in hashes {
+            if !stmt.exists([hash])? {
+                missing.push(hash.clone());
+            }
+        }
+        Ok(missing)
+    }
+
     /// Photos of `kind` taken on this device that the server does not have yet.
     pub fn blobs_to_upload(&self, kind: DocKind) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare_cached(
@@ -165,30 +183,19 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {RECEIPT_COLUMNS} FROM receipts ORDER BY filed_at DESC, report"
         ))?;
-        let rows = stmt.query_map([], receipt_row)?;
-        rows.map(|row| {
-            let (mut receipt, category) = row?;
-            receipt.category = category.parse()?;
-            Ok(receipt)
-        })
-        .collect()
+        read_receipts(stmt.query([])?)
     }
 
     pub fn receipt(&self, report: DocId) -> Result<Receipt> {
-        let row = self
-            .conn
-            .query_row(
-                &format!("SELECT {RECEIPT_COLUMNS} FROM receipts WHERE report = ?1"),
-                [report.as_bytes()],
-                receipt_row,
-            )
-            .optional()?;
-        let (mut receipt, category) = row.ok_or(StoreError::NotFound {
-            kind: DocKind::Report,
-            id: report,
-        })?;
-        receipt.category = category.parse()?;
-        Ok(receipt)
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {RECEIPT_COLUMNS} FROM receipts WHERE report = ?1"
+        ))?;
+        read_receipts(stmt.query([report.as_bytes()])?)?
+            .pop()
+            .ok_or(StoreError::NotFound {
+                kind: DocKind::Report,
+                id: report,
+            })
     }
 
     /// Saves the report document after a follow-up and queues its sealed envelope, together.

@@ -228,15 +228,37 @@ impl Store {
     }
 
     pub fn reports(&self, status: Option<TriageStatus>) -> Result<Vec<ReportEntry>> {
+        self.report_rows(status, None)
+    }
+
+    /// One report with its triage.
+    pub fn report(&self, id: DocId) -> Result<ReportEntry> {
+        self.report_rows(None, Some(id))?
+            .pop()
+            .ok_or(StoreError::NotFound {
+                kind: DocKind::Report,
+                id,
+            })
+    }
+
+    fn report_rows(
+        &self,
+        status: Option<TriageStatus>,
+        id: Option<DocId>,
+    ) -> Result<Vec<ReportEntry>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT r.id, r.category, r.description, r.occurred_at, r.lat, r.lon, r.precision,
                     r.photos, r.filed_by, COALESCE(t.status, 'new'), t.updated_at, t.first_at,
                     COALESCE(t.notes, '[]'), r.followups
              FROM p_reports r LEFT JOIN p_triage t ON t.report = r.id
-             WHERE ?1 IS NULL OR COALESCE(t.status, 'new') = ?1
+             WHERE (?1 IS NULL OR COALESCE(t.status, 'new') = ?1)
+               AND (?2 IS NULL OR r.id = ?2)
              ORDER BY r.occurred_at DESC, r.id",
         )?;
-        let mut rows = stmt.query([status.map(TriageStatus::as_str)])?;
+        let mut rows = stmt.query(params![
+            status.map(TriageStatus::as_str),
+            id.map(|id| id.as_bytes().to_vec()),
+        ])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let location = match (r.get::<_, Option<f64>>(4)?, r.get::<_, Option<f64>>(5)?) {

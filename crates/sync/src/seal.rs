@@ -23,7 +23,7 @@ use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
 
-use crate::wire::{DROP_SIZE_CLASSES, decode, encode};
+use crate::wire::{DROP_SIZE_CLASSES, MAX_REPLY, decode, encode};
 
 /// Bound into every envelope's authentication tag, so bytes sealed for another purpose (or
 /// another version) never open as an envelope.
@@ -140,7 +140,15 @@ pub fn open(sealed: &[u8], secret: &SecretKey) -> Result<Vec<u8>, SealError> {
 
 /// Encrypts a reply for the reporter under the key only the reporter's receipt and the report's
 /// readers know. Output: nonce, then ciphertext.
-pub fn seal_reply(key: &[u8; 32], message: &[u8]) -> Vec<u8> {
+pub fn seal_reply(key: &[u8; 32], message: &[u8]) -> Result<Vec<u8>, SealError> {
+    // Nonce and tag come on top; the server takes replies up to MAX_REPLY.
+    let max = MAX_REPLY - NONCE_LEN - 16;
+    if message.len() > max {
+        return Err(SealError::TooLarge {
+            size: message.len(),
+            max,
+        });
+    }
     let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
     let cipher = XChaCha20Poly1305::new(key.into());
     let body = cipher
@@ -151,10 +159,10 @@ pub fn seal_reply(key: &[u8; 32], message: &[u8]) -> Vec<u8> {
                 aad: REPLY_AAD,
             },
         )
-        .unwrap_or_default();
+        .map_err(|_| SealError::Corrupt)?;
     let mut out = nonce.to_vec();
     out.extend_from_slice(&body);
-    out
+    Ok(out)
 }
 
 pub fn open_reply(key: &[u8; 32], sealed: &[u8]) -> Result<Vec<u8>, SealError> {
@@ -274,9 +282,13 @@ mod tests {
     #[test]
     fn replies_open_only_with_their_key() {
         let key = [9u8; 32];
-        let sealed = seal_reply(&key, b"in review");
+        let sealed = seal_reply(&key, b"in review").unwrap();
         assert_eq!(open_reply(&key, &sealed).unwrap(), b"in review");
         assert_eq!(open_reply(&[8u8; 32], &sealed), Err(SealError::Corrupt));
         assert!(open_reply(&key, b"short").is_err());
+        assert!(matches!(
+            seal_reply(&key, &vec![0u8; MAX_REPLY]),
+            Err(SealError::TooLarge { .. })
+        ));
     }
 }
