@@ -330,7 +330,7 @@ fn a_resident_joins_by_invite_and_acknowledges_an_alert() {
     )
     .unwrap();
     let code = code.as_str().unwrap().to_owned();
-    assert!(code.starts_with("plj1-"), "{code}");
+    assert!(code.starts_with("plj2-"), "{code}");
 
     let me = invoke(&res, "join", json!({ "code": code, "name": "Sam" })).unwrap();
     assert_eq!(me["role"], "resident");

@@ -344,6 +344,13 @@ pub fn sync_status(s: &SyncStatus) -> String {
     }
     let _ = writeln!(out, "cursor:        {}", s.cursor);
     let _ = writeln!(out, "pending:       {} change(s)", s.pending);
+    if s.held_changes > 0 {
+        let _ = writeln!(
+            out,
+            "held:          {} pulled change(s) whose author no coordinator has certified yet",
+            s.held_changes
+        );
+    }
     let last = s
         .last_success
         .map_or_else(|| "never".to_owned(), |t| t.to_string());

@@ -84,7 +84,7 @@ fn serve_create_invite_join_sync_and_revoke() {
         ],
     );
     let code = invite["code"].as_str().unwrap().to_owned();
-    assert!(code.starts_with("plj1-"));
+    assert!(code.starts_with("plj2-"));
     assert!(
         std::fs::read(&png).unwrap().starts_with(b"\x89PNG"),
         "a PNG QR code"

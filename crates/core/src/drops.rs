@@ -9,7 +9,7 @@
 //! store as received changes (so they are never pushed back through the attributed change log).
 
 use porchlight_crdt::{ChangeProblem, Doc, MAX_CHANGE_BYTES, check_change, read_report};
-use porchlight_model::{DeviceId, DocId, DocKind, Role, Timestamp, random_bytes, unhex};
+use porchlight_model::{DeviceId, DocId, DocKind, Timestamp, random_bytes};
 use porchlight_sync::seal::{SealError, open, seal, sealing_secret};
 use porchlight_sync::wire::{self, DropRequest, GroupId, MAX_BLOB, blob_hash};
 use porchlight_sync::{AnonymousClient, HttpTransport};
@@ -91,20 +91,14 @@ impl Core {
         Ok(seal(&message, &recipients)?)
     }
 
+    /// The coordinators a report may be sealed to: only those the group's root vouches for,
+    /// never a key the server or anyone else merely listed.
     fn seal_recipients(&self) -> Result<Vec<[u8; 32]>> {
-        let group = self.store().group()?;
-        if group.is_none() {
-            // No group: this device coordinates its own data, so it is the only reader.
-            return Ok(self.own_seal_key().into_iter().collect());
+        match self.roster()? {
+            Some(roster) => Ok(roster.seal_keys()),
+            // Not on a server: this device coordinates its own data, so it is the only reader.
+            None => Ok(self.own_seal_key().into_iter().collect()),
         }
-        let keys = group
-            .iter()
-            .flat_map(|g| &g.members)
-            .filter(|m| m.role == Role::Coordinator)
-            .filter_map(|m| m.seal_key.as_deref())
-            .filter_map(|k| unhex(k)?.try_into().ok())
-            .collect();
-        Ok(keys)
     }
 
     /// When a newly queued envelope may leave: at once for named reports, after a random delay

@@ -36,6 +36,10 @@ pub enum CoreError {
     NotJoined,
     #[error("this device already belongs to a group on a server")]
     AlreadyJoined,
+    #[error(
+        "this device has no group root key pinned (it joined before membership certificates existed); join the group again with a new invite code"
+    )]
+    NoGroupRoot,
     #[error(transparent)]
     Photo(#[from] porchlight_media::MediaError),
     #[error("sealing: {0}")]
@@ -83,6 +87,7 @@ impl CoreError {
             CoreError::Sync(_) => "sync",
             CoreError::NotJoined => "not_joined",
             CoreError::AlreadyJoined => "already_joined",
+            CoreError::NoGroupRoot => "no_group_root",
             CoreError::Photo(_) => "photo",
             CoreError::Seal(_) => "seal",
             CoreError::BadDrop(_) => "bad_drop",

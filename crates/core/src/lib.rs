@@ -12,6 +12,7 @@ mod exchange;
 mod export;
 mod identity;
 mod matching;
+mod membership;
 mod patrols;
 mod photos;
 mod reports;
@@ -120,7 +121,6 @@ impl Core {
             local_change: tokio::sync::Notify::new(),
             drop_queued: tokio::sync::Notify::new(),
         };
-        core.ensure_seal_key()?;
         Ok(core)
     }
 
@@ -225,7 +225,6 @@ impl Core {
     pub fn create_group(&self, name: &str) -> Result<Group> {
         let member_name = self.display_name()?;
         let device = self.device();
-        let seal_key = self.own_seal_key();
         let mut store = self.store();
         if let Some(g) = store.group()? {
             return Err(porchlight_model::ValidationError::Invalid {
@@ -241,7 +240,8 @@ impl Core {
                     name,
                     device,
                     &member_name,
-                    seal_key,
+                    // Certified (with the server's group id) when the group goes on a server.
+                    None,
                     Timestamp::now(),
                 )
             },
@@ -254,29 +254,6 @@ impl Core {
     /// This device's public sealing key (see `porchlight_sync::seal`).
     pub(crate) fn own_seal_key(&self) -> Option<[u8; 32]> {
         porchlight_sync::seal::sealing_public(self.identity.public_key().as_bytes())
-    }
-
-    /// Publishes this device's sealing key if it coordinates a group that does not list it yet
-    /// (groups made before reports were sealed), so members can seal reports to it.
-    fn ensure_seal_key(&self) -> Result<()> {
-        let Some(key) = self.own_seal_key() else {
-            return Ok(());
-        };
-        let device = self.device();
-        let mut store = self.store();
-        let Some(group) = store.group()? else {
-            return Ok(());
-        };
-        let me = group.members.iter().find(|m| m.device == device);
-        if me.is_some_and(|m| m.role == Role::Coordinator && m.seal_key.is_none()) {
-            let mut doc = store.load_kind(group.id, DocKind::Group)?;
-            store.write(
-                &mut doc,
-                |d| porchlight_crdt::set_seal_key(d, device, key, Timestamp::now()),
-                |_, _| Ok(()),
-            )?;
-        }
-        Ok(())
     }
 
     pub fn group(&self) -> Result<Option<Group>> {

@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use porchlight_crdt::{create_group, read_group, remove_member, set_member, set_seal_key};
+use porchlight_crdt::{certify_member, create_group};
 use porchlight_model::{DeviceId, DocId, DocKind, Role, Timestamp, hex};
-use porchlight_store::{DocChanges, OutboxEntry, set_state_in};
-use porchlight_sync::seal::sealing_public;
-use porchlight_sync::wire::{self, Member, SyncRequest};
+use porchlight_store::set_state_in;
+use porchlight_sync::wire::{Member, SyncRequest};
 use porchlight_sync::{GroupId, HttpClient, HttpTransport, InviteCode, Transport};
+
+use crate::membership::STATE_ROOT;
 use serde::Serialize;
 
 use crate::{Core, CoreError, Result, STATE_GROUP, WhoAmI};
@@ -45,6 +46,8 @@ pub struct SyncStatus {
     pub last_error: Option<String>,
     /// Sealed reports (and their photos) waiting for their moment to leave this device.
     pub queued_reports: u64,
+    /// Pulled changes waiting for a coordinator to certify their author (see `roster`).
+    pub held_changes: u64,
 }
 
 /// What one sync did.
@@ -98,8 +101,8 @@ impl SyncReceipt {
     }
 }
 
-pub(crate) fn sync_error(e: porchlight_sync::Error) -> CoreError {
-    CoreError::Sync(e)
+pub(crate) fn sync_error(e: impl Into<porchlight_sync::Error>) -> CoreError {
+    CoreError::Sync(e.into())
 }
 
 impl Core {
@@ -129,27 +132,45 @@ impl Core {
         display: &str,
     ) -> Result<()> {
         let device = self.device();
+        // This device founded the group: its key is the root every member pins.
+        let cert = self.root_cert(group);
+        let root = hex(self.identity.public_key().as_bytes());
         let mut store = self.store();
         let group_doc = store.group()?;
         let group_id = group.to_string();
         let set = |tx: &porchlight_store::Transaction| {
             set_state_in(tx, STATE_SERVER, Some(server_url))?;
             set_state_in(tx, STATE_SERVER_GROUP, Some(&group_id))?;
+            set_state_in(tx, STATE_ROOT, Some(&root))?;
             set_state_in(tx, STATE_ROLE, Some(Role::Coordinator.as_str()))
         };
-        if group_doc.is_none() {
+        if let Some(existing) = group_doc {
+            // A group made on this device before it had a server: certify the founder in it.
+            let mut doc = store.load_kind(existing.id, DocKind::Group)?;
+            store.write(
+                &mut doc,
+                |d| {
+                    certify_member(
+                        d,
+                        device,
+                        display,
+                        Role::Coordinator,
+                        cert,
+                        Timestamp::now(),
+                    )
+                },
+                |tx, _| set(tx),
+            )?;
+        } else {
             // The group document shares the server group's id, so every member finds it.
             let doc_id = DocId::from_bytes(*group.as_bytes());
-            let seal_key = self.own_seal_key();
             store.create(
-                |_| create_group(doc_id, name, device, display, seal_key, Timestamp::now()),
+                |_| create_group(doc_id, name, device, display, Some(cert), Timestamp::now()),
                 |tx, doc| {
                     set_state_in(tx, STATE_GROUP, Some(&doc.id().to_string()))?;
                     set(tx)
                 },
             )?;
-        } else {
-            store.with_transaction(|tx| set(tx))?;
         }
         Ok(())
     }
@@ -157,13 +178,7 @@ impl Core {
     /// Creates an invite code (coordinators).
     pub async fn invite(&self, role: Role, uses: u32, valid_for: Duration) -> Result<InviteCode> {
         self.require(|r| r == Role::Coordinator, "invite members")?;
-        let transport = self.transport()?;
-        let session = transport.session().await.map_err(sync_error)?;
-        transport
-            .client()
-            .create_invite(&session, role, uses, valid_for)
-            .await
-            .map_err(sync_error)
+        self.make_invite(role, uses, valid_for).await
     }
 
     /// Joins the group an invite code points at, then pulls what this device may read.
@@ -182,6 +197,9 @@ impl Core {
             set_state_in(tx, crate::STATE_NAME, Some(&name))?;
             set_state_in(tx, STATE_SERVER, Some(client.base_url()))?;
             set_state_in(tx, STATE_SERVER_GROUP, Some(&membership.group.to_string()))?;
+            // The code came from a coordinator in person: its root key is what this device
+            // trusts from now on, whatever the server says.
+            set_state_in(tx, STATE_ROOT, Some(&hex(&code.root)))?;
             set_state_in(tx, STATE_ROLE, Some(membership.role.as_str()))
         })?;
         self.sync_once().await?;
@@ -247,6 +265,7 @@ impl Core {
         // Keep the group document's roster (and the sealing keys) in step with the server.
         if let Ok(members) = self.members().await {
             self.sync_roster(&members)?;
+            report.changed.extend(self.retry_held()?);
             if self.pending_changes()? > 0 {
                 let more = self.sync_via(transport).await?;
                 report.absorb(more);
@@ -293,11 +312,12 @@ impl Core {
             cursor: self.cursor()?,
             ..SyncReport::default()
         };
+        let (group, _) = self.group_anchor()?;
         loop {
             let outbox = self.store().outbox(PUSH_BATCH)?;
             let request = SyncRequest {
                 cursor: report.cursor,
-                push: group_by_doc(&outbox),
+                push: self.sign_outbox(&group, &outbox),
             };
             let response = transport.sync(&request).await.map_err(sync_error)?;
             report.round_trips += 1;
@@ -308,21 +328,21 @@ impl Core {
                     .rejected
                     .push(format!("{} {}: {}", r.doc, hex(&r.hash), r.reason));
             }
-            let pulled: Vec<DocChanges> = response
-                .pull
-                .iter()
-                .map(|d| DocChanges {
-                    doc: d.doc,
-                    kind: d.kind,
-                    changes: d.changes.iter().map(|c| c.to_vec()).collect(),
-                })
-                .collect();
-            report.pulled += pulled.iter().map(|d| d.changes.len()).sum::<usize>();
+            report.pulled += response.pull.iter().map(|d| d.changes.len()).sum::<usize>();
             report.pushed += outbox.len() - response.rejected.len().min(outbox.len());
-            {
+            let verified = self.verify_pulled(response.pull)?;
+            for (doc, hash, why) in &verified.refused {
+                report
+                    .rejected
+                    .push(format!("pulled {doc} {}: {why}", hex(&hash[..8])));
+            }
+            let group_changed = {
                 let mut store = self.store();
+                // Held first: if the page is pulled again after a crash, holding is a no-op.
+                store.hold_changes(&verified.held)?;
                 let cursor = response.cursor.to_string();
-                let applied = store.apply_remote_batch(&pulled, &[(STATE_CURSOR, &cursor)])?;
+                let applied =
+                    store.apply_remote_batch(&verified.accepted, &[(STATE_CURSOR, &cursor)])?;
                 store.ack_outbox(&hashes)?;
                 report
                     .changed
@@ -330,6 +350,14 @@ impl Core {
                 for (doc, why) in applied.failed {
                     report.rejected.push(format!("pulled {doc}: {why}"));
                 }
+                applied
+                    .changed
+                    .iter()
+                    .any(|(_, kind)| *kind == DocKind::Group)
+            };
+            if group_changed {
+                // New certificates may vouch for authors whose changes were held.
+                report.changed.extend(self.retry_held()?);
             }
             report.cursor = response.cursor;
             let more_to_push = self.pending_changes()? > 0;
@@ -366,6 +394,7 @@ impl Core {
                 .map(Timestamp::from_millis),
             last_error: store.state(STATE_LAST_ERROR)?,
             queued_reports: store.queued_drops()?,
+            held_changes: store.held_count()?,
         })
     }
 
@@ -416,7 +445,7 @@ impl Core {
     }
 
     /// The HTTP transport to this device's server, made once and kept (it caches the session).
-    fn transport(&self) -> Result<Arc<HttpTransport>> {
+    pub(crate) fn transport(&self) -> Result<Arc<HttpTransport>> {
         let mut slot = self
             .transport
             .lock()
@@ -441,66 +470,6 @@ impl Core {
         *slot = Some(t.clone());
         Ok(t)
     }
-
-    /// Writes members who joined on the server into the group document, and takes revoked ones
-    /// out.
-    fn sync_roster(&self, members: &[Member]) -> Result<()> {
-        let mut store = self.store();
-        let Some(group) = store.group()? else {
-            return Ok(());
-        };
-        let now = Timestamp::now();
-        let mut doc = store.load_kind(group.id, DocKind::Group)?;
-        let roster = read_group(&doc)?.members;
-        for m in members {
-            let listed = roster.iter().find(|r| r.device == m.device);
-            let write = match (m.revoked_at, listed) {
-                (Some(_), Some(_)) => Some(true),
-                (None, None) => Some(false),
-                (None, Some(r)) if r.role != m.role || r.name != m.display_name => Some(false),
-                _ => None,
-            };
-            match write {
-                Some(true) => {
-                    store.write(&mut doc, |d| remove_member(d, m.device, now), |_, _| Ok(()))?;
-                }
-                Some(false) => store.write(
-                    &mut doc,
-                    |d| set_member(d, m.device, &m.display_name, m.role, now),
-                    |_, _| Ok(()),
-                )?,
-                None => {}
-            }
-            // Seal keys live apart from member entries, so rewriting an entry above keeps them.
-            let seal_key = (m.role == Role::Coordinator && m.revoked_at.is_none())
-                .then(|| sealing_public(&m.public_key))
-                .flatten();
-            if let Some(key) = seal_key
-                && listed.and_then(|r| r.seal_key.as_deref()) != Some(hex(&key).as_str())
-            {
-                store.write(
-                    &mut doc,
-                    |d| set_seal_key(d, m.device, key, now),
-                    |_, _| Ok(()),
-                )?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Groups outbox entries by document, keeping their order.
-fn group_by_doc(entries: &[OutboxEntry]) -> Vec<wire::DocChanges> {
-    let mut runs: Vec<(DocId, DocKind, Vec<Vec<u8>>)> = Vec::new();
-    for e in entries {
-        match runs.last_mut() {
-            Some((doc, _, changes)) if *doc == e.doc => changes.push(e.bytes.clone()),
-            _ => runs.push((e.doc, e.kind, vec![e.bytes.clone()])),
-        }
-    }
-    runs.into_iter()
-        .map(|(doc, kind, changes)| wire::DocChanges::new(doc, kind, changes))
-        .collect()
 }
 
 /// Keeps a core in sync in the background until stopped: syncs, then waits for the server

@@ -11,17 +11,22 @@ use crate::doc::{Doc, Written};
 use crate::error::CrdtError;
 use crate::fields::{Fields, opt_bytes, opt_i64, opt_obj, opt_str};
 
-/// Coordinators' public sealing keys, by device (hex). Kept apart from the member entries, which
-/// are rewritten whole when a name or role changes.
-const SEAL_KEYS: &str = "seal_keys";
+/// Signed member certificates, by device (hex), as opaque bytes: what they say is checked by the
+/// protocol crate against the group's root key, never taken from whoever wrote them here. Kept
+/// apart from the member entries, which are rewritten whole when a name or role changes.
+const CERTS: &str = "certs";
+/// Signed revocations, by device (hex). A map of their own, so a revocation and a concurrent
+/// re-certification never overwrite each other.
+const REVOCATIONS: &str = "revocations";
 
-/// Creates a group whose first member, `by`, is its coordinator, with its sealing key if given.
+/// Creates a group whose first member, `by`, is its coordinator, with its own (root) certificate
+/// when the group already has an id on a server.
 pub fn create_group(
     id: DocId,
     name: &str,
     by: DeviceId,
     member_name: &str,
-    seal_key: Option<[u8; 32]>,
+    root_cert: Option<Vec<u8>>,
     at: Timestamp,
 ) -> Result<(Doc, Written), CrdtError> {
     let name = validate_name("group name", name)?;
@@ -29,10 +34,10 @@ pub fn create_group(
     doc.am.put(ROOT, "name", name.as_str())?;
     doc.am.put_object(ROOT, "members", ObjType::Map)?;
     doc.am.put_object(ROOT, "zones", ObjType::Map)?;
-    let keys = doc.am.put_object(ROOT, SEAL_KEYS, ObjType::Map)?;
-    if let Some(key) = seal_key {
-        doc.am
-            .put(&keys, by.to_hex(), ScalarValue::Bytes(key.to_vec()))?;
+    let certs = doc.am.put_object(ROOT, CERTS, ObjType::Map)?;
+    doc.am.put_object(ROOT, REVOCATIONS, ObjType::Map)?;
+    if let Some(cert) = root_cert {
+        doc.am.put(&certs, by.to_hex(), ScalarValue::Bytes(cert))?;
     }
     put_member(&mut doc, by, member_name, Role::Coordinator, at)?;
     let written = doc.commit(at).ok_or(CrdtError::Unchanged)?;
@@ -52,33 +57,70 @@ pub fn set_member(
     doc.commit(at).ok_or(CrdtError::Unchanged)
 }
 
-/// Removes a member from the roster (after their device was revoked).
-pub fn remove_member(doc: &mut Doc, device: DeviceId, at: Timestamp) -> Result<Written, CrdtError> {
-    expect_kind(doc, DocKind::Group)?;
-    let members = obj(doc, "members")?;
-    doc.am.delete(&members, device.to_hex())?;
-    if let Some(keys) = opt_obj(&doc.am, &ROOT, SEAL_KEYS, ObjType::Map) {
-        doc.am.delete(&keys, device.to_hex())?;
-    }
-    doc.commit(at).ok_or(CrdtError::Unchanged)
-}
-
-/// Publishes a coordinator's public sealing key, so members can seal reports to it.
-pub fn set_seal_key(
+/// Removes a member from the roster and records the signed revocation (after their device was
+/// revoked on the server).
+pub fn remove_member(
     doc: &mut Doc,
     device: DeviceId,
-    key: [u8; 32],
+    revocation: Vec<u8>,
     at: Timestamp,
 ) -> Result<Written, CrdtError> {
     expect_kind(doc, DocKind::Group)?;
-    // Groups made before sealing existed have no map yet.
-    let keys = match opt_obj(&doc.am, &ROOT, SEAL_KEYS, ObjType::Map) {
-        Some(keys) => keys,
-        None => doc.am.put_object(ROOT, SEAL_KEYS, ObjType::Map)?,
-    };
-    doc.am
-        .put(&keys, device.to_hex(), ScalarValue::Bytes(key.to_vec()))?;
+    let members = obj(doc, "members")?;
+    doc.am.delete(&members, device.to_hex())?;
+    let revocations = map_at_root(doc, REVOCATIONS)?;
+    doc.am.put(
+        &revocations,
+        device.to_hex(),
+        ScalarValue::Bytes(revocation),
+    )?;
     doc.commit(at).ok_or(CrdtError::Unchanged)
+}
+
+/// Adds or updates a member together with the certificate a coordinator signed for it.
+pub fn certify_member(
+    doc: &mut Doc,
+    device: DeviceId,
+    name: &str,
+    role: Role,
+    cert: Vec<u8>,
+    at: Timestamp,
+) -> Result<Written, CrdtError> {
+    expect_kind(doc, DocKind::Group)?;
+    put_member(doc, device, name, role, at)?;
+    let certs = map_at_root(doc, CERTS)?;
+    doc.am
+        .put(&certs, device.to_hex(), ScalarValue::Bytes(cert))?;
+    doc.commit(at).ok_or(CrdtError::Unchanged)
+}
+
+/// The raw certificates and revocations the group document holds (checked by the caller).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MembershipRecords {
+    pub certs: Vec<Vec<u8>>,
+    pub revocations: Vec<Vec<u8>>,
+}
+
+pub fn read_membership(doc: &Doc) -> Result<MembershipRecords, CrdtError> {
+    expect_kind(doc, DocKind::Group)?;
+    let am = &doc.am;
+    let all = |key: &str| -> Vec<Vec<u8>> {
+        opt_obj(am, &ROOT, key, ObjType::Map)
+            .map(|m| am.keys(&m).filter_map(|k| opt_bytes(am, &m, &k)).collect())
+            .unwrap_or_default()
+    };
+    Ok(MembershipRecords {
+        certs: all(CERTS),
+        revocations: all(REVOCATIONS),
+    })
+}
+
+/// The map under `key` at the root, made if this document predates it.
+fn map_at_root(doc: &mut Doc, key: &'static str) -> Result<automerge::ObjId, CrdtError> {
+    match opt_obj(&doc.am, &ROOT, key, ObjType::Map) {
+        Some(map) => Ok(map),
+        None => Ok(doc.am.put_object(ROOT, key, ObjType::Map)?),
+    }
 }
 
 pub fn set_zone(doc: &mut Doc, zone: &Zone, at: Timestamp) -> Result<Written, CrdtError> {
@@ -119,7 +161,6 @@ pub fn read_group(doc: &Doc) -> Result<Group, CrdtError> {
         kind: DocKind::Group,
     };
     let members_obj = f.obj(&ROOT, "members", ObjType::Map)?;
-    let seal_keys = opt_obj(am, &ROOT, SEAL_KEYS, ObjType::Map);
     let mut members: Vec<Member> = am
         .keys(&members_obj)
         .filter_map(|k| {
@@ -129,11 +170,6 @@ pub fn read_group(doc: &Doc) -> Result<Group, CrdtError> {
                 name: opt_str(am, &entry, "name")?,
                 role: opt_str(am, &entry, "role")?.parse().ok()?,
                 joined_at: Timestamp::from_millis(opt_i64(am, &entry, "joined_at")?),
-                seal_key: seal_keys
-                    .as_ref()
-                    .and_then(|keys| opt_bytes(am, keys, &k))
-                    .filter(|key| key.len() == 32)
-                    .map(|key| porchlight_model::hex(&key)),
             })
         })
         .collect();

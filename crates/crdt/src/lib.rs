@@ -19,7 +19,10 @@ pub use alert::{Ack, ack_id, create_ack, create_alert, read_ack, read_alert, set
 pub use change::{CHUNK_MAGIC, ChangeProblem, CheckedChange, check_change};
 pub use doc::{Doc, MAX_CHANGE_BYTES, SCHEMA_VERSION, Written, parse_change};
 pub use error::CrdtError;
-pub use group::{create_group, read_group, remove_member, set_member, set_seal_key, set_zone};
+pub use group::{
+    MembershipRecords, certify_member, create_group, read_group, read_membership, remove_member,
+    set_member, set_zone,
+};
 pub use patrol::{
     add_observation, append_track, end_patrol, join_patrol, read_patrol, read_track, start_patrol,
 };

@@ -173,6 +173,15 @@ impl DeviceId {
         hex(&self.0)
     }
 
+    /// The id in `bytes` (an Automerge actor id, say), which must be exactly 16 bytes long.
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, ValidationError> {
+        let arr: [u8; 16] = bytes.try_into().map_err(|_| ValidationError::Invalid {
+            field: "device",
+            reason: format!("a device id has 16 bytes, not {}", bytes.len()),
+        })?;
+        Ok(Self(arr))
+    }
+
     pub fn from_hex(s: &str) -> Result<Self, ValidationError> {
         let bytes = unhex(s).ok_or_else(|| ValidationError::Invalid {
             field: "device",

@@ -26,10 +26,6 @@ pub struct Member {
     pub name: String,
     pub role: Role,
     pub joined_at: Timestamp,
-    /// The member's public sealing key (hex), present for coordinators: reports are sealed to
-    /// these keys.
-    #[serde(default)]
-    pub seal_key: Option<String>,
 }
 
 /// A named zone (beat) of the group's neighbourhood.

@@ -1,8 +1,8 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use porchlight_model::{DocId, DocKind, Role};
-use porchlight_sync::ChangeProblem;
-use porchlight_sync::wire::ErrorBody;
+use porchlight_protocol::ChangeProblem;
+use porchlight_protocol::wire::ErrorBody;
 
 /// Everything the server can refuse or fail at. Each request-level variant maps to one HTTP
 /// status and a `{kind, message}` body whose message tells the client what to do.
@@ -19,6 +19,14 @@ pub enum Error {
         index: usize,
         problem: ChangeProblem,
     },
+    #[error(
+        "document {doc}, change {index}: its author (the change's actor) is not a current member of this group"
+    )]
+    UnknownAuthor { doc: DocId, index: usize },
+    #[error(
+        "document {doc}, change {index}: the signature is not its author's over this change, document and kind"
+    )]
+    UnsignedChange { doc: DocId, index: usize },
     #[error("{0}")]
     BadRequest(String),
     #[error("the body's BLAKE3 hash is {actual}, not the {expected} named in the address")]
@@ -80,7 +88,7 @@ pub enum Error {
     #[error("a background task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
     #[error("could not encode the response: {0}")]
-    Encode(#[source] porchlight_sync::Error),
+    Encode(#[source] porchlight_protocol::Error),
 }
 
 impl Error {
@@ -98,6 +106,7 @@ impl Error {
             | E::ChallengeUnknown
             | E::ChallengeExpired
             | E::BadSignature => StatusCode::UNAUTHORIZED,
+            E::UnknownAuthor { .. } | E::UnsignedChange { .. } => StatusCode::FORBIDDEN,
             E::Revoked
             | E::NotMember
             | E::NotCoordinator { .. }
@@ -126,6 +135,8 @@ impl Error {
             E::TooLarge { .. } => "too_large",
             E::Malformed(_) => "malformed",
             E::BadChange { .. } => "bad_change",
+            E::UnknownAuthor { .. } => "unknown_author",
+            E::UnsignedChange { .. } => "unsigned_change",
             E::BadRequest(_) => "bad_request",
             E::HashMismatch { .. } => "hash_mismatch",
             E::RateLimited { .. } => "rate_limited",

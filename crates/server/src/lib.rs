@@ -22,8 +22,8 @@ pub use clock::Clock;
 pub use error::Error;
 pub use settings::{Secret, Settings, default_config};
 pub use storage::{
-    BlobOutcome, MemberRecord, NewInvite, NewMember, Page, PageLimits, PulledChange, PushDoc,
-    PushOutcome, Retention, SessionRecord, SqliteStorage, Storage, StoredBlob,
+    BlobOutcome, MemberRecord, NewInvite, NewMember, Page, PageLimits, PulledChange, PushChange,
+    PushDoc, PushOutcome, Retention, SessionRecord, SqliteStorage, Storage, StoredBlob,
 };
 
 /// Serves on `listener` until `shutdown` completes, with the database named in `settings`.

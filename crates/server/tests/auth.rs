@@ -2,9 +2,7 @@
 
 mod common;
 
-use std::time::Duration;
-
-use common::{TestServer, changes, coordinator, expect_http, member, post_raw};
+use common::{TestServer, changes, coordinator, expect_http, invite_with, member, post_raw};
 use porchlight_model::{DocId, DocKind, Role};
 use porchlight_sync::crypto::{session_message, sign};
 use porchlight_sync::wire::{self, SessionRequest};
@@ -70,9 +68,7 @@ async fn an_expired_token_is_refused_and_the_transport_signs_in_again() {
 async fn a_used_up_invite_is_refused() {
     let server = TestServer::start().await;
     let coord = coordinator(&server).await;
-    let code = coord
-        .client
-        .create_invite(&coord.session, Role::Resident, 1, Duration::from_secs(600))
+    let code = invite_with(&server, &coord, Role::Resident, 1, 600)
         .await
         .unwrap();
     let first = generate_signing_key();
@@ -90,9 +86,7 @@ async fn a_used_up_invite_is_refused() {
 async fn an_expired_invite_is_refused() {
     let server = TestServer::start().await;
     let coord = coordinator(&server).await;
-    let code = coord
-        .client
-        .create_invite(&coord.session, Role::Volunteer, 5, Duration::from_secs(60))
+    let code = invite_with(&server, &coord, Role::Volunteer, 5, 60)
         .await
         .unwrap();
     server.clock.advance(61);
@@ -107,9 +101,7 @@ async fn an_expired_invite_is_refused() {
 async fn a_wrong_invite_secret_is_refused() {
     let server = TestServer::start().await;
     let coord = coordinator(&server).await;
-    let mut code = coord
-        .client
-        .create_invite(&coord.session, Role::Volunteer, 5, Duration::from_secs(60))
+    let mut code = invite_with(&server, &coord, Role::Volunteer, 5, 60)
         .await
         .unwrap();
     code.secret[0] ^= 1;
@@ -125,15 +117,7 @@ async fn only_coordinators_manage_members() {
     let server = TestServer::start().await;
     let coord = coordinator(&server).await;
     let volunteer = member(&server, &coord, Role::Volunteer).await;
-    let invite = volunteer
-        .client
-        .create_invite(
-            &volunteer.session,
-            Role::Coordinator,
-            1,
-            Duration::from_secs(60),
-        )
-        .await;
+    let invite = invite_with(&server, &volunteer, Role::Coordinator, 1, 60).await;
     expect_http(invite, 403, "forbidden");
     expect_http(
         volunteer.client.members(&volunteer.session).await,
@@ -211,16 +195,14 @@ async fn a_forged_signature_is_rejected_not_panicking() {
     assert!(body.message.contains("signature"));
 
     // A signature that is just bytes, on a join.
-    let code = coord
-        .client
-        .create_invite(&coord.session, Role::Resident, 1, Duration::from_secs(60))
+    let code = invite_with(&server, &coord, Role::Resident, 1, 60)
         .await
         .unwrap();
     let join = porchlight_sync::wire::JoinRequest {
         invite: code.invite,
-        secret: code.secret,
         public_key: generate_signing_key().verifying_key().to_bytes(),
         display_name: "Mallory".into(),
+        proof: [7; 64],
         signature: [7; 64],
     };
     let (status, body) = post_raw(&server, "/v1/join", None, wire::encode(&join).unwrap()).await;

@@ -3,23 +3,38 @@
 
 mod common;
 
-use common::{Device, TestServer, changes, coordinator, doc_by, expect_http, post_raw, raw_http};
-use porchlight_model::{DeviceId, DocId, DocKind};
+use common::{
+    Device, TestServer, changes, coordinator, doc_by, expect_http, member, post_raw, raw_http,
+};
+use porchlight_model::{DeviceId, DocId, DocKind, Role};
 use porchlight_sync::wire;
 use porchlight_sync::{DocChanges, SyncRequest};
 
 /// Pushes `bad` together with one good change in another document, expects the whole request to
 /// be refused with 400 `bad_change`, and checks that nothing was stored.
 async fn push_is_refused(server: &TestServer, device: &Device, bad: Vec<u8>, expected: &str) {
+    let bad = device.signed(DocId::random(), DocKind::Alert, vec![bad]);
+    refused_with(server, device, bad, (400, "bad_change"), expected).await;
+}
+
+/// Pushes `bad` after one good change; expects `status` and `kind`, a message containing
+/// `expected`, and nothing stored.
+async fn refused_with(
+    server: &TestServer,
+    device: &Device,
+    bad: DocChanges,
+    (status, kind): (u16, &str),
+    expected: &str,
+) {
     let request = SyncRequest {
         cursor: 0,
         push: vec![
-            DocChanges::new(DocId::random(), DocKind::Alert, changes(device.id, 1)),
-            DocChanges::new(DocId::random(), DocKind::Alert, [bad]),
+            device.signed(DocId::random(), DocKind::Alert, changes(device.id, 1)),
+            bad,
         ],
     };
     let result = device.client.sync(&device.session, &request).await;
-    let message = expect_http(result, 400, "bad_change");
+    let message = expect_http(result, status, kind);
     assert!(message.contains(expected), "{message}");
     assert_eq!(
         server.change_count(device.group()).await,
@@ -123,8 +138,60 @@ async fn a_change_by_an_unregistered_actor_is_rejected_not_panicking() {
     let server = TestServer::start().await;
     let device = coordinator(&server).await;
     let stranger = DeviceId::from_bytes([0x42; 16]);
-    let bytes = changes(stranger, 1).remove(0);
-    push_is_refused(&server, &device, bytes, "actor").await;
+    let bad = device.signed(DocId::random(), DocKind::Alert, changes(stranger, 1));
+    refused_with(
+        &server,
+        &device,
+        bad,
+        (403, "unknown_author"),
+        "not a current member",
+    )
+    .await;
+}
+
+/// A member writes a change as another member (the victim's actor) and signs it with its own
+/// key: the server verifies the signature against the author's key, not the uploader's.
+#[tokio::test]
+async fn a_change_in_another_members_name_is_rejected_not_panicking() {
+    let server = TestServer::start().await;
+    let coord = coordinator(&server).await;
+    let mallory = member(&server, &coord, Role::Volunteer).await;
+    let doc = DocId::random();
+    let forged = mallory.signed(doc, DocKind::Alert, changes(coord.id, 1));
+    refused_with(
+        &server,
+        &mallory,
+        forged,
+        (403, "unsigned_change"),
+        "signature",
+    )
+    .await;
+
+    // Nor can a genuine signature be moved to another document or kind.
+    let mut moved = coord.signed(doc, DocKind::Alert, changes(coord.id, 1));
+    moved.doc = DocId::random();
+    refused_with(
+        &server,
+        &coord,
+        moved,
+        (403, "unsigned_change"),
+        "signature",
+    )
+    .await;
+    let mut relabelled = coord.signed(doc, DocKind::Alert, changes(coord.id, 1));
+    relabelled.kind = DocKind::Patrol;
+    refused_with(
+        &server,
+        &coord,
+        relabelled,
+        (403, "unsigned_change"),
+        "signature",
+    )
+    .await;
+
+    // An honest push still goes through afterwards.
+    let ok = coord.push(doc, DocKind::Alert, changes(coord.id, 2)).await;
+    assert!(ok.rejected.is_empty());
 }
 
 #[tokio::test]

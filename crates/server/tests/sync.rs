@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::{TestServer, changes, coordinator, member};
 use porchlight_model::{DocId, DocKind, Role};
-use porchlight_sync::{DocChanges, SyncRequest};
+use porchlight_sync::SyncRequest;
 
 #[tokio::test]
 async fn the_same_push_twice_is_stored_once() {
@@ -40,7 +40,7 @@ async fn thousands_of_changes_page_through_without_duplicates() {
     let all: Vec<Vec<u8>> = pulled
         .into_iter()
         .flat_map(|d| d.changes)
-        .map(serde_bytes::ByteBuf::into_vec)
+        .map(|c| c.into_parts().0)
         .collect();
     assert_eq!(all.len(), 3000, "every change exactly once");
     assert_eq!(all.iter().cloned().collect::<HashSet<_>>(), pushed);
@@ -129,11 +129,7 @@ async fn pulls_include_what_others_pushed_since_the_cursor() {
 
     let request = SyncRequest {
         cursor: start,
-        push: vec![DocChanges::new(
-            DocId::random(),
-            DocKind::Patrol,
-            changes(volunteer.id, 1),
-        )],
+        push: vec![volunteer.signed(DocId::random(), DocKind::Patrol, changes(volunteer.id, 1))],
     };
     let response = volunteer
         .client

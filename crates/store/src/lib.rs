@@ -7,6 +7,7 @@
 
 mod documents;
 mod error;
+mod held;
 mod local;
 mod migrate;
 mod private;
@@ -21,6 +22,7 @@ use rusqlite::Connection;
 
 pub use documents::Heads;
 pub use error::{Result, StoreError};
+pub use held::HeldChange;
 pub use local::{clear_buffer_in, set_state_in};
 pub use migrate::SCHEMA_VERSION;
 pub use private::{Receipt, attach_blobs_in, insert_receipt_in, queue_drop_in};

@@ -6,8 +6,8 @@ use crate::Error;
 use crate::client::{
     CONNECT_TIMEOUT, REQUEST_TIMEOUT, check_reply_id, decode_response, raw_or_none, send,
 };
-use crate::invite::check_server_url;
 use crate::wire::{self, CBOR, DropAccepted, DropRequest};
+use porchlight_protocol::check_server_url;
 
 /// The whole user agent: no version, so it says nothing that differs between devices.
 const USER_AGENT: &str = "porchlight";

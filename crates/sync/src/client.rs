@@ -12,12 +12,12 @@ use serde::de::DeserializeOwned;
 
 use crate::Error;
 use crate::crypto::{create_group_message, join_message, session_message, sign};
-use crate::invite::{InviteCode, check_server_url};
 use crate::wire::{
     self, BlobStored, CBOR, Challenge, CreateGroupRequest, CreateInviteRequest, DropPage,
     ErrorBody, GroupId, Health, InviteCreated, JoinRequest, Member, MemberList, Membership,
     RevokeRequest, SessionRequest, SessionResponse, SyncRequest, SyncResponse, WaitResponse,
 };
+use porchlight_protocol::{InviteCode, SignedInvite, check_server_url, join_proof};
 
 /// Ordinary requests give up after this; a long-poll gets its own, longer budget.
 pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -151,28 +151,16 @@ impl HttpClient {
         })
     }
 
-    /// Creates an invite (coordinators only) and returns the code to hand out.
+    /// Registers an invite this coordinator's device made and signed (see
+    /// [`porchlight_protocol::SignedInvite`]); the secret stays on the device.
     pub async fn create_invite(
         &self,
         session: &Session,
-        role: Role,
-        uses: u32,
-        valid_for: Duration,
-    ) -> Result<InviteCode, Error> {
-        let request = CreateInviteRequest {
-            role,
-            uses,
-            valid_for_secs: valid_for.as_secs(),
-        };
-        let created: InviteCreated = self
-            .call(Method::POST, "/v1/invites", Some(session), Some(&request))
-            .await?;
-        Ok(InviteCode {
-            server: self.base.clone(),
-            invite: created.invite,
-            secret: created.secret,
-            role: created.role,
-        })
+        invite: SignedInvite,
+    ) -> Result<InviteCreated, Error> {
+        let request = CreateInviteRequest { invite };
+        self.call(Method::POST, "/v1/invites", Some(session), Some(&request))
+            .await
     }
 
     /// Joins the group of `code` with this device's key. Sent to this client's server, which
@@ -186,9 +174,15 @@ impl HttpClient {
         let public_key = key.verifying_key().to_bytes();
         let request = JoinRequest {
             invite: code.invite,
-            secret: code.secret,
             public_key,
             display_name: display_name.to_owned(),
+            proof: join_proof(
+                &code.secret,
+                &code.group,
+                &code.invite,
+                &public_key,
+                display_name,
+            ),
             signature: sign(key, &join_message(&code.invite, &public_key, display_name)),
         };
         self.call(Method::POST, "/v1/join", None, Some(&request))
@@ -357,7 +351,7 @@ pub(crate) async fn decode_response<T: DeserializeOwned>(
     response: reqwest::Response,
 ) -> Result<T, Error> {
     let bytes = response.bytes().await.map_err(classify)?;
-    wire::decode(&bytes)
+    Ok(wire::decode(&bytes)?)
 }
 
 /// The raw body of a successful answer, or `None` for a 404.

@@ -66,3 +66,17 @@ impl Error {
         self.status() == Some(401)
     }
 }
+
+/// The protocol crate's errors keep their meaning (and their variant) on this side.
+impl From<porchlight_protocol::Error> for Error {
+    fn from(e: porchlight_protocol::Error) -> Self {
+        use porchlight_protocol::Error as P;
+        match e {
+            P::Encode(e) => Error::Encode(e),
+            P::Decode(e) => Error::Decode(e),
+            P::TrailingBytes { count } => Error::TrailingBytes { count },
+            P::InvalidUrl { url, reason } => Error::InvalidUrl { url, reason },
+            P::InvalidInvite { reason } => Error::InvalidInvite { reason },
+        }
+    }
+}

@@ -8,27 +8,26 @@
 
 mod anonymous;
 mod client;
-pub mod crypto;
 mod error;
-mod invite;
 mod memory;
-pub mod seal;
 mod transport;
-pub mod wire;
+
+// The formats live in the protocol crate (no I/O), shared with the server; they are re-exported
+// here so a device needs one import path for everything sync.
+pub use porchlight_protocol::{
+    INVITE_PREFIX, InviteCode, JoinEvidence, MemberCert, PROTOCOL_VERSION, Revocation, Roster,
+    SignedInvite, crypto, membership, seal, wire,
+};
 
 // The change checks are shared with the device's own store, so they live in the CRDT crate.
 pub use anonymous::AnonymousClient;
 pub use client::{HttpClient, Session};
-pub use crypto::{device_id_from_public_key, device_id_of, generate_signing_key};
 pub use error::Error;
-pub use invite::{INVITE_PREFIX, InviteCode};
 pub use memory::{MemoryHub, MemoryTransport};
 pub use porchlight_crdt::{CHUNK_MAGIC, ChangeProblem, CheckedChange, check_change};
+pub use porchlight_protocol::{device_id_from_public_key, device_id_of, generate_signing_key};
 pub use transport::{HttpTransport, Transport};
-pub use wire::{DocChanges, GroupId, SyncRequest, SyncResponse};
+pub use wire::{DocChanges, GroupId, SignedChange, SyncRequest, SyncResponse};
 
 /// Re-exported so callers sign with the same key type this crate verifies.
 pub use ed25519_dalek::SigningKey;
-
-/// The protocol version this crate speaks; the server reports its own in `/v1/health`.
-pub const PROTOCOL_VERSION: u32 = 1;

@@ -12,13 +12,13 @@ use tokio::time::Instant;
 
 use crate::Error;
 use crate::transport::Transport;
-use crate::wire::{DocChanges, SyncRequest, SyncResponse, WaitResponse};
+use crate::wire::{DocChanges, SignedChange, SyncRequest, SyncResponse, WaitResponse};
 
 #[derive(Debug)]
 struct Entry {
     doc: DocId,
     kind: DocKind,
-    bytes: Vec<u8>,
+    change: SignedChange,
 }
 
 #[derive(Debug)]
@@ -127,12 +127,12 @@ impl MemoryTransport {
         for doc in &request.push {
             for change in &doc.changes {
                 accepted += 1;
-                let hash = *blake3::hash(change).as_bytes();
+                let hash = *blake3::hash(change.bytes()).as_bytes();
                 if state.seen.insert((doc.doc, hash)) {
                     state.log.push(Entry {
                         doc: doc.doc,
                         kind: doc.kind,
-                        bytes: change.to_vec(),
+                        change: change.clone(),
                     });
                 }
             }
@@ -147,13 +147,12 @@ impl MemoryTransport {
         for entry in &state.log[start..end] {
             match pull.last_mut() {
                 Some(last) if last.doc == entry.doc => {
-                    last.changes
-                        .push(serde_bytes::ByteBuf::from(entry.bytes.clone()));
+                    last.changes.push(entry.change.clone());
                 }
                 _ => pull.push(DocChanges::new(
                     entry.doc,
                     entry.kind,
-                    [entry.bytes.clone()],
+                    [entry.change.clone()],
                 )),
             }
         }

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use porchlight_model::{DeviceId, DocId, DocKind};
-use porchlight_sync::{DocChanges, Error, MemoryHub, SyncRequest, Transport};
+use porchlight_sync::{DocChanges, Error, MemoryHub, SignedChange, SyncRequest, Transport};
 
 fn device(n: u8) -> DeviceId {
     DeviceId::from_bytes([n; 16])
@@ -17,7 +17,10 @@ fn push(doc: DocId, changes: &[&[u8]]) -> SyncRequest {
         push: vec![DocChanges::new(
             doc,
             DocKind::Alert,
-            changes.iter().map(|c| c.to_vec()),
+            // The relay passes changes on as they are; it never looks at signatures.
+            changes
+                .iter()
+                .map(|c| SignedChange::from_parts(c.to_vec(), [0; 64])),
         )],
     }
 }
@@ -34,7 +37,7 @@ async fn pull_all(t: &impl Transport, mut cursor: u64) -> (Vec<Vec<u8>>, u64) {
             .await
             .unwrap();
         for doc in r.pull {
-            all.extend(doc.changes.into_iter().map(serde_bytes::ByteBuf::into_vec));
+            all.extend(doc.changes.into_iter().map(|c| c.into_parts().0));
         }
         cursor = r.cursor;
         if !r.more {

@@ -35,7 +35,7 @@ pub async fn create_group_on_server<R: Runtime>(
     Ok(me)
 }
 
-/// An invite code (`plj1-…`) for `uses` people, valid for `valid_days` days.
+/// An invite code (`plj2-…`) for `uses` people, valid for `valid_days` days.
 #[tauri::command]
 pub async fn invite(
     core: State<'_, Arc<Core>>,

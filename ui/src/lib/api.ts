@@ -63,7 +63,7 @@ export const api = {
   join: (code: string, name: string) => call<WhoAmI>("join", { code, name }),
   createGroupOnServer: (server: string, name: string) =>
     call<WhoAmI>("create_group_on_server", { server, name }),
-  /** An invite code (`plj1-…`). */
+  /** An invite code (`plj2-…`). */
   invite: (role: Role, uses: number, validDays: number) =>
     call<string>("invite", { role, uses, validDays }),
   syncNow: () => call<SyncReport>("sync_now"),

@@ -14,12 +14,7 @@ export type AlertStatus = "active" | "cancelled";
 export type Category = "suspicious_person" | "suspicious_vehicle" | "suspicious_activity" | "break_in" | "theft" | "vandalism" | "noise" | "hazard" | "lighting" | "all_clear" | "other";
 export type TriageStatus = "new" | "in_review" | "forwarded" | "closed" | "dismissed";
 export type LocationPrecision = "exact" | "100m" | "1km";
-export type Member = { device: DeviceId, name: string, role: Role, joinedAt: Timestamp, 
-/**
- * The member's public sealing key (hex), present for coordinators: reports are sealed to
- * these keys.
- */
-sealKey: string | null, };
+export type Member = { device: DeviceId, name: string, role: Role, joinedAt: Timestamp, };
 export type Zone = { name: string, area: Area, };
 export type Group = { id: DocId, name: string, members: Array<Member>, zones: Array<Zone>, };
 export type Meeting = { startsAt: Timestamp, place: string, };

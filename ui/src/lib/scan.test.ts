@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { isMobile } from "./platform";
 import { inviteFromScan, scanInvite, type Scanner } from "./scan";
 
-const CODE = "plj1-3mJr7AoUXx2Wqd";
+const CODE = "plj2-3mJr7AoUXx2Wqd";
 
 /** A stand-in for the barcode-scanner plugin: the permission it reports and what it "reads". */
 function fakeScanner(opts: { permission?: string; granted?: string; content?: string; reject?: unknown }) {
@@ -29,7 +29,7 @@ describe("invite QR codes", () => {
 
   it("finds nothing in other QR codes", () => {
     expect(inviteFromScan("https://example.org")).toBeNull();
-    expect(inviteFromScan("plj1-")).toBeNull();
+    expect(inviteFromScan("plj2-")).toBeNull();
   });
 
   it("scans for QR codes only and fills in the code", async () => {

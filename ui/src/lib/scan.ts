@@ -1,15 +1,15 @@
 // Scanning an invite's QR code on a phone (the barcode-scanner plugin, registered only on
-// Android and iOS). The QR code the coordinator shows holds the `plj1-…` code as text.
+// Android and iOS). The QR code the coordinator shows holds the `plj2-…` code as text.
 
 /** The prefix every invite code starts with (`porchlight_sync::INVITE_PREFIX`). */
-export const INVITE_PREFIX = "plj1-";
+export const INVITE_PREFIX = "plj2-";
 
 /**
  * The invite code in what a scan read, or null when it holds none. Tolerates what other apps
  * wrap around a code (white space, a link or a sentence that contains it).
  */
 export function inviteFromScan(content: string): string | null {
-  const m = content.match(/plj1-[1-9A-HJ-NP-Za-km-z]+/);
+  const m = content.match(/plj2-[1-9A-HJ-NP-Za-km-z]+/);
   return m ? m[0] : null;
 }
 

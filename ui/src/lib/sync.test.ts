@@ -9,6 +9,7 @@ const status = (over: Partial<SyncStatus> = {}): SyncStatus => ({
   lastSuccess: "2026-05-01T11:58:00Z",
   lastError: null,
   queuedReports: 0,
+  heldChanges: 0,
   ...over,
 });
 

@@ -18,6 +18,7 @@ export type SyncStatus = {
   lastError: string | null;
   /** Sealed report envelopes waiting for their moment to leave. */
   queuedReports: number;
+  heldChanges: number;
 };
 
 /** `porchlight_core::SyncReport`. */

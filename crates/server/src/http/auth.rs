@@ -3,12 +3,12 @@
 
 use axum::extract::State;
 use porchlight_model::{Role, random_bytes};
-use porchlight_sync::crypto::{create_group_message, join_message, session_message, verify};
-use porchlight_sync::device_id_from_public_key;
-use porchlight_sync::wire::{
+use porchlight_protocol::crypto::{create_group_message, join_message, session_message, verify};
+use porchlight_protocol::wire::{
     Challenge, CreateGroupRequest, GroupId, JoinRequest, Membership, SessionRequest,
     SessionResponse,
 };
+use porchlight_protocol::{JoinEvidence, device_id_from_public_key};
 
 use super::Shared;
 use super::extract::{Cbor, token_hash};
@@ -143,6 +143,9 @@ pub(crate) async fn session<S: Storage>(
     }))
 }
 
+/// Enrols a device with an invite. The proof made with the invite's secret is checked against the
+/// invite key the coordinator signed, and kept as the member's evidence for coordinators' devices,
+/// which certify the member only if they can check it themselves.
 pub(crate) async fn join<S: Storage>(
     State(app): State<Shared<S>>,
     Cbor(req): Cbor<JoinRequest>,
@@ -152,16 +155,29 @@ pub(crate) async fn join<S: Storage>(
     if !verify(&req.public_key, &message, &req.signature) {
         return Err(Error::BadSignature);
     }
+    let invite = app
+        .storage
+        .invite(req.invite)
+        .await?
+        .ok_or(Error::InviteInvalid)?;
+    if !invite.proof_holds(&req.public_key, &req.display_name, &req.proof) {
+        return Err(Error::InviteInvalid);
+    }
+    let evidence = JoinEvidence {
+        invite,
+        proof: req.proof,
+    };
+    let evidence = porchlight_protocol::wire::encode(&evidence).map_err(Error::Encode)?;
     let member = NewMember {
         device: device_id_from_public_key(&req.public_key),
         public_key: req.public_key,
-        display_name: req.display_name.trim().to_owned(),
+        // Kept exactly as signed: coordinators' devices check the proof over this name.
+        display_name: req.display_name,
         joined_at: app.clock.now(),
     };
-    let secret_hash = *blake3::hash(&req.secret).as_bytes();
     let (group, member) = app
         .storage
-        .redeem_invite(req.invite, secret_hash, app.clock.now(), member)
+        .redeem_invite(req.invite, app.clock.now(), member, evidence)
         .await?;
     Ok(Cbor(Membership {
         group,

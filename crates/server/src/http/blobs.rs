@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use porchlight_model::DocKind;
-use porchlight_sync::wire::{BlobStored, MAX_BLOB, blob_hash, is_blob_hash};
+use porchlight_protocol::wire::{BlobStored, MAX_BLOB, blob_hash, is_blob_hash};
 use serde::Deserialize;
 
 use super::Shared;

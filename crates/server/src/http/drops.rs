@@ -13,7 +13,7 @@ use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
-use porchlight_sync::wire::{
+use porchlight_protocol::wire::{
     self, DROP_SIZE_CLASSES, DropAccepted, DropPage, DropRequest, MAX_DROP_BODY, MAX_DROP_SEALED,
     MAX_REPLY, is_reply_id,
 };

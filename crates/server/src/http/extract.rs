@@ -6,7 +6,7 @@ use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use porchlight_sync::wire::{self, CBOR, GroupId, Member};
+use porchlight_protocol::wire::{self, CBOR, GroupId, Member};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 

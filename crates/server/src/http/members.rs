@@ -1,8 +1,8 @@
 //! Coordinator-only endpoints: invites and the member list.
 
 use axum::extract::State;
-use porchlight_model::{Role, random_bytes};
-use porchlight_sync::wire::{
+use porchlight_model::Role;
+use porchlight_protocol::wire::{
     CreateInviteRequest, InviteCreated, Member, MemberList, RevokeRequest,
 };
 
@@ -21,47 +21,51 @@ pub(super) fn require_coordinator(auth: &Auth, action: &'static str) -> Result<(
     }
 }
 
+/// Stores an invite the coordinator's device signed. The server checks what it can (the signer is
+/// the calling coordinator, the limits are this server's), but its acceptance is not what makes
+/// the invite good: members' devices check the signature themselves.
 pub(crate) async fn create_invite<S: Storage>(
     State(app): State<Shared<S>>,
     auth: Auth,
     Cbor(req): Cbor<CreateInviteRequest>,
 ) -> Result<Cbor<InviteCreated>, Error> {
     require_coordinator(&auth, "create invites")?;
-    if !(1..=MAX_INVITE_USES).contains(&req.uses) {
+    let invite = req.invite;
+    if invite.group != auth.group {
+        return Err(Error::BadRequest(
+            "the invite names another group than the session's".into(),
+        ));
+    }
+    if invite.issuer != auth.member.public_key || !invite.signature_holds() {
+        return Err(Error::BadSignature);
+    }
+    if !(1..=MAX_INVITE_USES).contains(&invite.uses) {
         return Err(Error::BadRequest(format!(
             "an invite allows 1 to {MAX_INVITE_USES} uses, not {}",
-            req.uses
+            invite.uses
         )));
     }
-    let max = app.settings.max_invite_secs;
-    if !(1..=max).contains(&req.valid_for_secs) {
-        return Err(Error::BadRequest(format!(
-            "an invite is valid for 1 to {max} seconds on this server, not {}",
-            req.valid_for_secs
-        )));
-    }
-    let (id, secret) = (random_bytes::<16>(), random_bytes::<16>());
     let now = app.clock.now();
-    let expires_at = now + req.valid_for_secs as i64;
+    let max = app.settings.max_invite_secs as i64;
+    let valid_for = invite.expires_at - now;
+    if !(1..=max).contains(&valid_for) {
+        return Err(Error::BadRequest(format!(
+            "an invite is valid for 1 to {max} seconds on this server, not {valid_for} \
+             (is this device's clock right?)"
+        )));
+    }
+    let created = InviteCreated {
+        invite: invite.invite,
+        expires_at: invite.expires_at,
+    };
     app.storage
         .create_invite(NewInvite {
-            id,
-            group: auth.group,
-            secret_hash: *blake3::hash(&secret).as_bytes(),
-            role: req.role,
-            uses: req.uses,
-            expires_at,
+            signed: invite,
             created_by: auth.member.device,
             created_at: now,
         })
         .await?;
-    Ok(Cbor(InviteCreated {
-        invite: id,
-        secret,
-        role: req.role,
-        uses: req.uses,
-        expires_at,
-    }))
+    Ok(Cbor(created))
 }
 
 pub(crate) async fn list<S: Storage>(

@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::{MethodRouter, get, post, put};
 use axum::{Json, Router, middleware};
-use porchlight_sync::PROTOCOL_VERSION;
-use porchlight_sync::wire::{GroupId, Health, MAX_BLOB, MAX_DROP_BODY, MAX_REPLY};
+use porchlight_protocol::PROTOCOL_VERSION;
+use porchlight_protocol::wire::{GroupId, Health, MAX_BLOB, MAX_DROP_BODY, MAX_REPLY};
 use tokio::sync::{Notify, watch};
 
 use crate::rate::RateLimiter;

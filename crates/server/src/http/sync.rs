@@ -11,51 +11,84 @@ use std::time::Duration;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use porchlight_model::{DeviceId, DocKind};
-use porchlight_sync::check_change;
-use porchlight_sync::wire::{DocChanges, Rejected, SyncRequest, SyncResponse, WaitResponse};
+use std::collections::HashMap;
+
+use porchlight_model::{DeviceId, DocKind, Role};
+use porchlight_protocol::check_change;
+use porchlight_protocol::wire::{
+    DocChanges, GroupId, Member, Rejected, SignedChange, SyncRequest, SyncResponse, WaitResponse,
+};
 use serde::Deserialize;
 use serde_bytes::ByteBuf;
 
 use super::Shared;
 use super::extract::{Auth, Cbor};
 use crate::Error;
-use crate::storage::{PageLimits, PulledChange, PushDoc, PushOutcome, Storage};
+use crate::storage::{PageLimits, PulledChange, PushChange, PushDoc, PushOutcome, Storage};
 
-/// Checks every pushed change; the first bad one refuses the request.
+/// Checks every pushed change; the first bad one refuses the request. Each change must be a plain
+/// change chunk written (as its actor) and signed by a current member of the group: the server
+/// verifies authorship from the signature, not from who uploaded it, so a relay can pass on
+/// other members' changes but nobody can write in another member's name.
 fn validate(
     push: Vec<DocChanges>,
-    device: DeviceId,
+    group: GroupId,
+    authors: &HashMap<DeviceId, Member>,
     max_len: usize,
-) -> Result<Vec<PushDoc>, Error> {
+) -> Result<Vec<(PushDoc, Role)>, Error> {
     let mut docs = Vec::with_capacity(push.len());
     for doc in push {
         let mut changes = Vec::with_capacity(doc.changes.len());
-        for (index, bytes) in doc.changes.into_iter().enumerate() {
-            let checked = check_change(&bytes, Some(&device), max_len).map_err(|problem| {
+        let mut author_role = None;
+        for (index, change) in doc.changes.into_iter().enumerate() {
+            let checked = check_change(change.bytes(), None, max_len).map_err(|problem| {
                 Error::BadChange {
                     doc: doc.doc,
                     index,
                     problem,
                 }
             })?;
-            changes.push((checked.hash, bytes.into_vec()));
-        }
-        if !changes.is_empty() {
-            docs.push(PushDoc {
-                doc: doc.doc,
-                kind: doc.kind,
-                changes,
+            let author = DeviceId::from_slice(&checked.actor)
+                .ok()
+                .and_then(|d| authors.get(&d))
+                .filter(|m| m.revoked_at.is_none())
+                .ok_or(Error::UnknownAuthor {
+                    doc: doc.doc,
+                    index,
+                })?;
+            if !change.verify(&author.public_key, &group, doc.doc, doc.kind, &checked.hash) {
+                return Err(Error::UnsignedChange {
+                    doc: doc.doc,
+                    index,
+                });
+            }
+            // A document's changes are judged by the weakest role among their authors.
+            author_role = Some(author_role.map_or(author.role, |r: Role| r.min(author.role)));
+            let (bytes, signature) = change.into_parts();
+            changes.push(PushChange {
+                hash: checked.hash,
+                bytes,
+                signature,
             });
+        }
+        if let Some(role) = author_role {
+            docs.push((
+                PushDoc {
+                    doc: doc.doc,
+                    kind: doc.kind,
+                    changes,
+                },
+                role,
+            ));
         }
     }
     Ok(docs)
 }
 
 fn reject_all(doc: &PushDoc, reason: &str, into: &mut Vec<Rejected>) {
-    into.extend(doc.changes.iter().map(|(hash, _)| Rejected {
+    into.extend(doc.changes.iter().map(|change| Rejected {
         doc: doc.doc,
-        hash: ByteBuf::from(hash.to_vec()),
+        hash: ByteBuf::from(change.hash.to_vec()),
         reason: reason.to_owned(),
     }));
 }
@@ -65,8 +98,14 @@ fn group_by_doc(changes: Vec<PulledChange>) -> Vec<DocChanges> {
     let mut out: Vec<DocChanges> = Vec::new();
     for change in changes {
         match out.last_mut() {
-            Some(last) if last.doc == change.doc => last.changes.push(ByteBuf::from(change.bytes)),
-            _ => out.push(DocChanges::new(change.doc, change.kind, [change.bytes])),
+            Some(last) if last.doc == change.doc => last
+                .changes
+                .push(SignedChange::from_parts(change.bytes, change.signature)),
+            _ => out.push(DocChanges::new(
+                change.doc,
+                change.kind,
+                [SignedChange::from_parts(change.bytes, change.signature)],
+            )),
         }
     }
     out
@@ -79,13 +118,25 @@ pub(crate) async fn sync<S: Storage>(
 ) -> Result<Cbor<SyncResponse>, Error> {
     let (group, device, role) = (auth.group, auth.member.device, auth.member.role);
     let max_change = app.settings.max_change_bytes;
+    let authors: HashMap<DeviceId, Member> = if req.push.is_empty() {
+        HashMap::new()
+    } else {
+        app.storage
+            .members(group)
+            .await?
+            .into_iter()
+            .map(|m| (m.device, m))
+            .collect()
+    };
     // Parsing Automerge is CPU work on untrusted bytes: keep it off the async workers.
     let pushed =
-        tokio::task::spawn_blocking(move || validate(req.push, device, max_change)).await??;
+        tokio::task::spawn_blocking(move || validate(req.push, group, &authors, max_change))
+            .await??;
 
     let mut rejected = Vec::new();
     let mut allowed = Vec::new();
-    for doc in pushed {
+    for (doc, author_role) in pushed {
+        let role = author_role;
         if role.can_write(doc.kind) {
             allowed.push(doc);
         } else {
@@ -103,7 +154,15 @@ pub(crate) async fn sync<S: Storage>(
         .map(|d| PushDoc {
             doc: d.doc,
             kind: d.kind,
-            changes: d.changes.iter().map(|(h, _)| (*h, Vec::new())).collect(),
+            changes: d
+                .changes
+                .iter()
+                .map(|c| PushChange {
+                    hash: c.hash,
+                    bytes: Vec::new(),
+                    signature: c.signature,
+                })
+                .collect(),
         })
         .collect();
     let mut accepted = 0u32;

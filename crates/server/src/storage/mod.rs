@@ -6,8 +6,9 @@ mod sqlite;
 
 use std::future::Future;
 
-use porchlight_model::{DeviceId, DocId, DocKind, Role};
-use porchlight_sync::wire::{DropPage, GroupId, Member};
+use porchlight_model::{DeviceId, DocId, DocKind};
+use porchlight_protocol::SignedInvite;
+use porchlight_protocol::wire::{DropPage, GroupId, Member};
 
 pub use sqlite::SqliteStorage;
 
@@ -25,15 +26,11 @@ pub struct NewMember {
     pub joined_at: i64,
 }
 
+/// An invite a coordinator's device made and signed (id, group, role, uses and expiry are the
+/// signed ones). The secret never reaches the server.
 #[derive(Clone, Debug)]
 pub struct NewInvite {
-    pub id: [u8; 16],
-    pub group: GroupId,
-    /// BLAKE3 of the secret: the secret itself is never stored.
-    pub secret_hash: [u8; 32],
-    pub role: Role,
-    pub uses: u32,
-    pub expires_at: i64,
+    pub signed: SignedInvite,
     pub created_by: DeviceId,
     pub created_at: i64,
 }
@@ -51,8 +48,15 @@ pub struct SessionRecord {
 pub struct PushDoc {
     pub doc: DocId,
     pub kind: DocKind,
-    /// (Automerge change hash, raw change bytes)
-    pub changes: Vec<([u8; 32], Vec<u8>)>,
+    pub changes: Vec<PushChange>,
+}
+
+/// One checked change: its Automerge hash, raw bytes and its author's signature.
+#[derive(Clone, Debug)]
+pub struct PushChange {
+    pub hash: [u8; 32],
+    pub bytes: Vec<u8>,
+    pub signature: [u8; 64],
 }
 
 /// What happened to one [`PushDoc`].
@@ -70,6 +74,7 @@ pub struct PulledChange {
     pub doc: DocId,
     pub kind: DocKind,
     pub bytes: Vec<u8>,
+    pub signature: [u8; 64],
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -147,15 +152,22 @@ pub trait Storage: Clone + Send + Sync + 'static {
 
     fn create_invite(&self, invite: NewInvite) -> impl Future<Output = Result<(), Error>> + Send;
 
-    /// Checks the invite (secret hash, expiry at `now`, uses left), uses it up by one and adds the
-    /// member, all in one step. A device that is already an active member gets its membership
-    /// back without using up the invite (a retried join is harmless); a revoked one is refused.
+    /// The invite as its coordinator signed it, if it exists (expired and used-up ones too).
+    fn invite(
+        &self,
+        invite: [u8; 16],
+    ) -> impl Future<Output = Result<Option<SignedInvite>, Error>> + Send;
+
+    /// Checks the invite (expiry at `now`, uses left), uses it up by one and adds the member with
+    /// its join `evidence` (CBOR [`porchlight_protocol::JoinEvidence`], checked by the caller),
+    /// all in one step. A device that is already an active member gets its membership back
+    /// without using up the invite (a retried join is harmless); a revoked one is refused.
     fn redeem_invite(
         &self,
         invite: [u8; 16],
-        secret_hash: [u8; 32],
         now: i64,
         member: NewMember,
+        evidence: Vec<u8>,
     ) -> impl Future<Output = Result<(GroupId, MemberRecord), Error>> + Send;
 
     /// Stores a session; also a good moment to forget sessions that expired before `now`.

@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ROOT};
-use porchlight_model::{DeviceId, DocId, DocKind, Role};
+use porchlight_model::{DeviceId, DocId, DocKind, Role, random_bytes};
 use porchlight_server::{Clock, Settings, SqliteStorage, Storage, launch_with_clock};
 use porchlight_sync::wire::{ErrorBody, GroupId};
 use porchlight_sync::{
-    DocChanges, HttpClient, Session, SigningKey, SyncRequest, device_id_of, generate_signing_key,
+    DocChanges, HttpClient, InviteCode, Session, SignedChange, SignedInvite, SigningKey,
+    SyncRequest, device_id_of, generate_signing_key,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -125,9 +126,20 @@ impl Device {
     ) -> porchlight_sync::SyncResponse {
         let request = SyncRequest {
             cursor: 0,
-            push: vec![DocChanges::new(doc, kind, changes)],
+            push: vec![self.signed(doc, kind, changes)],
         };
         self.client.sync(&self.session, &request).await.unwrap()
+    }
+
+    /// `changes` of `doc`, each signed by this device as its author would.
+    pub fn signed(&self, doc: DocId, kind: DocKind, changes: Vec<Vec<u8>>) -> DocChanges {
+        DocChanges::new(
+            doc,
+            kind,
+            changes
+                .into_iter()
+                .map(|bytes| sign_change(&self.key, self.group(), doc, kind, bytes)),
+        )
     }
 
     /// Pages from `cursor` until `more` is false: (every pulled doc/changes, final cursor, pages).
@@ -174,13 +186,61 @@ pub async fn coordinator(server: &TestServer) -> Device {
     }
 }
 
+/// `bytes` signed by `key` as a change of `doc` (bytes that do not parse are signed over a zero
+/// hash: the server refuses them before it looks at a signature).
+pub fn sign_change(
+    key: &SigningKey,
+    group: GroupId,
+    doc: DocId,
+    kind: DocKind,
+    bytes: Vec<u8>,
+) -> SignedChange {
+    let hash = porchlight_sync::check_change(&bytes, None, usize::MAX).map_or([0; 32], |c| c.hash);
+    SignedChange::sign(key, &group, doc, kind, &hash, bytes)
+}
+
+/// A one-use invite for `role`, made and signed by the coordinator's device as the app does.
+pub async fn invite_code(server: &TestServer, coordinator: &Device, role: Role) -> InviteCode {
+    invite_with(server, coordinator, role, 1, 3600)
+        .await
+        .unwrap()
+}
+
+/// An invite for `role` with `uses` and a lifetime of `valid_for` seconds, as the server answers.
+pub async fn invite_with(
+    server: &TestServer,
+    coordinator: &Device,
+    role: Role,
+    uses: u32,
+    valid_for: i64,
+) -> Result<InviteCode, porchlight_sync::Error> {
+    let (invite, secret) = (random_bytes::<16>(), random_bytes::<16>());
+    let signed = SignedInvite::issue(
+        &coordinator.key,
+        coordinator.group(),
+        invite,
+        &secret,
+        role,
+        uses,
+        server.clock.now() + valid_for,
+    );
+    coordinator
+        .client
+        .create_invite(&coordinator.session, signed)
+        .await?;
+    Ok(InviteCode {
+        server: server.url.clone(),
+        group: coordinator.group(),
+        root: coordinator.key.verifying_key().to_bytes(),
+        invite,
+        secret,
+        role,
+    })
+}
+
 /// Invites a new device with `role` into the coordinator's group and signs it in.
 pub async fn member(server: &TestServer, coordinator: &Device, role: Role) -> Device {
-    let code = coordinator
-        .client
-        .create_invite(&coordinator.session, role, 1, Duration::from_secs(3600))
-        .await
-        .unwrap();
+    let code = invite_code(server, coordinator, role).await;
     let client = server.client();
     let key = generate_signing_key();
     let membership = client

@@ -1,7 +1,7 @@
 //! Anonymous drops, photo blobs and published replies.
 
 use porchlight_model::DocKind;
-use porchlight_sync::wire::{DropPage, GroupId, StoredDrop};
+use porchlight_protocol::wire::{DropPage, GroupId, StoredDrop};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::kind_at;

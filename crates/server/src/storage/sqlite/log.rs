@@ -1,7 +1,7 @@
 //! The change log: append with per-group sequence numbers, pull by cursor.
 
 use porchlight_model::{DeviceId, DocId, DocKind};
-use porchlight_sync::wire::GroupId;
+use porchlight_protocol::wire::GroupId;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::kind_at;
@@ -38,8 +38,8 @@ pub(super) fn push(
         let mut add_doc =
             tx.prepare("INSERT INTO docs (group_id, doc, kind) VALUES (?1, ?2, ?3)")?;
         let mut add_change = tx.prepare(
-            "INSERT OR IGNORE INTO changes (group_id, seq, doc, hash, kind, bytes, device)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT OR IGNORE INTO changes (group_id, seq, doc, hash, kind, bytes, device, signature)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
         for doc in docs {
             let d = &doc.doc.as_bytes()[..];
@@ -57,15 +57,16 @@ pub(super) fn push(
                 }
             }
             let mut new = 0u32;
-            for (hash, bytes) in &doc.changes {
+            for change in &doc.changes {
                 let inserted = add_change.execute(params![
                     g,
                     next,
                     d,
-                    &hash[..],
+                    &change.hash[..],
                     doc.kind.as_str(),
-                    bytes,
-                    &device.as_bytes()[..]
+                    change.bytes,
+                    &device.as_bytes()[..],
+                    &change.signature[..]
                 ])?;
                 if inserted == 1 {
                     next += 1;
@@ -107,7 +108,7 @@ pub(super) fn pull(
         .collect::<Vec<_>>()
         .join(", ");
     let mut stmt = tx.prepare(&format!(
-        "SELECT seq, doc, kind, bytes FROM changes
+        "SELECT seq, doc, kind, bytes, signature FROM changes
          WHERE group_id = ?1 AND seq > ?2 AND kind IN ({kinds_sql})
          ORDER BY seq LIMIT ?3"
     ))?;
@@ -131,6 +132,9 @@ pub(super) fn pull(
             doc: DocId::from_bytes(row.get(1)?),
             kind: kind_at(row, 2)?,
             bytes,
+            // Rows from before signatures existed read as an all-zero signature, which no
+            // device accepts.
+            signature: row.get::<_, [u8; 64]>(4).unwrap_or([0; 64]),
         });
     }
     // With a full page the cursor stops at the last change sent; otherwise it jumps to the

@@ -1,7 +1,8 @@
 //! Groups, members, invites, challenges and sessions.
 
 use porchlight_model::{DeviceId, Role};
-use porchlight_sync::wire::GroupId;
+use porchlight_protocol::SignedInvite;
+use porchlight_protocol::wire::GroupId;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{MEMBER_COLUMNS, group_at, member_from, role_at};
@@ -43,17 +44,19 @@ fn insert_member(
     group: GroupId,
     role: Role,
     m: &NewMember,
+    evidence: Option<&[u8]>,
 ) -> Result<(), rusqlite::Error> {
     c.execute(
-        "INSERT INTO members (group_id, device, public_key, display_name, role, joined_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO members (group_id, device, public_key, display_name, role, joined_at, evidence)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             &group.as_bytes()[..],
             &m.device.as_bytes()[..],
             &m.public_key[..],
             m.display_name,
             role.as_str(),
-            m.joined_at
+            m.joined_at,
+            evidence
         ],
     )?;
     Ok(())
@@ -70,7 +73,7 @@ pub(super) fn create_group(
         "INSERT INTO groups (id, name, created_at) VALUES (?1, ?2, ?3)",
         params![&group.as_bytes()[..], name, first.joined_at],
     )?;
-    insert_member(&tx, group, Role::Coordinator, first)?;
+    insert_member(&tx, group, Role::Coordinator, first, None)?;
     tx.commit()?;
     Ok(())
 }
@@ -97,53 +100,68 @@ pub(super) fn members(c: &mut Connection, group: GroupId) -> Result<Vec<MemberRe
 }
 
 pub(super) fn create_invite(c: &mut Connection, i: &NewInvite) -> Result<(), Error> {
-    c.execute(
-        "INSERT INTO invites (id, group_id, secret_hash, role, uses_left, expires_at, created_by, created_at)
+    let signed = porchlight_protocol::wire::encode(&i.signed).map_err(Error::Encode)?;
+    let inserted = c.execute(
+        "INSERT OR IGNORE INTO invites (id, group_id, signed, role, uses_left, expires_at, created_by, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
-            &i.id[..],
-            &i.group.as_bytes()[..],
-            &i.secret_hash[..],
-            i.role.as_str(),
-            i.uses,
-            i.expires_at,
+            &i.signed.invite[..],
+            &i.signed.group.as_bytes()[..],
+            signed,
+            i.signed.role.as_str(),
+            i.signed.uses,
+            i.signed.expires_at,
             &i.created_by.as_bytes()[..],
             i.created_at
         ],
     )?;
+    if inserted == 0 {
+        return Err(Error::Conflict(
+            "an invite with this id exists already".into(),
+        ));
+    }
     Ok(())
+}
+
+pub(super) fn invite(c: &Connection, invite: [u8; 16]) -> Result<Option<SignedInvite>, Error> {
+    let bytes: Option<Vec<u8>> = c
+        .query_row(
+            "SELECT signed FROM invites WHERE id = ?1",
+            [&invite[..]],
+            |r| r.get(0),
+        )
+        .optional()?;
+    bytes
+        .map(|b| porchlight_protocol::wire::decode(&b))
+        .transpose()
+        .map_err(|_| Error::InviteInvalid)
 }
 
 pub(super) fn redeem_invite(
     c: &mut Connection,
     invite: [u8; 16],
-    secret_hash: [u8; 32],
     now: i64,
     m: &NewMember,
+    evidence: &[u8],
 ) -> Result<(GroupId, MemberRecord), Error> {
     let tx = c.transaction()?;
     let found = tx
         .query_row(
-            "SELECT group_id, secret_hash, role, uses_left, expires_at FROM invites WHERE id = ?1",
+            "SELECT group_id, role, uses_left, expires_at FROM invites WHERE id = ?1",
             [&invite[..]],
             |r| {
                 Ok((
                     group_at(r, 0)?,
-                    r.get::<_, [u8; 32]>(1)?,
-                    role_at(r, 2)?,
+                    role_at(r, 1)?,
+                    r.get::<_, i64>(2)?,
                     r.get::<_, i64>(3)?,
-                    r.get::<_, i64>(4)?,
                 ))
             },
         )
         .optional()?;
-    let Some((group, stored_hash, role, uses_left, expires_at)) = found else {
+    let Some((group, role, uses_left, expires_at)) = found else {
         return Err(Error::InviteInvalid);
     };
-    // blake3::Hash compares in constant time, so timing does not reveal how much matched.
-    if blake3::Hash::from(stored_hash) != blake3::Hash::from(secret_hash) {
-        return Err(Error::InviteInvalid);
-    }
     if let Some(existing) = member(&tx, group, m.device)? {
         if existing.revoked_at.is_some() {
             return Err(Error::Revoked);
@@ -160,7 +178,7 @@ pub(super) fn redeem_invite(
         "UPDATE invites SET uses_left = uses_left - 1 WHERE id = ?1",
         [&invite[..]],
     )?;
-    insert_member(&tx, group, role, m)?;
+    insert_member(&tx, group, role, m, Some(evidence))?;
     let added = member(&tx, group, m.device)?.ok_or(Error::NotMember)?;
     tx.commit()?;
     Ok((group, added))

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use porchlight_model::{DeviceId, DocKind, Role};
-use porchlight_sync::wire::{DropPage, GroupId, Member};
+use porchlight_protocol::SignedInvite;
+use porchlight_protocol::wire::{DropPage, GroupId, Member};
 use rusqlite::types::Type;
 use rusqlite::{Connection, Row};
 
@@ -25,6 +26,9 @@ use crate::Error;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_drops_blobs_replies.sql"),
+    include_str!("../migrations/0003_reserved.sql"),
+    include_str!("../migrations/0004_reserved.sql"),
+    include_str!("../migrations/0005_signatures.sql"),
 ];
 
 /// Idle reader connections kept open; more are opened on demand under load.
@@ -158,7 +162,8 @@ fn group_at(row: &Row<'_>, column: usize) -> rusqlite::Result<GroupId> {
 }
 
 /// The member columns, in the order [`member_from`] reads them.
-const MEMBER_COLUMNS: &str = "device, public_key, display_name, role, joined_at, revoked_at";
+const MEMBER_COLUMNS: &str =
+    "device, public_key, display_name, role, joined_at, revoked_at, evidence";
 
 fn member_from(row: &Row<'_>, first: usize) -> rusqlite::Result<MemberRecord> {
     Ok(Member {
@@ -168,6 +173,10 @@ fn member_from(row: &Row<'_>, first: usize) -> rusqlite::Result<MemberRecord> {
         role: role_at(row, first + 3)?,
         joined_at: row.get(first + 4)?,
         revoked_at: row.get(first + 5)?,
+        // Evidence the server cannot decode is no evidence: coordinators then never certify.
+        evidence: row
+            .get::<_, Option<Vec<u8>>>(first + 6)?
+            .and_then(|b| porchlight_protocol::wire::decode(&b).ok()),
     })
 }
 
@@ -213,14 +222,18 @@ impl Storage for SqliteStorage {
             .await
     }
 
+    async fn invite(&self, invite: [u8; 16]) -> Result<Option<SignedInvite>, Error> {
+        self.read(move |c| members::invite(c, invite)).await
+    }
+
     async fn redeem_invite(
         &self,
         invite: [u8; 16],
-        secret_hash: [u8; 32],
         now: i64,
         member: NewMember,
+        evidence: Vec<u8>,
     ) -> Result<(GroupId, MemberRecord), Error> {
-        self.write(move |c| members::redeem_invite(c, invite, secret_hash, now, &member))
+        self.write(move |c| members::redeem_invite(c, invite, now, &member, &evidence))
             .await
     }
 

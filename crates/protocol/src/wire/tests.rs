@@ -8,9 +8,20 @@ fn sample_request() -> SyncRequest {
         push: vec![DocChanges::new(
             DocId::random(),
             DocKind::Patrol,
-            [vec![1, 2, 3], vec![0x85, 0x6f, 0x4a, 0x83]],
+            [
+                SignedChange::from_parts(vec![1, 2, 3], [5; 64]),
+                SignedChange::from_parts(vec![0x85, 0x6f, 0x4a, 0x83], [6; 64]),
+            ],
         )],
     }
+}
+
+#[test]
+fn a_signed_change_costs_its_signature_and_a_few_bytes() {
+    let change = SignedChange::from_parts(vec![0; 200], [1; 64]);
+    let bytes = encode(&change).unwrap();
+    assert!(bytes.len() <= 200 + 64 + 6, "{} bytes", bytes.len());
+    assert_eq!(decode::<SignedChange>(&bytes).unwrap(), change);
 }
 
 #[test]
@@ -48,10 +59,17 @@ fn ids_travel_as_bytes_in_cbor_and_text_in_json() {
 
 #[test]
 fn auth_messages_round_trip() {
+    let key = crate::generate_signing_key();
     let req = CreateInviteRequest {
-        role: Role::Volunteer,
-        uses: 3,
-        valid_for_secs: 60,
+        invite: crate::SignedInvite::issue(
+            &key,
+            GroupId::random(),
+            [1; 16],
+            &[2; 16],
+            Role::Volunteer,
+            3,
+            60,
+        ),
     };
     assert_eq!(
         decode::<CreateInviteRequest>(&encode(&req).unwrap()).unwrap(),

@@ -7,7 +7,7 @@
 //! same bytes.
 
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
-use porchlight_model::DeviceId;
+use porchlight_model::{DeviceId, DocId, DocKind};
 
 use crate::wire::GroupId;
 
@@ -81,6 +81,85 @@ pub fn join_message(invite: &[u8; 16], public_key: &[u8; 32], display_name: &str
     m.bytes(invite)
         .bytes(public_key)
         .bytes(display_name.as_bytes());
+    m.0
+}
+
+/// What the invite key (derived from the invite's secret) signs when a device joins: proof that
+/// whoever enrols `public_key` held the secret. The server stores this proof but, never having
+/// seen the secret, cannot make one for a key of its own.
+pub fn join_proof_message(
+    group: &GroupId,
+    invite: &[u8; 16],
+    public_key: &[u8; 32],
+    display_name: &str,
+) -> Vec<u8> {
+    let mut m = Message::new("join-proof");
+    m.bytes(group.as_bytes())
+        .bytes(invite)
+        .bytes(public_key)
+        .bytes(display_name.as_bytes());
+    m.0
+}
+
+/// What a coordinator signs when it issues an invite.
+pub fn invite_message(
+    group: &GroupId,
+    invite: &[u8; 16],
+    role: porchlight_model::Role,
+    uses: u32,
+    expires_at: i64,
+    invite_key: &[u8; 32],
+) -> Vec<u8> {
+    let mut m = Message::new("invite");
+    m.bytes(group.as_bytes())
+        .bytes(invite)
+        .bytes(role.as_str().as_bytes())
+        .int(i64::from(uses))
+        .int(expires_at)
+        .bytes(invite_key);
+    m.0
+}
+
+/// What a coordinator signs to certify a member (see [`crate::membership`]).
+pub fn member_cert_message(
+    group: &GroupId,
+    public_key: &[u8; 32],
+    role: porchlight_model::Role,
+    issued_at: i64,
+    issuer: &[u8; 32],
+) -> Vec<u8> {
+    let mut m = Message::new("member-cert");
+    m.bytes(group.as_bytes())
+        .bytes(public_key)
+        .bytes(role.as_str().as_bytes())
+        .int(issued_at)
+        .bytes(issuer);
+    m.0
+}
+
+/// What a coordinator signs to revoke a member.
+pub fn revocation_message(
+    group: &GroupId,
+    public_key: &[u8; 32],
+    revoked_at: i64,
+    issuer: &[u8; 32],
+) -> Vec<u8> {
+    let mut m = Message::new("revocation");
+    m.bytes(group.as_bytes())
+        .bytes(public_key)
+        .int(revoked_at)
+        .bytes(issuer);
+    m.0
+}
+
+/// What the author of an Automerge change signs: the change's hash, bound to its group, document
+/// and kind, so a server or relay can neither alter a change nor move it to another document.
+pub fn change_message(group: &GroupId, doc: &DocId, kind: DocKind, hash: &[u8; 32]) -> Vec<u8> {
+    let mut m = Message::new("change");
+    m.bytes(group.as_bytes())
+        .bytes(doc.as_bytes())
+        .bytes(kind.as_str().as_bytes())
+        .bytes(hash);
     m.0
 }
 

@@ -1,7 +1,11 @@
 //! Invite codes: everything a new device needs to join, in one string a person can paste or a QR
-//! code can carry: `plj1-` followed by base58 of a small CBOR array
-//! `[server URL, invite id, secret, role]`. Base58 avoids characters people misread and that
-//! break when a chat app wraps or links text.
+//! code can carry: `plj2-` followed by base58 of a small CBOR array
+//! `[server URL, group, root key, invite id, secret, role]`. Base58 avoids characters people
+//! misread and that break when a chat app wraps or links text.
+//!
+//! The code is the new device's anchor of trust: it carries the founder's public key (the
+//! group's root), which the device pins, so whatever a server later serves, the device believes
+//! only members whose certificates chain back to that key.
 
 use std::fmt;
 use std::str::FromStr;
@@ -10,14 +14,18 @@ use porchlight_model::{Role, hex};
 use serde_bytes::ByteBuf;
 
 use crate::Error;
+use crate::wire::GroupId;
 
 /// The prefix names the format and its version so a future format can be told apart.
-pub const INVITE_PREFIX: &str = "plj1-";
+pub const INVITE_PREFIX: &str = "plj2-";
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct InviteCode {
     /// The server's base URL, e.g. `https://watch.example.org`.
     pub server: String,
+    pub group: GroupId,
+    /// The founder's Ed25519 public key: the group's root of trust.
+    pub root: [u8; 32],
     pub invite: [u8; 16],
     /// 128 random bits; the server only ever stores a hash of it.
     pub secret: [u8; 16],
@@ -32,7 +40,7 @@ fn invalid(reason: impl Into<String>) -> Error {
 
 /// Checks that `url` is an absolute http(s) URL; the client refuses anything else up front rather
 /// than failing later with a confusing connection error.
-pub(crate) fn check_server_url(url: &str) -> Result<String, Error> {
+pub fn check_server_url(url: &str) -> Result<String, Error> {
     let trimmed = url.trim().trim_end_matches('/');
     let rest = trimmed
         .strip_prefix("https://")
@@ -54,6 +62,8 @@ impl fmt::Display for InviteCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let body = (
             &self.server,
+            self.group,
+            ByteBuf::from(self.root.to_vec()),
             ByteBuf::from(self.invite.to_vec()),
             ByteBuf::from(self.secret.to_vec()),
             self.role,
@@ -84,9 +94,19 @@ impl FromStr for InviteCode {
                 "it contains characters that cannot be in a code ({e}); was it mistyped?"
             ))
         })?;
-        let (server, invite, secret, role): (String, ByteBuf, ByteBuf, Role) =
-            crate::wire::decode(&cbor)
-                .map_err(|_| invalid("it is incomplete or damaged; copy the whole code again"))?;
+        let (server, group, root, invite, secret, role): (
+            String,
+            GroupId,
+            ByteBuf,
+            ByteBuf,
+            ByteBuf,
+            Role,
+        ) = crate::wire::decode(&cbor)
+            .map_err(|_| invalid("it is incomplete or damaged; copy the whole code again"))?;
+        let root: [u8; 32] = root
+            .as_slice()
+            .try_into()
+            .map_err(|_| invalid("the group key inside it has the wrong length"))?;
         let invite: [u8; 16] = invite
             .as_slice()
             .try_into()
@@ -99,6 +119,8 @@ impl FromStr for InviteCode {
             .map_err(|e| invalid(format!("the server address inside it is unusable: {e}")))?;
         Ok(InviteCode {
             server,
+            group,
+            root,
             invite,
             secret,
             role,
@@ -110,6 +132,7 @@ impl fmt::Debug for InviteCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("InviteCode")
             .field("server", &self.server)
+            .field("group", &self.group)
             .field("invite", &hex(&self.invite))
             .field("secret", &"<hidden>")
             .field("role", &self.role)
@@ -124,6 +147,8 @@ mod tests {
     fn code() -> InviteCode {
         InviteCode {
             server: "https://watch.example.org".into(),
+            group: GroupId::from_bytes([3; 16]),
+            root: [4; 32],
             invite: [1; 16],
             secret: [2; 16],
             role: Role::Volunteer,
@@ -135,7 +160,7 @@ mod tests {
         let text = code().to_string();
         assert!(text.starts_with(INVITE_PREFIX));
         assert!(
-            text.len() < 120,
+            text.len() < 200,
             "{} characters is too long to type",
             text.len()
         );
@@ -150,7 +175,7 @@ mod tests {
         let cases = [
             ("", "empty"),
             ("hello", "start with"),
-            ("plj1-0OIl", "characters"),
+            ("plj2-0OIl", "characters"),
             (&text[..text.len() - 5], "incomplete"),
         ];
         for (input, expected) in cases {

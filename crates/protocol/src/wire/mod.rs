@@ -18,7 +18,9 @@ pub use drop::{
     MAX_DROP_SEALED, MAX_REPLY, StoredDrop, blob_hash, is_blob_hash, is_reply_id,
 };
 pub use ids::GroupId;
-pub use sync::{DocChanges, Health, Rejected, SyncRequest, SyncResponse, WaitResponse};
+pub use sync::{
+    DocChanges, Health, Rejected, SignedChange, SyncRequest, SyncResponse, WaitResponse,
+};
 
 use crate::Error;
 

@@ -5,6 +5,7 @@ use porchlight_model::{DeviceId, Role};
 use serde::{Deserialize, Serialize};
 
 use super::ids::GroupId;
+use crate::membership::{JoinEvidence, SignedInvite};
 
 /// `POST /v1/auth/challenge` (no body): a single-use nonce to sign.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,51 +75,34 @@ impl std::fmt::Debug for SessionResponse {
     }
 }
 
-/// `POST /v1/invites` (coordinator).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// `POST /v1/invites` (coordinator): an invite the coordinator's device made and signed. The
+/// device keeps the secret (it goes into the invite code); the server learns only the invite's
+/// public key, so it can check joins but cannot mint or use invites itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateInviteRequest {
-    pub role: Role,
-    /// How many devices may join with it (at least 1).
-    pub uses: u32,
-    /// How long it stays valid, in seconds from now (at least 1).
-    pub valid_for_secs: u64,
+    pub invite: SignedInvite,
 }
 
-/// The server's answer to [`CreateInviteRequest`]. The secret is shown here once: the server keeps
-/// only its hash.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The server's answer to [`CreateInviteRequest`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InviteCreated {
     #[serde(with = "serde_bytes")]
     pub invite: [u8; 16],
-    #[serde(with = "serde_bytes")]
-    pub secret: [u8; 16],
-    pub role: Role,
-    pub uses: u32,
     pub expires_at: i64,
 }
 
-impl std::fmt::Debug for InviteCreated {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InviteCreated")
-            .field("invite", &porchlight_model::hex(&self.invite))
-            .field("secret", &"<hidden>")
-            .field("role", &self.role)
-            .field("uses", &self.uses)
-            .field("expires_at", &self.expires_at)
-            .finish()
-    }
-}
-
-/// `POST /v1/join` (no token: the invite secret is the credential).
+/// `POST /v1/join` (no token: the proof made with the invite's secret is the credential).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JoinRequest {
     #[serde(with = "serde_bytes")]
     pub invite: [u8; 16],
     #[serde(with = "serde_bytes")]
-    pub secret: [u8; 16],
-    #[serde(with = "serde_bytes")]
     pub public_key: [u8; 32],
     pub display_name: String,
+    /// The invite key's signature over [`crate::crypto::join_proof_message`]: proof that the
+    /// device held the invite's secret, which coordinators' devices check before they certify it.
+    #[serde(with = "serde_bytes")]
+    pub proof: [u8; 64],
     /// Signature over [`crate::crypto::join_message`], so nobody can enrol a key they do not hold.
     #[serde(with = "serde_bytes")]
     pub signature: [u8; 64],
@@ -128,7 +112,6 @@ impl std::fmt::Debug for JoinRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JoinRequest")
             .field("invite", &porchlight_model::hex(&self.invite))
-            .field("secret", &"<hidden>")
             .field("display_name", &self.display_name)
             .finish_non_exhaustive()
     }
@@ -145,6 +128,10 @@ pub struct Member {
     pub joined_at: i64,
     /// When the device was removed; `None` while it is a member.
     pub revoked_at: Option<i64>,
+    /// The invite and proof the device joined with (`None` for the group's founder). Devices
+    /// certify a member only when this verifies against the group's certificates.
+    #[serde(default)]
+    pub evidence: Option<JoinEvidence>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,6 +4,9 @@
 use porchlight_model::{DocId, DocKind};
 use serde::{Deserialize, Serialize};
 
+use super::GroupId;
+use crate::crypto::{change_message, sign, verify};
+
 /// `POST /v1/sync`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncRequest {
@@ -14,25 +17,82 @@ pub struct SyncRequest {
     pub push: Vec<DocChanges>,
 }
 
-/// Raw Automerge changes of one document.
+/// Signed Automerge changes of one document.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocChanges {
     pub doc: DocId,
     pub kind: DocKind,
-    /// Each entry is one uncompressed Automerge change chunk (`Change::raw_bytes`).
-    pub changes: Vec<serde_bytes::ByteBuf>,
+    pub changes: Vec<SignedChange>,
 }
 
 impl DocChanges {
-    pub fn new(doc: DocId, kind: DocKind, changes: impl IntoIterator<Item = Vec<u8>>) -> Self {
+    pub fn new(doc: DocId, kind: DocKind, changes: impl IntoIterator<Item = SignedChange>) -> Self {
         Self {
             doc,
             kind,
-            changes: changes
-                .into_iter()
-                .map(serde_bytes::ByteBuf::from)
-                .collect(),
+            changes: changes.into_iter().collect(),
         }
+    }
+}
+
+/// One uncompressed Automerge change chunk (`Change::raw_bytes`) with its author's signature
+/// over [`crate::crypto::change_message`]. The author is the change's actor: a device whose key
+/// the group's certificates vouch for. Whoever stores or relays the change cannot alter it, move
+/// it to another document, or write one in someone else's name.
+///
+/// On the wire it is a two-element array, to keep the per-change overhead at the signature's
+/// 64 bytes plus a few bytes of framing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedChange(serde_bytes::ByteBuf, serde_bytes::ByteArray<64>);
+
+impl SignedChange {
+    /// Signs `bytes` (whose Automerge hash is `hash`) as a change of `doc` in `group`.
+    pub fn sign(
+        key: &ed25519_dalek::SigningKey,
+        group: &GroupId,
+        doc: DocId,
+        kind: DocKind,
+        hash: &[u8; 32],
+        bytes: Vec<u8>,
+    ) -> Self {
+        let signature = sign(key, &change_message(group, &doc, kind, hash));
+        Self::from_parts(bytes, signature)
+    }
+
+    pub fn from_parts(bytes: Vec<u8>, signature: [u8; 64]) -> Self {
+        Self(
+            serde_bytes::ByteBuf::from(bytes),
+            serde_bytes::ByteArray::new(signature),
+        )
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    pub fn signature(&self) -> &[u8; 64] {
+        &self.1
+    }
+
+    pub fn into_parts(self) -> (Vec<u8>, [u8; 64]) {
+        (self.0.into_vec(), self.1.into_array())
+    }
+
+    /// Whether `author_key` signed this change, whose hash (from `check_change`) is `hash`, for
+    /// `doc` of `kind` in `group`.
+    pub fn verify(
+        &self,
+        author_key: &[u8; 32],
+        group: &GroupId,
+        doc: DocId,
+        kind: DocKind,
+        hash: &[u8; 32],
+    ) -> bool {
+        verify(
+            author_key,
+            &change_message(group, &doc, kind, hash),
+            self.signature(),
+        )
     }
 }
 

@@ -1,0 +1,241 @@
+//! Membership is authenticated end to end: whoever runs the server can add rows to its own
+//! database and serve whatever it likes, but it cannot make a device trust a member the group's
+//! founder did not vouch for, nor make a report readable by anyone but the real coordinators.
+
+mod common;
+
+use common::{Server, alert, coordinator, device, device_with, join, settle};
+use porchlight_core::Config;
+use porchlight_model::{
+    Category, DocId, DocKind, LocationPrecision, NewReport, Role, Timestamp, random_bytes,
+};
+use porchlight_sync::seal::{SealError, open, sealing_secret};
+use porchlight_sync::{
+    GroupId, InviteCode, SignedChange, SignedInvite, device_id_of, generate_signing_key,
+};
+
+fn no_delay() -> Config {
+    Config {
+        drop_delay_max_secs: 0,
+        ..Config::default()
+    }
+}
+
+fn server_db(server: &Server) -> rusqlite::Connection {
+    rusqlite::Connection::open(server.dir.path().join("server.db")).unwrap()
+}
+
+/// The operator writes a coordinator invite straight into its own database (signed with its own
+/// key: it has no coordinator's), joins with a device of its own, and lets that device write
+/// certificates for itself into the group document. Nobody else ever trusts it: the next
+/// anonymous report is sealed to the real coordinator only, and honest devices keep syncing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_operator_cannot_make_itself_a_coordinator() {
+    let server = Server::start().await;
+    let carmen = coordinator(&server).await;
+    let rosa = join(&server, &carmen.core, Role::Resident, "Rosa").await;
+    settle(&[&carmen.core, &rosa.core]).await;
+    let group: GroupId = carmen
+        .core
+        .sync_status()
+        .unwrap()
+        .group
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    // The operator's own invite, inserted by hand.
+    let operator_key = generate_signing_key();
+    let (invite, secret) = (random_bytes::<16>(), random_bytes::<16>());
+    let expires_at = Timestamp::now().millis() / 1000 + 3600;
+    let minted = SignedInvite::issue(
+        &operator_key,
+        group,
+        invite,
+        &secret,
+        Role::Coordinator,
+        1,
+        expires_at,
+    );
+    server_db(&server)
+        .execute(
+            "INSERT INTO invites (id, group_id, signed, role, uses_left, expires_at, created_by, created_at)
+             VALUES (?1, ?2, ?3, 'coordinator', 1, ?4, ?5, 0)",
+            rusqlite::params![
+                &invite[..],
+                &group.as_bytes()[..],
+                porchlight_sync::wire::encode(&minted).unwrap(),
+                expires_at,
+                &device_id_of(&operator_key).as_bytes()[..],
+            ],
+        )
+        .unwrap();
+    // The operator's device joins with it; the server, being the operator's, says yes.
+    let operator = device("Operator");
+    let code = InviteCode {
+        server: server.url.clone(),
+        group,
+        root: operator_key.verifying_key().to_bytes(),
+        invite,
+        secret,
+        role: Role::Coordinator,
+    };
+    let me = operator
+        .core
+        .join(&code.to_string(), "Operator")
+        .await
+        .unwrap();
+    assert_eq!(me.role, Role::Coordinator, "the server's word");
+    // Its device certifies whoever it likes and issues an alert, as a coordinator would.
+    let fake = operator
+        .core
+        .issue_alert(alert("Fake alert", 40.0))
+        .unwrap();
+    operator.core.sync_once().await.unwrap();
+
+    // The real coordinator's routine syncs, then the resident's.
+    settle(&[&carmen.core, &rosa.core]).await;
+    let operator_device = operator.core.device();
+    for core in [&carmen.core, &rosa.core] {
+        let roster = core.roster().unwrap().unwrap();
+        assert!(
+            roster.member(&operator_device).is_none(),
+            "the operator's device must never be trusted"
+        );
+        assert_eq!(roster.seal_keys().len(), 1, "only the real coordinator");
+        assert!(
+            core.alert(fake.id).is_err(),
+            "a change by an uncertified author is never applied"
+        );
+    }
+
+    // The next anonymous report is sealed to the coordinator only.
+    let reporter = common::join_as(
+        &server.url,
+        &carmen.core,
+        Role::Resident,
+        device_with("Rita", no_delay()),
+    )
+    .await;
+    settle(&[&carmen.core, &reporter.core]).await;
+    let receipt = reporter
+        .core
+        .file_report(
+            &NewReport {
+                category: Category::Theft,
+                description: "A van circles the block every night".into(),
+                occurred_at: Timestamp::now(),
+                location: None,
+                precision: LocationPrecision::Exact,
+                photos: vec![],
+            },
+            true,
+        )
+        .unwrap();
+    assert_eq!(reporter.core.send_due_drops().await.unwrap(), 1);
+    let sealed: Vec<u8> = server_db(&server)
+        .query_row(
+            "SELECT sealed FROM drops ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        open(&sealed, &sealing_secret(&operator_key)),
+        Err(SealError::NotForMe),
+        "the operator cannot open the report"
+    );
+    carmen.core.sync_once().await.unwrap();
+    assert!(
+        carmen.core.report(receipt.report).is_ok(),
+        "the coordinator can"
+    );
+
+    // Honest syncing goes on.
+    let real = carmen.core.issue_alert(alert("Real alert", 40.0)).unwrap();
+    settle(&[&carmen.core, &rosa.core]).await;
+    assert!(rosa.core.alert(real.id).is_ok());
+    server.stop().await;
+}
+
+/// The operator rewrites a stored change (the founder's own, so its author is trusted) and
+/// appends one in the founder's name with a signature of its own making. A device that joins
+/// afterwards refuses both and still gets everything genuine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_the_server_forged_or_altered_are_refused() {
+    let server = Server::start().await;
+    let carmen = coordinator(&server).await;
+    let genuine = carmen.core.issue_alert(alert("Genuine", 40.0)).unwrap();
+    carmen.core.sync_once().await.unwrap();
+    let group: GroupId = carmen
+        .core
+        .sync_status()
+        .unwrap()
+        .group
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    // A second alert in Carmen's name (her actor), signed by the operator, as the next change.
+    let forged_id = DocId::random();
+    let (_, written) =
+        porchlight_crdt::create_alert(forged_id, carmen.core.device(), &alert("Forged", 41.0))
+            .unwrap();
+    let operator_key = generate_signing_key();
+    let hash = written.hash;
+    let signed = SignedChange::sign(
+        &operator_key,
+        &group,
+        forged_id,
+        DocKind::Alert,
+        &hash,
+        written.bytes,
+    );
+    let db = server_db(&server);
+    let next: i64 = db
+        .query_row(
+            "SELECT next_seq FROM groups WHERE id = ?1",
+            [&group.as_bytes()[..]],
+            |r| r.get(0),
+        )
+        .unwrap();
+    db.execute(
+        "INSERT INTO changes (group_id, seq, doc, hash, kind, bytes, device, signature)
+         VALUES (?1, ?2, ?3, ?4, 'alert', ?5, ?6, ?7)",
+        rusqlite::params![
+            &group.as_bytes()[..],
+            next,
+            &forged_id.as_bytes()[..],
+            &hash[..],
+            signed.bytes(),
+            &carmen.core.device().as_bytes()[..],
+            &signed.signature()[..],
+        ],
+    )
+    .unwrap();
+    db.execute(
+        "UPDATE groups SET next_seq = ?2 WHERE id = ?1",
+        rusqlite::params![&group.as_bytes()[..], next + 1],
+    )
+    .unwrap();
+    // And the genuine alert's signature is scrambled in place.
+    db.execute(
+        "UPDATE changes SET signature = zeroblob(64) WHERE doc = ?1",
+        [&genuine.id.as_bytes()[..]],
+    )
+    .unwrap();
+
+    let rosa = join(&server, &carmen.core, Role::Resident, "Rosa").await;
+    settle(&[&carmen.core, &rosa.core]).await;
+    assert!(
+        rosa.core.alert(forged_id).is_err(),
+        "forged in Carmen's name"
+    );
+    assert!(rosa.core.alert(genuine.id).is_err(), "altered signature");
+    // What is intact still arrives: the group and a new alert.
+    let later = carmen.core.issue_alert(alert("Later", 40.0)).unwrap();
+    settle(&[&carmen.core, &rosa.core]).await;
+    assert!(rosa.core.alert(later.id).is_ok());
+    assert_eq!(rosa.core.group().unwrap().unwrap().name, "Watch");
+    server.stop().await;
+}
