@@ -239,3 +239,63 @@ async fn changes_the_server_forged_or_altered_are_refused() {
     assert_eq!(rosa.core.group().unwrap().unwrap().name, "Watch");
     server.stop().await;
 }
+
+/// Revoking a coordinator takes its sealing key out of every new seal at once, everywhere the
+/// revocation has synced, and the server ends its drop reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_coordinator_gets_no_new_reports() {
+    let server = Server::start().await;
+    let carmen = coordinator(&server).await;
+    let cora = join(&server, &carmen.core, Role::Coordinator, "Cora").await;
+    let rita = common::join_as(
+        &server.url,
+        &carmen.core,
+        Role::Resident,
+        device_with("Rita", no_delay()),
+    )
+    .await;
+    settle(&[&carmen.core, &cora.core, &rita.core]).await;
+    let cora_key = {
+        let secret: [u8; 32] = std::fs::read(cora.dir.path().join("device.key"))
+            .unwrap()
+            .try_into()
+            .unwrap();
+        porchlight_sync::SigningKey::from_bytes(&secret)
+    };
+    assert_eq!(rita.core.roster().unwrap().unwrap().seal_keys().len(), 2);
+
+    carmen.core.revoke(cora.core.device()).await.unwrap();
+    settle(&[&carmen.core, &rita.core]).await;
+    let roster = rita.core.roster().unwrap().unwrap();
+    assert!(roster.member(&cora.core.device()).is_none());
+    assert_eq!(roster.seal_keys().len(), 1);
+
+    rita.core
+        .file_report(
+            &NewReport {
+                category: Category::Theft,
+                description: "Bikes taken from the shed".into(),
+                occurred_at: Timestamp::now(),
+                location: None,
+                precision: LocationPrecision::Exact,
+                photos: vec![],
+            },
+            true,
+        )
+        .unwrap();
+    assert_eq!(rita.core.send_due_drops().await.unwrap(), 1);
+    let sealed: Vec<u8> = server_db(&server)
+        .query_row(
+            "SELECT sealed FROM drops ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        open(&sealed, &sealing_secret(&cora_key)),
+        Err(SealError::NotForMe)
+    );
+    // Cora's device can no longer sign in to read drops.
+    assert!(cora.core.sync_once().await.is_err());
+    server.stop().await;
+}
