@@ -14,6 +14,7 @@ mod group;
 mod patrol;
 mod report;
 pub mod track;
+mod validate;
 
 pub use alert::{Ack, ack_id, create_ack, create_alert, read_ack, read_alert, set_alert_status};
 pub use change::{CHUNK_MAGIC, ChangeProblem, CheckedChange, check_change};
@@ -23,6 +24,7 @@ pub use group::{create_group, read_group, remove_member, set_member, set_seal_ke
 pub use patrol::{
     add_observation, append_track, end_patrol, join_patrol, read_patrol, read_track, start_patrol,
 };
+pub use validate::{Verdict, validate_document};
 pub use report::{
     ReplyKeys, add_followup, create_report, first_triaged_at, new_triage, read_report, read_triage,
     report_actor, report_reply, set_triage, triage_id,

@@ -16,7 +16,7 @@ async fn a_revoked_device_is_refused_at_once() {
     let coord = coordinator(&server).await;
     let volunteer = member(&server, &coord, Role::Volunteer).await;
     volunteer
-        .push(DocId::random(), DocKind::Patrol, changes(volunteer.id, 1))
+        .push_valid(DocKind::Patrol, 1)
         .await;
 
     let revoked = coord

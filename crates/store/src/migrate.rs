@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/004_fast_projection_keys.sql"),
     ),
     (5, include_str!("../migrations/005_sealed_reports.sql")),
+    (6, include_str!("../migrations/006_quarantine.sql")),
 ];
 
 /// The schema version this build writes.
