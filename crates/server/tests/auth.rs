@@ -154,6 +154,31 @@ async fn only_coordinators_manage_members() {
 }
 
 #[tokio::test]
+async fn group_creation_without_a_configured_token_is_rejected_by_default() {
+    let server = TestServer::start_with(|s| s.group_creation_token = None).await;
+    let key = generate_signing_key();
+    for token in [None, Some("guess")] {
+        let message = expect_http(
+            server.client().create_group(&key, "Mine", "Me", token).await,
+            403,
+            "forbidden",
+        );
+        assert!(message.contains("open_group_creation"), "{message}");
+    }
+    server.assert_healthy().await;
+    // The operator can open it explicitly.
+    let open = TestServer::start_with(|s| {
+        s.group_creation_token = None;
+        s.open_group_creation = true;
+    })
+    .await;
+    open.client()
+        .create_group(&key, "Mine", "Me", None)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
 async fn group_creation_can_require_the_operators_token() {
     let server = TestServer::start_with(|s| {
         s.group_creation_token = Some(porchlight_server::Secret::new("let-me-in"));
