@@ -16,14 +16,22 @@ use porchlight_server::{PushDoc, SqliteStorage, Storage};
 use porchlight_sync::GroupId;
 
 /// Appends `changes` of `doc` to the server's log as `by`, bypassing the HTTP checks.
-async fn inject(server: &Server, group: GroupId, by: DeviceId, doc: DocId, kind: DocKind, changes: Vec<Vec<u8>>) {
+async fn inject(
+    server: &Server,
+    group: GroupId,
+    by: DeviceId,
+    doc: DocId,
+    kind: DocKind,
+    changes: Vec<Vec<u8>>,
+) {
     let storage = SqliteStorage::open(server.dir.path().join("server.db")).unwrap();
     let changes = changes
         .into_iter()
         .map(|bytes| {
-            let hash = porchlight_crdt::check_change(&bytes, None, porchlight_crdt::MAX_CHANGE_BYTES)
-                .unwrap()
-                .hash;
+            let hash =
+                porchlight_crdt::check_change(&bytes, None, porchlight_crdt::MAX_CHANGE_BYTES)
+                    .unwrap()
+                    .hash;
             (hash, bytes)
         })
         .collect();
@@ -66,26 +74,70 @@ async fn a_document_no_device_can_show_is_quarantined_and_sync_goes_on() {
         drop_delay_max_secs: 0,
         ..Config::default()
     };
-    let rita = join_as(&server.url, &carmen.core, Role::Resident, device_with("Rita", quick)).await;
+    let rita = join_as(
+        &server.url,
+        &carmen.core,
+        Role::Resident,
+        device_with("Rita", quick),
+    )
+    .await;
     let victor = join(&server, &carmen.core, Role::Volunteer, "Victor").await;
     settle(&[&carmen.core, &rita.core, &victor.core]).await;
-    let group: GroupId = carmen.core.sync_status().unwrap().group.unwrap().parse().unwrap();
+    let group: GroupId = carmen
+        .core
+        .sync_status()
+        .unwrap()
+        .group
+        .unwrap()
+        .parse()
+        .unwrap();
     let mallory = victor.core.device();
 
     // An alert at latitude 999, and a report in the clear that says Victor filed it.
     let bad_alert = DocId::random();
-    let (_, first) = porchlight_crdt::create_alert(bad_alert, mallory, &alert("Prowler", 40.0)).unwrap();
+    let (_, first) =
+        porchlight_crdt::create_alert(bad_alert, mallory, &alert("Prowler", 40.0)).unwrap();
     let broken = edit(mallory, &[first.bytes.clone()], |d| {
-        d.put(ROOT, "area", r#"{"type":"circle","center":{"lat":999.0,"lon":-3.0},"radiusM":300.0}"#)
-            .unwrap();
+        d.put(
+            ROOT,
+            "area",
+            r#"{"type":"circle","center":{"lat":999.0,"lon":-3.0},"radiusM":300.0}"#,
+        )
+        .unwrap();
     });
-    inject(&server, group, mallory, bad_alert, DocKind::Alert, vec![first.bytes.clone(), broken.clone()]).await;
+    inject(
+        &server,
+        group,
+        mallory,
+        bad_alert,
+        DocKind::Alert,
+        vec![first.bytes.clone(), broken.clone()],
+    )
+    .await;
     let forged = DocId::random();
     let keys = porchlight_crdt::ReplyKeys::from_secret(&[9; 32]);
-    let (_, w) = porchlight_crdt::create_report(forged, mallory.as_bytes(), Some(victor.core.device()), &report(), &keys).unwrap();
-    inject(&server, group, mallory, forged, DocKind::Report, vec![w.bytes]).await;
+    let (_, w) = porchlight_crdt::create_report(
+        forged,
+        mallory.as_bytes(),
+        Some(victor.core.device()),
+        &report(),
+        &keys,
+    )
+    .unwrap();
+    inject(
+        &server,
+        group,
+        mallory,
+        forged,
+        DocKind::Report,
+        vec![w.bytes],
+    )
+    .await;
     // Then honest work: an alert from Carmen.
-    carmen.core.issue_alert(alert("Water main burst", 40.0)).unwrap();
+    carmen
+        .core
+        .issue_alert(alert("Water main burst", 40.0))
+        .unwrap();
 
     // Every device syncs through it, more than once, and its cursor moves on.
     for d in [&carmen, &rita, &victor] {
@@ -95,36 +147,87 @@ async fn a_document_no_device_can_show_is_quarantined_and_sync_goes_on() {
         let status = d.core.sync_status().unwrap();
         assert!(status.last_error.is_none(), "{:?}", status.last_error);
         assert!(
-            status.quarantined.iter().any(|q| q.doc == bad_alert && q.reason.contains("latitude 999")),
+            status
+                .quarantined
+                .iter()
+                .any(|q| q.doc == bad_alert && q.reason.contains("latitude 999")),
             "{:?}",
             status.quarantined
         );
-        let titles: Vec<String> = d.core.alerts(&AlertQuery::default()).unwrap().into_iter().map(|a| a.title).collect();
-        assert!(titles.contains(&"Water main burst".to_owned()), "{titles:?}");
+        let titles: Vec<String> = d
+            .core
+            .alerts(&AlertQuery::default())
+            .unwrap()
+            .into_iter()
+            .map(|a| a.title)
+            .collect();
+        assert!(
+            titles.contains(&"Water main burst".to_owned()),
+            "{titles:?}"
+        );
         assert!(!titles.contains(&"Prowler".to_owned()));
     }
     // The coordinator never shows the forged report, and says why.
     let quarantined = carmen.core.sync_status().unwrap().quarantined;
-    let q = quarantined.iter().find(|q| q.doc == forged).expect("the report is set aside");
+    let q = quarantined
+        .iter()
+        .find(|q| q.doc == forged)
+        .expect("the report is set aside");
     assert!(q.reason.contains("drop box"), "{}", q.reason);
-    assert!(carmen.core.reports(None).unwrap().iter().all(|r| r.report.id != forged));
+    assert!(
+        carmen
+            .core
+            .reports(None)
+            .unwrap()
+            .iter()
+            .all(|r| r.report.id != forged)
+    );
 
     // Real reports still reach the coordinator, through the drop box.
     let receipt = rita.core.file_report(&report(), true).unwrap();
     assert_eq!(rita.core.send_due_drops().await.unwrap(), 1);
     carmen.core.sync_once().await.unwrap();
-    assert!(carmen.core.reports(None).unwrap().iter().any(|r| r.report.id == receipt.report));
+    assert!(
+        carmen
+            .core
+            .reports(None)
+            .unwrap()
+            .iter()
+            .any(|r| r.report.id == receipt.report)
+    );
 
     // Its author fixes the alert: the next sync retries it and it leaves quarantine.
     let fixed = edit(mallory, &[first.bytes, broken], |d| {
-        d.put(ROOT, "area", r#"{"type":"circle","center":{"lat":40.0,"lon":-3.0},"radiusM":300.0}"#)
-            .unwrap();
+        d.put(
+            ROOT,
+            "area",
+            r#"{"type":"circle","center":{"lat":40.0,"lon":-3.0},"radiusM":300.0}"#,
+        )
+        .unwrap();
     });
-    inject(&server, group, mallory, bad_alert, DocKind::Alert, vec![fixed]).await;
+    inject(
+        &server,
+        group,
+        mallory,
+        bad_alert,
+        DocKind::Alert,
+        vec![fixed],
+    )
+    .await;
     rita.core.sync_once().await.unwrap();
     let status = rita.core.sync_status().unwrap();
-    assert!(status.quarantined.iter().all(|q| q.doc != bad_alert), "{:?}", status.quarantined);
-    let titles: Vec<String> = rita.core.alerts(&AlertQuery::default()).unwrap().into_iter().map(|a| a.title).collect();
+    assert!(
+        status.quarantined.iter().all(|q| q.doc != bad_alert),
+        "{:?}",
+        status.quarantined
+    );
+    let titles: Vec<String> = rita
+        .core
+        .alerts(&AlertQuery::default())
+        .unwrap()
+        .into_iter()
+        .map(|a| a.title)
+        .collect();
     assert!(titles.contains(&"Prowler".to_owned()), "{titles:?}");
     server.stop().await;
 }

@@ -68,7 +68,14 @@ fn serve_create_invite_join_sync_and_revoke() {
     // Without the operator's creation token the server refuses, and says what is missing.
     let refused = porchlight(
         &coord,
-        &["group", "create", "--server", &server.1, "--name", "Elm Street"],
+        &[
+            "group",
+            "create",
+            "--server",
+            &server.1,
+            "--name",
+            "Elm Street",
+        ],
     );
     assert!(!refused.status.success());
     assert!(

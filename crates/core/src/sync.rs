@@ -337,7 +337,9 @@ impl Core {
                     .changed
                     .extend(applied.changed.iter().map(|(id, _)| *id));
                 for (doc, why) in applied.failed {
-                    report.rejected.push(format!("pulled {doc} (set aside): {why}"));
+                    report
+                        .rejected
+                        .push(format!("pulled {doc} (set aside): {why}"));
                 }
             }
             report.cursor = response.cursor;

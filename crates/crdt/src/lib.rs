@@ -24,8 +24,8 @@ pub use group::{create_group, read_group, remove_member, set_member, set_seal_ke
 pub use patrol::{
     add_observation, append_track, end_patrol, join_patrol, read_patrol, read_track, start_patrol,
 };
-pub use validate::{Verdict, validate_document};
 pub use report::{
     ReplyKeys, add_followup, create_report, first_triaged_at, new_triage, read_report, read_triage,
     report_actor, report_reply, set_triage, triage_id,
 };
+pub use validate::{Verdict, validate_document};

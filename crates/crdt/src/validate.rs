@@ -103,7 +103,11 @@ pub fn validate_document(doc: &mut Doc) -> Result<Verdict, CrdtError> {
                     why: "its id is not the one of this device's acknowledgement of this alert",
                 });
             }
-            if doc.actors().iter().any(|a| a.as_slice() != ack.device.as_bytes()) {
+            if doc
+                .actors()
+                .iter()
+                .any(|a| a.as_slice() != ack.device.as_bytes())
+            {
                 return Err(CrdtError::Impersonation {
                     kind: DocKind::Ack,
                     why: "it was written by another device than the one it names",

@@ -346,9 +346,8 @@ mod tests {
     fn group_creation_is_closed_unless_opened_or_given_a_token() {
         let s = Settings::default();
         assert!(!s.open_group_creation && s.group_creation_token.is_none());
-        let open =
-            Settings::from_sources(None, env(&[("PORCHLIGHT_OPEN_GROUP_CREATION", "true")]))
-                .unwrap();
+        let open = Settings::from_sources(None, env(&[("PORCHLIGHT_OPEN_GROUP_CREATION", "true")]))
+            .unwrap();
         assert!(open.open_group_creation);
         let both = "open_group_creation = true\ngroup_creation_token = \"x\"\n";
         assert!(matches!(

@@ -15,9 +15,7 @@ async fn a_revoked_device_is_refused_at_once() {
     let server = TestServer::start().await;
     let coord = coordinator(&server).await;
     let volunteer = member(&server, &coord, Role::Volunteer).await;
-    volunteer
-        .push_valid(DocKind::Patrol, 1)
-        .await;
+    volunteer.push_valid(DocKind::Patrol, 1).await;
 
     let revoked = coord
         .client
@@ -159,7 +157,10 @@ async fn group_creation_without_a_configured_token_is_rejected_by_default() {
     let key = generate_signing_key();
     for token in [None, Some("guess")] {
         let message = expect_http(
-            server.client().create_group(&key, "Mine", "Me", token).await,
+            server
+                .client()
+                .create_group(&key, "Mine", "Me", token)
+                .await,
             403,
             "forbidden",
         );

@@ -12,7 +12,11 @@ use porchlight_model::{DeviceId, DocId, DocKind, Role, Timestamp};
 
 /// The changes of `changes` loaded into a document, edited by `actor` with `edit`: every change,
 /// the edit last.
-fn edited(actor: DeviceId, changes: &[Vec<u8>], edit: impl FnOnce(&mut AutoCommit)) -> Vec<Vec<u8>> {
+fn edited(
+    actor: DeviceId,
+    changes: &[Vec<u8>],
+    edit: impl FnOnce(&mut AutoCommit),
+) -> Vec<Vec<u8>> {
     let mut doc = AutoCommit::new();
     for c in changes {
         doc.load_incremental(c).unwrap();
@@ -72,7 +76,11 @@ async fn an_alert_at_latitude_999_is_rejected_not_stored() {
     });
     let response = volunteer.push(doc, DocKind::Alert, bad).await;
     refused(&response, "latitude 999");
-    assert_eq!(server.change_count(coord.group()).await, 0, "nothing stored");
+    assert_eq!(
+        server.change_count(coord.group()).await,
+        0,
+        "nothing stored"
+    );
     honest_devices_keep_syncing(&server, &coord, &resident).await;
 }
 
@@ -83,7 +91,10 @@ async fn a_change_that_breaks_a_stored_alert_is_rejected_not_stored() {
     let volunteer = member(&server, &coord, Role::Volunteer).await;
     let resident = member(&server, &coord, Role::Resident).await;
     let (doc, good) = valid_changes(DocKind::Alert, coord.id, 1);
-    assert_eq!(coord.push(doc, DocKind::Alert, good.clone()).await.accepted, 1);
+    assert_eq!(
+        coord.push(doc, DocKind::Alert, good.clone()).await.accepted,
+        1
+    );
     // The pushed change alone is harmless; only together with the stored one is the alert bad:
     // an expiry before the issue time, and an empty title.
     let issued = Timestamp::now().millis();
@@ -96,7 +107,11 @@ async fn a_change_that_breaks_a_stored_alert_is_rejected_not_stored() {
     let all = edited(volunteer.id, &good, |d| d.put(ROOT, "title", "  ").unwrap());
     let response = volunteer.push(doc, DocKind::Alert, all[1..].to_vec()).await;
     refused(&response, "title");
-    assert_eq!(server.change_count(coord.group()).await, 1, "only the good change");
+    assert_eq!(
+        server.change_count(coord.group()).await,
+        1,
+        "only the good change"
+    );
     honest_devices_keep_syncing(&server, &coord, &resident).await;
 }
 
@@ -109,7 +124,9 @@ async fn a_bare_ack_or_report_document_is_rejected_not_stored() {
     let response = resident.push(DocId::random(), DocKind::Ack, ack).await;
     refused(&response, "ack document");
     let report = bare(resident.id, &[("kind", "report".into())]);
-    let response = resident.push(DocId::random(), DocKind::Report, report).await;
+    let response = resident
+        .push(DocId::random(), DocKind::Report, report)
+        .await;
     refused(&response, "drop box");
     // A document without its kind marker cannot be judged, so it is refused too.
     let nothing = bare(resident.id, &[("note", "hello".into())]);
@@ -139,7 +156,11 @@ async fn a_report_naming_another_member_is_rejected_on_sync_for_every_role() {
         let response = attacker.push(doc, DocKind::Report, named).await;
         refused(&response, "drop box");
     }
-    assert_eq!(server.change_count(coord.group()).await, 0, "no report plaintext kept");
+    assert_eq!(
+        server.change_count(coord.group()).await,
+        0,
+        "no report plaintext kept"
+    );
     honest_devices_keep_syncing(&server, &coord, &resident).await;
 }
 
@@ -163,7 +184,10 @@ async fn an_ack_in_another_members_name_is_rejected_not_stored() {
     // The victim's acknowledgement, written by the resident.
     let forged = bare(resident.id, &ack_fields(victim.id));
     let id = porchlight_crdt::ack_id(alert, victim.id);
-    refused(&resident.push(id, DocKind::Ack, forged).await, "another device");
+    refused(
+        &resident.push(id, DocKind::Ack, forged).await,
+        "another device",
+    );
     // The resident's own acknowledgement many times over, under made-up ids.
     for _ in 0..3 {
         let extra = bare(resident.id, &ack_fields(resident.id));
@@ -222,7 +246,11 @@ async fn an_alert_anyone_could_have_issued_still_goes_through() {
     let coord = coordinator(&server).await;
     for kind in DocKind::ALL.into_iter().filter(|k| *k != DocKind::Report) {
         let response = coord.push_valid(kind, 3).await;
-        assert!(response.rejected.is_empty(), "{kind}: {:?}", response.rejected);
+        assert!(
+            response.rejected.is_empty(),
+            "{kind}: {:?}",
+            response.rejected
+        );
     }
     let mut meeting = new_alert("Community meeting");
     meeting.category = porchlight_model::AlertCategory::Meeting;

@@ -24,7 +24,12 @@ async fn non_image_bytes_are_rejected_not_stored() {
     for bytes in [html, gif, sealed(2, 5000)] {
         let result = volunteer
             .client
-            .put_blob(&volunteer.session, &blob_hash(&bytes), DocKind::Patrol, bytes)
+            .put_blob(
+                &volunteer.session,
+                &blob_hash(&bytes),
+                DocKind::Patrol,
+                bytes,
+            )
             .await;
         let message = expect_http(result, 400, "bad_request");
         assert!(message.contains("JPEG, PNG or WebP"), "{message}");
@@ -36,7 +41,12 @@ async fn non_image_bytes_are_rejected_not_stored() {
     for bytes in [png, webp] {
         volunteer
             .client
-            .put_blob(&volunteer.session, &blob_hash(&bytes), DocKind::Patrol, bytes)
+            .put_blob(
+                &volunteer.session,
+                &blob_hash(&bytes),
+                DocKind::Patrol,
+                bytes,
+            )
             .await
             .unwrap();
     }
@@ -93,7 +103,10 @@ async fn blobs_are_deleted_after_their_retention() {
     server.clock.advance(31 * 86_400);
     // A month later (signed in again): the next upload sweeps what is past its retention.
     let client = &coord.client;
-    let session = client.authenticate(coord.group(), &coord.key).await.unwrap();
+    let session = client
+        .authenticate(coord.group(), &coord.key)
+        .await
+        .unwrap();
     let (new, new_bytes) = jpeg(2, 1000);
     client
         .put_blob(&session, &new, DocKind::Alert, new_bytes.clone())
@@ -101,7 +114,10 @@ async fn blobs_are_deleted_after_their_retention() {
         .unwrap();
     assert_eq!(server.blob_count(coord.group()).await, 1);
     assert_eq!(client.get_blob(&session, &old).await.unwrap(), None);
-    assert_eq!(client.get_blob(&session, &new).await.unwrap(), Some(new_bytes));
+    assert_eq!(
+        client.get_blob(&session, &new).await.unwrap(),
+        Some(new_bytes)
+    );
 }
 
 #[tokio::test]

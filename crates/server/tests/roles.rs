@@ -22,9 +22,7 @@ async fn the_role_matrix_is_enforced_for_push_and_pull() {
     let mut stored = 0;
     for (role, device) in devices {
         for kind in DocKind::ALL {
-            let response = device
-                .push_valid(kind, 1)
-                .await;
+            let response = device.push_valid(kind, 1).await;
             // Reports never travel through the change log, whatever the role table says.
             if role.can_write(kind) && kind != DocKind::Report {
                 assert_eq!(

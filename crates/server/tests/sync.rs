@@ -59,18 +59,13 @@ async fn a_wait_returns_when_another_device_pushes() {
     let server = TestServer::start().await;
     let coord = coordinator(&server).await;
     let volunteer = member(&server, &coord, Role::Volunteer).await;
-    let cursor = coord
-        .push_valid(DocKind::Alert, 1)
-        .await
-        .cursor;
+    let cursor = coord.push_valid(DocKind::Alert, 1).await.cursor;
 
     let (client, session) = (coord.client.clone(), coord.session.clone());
     let waiter =
         tokio::spawn(async move { client.wait(&session, cursor, Duration::from_secs(60)).await });
     // Whether the wait registers before or after this push, it must report the change.
-    let pushed = volunteer
-        .push_valid(DocKind::Patrol, 1)
-        .await;
+    let pushed = volunteer.push_valid(DocKind::Patrol, 1).await;
     let woke = waiter.await.unwrap().unwrap();
     assert!(woke.changed);
     assert_eq!(woke.cursor, pushed.cursor);

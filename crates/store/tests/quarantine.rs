@@ -33,7 +33,8 @@ fn area_change(base: &[Vec<u8>], lat: f64) -> Vec<u8> {
     }
     let mut doc = doc.with_actor(ActorId::from(THEM.as_bytes().as_slice()));
     let heads = doc.get_heads();
-    let area = format!(r#"{{"type":"circle","center":{{"lat":{lat},"lon":-3.0}},"radiusM":200.0}}"#);
+    let area =
+        format!(r#"{{"type":"circle","center":{{"lat":{lat},"lon":-3.0}},"radiusM":200.0}}"#);
     doc.put(ROOT, "area", area).unwrap();
     doc.commit();
     doc.get_changes(&heads)[0].raw_bytes().to_vec()
@@ -71,9 +72,21 @@ fn an_unprojectable_document_is_quarantined_and_the_page_still_commits() {
     let (_, report_change) =
         create_report(report, THEM.as_bytes(), Some(THEM), &new_report, &keys).unwrap();
     let page = vec![
-        DocChanges { doc: bad, kind: DocKind::Alert, changes: vec![first.bytes.clone(), broken.clone()] },
-        DocChanges { doc: report, kind: DocKind::Report, changes: vec![report_change.bytes] },
-        DocChanges { doc: good, kind: DocKind::Alert, changes: vec![good_change.bytes] },
+        DocChanges {
+            doc: bad,
+            kind: DocKind::Alert,
+            changes: vec![first.bytes.clone(), broken.clone()],
+        },
+        DocChanges {
+            doc: report,
+            kind: DocKind::Report,
+            changes: vec![report_change.bytes],
+        },
+        DocChanges {
+            doc: good,
+            kind: DocKind::Alert,
+            changes: vec![good_change.bytes],
+        },
     ];
     let applied = store.apply_pulled_batch(&page, &[("cursor", "3")]).unwrap();
     assert_eq!(applied.changed, vec![(good, DocKind::Alert)]);
@@ -81,7 +94,12 @@ fn an_unprojectable_document_is_quarantined_and_the_page_still_commits() {
     assert_eq!(store.state("cursor").unwrap().as_deref(), Some("3"));
     assert_eq!(titles(&store), ["Good"]);
     let set_aside = store.quarantined().unwrap();
-    let reason = |doc| set_aside.iter().find(|q| q.doc == doc).map(|q| q.reason.clone());
+    let reason = |doc| {
+        set_aside
+            .iter()
+            .find(|q| q.doc == doc)
+            .map(|q| q.reason.clone())
+    };
     assert!(reason(bad).unwrap().contains("latitude 999"));
     assert!(reason(report).unwrap().contains("drop box"));
     // The report was never kept; a rebuild skips what is in quarantine.
@@ -95,7 +113,11 @@ fn an_unprojectable_document_is_quarantined_and_the_page_still_commits() {
     let fix = area_change(&[first.bytes, broken], 41.0);
     let applied = store
         .apply_pulled_batch(
-            &[DocChanges { doc: bad, kind: DocKind::Alert, changes: vec![fix] }],
+            &[DocChanges {
+                doc: bad,
+                kind: DocKind::Alert,
+                changes: vec![fix],
+            }],
             &[("cursor", "4")],
         )
         .unwrap();
@@ -121,7 +143,11 @@ fn a_report_handed_over_by_a_peer_is_still_accepted() {
     let (_, w) = create_report(report, THEM.as_bytes(), None, &new_report, &keys).unwrap();
     let applied = store
         .apply_remote_batch(
-            &[DocChanges { doc: report, kind: DocKind::Report, changes: vec![w.bytes] }],
+            &[DocChanges {
+                doc: report,
+                kind: DocKind::Report,
+                changes: vec![w.bytes],
+            }],
             &[],
         )
         .unwrap();

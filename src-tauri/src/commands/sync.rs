@@ -32,7 +32,10 @@ pub async fn create_group_on_server<R: Runtime>(
     name: String,
     creation_token: Option<String>,
 ) -> Result<WhoAmI> {
-    let token = creation_token.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let token = creation_token
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
     let me = core.create_group_on(&server, &name, token).await?;
     crate::sync::start(&app);
     Ok(me)

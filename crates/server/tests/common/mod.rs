@@ -171,7 +171,12 @@ pub async fn coordinator(server: &TestServer) -> Device {
     let client = server.client();
     let key = generate_signing_key();
     let membership = client
-        .create_group(&key, "Elm Street Watch", "Coordinator", Some(CREATION_TOKEN))
+        .create_group(
+            &key,
+            "Elm Street Watch",
+            "Coordinator",
+            Some(CREATION_TOKEN),
+        )
         .await
         .unwrap();
     assert_eq!(membership.role, Role::Coordinator);

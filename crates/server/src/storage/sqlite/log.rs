@@ -28,7 +28,11 @@ fn kinds_sql(kinds: &[DocKind]) -> String {
         .join(", ")
 }
 
-pub(super) fn latest_seq_of(c: &Connection, group: GroupId, kinds: &[DocKind]) -> Result<u64, Error> {
+pub(super) fn latest_seq_of(
+    c: &Connection,
+    group: GroupId,
+    kinds: &[DocKind],
+) -> Result<u64, Error> {
     if kinds.is_empty() {
         return Ok(0);
     }

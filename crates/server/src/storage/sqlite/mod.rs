@@ -15,8 +15,8 @@ use rusqlite::types::Type;
 use rusqlite::{Connection, Row};
 
 use super::{
-    BlobKeeping, BlobOutcome, MemberRecord, NewInvite, NewMember, Page, PageLimits, PushDoc, PushOutcome,
-    Retention, SessionRecord, Storage, StoredBlob,
+    BlobKeeping, BlobOutcome, MemberRecord, NewInvite, NewMember, Page, PageLimits, PushDoc,
+    PushOutcome, Retention, SessionRecord, Storage, StoredBlob,
 };
 use crate::Error;
 
