@@ -125,3 +125,79 @@ fn at_most(field: &'static str, value: &str, max: usize) -> Result<(), Validatio
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+    use automerge::{ActorId, AutoCommit, ROOT, ScalarValue};
+    use porchlight_model::{DeviceId, DocId, Timestamp};
+
+    use super::*;
+    use crate::alert::create_ack;
+
+    const ME: DeviceId = DeviceId::from_bytes([1; 16]);
+    const YOU: DeviceId = DeviceId::from_bytes([2; 16]);
+
+    #[test]
+    fn an_honest_ack_is_valid() {
+        let (mut doc, _) = create_ack(DocId::random(), ME, Timestamp::from_millis(1)).unwrap();
+        assert_eq!(validate_document(&mut doc).unwrap(), Verdict::Valid);
+    }
+
+    #[test]
+    fn an_ack_in_another_devices_name_is_rejected_not_panicking() {
+        let alert = DocId::random();
+        let mut am = AutoCommit::new().with_actor(ActorId::from(ME.as_bytes().as_slice()));
+        am.put(ROOT, "kind", "ack").unwrap();
+        am.put(ROOT, "alert", ScalarValue::Bytes(alert.as_bytes().to_vec()))
+            .unwrap();
+        am.put(ROOT, "by", ScalarValue::Bytes(YOU.as_bytes().to_vec()))
+            .unwrap();
+        am.put(ROOT, "at", ScalarValue::Timestamp(1)).unwrap();
+        am.commit();
+        let changes: Vec<Vec<u8>> = am
+            .get_changes(&[])
+            .iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect();
+        let mut doc = Doc::empty(ack_id(alert, YOU), DocKind::Ack, &[0; 16]);
+        doc.apply_remote(&changes).unwrap();
+        assert!(matches!(
+            validate_document(&mut doc),
+            Err(CrdtError::Impersonation {
+                kind: DocKind::Ack,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_document_waiting_for_its_first_change_is_not_judged_yet() {
+        let (mut whole, _) = create_ack(DocId::random(), ME, Timestamp::from_millis(1)).unwrap();
+        let first = whole.all_changes();
+        let mut am = AutoCommit::new();
+        am.load_incremental(&first[0]).unwrap();
+        let mut am = am.with_actor(ActorId::from(ME.as_bytes().as_slice()));
+        am.put(ROOT, "at", ScalarValue::Timestamp(2)).unwrap();
+        am.commit();
+        let heads: Vec<_> = am
+            .get_changes(&[])
+            .iter()
+            .take(1)
+            .map(automerge::Change::hash)
+            .collect();
+        let later: Vec<Vec<u8>> = am
+            .get_changes(&heads)
+            .iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect();
+        let mut doc = Doc::empty(whole.id(), DocKind::Ack, &[0; 16]);
+        doc.apply_remote(&later).unwrap();
+        assert_eq!(validate_document(&mut doc).unwrap(), Verdict::Waiting);
+        let mut empty = Doc::empty(whole.id(), DocKind::Ack, &[0; 16]);
+        assert!(matches!(
+            validate_document(&mut empty),
+            Err(CrdtError::WrongKind { .. })
+        ));
+    }
+}

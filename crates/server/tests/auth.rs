@@ -4,8 +4,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{TestServer, changes, coordinator, expect_http, member, post_raw};
-use porchlight_model::{DocId, DocKind, Role};
+use common::{TestServer, coordinator, expect_http, member, post_raw};
+use porchlight_model::{DocKind, Role};
 use porchlight_sync::crypto::{session_message, sign};
 use porchlight_sync::wire::{self, SessionRequest};
 use porchlight_sync::{GroupId, HttpTransport, SyncRequest, Transport, generate_signing_key};

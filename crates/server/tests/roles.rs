@@ -4,7 +4,7 @@
 mod common;
 
 use common::{TestServer, coordinator, member, valid_changes};
-use porchlight_model::{DocId, DocKind, Role};
+use porchlight_model::{DocKind, Role};
 
 #[tokio::test]
 async fn the_role_matrix_is_enforced_for_push_and_pull() {

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use common::{TestServer, coordinator, member, valid_changes};
-use porchlight_model::{DocId, DocKind, Role};
+use porchlight_model::{DocKind, Role};
 use porchlight_sync::{DocChanges, SyncRequest};
 
 #[tokio::test]

@@ -49,7 +49,7 @@ async fn a_newer_schema_is_refused() {
         SqliteStorage::open(&path),
         Err(Error::DatabaseTooNew {
             found: 99,
-            supported: 2
+            supported: 3
         })
     ));
 }
