@@ -97,7 +97,7 @@ async fn a_document_no_device_can_show_is_quarantined_and_sync_goes_on() {
     let bad_alert = DocId::random();
     let (_, first) =
         porchlight_crdt::create_alert(bad_alert, mallory, &alert("Prowler", 40.0)).unwrap();
-    let broken = edit(mallory, &[first.bytes.clone()], |d| {
+    let broken = edit(mallory, std::slice::from_ref(&first.bytes), |d| {
         d.put(
             ROOT,
             "area",

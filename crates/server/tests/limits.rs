@@ -125,7 +125,7 @@ async fn a_change_devices_would_refuse_is_rejected_by_default() {
     let server = TestServer::start().await;
     let device = coordinator(&server).await;
     // Random text does not compress, so the raw change stays over the devices' limit.
-    let text: String = (0..porchlight_crdt::MAX_CHANGE_BYTES / 16 + 1)
+    let text: String = (0..=porchlight_crdt::MAX_CHANGE_BYTES / 16)
         .map(|_| porchlight_model::hex(&porchlight_model::random_bytes::<8>()))
         .collect();
     let big = doc_by(device.id, &text).get_changes(&[])[0]

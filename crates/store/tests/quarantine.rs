@@ -58,7 +58,7 @@ fn an_unprojectable_document_is_quarantined_and_the_page_still_commits() {
     let (_, good_change) = create_alert(good, THEM, &alert("Good")).unwrap();
     let bad = DocId::random();
     let (_, first) = create_alert(bad, THEM, &alert("Bad")).unwrap();
-    let broken = area_change(&[first.bytes.clone()], 999.0);
+    let broken = area_change(std::slice::from_ref(&first.bytes), 999.0);
     let report = DocId::random();
     let new_report = NewReport {
         category: Category::Theft,

@@ -79,6 +79,9 @@ pub struct Page {
     pub more: bool,
 }
 
+/// A document's kind and its stored changes in log order.
+pub type StoredDoc = (DocKind, Vec<Vec<u8>>);
+
 /// Limits of one pull.
 #[derive(Clone, Copy, Debug)]
 pub struct PageLimits {
@@ -228,7 +231,7 @@ pub trait Storage: Clone + Send + Sync + 'static {
         &self,
         group: GroupId,
         doc: DocId,
-    ) -> impl Future<Output = Result<Option<(DocKind, Vec<Vec<u8>>)>, Error>> + Send;
+    ) -> impl Future<Output = Result<Option<StoredDoc>, Error>> + Send;
 
     /// How many changes the group's log holds.
     fn change_count(&self, group: GroupId) -> impl Future<Output = Result<u64, Error>> + Send;

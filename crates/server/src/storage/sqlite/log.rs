@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::kind_at;
 use crate::Error;
-use crate::storage::{Page, PageLimits, PulledChange, PushDoc, PushOutcome};
+use crate::storage::{Page, PageLimits, PulledChange, PushDoc, PushOutcome, StoredDoc};
 
 pub(super) fn latest_seq(c: &Connection, group: GroupId) -> Result<u64, Error> {
     let next: Option<i64> = c
@@ -51,7 +51,7 @@ pub(super) fn doc_changes(
     c: &Connection,
     group: GroupId,
     doc: DocId,
-) -> Result<Option<(DocKind, Vec<Vec<u8>>)>, Error> {
+) -> Result<Option<StoredDoc>, Error> {
     let (g, d) = (&group.as_bytes()[..], &doc.as_bytes()[..]);
     let kind: Option<DocKind> = c
         .query_row(

@@ -16,7 +16,7 @@ use rusqlite::{Connection, Row};
 
 use super::{
     BlobKeeping, BlobOutcome, MemberRecord, NewInvite, NewMember, Page, PageLimits, PushDoc,
-    PushOutcome, Retention, SessionRecord, Storage, StoredBlob,
+    PushOutcome, Retention, SessionRecord, Storage, StoredBlob, StoredDoc,
 };
 use crate::Error;
 
@@ -281,11 +281,7 @@ impl Storage for SqliteStorage {
             .await
     }
 
-    async fn doc_changes(
-        &self,
-        group: GroupId,
-        doc: DocId,
-    ) -> Result<Option<(DocKind, Vec<Vec<u8>>)>, Error> {
+    async fn doc_changes(&self, group: GroupId, doc: DocId) -> Result<Option<StoredDoc>, Error> {
         self.read(move |c| log::doc_changes(c, group, doc)).await
     }
 
