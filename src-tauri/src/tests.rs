@@ -295,6 +295,7 @@ fn notification_texts_group_several_alerts() {
 fn server(dir: &std::path::Path) -> String {
     let settings = porchlight_server::Settings {
         database: format!("sqlite://{}", dir.join("server.db").display()),
+        group_creation_token: Some(porchlight_server::Secret::new("tauri-test-token")),
         ..porchlight_server::Settings::default()
     };
     let listener = tauri::async_runtime::block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -319,7 +320,7 @@ fn a_resident_joins_by_invite_and_acknowledges_an_alert() {
     let me = invoke(
         &coord,
         "create_group_on_server",
-        json!({ "server": url, "name": "Elm Street Watch" }),
+        json!({ "server": url, "name": "Elm Street Watch", "creationToken": "tauri-test-token" }),
     )
     .unwrap();
     assert_eq!(me["role"], "coordinator");

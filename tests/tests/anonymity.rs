@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{Device, Server, Tap, alert, contains, device_with, join_as};
+use common::{CREATION_TOKEN, Device, Server, Tap, alert, contains, device_with, join_as};
 use porchlight_core::{Config, Core, CoreError};
 use porchlight_model::{
     Category, DeviceId, DocId, LocationPrecision, NewReport, Point, Role, Timestamp, TriageStatus,
@@ -194,7 +194,7 @@ async fn an_anonymous_report_cannot_be_traced_to_its_reporter() {
     let carmen = device_with("Carmen", quick());
     carmen
         .core
-        .create_group_on(&tap.url, "Elm Street Watch")
+        .create_group_on(&tap.url, "Elm Street Watch", Some(CREATION_TOKEN))
         .await
         .unwrap();
     let victor = join_as(
@@ -442,7 +442,7 @@ async fn a_named_report_is_sealed_and_signed() {
     let carmen = device_with("Carmen", quick());
     carmen
         .core
-        .create_group_on(&server.url, "Watch")
+        .create_group_on(&server.url, "Watch", Some(CREATION_TOKEN))
         .await
         .unwrap();
     let rita = join_as(

@@ -11,7 +11,9 @@ use porchlight_model::{
 
 mod common;
 
-use common::{Server, alert, assert_same_where_shared, coordinator, device, join, settle};
+use common::{
+    CREATION_TOKEN, Server, alert, assert_same_where_shared, coordinator, device, join, settle,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_roles_work_offline_and_converge() {
@@ -19,7 +21,7 @@ async fn three_roles_work_offline_and_converge() {
     let coord = device("Carmen");
     coord
         .core
-        .create_group_on(&server.url, "Elm Street Watch")
+        .create_group_on(&server.url, "Elm Street Watch", Some(CREATION_TOKEN))
         .await
         .unwrap();
     let vol = join(&server, &coord.core, Role::Volunteer, "Victor").await;

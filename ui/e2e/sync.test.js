@@ -38,10 +38,14 @@ let server;
 let phone;
 let desk;
 
+/** The operator's group creation token of the test server (servers refuse groups without one). */
+const CREATION_TOKEN = "e2e-creation-token";
+
 /** Starts `porchlight serve` on a free port and resolves with its URL (from its first line). */
 function startServer(dir) {
   const proc = spawn(CLI, ["serve", "--db", `sqlite://${path.join(dir, "server.db")}`, "--listen", "127.0.0.1:0"], {
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, PORCHLIGHT_GROUP_CREATION_TOKEN: CREATION_TOKEN },
   });
   const log = [];
   proc.stdout.on("data", (d) => log.push(String(d)));
@@ -136,7 +140,11 @@ test("sync: a group created on a server from onboarding; patrols and meetings re
   assert.equal((await invoke(d, "whoami", {})).group, null);
   await checkA11y(d, "onboarding (server unreachable)");
   await screenshot(d, "sync-onboarding-unreachable");
+  // The server asks for its operator's creation token, and says so when it is missing.
   await type(d, "input[name=server]", url);
+  await click(d, create);
+  await findText(d, `form:has(input[name=server]) [data-testid="onboarding-error"]`, "creation token");
+  await type(d, "input[name=creation-token]", CREATION_TOKEN);
   await click(d, create);
   await find(d, "nav.tabs");
   const carmen = await invoke(d, "whoami", {});

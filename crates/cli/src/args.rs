@@ -133,6 +133,10 @@ pub enum GroupCmd {
         server: String,
         #[arg(long)]
         name: String,
+        /// The server operator's group creation token (servers refuse new groups without it
+        /// unless they let anyone create them)
+        #[arg(long, env = "PORCHLIGHT_CREATION_TOKEN", hide_env_values = true)]
+        creation_token: Option<String>,
     },
 }
 

@@ -26,8 +26,16 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 
 pub fn group(core: &Core, json: bool, cmd: GroupCmd) -> Out {
     match cmd {
-        GroupCmd::Create { server, name } => {
-            let me = runtime()?.block_on(core.create_group_on(&server, &name))?;
+        GroupCmd::Create {
+            server,
+            name,
+            creation_token,
+        } => {
+            let me = runtime()?.block_on(core.create_group_on(
+                &server,
+                &name,
+                creation_token.as_deref(),
+            ))?;
             render(json, &me, text::whoami)
         }
     }

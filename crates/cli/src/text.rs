@@ -358,6 +358,16 @@ pub fn sync_status(s: &SyncStatus) -> String {
     if let Some(e) = &s.last_error {
         let _ = write!(out, "\nlast error:    {e}");
     }
+    if !s.quarantined.is_empty() {
+        let _ = write!(
+            out,
+            "\nquarantined:   {} document(s) received that cannot be shown:",
+            s.quarantined.len()
+        );
+        for q in &s.quarantined {
+            let _ = write!(out, "\n  {} {}: {}", q.kind, q.doc, q.reason);
+        }
+    }
     out
 }
 

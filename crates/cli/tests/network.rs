@@ -10,6 +10,7 @@ fn porchlight(dir: &Path, args: &[&str]) -> Output {
         .arg(dir)
         .args(args)
         .env_remove("PORCHLIGHT_DATA_DIR")
+        .env_remove("PORCHLIGHT_CREATION_TOKEN")
         .output()
         .unwrap()
 }
@@ -26,6 +27,9 @@ fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// The operator's group creation token of the test server.
+const CREATION_TOKEN: &str = "cli-test-token";
+
 /// `porchlight serve` on an ephemeral port; killed when dropped.
 struct Served(Child, String);
 
@@ -34,6 +38,7 @@ impl Served {
         let db = format!("sqlite://{}", db_dir.join("server.db").display());
         let mut child = Command::new(env!("CARGO_BIN_EXE_porchlight"))
             .args(["serve", "--db", &db, "--listen", "127.0.0.1:0"])
+            .env("PORCHLIGHT_GROUP_CREATION_TOKEN", CREATION_TOKEN)
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
@@ -60,6 +65,24 @@ fn serve_create_invite_join_sync_and_revoke() {
     let server = Served::start(tmp.path());
     let (coord, vol) = (tmp.path().join("coord"), tmp.path().join("vol"));
     json(&coord, &["init", "--name", "Carmen"]);
+    // Without the operator's creation token the server refuses, and says what is missing.
+    let refused = porchlight(
+        &coord,
+        &[
+            "group",
+            "create",
+            "--server",
+            &server.1,
+            "--name",
+            "Elm Street",
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("creation token"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
     let me = json(
         &coord,
         &[
@@ -69,6 +92,8 @@ fn serve_create_invite_join_sync_and_revoke() {
             &server.1,
             "--name",
             "Elm Street",
+            "--creation-token",
+            CREATION_TOKEN,
         ],
     );
     assert_eq!(me["role"], "coordinator");

@@ -36,7 +36,9 @@ pub use patrols::PatrolDetail;
 pub use photos::PhotoInfo;
 /// The record types the commands take and return, for front ends (the app, the CLI).
 pub use porchlight_model as model;
-pub use porchlight_store::{AlertQuery, DocChanges, PatrolSummary, Receipt, ReportEntry, Stats};
+pub use porchlight_store::{
+    AlertQuery, DocChanges, PatrolSummary, Quarantined, Receipt, ReportEntry, Stats,
+};
 pub use porchlight_sync::{InviteCode, wire::Member};
 pub use sync::{SyncReceipt, SyncReport, SyncStatus, SyncTask};
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use porchlight_crdt::{certify_member, create_group};
 use porchlight_model::{DeviceId, DocId, DocKind, Role, Timestamp, hex};
-use porchlight_store::set_state_in;
+use porchlight_store::{Quarantined, set_state_in};
 use porchlight_sync::wire::{Member, SyncRequest};
 use porchlight_sync::{GroupId, HttpClient, HttpTransport, InviteCode, Transport};
 
@@ -48,6 +48,9 @@ pub struct SyncStatus {
     pub queued_reports: u64,
     /// Pulled changes waiting for a coordinator to certify their author (see `roster`).
     pub held_changes: u64,
+    /// Received documents this device cannot show, with the reason; syncing goes on without
+    /// them, and a later change that makes one valid takes it out of this list.
+    pub quarantined: Vec<Quarantined>,
 }
 
 /// What one sync did.
@@ -107,15 +110,21 @@ pub(crate) fn sync_error(e: impl Into<porchlight_sync::Error>) -> CoreError {
 
 impl Core {
     /// Registers a new group on `server` with this device as its coordinator, and creates the
-    /// group document here (or keeps the one this device already has).
-    pub async fn create_group_on(&self, server: &str, name: &str) -> Result<WhoAmI> {
+    /// group document here (or keeps the one this device already has). Servers ask for their
+    /// operator's `creation_token` unless they let anyone create groups.
+    pub async fn create_group_on(
+        &self,
+        server: &str,
+        name: &str,
+        creation_token: Option<&str>,
+    ) -> Result<WhoAmI> {
         if self.store().state(STATE_SERVER_GROUP)?.is_some() {
             return Err(CoreError::AlreadyJoined);
         }
         let client = HttpClient::new(server).map_err(sync_error)?;
         let display = self.display_name()?;
         let membership = client
-            .create_group(self.identity.signing_key(), name, &display, None)
+            .create_group(self.identity.signing_key(), name, &display, creation_token)
             .await
             .map_err(sync_error)?;
         self.adopt_server_group(client.base_url(), membership.group, name, &display)?;
@@ -342,13 +351,15 @@ impl Core {
                 store.hold_changes(&verified.held)?;
                 let cursor = response.cursor.to_string();
                 let applied =
-                    store.apply_remote_batch(&verified.accepted, &[(STATE_CURSOR, &cursor)])?;
+                    store.apply_pulled_batch(&verified.accepted, &[(STATE_CURSOR, &cursor)])?;
                 store.ack_outbox(&hashes)?;
                 report
                     .changed
                     .extend(applied.changed.iter().map(|(id, _)| *id));
                 for (doc, why) in applied.failed {
-                    report.rejected.push(format!("pulled {doc}: {why}"));
+                    report
+                        .rejected
+                        .push(format!("pulled {doc} (set aside): {why}"));
                 }
                 applied
                     .changed
@@ -395,6 +406,7 @@ impl Core {
             last_error: store.state(STATE_LAST_ERROR)?,
             queued_reports: store.queued_drops()?,
             held_changes: store.held_count()?,
+            quarantined: store.quarantined()?,
         })
     }
 

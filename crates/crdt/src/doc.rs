@@ -178,7 +178,22 @@ impl Doc {
         })
     }
 
-    fn check_kind(&self) -> Result<(), CrdtError> {
+    /// Whether changes were received whose dependencies have not arrived yet (Automerge holds
+    /// them back until they do).
+    pub fn waits_for_changes(&mut self) -> bool {
+        !self.am.get_missing_deps(&[]).is_empty()
+    }
+
+    /// The actor of every change in the document.
+    pub(crate) fn actors(&mut self) -> Vec<Vec<u8>> {
+        self.am
+            .get_changes(&[])
+            .iter()
+            .map(|c| c.actor_id().to_bytes().to_vec())
+            .collect()
+    }
+
+    pub(crate) fn check_kind(&self) -> Result<(), CrdtError> {
         let found = fields::opt_str(&self.am, &ROOT, "kind").unwrap_or_default();
         if found == self.kind.as_str() {
             Ok(())

@@ -23,6 +23,9 @@ pub enum CrdtError {
     /// The write would not change the document (for example, setting the status it already has).
     #[error("nothing to change")]
     Unchanged,
+    /// A document that claims to come from one device but was written by another.
+    #[error("this {kind} document is refused: {why}")]
+    Impersonation { kind: DocKind, why: &'static str },
     #[error("track data is corrupt: {0}")]
     Track(&'static str),
 }

@@ -14,6 +14,7 @@ mod group;
 mod patrol;
 mod report;
 pub mod track;
+mod validate;
 
 pub use alert::{Ack, ack_id, create_ack, create_alert, read_ack, read_alert, set_alert_status};
 pub use change::{CHUNK_MAGIC, ChangeProblem, CheckedChange, check_change};
@@ -30,3 +31,4 @@ pub use report::{
     ReplyKeys, add_followup, create_report, first_triaged_at, new_triage, read_report, read_triage,
     report_actor, report_reply, set_triage, triage_id,
 };
+pub use validate::{Verdict, validate_document};

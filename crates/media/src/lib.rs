@@ -99,6 +99,12 @@ impl fmt::Debug for Photo {
     }
 }
 
+/// Whether `bytes` start like a JPEG, PNG or WebP image (magic bytes only, nothing decoded):
+/// what a server that stores photos it never opens can check cheaply.
+pub fn sniff_image(bytes: &[u8]) -> Result<(), MediaError> {
+    sniff::sniff(bytes).map(|_| ())
+}
+
 /// Checks, decodes and cleans a photo: JPEG, PNG or WebP, recognised by content.
 ///
 /// Refuses empty or oversized input, anything that is not one of those formats (HEIC and a

@@ -133,6 +133,7 @@ impl fmt::Debug for InviteCode {
         f.debug_struct("InviteCode")
             .field("server", &self.server)
             .field("group", &self.group)
+            .field("root", &hex(&self.root))
             .field("invite", &hex(&self.invite))
             .field("secret", &"<hidden>")
             .field("role", &self.role)

@@ -57,8 +57,18 @@ pub enum Error {
     RoleCannotWrite { role: Role, kind: DocKind },
     #[error("a {role} may not read {kind} documents")]
     RoleCannotRead { role: Role, kind: DocKind },
-    #[error("this server does not let anyone create groups without the operator's creation token")]
+    #[error(
+        "creating a group on this server needs the operator's creation token, and this one is \
+         missing or wrong (--creation-token or PORCHLIGHT_CREATION_TOKEN)"
+    )]
     GroupCreationClosed,
+    #[error(
+        "this server does not create groups: its operator has set neither group_creation_token \
+         nor open_group_creation = true"
+    )]
+    GroupCreationOff,
+    #[error("this group's photos would take {needed} bytes, over its quota of {quota} bytes")]
+    OverQuota { needed: u64, quota: u64 },
     #[error("the invite does not exist or its secret is wrong")]
     InviteInvalid,
     #[error("the invite has expired; ask a coordinator for a new one")]
@@ -95,7 +105,7 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         use Error as E;
         match self {
-            E::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            E::TooLarge { .. } | E::OverQuota { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             E::Malformed(_) | E::BadChange { .. } | E::BadRequest(_) | E::HashMismatch { .. } => {
                 StatusCode::BAD_REQUEST
             }
@@ -106,13 +116,15 @@ impl Error {
             | E::ChallengeUnknown
             | E::ChallengeExpired
             | E::BadSignature => StatusCode::UNAUTHORIZED,
-            E::UnknownAuthor { .. } | E::UnsignedChange { .. } => StatusCode::FORBIDDEN,
-            E::Revoked
+            E::UnknownAuthor { .. }
+            | E::UnsignedChange { .. }
+            | E::Revoked
             | E::NotMember
             | E::NotCoordinator { .. }
             | E::RoleCannotWrite { .. }
             | E::RoleCannotRead { .. }
             | E::GroupCreationClosed
+            | E::GroupCreationOff
             | E::InviteInvalid
             | E::InviteExpired
             | E::InviteUsedUp => StatusCode::FORBIDDEN,
@@ -149,7 +161,9 @@ impl Error {
             E::NotCoordinator { .. }
             | E::RoleCannotWrite { .. }
             | E::RoleCannotRead { .. }
-            | E::GroupCreationClosed => "forbidden",
+            | E::GroupCreationClosed
+            | E::GroupCreationOff => "forbidden",
+            E::OverQuota { .. } => "over_quota",
             E::InviteInvalid => "invite_invalid",
             E::InviteExpired => "invite_expired",
             E::InviteUsedUp => "invite_used_up",

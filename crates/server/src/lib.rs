@@ -23,7 +23,7 @@ pub use error::Error;
 pub use settings::{Secret, Settings, default_config};
 pub use storage::{
     BlobOutcome, MemberRecord, NewInvite, NewMember, Page, PageLimits, PulledChange, PushChange,
-    PushDoc, PushOutcome, Retention, SessionRecord, SqliteStorage, Storage, StoredBlob,
+    PushDoc, PushOutcome, Retention, SessionRecord, SqliteStorage, Storage, StoredBlob, StoredDoc,
 };
 
 /// Serves on `listener` until `shutdown` completes, with the database named in `settings`.

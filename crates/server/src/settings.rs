@@ -5,6 +5,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
 
+use porchlight_crdt::MAX_CHANGE_BYTES;
 use serde::Deserialize;
 
 use crate::Error;
@@ -52,7 +53,7 @@ pub struct Settings {
     pub max_wait_secs: u64,
     /// Longest invite validity a coordinator may ask for, in seconds.
     pub max_invite_secs: u64,
-    /// When set, creating a group needs this token; otherwise anyone who can reach the server may.
+    /// Creating a group needs this token (unless `open_group_creation`; with neither, nobody may).
     pub group_creation_token: Option<Secret>,
     /// Anonymous drops one network address may make per hour (`POST /v1/drop`).
     pub drop_rate_per_hour: u32,
@@ -62,6 +63,14 @@ pub struct Settings {
     pub drop_retention_days: u32,
     /// At most this many drops per `GET /v1/drops` page (and at most `page_bytes` of them).
     pub page_drops: usize,
+    // --- hardening (issue 10): group creation, blobs ---
+    /// Lets anyone who can reach the server create groups without a creation token. Off by
+    /// default: without it, `group_creation_token` must be set and given.
+    pub open_group_creation: bool,
+    /// Blobs are deleted this many days after their last upload.
+    pub blob_retention_days: u32,
+    /// The most bytes of blobs one group may hold.
+    pub blob_quota_bytes: u64,
 }
 
 impl Default for Settings {
@@ -70,7 +79,7 @@ impl Default for Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8470)),
             database: "sqlite://porchlight-server.db".to_owned(),
             body_limit: 8 * 1024 * 1024,
-            max_change_bytes: 1024 * 1024,
+            max_change_bytes: MAX_CHANGE_BYTES,
             page_changes: 1000,
             page_bytes: 4 * 1024 * 1024,
             token_lifetime_secs: 3600,
@@ -82,6 +91,9 @@ impl Default for Settings {
             reply_reads_per_hour: 600,
             drop_retention_days: 90,
             page_drops: 200,
+            open_group_creation: false,
+            blob_retention_days: 90,
+            blob_quota_bytes: 256 * 1024 * 1024,
         }
     }
 }
@@ -106,6 +118,9 @@ struct Layer {
     reply_reads_per_hour: Option<u32>,
     drop_retention_days: Option<u32>,
     page_drops: Option<usize>,
+    open_group_creation: Option<bool>,
+    blob_retention_days: Option<u32>,
+    blob_quota_bytes: Option<u64>,
 }
 
 impl Settings {
@@ -162,7 +177,10 @@ impl Settings {
             drop_rate_per_hour,
             reply_reads_per_hour,
             drop_retention_days,
-            page_drops
+            page_drops,
+            open_group_creation,
+            blob_retention_days,
+            blob_quota_bytes
         );
         if l.group_creation_token.is_some() {
             self.group_creation_token = l.group_creation_token;
@@ -183,9 +201,23 @@ impl Settings {
             ("reply_reads_per_hour", u64::from(self.reply_reads_per_hour)),
             ("drop_retention_days", u64::from(self.drop_retention_days)),
             ("page_drops", self.page_drops as u64),
+            ("blob_retention_days", u64::from(self.blob_retention_days)),
+            ("blob_quota_bytes", self.blob_quota_bytes),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(Error::Config(format!("{name} must be greater than 0")));
+        }
+        // Devices refuse any change over this limit, so a server taking bigger ones would store
+        // changes nobody can apply.
+        if self.max_change_bytes > MAX_CHANGE_BYTES {
+            return Err(Error::Config(format!(
+                "max_change_bytes may only lower the limit devices apply ({MAX_CHANGE_BYTES} bytes)"
+            )));
+        }
+        if self.open_group_creation && self.group_creation_token.is_some() {
+            return Err(Error::Config(
+                "set either group_creation_token or open_group_creation = true, not both".into(),
+            ));
         }
         Ok(())
     }
@@ -221,6 +253,9 @@ impl Layer {
             "reply_reads_per_hour" => self.reply_reads_per_hour = parse(name, value)?,
             "drop_retention_days" => self.drop_retention_days = parse(name, value)?,
             "page_drops" => self.page_drops = parse(name, value)?,
+            "open_group_creation" => self.open_group_creation = parse(name, value)?,
+            "blob_retention_days" => self.blob_retention_days = parse(name, value)?,
+            "blob_quota_bytes" => self.blob_quota_bytes = parse(name, value)?,
             _ => {}
         }
         Ok(())
@@ -294,6 +329,31 @@ mod tests {
             ),
             (7, 70, 30, 20)
         );
+    }
+
+    #[test]
+    fn the_change_limit_may_only_be_lowered() {
+        let lower = Settings::from_sources(Some("max_change_bytes = 1000"), env(&[])).unwrap();
+        assert_eq!(lower.max_change_bytes, 1000);
+        let higher = format!("max_change_bytes = {}", MAX_CHANGE_BYTES + 1);
+        assert!(matches!(
+            Settings::from_sources(Some(&higher), env(&[])),
+            Err(Error::Config(_))
+        ));
+    }
+
+    #[test]
+    fn group_creation_is_closed_unless_opened_or_given_a_token() {
+        let s = Settings::default();
+        assert!(!s.open_group_creation && s.group_creation_token.is_none());
+        let open = Settings::from_sources(None, env(&[("PORCHLIGHT_OPEN_GROUP_CREATION", "true")]))
+            .unwrap();
+        assert!(open.open_group_creation);
+        let both = "open_group_creation = true\ngroup_creation_token = \"x\"\n";
+        assert!(matches!(
+            Settings::from_sources(Some(both), env(&[])),
+            Err(Error::Config(_))
+        ));
     }
 
     #[test]

@@ -2,8 +2,8 @@
 
 mod common;
 
-use common::{TestServer, changes, coordinator, expect_http, invite_with, member, post_raw};
-use porchlight_model::{DocId, DocKind, Role};
+use common::{TestServer, coordinator, expect_http, invite_with, member, post_raw};
+use porchlight_model::{DocKind, Role};
 use porchlight_sync::crypto::{session_message, sign};
 use porchlight_sync::wire::{self, SessionRequest};
 use porchlight_sync::{GroupId, HttpTransport, SyncRequest, Transport, generate_signing_key};
@@ -13,9 +13,7 @@ async fn a_revoked_device_is_refused_at_once() {
     let server = TestServer::start().await;
     let coord = coordinator(&server).await;
     let volunteer = member(&server, &coord, Role::Volunteer).await;
-    volunteer
-        .push(DocId::random(), DocKind::Patrol, changes(volunteer.id, 1))
-        .await;
+    volunteer.push_valid(DocKind::Patrol, 1).await;
 
     let revoked = coord
         .client
@@ -135,6 +133,34 @@ async fn only_coordinators_manage_members() {
         409,
         "conflict",
     );
+}
+
+#[tokio::test]
+async fn group_creation_without_a_configured_token_is_rejected_by_default() {
+    let server = TestServer::start_with(|s| s.group_creation_token = None).await;
+    let key = generate_signing_key();
+    for token in [None, Some("guess")] {
+        let message = expect_http(
+            server
+                .client()
+                .create_group(&key, "Mine", "Me", token)
+                .await,
+            403,
+            "forbidden",
+        );
+        assert!(message.contains("open_group_creation"), "{message}");
+    }
+    server.assert_healthy().await;
+    // The operator can open it explicitly.
+    let open = TestServer::start_with(|s| {
+        s.group_creation_token = None;
+        s.open_group_creation = true;
+    })
+    .await;
+    open.client()
+        .create_group(&key, "Mine", "Me", None)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

@@ -11,8 +11,10 @@ use porchlight_sync::HttpTransport;
 use porchlight_sync::wire::{self, BlobStored, MAX_BLOB, blob_hash};
 use reqwest::Method;
 
+/// Bytes that start like a JPEG (all the server looks at), different for each seed.
 fn photo(seed: u8) -> (String, Vec<u8>) {
-    let bytes = sealed(seed, 20_000);
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    bytes.extend(sealed(seed, 20_000));
     (blob_hash(&bytes), bytes)
 }
 
@@ -111,10 +113,13 @@ async fn a_blob_under_another_kind_is_rejected_with_conflict() {
     let message = expect_http(result, 409, "conflict");
     assert!(message.contains("patrol"), "{message}");
     assert_eq!(server.blob_count(coord.group()).await, 1);
-    expect_http(
-        resident.client.get_blob(&resident.session, &hash).await,
-        403,
-        "forbidden",
+    assert_eq!(
+        resident
+            .client
+            .get_blob(&resident.session, &hash)
+            .await
+            .unwrap(),
+        None
     );
 }
 
@@ -265,17 +270,19 @@ async fn a_resident_cannot_upload_a_patrol_blob() {
         message.contains("resident") && message.contains("patrol"),
         "{message}"
     );
-    assert_eq!(server.blob_count(coord.group()).await, 0);
-    // What a resident may write, it may upload.
-    resident
+    // Residents write acknowledgements, but those carry no photos: filing a blob under them
+    // would store it for the coordinators to read.
+    let result = resident
         .client
         .put_blob(&resident.session, &hash, DocKind::Ack, bytes)
-        .await
-        .unwrap();
+        .await;
+    let message = expect_http(result, 400, "bad_request");
+    assert!(message.contains("no photos"), "{message}");
+    assert_eq!(server.blob_count(coord.group()).await, 0);
 }
 
 #[tokio::test]
-async fn a_resident_cannot_read_a_patrol_blob() {
+async fn a_patrol_blob_answers_a_resident_like_a_missing_one() {
     let server = TestServer::start().await;
     let coord = coordinator(&server).await;
     let volunteer = member(&server, &coord, Role::Volunteer).await;
@@ -303,15 +310,36 @@ async fn a_resident_cannot_read_a_patrol_blob() {
         .await
         .unwrap();
 
-    let message = expect_http(
+    assert_eq!(
         resident
             .client
             .get_blob(&resident.session, &patrol_hash)
-            .await,
-        403,
-        "forbidden",
+            .await
+            .unwrap(),
+        None
     );
-    assert!(message.contains("patrol"), "{message}");
+    // Byte for byte the answer for a hash nobody stored: it tells neither the kind nor that the
+    // photo exists.
+    let get = |hash: String| {
+        let token = resident.session.token().to_owned();
+        let server = &server;
+        async move {
+            let (status, _, body) = send_raw(
+                server,
+                Method::GET,
+                &format!("/v1/blobs/{hash}"),
+                Some(&token),
+                "application/octet-stream",
+                vec![],
+            )
+            .await;
+            (status, body)
+        }
+    };
+    let hidden = get(patrol_hash.clone()).await;
+    let missing = get(photo(9).0).await;
+    assert_eq!(hidden.0, 404);
+    assert_eq!(hidden, missing);
     assert_eq!(
         resident
             .client

@@ -5,16 +5,15 @@ mod common;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::{TestServer, changes, coordinator, member};
-use porchlight_model::{DocId, DocKind, Role};
+use common::{TestServer, coordinator, member, valid_changes};
+use porchlight_model::{DocKind, Role};
 use porchlight_sync::SyncRequest;
 
 #[tokio::test]
 async fn the_same_push_twice_is_stored_once() {
     let server = TestServer::start().await;
     let device = coordinator(&server).await;
-    let doc = DocId::random();
-    let batch = changes(device.id, 5);
+    let (doc, batch) = valid_changes(DocKind::Alert, device.id, 5);
     let first = device.push(doc, DocKind::Alert, batch.clone()).await;
     let second = device.push(doc, DocKind::Alert, batch).await;
     // Both report the changes as held by the server; only the first added rows.
@@ -29,9 +28,9 @@ async fn thousands_of_changes_page_through_without_duplicates() {
     let coord = coordinator(&server).await;
     let mut pushed = HashSet::new();
     for _ in 0..10 {
-        let batch = changes(coord.id, 300);
+        let (doc, batch) = valid_changes(DocKind::Alert, coord.id, 300);
         pushed.extend(batch.iter().cloned());
-        coord.push(DocId::random(), DocKind::Alert, batch).await;
+        coord.push(doc, DocKind::Alert, batch).await;
     }
     assert_eq!(pushed.len(), 3000);
 
@@ -60,18 +59,13 @@ async fn a_wait_returns_when_another_device_pushes() {
     let server = TestServer::start().await;
     let coord = coordinator(&server).await;
     let volunteer = member(&server, &coord, Role::Volunteer).await;
-    let cursor = coord
-        .push(DocId::random(), DocKind::Alert, changes(coord.id, 1))
-        .await
-        .cursor;
+    let cursor = coord.push_valid(DocKind::Alert, 1).await.cursor;
 
     let (client, session) = (coord.client.clone(), coord.session.clone());
     let waiter =
         tokio::spawn(async move { client.wait(&session, cursor, Duration::from_secs(60)).await });
     // Whether the wait registers before or after this push, it must report the change.
-    let pushed = volunteer
-        .push(DocId::random(), DocKind::Patrol, changes(volunteer.id, 1))
-        .await;
+    let pushed = volunteer.push_valid(DocKind::Patrol, 1).await;
     let woke = waiter.await.unwrap().unwrap();
     assert!(woke.changed);
     assert_eq!(woke.cursor, pushed.cursor);
@@ -124,12 +118,13 @@ async fn pulls_include_what_others_pushed_since_the_cursor() {
     let coord = coordinator(&server).await;
     let volunteer = member(&server, &coord, Role::Volunteer).await;
     let start = volunteer.pull_all(0).await.1;
-    let doc = DocId::random();
-    coord.push(doc, DocKind::Alert, changes(coord.id, 3)).await;
+    let (doc, alert) = valid_changes(DocKind::Alert, coord.id, 3);
+    coord.push(doc, DocKind::Alert, alert).await;
 
+    let (patrol, changes) = valid_changes(DocKind::Patrol, volunteer.id, 1);
     let request = SyncRequest {
         cursor: start,
-        push: vec![volunteer.signed(DocId::random(), DocKind::Patrol, changes(volunteer.id, 1))],
+        push: vec![volunteer.signed(patrol, DocKind::Patrol, changes)],
     };
     let response = volunteer
         .client

@@ -227,8 +227,28 @@ pub(crate) fn persist_remote(tx: &Transaction, doc: &mut Doc, before: &[[u8; 32]
     persist(tx, doc, before, Origin::Remote)
 }
 
+/// Keeps the changes of a document merged from elsewhere without projecting it (it is in
+/// quarantine): its projection rows stay as they were, and later changes merge with these.
+pub(crate) fn persist_quarantined(
+    tx: &Transaction,
+    doc: &mut Doc,
+    before: &[[u8; 32]],
+) -> Result<()> {
+    persist_changes(tx, doc, before, Origin::Remote)
+}
+
 /// Writes the changes `doc` gained since `before`, then its projection rows.
 fn persist(tx: &Transaction, doc: &mut Doc, before: &[[u8; 32]], origin: Origin) -> Result<()> {
+    persist_changes(tx, doc, before, origin)?;
+    projection::project(tx, doc)
+}
+
+fn persist_changes(
+    tx: &Transaction,
+    doc: &mut Doc,
+    before: &[[u8; 32]],
+    origin: Origin,
+) -> Result<()> {
     let id = doc.id();
     let now = Timestamp::now().millis();
     let heads: Vec<u8> = doc.heads().concat();
@@ -265,7 +285,7 @@ fn persist(tx: &Transaction, doc: &mut Doc, before: &[[u8; 32]], origin: Origin)
         )?;
         tx.execute("DELETE FROM doc_changes WHERE doc = ?1", [id.as_bytes()])?;
     }
-    projection::project(tx, doc)
+    Ok(())
 }
 
 /// A row's document id and kind, from its first two columns.

@@ -28,7 +28,7 @@ pub use migrate::SCHEMA_VERSION;
 pub use private::{Receipt, attach_blobs_in, insert_receipt_in, queue_drop_in};
 pub use queries::{AlertQuery, PatrolSummary, ReportEntry, Stats};
 pub use rusqlite::Transaction;
-pub use sync::{Applied, DocChanges, OutboxEntry};
+pub use sync::{Applied, DocChanges, OutboxEntry, Quarantined};
 
 const REBUILD_FLAG: &str = "store.rebuild_projections";
 

@@ -14,7 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/004_fast_projection_keys.sql"),
     ),
     (5, include_str!("../migrations/005_sealed_reports.sql")),
-    (6, include_str!("../migrations/006_reserved.sql")),
+    (6, include_str!("../migrations/006_quarantine.sql")),
     (7, include_str!("../migrations/007_reserved.sql")),
     (8, include_str!("../migrations/008_held_changes.sql")),
 ];

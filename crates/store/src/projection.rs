@@ -268,7 +268,11 @@ impl Store {
         for table in PROJECTION_TABLES {
             tx.execute(&format!("DELETE FROM {table}"), [])?;
         }
-        for doc in &docs {
+        for doc in &mut docs {
+            // A document in quarantine is stored but cannot be shown; it must not stop the rest.
+            if porchlight_crdt::validate_document(doc).is_err() {
+                continue;
+            }
             project(&tx, doc)?;
         }
         tx.commit()?;

@@ -1,12 +1,13 @@
 //! What the sync task needs from the store: the outbox to push, and applying a pulled batch in one
 //! transaction together with the new server cursor.
 
-use porchlight_model::{DocId, DocKind};
+use porchlight_crdt::validate_document;
+use porchlight_model::{DocId, DocKind, Timestamp};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use crate::Store;
-use crate::documents::persist_remote;
+use crate::documents::{id_and_kind, persist_quarantined, persist_remote};
 use crate::error::{Result, StoreError};
 use crate::local::set_state_in;
 
@@ -35,8 +36,8 @@ pub struct Applied {
     pub added: usize,
     /// Documents that gained changes (their projections were refreshed).
     pub changed: Vec<(DocId, DocKind)>,
-    /// Documents whose changes could not be applied, with the reason; the rest of the batch
-    /// still went in.
+    /// Documents set aside in quarantine (they could not be merged or shown), with the reason;
+    /// the rest of the batch still went in.
     pub failed: Vec<(DocId, String)>,
 }
 
@@ -77,34 +78,133 @@ impl Store {
         Ok(removed)
     }
 
-    /// Applies every document's changes and sets `state` (the new server cursor, say), all in
-    /// one transaction: a crash leaves either the whole batch and its cursor, or neither.
+    /// Applies every document's changes from another device and sets `state`, all in one
+    /// transaction: a crash leaves either the whole batch, or none of it. A document that cannot
+    /// be merged or shown goes into quarantine instead of failing the batch.
     pub fn apply_remote_batch(
         &mut self,
         batch: &[DocChanges],
         state: &[(&str, &str)],
     ) -> Result<Applied> {
+        self.apply_batch(batch, state, Path::Peer)
+    }
+
+    /// Like [`Store::apply_remote_batch`] for a page of a server's change log with its new cursor
+    /// in `state`. The page and its cursor always commit; besides documents that cannot be shown,
+    /// reports are set aside here, because a report reaches coordinators only sealed through the
+    /// drop box and one in the log could name anyone as its author.
+    pub fn apply_pulled_batch(
+        &mut self,
+        batch: &[DocChanges],
+        state: &[(&str, &str)],
+    ) -> Result<Applied> {
+        self.apply_batch(batch, state, Path::ChangeLog)
+    }
+
+    fn apply_batch(
+        &mut self,
+        batch: &[DocChanges],
+        state: &[(&str, &str)],
+        path: Path,
+    ) -> Result<Applied> {
         let mut applied = Applied::default();
+        // (document, heads before, whether it may be projected)
         let mut ready = Vec::new();
+        let mut set_aside: Vec<(DocId, DocKind, String)> = Vec::new();
         for d in batch {
+            if path == Path::ChangeLog && d.kind == DocKind::Report {
+                set_aside.push((d.doc, d.kind, REPORT_IN_LOG.to_owned()));
+                continue;
+            }
             match self.merge_remote(d) {
-                Ok(Some((doc, before, added))) => {
+                Ok(Some((mut doc, before, added))) => {
                     applied.added += added;
-                    applied.changed.push((d.doc, d.kind));
-                    ready.push((doc, before));
+                    match validate_document(&mut doc) {
+                        Ok(_) => {
+                            applied.changed.push((d.doc, d.kind));
+                            ready.push((doc, before, true));
+                        }
+                        Err(e) => {
+                            set_aside.push((d.doc, d.kind, e.to_string()));
+                            ready.push((doc, before, false));
+                        }
+                    }
                 }
                 Ok(None) => {}
-                Err(e) => applied.failed.push((d.doc, e.to_string())),
+                Err(StoreError::Sqlite(e)) => return Err(e.into()),
+                Err(e) => set_aside.push((d.doc, d.kind, e.to_string())),
             }
         }
+        let now = Timestamp::now().millis();
         let tx = self.conn.transaction()?;
-        for (doc, before) in &mut ready {
-            persist_remote(&tx, doc, before)?;
+        for (doc, before, valid) in &mut ready {
+            if *valid {
+                persist_remote(&tx, doc, before)?;
+                tx.execute(
+                    "DELETE FROM quarantine WHERE doc = ?1",
+                    [doc.id().as_bytes()],
+                )?;
+            } else {
+                persist_quarantined(&tx, doc, before)?;
+            }
+        }
+        for (doc, kind, reason) in &set_aside {
+            tx.execute(
+                "INSERT OR REPLACE INTO quarantine (doc, kind, reason, at) VALUES (?1, ?2, ?3, ?4)",
+                params![doc.as_bytes(), kind.as_str(), reason, now],
+            )?;
         }
         for (key, value) in state {
             set_state_in(&tx, key, Some(value))?;
         }
         tx.commit()?;
+        applied.failed = set_aside
+            .into_iter()
+            .map(|(doc, _, reason)| (doc, reason))
+            .collect();
         Ok(applied)
     }
+
+    /// The documents in quarantine, newest first.
+    pub fn quarantined(&self) -> Result<Vec<Quarantined>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT doc, kind, reason, at FROM quarantine ORDER BY at DESC, doc")?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let (doc, kind) = id_and_kind(r)?;
+            out.push(Quarantined {
+                doc,
+                kind,
+                reason: r.get(2)?,
+                at: Timestamp::from_millis(r.get(3)?),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Why a report pulled from a server's change log is set aside.
+const REPORT_IN_LOG: &str = "a report came through the server's change log; reports travel \
+    only sealed through the drop box, so this one is not shown";
+
+/// How a batch arrived.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// Handed over by another device directly.
+    Peer,
+    /// A page of a server's change log.
+    ChangeLog,
+}
+
+/// A received document set aside because this device cannot show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Quarantined {
+    pub doc: DocId,
+    pub kind: DocKind,
+    pub reason: String,
+    /// When it was last set aside.
+    pub at: Timestamp,
 }

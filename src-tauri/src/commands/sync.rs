@@ -22,15 +22,21 @@ pub async fn join<R: Runtime>(
     Ok(me)
 }
 
-/// Registers a group on `server` with this device as coordinator, then keeps in sync.
+/// Registers a group on `server` with this device as coordinator, then keeps in sync. The
+/// server's operator gives out `creation_token` (empty: none).
 #[tauri::command]
 pub async fn create_group_on_server<R: Runtime>(
     app: AppHandle<R>,
     core: State<'_, Arc<Core>>,
     server: String,
     name: String,
+    creation_token: Option<String>,
 ) -> Result<WhoAmI> {
-    let me = core.create_group_on(&server, &name).await?;
+    let token = creation_token
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let me = core.create_group_on(&server, &name, token).await?;
     crate::sync::start(&app);
     Ok(me)
 }

@@ -10,6 +10,9 @@ use std::time::Duration;
 use porchlight_core::{Config, Core};
 use porchlight_model::{AlertCategory, Area, NewAlert, Point, Role, Severity, Timestamp};
 
+/// The group creation token of every test server (servers refuse to create groups without one).
+pub const CREATION_TOKEN: &str = "test-creation-token";
+
 /// A server on an ephemeral loopback port with its own database; stopped when dropped.
 pub struct Server {
     pub url: String,
@@ -23,6 +26,7 @@ impl Server {
         let dir = tempfile::tempdir().unwrap();
         let settings = porchlight_server::Settings {
             database: format!("sqlite://{}", dir.path().join("server.db").display()),
+            group_creation_token: Some(porchlight_server::Secret::new(CREATION_TOKEN)),
             ..porchlight_server::Settings::default()
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -106,7 +110,10 @@ pub async fn join_as(url: &str, coordinator: &Core, role: Role, d: Device) -> De
 /// A coordinator's device with a new group on `server`.
 pub async fn coordinator(server: &Server) -> Device {
     let d = device("Carmen");
-    d.core.create_group_on(&server.url, "Watch").await.unwrap();
+    d.core
+        .create_group_on(&server.url, "Watch", Some(CREATION_TOKEN))
+        .await
+        .unwrap();
     d
 }
 

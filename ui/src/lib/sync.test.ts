@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyEvent, bringsChanges, describeSync, type SyncStatus } from "./sync";
+import { applyEvent, bringsChanges, describeSync, quarantined, type SyncStatus } from "./sync";
 
 const status = (over: Partial<SyncStatus> = {}): SyncStatus => ({
   server: "https://sync.example.org",
@@ -10,7 +10,17 @@ const status = (over: Partial<SyncStatus> = {}): SyncStatus => ({
   lastError: null,
   queuedReports: 0,
   heldChanges: 0,
+  quarantined: [],
   ...over,
+});
+
+describe("quarantined documents", () => {
+  it("lists what the core set aside, and nothing before the shell answered", () => {
+    expect(quarantined(null)).toEqual([]);
+    expect(quarantined(status())).toEqual([]);
+    const q = { doc: "d1", kind: "alert" as const, reason: "area: latitude 999 is outside -90..90", at: "2026-05-01T11:59:00Z" };
+    expect(quarantined(status({ quarantined: [q] }))).toEqual([q]);
+  });
 });
 
 describe("sync status line", () => {

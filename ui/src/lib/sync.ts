@@ -4,7 +4,7 @@
 import { listen } from "@tauri-apps/api/event";
 import { writable } from "svelte/store";
 import { api } from "./api";
-import type { Alert, DocId, Timestamp } from "./bindings";
+import type { Alert, DocId, DocKind, Timestamp } from "./bindings";
 import type { MessageKey } from "./i18n";
 import { formatRelative } from "./format";
 
@@ -19,7 +19,22 @@ export type SyncStatus = {
   /** Sealed report envelopes waiting for their moment to leave. */
   queuedReports: number;
   heldChanges: number;
+  /** Received documents this device cannot show (newest first); syncing goes on without them. */
+  quarantined: Quarantined[];
 };
+
+/** `porchlight_store::Quarantined`: a received document set aside, and why. */
+export type Quarantined = {
+  doc: DocId;
+  kind: DocKind;
+  reason: string;
+  at: Timestamp;
+};
+
+/** The quarantined documents of a status (none when the shell has not answered yet). */
+export function quarantined(status: SyncStatus | null): Quarantined[] {
+  return status?.quarantined ?? [];
+}
 
 /** `porchlight_core::SyncReport`. */
 export type SyncReport = {

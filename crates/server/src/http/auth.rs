@@ -69,12 +69,16 @@ pub(crate) async fn create_group<S: Storage>(
     State(app): State<Shared<S>>,
     Cbor(req): Cbor<CreateGroupRequest>,
 ) -> Result<Cbor<Membership>, Error> {
-    if let Some(required) = &app.settings.group_creation_token {
-        // Compare hashes so the comparison takes the same time however much of the token matches.
-        let given = req.creation_token.as_deref().unwrap_or_default();
-        if blake3::hash(given.as_bytes()) != blake3::hash(required.expose().as_bytes()) {
-            return Err(Error::GroupCreationClosed);
+    match &app.settings.group_creation_token {
+        Some(required) => {
+            // Compare hashes so the comparison takes the same time however much matches.
+            let given = req.creation_token.as_deref().unwrap_or_default();
+            if blake3::hash(given.as_bytes()) != blake3::hash(required.expose().as_bytes()) {
+                return Err(Error::GroupCreationClosed);
+            }
         }
+        None if app.settings.open_group_creation => {}
+        None => return Err(Error::GroupCreationOff),
     }
     // Names are checked as sent: the signature covers the exact bytes.
     check_name("group name", &req.name, MAX_GROUP_NAME)?;

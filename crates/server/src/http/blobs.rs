@@ -15,7 +15,10 @@ use super::Shared;
 use super::drops::OCTET_STREAM;
 use super::extract::{Auth, Cbor, body_within};
 use crate::Error;
-use crate::storage::{BlobOutcome, Storage};
+use crate::storage::{BlobKeeping, BlobOutcome, Storage};
+
+/// The kinds of record that carry photos.
+const PHOTO_KINDS: [DocKind; 2] = [DocKind::Patrol, DocKind::Alert];
 
 /// The hash in the path, checked and decoded, with its text.
 fn address(path: Result<Path<String>, PathRejection>) -> Result<(String, [u8; 32]), Error> {
@@ -61,6 +64,13 @@ pub(crate) async fn put<S: Storage>(
                 .into(),
         ));
     }
+    // Only records that carry photos take blobs: a photo filed under acknowledgements (which
+    // residents may write) would otherwise be stored for the coordinators to read.
+    if !PHOTO_KINDS.contains(&kind) {
+        return Err(Error::BadRequest(format!(
+            "{kind} documents have no photos; blobs belong to patrol or alert documents"
+        )));
+    }
     let role = auth.member.role;
     if !role.can_write(kind) {
         return Err(Error::RoleCannotWrite { role, kind });
@@ -70,6 +80,11 @@ pub(crate) async fn put<S: Storage>(
     if body.is_empty() {
         return Err(Error::BadRequest("a blob must not be empty".into()));
     }
+    if let Err(e) = porchlight_media::sniff_image(&body) {
+        return Err(Error::BadRequest(format!(
+            "a blob must be a JPEG, PNG or WebP photo: {e}"
+        )));
+    }
     let actual = blob_hash(&body);
     if actual != hex {
         return Err(Error::HashMismatch {
@@ -77,9 +92,14 @@ pub(crate) async fn put<S: Storage>(
             actual,
         });
     }
+    let keep = BlobKeeping {
+        retention: app.retention_of(app.settings.blob_retention_days),
+        quota: app.settings.blob_quota_bytes,
+    };
+    let size = body.len() as u64;
     match app
         .storage
-        .put_blob(auth.group, hash, kind, body.to_vec())
+        .put_blob(auth.group, hash, kind, body.to_vec(), keep)
         .await?
     {
         BlobOutcome::Stored { new: true } => {
@@ -90,6 +110,10 @@ pub(crate) async fn put<S: Storage>(
             "this blob is already stored for {existing} documents; it cannot also belong to \
              {kind} documents"
         ))),
+        BlobOutcome::OverQuota { used, quota } => Err(Error::OverQuota {
+            needed: used + size,
+            quota,
+        }),
     }
 }
 
@@ -99,17 +123,14 @@ pub(crate) async fn get<S: Storage>(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Error> {
     let (_, hash) = address(path)?;
+    // A blob this role may not read answers exactly like a missing one, so its kind (and that
+    // it exists at all) is not revealed.
+    let role = auth.member.role;
     let blob = app
         .storage
         .blob(auth.group, hash)
         .await?
+        .filter(|blob| role.can_read(blob.kind))
         .ok_or_else(|| Error::NotFound("this group has no blob with that hash".into()))?;
-    let role = auth.member.role;
-    if !role.can_read(blob.kind) {
-        return Err(Error::RoleCannotRead {
-            role,
-            kind: blob.kind,
-        });
-    }
     Ok(([(CONTENT_TYPE, OCTET_STREAM)], blob.bytes).into_response())
 }

@@ -2,6 +2,7 @@
 
 mod auth;
 mod blobs;
+mod content;
 mod drops;
 mod extract;
 mod members;
@@ -37,10 +38,15 @@ pub(crate) struct App<S> {
 impl<S> App<S> {
     /// Today's UTC day number and the first day whose drops and replies are still kept.
     pub fn retention(&self) -> Retention {
+        self.retention_of(self.settings.drop_retention_days)
+    }
+
+    /// Today's UTC day number and the first day still kept when data lasts `days` days.
+    pub fn retention_of(&self, days: u32) -> Retention {
         let today = self.clock.now().div_euclid(86_400);
         Retention {
             today,
-            keep_from: today - i64::from(self.settings.drop_retention_days),
+            keep_from: today - i64::from(days),
         }
     }
 }

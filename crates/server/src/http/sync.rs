@@ -85,7 +85,7 @@ fn validate(
     Ok(docs)
 }
 
-fn reject_all(doc: &PushDoc, reason: &str, into: &mut Vec<Rejected>) {
+pub(crate) fn reject_all(doc: &PushDoc, reason: &str, into: &mut Vec<Rejected>) {
     into.extend(doc.changes.iter().map(|change| Rejected {
         doc: doc.doc,
         hash: ByteBuf::from(change.hash.to_vec()),
@@ -148,6 +148,8 @@ pub(crate) async fn sync<S: Storage>(
             reject_all(&doc, &reason, &mut rejected);
         }
     }
+    let (allowed, refused) = super::content::check(&app.storage, group, allowed).await?;
+    rejected.extend(refused);
     // Keep what is needed to report on each document; the bytes move into storage.
     let summary: Vec<PushDoc> = allowed
         .iter()
@@ -189,10 +191,7 @@ pub(crate) async fn sync<S: Storage>(
         app.notifier.wake(group);
     }
 
-    let readable: Vec<DocKind> = DocKind::ALL
-        .into_iter()
-        .filter(|k| role.can_read(*k))
-        .collect();
+    let readable = readable_kinds(role);
     let limits = PageLimits {
         max_changes: app.settings.page_changes,
         max_bytes: app.settings.page_bytes,
@@ -208,6 +207,13 @@ pub(crate) async fn sync<S: Storage>(
         cursor: page.cursor,
         more: page.more,
     }))
+}
+
+fn readable_kinds(role: Role) -> Vec<DocKind> {
+    DocKind::ALL
+        .into_iter()
+        .filter(|k| role.can_read(*k))
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -237,7 +243,12 @@ pub(crate) async fn wait<S: Storage>(
         let notified = notify.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        let latest = app.storage.latest_seq(auth.group).await?;
+        // Only changes this role may read count: the cursor must not tell a resident when
+        // others' patrols ran.
+        let latest = app
+            .storage
+            .latest_seq_of(auth.group, readable_kinds(auth.member.role))
+            .await?;
         // A cursor ahead of the log means the server's log was reset: answer at once so the
         // client syncs and learns the real cursor.
         if latest != q.cursor {

@@ -84,6 +84,9 @@ pub struct Page {
     pub more: bool,
 }
 
+/// A document's kind and its stored changes in log order.
+pub type StoredDoc = (DocKind, Vec<Vec<u8>>);
+
 /// Limits of one pull.
 #[derive(Clone, Copy, Debug)]
 pub struct PageLimits {
@@ -98,6 +101,17 @@ pub enum BlobOutcome {
     Stored { new: bool },
     /// The group already has this blob under another document kind; nothing was changed.
     KindConflict { existing: DocKind },
+    /// Storing it would take the group's blobs past `quota` bytes (`used` now); nothing stored.
+    OverQuota { used: u64, quota: u64 },
+}
+
+/// How long blobs are kept and how much one group may hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlobKeeping {
+    /// Blobs last uploaded before `retention.keep_from` are deleted (of every group).
+    pub retention: Retention,
+    /// The most bytes of blobs one group may hold.
+    pub quota: u64,
 }
 
 /// A blob as stored, with the document kind that decides who may read it.
@@ -215,6 +229,22 @@ pub trait Storage: Clone + Send + Sync + 'static {
     /// The group's newest sequence number (0 when its log is empty).
     fn latest_seq(&self, group: GroupId) -> impl Future<Output = Result<u64, Error>> + Send;
 
+    /// The newest sequence number of a change whose kind is in `kinds` (0 when there is none):
+    /// the cursor of a role that may read only those kinds, which must not move when others do.
+    fn latest_seq_of(
+        &self,
+        group: GroupId,
+        kinds: Vec<DocKind>,
+    ) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// The kind and every stored change of one document, in log order; `None` when the group
+    /// has no such document.
+    fn doc_changes(
+        &self,
+        group: GroupId,
+        doc: DocId,
+    ) -> impl Future<Output = Result<Option<StoredDoc>, Error>> + Send;
+
     /// How many changes the group's log holds.
     fn change_count(&self, group: GroupId) -> impl Future<Output = Result<u64, Error>> + Send;
 
@@ -240,14 +270,17 @@ pub trait Storage: Clone + Send + Sync + 'static {
     /// How many drops the group has.
     fn drop_count(&self, group: GroupId) -> impl Future<Output = Result<u64, Error>> + Send;
 
-    /// Stores a blob once per group and hash; a repeat leaves the stored row untouched.
-    /// The caller has checked that `hash` is the BLAKE3 hash of `bytes`.
+    /// Stores a blob once per group and hash; a repeat only renews its day. Blobs of every group
+    /// older than `keep.retention` are deleted in the same step, and a new blob that would take
+    /// the group past `keep.quota` is refused. The caller has checked that `hash` is the BLAKE3
+    /// hash of `bytes`.
     fn put_blob(
         &self,
         group: GroupId,
         hash: [u8; 32],
         kind: DocKind,
         bytes: Vec<u8>,
+        keep: BlobKeeping,
     ) -> impl Future<Output = Result<BlobOutcome, Error>> + Send;
 
     fn blob(

@@ -19,6 +19,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+/// The group creation token test servers start with (servers refuse groups without one).
+pub const CREATION_TOKEN: &str = "test-creation-token";
+
 pub struct TestServer {
     pub url: String,
     pub addr: std::net::SocketAddr,
@@ -40,6 +43,7 @@ impl TestServer {
         let db = dir.path().join("server.db");
         let mut settings = Settings {
             database: format!("sqlite://{}", db.display()),
+            group_creation_token: Some(porchlight_server::Secret::new(CREATION_TOKEN)),
             ..Settings::default()
         };
         configure(&mut settings);
@@ -142,6 +146,12 @@ impl Device {
         )
     }
 
+    /// Pushes `n` changes of a fresh valid document of `kind` written by this device.
+    pub async fn push_valid(&self, kind: DocKind, n: usize) -> porchlight_sync::SyncResponse {
+        let (doc, changes) = valid_changes(kind, self.id, n);
+        self.push(doc, kind, changes).await
+    }
+
     /// Pages from `cursor` until `more` is false: (every pulled doc/changes, final cursor, pages).
     pub async fn pull_all(&self, mut cursor: u64) -> (Vec<DocChanges>, u64, usize) {
         let mut all = Vec::new();
@@ -173,7 +183,12 @@ pub async fn coordinator(server: &TestServer) -> Device {
     let client = server.client();
     let key = generate_signing_key();
     let membership = client
-        .create_group(&key, "Elm Street Watch", "Coordinator", None)
+        .create_group(
+            &key,
+            "Elm Street Watch",
+            "Coordinator",
+            Some(CREATION_TOKEN),
+        )
         .await
         .unwrap();
     assert_eq!(membership.role, Role::Coordinator);
@@ -275,6 +290,89 @@ pub fn changes(actor: DeviceId, n: usize) -> Vec<Vec<u8>> {
         .iter()
         .map(|c| c.raw_bytes().to_vec())
         .collect()
+}
+
+/// A valid alert as a volunteer or coordinator would issue it.
+pub fn new_alert(title: &str) -> porchlight_model::NewAlert {
+    use porchlight_model::{AlertCategory, Area, NewAlert, Point, Severity, Timestamp};
+    NewAlert {
+        title: title.into(),
+        body: "Seen near the park".into(),
+        category: AlertCategory::SuspiciousActivity,
+        severity: Severity::Warning,
+        area: Area::circle(Point::new(40.0, -3.0), 300.0),
+        issued_at: Timestamp::now(),
+        expires_at: None,
+        meeting: None,
+    }
+}
+
+/// `n` changes (n ≥ 1) of one fresh, valid document of `kind` written by `actor`: what an
+/// honest device pushes. Acknowledgements and reports have one change whatever `n` is.
+pub fn valid_changes(kind: DocKind, actor: DeviceId, n: usize) -> (DocId, Vec<Vec<u8>>) {
+    use porchlight_crdt as crdt;
+    use porchlight_model::{AlertStatus, Timestamp, TriageStatus};
+    let at = Timestamp::now();
+    let id = DocId::random();
+    let (mut doc, first) = match kind {
+        DocKind::Alert => crdt::create_alert(id, actor, &new_alert("Prowler")).unwrap(),
+        DocKind::Patrol => crdt::start_patrol(id, actor, "Vic", "Evening round", at).unwrap(),
+        DocKind::Group => crdt::create_group(id, "Elm", actor, "Carmen", None, at).unwrap(),
+        DocKind::Ack => crdt::create_ack(DocId::random(), actor, at).unwrap(),
+        DocKind::Triage => {
+            let mut doc = crdt::new_triage(DocId::random(), actor).unwrap();
+            let w = crdt::set_triage(&mut doc, actor, TriageStatus::InReview, None, at).unwrap();
+            (doc, w)
+        }
+        DocKind::Report => {
+            let report = porchlight_model::NewReport {
+                category: porchlight_model::Category::Noise,
+                description: "Loud party".into(),
+                occurred_at: at,
+                location: None,
+                precision: porchlight_model::LocationPrecision::Within1km,
+                photos: vec![],
+            };
+            let keys = crdt::ReplyKeys::from_secret(&[7; 32]);
+            crdt::create_report(id, actor.as_bytes(), Some(actor), &report, &keys).unwrap()
+        }
+    };
+    let mut out = vec![first.bytes];
+    for i in 1..n {
+        let later = at.plus_millis(i as i64);
+        let written = match kind {
+            DocKind::Alert => {
+                let status = if i % 2 == 1 {
+                    AlertStatus::Cancelled
+                } else {
+                    AlertStatus::Active
+                };
+                crdt::set_alert_status(&mut doc, status, later).unwrap()
+            }
+            DocKind::Patrol => crdt::end_patrol(&mut doc, later).unwrap(),
+            DocKind::Group => {
+                let zone = porchlight_model::Zone {
+                    name: format!("zone {i}"),
+                    area: porchlight_model::Area::circle(
+                        porchlight_model::Point::new(40.0, -3.0),
+                        200.0,
+                    ),
+                };
+                crdt::set_zone(&mut doc, &zone, later).unwrap()
+            }
+            DocKind::Triage => crdt::set_triage(
+                &mut doc,
+                actor,
+                TriageStatus::InReview,
+                Some(&format!("note {i}")),
+                later,
+            )
+            .unwrap(),
+            DocKind::Ack | DocKind::Report => break,
+        };
+        out.push(written.bytes);
+    }
+    (doc.id(), out)
 }
 
 /// A document with some text in it, for building bad inputs from.

@@ -17,6 +17,11 @@ export const en = {
     one: "{count} sealed report waiting to be sent",
     other: "{count} sealed reports waiting to be sent",
   },
+  "status.quarantined": {
+    one: "{count} received record set aside",
+    other: "{count} received records set aside",
+  },
+  "status.quarantinedHint": "These came from another device but break the app's rules, so they are not shown. Syncing goes on without them; a later fix from their author brings them back.",
   "status.role": "You are a {role}",
 
   "role.resident": "resident",
@@ -312,6 +317,8 @@ export const en = {
   "onboarding.server": "Sync server address (optional)",
   "onboarding.serverHint": "Leave it empty to keep the group on this device. With a server, members join with an invite and everything syncs.",
   "onboarding.serverUnreachable": "Could not reach a server at {server}. Check the address and that the server is running, or leave the field empty to start on this device.",
+  "onboarding.creationToken": "Group creation token",
+  "onboarding.creationTokenHint": "The server's operator gives this out; servers refuse new groups without it unless they are open to everyone.",
   "onboarding.serverRefused": "The server at {server} did not accept the group: {detail}",
   "onboarding.scan": "Scan QR code",
   "onboarding.scanned": "Invite code filled in from the QR code.",

@@ -19,6 +19,11 @@ export const es: Catalog = {
     one: "{count} informe sellado pendiente de envío",
     other: "{count} informes sellados pendientes de envío",
   },
+  "status.quarantined": {
+    one: "{count} registro recibido apartado",
+    other: "{count} registros recibidos apartados",
+  },
+  "status.quarantinedHint": "Llegaron de otro dispositivo pero no cumplen las reglas de la aplicación, así que no se muestran. La sincronización sigue sin ellos; si su autor los corrige, vuelven.",
   "status.role": "Tu papel: {role}",
 
   "role.resident": "residente",
@@ -314,6 +319,8 @@ export const es: Catalog = {
   "onboarding.server": "Dirección del servidor de sincronización (opcional)",
   "onboarding.serverHint": "Déjala vacía para guardar el grupo en este dispositivo. Con un servidor, los miembros se unen con una invitación y todo se sincroniza.",
   "onboarding.serverUnreachable": "No se pudo contactar con un servidor en {server}. Comprueba la dirección y que el servidor esté en marcha, o deja el campo vacío para empezar en este dispositivo.",
+  "onboarding.creationToken": "Clave para crear grupos",
+  "onboarding.creationTokenHint": "La da quien administra el servidor; sin ella, el servidor no crea grupos nuevos salvo que esté abierto a todos.",
   "onboarding.serverRefused": "El servidor en {server} no aceptó el grupo: {detail}",
   "onboarding.scan": "Escanear código QR",
   "onboarding.scanned": "Código de invitación rellenado a partir del código QR.",

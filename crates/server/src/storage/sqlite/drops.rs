@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::kind_at;
 use crate::Error;
-use crate::storage::{BlobOutcome, PageLimits, Retention, StoredBlob};
+use crate::storage::{BlobKeeping, BlobOutcome, PageLimits, Retention, StoredBlob};
 
 pub(super) fn add_drop(
     c: &mut Connection,
@@ -99,9 +99,14 @@ pub(super) fn put_blob(
     hash: [u8; 32],
     kind: DocKind,
     bytes: &[u8],
+    keep: BlobKeeping,
 ) -> Result<BlobOutcome, Error> {
     let g = &group.as_bytes()[..];
     let tx = c.transaction()?;
+    tx.execute(
+        "DELETE FROM blobs WHERE day < ?1",
+        [keep.retention.keep_from],
+    )?;
     let existing: Option<DocKind> = tx
         .query_row(
             "SELECT kind FROM blobs WHERE group_id = ?1 AND hash = ?2",
@@ -111,13 +116,34 @@ pub(super) fn put_blob(
         .optional()?;
     let outcome = match existing {
         Some(existing) if existing != kind => BlobOutcome::KindConflict { existing },
-        Some(_) => BlobOutcome::Stored { new: false },
-        None => {
+        Some(_) => {
+            // Uploading again keeps a photo that is still in use for another retention period.
             tx.execute(
-                "INSERT INTO blobs (group_id, hash, kind, bytes) VALUES (?1, ?2, ?3, ?4)",
-                params![g, &hash[..], kind.as_str(), bytes],
+                "UPDATE blobs SET day = ?3 WHERE group_id = ?1 AND hash = ?2",
+                params![g, &hash[..], keep.retention.today],
             )?;
-            BlobOutcome::Stored { new: true }
+            BlobOutcome::Stored { new: false }
+        }
+        None => {
+            let used: i64 = tx.query_row(
+                "SELECT COALESCE(sum(length(bytes)), 0) FROM blobs WHERE group_id = ?1",
+                [g],
+                |r| r.get(0),
+            )?;
+            let used = used.unsigned_abs();
+            if used + bytes.len() as u64 > keep.quota {
+                BlobOutcome::OverQuota {
+                    used,
+                    quota: keep.quota,
+                }
+            } else {
+                tx.execute(
+                    "INSERT INTO blobs (group_id, hash, kind, bytes, day)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![g, &hash[..], kind.as_str(), bytes, keep.retention.today],
+                )?;
+                BlobOutcome::Stored { new: true }
+            }
         }
     };
     tx.commit()?;

@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::kind_at;
 use crate::Error;
-use crate::storage::{Page, PageLimits, PulledChange, PushDoc, PushOutcome};
+use crate::storage::{Page, PageLimits, PulledChange, PushDoc, PushOutcome, StoredDoc};
 
 pub(super) fn latest_seq(c: &Connection, group: GroupId) -> Result<u64, Error> {
     let next: Option<i64> = c
@@ -17,6 +17,59 @@ pub(super) fn latest_seq(c: &Connection, group: GroupId) -> Result<u64, Error> {
         )
         .optional()?;
     Ok(next.map_or(0, |n| (n - 1).max(0) as u64))
+}
+
+/// Kinds come from our own enum, never from the request, so inlining them is safe.
+fn kinds_sql(kinds: &[DocKind]) -> String {
+    kinds
+        .iter()
+        .map(|k| format!("'{}'", k.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(super) fn latest_seq_of(
+    c: &Connection,
+    group: GroupId,
+    kinds: &[DocKind],
+) -> Result<u64, Error> {
+    if kinds.is_empty() {
+        return Ok(0);
+    }
+    let seq: Option<i64> = c.query_row(
+        &format!(
+            "SELECT max(seq) FROM changes WHERE group_id = ?1 AND kind IN ({})",
+            kinds_sql(kinds)
+        ),
+        [&group.as_bytes()[..]],
+        |r| r.get(0),
+    )?;
+    Ok(seq.map_or(0, i64::unsigned_abs))
+}
+
+pub(super) fn doc_changes(
+    c: &Connection,
+    group: GroupId,
+    doc: DocId,
+) -> Result<Option<StoredDoc>, Error> {
+    let (g, d) = (&group.as_bytes()[..], &doc.as_bytes()[..]);
+    let kind: Option<DocKind> = c
+        .query_row(
+            "SELECT kind FROM docs WHERE group_id = ?1 AND doc = ?2",
+            params![g, d],
+            |r| kind_at(r, 0),
+        )
+        .optional()?;
+    let Some(kind) = kind else {
+        return Ok(None);
+    };
+    let mut stmt = c.prepare_cached(
+        "SELECT bytes FROM changes WHERE group_id = ?1 AND doc = ?2 ORDER BY seq",
+    )?;
+    let changes = stmt
+        .query_map(params![g, d], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<Vec<u8>>>>()?;
+    Ok(Some((kind, changes)))
 }
 
 pub(super) fn push(
@@ -93,7 +146,9 @@ pub(super) fn pull(
 ) -> Result<Page, Error> {
     // One read transaction, so the rows and the latest sequence number are the same snapshot.
     let tx = c.transaction()?;
-    let latest = latest_seq(&tx, group)?;
+    // The newest change this role may read, not the newest of all: a cursor that moved with
+    // every change would tell a resident when patrols ran.
+    let latest = latest_seq_of(&tx, group, kinds)?;
     if kinds.is_empty() {
         return Ok(Page {
             changes: Vec::new(),
@@ -101,12 +156,7 @@ pub(super) fn pull(
             more: false,
         });
     }
-    // Kinds come from our own enum, never from the request, so inlining them is safe.
-    let kinds_sql = kinds
-        .iter()
-        .map(|k| format!("'{}'", k.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let kinds_sql = kinds_sql(kinds);
     let mut stmt = tx.prepare(&format!(
         "SELECT seq, doc, kind, bytes, signature FROM changes
          WHERE group_id = ?1 AND seq > ?2 AND kind IN ({kinds_sql})
@@ -137,8 +187,9 @@ pub(super) fn pull(
             signature: row.get::<_, [u8; 64]>(4).unwrap_or([0; 64]),
         });
     }
-    // With a full page the cursor stops at the last change sent; otherwise it jumps to the
-    // newest number, past changes this role may not read, so they are not scanned again.
+    // With a full page the cursor stops at the last change sent; otherwise it is the newest
+    // change this role may read. Changes of other kinds after it are skipped by the index on
+    // (group, kind, seq), not sent.
     let cursor = match (more, changes.last()) {
         (true, Some(last)) => last.seq,
         _ => latest,

@@ -9,15 +9,15 @@ mod members;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use porchlight_model::{DeviceId, DocKind, Role};
+use porchlight_model::{DeviceId, DocId, DocKind, Role};
 use porchlight_protocol::SignedInvite;
 use porchlight_protocol::wire::{DropPage, GroupId, Member};
 use rusqlite::types::Type;
 use rusqlite::{Connection, Row};
 
 use super::{
-    BlobOutcome, MemberRecord, NewInvite, NewMember, Page, PageLimits, PushDoc, PushOutcome,
-    Retention, SessionRecord, Storage, StoredBlob,
+    BlobKeeping, BlobOutcome, MemberRecord, NewInvite, NewMember, Page, PageLimits, PushDoc,
+    PushOutcome, Retention, SessionRecord, Storage, StoredBlob, StoredDoc,
 };
 use crate::Error;
 
@@ -26,7 +26,7 @@ use crate::Error;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_drops_blobs_replies.sql"),
-    include_str!("../migrations/0003_reserved.sql"),
+    include_str!("../migrations/0003_hardening.sql"),
     include_str!("../migrations/0004_reserved.sql"),
     include_str!("../migrations/0005_signatures.sql"),
 ];
@@ -288,6 +288,15 @@ impl Storage for SqliteStorage {
         self.read(move |c| log::latest_seq(c, group)).await
     }
 
+    async fn latest_seq_of(&self, group: GroupId, kinds: Vec<DocKind>) -> Result<u64, Error> {
+        self.read(move |c| log::latest_seq_of(c, group, &kinds))
+            .await
+    }
+
+    async fn doc_changes(&self, group: GroupId, doc: DocId) -> Result<Option<StoredDoc>, Error> {
+        self.read(move |c| log::doc_changes(c, group, doc)).await
+    }
+
     async fn change_count(&self, group: GroupId) -> Result<u64, Error> {
         self.read(move |c| {
             let n: i64 = c.query_row(
@@ -330,8 +339,9 @@ impl Storage for SqliteStorage {
         hash: [u8; 32],
         kind: DocKind,
         bytes: Vec<u8>,
+        keep: BlobKeeping,
     ) -> Result<BlobOutcome, Error> {
-        self.write(move |c| drops::put_blob(c, group, hash, kind, &bytes))
+        self.write(move |c| drops::put_blob(c, group, hash, kind, &bytes, keep))
             .await
     }
 

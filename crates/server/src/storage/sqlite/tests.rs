@@ -141,8 +141,19 @@ async fn pull_pages_by_count_and_bytes_and_skips_unreadable_kinds() {
     );
     assert_eq!((page.cursor, page.more), (6, false));
 
+    // A role that reads nothing, or only reports, gets a cursor that moves only with what it
+    // may read.
     let none = s.pull(group, 0, vec![], limits).await.unwrap();
-    assert_eq!((none.changes.len(), none.cursor, none.more), (0, 6, false));
+    assert_eq!((none.changes.len(), none.cursor, none.more), (0, 0, false));
+    let reports = s
+        .pull(group, 1, vec![DocKind::Report], limits)
+        .await
+        .unwrap();
+    assert_eq!((reports.changes.len(), reports.cursor), (0, 1));
+    assert_eq!(
+        s.latest_seq_of(group, vec![DocKind::Report]).await.unwrap(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -212,7 +223,11 @@ async fn a_drop_to_an_unknown_group_changes_nothing() {
 async fn blobs_are_stored_once_with_a_fixed_kind() {
     let (_dir, s, group) = storage_with_group().await;
     let hash = *blake3::hash(b"photo").as_bytes();
-    let put = |kind| s.put_blob(group, hash, kind, b"photo".to_vec());
+    let keeping = BlobKeeping {
+        retention: keep(100, 90),
+        quota: 1 << 20,
+    };
+    let put = |kind| s.put_blob(group, hash, kind, b"photo".to_vec(), keeping);
     assert_eq!(
         put(DocKind::Patrol).await.unwrap(),
         BlobOutcome::Stored { new: true }
