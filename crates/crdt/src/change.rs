@@ -38,6 +38,8 @@ pub enum ChangeProblem {
     TooManyValueBytes { declared: u64, max: u64 },
     /// One of the chunk's columns declares more entries than a change of its length may hold.
     TooManyEntries { declared: u64, max: u64 },
+    /// An op lists a predecessor that is not older than itself.
+    PredNotBefore { op: u64, pred: u64 },
     Unparseable(String),
     ChecksumMismatch,
     WrongActor { actor: String, device: DeviceId },
@@ -81,6 +83,11 @@ impl fmt::Display for ChangeProblem {
                 f,
                 "a column of the change declares {declared} entries, more than the {max} a \
                  change of its size may hold"
+            ),
+            Self::PredNotBefore { op, pred } => write!(
+                f,
+                "op {op} of the change lists op {pred} as its predecessor, but a predecessor \
+                 must be older than the op"
             ),
             Self::Unparseable(why) => write!(f, "the change could not be parsed: {why}"),
             Self::ChecksumMismatch => {

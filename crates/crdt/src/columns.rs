@@ -128,7 +128,8 @@ pub fn declared(chunk: &[u8]) -> Result<Declared, ChangeProblem> {
     r.skip_n(deps, 32, "dependency hashes")?;
     r.bytes_with_len("actor id")?;
     r.uleb()?; // seq
-    if r.uleb()? == 0 {
+    let start_op = r.uleb()?;
+    if start_op == 0 {
         return Err(malformed("the start op is 0"));
     }
     r.sleb()?; // time
@@ -162,6 +163,7 @@ pub fn declared(chunk: &[u8]) -> Result<Declared, ChangeProblem> {
     }
 
     let mut out = Declared::default();
+    let (mut pred_group, mut pred_ctr): (&[u8], &[u8]) = (&[], &[]);
     for (spec, len) in metas {
         let data = r.take(len, "column data")?;
         let kind = (spec >> 4, spec & 0b111);
@@ -175,14 +177,102 @@ pub fn declared(chunk: &[u8]) -> Result<Declared, ChangeProblem> {
         out.largest_column = out.largest_column.max(tally.items);
         match kind {
             (ACTION_ID, INTEGER) => out.ops = out.ops.saturating_add(tally.items),
-            (PRED_ID, GROUP) => out.preds = out.preds.saturating_add(tally.weight),
+            (PRED_ID, GROUP) => {
+                out.preds = out.preds.saturating_add(tally.weight);
+                pred_group = data;
+            }
+            (PRED_ID, DELTA) => pred_ctr = data,
             (_, VALUE_META) => out.value_bytes = out.value_bytes.saturating_add(tally.weight),
             _ => {}
         }
         bounds.check(&out)?;
     }
     // Whatever follows the columns is Automerge's "extra bytes", kept verbatim and never decoded.
+    check_pred_order(start_op, pred_group, pred_ctr)?;
     Ok(out)
+}
+
+/// Op counters are Lamport clocks: whatever an op overwrites or deletes was seen before the op
+/// was made, so every predecessor has a smaller counter than the op. Automerge 0.12 accepts a
+/// change that breaks this (an op listing itself, say) and then panics whenever it re-encodes the
+/// document, so such a change would take down whoever applied it (found by the `check_change`
+/// fuzz target). The walk is bounded: the counts were checked above.
+fn check_pred_order(start_op: u64, group: &[u8], ctr: &[u8]) -> Result<(), ChangeProblem> {
+    let mut counts = Runs::new(group, false);
+    let mut deltas = Runs::new(ctr, true);
+    let mut counter: i64 = 0;
+    let mut op = start_op;
+    while let Some(n) = counts.next_item()? {
+        for _ in 0..n.unwrap_or(0) {
+            // A missing or null counter is Automerge's to refuse.
+            let Some(delta) = deltas.next_item()? else {
+                return Ok(());
+            };
+            counter = counter.saturating_add(delta.unwrap_or(0));
+            if let Ok(pred) = u64::try_from(counter)
+                && pred >= op
+            {
+                return Err(ChangeProblem::PredNotBefore { op, pred });
+            }
+        }
+        op = op.saturating_add(1);
+    }
+    Ok(())
+}
+
+/// The items of an RLE column of integers, one at a time (`None` for a null).
+struct Runs<'a> {
+    r: Reader<'a>,
+    signed: bool,
+    left: u64,
+    literal: bool,
+    value: Option<i64>,
+}
+
+impl<'a> Runs<'a> {
+    fn new(data: &'a [u8], signed: bool) -> Self {
+        Self {
+            r: Reader::new(data),
+            signed,
+            left: 0,
+            literal: false,
+            value: None,
+        }
+    }
+
+    fn read(&mut self) -> Result<i64, ChangeProblem> {
+        if self.signed {
+            self.r.sleb()
+        } else {
+            // Counts beyond i64 were refused by the bounds already.
+            Ok(i64::try_from(self.r.uleb()?).unwrap_or(i64::MAX))
+        }
+    }
+
+    fn next_item(&mut self) -> Result<Option<Option<i64>>, ChangeProblem> {
+        while self.left == 0 {
+            if self.r.is_empty() {
+                return Ok(None);
+            }
+            let count = self.r.sleb()?;
+            self.left = count.unsigned_abs();
+            self.literal = count < 0;
+            self.value = match count {
+                0 => {
+                    self.left = self.r.uleb()?;
+                    None
+                }
+                c if c > 0 => Some(self.read()?),
+                _ => None,
+            };
+        }
+        self.left -= 1;
+        if self.literal {
+            Ok(Some(Some(self.read()?)))
+        } else {
+            Ok(Some(self.value))
+        }
+    }
 }
 
 /// A column's entry count and, for group and value metadata columns, its summed weight

@@ -160,9 +160,18 @@ pub fn run_str(count: i64, s: &[u8]) -> Vec<u8> {
 
 /// One op (`put root.a = null`) that lists `preds` predecessors, all encoded as runs: 74 bytes.
 /// Automerge 0.12 pushes every predecessor into one vector; 2^31 of them is gigabytes.
+/// The predecessors are ops 1..=preds of the change's own actor and the op is op 1, so it also
+/// lists itself (see [`forged_preds`] for a valid one).
 pub fn bomb_preds(preds: u64) -> Vec<u8> {
+    forged_preds(preds, 1)
+}
+
+/// [`bomb_preds`] with the change's first op at `start_op`: a valid change when `start_op` is
+/// greater than `preds`.
+pub fn forged_preds(preds: u64, start_op: u64) -> Vec<u8> {
     let n = preds as i64;
     Parts {
+        start_op,
         columns: vec![
             (spec::KEY_STR, run_str(1, b"a")),
             (spec::INSERT, {

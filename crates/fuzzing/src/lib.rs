@@ -12,9 +12,17 @@ pub use mutate::{Rng, mutate};
 pub use targets::{Target, check_change, decode_request, open_envelope, photo_intake};
 
 /// Runs `target` over every corpus entry, then over `mutations` seeded mutations of them.
+/// `before` sees each input before it runs (the runner can save it, to reproduce a crash).
 /// Returns how many inputs ran. Deterministic for a given corpus and seed.
-pub fn run(target: Target, corpus: &[Vec<u8>], mutations: usize, seed: u64) -> usize {
+pub fn run(
+    target: Target,
+    corpus: &[Vec<u8>],
+    mutations: usize,
+    seed: u64,
+    mut before: impl FnMut(&[u8]),
+) -> usize {
     for input in corpus {
+        before(input);
         target.run(input);
     }
     if corpus.is_empty() {
@@ -23,6 +31,7 @@ pub fn run(target: Target, corpus: &[Vec<u8>], mutations: usize, seed: u64) -> u
     let mut rng = Rng::new(seed ^ target.index());
     for _ in 0..mutations {
         let input = mutate(&mut rng, corpus);
+        before(&input);
         target.run(&input);
     }
     corpus.len() + mutations

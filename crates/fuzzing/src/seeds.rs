@@ -39,7 +39,9 @@ fn change_seeds() -> Vec<(String, Vec<u8>)> {
         .filter(|(name, _)| name != "patrol-track-long")
         .collect();
     out.extend(bombs().into_iter().map(|(n, b)| (n.to_owned(), b)));
-    out.push(("forged-preds-3".into(), bomb_preds(3)));
+    out.push(("forged-preds-3".into(), forge::forged_preds(3, 4)));
+    // Found by this target: an op listing itself as its predecessor (Automerge panics later).
+    out.push(("crash-pred-itself".into(), bomb_preds(3)));
     out.push(("forged-ops-3".into(), bomb_ops(3)));
     out
 }

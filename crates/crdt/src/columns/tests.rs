@@ -2,7 +2,9 @@ use std::time::{Duration, Instant};
 
 use super::*;
 use crate::check_change;
-use crate::forge::{self, Parts, bomb_ops, bomb_preds, bomb_string, run_u, spec, uleb};
+use crate::forge::{
+    self, Parts, bomb_ops, bomb_preds, bomb_string, forged_preds, run_u, spec, uleb,
+};
 
 const MAX: usize = 1 << 20;
 
@@ -36,7 +38,7 @@ fn honest_changes_stay_within_bounds() {
 #[test]
 fn small_forged_changes_parse_so_the_bombs_reach_the_parser() {
     // The same encodings with small counts are valid changes: only the counts make them bombs.
-    let few_preds = bomb_preds(3);
+    let few_preds = forged_preds(3, 4);
     assert_eq!(declared(&few_preds).unwrap().preds, 3);
     check_change(&few_preds, None, MAX).unwrap();
     let few_ops = bomb_ops(3);
@@ -96,6 +98,20 @@ fn a_change_declaring_too_many_ops_in_its_action_column_is_rejected_not_panickin
             ..
         }
     ));
+}
+
+#[test]
+fn an_op_listing_itself_as_predecessor_is_rejected_not_panicking() {
+    // Automerge 0.12 applies this change, then panics whenever it re-encodes the document.
+    assert_eq!(
+        refused_quickly(&bomb_preds(3)),
+        ChangeProblem::PredNotBefore { op: 1, pred: 1 }
+    );
+    assert_eq!(
+        refused_quickly(&forged_preds(3, 3)),
+        ChangeProblem::PredNotBefore { op: 3, pred: 3 }
+    );
+    assert!(check_change(&forged_preds(3, 4), None, MAX).is_ok());
 }
 
 #[test]

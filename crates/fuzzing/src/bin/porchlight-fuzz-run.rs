@@ -5,6 +5,9 @@
 //! porchlight-fuzz-run run <target> <corpus-dir> <mutations> <seed>
 //! porchlight-fuzz-run raw-automerge <file>    # Automerge's parser alone, no pre-check
 //! ```
+//!
+//! `PORCHLIGHT_FUZZ_LAST=<file>` keeps the input being run in `<file>`: after a crash, it is the
+//! input that crashed (put it in the corpus once fixed).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -31,7 +34,16 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            let ran = run(target, &corpus, mutations, seed);
+            // With PORCHLIGHT_FUZZ_LAST=<file>, each input is written there before it runs, so
+            // the input that crashed the run is left behind.
+            let last = std::env::var_os("PORCHLIGHT_FUZZ_LAST");
+            let ran = run(target, &corpus, mutations, seed, |input| {
+                if let Some(path) = &last
+                    && let Err(e) = std::fs::write(path, input)
+                {
+                    eprintln!("cannot write {}: {e}", path.to_string_lossy());
+                }
+            });
             println!("{}: ran {ran} inputs", target.name());
             ExitCode::SUCCESS
         }
