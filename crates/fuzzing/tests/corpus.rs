@@ -58,22 +58,22 @@ fn fuzz(target: Target, mutations: usize) {
 
 #[test]
 fn check_change_survives_its_corpus_and_mutations_under_a_memory_limit() {
-    fuzz(Target::CheckChange, 4_000);
+    fuzz(Target::CheckChange, 10_000);
 }
 
 #[test]
 fn decode_request_survives_its_corpus_and_mutations_under_a_memory_limit() {
-    fuzz(Target::DecodeRequest, 4_000);
+    fuzz(Target::DecodeRequest, 20_000);
 }
 
 #[test]
 fn open_envelope_survives_its_corpus_and_mutations_under_a_memory_limit() {
-    fuzz(Target::OpenEnvelope, 3_000);
+    fuzz(Target::OpenEnvelope, 10_000);
 }
 
 #[test]
 fn photo_intake_survives_its_corpus_and_mutations_under_a_memory_limit() {
-    fuzz(Target::PhotoIntake, 1_500);
+    fuzz(Target::PhotoIntake, 10_000);
 }
 
 /// Proves the limit is applied: Automerge's own parser, without the pre-check, on the 74-byte

@@ -15,6 +15,10 @@ use std::process::ExitCode;
 use porchlight_fuzzing::{Target, run};
 
 fn main() -> ExitCode {
+    // Targets catch some panics on purpose (Automerge's, under `catch_unwind`); the default hook
+    // would symbolize a backtrace for each, which loads the debug info: hundreds of megabytes
+    // against the memory limit. The message is enough; PORCHLIGHT_FUZZ_LAST keeps the input.
+    std::panic::set_hook(Box::new(|info| eprintln!("panic: {info}")));
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
