@@ -10,7 +10,10 @@ use criterion::{Criterion, criterion_group};
 use porchlight_crdt::{MAX_CHANGE_BYTES, check_change, forge, precheck};
 
 fn samples() -> Vec<Vec<u8>> {
-    forge::honest_changes().into_iter().map(|(_, b)| b).collect()
+    forge::honest_changes()
+        .into_iter()
+        .map(|(_, b)| b)
+        .collect()
 }
 
 /// `check_change` as it was before the pre-check: header bytes, then Automerge's parser and the

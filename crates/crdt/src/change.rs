@@ -22,8 +22,13 @@ const CHUNK_COMPRESSED: u8 = 2;
 /// Why a change was refused. Each reads as a sentence that tells the sender what to fix.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChangeProblem {
-    TooLarge { len: usize, max: usize },
-    TooShort { len: usize },
+    TooLarge {
+        len: usize,
+        max: usize,
+    },
+    TooShort {
+        len: usize,
+    },
     NotAutomerge,
     WholeDocument,
     Compressed,
@@ -31,18 +36,36 @@ pub enum ChangeProblem {
     /// The pre-check found the chunk's structure broken (before Automerge saw it).
     Malformed(&'static str),
     /// The chunk declares more operations than a change of its length may hold.
-    TooManyOps { declared: u64, max: u64 },
+    TooManyOps {
+        declared: u64,
+        max: u64,
+    },
     /// The chunk declares more predecessor references than a change of its length may hold.
-    TooManyPreds { declared: u64, max: u64 },
+    TooManyPreds {
+        declared: u64,
+        max: u64,
+    },
     /// The chunk declares more value bytes than it holds.
-    TooManyValueBytes { declared: u64, max: u64 },
+    TooManyValueBytes {
+        declared: u64,
+        max: u64,
+    },
     /// One of the chunk's columns declares more entries than a change of its length may hold.
-    TooManyEntries { declared: u64, max: u64 },
+    TooManyEntries {
+        declared: u64,
+        max: u64,
+    },
     /// An op lists a predecessor that is not older than itself.
-    PredNotBefore { op: u64, pred: u64 },
+    PredNotBefore {
+        op: u64,
+        pred: u64,
+    },
     Unparseable(String),
     ChecksumMismatch,
-    WrongActor { actor: String, device: DeviceId },
+    WrongActor {
+        actor: String,
+        device: DeviceId,
+    },
     Panicked,
 }
 

@@ -24,11 +24,12 @@
 //! runs: sLEB count > 0 then one value repeated count times; count < 0 then -count literal values;
 //! count = 0 then a uLEB number of nulls.
 
+use std::cmp::Ordering;
+
 use crate::change::{ChangeProblem, HEADER_LEN};
 
-/// Column types (the low three bits of a column spec).
+/// Column types (the low three bits of a column spec; 1, actor, is RLE of uLEB like integer).
 const GROUP: u32 = 0;
-const ACTOR: u32 = 1;
 const INTEGER: u32 = 2;
 const DELTA: u32 = 3;
 const BOOLEAN: u32 = 4;
@@ -117,7 +118,11 @@ impl Bounds {
 /// so even the walk's own time is bounded by the bytes it reads.
 pub fn declared(chunk: &[u8]) -> Result<Declared, ChangeProblem> {
     let bounds = Bounds::for_len(chunk.len());
-    let mut r = Reader::new(chunk.get(HEADER_LEN..).ok_or(malformed("truncated header"))?);
+    let mut r = Reader::new(
+        chunk
+            .get(HEADER_LEN..)
+            .ok_or(malformed("truncated header"))?,
+    );
     let body_len = r.uleb()?;
     if body_len != r.remaining() as u64 {
         return Err(malformed(
@@ -203,12 +208,12 @@ fn check_pred_order(start_op: u64, group: &[u8], ctr: &[u8]) -> Result<(), Chang
     let mut counter: i64 = 0;
     let mut op = start_op;
     while let Some(n) = counts.next_item()? {
-        for _ in 0..n.unwrap_or(0) {
+        for _ in 0..n.max(0) {
             // A missing or null counter is Automerge's to refuse.
             let Some(delta) = deltas.next_item()? else {
                 return Ok(());
             };
-            counter = counter.saturating_add(delta.unwrap_or(0));
+            counter = counter.saturating_add(delta);
             if let Ok(pred) = u64::try_from(counter)
                 && pred >= op
             {
@@ -249,7 +254,8 @@ impl<'a> Runs<'a> {
         }
     }
 
-    fn next_item(&mut self) -> Result<Option<Option<i64>>, ChangeProblem> {
+    /// The next item (a null reads as 0: Automerge refuses nulls here anyway), `None` at the end.
+    fn next_item(&mut self) -> Result<Option<i64>, ChangeProblem> {
         while self.left == 0 {
             if self.r.is_empty() {
                 return Ok(None);
@@ -268,9 +274,9 @@ impl<'a> Runs<'a> {
         }
         self.left -= 1;
         if self.literal {
-            Ok(Some(Some(self.read()?)))
+            Ok(Some(self.read()?))
         } else {
-            Ok(Some(self.value))
+            Ok(Some(self.value.unwrap_or(0)))
         }
     }
 }
@@ -311,29 +317,33 @@ fn walk(col_type: u32, data: &[u8], cap: u64) -> Result<Tally, ChangeProblem> {
                 tally.add(run, 0, cap)?;
             }
         }
-        GROUP | ACTOR | INTEGER | DELTA | STRING | VALUE_META => {
+        // Group, actor, integer, delta, string, value metadata: run-length encoded.
+        _ => {
             while !r.is_empty() {
                 let count = r.sleb()?;
-                if count > 0 {
-                    let weight = r.value(col_type)?;
-                    tally.add(count.unsigned_abs(), weight, cap)?;
-                } else if count < 0 {
-                    let n = count.unsigned_abs();
-                    // Every literal value takes at least one byte.
-                    if n > r.remaining() as u64 {
-                        return Err(malformed("a literal run longer than its column"));
-                    }
-                    for _ in 0..n {
+                match count.cmp(&0) {
+                    Ordering::Greater => {
                         let weight = r.value(col_type)?;
-                        tally.add(1, weight, cap)?;
+                        tally.add(count.unsigned_abs(), weight, cap)?;
                     }
-                } else {
-                    let nulls = r.uleb()?;
-                    tally.add(nulls, 0, cap)?;
+                    Ordering::Less => {
+                        let n = count.unsigned_abs();
+                        // Every literal value takes at least one byte.
+                        if n > r.remaining() as u64 {
+                            return Err(malformed("a literal run longer than its column"));
+                        }
+                        for _ in 0..n {
+                            let weight = r.value(col_type)?;
+                            tally.add(1, weight, cap)?;
+                        }
+                    }
+                    Ordering::Equal => {
+                        let nulls = r.uleb()?;
+                        tally.add(nulls, 0, cap)?;
+                    }
                 }
             }
         }
-        _ => unreachable!("a column type has three bits"),
     }
     Ok(tally)
 }

@@ -256,10 +256,23 @@ fn honest() -> Result<Vec<(String, Vec<u8>)>, crate::CrdtError> {
     let mut out = Vec::new();
     let mut keep = |name: &str, bytes: Vec<u8>| out.push((name.to_owned(), bytes));
 
-    let (mut group, w) = create_group(DocId::random(), "Elm Street", me, "Ana", Some([3; 32]), t(0))?;
+    let (mut group, w) = create_group(
+        DocId::random(),
+        "Elm Street",
+        me,
+        "Ana",
+        Some([3; 32]),
+        t(0),
+    )?;
     keep("group-create", w.bytes);
-    keep("group-member", set_member(&mut group, other, "Ben", Role::Volunteer, t(1))?.bytes);
-    keep("group-seal-key", set_seal_key(&mut group, other, [4; 32], t(2))?.bytes);
+    keep(
+        "group-member",
+        set_member(&mut group, other, "Ben", Role::Volunteer, t(1))?.bytes,
+    );
+    keep(
+        "group-seal-key",
+        set_seal_key(&mut group, other, [4; 32], t(2))?.bytes,
+    );
     let ring: Vec<Point> = (0..=40)
         .map(|i| {
             let a = f64::from(i % 40) / 40.0 * std::f64::consts::TAU;
@@ -271,7 +284,10 @@ fn honest() -> Result<Vec<(String, Vec<u8>)>, crate::CrdtError> {
         area: Area::Polygon { ring },
     };
     keep("group-zone", set_zone(&mut group, &zone, t(3))?.bytes);
-    keep("group-remove", remove_member(&mut group, other, t(4))?.bytes);
+    keep(
+        "group-remove",
+        remove_member(&mut group, other, t(4))?.bytes,
+    );
 
     let alert = NewAlert {
         title: "Loose dog".into(),
@@ -294,7 +310,10 @@ fn honest() -> Result<Vec<(String, Vec<u8>)>, crate::CrdtError> {
 
     let (mut patrol, w) = start_patrol(DocId::random(), me, "Ana", "Evening round", t(20))?;
     keep("patrol-start", w.bytes);
-    keep("patrol-join", join_patrol(&mut patrol, other, "Ben", t(21))?.bytes);
+    keep(
+        "patrol-join",
+        join_patrol(&mut patrol, other, "Ben", t(21))?.bytes,
+    );
     // A full chunk of fixes (about 30 s at one a second) and the longest one allowed.
     for (name, n) in [("patrol-track", 30_i32), ("patrol-track-long", 4_096)] {
         let fixes: Vec<Fix> = (0..n)
@@ -347,8 +366,14 @@ fn honest() -> Result<Vec<(String, Vec<u8>)>, crate::CrdtError> {
     let mut triage = new_triage(report_id, me)?;
     keep(
         "triage",
-        set_triage(&mut triage, me, TriageStatus::InReview, Some("Calling the council."), t(300))?
-            .bytes,
+        set_triage(
+            &mut triage,
+            me,
+            TriageStatus::InReview,
+            Some("Calling the council."),
+            t(300),
+        )?
+        .bytes,
     );
     Ok(out)
 }

@@ -66,7 +66,7 @@ fn bytes(b: &[u8]) -> Value {
 }
 
 /// A sync request pushing `changes` to one report-kind document.
-fn sync_request(changes: Vec<Vec<u8>>) -> Vec<u8> {
+fn sync_request(changes: &[Vec<u8>]) -> Vec<u8> {
     cbor(&map(vec![
         ("cursor", Value::Integer(7.into())),
         (
@@ -74,7 +74,10 @@ fn sync_request(changes: Vec<Vec<u8>>) -> Vec<u8> {
             Value::Array(vec![map(vec![
                 ("doc", bytes(&[5; 16])),
                 ("kind", Value::Text("patrol".into())),
-                ("changes", Value::Array(changes.iter().map(|c| bytes(c)).collect())),
+                (
+                    "changes",
+                    Value::Array(changes.iter().map(|c| bytes(c)).collect()),
+                ),
             ])]),
         ),
     ]))
@@ -88,14 +91,17 @@ fn request_seeds() -> Vec<(String, Vec<u8>)> {
         .collect();
     let sealed = seal::seal(b"hello", &[fuzz_sealing_public()]).unwrap_or_default();
     vec![
-        ("sync".into(), sync_request(honest)),
+        ("sync".into(), sync_request(&honest)),
         (
             "sync-bombs".into(),
-            sync_request(bombs().into_iter().map(|(_, b)| b).collect()),
+            sync_request(&bombs().into_iter().map(|(_, b)| b).collect::<Vec<_>>()),
         ),
         (
             "drop".into(),
-            cbor(&map(vec![("group", bytes(&[6; 16])), ("sealed", bytes(&sealed))])),
+            cbor(&map(vec![
+                ("group", bytes(&[6; 16])),
+                ("sealed", bytes(&sealed)),
+            ])),
         ),
         (
             "join".into(),
@@ -152,10 +158,10 @@ fn envelope_seeds() -> Vec<(String, Vec<u8>)> {
         .map(|(_, b)| b)
         .collect();
     let mut out = Vec::new();
-    if let Ok(e) = seal::seal(&sync_request(report), &to) {
+    if let Ok(e) = seal::seal(&sync_request(&report), &to) {
         out.push(("envelope-report".into(), e));
     }
-    if let Ok(e) = seal::seal(&sync_request(vec![bomb_preds(1 << 31)]), &to) {
+    if let Ok(e) = seal::seal(&sync_request(&[bomb_preds(1 << 31)]), &to) {
         out.push(("envelope-bomb".into(), e));
     }
     if let Ok(e) = seal::seal(b"x", &[[9; 32], to[0]]) {

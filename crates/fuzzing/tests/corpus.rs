@@ -16,7 +16,7 @@ use porchlight_fuzzing::seeds::{bombs, seeds};
 const LIMIT_BYTES: u64 = 512 << 20;
 /// A hang is a failure too; this only stops a runaway child from hanging the whole test run.
 const TIMEOUT_SECS: &str = "300";
-const SEED: u64 = 0x5eed_0f_b0_7c_11_97;
+const SEED: u64 = 0x5eed_0fb0_7c11_9700;
 
 fn corpus_dir(target: Target) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -44,7 +44,9 @@ fn small_forged_changes_parse_so_the_bombs_reach_the_parser() {
     let few_ops = bomb_ops(3);
     assert_eq!(declared(&few_ops).unwrap().ops, 3);
     assert_eq!(
-        automerge::Change::try_from(few_ops.as_slice()).unwrap().len(),
+        automerge::Change::try_from(few_ops.as_slice())
+            .unwrap()
+            .len(),
         3
     );
     check_change(&few_ops, None, MAX).unwrap();
