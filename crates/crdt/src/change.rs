@@ -87,7 +87,7 @@ impl fmt::Display for ChangeProblem {
                 "compressed change chunks are not accepted; send uncompressed changes (raw bytes)",
             ),
             Self::UnknownChunkType(t) => write!(f, "unknown Automerge chunk type {t}"),
-            Self::Malformed(why) => write!(f, "the change is malformed: {why}"),
+            Self::Malformed(why) => write!(f, "the change could not be parsed: {why}"),
             Self::TooManyOps { declared, max } => write!(
                 f,
                 "the change declares {declared} operations, more than the {max} a change of \
