@@ -64,6 +64,7 @@ test: lint ui-check ui-lint ui-test
 bench: setup
 	$(CARGO) bench -p porchlight-store --bench matching
 	$(CARGO) bench -p porchlight-media --bench intake
+	$(CARGO) bench -p porchlight-crdt --features forge --bench precheck
 
 clean-demo:
 	rm -rf "$(DEMO_DIR)"

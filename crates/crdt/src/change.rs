@@ -7,11 +7,13 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use porchlight_model::{DeviceId, hex};
 
+use crate::columns::{Declared, declared};
+
 /// Every Automerge chunk starts with these bytes.
 pub const CHUNK_MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 
 /// Magic, checksum and chunk type: the bytes we can judge without parsing anything.
-const HEADER_LEN: usize = 9;
+pub(crate) const HEADER_LEN: usize = 9;
 
 const CHUNK_DOCUMENT: u8 = 0;
 const CHUNK_CHANGE: u8 = 1;
@@ -20,15 +22,50 @@ const CHUNK_COMPRESSED: u8 = 2;
 /// Why a change was refused. Each reads as a sentence that tells the sender what to fix.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChangeProblem {
-    TooLarge { len: usize, max: usize },
-    TooShort { len: usize },
+    TooLarge {
+        len: usize,
+        max: usize,
+    },
+    TooShort {
+        len: usize,
+    },
     NotAutomerge,
     WholeDocument,
     Compressed,
     UnknownChunkType(u8),
+    /// The pre-check found the chunk's structure broken (before Automerge saw it).
+    Malformed(&'static str),
+    /// The chunk declares more operations than a change of its length may hold.
+    TooManyOps {
+        declared: u64,
+        max: u64,
+    },
+    /// The chunk declares more predecessor references than a change of its length may hold.
+    TooManyPreds {
+        declared: u64,
+        max: u64,
+    },
+    /// The chunk declares more value bytes than it holds.
+    TooManyValueBytes {
+        declared: u64,
+        max: u64,
+    },
+    /// One of the chunk's columns declares more entries than a change of its length may hold.
+    TooManyEntries {
+        declared: u64,
+        max: u64,
+    },
+    /// An op lists a predecessor that is not older than itself.
+    PredNotBefore {
+        op: u64,
+        pred: u64,
+    },
     Unparseable(String),
     ChecksumMismatch,
-    WrongActor { actor: String, device: DeviceId },
+    WrongActor {
+        actor: String,
+        device: DeviceId,
+    },
     Panicked,
 }
 
@@ -50,6 +87,31 @@ impl fmt::Display for ChangeProblem {
                 "compressed change chunks are not accepted; send uncompressed changes (raw bytes)",
             ),
             Self::UnknownChunkType(t) => write!(f, "unknown Automerge chunk type {t}"),
+            Self::Malformed(why) => write!(f, "the change could not be parsed: {why}"),
+            Self::TooManyOps { declared, max } => write!(
+                f,
+                "the change declares {declared} operations, more than the {max} a change of \
+                 its size may hold"
+            ),
+            Self::TooManyPreds { declared, max } => write!(
+                f,
+                "the change declares {declared} predecessor references, more than the {max} a \
+                 change of its size may hold"
+            ),
+            Self::TooManyValueBytes { declared, max } => write!(
+                f,
+                "the change declares {declared} bytes of values but is only {max} bytes long"
+            ),
+            Self::TooManyEntries { declared, max } => write!(
+                f,
+                "a column of the change declares {declared} entries, more than the {max} a \
+                 change of its size may hold"
+            ),
+            Self::PredNotBefore { op, pred } => write!(
+                f,
+                "op {op} of the change lists op {pred} as its predecessor, but a predecessor \
+                 must be older than the op"
+            ),
             Self::Unparseable(why) => write!(f, "the change could not be parsed: {why}"),
             Self::ChecksumMismatch => {
                 f.write_str("the change's checksum does not match its contents (corrupted)")
@@ -77,7 +139,8 @@ pub struct CheckedChange {
 ///
 /// The header is judged first, by looking at bytes only: a compressed chunk can inflate to
 /// gigabytes and a document chunk can hold any number of changes, so neither is ever handed to
-/// the parser. The parser then runs under `catch_unwind`, because a panic on hostile bytes must
+/// the parser. What the columns declare (ops, predecessors, value bytes) is then bounded by the
+/// chunk's length ([`crate::Bounds`]) without decoding them. The parser then runs under `catch_unwind`, because a panic on hostile bytes must
 /// cost one refused change, not the process.
 pub fn check_change(
     bytes: &[u8],
@@ -87,12 +150,10 @@ pub fn check_change(
     parse_checked(bytes, device, max_len).map(|(_, checked)| checked)
 }
 
-/// [`check_change`], also handing back the parsed change for applying it.
-pub(crate) fn parse_checked(
-    bytes: &[u8],
-    device: Option<&DeviceId>,
-    max_len: usize,
-) -> Result<(automerge::Change, CheckedChange), ChangeProblem> {
+/// The part of [`check_change`] that runs before Automerge sees the bytes: the length limit, the
+/// header, and what the columns declare (see [`crate::columns`]). Public so that the bench can
+/// time it on its own.
+pub fn precheck(bytes: &[u8], max_len: usize) -> Result<Declared, ChangeProblem> {
     if bytes.len() > max_len {
         return Err(ChangeProblem::TooLarge {
             len: bytes.len(),
@@ -111,6 +172,18 @@ pub(crate) fn parse_checked(
         CHUNK_COMPRESSED => return Err(ChangeProblem::Compressed),
         other => return Err(ChangeProblem::UnknownChunkType(other)),
     }
+    declared(bytes)
+}
+
+/// [`check_change`], also handing back the parsed change for applying it.
+pub(crate) fn parse_checked(
+    bytes: &[u8],
+    device: Option<&DeviceId>,
+    max_len: usize,
+) -> Result<(automerge::Change, CheckedChange), ChangeProblem> {
+    // Never hand Automerge a chunk whose declared sizes we have not bounded: its parser trusts
+    // them, and running out of memory aborts the process where a panic would not.
+    precheck(bytes, max_len)?;
     let parsed = catch_unwind(AssertUnwindSafe(|| automerge::Change::try_from(bytes)))
         .map_err(|_| ChangeProblem::Panicked)?
         .map_err(|e| ChangeProblem::Unparseable(e.to_string()))?;

@@ -124,10 +124,14 @@ impl Doc {
         for bytes in changes {
             parsed.push(parse_change(bytes)?);
         }
-        let before = self.am.get_changes(&[]).len();
-        let result = catch_unwind(AssertUnwindSafe(|| self.am.apply_changes(parsed)));
-        result.map_err(|_| CrdtError::Quarantined)??;
-        Ok(self.am.get_changes(&[]).len() - before)
+        // Counting re-encodes the document's changes, which is where Automerge panics on some
+        // hostile changes it has accepted, so it runs under the guard too.
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let before = self.am.get_changes(&[]).len();
+            self.am.apply_changes(parsed)?;
+            Ok::<_, CrdtError>(self.am.get_changes(&[]).len() - before)
+        }));
+        result.map_err(|_| CrdtError::Quarantined)?
     }
 
     /// Fields where concurrent edits left more than one value (Automerge picked the same winner

@@ -7,9 +7,12 @@
 
 mod alert;
 mod change;
+mod columns;
 mod doc;
 mod error;
 mod fields;
+#[cfg(any(test, feature = "forge"))]
+pub mod forge;
 mod group;
 mod patrol;
 mod report;
@@ -17,7 +20,8 @@ pub mod track;
 mod validate;
 
 pub use alert::{Ack, ack_id, create_ack, create_alert, read_ack, read_alert, set_alert_status};
-pub use change::{CHUNK_MAGIC, ChangeProblem, CheckedChange, check_change};
+pub use change::{CHUNK_MAGIC, ChangeProblem, CheckedChange, check_change, precheck};
+pub use columns::{Bounds, Declared, MAX_OPS};
 pub use doc::{Doc, MAX_CHANGE_BYTES, SCHEMA_VERSION, Written, parse_change};
 pub use error::CrdtError;
 pub use group::{
