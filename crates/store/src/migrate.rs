@@ -14,6 +14,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/004_fast_projection_keys.sql"),
     ),
     (5, include_str!("../migrations/005_sealed_reports.sql")),
+    // 006 is another branch's; when merged it goes here, before 007.
+    (7, include_str!("../migrations/007_drop_tokens.sql")),
 ];
 
 /// The schema version this build writes.

@@ -13,6 +13,7 @@ mod error;
 mod invite;
 mod memory;
 pub mod seal;
+pub mod tokens;
 mod transport;
 pub mod wire;
 

@@ -5,6 +5,7 @@ mod auth;
 mod drop;
 mod ids;
 mod sync;
+mod tokens;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -18,6 +19,10 @@ pub use drop::{
     MAX_DROP_SEALED, MAX_REPLY, StoredDrop, blob_hash, is_blob_hash, is_reply_id,
 };
 pub use ids::GroupId;
+pub use tokens::{
+    DropToken, IssueTokensRequest, IssuedTokens, MAX_TOKEN_BATCH, TOKEN_CODE_PREFIX,
+    TOKEN_MESSAGE_LEN, TokenCode, TokenKeyInfo,
+};
 pub use sync::{DocChanges, Health, Rejected, SyncRequest, SyncResponse, WaitResponse};
 
 use crate::Error;
