@@ -71,7 +71,14 @@ fn server_rows(server: &Server, sql: &str) -> Vec<i64> {
 async fn junk_drops_are_refused_while_honest_members_keep_filing() {
     let server = Server::start().await;
     let (carmen, rita) = group(&server).await;
-    let group_id = carmen.core.sync_status().unwrap().group.unwrap().parse().unwrap();
+    let group_id = carmen
+        .core
+        .sync_status()
+        .unwrap()
+        .group
+        .unwrap()
+        .parse()
+        .unwrap();
     // An outsider who knows the group id floods the drop box with 64 KiB of junk per request.
     for seed in 0..70u8 {
         let junk = DropRequest {
@@ -172,7 +179,10 @@ async fn a_refused_reply_is_skipped_and_the_rest_are_published() {
     let left: i64 = db
         .query_row("SELECT count(*) FROM reply_queue", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(left, 0, "the refused reply was dropped, the real one published");
+    assert_eq!(
+        left, 0,
+        "the refused reply was dropped, the real one published"
+    );
     assert_eq!(rita.core.refresh_receipts().await.unwrap(), 1);
     assert_eq!(
         rita.core.receipts().unwrap()[0].status.as_deref(),
@@ -213,7 +223,13 @@ async fn a_non_member_files_once_with_a_printed_token_code() {
     // Each code works once.
     let again = Core::file_with_token_code(&codes[0], &report("Again")).await;
     assert!(
-        matches!(&again, Err(CoreError::Sync(porchlight_sync::Error::Http { status: 409, .. }))),
+        matches!(
+            &again,
+            Err(CoreError::Sync(porchlight_sync::Error::Http {
+                status: 409,
+                ..
+            }))
+        ),
         "{again:?}"
     );
     assert!(matches!(

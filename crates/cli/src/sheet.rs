@@ -60,12 +60,7 @@ fn page(codes: &[String]) -> Result<String, Failure> {
             kind: "qr",
             message: e.to_string(),
         })?;
-        let _ = write!(
-            html,
-            "<div class=\"t\">{}<p>{}</p></div>\n",
-            svg(&qr),
-            code
-        );
+        let _ = write!(html, "<div class=\"t\">{}<p>{}</p></div>\n", svg(&qr), code);
     }
     html.push_str("</body></html>\n");
     Ok(html)
@@ -96,7 +91,10 @@ mod tests {
 
     #[test]
     fn a_sheet_has_one_scannable_code_per_token() {
-        let codes = vec!["porchlight-drop:abc".to_owned(), "porchlight-drop:def".to_owned()];
+        let codes = vec![
+            "porchlight-drop:abc".to_owned(),
+            "porchlight-drop:def".to_owned(),
+        ];
         let html = page(&codes).unwrap();
         assert_eq!(html.matches("<svg").count(), 2);
         assert!(html.contains("porchlight-drop:def"));

@@ -115,7 +115,11 @@ pub fn next_step(
         return Step::Idle;
     };
     let at = departure(due, last_auth, last_drop, policy, random);
-    if at <= now { Step::Send(id) } else { Step::Wait(id, at) }
+    if at <= now {
+        Step::Send(id)
+    } else {
+        Step::Wait(id, at)
+    }
 }
 
 #[cfg(test)]
@@ -148,7 +152,14 @@ mod tests {
         let mut now = back;
         let mut sent = Vec::new();
         while !schedule.is_empty() {
-            match next_step(now, &schedule, last_auth, last_drop, policy, [random(), random()]) {
+            match next_step(
+                now,
+                &schedule,
+                last_auth,
+                last_drop,
+                policy,
+                [random(), random()],
+            ) {
                 Step::Send(id) => {
                     sent.push(now);
                     last_drop = Some(now);
@@ -174,10 +185,17 @@ mod tests {
             let (back, sent) = simulate(seed, 5, policy);
             assert_eq!(sent.len(), 5);
             for t in &sent {
-                assert!(*t - back >= 30_000, "seed {seed}: a drop {} ms after the sync", t - back);
+                assert!(
+                    *t - back >= 30_000,
+                    "seed {seed}: a drop {} ms after the sync",
+                    t - back
+                );
             }
             for pair in sent.windows(2) {
-                assert!(pair[1] - pair[0] >= 30_000, "seed {seed}: back to back: {sent:?}");
+                assert!(
+                    pair[1] - pair[0] >= 30_000,
+                    "seed {seed}: back to back: {sent:?}"
+                );
             }
         }
     }
@@ -197,7 +215,11 @@ mod tests {
         let queued: Vec<(i64, i64)> = (0..200).map(|i| (i, 0)).collect();
         let planned = replan(5_000, &queued, policy, rng(7));
         assert_eq!(planned.len(), 200);
-        assert!(planned.iter().all(|(_, at)| (35_000..=155_000).contains(at)));
+        assert!(
+            planned
+                .iter()
+                .all(|(_, at)| (35_000..=155_000).contains(at))
+        );
         let (lo, hi) = planned.iter().fold((i64::MAX, 0), |(lo, hi), (_, at)| {
             (lo.min(*at), hi.max(*at))
         });
@@ -213,12 +235,25 @@ mod tests {
         let step = next_step(now, &[(1, 0)], Some(now - 8), None, policy, [0, 0]);
         assert_eq!(step, Step::Wait(1, now - 8 + 30_000));
         assert_eq!(
-            next_step(now, &[(1, 0)], Some(now - 61_000), Some(now - 61_000), policy, [5, 5]),
+            next_step(
+                now,
+                &[(1, 0)],
+                Some(now - 61_000),
+                Some(now - 61_000),
+                policy,
+                [5, 5]
+            ),
             Step::Send(1)
         );
-        assert_eq!(next_step(now, &[(1, now + 1)], None, None, policy, [0, 0]), Step::Idle);
+        assert_eq!(
+            next_step(now, &[(1, now + 1)], None, None, policy, [0, 0]),
+            Step::Idle
+        );
         // Without delays (drop_delay_max_secs = 0) nothing waits.
         let none = DeparturePolicy::new(0);
-        assert_eq!(next_step(now, &[(1, now)], Some(now), Some(now), none, [9, 9]), Step::Send(1));
+        assert_eq!(
+            next_step(now, &[(1, now)], Some(now), Some(now), none, [9, 9]),
+            Step::Send(1)
+        );
     }
 }

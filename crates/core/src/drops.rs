@@ -192,7 +192,10 @@ impl Core {
         let Some((first, sealed, _)) = self.store().first_due_drop(now)? else {
             return Ok(0);
         };
-        debug_assert_eq!(first, id, "the store orders due envelopes as next_step does");
+        debug_assert_eq!(
+            first, id,
+            "the store orders due envelopes as next_step does"
+        );
         let Some(token) = self.store().drop_token_for(first)? else {
             return Err(CoreError::NoDropTokens);
         };

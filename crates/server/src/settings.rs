@@ -268,9 +268,7 @@ mod tests {
         assert!(Settings::from_sources(Some("bodylimit = 1"), env(&[])).is_err());
         assert!(Settings::from_sources(None, env(&[("PORCHLIGHT_BODY_LIMIT", "lots")])).is_err());
         assert!(Settings::from_sources(Some("page_changes = 0"), env(&[])).is_err());
-        assert!(
-            Settings::from_sources(None, env(&[("PORCHLIGHT_TOKENS_PER_DAY", "0")])).is_err()
-        );
+        assert!(Settings::from_sources(None, env(&[("PORCHLIGHT_TOKENS_PER_DAY", "0")])).is_err());
         assert!(Settings::from_sources(None, env(&[("PORCHLIGHT_PAGE_DROPS", "-1")])).is_err());
     }
 

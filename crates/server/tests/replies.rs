@@ -21,7 +21,12 @@ async fn a_coordinator_publishes_a_reply_and_anyone_reads_it_without_a_token() {
     let server = TestServer::start().await;
     let coord = coordinator(&server).await;
     let group = coord.group();
-    assert_eq!(AnonymousClient::reply(&server.url, group, ID).await.unwrap(), None);
+    assert_eq!(
+        AnonymousClient::reply(&server.url, group, ID)
+            .await
+            .unwrap(),
+        None
+    );
 
     coord
         .client
@@ -29,7 +34,9 @@ async fn a_coordinator_publishes_a_reply_and_anyone_reads_it_without_a_token() {
         .await
         .unwrap();
     assert_eq!(
-        AnonymousClient::reply(&server.url, group, ID).await.unwrap(),
+        AnonymousClient::reply(&server.url, group, ID)
+            .await
+            .unwrap(),
         Some(b"first".to_vec())
     );
     // The latest version wins.
@@ -138,7 +145,9 @@ async fn reply_reads_are_rate_limited_per_address() {
         .await
         .unwrap();
     let group = coord.group();
-    AnonymousClient::reply(&server.url, group, ID).await.unwrap();
+    AnonymousClient::reply(&server.url, group, ID)
+        .await
+        .unwrap();
     // A miss costs the same as a hit, so guessing ids is limited too.
     let other = "ffffffffffffffffffffffffffffffff";
     assert_eq!(
@@ -160,7 +169,9 @@ async fn reply_reads_are_rate_limited_per_address() {
 
     server.clock.advance(1800);
     assert_eq!(
-        AnonymousClient::reply(&server.url, group, ID).await.unwrap(),
+        AnonymousClient::reply(&server.url, group, ID)
+            .await
+            .unwrap(),
         Some(b"status".to_vec())
     );
 }

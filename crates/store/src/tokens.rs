@@ -124,15 +124,26 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         queue_drop_in(&store.conn, b"first", Timestamp::from_millis(1)).unwrap();
         queue_drop_in(&store.conn, b"second", Timestamp::from_millis(2)).unwrap();
-        let ids: Vec<i64> = store.drop_schedule().unwrap().iter().map(|(id, _)| *id).collect();
+        let ids: Vec<i64> = store
+            .drop_schedule()
+            .unwrap()
+            .iter()
+            .map(|(id, _)| *id)
+            .collect();
         assert_eq!(store.drop_token_for(ids[0]).unwrap(), None);
 
         store.add_drop_tokens(&[b"t1".to_vec()]).unwrap();
         assert_eq!(store.drop_tokens_left().unwrap(), 1);
-        assert_eq!(store.drop_token_for(ids[0]).unwrap().as_deref(), Some(&b"t1"[..]));
+        assert_eq!(
+            store.drop_token_for(ids[0]).unwrap().as_deref(),
+            Some(&b"t1"[..])
+        );
         assert_eq!(store.drop_tokens_left().unwrap(), 0);
         // Asked again (a retry), the same envelope gets the same token; the next gets none.
-        assert_eq!(store.drop_token_for(ids[0]).unwrap().as_deref(), Some(&b"t1"[..]));
+        assert_eq!(
+            store.drop_token_for(ids[0]).unwrap().as_deref(),
+            Some(&b"t1"[..])
+        );
         assert_eq!(store.drop_token_for(ids[1]).unwrap(), None);
         assert_eq!(store.drop_token_for(999).unwrap(), None);
 

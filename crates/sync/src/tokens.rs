@@ -129,7 +129,11 @@ impl TokenKey {
     }
 
     /// Unblinds the issuer's answer into a spendable token, checking it on the way.
-    pub fn finish(&self, pending: &PendingToken, blind_signature: &[u8]) -> Result<DropToken, Error> {
+    pub fn finish(
+        &self,
+        pending: &PendingToken,
+        blind_signature: &[u8],
+    ) -> Result<DropToken, Error> {
         let signature = self
             .0
             .finalize(
@@ -199,7 +203,11 @@ impl crate::HttpTransport {
 
     /// Blinds `count` fresh messages for `key`, has them signed and returns the tokens. The
     /// caller checks `key` against the one it pinned first.
-    pub async fn fetch_tokens(&self, key: &TokenKey, count: usize) -> Result<Vec<DropToken>, Error> {
+    pub async fn fetch_tokens(
+        &self,
+        key: &TokenKey,
+        count: usize,
+    ) -> Result<Vec<DropToken>, Error> {
         let pending = (0..count.min(MAX_TOKEN_BATCH))
             .map(|_| key.blind())
             .collect::<Result<Vec<_>, _>>()?;
@@ -214,7 +222,9 @@ impl crate::HttpTransport {
             .with_session(|s| async move { self.client().issue_tokens(&s, request).await })
             .await?;
         if issued.signatures.len() > pending.len() {
-            return Err(token_error("the server sent more signatures than asked for"));
+            return Err(token_error(
+                "the server sent more signatures than asked for",
+            ));
         }
         pending
             .iter()
@@ -243,7 +253,10 @@ mod tests {
         forged.message[0] ^= 1;
         assert!(matches!(
             key.verify(&forged),
-            Err(Error::InvalidField { field: "drop token", .. })
+            Err(Error::InvalidField {
+                field: "drop token",
+                ..
+            })
         ));
         let other = TokenIssuer::generate().unwrap().public_key().unwrap();
         assert!(other.verify(&token).is_err());

@@ -8,10 +8,10 @@
 
 use axum::extract::State;
 use porchlight_sync::tokens::{TokenIssuer, TokenKey};
+use porchlight_sync::wire::GroupId;
 use porchlight_sync::wire::{
     DropToken, IssueTokensRequest, IssuedTokens, MAX_TOKEN_BATCH, TokenKeyInfo,
 };
-use porchlight_sync::wire::GroupId;
 use serde_bytes::ByteBuf;
 
 use super::Shared;

@@ -19,11 +19,11 @@ pub use drop::{
     MAX_DROP_SEALED, MAX_REPLY, StoredDrop, blob_hash, is_blob_hash, is_reply_id,
 };
 pub use ids::GroupId;
+pub use sync::{DocChanges, Health, Rejected, SyncRequest, SyncResponse, WaitResponse};
 pub use tokens::{
     DropToken, IssueTokensRequest, IssuedTokens, MAX_TOKEN_BATCH, TOKEN_CODE_PREFIX,
     TOKEN_MESSAGE_LEN, TokenCode, TokenKeyInfo,
 };
-pub use sync::{DocChanges, Health, Rejected, SyncRequest, SyncResponse, WaitResponse};
 
 use crate::Error;
 

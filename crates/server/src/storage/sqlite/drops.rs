@@ -188,7 +188,11 @@ pub(super) fn put_reply(
     Ok(())
 }
 
-pub(super) fn reply(c: &Connection, group: GroupId, id: [u8; 16]) -> Result<Option<Vec<u8>>, Error> {
+pub(super) fn reply(
+    c: &Connection,
+    group: GroupId,
+    id: [u8; 16],
+) -> Result<Option<Vec<u8>>, Error> {
     Ok(c.query_row(
         "SELECT bytes FROM replies WHERE group_id = ?1 AND id = ?2",
         params![&group.as_bytes()[..], &id[..]],

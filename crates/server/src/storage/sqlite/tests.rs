@@ -252,11 +252,26 @@ async fn the_first_token_key_stored_wins_and_allowances_count_per_member_and_day
         Err(Error::UnknownGroup)
     ));
     let (a, b) = (DeviceId::from_bytes([1; 16]), DeviceId::from_bytes([2; 16]));
-    assert_eq!(s.take_token_allowance(group, a, 10, 4, 5).await.unwrap(), (4, 1));
-    assert_eq!(s.take_token_allowance(group, a, 10, 4, 5).await.unwrap(), (1, 0));
-    assert_eq!(s.take_token_allowance(group, a, 10, 4, 5).await.unwrap(), (0, 0));
-    assert_eq!(s.take_token_allowance(group, b, 10, 0, 5).await.unwrap(), (0, 5));
-    assert_eq!(s.take_token_allowance(group, a, 11, 2, 5).await.unwrap(), (2, 3));
+    assert_eq!(
+        s.take_token_allowance(group, a, 10, 4, 5).await.unwrap(),
+        (4, 1)
+    );
+    assert_eq!(
+        s.take_token_allowance(group, a, 10, 4, 5).await.unwrap(),
+        (1, 0)
+    );
+    assert_eq!(
+        s.take_token_allowance(group, a, 10, 4, 5).await.unwrap(),
+        (0, 0)
+    );
+    assert_eq!(
+        s.take_token_allowance(group, b, 10, 0, 5).await.unwrap(),
+        (0, 5)
+    );
+    assert_eq!(
+        s.take_token_allowance(group, a, 11, 2, 5).await.unwrap(),
+        (2, 3)
+    );
 }
 
 #[tokio::test]
