@@ -397,8 +397,17 @@ async fn token_issuing_is_limited_per_member_per_day_and_drops_are_not_limited_p
         AnonymousClient::drop(&server.url, &drop).await.unwrap();
     }
     assert_eq!(server.drop_count(coord.group()).await, 6);
-    // A new day, a new allowance.
+    // A new day, a new allowance (and a new session: the old one has expired).
     server.clock.advance(86_400);
+    let session = resident
+        .client
+        .authenticate(resident.group(), &resident.key)
+        .await
+        .unwrap();
+    let resident = common::Device {
+        session,
+        ..resident
+    };
     assert_eq!(drop_tokens(&resident, 2).await.len(), 2);
     // Issuing needs a member's session.
     let (status, _, _) = send_raw(&server, Method::POST, "/v1/tokens", None, "", vec![]).await;

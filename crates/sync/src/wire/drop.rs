@@ -26,8 +26,9 @@ pub const DROP_SIZE_CLASSES: [usize; 5] = [4 << 10, 16 << 10, 64 << 10, 256 << 1
 /// per-coordinator key wraps of a large group.
 pub const MAX_DROP_SEALED: usize = (1 << 20) + (64 << 10);
 
-/// The largest `POST /v1/drop` body: [`MAX_DROP_SEALED`] plus the CBOR framing around it.
-pub const MAX_DROP_BODY: usize = MAX_DROP_SEALED + 256;
+/// The largest `POST /v1/drop` body: [`MAX_DROP_SEALED`] plus the CBOR framing around it and the
+/// drop token (about 330 bytes).
+pub const MAX_DROP_BODY: usize = MAX_DROP_SEALED + 1024;
 
 /// The largest photo blob (`PUT /v1/blobs/{hash}`): photos are re-encoded to at most 400 KB.
 pub const MAX_BLOB: usize = 512 << 10;
