@@ -60,7 +60,7 @@ fn page(codes: &[String]) -> Result<String, Failure> {
             kind: "qr",
             message: e.to_string(),
         })?;
-        let _ = write!(html, "<div class=\"t\">{}<p>{}</p></div>\n", svg(&qr), code);
+        let _ = writeln!(html, "<div class=\"t\">{}<p>{}</p></div>", svg(&qr), code);
     }
     html.push_str("</body></html>\n");
     Ok(html)
