@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use porchlight_core::{AlertQuery, Core, CoreError, Event, SyncTask};
+use porchlight_core::{AlertQuery, Config, Core, CoreError, Event, SyncTask};
 use porchlight_model::{
     Area, Category, DocKind, Fix, LocationPrecision, NewObservation, NewReport, Point, Role,
     Timestamp, TriageStatus,
@@ -12,7 +12,8 @@ use porchlight_model::{
 mod common;
 
 use common::{
-    CREATION_TOKEN, Server, alert, assert_same_where_shared, coordinator, device, join, settle,
+    CREATION_TOKEN, Server, alert, assert_same_where_shared, coordinator, device, device_with,
+    join, join_as, settle,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -25,7 +26,20 @@ async fn three_roles_work_offline_and_converge() {
         .await
         .unwrap();
     let vol = join(&server, &coord.core, Role::Volunteer, "Victor").await;
-    let res = join(&server, &coord.core, Role::Resident, "Rita").await;
+    // Rita's reports leave without the random delays (they are tested on their own), and a
+    // first sync gives her the drop tokens a report spends.
+    let quick = Config {
+        drop_delay_max_secs: 0,
+        ..Config::default()
+    };
+    let res = join_as(
+        &server.url,
+        &coord.core,
+        Role::Resident,
+        device_with("Rita", quick),
+    )
+    .await;
+    res.core.sync_once().await.unwrap();
 
     // Everyone works offline.
     coord

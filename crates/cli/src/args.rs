@@ -45,6 +45,9 @@ pub enum Command {
     /// File and list reports
     #[command(subcommand)]
     Report(ReportCmd),
+    /// Anonymous drop tokens (coordinators): print sheets for people who are not members
+    #[command(subcommand)]
+    Tokens(TokensCmd),
     /// Set a report's triage status (coordinators)
     Triage {
         /// The report id
@@ -291,6 +294,10 @@ pub enum ReportCmd {
         /// File without your name: nothing in what is sent links the report to this device
         #[arg(long)]
         anonymous: bool,
+        /// File as someone who is not a member, with a code from a coordinator's token sheet
+        /// (always anonymous, sent at once, no photos, no receipt)
+        #[arg(long, value_name = "CODE", conflicts_with_all = ["photos", "anonymous"])]
+        token_code: Option<String>,
     },
     /// List reports with their triage status (coordinators)
     List {
@@ -316,6 +323,19 @@ pub enum ReportCmd {
         id: String,
         #[arg(long)]
         text: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCmd {
+    /// Write a printable HTML page of token codes (one QR code each) to hand out
+    Sheet {
+        /// How many codes
+        #[arg(long, default_value_t = 20)]
+        count: usize,
+        /// The HTML file to write
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
 }
 

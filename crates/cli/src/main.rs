@@ -5,6 +5,7 @@
 mod args;
 mod network;
 mod run;
+mod sheet;
 mod text;
 
 use std::process::ExitCode;

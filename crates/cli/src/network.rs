@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use porchlight_core::{Core, Event, SyncTask, parse_expiry};
+use porchlight_core::{Core, CoreError, Event, SyncTask, parse_expiry};
 use porchlight_model::{DeviceId, Role, Timestamp};
 use qrcode::QrCode;
 use qrcode::render::unicode::Dense1x2;
@@ -22,6 +22,11 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
             kind: "runtime",
             message: e.to_string(),
         })
+}
+
+/// Runs one future to completion on a fresh runtime.
+pub fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, Failure> {
+    Ok(runtime()?.block_on(future))
 }
 
 pub fn group(core: &Core, json: bool, cmd: GroupCmd) -> Out {
@@ -160,17 +165,30 @@ pub fn sync(core: Core, json: bool, once: bool) -> Out {
 /// Sends queued report envelopes, waiting out the random delay of anonymous ones (with a
 /// countdown on stderr, so the wait never looks like a hang).
 async fn send_queued_reports(core: &Core) -> Result<usize, Failure> {
-    let mut sent = core.send_due_drops().await?;
-    while let Some(at) = core.next_drop_at()? {
+    // Envelopes that fell due while this device was offline get fresh delays first.
+    core.replan_overdue_drops()?;
+    let mut sent = 0;
+    loop {
+        match core.send_due_drops().await {
+            Ok(n) => sent += n,
+            Err(CoreError::NoDropTokens) => {
+                eprintln!("{}", CoreError::NoDropTokens);
+                break;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let Some(at) = core.next_drop_at()? else {
+            break;
+        };
         let wait = at.millis() - Timestamp::now().millis();
         if wait > 0 {
             eprintln!(
-                "an anonymous report leaves in {} s (a random delay hides when it was written)",
+                "a sealed report leaves in {} s (random delays and gaps hide when, and that one \
+                 device, sent it)",
                 (wait + 999) / 1000
             );
             tokio::time::sleep(Duration::from_millis(wait.unsigned_abs().min(5_000))).await;
         }
-        sent += core.send_due_drops().await?;
     }
     Ok(sent)
 }

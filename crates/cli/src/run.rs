@@ -9,7 +9,9 @@ use porchlight_model::{
 };
 use serde::Serialize;
 
-use crate::args::{AlertCmd, AreaCmd, Cli, Command, FormatArg, KindArg, PatrolCmd, ReportCmd};
+use crate::args::{
+    AlertCmd, AreaCmd, Cli, Command, FormatArg, KindArg, PatrolCmd, ReportCmd, TokensCmd,
+};
 use crate::{network, text};
 
 /// A failure as the user sees it.
@@ -102,6 +104,9 @@ pub fn run(cli: Cli) -> Out {
         Command::Patrol(cmd) => patrol(&core, json, cmd, now),
         Command::Report(ReportCmd::Receipts { offline }) => network::receipts(&core, json, offline),
         Command::Report(cmd) => report(&core, json, cmd, now),
+        Command::Tokens(TokensCmd::Sheet { count, out }) => {
+            crate::sheet::sheet(&core, json, count, &out)
+        }
         Command::Triage {
             id: report,
             status,
@@ -341,6 +346,7 @@ fn report(core: &Core, json: bool, cmd: ReportCmd, now: Timestamp) -> Out {
             precision,
             photos,
             anonymous,
+            token_code,
         } => {
             let r = NewReport {
                 category: category.parse()?,
@@ -350,6 +356,16 @@ fn report(core: &Core, json: bool, cmd: ReportCmd, now: Timestamp) -> Out {
                 precision: precision.parse()?,
                 photos: Vec::new(),
             };
+            if let Some(code) = token_code {
+                let id = crate::network::block_on(Core::file_with_token_code(&code, &r))??;
+                let value = serde_json::json!({ "report": id, "anonymous": true });
+                return render(json, &value, |_| {
+                    format!(
+                        "filed report {id} anonymously with a token code; it is sealed for the \
+                         group's coordinators only"
+                    )
+                });
+            }
             // Check the report before taking in photos, so a typo costs no photo work.
             let mut r = r.validate()?;
             r.photos = take_photos(core, &photos)?;

@@ -2,20 +2,23 @@
 //!
 //! Every report, anonymous or named, travels as sealed envelopes through the server's
 //! `/v1/drop`: one for the report document's changes and one per photo. Envelopes are sealed when
-//! the report is filed and wait in a local queue until their moment (anonymous ones after a
-//! random delay, so the time a report arrives says little about when it was written), then each
-//! leaves through its own fresh HTTP connection carrying no token. Coordinators page through their
+//! the report is filed and wait in a local queue until their moment (see [`crate::departures`]:
+//! random delays, gaps between drops and after authenticated requests, fresh delays after being
+//! offline), then each leaves through its own fresh HTTP connection carrying no session, spending
+//! one anonymous drop token (see [`crate::drop_tokens`]). Coordinators page through their
 //! group's drops, open what was sealed for them, and import the report documents into their own
 //! store as received changes (so they are never pushed back through the attributed change log).
 
 use porchlight_crdt::{ChangeProblem, Doc, MAX_CHANGE_BYTES, check_change, read_report};
 use porchlight_model::{DeviceId, DocId, DocKind, Timestamp, random_bytes};
 use porchlight_sync::seal::{SealError, open, seal, sealing_secret};
-use porchlight_sync::wire::{self, DropRequest, GroupId, MAX_BLOB, blob_hash};
+use porchlight_sync::wire::{self, DropRequest, DropToken, GroupId, MAX_BLOB, blob_hash};
 use porchlight_sync::{AnonymousClient, HttpTransport};
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
 
+use crate::departures::{DeparturePolicy, Step, next_step, replan};
+use crate::drop_tokens::{STATE_LAST_AUTH, STATE_LAST_DROP, random_u64};
 use crate::sync::{STATE_SERVER, STATE_SERVER_GROUP, sync_error};
 use crate::{Core, CoreError, Result};
 
@@ -93,7 +96,7 @@ impl Core {
 
     /// The coordinators a report may be sealed to: only those the group's root vouches for,
     /// never a key the server or anyone else merely listed.
-    fn seal_recipients(&self) -> Result<Vec<[u8; 32]>> {
+    pub(crate) fn seal_recipients(&self) -> Result<Vec<[u8; 32]>> {
         match self.roster()? {
             Some(roster) => Ok(roster.seal_keys()),
             // Not on a server: this device coordinates its own data, so it is the only reader.
@@ -122,24 +125,90 @@ impl Core {
         Ok(self.store().next_drop_at()?)
     }
 
-    /// Sends every queued envelope whose time has come, each over its own connection with no
-    /// token. Returns how many left. Stops at the first failure; the rest stay queued.
+    pub(crate) fn departure_policy(&self) -> DeparturePolicy {
+        DeparturePolicy::new(self.config.drop_delay_max_secs)
+    }
+
+    /// Gives every envelope whose time came while this device could not send a fresh,
+    /// independent delay from now (see [`crate::departures::replan`]). Called when the
+    /// connection is back, and when the app starts.
+    pub fn replan_overdue_drops(&self) -> Result<usize> {
+        let now = Timestamp::now().millis();
+        let queued: Vec<(i64, i64)> = self
+            .store()
+            .drop_schedule()?
+            .into_iter()
+            .map(|(id, at)| (id, at.millis()))
+            .collect();
+        let planned = replan(now, &queued, self.departure_policy(), random_u64);
+        let times: Vec<(i64, Timestamp)> = planned
+            .iter()
+            .map(|(id, at)| (*id, Timestamp::from_millis(*at)))
+            .collect();
+        self.store().reschedule_drops(&times)?;
+        Ok(times.len())
+    }
+
+    /// Sends at most one queued envelope, if its time has come and the timing rules allow (see
+    /// [`crate::departures`]), over its own connection with no session, spending one drop token.
+    /// Returns how many left (0 or 1). An envelope the rules hold back is moved to when they
+    /// allow, so [`Core::next_drop_at`] tells when to call again. [`CoreError::NoDropTokens`]
+    /// when an envelope is due but this device has no token left (the next sync fetches more).
     pub async fn send_due_drops(&self) -> Result<usize> {
-        let due = self.store().due_drops(Timestamp::now())?;
-        if due.is_empty() {
+        let now = Timestamp::now();
+        let schedule: Vec<(i64, i64)> = self
+            .store()
+            .drop_schedule()?
+            .into_iter()
+            .map(|(id, at)| (id, at.millis()))
+            .collect();
+        if schedule.is_empty() {
             return Ok(0);
         }
         let (server, group) = self.server_and_group()?;
-        let mut sent = 0;
-        for (id, sealed) in due {
-            let request = DropRequest { group, sealed };
-            AnonymousClient::drop(&server, &request)
-                .await
-                .map_err(sync_error)?;
-            self.store().remove_drop(id)?;
-            sent += 1;
+        let step = next_step(
+            now.millis(),
+            &schedule,
+            self.state_millis(STATE_LAST_AUTH)?,
+            self.state_millis(STATE_LAST_DROP)?,
+            self.departure_policy(),
+            [random_u64(), random_u64()],
+        );
+        let id = match step {
+            Step::Idle => return Ok(0),
+            Step::Wait(id, at) => {
+                self.store()
+                    .reschedule_drops(&[(id, Timestamp::from_millis(at))])?;
+                return Ok(0);
+            }
+            Step::Send(id) => id,
+        };
+        let Some((first, sealed, _)) = self.store().first_due_drop(now)? else {
+            return Ok(0);
+        };
+        debug_assert_eq!(
+            first, id,
+            "the store orders due envelopes as next_step does"
+        );
+        let Some(token) = self.store().drop_token_for(first)? else {
+            return Err(CoreError::NoDropTokens);
+        };
+        let token: DropToken = wire::decode(&token).map_err(sync_error)?;
+        let request = DropRequest {
+            group,
+            sealed,
+            token: Some(token),
+        };
+        match AnonymousClient::drop(&server, &request).await {
+            Ok(_) => {}
+            // Tokens are never shared, so "already spent" means an earlier attempt with this
+            // envelope's token arrived and only its answer was lost.
+            Err(porchlight_sync::Error::Http { kind, .. }) if kind == "drop_token_spent" => {}
+            Err(e) => return Err(sync_error(e)),
         }
-        Ok(sent)
+        self.store().remove_drop(first)?;
+        self.set_state_millis(STATE_LAST_DROP, now.millis())?;
+        Ok(1)
     }
 
     pub(crate) fn server_and_group(&self) -> Result<(String, GroupId)> {

@@ -46,6 +46,16 @@ pub enum CoreError {
     Seal(#[from] porchlight_sync::seal::SealError),
     #[error("refused a drop: {0}")]
     BadDrop(String),
+    #[error(
+        "no drop tokens left on this device: the report waits until the next sync with the \
+         server fetches more"
+    )]
+    NoDropTokens,
+    #[error(
+        "the server's drop-token key changed; refusing it, since a server could use per-member \
+         keys to tell who files which report"
+    )]
+    TokenKeyChanged,
 }
 
 impl From<StoreError> for CoreError {
@@ -91,6 +101,8 @@ impl CoreError {
             CoreError::Photo(_) => "photo",
             CoreError::Seal(_) => "seal",
             CoreError::BadDrop(_) => "bad_drop",
+            CoreError::NoDropTokens => "no_drop_tokens",
+            CoreError::TokenKeyChanged => "token_key_changed",
         }
     }
 }

@@ -6,6 +6,8 @@
 mod alerts;
 mod config;
 mod demo;
+pub mod departures;
+mod drop_tokens;
 mod drops;
 mod error;
 mod exchange;

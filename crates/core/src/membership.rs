@@ -140,6 +140,15 @@ impl Core {
             return Ok(());
         };
         let key = self.identity.signing_key();
+        let me = self.device();
+        // Only a coordinator the root vouches for writes certificates: anyone else's would not
+        // count, and the server's word that this device coordinates is not enough.
+        if roster
+            .member(&me)
+            .is_none_or(|m| m.role != Role::Coordinator)
+        {
+            return Ok(());
+        }
         let mut doc = store.load_kind(group.id, DocKind::Group)?;
         let now = Timestamp::now();
         for m in members {
@@ -150,7 +159,7 @@ impl Core {
                         Revocation::issue(key, roster.group, m.public_key, now.millis());
                     store.write(
                         &mut doc,
-                        |d| remove_member(d, m.device, revocation.to_bytes(), now),
+                        |d| remove_member(d, m.device, me, revocation.to_bytes(), now),
                         |_, _| Ok(()),
                     )?;
                 }
@@ -171,7 +180,7 @@ impl Core {
             let cert = MemberCert::issue(key, roster.group, m.public_key, role, now.millis());
             store.write(
                 &mut doc,
-                |d| certify_member(d, m.device, &m.display_name, role, cert.to_bytes(), now),
+                |d| certify_member(d, m.device, &m.display_name, role, me, cert.to_bytes(), now),
                 |_, _| Ok(()),
             )?;
         }

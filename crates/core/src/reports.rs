@@ -8,15 +8,22 @@ use porchlight_crdt::{
 use porchlight_model::{
     DocId, DocKind, NewReport, Role, Timestamp, Triage, TriageStatus, ValidationError, random_bytes,
 };
-use porchlight_store::{Receipt, ReportEntry, attach_blobs_in, insert_receipt_in, queue_drop_in};
+use porchlight_store::{
+    Receipt, ReportEntry, attach_blobs_in, insert_receipt_in, queue_drop_in, queue_reply_in,
+    set_state_in,
+};
 use porchlight_sync::AnonymousClient;
-use porchlight_sync::seal::{open_reply, seal_reply};
-use porchlight_sync::wire;
+use porchlight_sync::seal::{open_reply, reply_id_at, seal, seal_reply};
+use porchlight_sync::wire::{self, DropRequest, GroupId, TokenCode};
 use serde::{Deserialize, Serialize};
 
+use crate::drop_tokens::random_u64;
 use crate::drops::DropItem;
-use crate::sync::sync_error;
+use crate::sync::{STATE_SERVER_GROUP, sync_error};
 use crate::{Core, Result};
+
+/// Local state key prefix: how many statuses this device published for a report.
+const REPLY_COUNTER: &str = "reply.published.";
 
 /// What a coordinator publishes back to a reporter, sealed under the report's reply key.
 #[derive(Debug, Serialize, Deserialize)]
@@ -106,42 +113,103 @@ impl Core {
         Ok(self.store().receipts()?)
     }
 
-    /// Asks the server, anonymously and one receipt at a time, for statuses coordinators
-    /// published. Returns how many receipts have a status.
+    /// Asks the server, anonymously, for the next published status of one receipt picked at
+    /// random (and, when one was there, for the one after it, a few times). Returns how many
+    /// receipts have a status. Each question names one rotating reply id only (see
+    /// [`porchlight_sync::seal::reply_id_at`]), so the server cannot tie two questions, or two
+    /// statuses, to one reporter.
     pub async fn refresh_receipts(&self) -> Result<usize> {
+        self.check_one_receipt().await?;
+        Ok(self
+            .store()
+            .receipts()?
+            .iter()
+            .filter(|r| r.status.is_some())
+            .count())
+    }
+
+    /// One receipt check (see [`Core::refresh_receipts`]); the background loop calls it at
+    /// random times. Returns whether a new status arrived.
+    pub async fn check_one_receipt(&self) -> Result<bool> {
         let receipts = self.store().receipts()?;
         if receipts.is_empty() {
-            return Ok(0);
+            return Ok(false);
         }
-        let (server, _) = self.server_and_group()?;
-        let mut with_status = 0;
-        for receipt in receipts {
-            let reply = ReplyKeys::from_secret(&receipt.secret);
-            let found = AnonymousClient::reply(&server, &reply.id_hex())
+        let (server, group) = self.server_and_group()?;
+        let pick = (random_u64() % receipts.len() as u64) as usize;
+        let receipt = &receipts[pick];
+        let reply = ReplyKeys::from_secret(&receipt.secret);
+        let mut next = self.store().reply_next(receipt.report)?;
+        let mut found_any = false;
+        // A few statuses may have been published since the last check; each is asked for in turn.
+        for _ in 0..4 {
+            let id = reply_id_at(&reply.key, group.as_bytes(), next);
+            let found = AnonymousClient::reply(&server, group, &id)
                 .await
                 .map_err(sync_error)?;
+            let now = Timestamp::now();
             let published = found
                 .and_then(|sealed| open_reply(&reply.key, &sealed).ok())
                 .and_then(|plain| wire::decode::<PublishedStatus>(&plain).ok());
-            let now = Timestamp::now();
             let mut store = self.store();
-            match &published {
-                Some(p) => {
-                    with_status += 1;
-                    store.set_receipt_status(
-                        receipt.report,
-                        Some((
-                            p.status.as_str(),
-                            p.note.as_deref(),
-                            Timestamp::from_millis(p.at),
-                        )),
-                        now,
-                    )?;
-                }
-                None => store.set_receipt_status(receipt.report, None, now)?,
-            }
+            let Some(p) = published else {
+                store.set_receipt_status(receipt.report, None, now)?;
+                break;
+            };
+            found_any = true;
+            next += 1;
+            store.set_receipt_status(
+                receipt.report,
+                Some((
+                    p.status.as_str(),
+                    p.note.as_deref(),
+                    Timestamp::from_millis(p.at),
+                )),
+                now,
+            )?;
+            store.set_reply_next(receipt.report, next)?;
         }
-        Ok(with_status)
+        Ok(found_any)
+    }
+
+    /// Files an anonymous report as someone who is not a member, with a token code from a
+    /// coordinator's printed sheet: sealed for the coordinators the code names and dropped at
+    /// once, paid for by the code's token. Nothing is kept on this device (no receipt: without
+    /// membership there is no way to ask for the status later). Returns the report's id.
+    pub async fn file_with_token_code(code: &str, report: &NewReport) -> Result<DocId> {
+        let code = TokenCode::parse(code).map_err(sync_error)?;
+        let report = report.clone().validate()?;
+        if !report.photos.is_empty() {
+            return Err(ValidationError::Invalid {
+                field: "photos",
+                reason: "a report filed with a token code carries no photos".into(),
+            }
+            .into());
+        }
+        let secret = random_bytes::<32>();
+        let id = DocId::random();
+        let reply = ReplyKeys::from_secret(&secret);
+        let (_, written) = create_report(id, &report_actor(&secret), None, &report, &reply)?;
+        let item = DropItem::Report {
+            doc: id,
+            changes: vec![written.bytes.into()],
+            author: None,
+        };
+        let keys: Vec<[u8; 32]> = code
+            .seal_keys
+            .iter()
+            .filter_map(|k| <[u8; 32]>::try_from(k.as_slice()).ok())
+            .collect();
+        let sealed = seal(&wire::encode(&item).map_err(sync_error)?, &keys)?;
+        let request = DropRequest {
+            group: code.group,
+            sealed,
+            token: Some(code.token),
+        };
+        AnonymousClient::drop(&code.server, &request)
+            .await
+            .map_err(sync_error)?;
+        Ok(id)
     }
 
     pub fn reports(&self, status: Option<TriageStatus>) -> Result<Vec<ReportEntry>> {
@@ -190,7 +258,22 @@ impl Core {
                 at: now.millis(),
             })
             .map_err(sync_error)?;
-            store.queue_reply(&reply.id_hex(), &seal_reply(&reply.key, &message)?)?;
+            // Each status goes under the next rotating id, which only the reporter can compute.
+            let group = store
+                .state(STATE_SERVER_GROUP)?
+                .and_then(|g| g.parse::<GroupId>().ok())
+                .map_or([0; 16], |g| *g.as_bytes());
+            let counter = format!("{REPLY_COUNTER}{report}");
+            let n: u64 = store
+                .state(&counter)?
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            let id = reply_id_at(&reply.key, &group, n);
+            let sealed = seal_reply(&reply.key, &message)?;
+            store.with_transaction(|tx| {
+                set_state_in(tx, &counter, Some(&(n + 1).to_string()))?;
+                queue_reply_in(tx, &id, &sealed)
+            })?;
         }
         drop(store);
         self.changed_locally();

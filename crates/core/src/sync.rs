@@ -51,6 +51,9 @@ pub struct SyncStatus {
     /// Received documents this device cannot show, with the reason; syncing goes on without
     /// them, and a later change that makes one valid takes it out of this list.
     pub quarantined: Vec<Quarantined>,
+    /// Unspent anonymous drop tokens. When it is 0 and reports are queued, they wait for the next
+    /// sync to fetch more.
+    pub drop_tokens: u64,
 }
 
 /// What one sync did.
@@ -164,6 +167,7 @@ impl Core {
                         device,
                         display,
                         Role::Coordinator,
+                        device,
                         cert,
                         Timestamp::now(),
                     )
@@ -245,6 +249,8 @@ impl Core {
     /// coordinators also the roster, the drop box and the statuses published to reporters.
     pub async fn sync_once(&self) -> Result<SyncReport> {
         let transport = self.transport()?;
+        // Drops keep their distance from authenticated requests (see `departures`).
+        self.note_authenticated_request()?;
         // Photos first, so an observation never reaches anyone before its photo can.
         if let Err(e) = self.upload_photos(&transport).await {
             self.store()
@@ -253,6 +259,7 @@ impl Core {
         }
         let mut report = self.sync_via(transport.as_ref()).await?;
         let extra = self.sync_extras(&transport, &mut report).await;
+        self.note_authenticated_request()?;
         if let Err(e) = &extra {
             self.store()
                 .set_state(STATE_LAST_ERROR, Some(&e.to_string()))?;
@@ -268,6 +275,9 @@ impl Core {
     /// What a sync does beyond the change log.
     async fn sync_extras(&self, transport: &HttpTransport, report: &mut SyncReport) -> Result<()> {
         self.download_photos(transport).await?;
+        // A refill that fails (the day's allowance used up, say) must not fail the sync: the
+        // status shows the tokens left, and the next sync tries again.
+        let _ = self.refill_drop_tokens(transport).await;
         if self.role()? != Role::Coordinator {
             return Ok(());
         }
@@ -284,10 +294,13 @@ impl Core {
         report.changed.extend(arrived);
         let replies = self.store().queued_replies()?;
         for (id, sealed) in replies {
-            transport
-                .put_reply(&id, sealed.clone())
-                .await
-                .map_err(sync_error)?;
+            match transport.put_reply(&id, sealed.clone()).await {
+                Ok(()) => {}
+                // The server refused this one for good (a 4xx other than a lost session): skip
+                // it and publish the rest, rather than let one reply hold up every later one.
+                Err(e) if e.status().is_some_and(|s| (400..500).contains(&s)) => {}
+                Err(e) => return Err(sync_error(e)),
+            }
             self.store().remove_reply(&id, &sealed)?;
         }
         Ok(())
@@ -407,6 +420,7 @@ impl Core {
             queued_reports: store.queued_drops()?,
             held_changes: store.held_count()?,
             quarantined: store.quarantined()?,
+            drop_tokens: store.drop_tokens_left()?,
         })
     }
 
@@ -533,38 +547,86 @@ impl SyncTask {
 }
 
 /// Sends each queued report envelope when its time comes, on its own timer rather than with the
-/// authenticated sync, so the two are not seen leaving together.
+/// authenticated sync, so the two are not seen leaving together; and now and then, at random
+/// times, asks for the next published status of one receipt. The timing rules are in
+/// [`crate::departures`]; this loop only sleeps until the next moment they name.
 async fn drop_loop(core: Arc<Core>, mut stopped: tokio::sync::watch::Receiver<bool>) {
     let mut failures = 0u32;
     let mut not_joined = false;
+    let mut no_tokens = false;
+    // Unset: the connection is up. Set: when sending failed for want of a connection; the
+    // connection counts as back once an authenticated sync succeeds after that moment.
+    let mut offline_since: Option<i64> = None;
+    // Envelopes that fell due while the app was not running get fresh delays too.
+    let _ = core.replan_overdue_drops();
+    let mut next_reply_check = Timestamp::now().millis() + reply_check_delay(&core);
     loop {
-        let wait = if not_joined {
-            // No server to send to yet: wait for a new envelope (or a restart after joining).
+        if let Some(since) = offline_since {
+            let back = core
+                .sync_status()
+                .ok()
+                .and_then(|s| s.last_success)
+                .is_some_and(|t| t.millis() > since);
+            if back {
+                let _ = core.replan_overdue_drops();
+                (offline_since, failures) = (None, 0);
+            }
+        }
+        let now = Timestamp::now().millis();
+        let drop_wait = if not_joined || no_tokens {
+            // Wait for a new envelope or tokens (both notify), or a restart after joining.
             Duration::from_secs(3600)
         } else if failures > 0 {
             backoff(failures)
         } else {
             match core.next_drop_at() {
-                Ok(Some(at)) => Duration::from_millis(
-                    (at.millis() - Timestamp::now().millis())
-                        .max(0)
-                        .unsigned_abs(),
-                ),
+                Ok(Some(at)) => Duration::from_millis((at.millis() - now).max(0).unsigned_abs()),
                 // Nothing queued: sleep until something is.
                 _ => Duration::from_secs(3600),
             }
         };
+        let reply_wait = Duration::from_millis((next_reply_check - now).max(0).unsigned_abs());
         tokio::select! {
             _ = stopped.changed() => break,
-            () = core.drop_queued.notified() => continue,
-            () = tokio::time::sleep(wait) => {}
+            () = core.drop_queued.notified() => {
+                no_tokens = false;
+                continue;
+            }
+            () = tokio::time::sleep(reply_wait), if reply_wait < drop_wait => {
+                // One receipt, one id; failures are simply tried at the next random moment.
+                let _ = core.check_one_receipt().await;
+                next_reply_check = Timestamp::now().millis() + reply_check_delay(&core);
+                continue;
+            }
+            () = tokio::time::sleep(drop_wait) => {}
+        }
+        if offline_since.is_some() {
+            // Still waiting for the connection to come back (an authenticated sync to succeed).
+            failures = failures.saturating_add(1);
+            continue;
         }
         match core.send_due_drops().await {
-            Ok(_) => (failures, not_joined) = (0, false),
+            Ok(_) => (failures, not_joined, no_tokens) = (0, false, false),
             Err(CoreError::NotJoined) => (failures, not_joined) = (0, true),
+            Err(CoreError::NoDropTokens) => (failures, no_tokens) = (0, true),
+            Err(CoreError::Sync(e)) if e.is_offline() => {
+                offline_since = Some(Timestamp::now().millis());
+                failures = failures.saturating_add(1);
+            }
             Err(_) => failures = failures.saturating_add(1),
         }
     }
+}
+
+/// Milliseconds until the next receipt check: uniform in [10, 50) minutes, or [1, 5) seconds
+/// when delays are turned off (`drop_delay_max_secs = 0`, tests).
+fn reply_check_delay(core: &Core) -> i64 {
+    let (base, spread) = if core.departure_policy().max_delay_ms == 0 {
+        (1_000, 4_000)
+    } else {
+        (600_000, 2_400_000)
+    };
+    base + i64::try_from(crate::drop_tokens::random_u64() % spread).unwrap_or(0)
 }
 
 /// 1 s, 2 s, 4 s … capped at 5 minutes, each scaled by a random factor in [0.5, 1.5) so that

@@ -277,6 +277,7 @@ fn honest() -> Result<Vec<(String, Vec<u8>)>, crate::CrdtError> {
             other,
             "Ben",
             Role::Volunteer,
+            me,
             vec![4; 200],
             t(2),
         )?
@@ -295,7 +296,7 @@ fn honest() -> Result<Vec<(String, Vec<u8>)>, crate::CrdtError> {
     keep("group-zone", set_zone(&mut group, &zone, t(3))?.bytes);
     keep(
         "group-remove",
-        remove_member(&mut group, other, vec![5; 160], t(4))?.bytes,
+        remove_member(&mut group, other, me, vec![5; 160], t(4))?.bytes,
     );
 
     let alert = NewAlert {

@@ -11,13 +11,19 @@ use crate::doc::{Doc, Written};
 use crate::error::CrdtError;
 use crate::fields::{Fields, opt_bytes, opt_i64, opt_obj, opt_str};
 
-/// Signed member certificates, by device (hex), as opaque bytes: what they say is checked by the
-/// protocol crate against the group's root key, never taken from whoever wrote them here. Kept
-/// apart from the member entries, which are rewritten whole when a name or role changes.
+/// Signed member certificates as opaque bytes: what they say is checked by the protocol crate
+/// against the group's root key, never taken from whoever wrote them here. Keyed by
+/// `device:issuer` (hex), so two coordinators certifying one member concurrently, or anyone
+/// writing a certificate that does not count, never overwrite a certificate that does. Kept apart
+/// from the member entries, which are rewritten whole when a name or role changes.
 const CERTS: &str = "certs";
-/// Signed revocations, by device (hex). A map of their own, so a revocation and a concurrent
-/// re-certification never overwrite each other.
+/// Signed revocations, keyed like certificates. A map of their own, so a revocation and a
+/// concurrent re-certification never overwrite each other.
 const REVOCATIONS: &str = "revocations";
+
+fn slot(device: DeviceId, issuer: DeviceId) -> String {
+    format!("{}:{}", device.to_hex(), issuer.to_hex())
+}
 
 /// Creates a group whose first member, `by`, is its coordinator, with its own (root) certificate
 /// when the group already has an id on a server.
@@ -37,7 +43,7 @@ pub fn create_group(
     let certs = doc.am.put_object(ROOT, CERTS, ObjType::Map)?;
     doc.am.put_object(ROOT, REVOCATIONS, ObjType::Map)?;
     if let Some(cert) = root_cert {
-        doc.am.put(&certs, by.to_hex(), ScalarValue::Bytes(cert))?;
+        doc.am.put(&certs, slot(by, by), ScalarValue::Bytes(cert))?;
     }
     put_member(&mut doc, by, member_name, Role::Coordinator, at)?;
     let written = doc.commit(at).ok_or(CrdtError::Unchanged)?;
@@ -62,6 +68,7 @@ pub fn set_member(
 pub fn remove_member(
     doc: &mut Doc,
     device: DeviceId,
+    by: DeviceId,
     revocation: Vec<u8>,
     at: Timestamp,
 ) -> Result<Written, CrdtError> {
@@ -71,18 +78,19 @@ pub fn remove_member(
     let revocations = map_at_root(doc, REVOCATIONS)?;
     doc.am.put(
         &revocations,
-        device.to_hex(),
+        slot(device, by),
         ScalarValue::Bytes(revocation),
     )?;
     doc.commit(at).ok_or(CrdtError::Unchanged)
 }
 
-/// Adds or updates a member together with the certificate a coordinator signed for it.
+/// Adds or updates a member together with the certificate coordinator `by` signed for it.
 pub fn certify_member(
     doc: &mut Doc,
     device: DeviceId,
     name: &str,
     role: Role,
+    by: DeviceId,
     cert: Vec<u8>,
     at: Timestamp,
 ) -> Result<Written, CrdtError> {
@@ -90,7 +98,7 @@ pub fn certify_member(
     put_member(doc, device, name, role, at)?;
     let certs = map_at_root(doc, CERTS)?;
     doc.am
-        .put(&certs, device.to_hex(), ScalarValue::Bytes(cert))?;
+        .put(&certs, slot(device, by), ScalarValue::Bytes(cert))?;
     doc.commit(at).ok_or(CrdtError::Unchanged)
 }
 

@@ -18,4 +18,7 @@ pub enum Error {
 
     #[error("invalid invite code: {reason}")]
     InvalidInvite { reason: String },
+
+    #[error("invalid {field}: {reason}")]
+    InvalidField { field: &'static str, reason: String },
 }

@@ -10,6 +10,7 @@ mod error;
 mod invite;
 pub mod membership;
 pub mod seal;
+pub mod tokens;
 pub mod wire;
 
 pub use crypto::{device_id_from_public_key, device_id_of, generate_signing_key};

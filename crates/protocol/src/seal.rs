@@ -13,7 +13,12 @@
 //! learn them by syncing.
 //!
 //! Padding: the message is prefixed with its length and filled with zeros up to the next of
-//! [`DROP_SIZE_CLASSES`], so envelopes of one group come in five sizes only.
+//! [`DROP_SIZE_CLASSES`], so envelopes come in five sizes only. The key wraps are padded too:
+//! every envelope has exactly [`KEY_SLOTS`] of them, the unused ones sealing a random key to a
+//! throwaway X25519 key (so they are built, and look, exactly like real ones), in an order that
+//! follows their random bytes. An envelope's size therefore says nothing about how many
+//! coordinators the sender knew of, which would otherwise tell apart senders with an older roster.
+//! A group with more coordinators than slots cannot seal: [`SealError::TooManyRecipients`].
 
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -31,11 +36,21 @@ const ENVELOPE_AAD: &[u8] = b"porchlight sealed envelope v1";
 const REPLY_AAD: &[u8] = b"porchlight reply v1";
 const LENGTH_PREFIX: usize = 4;
 const NONCE_LEN: usize = 24;
+const REPLY_ID_CONTEXT: &str = "porchlight reply id v2";
+
+/// Key wraps in every envelope: the most coordinators one report can be sealed for. Eight covers
+/// a neighbourhood group's few coordinators with room to spare, at 80 bytes a slot.
+pub const KEY_SLOTS: usize = 8;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SealError {
     #[error("nobody to seal for: the group has no coordinator sealing keys yet (sync first)")]
     NoRecipients,
+    #[error(
+        "the group has {count} coordinators; an envelope can be sealed for at most {max} \
+         (revoke some coordinators, or demote them)"
+    )]
+    TooManyRecipients { count: usize, max: usize },
     #[error("the message is {size} bytes; the most one envelope can carry is {max} bytes")]
     TooLarge { size: usize, max: usize },
     #[error("not a sealed envelope: {0}")]
@@ -77,6 +92,12 @@ pub fn seal(message: &[u8], recipients: &[[u8; 32]]) -> Result<Vec<u8>, SealErro
     if recipients.is_empty() {
         return Err(SealError::NoRecipients);
     }
+    if recipients.len() > KEY_SLOTS {
+        return Err(SealError::TooManyRecipients {
+            count: recipients.len(),
+            max: KEY_SLOTS,
+        });
+    }
     let padded = pad(message)?;
     let content_key = XChaCha20Poly1305::generate_key(&mut OsRng);
     let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
@@ -89,15 +110,23 @@ pub fn seal(message: &[u8], recipients: &[[u8; 32]]) -> Result<Vec<u8>, SealErro
             },
         )
         .map_err(|_| SealError::Corrupt)?;
-    let keys = recipients
+    // Unused slots seal a random key to a key nobody holds: the same work, the same bytes.
+    let decoys = (recipients.len()..KEY_SLOTS).map(|_| {
+        let nobody = SecretKey::generate(&mut OsRng).public_key();
+        (nobody, XChaCha20Poly1305::generate_key(&mut OsRng))
+    });
+    let mut keys = recipients
         .iter()
-        .map(|r| {
-            PublicKey::from(*r)
-                .seal(&mut OsRng, content_key.as_slice())
+        .map(|r| (PublicKey::from(*r), content_key))
+        .chain(decoys)
+        .map(|(to, key)| {
+            to.seal(&mut OsRng, key.as_slice())
                 .map(ByteBuf::from)
                 .map_err(|_| SealError::Corrupt)
         })
         .collect::<Result<Vec<_>, _>>()?;
+    // Sorting random-looking bytes is a random order: the real slots are nowhere in particular.
+    keys.sort_unstable();
     let envelope = Envelope {
         v: 1,
         keys,
@@ -136,6 +165,20 @@ pub fn open(sealed: &[u8], secret: &SecretKey) -> Result<Vec<u8>, SealError> {
         )
         .map_err(|_| SealError::Corrupt)?;
     unpad(&padded)
+}
+
+/// The id the `n`-th status published for a report goes under (32 lowercase hex digits).
+///
+/// Ids rotate: each is a keyed hash of the report's reply key, the group and `n`, so the server
+/// cannot tell that two ids belong to one report, and the reporter only ever asks for the next
+/// one. Only the reporter and the report's readers hold the reply key.
+pub fn reply_id_at(key: &[u8; 32], group: &[u8; 16], n: u64) -> String {
+    let mut hasher = blake3::Hasher::new_derive_key(REPLY_ID_CONTEXT);
+    hasher.update(key);
+    hasher.update(group);
+    hasher.update(&n.to_be_bytes());
+    let hash = hasher.finalize();
+    hash.to_hex()[..32].to_string()
 }
 
 /// Encrypts a reply for the reporter under the key only the reporter's receipt and the report's
@@ -240,6 +283,7 @@ mod tests {
         let (b, b_pub) = keypair();
         let (stranger, _) = keypair();
         let sealed = seal(b"hello", &[a_pub, b_pub]).unwrap();
+        assert_eq!(open(&sealed, &b).unwrap(), b"hello");
         assert_eq!(open(&sealed, &a).unwrap(), b"hello");
         assert_eq!(open(&sealed, &b).unwrap(), b"hello");
         assert_eq!(open(&sealed, &stranger), Err(SealError::NotForMe));
@@ -277,6 +321,42 @@ mod tests {
         ));
         assert!(seal(&vec![0u8; max_message()], &[public]).is_ok());
         assert_eq!(seal(b"x", &[]), Err(SealError::NoRecipients));
+    }
+
+    #[test]
+    fn envelopes_for_one_and_for_eight_coordinators_are_the_same_size() {
+        let keys: Vec<_> = (0..KEY_SLOTS).map(|_| keypair()).collect();
+        let publics: Vec<_> = keys.iter().map(|(_, p)| *p).collect();
+        let one = seal(b"same", &publics[..1]).unwrap();
+        let three = seal(b"same", &publics[..3]).unwrap();
+        let all = seal(b"same", &publics).unwrap();
+        assert_eq!(one.len(), three.len());
+        assert_eq!(one.len(), all.len());
+        for (secret, _) in &keys {
+            assert_eq!(open(&all, secret).unwrap(), b"same");
+        }
+        let (extra, extra_pub) = keypair();
+        let mut too_many = publics.clone();
+        too_many.push(extra_pub);
+        assert_eq!(
+            seal(b"x", &too_many),
+            Err(SealError::TooManyRecipients {
+                count: KEY_SLOTS + 1,
+                max: KEY_SLOTS
+            })
+        );
+        assert_eq!(open(&one, &extra), Err(SealError::NotForMe));
+    }
+
+    #[test]
+    fn reply_ids_rotate_and_differ_between_groups() {
+        let key = [3u8; 32];
+        let first = reply_id_at(&key, &[1; 16], 0);
+        assert!(crate::wire::is_reply_id(&first));
+        assert_ne!(first, reply_id_at(&key, &[1; 16], 1));
+        assert_ne!(first, reply_id_at(&key, &[2; 16], 0));
+        assert_ne!(first, reply_id_at(&[4u8; 32], &[1; 16], 0));
+        assert_eq!(first, reply_id_at(&key, &[1; 16], 0));
     }
 
     #[test]

@@ -81,6 +81,17 @@ pub enum Error {
     UnknownGroup,
     #[error("{0}")]
     Conflict(String),
+    #[error(
+        "a drop must spend a drop token; members' apps get them when they sync, and people who \
+         are not members get one on a coordinator's printed token sheet"
+    )]
+    DropTokenMissing,
+    #[error("the drop token is not valid for this group: {0}")]
+    DropTokenInvalid(String),
+    #[error("this drop token was already spent; each token pays for one drop")]
+    DropTokenSpent,
+    #[error("this member has had all {per_day} drop tokens it may have today; try again tomorrow")]
+    TokensUsedUp { per_day: u32 },
 
     // --- the server itself ---
     #[error("database error: {0}")]
@@ -109,7 +120,7 @@ impl Error {
             E::Malformed(_) | E::BadChange { .. } | E::BadRequest(_) | E::HashMismatch { .. } => {
                 StatusCode::BAD_REQUEST
             }
-            E::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            E::RateLimited { .. } | E::TokensUsedUp { .. } => StatusCode::TOO_MANY_REQUESTS,
             E::TokenMissing
             | E::TokenInvalid
             | E::TokenExpired
@@ -127,9 +138,11 @@ impl Error {
             | E::GroupCreationOff
             | E::InviteInvalid
             | E::InviteExpired
-            | E::InviteUsedUp => StatusCode::FORBIDDEN,
+            | E::InviteUsedUp
+            | E::DropTokenMissing
+            | E::DropTokenInvalid(_) => StatusCode::FORBIDDEN,
             E::NotFound(_) | E::UnknownGroup => StatusCode::NOT_FOUND,
-            E::Conflict(_) => StatusCode::CONFLICT,
+            E::Conflict(_) | E::DropTokenSpent => StatusCode::CONFLICT,
             E::Database(_)
             | E::DatabaseTooNew { .. }
             | E::DatabaseUrl { .. }
@@ -170,6 +183,10 @@ impl Error {
             E::NotFound(_) => "not_found",
             E::UnknownGroup => "unknown_group",
             E::Conflict(_) => "conflict",
+            E::DropTokenMissing => "drop_token_missing",
+            E::DropTokenInvalid(_) => "drop_token_invalid",
+            E::DropTokenSpent => "drop_token_spent",
+            E::TokensUsedUp { .. } => "tokens_used_up",
             _ => "internal",
         }
     }

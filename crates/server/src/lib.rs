@@ -58,7 +58,7 @@ pub async fn launch_with_storage<S: Storage>(
 ) -> Result<(), Error> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let app = http::router(storage, settings, clock, stop_rx);
-    // The peer address (ConnectInfo) is handed only to the two anonymous endpoints, which use it
+    // The peer address (ConnectInfo) is handed only to the anonymous reply reads, which use it
     // as a key of the in-memory rate limiter and nowhere else: it is never logged or stored.
     // There is no request logging layer, so nothing else ever sees it either.
     axum::serve(

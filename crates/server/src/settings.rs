@@ -55,8 +55,9 @@ pub struct Settings {
     pub max_invite_secs: u64,
     /// Creating a group needs this token (unless `open_group_creation`; with neither, nobody may).
     pub group_creation_token: Option<Secret>,
-    /// Anonymous drops one network address may make per hour (`POST /v1/drop`).
-    pub drop_rate_per_hour: u32,
+    /// Drop tokens one member may have signed per UTC day (`POST /v1/tokens`). Drops themselves
+    /// are not limited per address: each spends a token.
+    pub tokens_per_day: u32,
     /// Reply reads one network address may make per hour (`GET /v1/replies/{id}`).
     pub reply_reads_per_hour: u32,
     /// Drops and published replies are deleted this many days after the day they were stored.
@@ -87,8 +88,8 @@ impl Default for Settings {
             max_wait_secs: 60,
             max_invite_secs: 30 * 24 * 3600,
             group_creation_token: None,
-            drop_rate_per_hour: 60,
-            reply_reads_per_hour: 600,
+            tokens_per_day: 40,
+            reply_reads_per_hour: 3600,
             drop_retention_days: 90,
             page_drops: 200,
             open_group_creation: false,
@@ -114,7 +115,7 @@ struct Layer {
     max_wait_secs: Option<u64>,
     max_invite_secs: Option<u64>,
     group_creation_token: Option<Secret>,
-    drop_rate_per_hour: Option<u32>,
+    tokens_per_day: Option<u32>,
     reply_reads_per_hour: Option<u32>,
     drop_retention_days: Option<u32>,
     page_drops: Option<usize>,
@@ -174,7 +175,7 @@ impl Settings {
             challenge_lifetime_secs,
             max_wait_secs,
             max_invite_secs,
-            drop_rate_per_hour,
+            tokens_per_day,
             reply_reads_per_hour,
             drop_retention_days,
             page_drops,
@@ -197,7 +198,7 @@ impl Settings {
             ("challenge_lifetime_secs", self.challenge_lifetime_secs),
             ("max_wait_secs", self.max_wait_secs),
             ("max_invite_secs", self.max_invite_secs),
-            ("drop_rate_per_hour", u64::from(self.drop_rate_per_hour)),
+            ("tokens_per_day", u64::from(self.tokens_per_day)),
             ("reply_reads_per_hour", u64::from(self.reply_reads_per_hour)),
             ("drop_retention_days", u64::from(self.drop_retention_days)),
             ("page_drops", self.page_drops as u64),
@@ -249,7 +250,7 @@ impl Layer {
             "max_wait_secs" => self.max_wait_secs = parse(name, value)?,
             "max_invite_secs" => self.max_invite_secs = parse(name, value)?,
             "group_creation_token" => self.group_creation_token = Some(Secret::new(value)),
-            "drop_rate_per_hour" => self.drop_rate_per_hour = parse(name, value)?,
+            "tokens_per_day" => self.tokens_per_day = parse(name, value)?,
             "reply_reads_per_hour" => self.reply_reads_per_hour = parse(name, value)?,
             "drop_retention_days" => self.drop_retention_days = parse(name, value)?,
             "page_drops" => self.page_drops = parse(name, value)?,
@@ -302,19 +303,17 @@ mod tests {
         assert!(Settings::from_sources(Some("bodylimit = 1"), env(&[])).is_err());
         assert!(Settings::from_sources(None, env(&[("PORCHLIGHT_BODY_LIMIT", "lots")])).is_err());
         assert!(Settings::from_sources(Some("page_changes = 0"), env(&[])).is_err());
-        assert!(
-            Settings::from_sources(None, env(&[("PORCHLIGHT_DROP_RATE_PER_HOUR", "0")])).is_err()
-        );
+        assert!(Settings::from_sources(None, env(&[("PORCHLIGHT_TOKENS_PER_DAY", "0")])).is_err());
         assert!(Settings::from_sources(None, env(&[("PORCHLIGHT_PAGE_DROPS", "-1")])).is_err());
     }
 
     #[test]
     fn the_drop_box_settings_are_layered_like_the_rest() {
-        let file = "drop_rate_per_hour = 5\ndrop_retention_days = 30\n";
+        let file = "tokens_per_day = 5\ndrop_retention_days = 30\n";
         let s = Settings::from_sources(
             Some(file),
             env(&[
-                ("PORCHLIGHT_DROP_RATE_PER_HOUR", "7"),
+                ("PORCHLIGHT_TOKENS_PER_DAY", "7"),
                 ("PORCHLIGHT_REPLY_READS_PER_HOUR", "70"),
                 ("PORCHLIGHT_PAGE_DROPS", "20"),
             ]),
@@ -322,7 +321,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             (
-                s.drop_rate_per_hour,
+                s.tokens_per_day,
                 s.reply_reads_per_hour,
                 s.drop_retention_days,
                 s.page_drops

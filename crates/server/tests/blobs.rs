@@ -410,7 +410,7 @@ async fn the_transport_renews_an_expired_session_for_blobs_drops_and_replies() {
         .await
         .unwrap();
     assert_eq!(
-        porchlight_sync::AnonymousClient::reply(&server.url, id)
+        porchlight_sync::AnonymousClient::reply(&server.url, coord.group(), id)
             .await
             .unwrap()
             .as_deref(),

@@ -1,35 +1,38 @@
-//! The anonymous drop box: posting without a token, what is (not) stored, coordinators paging
-//! through it, and every way a drop can be refused.
+//! The anonymous drop box: posting without a session but with a drop token, what is (not)
+//! stored, coordinators paging through it, and every way a drop can be refused.
 
 mod common;
 
 use common::{
-    TestServer, coordinator, error_body, expect_http, member, post_raw, raw_http, sealed, send_raw,
+    TestServer, coordinator, drop_tokens, error_body, expect_http, member, paid_drop, post_raw,
+    raw_http, sealed, send_raw,
 };
 use porchlight_model::Role;
 use porchlight_sync::wire::{self, DROP_SIZE_CLASSES, DropRequest, MAX_DROP_BODY, MAX_DROP_SEALED};
 use porchlight_sync::{AnonymousClient, GroupId};
 use reqwest::Method;
 
-fn drop_to(group: GroupId, seed: u8) -> DropRequest {
+/// A drop without a token (how every drop looked before tokens).
+fn unpaid(group: GroupId, seed: u8) -> DropRequest {
     DropRequest {
         group,
         sealed: sealed(seed, DROP_SIZE_CLASSES[0]),
+        token: None,
     }
 }
 
 #[tokio::test]
-async fn a_drop_without_a_token_is_accepted() {
+async fn a_drop_spending_a_token_is_accepted_without_a_session() {
     let server = TestServer::start().await;
     let coord = coordinator(&server).await;
 
-    let accepted = AnonymousClient::drop(&server.url, &drop_to(coord.group(), 1))
+    let accepted = AnonymousClient::drop(&server.url, &paid_drop(&coord, 1).await)
         .await
         .unwrap();
     assert!(accepted.accepted);
 
     // A plain request with no Authorization header at all gets 202 and the same answer.
-    let body = wire::encode(&drop_to(coord.group(), 2)).unwrap();
+    let body = wire::encode(&paid_drop(&coord, 2).await).unwrap();
     let (status, _, answer) = send_raw(
         &server,
         Method::POST,
@@ -53,13 +56,13 @@ async fn coordinators_page_through_drops_oldest_first() {
     let coord = coordinator(&server).await;
     let mut sent = Vec::new();
     for seed in 0..7 {
-        let drop = drop_to(coord.group(), seed);
+        let drop = paid_drop(&coord, seed).await;
         sent.push(drop.sealed.clone());
         AnonymousClient::drop(&server.url, &drop).await.unwrap();
     }
     // Another group's drop never shows up in this group's box.
     let other = coordinator(&server).await;
-    AnonymousClient::drop(&server.url, &drop_to(other.group(), 99))
+    AnonymousClient::drop(&server.url, &paid_drop(&other, 99).await)
         .await
         .unwrap();
 
@@ -112,7 +115,7 @@ async fn coordinators_page_through_drops_oldest_first() {
 async fn residents_and_volunteers_cannot_list_drops() {
     let server = TestServer::start().await;
     let coord = coordinator(&server).await;
-    AnonymousClient::drop(&server.url, &drop_to(coord.group(), 1))
+    AnonymousClient::drop(&server.url, &paid_drop(&coord, 1).await)
         .await
         .unwrap();
     for role in [Role::Resident, Role::Volunteer] {
@@ -165,6 +168,7 @@ async fn an_oversized_drop_is_rejected_not_panicking() {
     let mut body = wire::encode(&DropRequest {
         group: coord.group(),
         sealed: sealed(1, 2 << 20),
+        token: None,
     })
     .unwrap();
 
@@ -200,8 +204,11 @@ async fn a_drop_to_an_unknown_group_is_rejected_not_panicking() {
     let server = TestServer::start().await;
     let coord = coordinator(&server).await;
     let nowhere = GroupId::random();
-    let result = AnonymousClient::drop(&server.url, &drop_to(nowhere, 1)).await;
-    let message = expect_http(result, 404, "unknown_group");
+    let mut drop = paid_drop(&coord, 1).await;
+    drop.group = nowhere;
+    // A group that issued no tokens has no valid ones, whether or not it exists.
+    let result = AnonymousClient::drop(&server.url, &drop).await;
+    let message = expect_http(result, 403, "drop_token_invalid");
     assert!(message.contains("group"), "{message}");
     assert_eq!(server.drop_count(nowhere).await, 0);
     assert_eq!(server.drop_count(coord.group()).await, 0);
@@ -212,10 +219,12 @@ async fn a_drop_to_an_unknown_group_is_rejected_not_panicking() {
 async fn a_drop_smaller_than_the_smallest_size_class_is_rejected_not_panicking() {
     let server = TestServer::start().await;
     let coord = coordinator(&server).await;
+    let token = drop_tokens(&coord, 1).await.pop();
     for len in [0, 1, DROP_SIZE_CLASSES[0] - 1] {
         let drop = DropRequest {
             group: coord.group(),
             sealed: sealed(1, len),
+            token: token.clone(),
         };
         let message = expect_http(
             AnonymousClient::drop(&server.url, &drop).await,
@@ -228,6 +237,13 @@ async fn a_drop_smaller_than_the_smallest_size_class_is_rejected_not_panicking()
         );
     }
     assert_eq!(server.drop_count(coord.group()).await, 0);
+    // A refused drop does not use up its token.
+    let drop = DropRequest {
+        group: coord.group(),
+        sealed: sealed(1, DROP_SIZE_CLASSES[0]),
+        token,
+    };
+    AnonymousClient::drop(&server.url, &drop).await.unwrap();
     server.assert_healthy().await;
 }
 
@@ -239,6 +255,7 @@ async fn a_drop_larger_than_the_largest_envelope_is_rejected_not_panicking() {
     let drop = DropRequest {
         group: coord.group(),
         sealed: sealed(1, MAX_DROP_SEALED + 1),
+        token: drop_tokens(&coord, 1).await.pop(),
     };
     assert!(wire::encode(&drop).unwrap().len() <= MAX_DROP_BODY);
     let message = expect_http(
@@ -256,7 +273,7 @@ async fn a_malformed_drop_is_rejected_not_panicking() {
     use ciborium::Value;
     let server = TestServer::start().await;
     let coord = coordinator(&server).await;
-    let good = wire::encode(&drop_to(coord.group(), 1)).unwrap();
+    let good = wire::encode(&paid_drop(&coord, 1).await).unwrap();
     let mut trailing = good.clone();
     trailing.push(0);
     let wrong_group = wire::encode(&Value::Map(vec![
@@ -290,70 +307,132 @@ async fn a_malformed_drop_is_rejected_not_panicking() {
 }
 
 #[tokio::test]
-async fn drops_are_rate_limited_per_address() {
-    let server = TestServer::start_with(|s| s.drop_rate_per_hour = 3).await;
+async fn junk_drops_without_a_valid_token_are_rejected_and_nothing_is_stored() {
+    let server = TestServer::start().await;
     let coord = coordinator(&server).await;
-    for seed in 0..3 {
-        AnonymousClient::drop(&server.url, &drop_to(coord.group(), seed))
-            .await
-            .unwrap();
+    // Without a token: the junk flood of before, now refused one by one (and never per address).
+    for seed in 0..70 {
+        let message = expect_http(
+            AnonymousClient::drop(&server.url, &unpaid(coord.group(), seed)).await,
+            403,
+            "drop_token_missing",
+        );
+        assert!(message.contains("token"), "{message}");
     }
-    let message = expect_http(
-        AnonymousClient::drop(&server.url, &drop_to(coord.group(), 3)).await,
-        429,
-        "rate_limited",
-    );
-    assert!(message.contains("seconds"), "{message}");
-    // Refused drops count too, and the answer says when to come back.
-    let body = wire::encode(&drop_to(coord.group(), 4)).unwrap();
-    let (status, headers, _) = send_raw(
-        &server,
-        Method::POST,
-        "/v1/drop",
-        None,
-        "application/cbor",
-        body,
-    )
-    .await;
-    assert_eq!(status, 429);
-    // (The server's clock is the real one, so a second may have passed since the last drop.)
-    let retry: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((1100..=1200).contains(&retry), "{retry}");
-    assert_eq!(server.drop_count(coord.group()).await, 3);
-
-    // An hour refills three drops; a third of one refills one.
-    server.clock.advance(1200);
-    AnonymousClient::drop(&server.url, &drop_to(coord.group(), 5))
+    // A forged token, one altered after issuing, and one of another group.
+    let mut forged = paid_drop(&coord, 1).await;
+    let token = forged.token.as_mut().unwrap();
+    token.signature = vec![7; token.signature.len()];
+    let mut altered = paid_drop(&coord, 2).await;
+    altered.token.as_mut().unwrap().message[0] ^= 1;
+    let other = coordinator(&server).await;
+    let mut elsewhere = paid_drop(&other, 3).await;
+    elsewhere.group = coord.group();
+    for drop in [forged, altered, elsewhere] {
+        expect_http(
+            AnonymousClient::drop(&server.url, &drop).await,
+            403,
+            "drop_token_invalid",
+        );
+    }
+    assert_eq!(server.drop_count(coord.group()).await, 0, "nothing stored");
+    // The honest member behind the same address still gets through.
+    AnonymousClient::drop(&server.url, &paid_drop(&coord, 4).await)
         .await
         .unwrap();
-    assert!(
-        AnonymousClient::drop(&server.url, &drop_to(coord.group(), 6))
-            .await
-            .is_err()
-    );
-    assert_eq!(server.drop_count(coord.group()).await, 4);
-    // Token-holding endpoints are not limited by it.
-    coord.client.drops(&coord.session, 0, 10).await.unwrap();
+    assert_eq!(server.drop_count(coord.group()).await, 1);
+    server.assert_healthy().await;
+}
+
+#[tokio::test]
+async fn a_double_spent_token_is_rejected_not_panicking() {
+    let server = TestServer::start().await;
+    let coord = coordinator(&server).await;
+    let drop = paid_drop(&coord, 1).await;
+    AnonymousClient::drop(&server.url, &drop).await.unwrap();
+    // The same token again, with the same or other bytes: refused, nothing more stored.
+    let mut again = drop.clone();
+    again.sealed = sealed(2, DROP_SIZE_CLASSES[0]);
+    for d in [&drop, &again] {
+        let message = expect_http(
+            AnonymousClient::drop(&server.url, d).await,
+            409,
+            "drop_token_spent",
+        );
+        assert!(message.contains("spent"), "{message}");
+    }
+    assert_eq!(server.drop_count(coord.group()).await, 1);
+}
+
+#[tokio::test]
+async fn token_issuing_is_limited_per_member_per_day_and_drops_are_not_limited_per_address() {
+    let server = TestServer::start_with(|s| s.tokens_per_day = 3).await;
+    let coord = coordinator(&server).await;
+    let resident = member(&server, &coord, Role::Resident).await;
+    // Asking for five gets the three left today; then nothing until tomorrow.
+    let tokens = drop_tokens(&resident, 5).await;
+    assert_eq!(tokens.len(), 3);
+    let info = resident.client.token_key(&resident.session).await.unwrap();
+    assert_eq!(info.left_today, 0);
+    let refused = resident
+        .client
+        .issue_tokens(
+            &resident.session,
+            &porchlight_sync::wire::IssueTokensRequest {
+                blinded: vec![serde_bytes::ByteBuf::from(vec![1; 256])],
+            },
+        )
+        .await;
+    expect_http(refused, 429, "tokens_used_up");
+    // Another member has an allowance of its own.
+    let mut all = tokens;
+    all.extend(drop_tokens(&coord, 3).await);
+    // Six drops from one address, well past the old per-address limit of a proxy: all kept.
+    for (seed, token) in all.into_iter().enumerate() {
+        let drop = DropRequest {
+            group: coord.group(),
+            sealed: sealed(seed as u8, DROP_SIZE_CLASSES[0]),
+            token: Some(token),
+        };
+        AnonymousClient::drop(&server.url, &drop).await.unwrap();
+    }
+    assert_eq!(server.drop_count(coord.group()).await, 6);
+    // A new day, a new allowance (and a new session: the old one has expired).
+    server.clock.advance(86_400);
+    let session = resident
+        .client
+        .authenticate(resident.group(), &resident.key)
+        .await
+        .unwrap();
+    let resident = common::Device {
+        session,
+        ..resident
+    };
+    assert_eq!(drop_tokens(&resident, 2).await.len(), 2);
+    // Issuing needs a member's session.
+    let (status, _, _) = send_raw(&server, Method::POST, "/v1/tokens", None, "", vec![]).await;
+    assert_eq!(status, 401);
 }
 
 #[tokio::test]
 async fn old_drops_are_deleted_after_the_retention_period() {
     let server = TestServer::start_with(|s| s.drop_retention_days = 2).await;
     let coord = coordinator(&server).await;
-    AnonymousClient::drop(&server.url, &drop_to(coord.group(), 1))
-        .await
-        .unwrap();
+    // Tokens do not expire: fetched now, spent days later.
+    let mut tokens = drop_tokens(&coord, 3).await;
+    let mut drop = |seed: u8| DropRequest {
+        group: coord.group(),
+        sealed: sealed(seed, DROP_SIZE_CLASSES[0]),
+        token: tokens.pop(),
+    };
+    AnonymousClient::drop(&server.url, &drop(1)).await.unwrap();
     // Still kept two days on...
     server.clock.advance(2 * 86_400);
-    AnonymousClient::drop(&server.url, &drop_to(coord.group(), 2))
-        .await
-        .unwrap();
+    AnonymousClient::drop(&server.url, &drop(2)).await.unwrap();
     assert_eq!(server.drop_count(coord.group()).await, 2);
     // ...gone on the third, and its number is not handed out again.
     server.clock.advance(86_400);
-    AnonymousClient::drop(&server.url, &drop_to(coord.group(), 3))
-        .await
-        .unwrap();
+    AnonymousClient::drop(&server.url, &drop(3)).await.unwrap();
     let session = coord
         .client
         .authenticate(coord.group(), &coord.key)
@@ -370,10 +449,10 @@ async fn a_drop_stores_no_address() {
 
     let server = TestServer::start().await;
     let coord = coordinator(&server).await;
-    AnonymousClient::drop(&server.url, &drop_to(coord.group(), 1))
+    AnonymousClient::drop(&server.url, &paid_drop(&coord, 1).await)
         .await
         .unwrap();
-    let body = wire::encode(&drop_to(coord.group(), 2)).unwrap();
+    let body = wire::encode(&paid_drop(&coord, 2).await).unwrap();
     let (status, _) = post_raw(&server, "/v1/drop", None, body).await;
     assert_eq!(status, 202);
     assert_eq!(server.drop_count(coord.group()).await, 2);

@@ -1,9 +1,12 @@
-//! Replies: coordinators publish already-encrypted notes under an id; anyone holding the id reads
-//! them without a token, limited per address. Also the anonymous client's own behaviour.
+//! Replies: coordinators publish already-encrypted notes under an id of their group; anyone
+//! holding the group and id reads them without a session, limited per address. Also the
+//! anonymous client's own behaviour.
 
 mod common;
 
-use common::{TestServer, coordinator, error_body, expect_http, member, sealed, send_raw};
+use common::{
+    TestServer, coordinator, error_body, expect_http, member, paid_drop, sealed, send_raw,
+};
 use porchlight_model::Role;
 use porchlight_sync::AnonymousClient;
 use porchlight_sync::wire::{DROP_SIZE_CLASSES, DropAccepted, DropRequest, MAX_REPLY};
@@ -17,7 +20,13 @@ const ID: &str = "0123456789abcdef0123456789abcdef";
 async fn a_coordinator_publishes_a_reply_and_anyone_reads_it_without_a_token() {
     let server = TestServer::start().await;
     let coord = coordinator(&server).await;
-    assert_eq!(AnonymousClient::reply(&server.url, ID).await.unwrap(), None);
+    let group = coord.group();
+    assert_eq!(
+        AnonymousClient::reply(&server.url, group, ID)
+            .await
+            .unwrap(),
+        None
+    );
 
     coord
         .client
@@ -25,7 +34,9 @@ async fn a_coordinator_publishes_a_reply_and_anyone_reads_it_without_a_token() {
         .await
         .unwrap();
     assert_eq!(
-        AnonymousClient::reply(&server.url, ID).await.unwrap(),
+        AnonymousClient::reply(&server.url, group, ID)
+            .await
+            .unwrap(),
         Some(b"first".to_vec())
     );
     // The latest version wins.
@@ -37,7 +48,7 @@ async fn a_coordinator_publishes_a_reply_and_anyone_reads_it_without_a_token() {
     let (status, headers, body) = send_raw(
         &server,
         Method::GET,
-        &format!("/v1/replies/{ID}"),
+        &format!("/v1/replies/{group}/{ID}"),
         None,
         "",
         vec![],
@@ -85,29 +96,42 @@ async fn only_coordinators_publish_replies() {
     )
     .await;
     assert_eq!(status, 401);
-    assert_eq!(AnonymousClient::reply(&server.url, ID).await.unwrap(), None);
+    assert_eq!(
+        AnonymousClient::reply(&server.url, coord.group(), ID)
+            .await
+            .unwrap(),
+        None
+    );
 }
 
+/// An outsider who learned (or guessed) a reporter's reply id publishes under it first, in a
+/// group of its own. Before, the id was taken: the real coordinator got 409 and its reply never
+/// reached the reporter. Ids are per group now: both replies stand, each in its own group.
 #[tokio::test]
-async fn another_groups_reply_is_not_overwritten() {
+async fn an_outsiders_group_cannot_claim_a_reply_id() {
     let server = TestServer::start().await;
     let ours = coordinator(&server).await;
-    let theirs = coordinator(&server).await;
+    let outsider = coordinator(&server).await;
+    outsider
+        .client
+        .put_reply(&outsider.session, ID, b"theirs".to_vec())
+        .await
+        .unwrap();
     ours.client
         .put_reply(&ours.session, ID, b"ours".to_vec())
         .await
         .unwrap();
-    expect_http(
-        theirs
-            .client
-            .put_reply(&theirs.session, ID, b"theirs".to_vec())
-            .await,
-        409,
-        "conflict",
+    assert_eq!(
+        AnonymousClient::reply(&server.url, ours.group(), ID)
+            .await
+            .unwrap(),
+        Some(b"ours".to_vec())
     );
     assert_eq!(
-        AnonymousClient::reply(&server.url, ID).await.unwrap(),
-        Some(b"ours".to_vec())
+        AnonymousClient::reply(&server.url, outsider.group(), ID)
+            .await
+            .unwrap(),
+        Some(b"theirs".to_vec())
     );
 }
 
@@ -120,33 +144,34 @@ async fn reply_reads_are_rate_limited_per_address() {
         .put_reply(&coord.session, ID, b"status".to_vec())
         .await
         .unwrap();
-    AnonymousClient::reply(&server.url, ID).await.unwrap();
+    let group = coord.group();
+    AnonymousClient::reply(&server.url, group, ID)
+        .await
+        .unwrap();
     // A miss costs the same as a hit, so guessing ids is limited too.
     let other = "ffffffffffffffffffffffffffffffff";
     assert_eq!(
-        AnonymousClient::reply(&server.url, other).await.unwrap(),
+        AnonymousClient::reply(&server.url, group, other)
+            .await
+            .unwrap(),
         None
     );
     let message = expect_http(
-        AnonymousClient::reply(&server.url, ID).await,
+        AnonymousClient::reply(&server.url, group, ID).await,
         429,
         "rate_limited",
     );
     assert!(message.contains("seconds"), "{message}");
-    // The drop box has its own allowance.
-    AnonymousClient::drop(
-        &server.url,
-        &DropRequest {
-            group: coord.group(),
-            sealed: sealed(1, DROP_SIZE_CLASSES[0]),
-        },
-    )
-    .await
-    .unwrap();
+    // The drop box is not limited per address at all.
+    AnonymousClient::drop(&server.url, &paid_drop(&coord, 1).await)
+        .await
+        .unwrap();
 
     server.clock.advance(1800);
     assert_eq!(
-        AnonymousClient::reply(&server.url, ID).await.unwrap(),
+        AnonymousClient::reply(&server.url, group, ID)
+            .await
+            .unwrap(),
         Some(b"status".to_vec())
     );
 }
@@ -162,14 +187,22 @@ async fn a_malformed_reply_id_is_rejected_not_panicking() {
         "0123456789abcdef0123456789abcdef0",
         "0123456789abcdef0123456789abcdeg",
     ] {
-        for (method, token) in [
-            (Method::GET, None),
-            (Method::PUT, Some(coord.session.token())),
+        for (method, path, token) in [
+            (
+                Method::GET,
+                format!("/v1/replies/{}/{bad}", coord.group()),
+                None,
+            ),
+            (
+                Method::PUT,
+                format!("/v1/replies/{bad}"),
+                Some(coord.session.token()),
+            ),
         ] {
             let (status, _, body) = send_raw(
                 &server,
                 method,
-                &format!("/v1/replies/{bad}"),
+                &path,
                 token,
                 "application/octet-stream",
                 b"hello".to_vec(),
@@ -180,7 +213,11 @@ async fn a_malformed_reply_id_is_rejected_not_panicking() {
             assert!(error.message.contains("32"), "{}", error.message);
         }
         // The client refuses it before sending anything.
-        assert!(AnonymousClient::reply(&server.url, bad).await.is_err());
+        assert!(
+            AnonymousClient::reply(&server.url, coord.group(), bad)
+                .await
+                .is_err()
+        );
     }
     server.assert_healthy().await;
 }
@@ -203,7 +240,12 @@ async fn an_oversized_or_empty_reply_is_rejected_not_panicking() {
         400,
         "bad_request",
     );
-    assert_eq!(AnonymousClient::reply(&server.url, ID).await.unwrap(), None);
+    assert_eq!(
+        AnonymousClient::reply(&server.url, coord.group(), ID)
+            .await
+            .unwrap(),
+        None
+    );
     // Exactly the limit is fine.
     coord
         .client
@@ -216,10 +258,8 @@ async fn an_oversized_or_empty_reply_is_rejected_not_panicking() {
 async fn the_anonymous_client_works_against_the_real_server() {
     let server = TestServer::start().await;
     let coord = coordinator(&server).await;
-    let drop = DropRequest {
-        group: coord.group(),
-        sealed: sealed(3, DROP_SIZE_CLASSES[1]),
-    };
+    let mut drop = paid_drop(&coord, 3).await;
+    drop.sealed = sealed(3, DROP_SIZE_CLASSES[1]);
     // A URL as a person pastes it, with a trailing slash.
     let accepted = AnonymousClient::drop(&format!("{}/", server.url), &drop)
         .await
@@ -287,6 +327,7 @@ async fn the_anonymous_client_sends_only_constant_headers_on_fresh_connections()
     let drop = DropRequest {
         group: porchlight_sync::GroupId::random(),
         sealed: sealed(1, DROP_SIZE_CLASSES[0]),
+        token: None,
     };
     for _ in 0..2 {
         AnonymousClient::drop(&url, &drop).await.unwrap();

@@ -15,7 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (5, include_str!("../migrations/005_sealed_reports.sql")),
     (6, include_str!("../migrations/006_quarantine.sql")),
-    (7, include_str!("../migrations/007_reserved.sql")),
+    (7, include_str!("../migrations/007_drop_tokens.sql")),
     (8, include_str!("../migrations/008_held_changes.sql")),
 ];
 

@@ -98,6 +98,16 @@ pub fn queue_drop_in(
     Ok(())
 }
 
+/// Queues (or replaces) a status to publish to a reporter, inside a caller's transaction.
+pub fn queue_reply_in(conn: &Connection, reply_id: &str, sealed: &[u8]) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO reply_queue (reply_id, sealed) VALUES (?1, ?2)
+         ON CONFLICT (reply_id) DO UPDATE SET sealed = excluded.sealed",
+        params![reply_id, sealed],
+    )?;
+    Ok(())
+}
+
 /// Says which record kind refers to these photos; photos nobody referred to yet take the kind.
 /// Returns the hashes that are not on this device.
 pub fn attach_blobs_in(
@@ -275,11 +285,7 @@ impl Store {
 
     /// Queues (or replaces) a status to publish to a reporter.
     pub fn queue_reply(&mut self, reply_id: &str, sealed: &[u8]) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO reply_queue (reply_id, sealed) VALUES (?1, ?2)
-             ON CONFLICT (reply_id) DO UPDATE SET sealed = excluded.sealed",
-            params![reply_id, sealed],
-        )?;
+        queue_reply_in(&self.conn, reply_id, sealed)?;
         Ok(())
     }
 

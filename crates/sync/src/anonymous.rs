@@ -6,14 +6,14 @@ use crate::Error;
 use crate::client::{
     CONNECT_TIMEOUT, REQUEST_TIMEOUT, check_reply_id, decode_response, raw_or_none, send,
 };
-use crate::wire::{self, CBOR, DropAccepted, DropRequest};
+use crate::wire::{self, CBOR, DropAccepted, DropRequest, GroupId};
 use porchlight_protocol::check_server_url;
 
 /// The whole user agent: no version, so it says nothing that differs between devices.
 const USER_AGENT: &str = "porchlight";
 
-/// The client for the two endpoints that take no token: posting an anonymous drop and reading a
-/// published reply.
+/// The client for the two endpoints that take no session: posting an anonymous drop (paid for
+/// with a single-use drop token that does not say who spends it) and reading a published reply.
 ///
 /// It holds nothing, on purpose. Every call builds a brand-new HTTP client and drops it when the
 /// call returns: no idle connection is kept (`pool_max_idle_per_host(0)`), there is no cookie
@@ -23,8 +23,8 @@ const USER_AGENT: &str = "porchlight";
 /// server could tie it to the bearer token sent earlier on the same connection), never carries a
 /// token or cookie, and cannot be linked to the next anonymous request by a reused connection
 /// either. Redirects are not followed, so a drop goes to the server the group named and nowhere
-/// else. What remains visible to the server is the network address, which it uses only for its
-/// in-memory rate limit.
+/// else. What remains visible to the server is the network address, which it uses only for the
+/// in-memory limit on reply reads.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct AnonymousClient;
 
@@ -41,13 +41,13 @@ impl AnonymousClient {
         decode_response(send(builder).await?).await
     }
 
-    /// Reads the reply published under `id` (32 lowercase hex digits); `None` when there is none
-    /// (yet).
-    pub async fn reply(base_url: &str, id: &str) -> Result<Option<Vec<u8>>, Error> {
+    /// Reads the reply published in `group` under `id` (32 lowercase hex digits); `None` when
+    /// there is none (yet). Reply ids are per group, so another group cannot claim one.
+    pub async fn reply(base_url: &str, group: GroupId, id: &str) -> Result<Option<Vec<u8>>, Error> {
         let base = check_server_url(base_url)?;
         check_reply_id(id)?;
         let http = fresh_client()?;
-        raw_or_none(send(http.get(format!("{base}/v1/replies/{id}"))).await).await
+        raw_or_none(send(http.get(format!("{base}/v1/replies/{group}/{id}"))).await).await
     }
 }
 

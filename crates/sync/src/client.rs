@@ -304,7 +304,7 @@ impl HttpClient {
         format!("{}{path}", self.base)
     }
 
-    async fn call<B: Serialize, T: DeserializeOwned>(
+    pub(crate) async fn call<B: Serialize, T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,

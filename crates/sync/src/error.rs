@@ -77,6 +77,7 @@ impl From<porchlight_protocol::Error> for Error {
             P::TrailingBytes { count } => Error::TrailingBytes { count },
             P::InvalidUrl { url, reason } => Error::InvalidUrl { url, reason },
             P::InvalidInvite { reason } => Error::InvalidInvite { reason },
+            P::InvalidField { field, reason } => Error::InvalidField { field, reason },
         }
     }
 }

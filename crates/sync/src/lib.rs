@@ -10,6 +10,7 @@ mod anonymous;
 mod client;
 mod error;
 mod memory;
+pub mod tokens;
 mod transport;
 
 // The formats live in the protocol crate (no I/O), shared with the server; they are re-exported

@@ -73,7 +73,7 @@ impl HttpTransport {
 
     /// Runs `call` with a session, retrying once with a new session after a 401. A second 401
     /// means the device itself is refused (revoked), which the caller must see.
-    async fn with_session<T, F, Fut>(&self, call: F) -> Result<T, Error>
+    pub(crate) async fn with_session<T, F, Fut>(&self, call: F) -> Result<T, Error>
     where
         F: Fn(Session) -> Fut + Send + Sync,
         Fut: Future<Output = Result<T, Error>> + Send,

@@ -1,8 +1,10 @@
 //! Anonymous drops, photo blobs and published replies.
 //!
-//! A drop is the only way a report reaches the server. It carries no token and no sender: just
-//! the group it is for and one envelope sealed to that group's coordinators (see
-//! [`crate::seal`]), padded to a size class so its length says little about its content.
+//! A drop is the only way a report reaches the server. It carries no session and no sender: just
+//! the group it is for, one envelope sealed to that group's coordinators (see [`crate::seal`]),
+//! padded to a size class and a fixed number of key slots so its length says little about its
+//! content or its sender, and one single-use drop token (see [`crate::tokens`]) that shows the
+//! drop was paid for by some member without saying which.
 //! Coordinators page through their group's drops like a change log and open them on their own
 //! devices.
 //!
@@ -13,32 +15,38 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::wire::GroupId;
+use crate::wire::{DropToken, GroupId};
 
 /// Padded plaintext sizes of a sealed envelope: every drop is one of these plus a fixed overhead
-/// per coordinator key, so a short note and a long one look the same on the wire.
+/// (the same number of key slots in every envelope), so a short note and a long one look the same
+/// on the wire.
 pub const DROP_SIZE_CLASSES: [usize; 5] = [4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20];
 
 /// The largest sealed envelope the server takes: the largest size class plus room for the
 /// per-coordinator key wraps of a large group.
 pub const MAX_DROP_SEALED: usize = (1 << 20) + (64 << 10);
 
-/// The largest `POST /v1/drop` body: [`MAX_DROP_SEALED`] plus the CBOR framing around it.
-pub const MAX_DROP_BODY: usize = MAX_DROP_SEALED + 256;
+/// The largest `POST /v1/drop` body: [`MAX_DROP_SEALED`] plus the CBOR framing around it and the
+/// drop token (about 330 bytes).
+pub const MAX_DROP_BODY: usize = MAX_DROP_SEALED + 1024;
 
 /// The largest photo blob (`PUT /v1/blobs/{hash}`): photos are re-encoded to at most 400 KB.
 pub const MAX_BLOB: usize = 512 << 10;
 
-/// The largest published reply (`PUT /v1/replies/{id}`).
+/// The largest published reply (`PUT /v1/replies/{id}`, read at `GET /v1/replies/{group}/{id}`).
 pub const MAX_REPLY: usize = 16 << 10;
 
-/// `POST /v1/drop`, sent without a token, cookie or shared connection.
+/// `POST /v1/drop`, sent without a session, cookie or shared connection.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DropRequest {
     pub group: GroupId,
     /// One sealed envelope (see [`crate::seal::seal`]).
     #[serde(with = "serde_bytes")]
     pub sealed: Vec<u8>,
+    /// The drop token this drop spends. Optional on the wire only so that a drop without one
+    /// gets a clear refusal rather than a decoding error.
+    #[serde(default)]
+    pub token: Option<DropToken>,
 }
 
 /// The answer to a drop. It says only that the envelope was kept: nothing in it may differ

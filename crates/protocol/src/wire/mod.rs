@@ -5,6 +5,7 @@ mod auth;
 mod drop;
 mod ids;
 mod sync;
+mod tokens;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -20,6 +21,10 @@ pub use drop::{
 pub use ids::GroupId;
 pub use sync::{
     DocChanges, Health, Rejected, SignedChange, SyncRequest, SyncResponse, WaitResponse,
+};
+pub use tokens::{
+    DropToken, IssueTokensRequest, IssuedTokens, MAX_TOKEN_BATCH, TOKEN_CODE_PREFIX,
+    TOKEN_MESSAGE_LEN, TokenCode, TokenKeyInfo,
 };
 
 use crate::Error;

@@ -1,10 +1,13 @@
 //! The anonymous drop box and published replies.
 //!
-//! `POST /v1/drop` and `GET /v1/replies/{id}` are the only endpoints that take no token: nobody
-//! is behind them to hold to account, so they are limited per network address. The address is
-//! used for that alone, in memory (see [`crate::rate`]), and these two handlers answer errors
-//! without writing to the log ([`Unlogged`]), so nothing records when a drop was attempted. What
-//! a drop stores is the group, a number, the UTC day and the sealed bytes: nothing else.
+//! `POST /v1/drop` and `GET /v1/replies/{group}/{id}` are the only endpoints that take no session.
+//! A drop pays with a single-use drop token instead (see [`super::tokens`]): without a valid,
+//! unspent one nothing is stored, and nothing is limited per network address (a per-address limit
+//! would shut the drop box for everyone behind one proxy). Reply reads are still limited per
+//! address, generously, in memory only (see [`crate::rate`]). Both handlers answer errors without
+//! writing to the log ([`Unlogged`]), so nothing records when a drop was attempted. What a drop
+//! stores is the group, a number, the UTC day and the sealed bytes; the spent token's message goes
+//! to a separate list with nothing that ties it to the drop.
 
 use std::net::SocketAddr;
 
@@ -14,14 +17,15 @@ use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use porchlight_protocol::wire::{
-    self, DROP_SIZE_CLASSES, DropAccepted, DropPage, DropRequest, MAX_DROP_BODY, MAX_DROP_SEALED,
-    MAX_REPLY, is_reply_id,
+    self, DROP_SIZE_CLASSES, DropAccepted, DropPage, DropRequest, GroupId, MAX_DROP_BODY,
+    MAX_DROP_SEALED, MAX_REPLY, is_reply_id,
 };
 use serde::Deserialize;
 
 use super::Shared;
 use super::extract::{Auth, Cbor, body_within};
 use super::members::require_coordinator;
+use super::tokens::check_token;
 use crate::error::Unlogged;
 use crate::rate::RateLimiter;
 use crate::storage::{PageLimits, Storage};
@@ -53,18 +57,19 @@ fn check_sealed_len(len: usize) -> Result<(), Error> {
 
 pub(crate) async fn post_drop<S: Storage>(
     State(app): State<Shared<S>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request,
 ) -> Result<(StatusCode, Cbor<DropAccepted>), Unlogged> {
-    // Counted before the body is read, so a refused sender costs the server next to nothing.
-    within_rate(&app.drop_limiter, peer, &app.clock)?;
     let limit = MAX_DROP_BODY.min(app.settings.body_limit);
     let body = body_within(request, limit).await?;
     let drop: DropRequest =
         wire::decode(&body).map_err(|e| Error::Malformed(format!("not a drop request: {e}")))?;
+    // One RSA verification decides whether anything is kept: junk costs the server that and no
+    // storage.
+    check_token(&app, drop.group, drop.token.as_ref()).await?;
     check_sealed_len(drop.sealed.len())?;
+    let spent = drop.token.map(|t| t.message).unwrap_or_default();
     app.storage
-        .add_drop(drop.group, drop.sealed, app.retention())
+        .add_drop(drop.group, spent, drop.sealed, app.retention())
         .await?;
     Ok((StatusCode::ACCEPTED, Cbor(DropAccepted { accepted: true })))
 }
@@ -103,10 +108,15 @@ pub(crate) async fn list<S: Storage>(
 fn reply_id(path: Result<Path<String>, PathRejection>) -> Result<[u8; 16], Error> {
     let bad = || Error::BadRequest("a reply id is 32 lowercase hex digits".into());
     let Path(id) = path.map_err(|_| bad())?;
-    if !is_reply_id(&id) {
+    parse_reply_id(&id)
+}
+
+fn parse_reply_id(id: &str) -> Result<[u8; 16], Error> {
+    let bad = || Error::BadRequest("a reply id is 32 lowercase hex digits".into());
+    if !is_reply_id(id) {
         return Err(bad());
     }
-    porchlight_model::unhex(&id)
+    porchlight_model::unhex(id)
         .and_then(|bytes| bytes.try_into().ok())
         .ok_or_else(bad)
 }
@@ -132,12 +142,16 @@ pub(crate) async fn put_reply<S: Storage>(
 pub(crate) async fn get_reply<S: Storage>(
     State(app): State<Shared<S>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    path: Result<Path<String>, PathRejection>,
+    path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, Unlogged> {
     // Counted before anything else, so guessing ids costs the same as reading them.
     within_rate(&app.reply_limiter, peer, &app.clock)?;
-    let id = reply_id(path)?;
-    match app.storage.reply(id).await? {
+    let bad_path =
+        || Error::BadRequest("replies are read at /v1/replies/GROUP/ID (ID: 32 hex digits)".into());
+    let Path((group, id)) = path.map_err(|_| bad_path())?;
+    let group: GroupId = group.parse().map_err(|_| bad_path())?;
+    let id = parse_reply_id(&id)?;
+    match app.storage.reply(group, id).await? {
         Some(bytes) => Ok(([(CONTENT_TYPE, OCTET_STREAM)], bytes).into_response()),
         None => Err(Error::NotFound("no reply has been published under this id".into()).into()),
     }

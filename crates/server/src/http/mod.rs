@@ -7,6 +7,7 @@ mod drops;
 mod extract;
 mod members;
 mod sync;
+mod tokens;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -30,8 +31,8 @@ pub(crate) struct App<S> {
     /// Flips to true when the server is stopping, so long-polls end instead of holding up a
     /// graceful shutdown for up to `max_wait_secs`.
     pub stopping: watch::Receiver<bool>,
-    /// Per-address limits of the two endpoints without a token (in memory only).
-    pub drop_limiter: RateLimiter,
+    /// Per-address limit of reply reads, the one endpoint with neither a session nor a drop
+    /// token (in memory only).
     pub reply_limiter: RateLimiter,
 }
 
@@ -85,7 +86,6 @@ pub(crate) fn router<S: Storage>(
     // A route's own limit never raises the operator's global one.
     let route_limit = |own: usize| own.min(limit);
     let app = Arc::new(App {
-        drop_limiter: RateLimiter::new(settings.drop_rate_per_hour),
         reply_limiter: RateLimiter::new(settings.reply_reads_per_hour),
         storage,
         settings,
@@ -109,6 +109,7 @@ pub(crate) fn router<S: Storage>(
             with_body_limit(post(drops::post_drop::<S>), route_limit(MAX_DROP_BODY)),
         )
         .route("/v1/drops", get(drops::list::<S>))
+        .route("/v1/tokens", get(tokens::key::<S>).post(tokens::issue::<S>))
         .route(
             "/v1/blobs/{hash}",
             with_body_limit(
@@ -118,11 +119,9 @@ pub(crate) fn router<S: Storage>(
         )
         .route(
             "/v1/replies/{id}",
-            with_body_limit(
-                put(drops::put_reply::<S>).get(drops::get_reply::<S>),
-                route_limit(MAX_REPLY),
-            ),
+            with_body_limit(put(drops::put_reply::<S>), route_limit(MAX_REPLY)),
         )
+        .route("/v1/replies/{group}/{id}", get(drops::get_reply::<S>))
         .fallback(not_found)
         .with_state(app)
         // Bodies without a Content-Length (chunked) are cut off by this limit while streaming...

@@ -121,6 +121,13 @@ pub struct StoredBlob {
     pub bytes: Vec<u8>,
 }
 
+/// A group's drop-token issuing key, DER encoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenKeyRecord {
+    pub secret_der: Vec<u8>,
+    pub public_der: Vec<u8>,
+}
+
 /// How long anonymous data is kept, in UTC day numbers (unix seconds / 86400).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Retention {
@@ -248,16 +255,45 @@ pub trait Storage: Clone + Send + Sync + 'static {
     /// How many changes the group's log holds.
     fn change_count(&self, group: GroupId) -> impl Future<Output = Result<u64, Error>> + Send;
 
-    /// Appends an anonymous drop to the group's drop log under the next drop number and returns
-    /// it. Only the group, the number, `retention.today` and the sealed bytes are kept. Drops of
-    /// every group recorded before `retention.keep_from` are deleted in the same step.
-    /// [`Error::UnknownGroup`] when the group does not exist (nothing is stored).
+    /// Spends the drop token `token` (its message) in the group's spent list and appends an
+    /// anonymous drop to the group's drop log under the next drop number, in one step, and
+    /// returns the number. Only the group, the number, `retention.today` and the sealed bytes are
+    /// kept (and the spent message, apart). Drops of every group recorded before
+    /// `retention.keep_from` are deleted in the same step. [`Error::UnknownGroup`] when the group
+    /// does not exist, [`Error::DropTokenSpent`] when the token was spent before: nothing is
+    /// stored either way.
     fn add_drop(
         &self,
         group: GroupId,
+        token: Vec<u8>,
         sealed: Vec<u8>,
         retention: Retention,
     ) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// The group's token issuing key, if it has one yet.
+    fn token_key(
+        &self,
+        group: GroupId,
+    ) -> impl Future<Output = Result<Option<TokenKeyRecord>, Error>> + Send;
+
+    /// Stores `key` as the group's issuing key unless it already has one, and returns the one
+    /// it has now (the first stored wins, so two racing requests agree).
+    fn put_token_key(
+        &self,
+        group: GroupId,
+        key: TokenKeyRecord,
+    ) -> impl Future<Output = Result<TokenKeyRecord, Error>> + Send;
+
+    /// Takes up to `want` tokens from the member's allowance of `per_day` for `day` and returns
+    /// how many were granted (0 when the allowance is used up) and how many are left after.
+    fn take_token_allowance(
+        &self,
+        group: GroupId,
+        device: DeviceId,
+        day: i64,
+        want: u32,
+        per_day: u32,
+    ) -> impl Future<Output = Result<(u32, u32), Error>> + Send;
 
     /// Drops after `after`, oldest first, within `limits` (at least one drop when any is waiting).
     fn drops(
@@ -292,9 +328,9 @@ pub trait Storage: Clone + Send + Sync + 'static {
     /// How many blobs the group has.
     fn blob_count(&self, group: GroupId) -> impl Future<Output = Result<u64, Error>> + Send;
 
-    /// Publishes a reply under `id`, replacing an earlier one of the same group, and deletes
-    /// replies recorded before `retention.keep_from`. [`Error::Conflict`] when the id is taken by
-    /// another group, [`Error::UnknownGroup`] when the group does not exist.
+    /// Publishes a reply under `(group, id)`, replacing an earlier one, and deletes replies
+    /// recorded before `retention.keep_from`. Ids are per group: another group's reply under the
+    /// same id is a different reply. [`Error::UnknownGroup`] when the group does not exist.
     fn put_reply(
         &self,
         id: [u8; 16],
@@ -303,5 +339,9 @@ pub trait Storage: Clone + Send + Sync + 'static {
         retention: Retention,
     ) -> impl Future<Output = Result<(), Error>> + Send;
 
-    fn reply(&self, id: [u8; 16]) -> impl Future<Output = Result<Option<Vec<u8>>, Error>> + Send;
+    fn reply(
+        &self,
+        group: GroupId,
+        id: [u8; 16],
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, Error>> + Send;
 }

@@ -489,3 +489,38 @@ pub fn expect_http(
         other => panic!("expected HTTP {status} {kind}, got {other:?}"),
     }
 }
+
+/// `n` drop tokens issued to `device` (blinded, signed by the server, unblinded here).
+pub async fn drop_tokens(device: &Device, n: usize) -> Vec<porchlight_sync::wire::DropToken> {
+    use porchlight_sync::tokens::TokenKey;
+    use porchlight_sync::wire::IssueTokensRequest;
+    let info = device.client.token_key(&device.session).await.unwrap();
+    let key = TokenKey::from_der(&info.key).unwrap();
+    let pending: Vec<_> = (0..n).map(|_| key.blind().unwrap()).collect();
+    let request = IssueTokensRequest {
+        blinded: pending
+            .iter()
+            .map(|p| serde_bytes::ByteBuf::from(p.blinded().to_vec()))
+            .collect(),
+    };
+    let issued = device
+        .client
+        .issue_tokens(&device.session, &request)
+        .await
+        .unwrap();
+    pending
+        .iter()
+        .zip(&issued.signatures)
+        .map(|(p, s)| key.finish(p, s).unwrap())
+        .collect()
+}
+
+/// A drop of stand-in sealed bytes to `device`'s group, paid with a token issued to `device`.
+pub async fn paid_drop(device: &Device, seed: u8) -> porchlight_sync::wire::DropRequest {
+    let token = drop_tokens(device, 1).await.pop().unwrap();
+    porchlight_sync::wire::DropRequest {
+        group: device.group(),
+        sealed: sealed(seed, porchlight_sync::wire::DROP_SIZE_CLASSES[0]),
+        token: Some(token),
+    }
+}

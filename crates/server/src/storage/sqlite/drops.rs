@@ -11,11 +11,29 @@ use crate::storage::{BlobKeeping, BlobOutcome, PageLimits, Retention, StoredBlob
 pub(super) fn add_drop(
     c: &mut Connection,
     group: GroupId,
+    token: &[u8],
     sealed: &[u8],
     retention: Retention,
 ) -> Result<u64, Error> {
     let g = &group.as_bytes()[..];
     let tx = c.transaction()?;
+    let known: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM groups WHERE id = ?1)",
+        [g],
+        |r| r.get(0),
+    )?;
+    if !known {
+        return Err(Error::UnknownGroup);
+    }
+    // The spent list and the drop commit together: a token is used up exactly when its drop is
+    // kept.
+    let spent = tx.execute(
+        "INSERT INTO spent_tokens (group_id, message) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        params![g, token],
+    )?;
+    if spent == 0 {
+        return Err(Error::DropTokenSpent);
+    }
     tx.execute("DELETE FROM drops WHERE day < ?1", [retention.keep_from])?;
     // Taking the number and bumping the counter in one statement also tells whether the group
     // exists.
@@ -186,27 +204,25 @@ pub(super) fn put_reply(
         return Err(Error::UnknownGroup);
     }
     tx.execute("DELETE FROM replies WHERE day < ?1", [retention.keep_from])?;
-    // The latest version wins, but only within the group that first published under this id.
-    let written = tx.execute(
-        "INSERT INTO replies (id, group_id, day, bytes) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (id) DO UPDATE SET day = excluded.day, bytes = excluded.bytes
-         WHERE replies.group_id = excluded.group_id",
-        params![&id[..], g, retention.today, bytes],
+    // The latest version wins. Ids are per group, so no other group can take this one.
+    tx.execute(
+        "INSERT INTO replies (group_id, id, day, bytes) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (group_id, id) DO UPDATE SET day = excluded.day, bytes = excluded.bytes",
+        params![g, &id[..], retention.today, bytes],
     )?;
-    if written == 0 {
-        return Err(Error::Conflict(
-            "another group already published a reply under this id".into(),
-        ));
-    }
     tx.commit()?;
     Ok(())
 }
 
-pub(super) fn reply(c: &Connection, id: [u8; 16]) -> Result<Option<Vec<u8>>, Error> {
-    Ok(
-        c.query_row("SELECT bytes FROM replies WHERE id = ?1", [&id[..]], |r| {
-            r.get(0)
-        })
-        .optional()?,
+pub(super) fn reply(
+    c: &Connection,
+    group: GroupId,
+    id: [u8; 16],
+) -> Result<Option<Vec<u8>>, Error> {
+    Ok(c.query_row(
+        "SELECT bytes FROM replies WHERE group_id = ?1 AND id = ?2",
+        params![&group.as_bytes()[..], &id[..]],
+        |r| r.get(0),
     )
+    .optional()?)
 }

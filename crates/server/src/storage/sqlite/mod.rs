@@ -5,6 +5,7 @@
 mod drops;
 mod log;
 mod members;
+mod tokens;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -17,7 +18,7 @@ use rusqlite::{Connection, Row};
 
 use super::{
     BlobKeeping, BlobOutcome, MemberRecord, NewInvite, NewMember, Page, PageLimits, PushDoc,
-    PushOutcome, Retention, SessionRecord, Storage, StoredBlob, StoredDoc,
+    PushOutcome, Retention, SessionRecord, Storage, StoredBlob, StoredDoc, TokenKeyRecord,
 };
 use crate::Error;
 
@@ -27,7 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_drops_blobs_replies.sql"),
     include_str!("../migrations/0003_hardening.sql"),
-    include_str!("../migrations/0004_reserved.sql"),
+    include_str!("../migrations/0004_drop_tokens.sql"),
     include_str!("../migrations/0005_signatures.sql"),
 ];
 
@@ -312,10 +313,36 @@ impl Storage for SqliteStorage {
     async fn add_drop(
         &self,
         group: GroupId,
+        token: Vec<u8>,
         sealed: Vec<u8>,
         retention: Retention,
     ) -> Result<u64, Error> {
-        self.write(move |c| drops::add_drop(c, group, &sealed, retention))
+        self.write(move |c| drops::add_drop(c, group, &token, &sealed, retention))
+            .await
+    }
+
+    async fn token_key(&self, group: GroupId) -> Result<Option<TokenKeyRecord>, Error> {
+        self.read(move |c| tokens::token_key(c, group)).await
+    }
+
+    async fn put_token_key(
+        &self,
+        group: GroupId,
+        key: TokenKeyRecord,
+    ) -> Result<TokenKeyRecord, Error> {
+        self.write(move |c| tokens::put_token_key(c, group, &key))
+            .await
+    }
+
+    async fn take_token_allowance(
+        &self,
+        group: GroupId,
+        device: DeviceId,
+        day: i64,
+        want: u32,
+        per_day: u32,
+    ) -> Result<(u32, u32), Error> {
+        self.write(move |c| tokens::take_allowance(c, group, device, day, want, per_day))
             .await
     }
 
@@ -364,8 +391,8 @@ impl Storage for SqliteStorage {
             .await
     }
 
-    async fn reply(&self, id: [u8; 16]) -> Result<Option<Vec<u8>>, Error> {
-        self.read(move |c| drops::reply(c, id)).await
+    async fn reply(&self, group: GroupId, id: [u8; 16]) -> Result<Option<Vec<u8>>, Error> {
+        self.read(move |c| drops::reply(c, group, id)).await
     }
 }
 

@@ -177,7 +177,7 @@ async fn drops_number_per_group_page_and_expire() {
     let (_dir, s, group) = storage_with_group().await;
     for n in 1..=5u8 {
         assert_eq!(
-            s.add_drop(group, vec![n; 10 * usize::from(n)], keep(100, 90))
+            s.add_drop(group, vec![n], vec![n; 10 * usize::from(n)], keep(100, 90))
                 .await
                 .unwrap(),
             u64::from(n)
@@ -203,7 +203,12 @@ async fn drops_number_per_group_page_and_expire() {
     assert_eq!((page.cursor, page.more), (5, false));
 
     // 91 days on, every earlier drop is gone and numbering carries on.
-    assert_eq!(s.add_drop(group, vec![9], keep(191, 90)).await.unwrap(), 6);
+    assert_eq!(
+        s.add_drop(group, vec![9], vec![9], keep(191, 90))
+            .await
+            .unwrap(),
+        6
+    );
     assert_eq!(s.drop_count(group).await.unwrap(), 1);
     let page = s.drops(group, 0, limits).await.unwrap();
     assert_eq!(page.drops.iter().map(|d| d.seq).collect::<Vec<_>>(), [6]);
@@ -212,11 +217,75 @@ async fn drops_number_per_group_page_and_expire() {
 #[tokio::test]
 async fn a_drop_to_an_unknown_group_changes_nothing() {
     let (_dir, s, group) = storage_with_group().await;
-    s.add_drop(group, vec![1], keep(100, 90)).await.unwrap();
-    let r = s.add_drop(GroupId::random(), vec![2], keep(500, 90)).await;
+    s.add_drop(group, vec![1], vec![1], keep(100, 90))
+        .await
+        .unwrap();
+    let r = s
+        .add_drop(GroupId::random(), vec![2], vec![2], keep(500, 90))
+        .await;
     assert!(matches!(r, Err(Error::UnknownGroup)));
     // Not even the retention sweep of that attempt happened.
     assert_eq!(s.drop_count(group).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_spent_token_is_refused_and_stores_nothing() {
+    let (_dir, s, group) = storage_with_group().await;
+    s.add_drop(group, vec![1; 32], vec![1], keep(100, 90))
+        .await
+        .unwrap();
+    let again = s.add_drop(group, vec![1; 32], vec![2], keep(100, 90)).await;
+    assert!(matches!(again, Err(Error::DropTokenSpent)));
+    assert_eq!(s.drop_count(group).await.unwrap(), 1);
+    // Spent lists are per group: the same message in another group is its own token.
+    let other = GroupId::random();
+    s.create_group(other, "Oak Lane".into(), member(2))
+        .await
+        .unwrap();
+    s.add_drop(other, vec![1; 32], vec![3], keep(100, 90))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_first_token_key_stored_wins_and_allowances_count_per_member_and_day() {
+    let (_dir, s, group) = storage_with_group().await;
+    assert_eq!(s.token_key(group).await.unwrap(), None);
+    let first = TokenKeyRecord {
+        secret_der: vec![1],
+        public_der: vec![2],
+    };
+    let second = TokenKeyRecord {
+        secret_der: vec![3],
+        public_der: vec![4],
+    };
+    assert_eq!(s.put_token_key(group, first.clone()).await.unwrap(), first);
+    assert_eq!(s.put_token_key(group, second).await.unwrap(), first);
+    assert!(matches!(
+        s.put_token_key(GroupId::random(), first.clone()).await,
+        Err(Error::UnknownGroup)
+    ));
+    let (a, b) = (DeviceId::from_bytes([1; 16]), DeviceId::from_bytes([2; 16]));
+    assert_eq!(
+        s.take_token_allowance(group, a, 10, 4, 5).await.unwrap(),
+        (4, 1)
+    );
+    assert_eq!(
+        s.take_token_allowance(group, a, 10, 4, 5).await.unwrap(),
+        (1, 0)
+    );
+    assert_eq!(
+        s.take_token_allowance(group, a, 10, 4, 5).await.unwrap(),
+        (0, 0)
+    );
+    assert_eq!(
+        s.take_token_allowance(group, b, 10, 0, 5).await.unwrap(),
+        (0, 5)
+    );
+    assert_eq!(
+        s.take_token_allowance(group, a, 11, 2, 5).await.unwrap(),
+        (2, 3)
+    );
 }
 
 #[tokio::test]
@@ -265,19 +334,30 @@ async fn replies_are_replaced_within_their_group_and_expire() {
     s.put_reply(id, group, b"two".to_vec(), keep(100, 90))
         .await
         .unwrap();
-    assert_eq!(s.reply(id).await.unwrap().as_deref(), Some(&b"two"[..]));
-    let taken = s
-        .put_reply(id, other, b"mine".to_vec(), keep(100, 90))
-        .await;
-    assert!(matches!(taken, Err(Error::Conflict(_))));
+    assert_eq!(
+        s.reply(group, id).await.unwrap().as_deref(),
+        Some(&b"two"[..])
+    );
+    // Another group's reply under the same id is its own: it neither fails nor overwrites.
+    s.put_reply(id, other, b"mine".to_vec(), keep(100, 90))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.reply(group, id).await.unwrap().as_deref(),
+        Some(&b"two"[..])
+    );
+    assert_eq!(
+        s.reply(other, id).await.unwrap().as_deref(),
+        Some(&b"mine"[..])
+    );
     let unknown = s
         .put_reply([8; 16], GroupId::random(), b"x".to_vec(), keep(100, 90))
         .await;
     assert!(matches!(unknown, Err(Error::UnknownGroup)));
-    assert_eq!(s.reply([8; 16]).await.unwrap(), None);
+    assert_eq!(s.reply(group, [8; 16]).await.unwrap(), None);
 
     s.put_reply([9; 16], group, b"later".to_vec(), keep(191, 90))
         .await
         .unwrap();
-    assert_eq!(s.reply(id).await.unwrap(), None);
+    assert_eq!(s.reply(group, id).await.unwrap(), None);
 }

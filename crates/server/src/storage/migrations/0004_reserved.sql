@@ -1,2 +1,0 @@
--- Placeholder so migration numbers stay in order while another branch lands this number.
-SELECT 1;
