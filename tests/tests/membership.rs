@@ -25,6 +25,37 @@ fn server_db(server: &Server) -> rusqlite::Connection {
     rusqlite::Connection::open(server.dir.path().join("server.db")).unwrap()
 }
 
+/// Files an anonymous report on `reporter`, sends it, and returns its receipt with the sealed
+/// envelope as the server stored it.
+async fn file_anonymously(
+    server: &Server,
+    reporter: &porchlight_core::Core,
+    description: &str,
+) -> (porchlight_core::Receipt, Vec<u8>) {
+    let receipt = reporter
+        .file_report(
+            &NewReport {
+                category: Category::Theft,
+                description: description.into(),
+                occurred_at: Timestamp::now(),
+                location: None,
+                precision: LocationPrecision::Exact,
+                photos: vec![],
+            },
+            true,
+        )
+        .unwrap();
+    assert_eq!(reporter.send_due_drops().await.unwrap(), 1);
+    let sealed = server_db(server)
+        .query_row(
+            "SELECT sealed FROM drops ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    (receipt, sealed)
+}
+
 /// The operator writes a coordinator invite straight into its own database (signed with its own
 /// key: it has no coordinator's), joins with a device of its own, and lets that device write
 /// certificates for itself into the group document. Nobody else ever trusts it: the next
@@ -118,28 +149,12 @@ async fn the_server_operator_cannot_make_itself_a_coordinator() {
     )
     .await;
     settle(&[&carmen.core, &reporter.core]).await;
-    let receipt = reporter
-        .core
-        .file_report(
-            &NewReport {
-                category: Category::Theft,
-                description: "A van circles the block every night".into(),
-                occurred_at: Timestamp::now(),
-                location: None,
-                precision: LocationPrecision::Exact,
-                photos: vec![],
-            },
-            true,
-        )
-        .unwrap();
-    assert_eq!(reporter.core.send_due_drops().await.unwrap(), 1);
-    let sealed: Vec<u8> = server_db(&server)
-        .query_row(
-            "SELECT sealed FROM drops ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let (receipt, sealed) = file_anonymously(
+        &server,
+        &reporter.core,
+        "A van circles the block every night",
+    )
+    .await;
     assert_eq!(
         open(&sealed, &sealing_secret(&operator_key)),
         Err(SealError::NotForMe),
@@ -270,27 +285,7 @@ async fn a_revoked_coordinator_gets_no_new_reports() {
     assert!(roster.member(&cora.core.device()).is_none());
     assert_eq!(roster.seal_keys().len(), 1);
 
-    rita.core
-        .file_report(
-            &NewReport {
-                category: Category::Theft,
-                description: "Bikes taken from the shed".into(),
-                occurred_at: Timestamp::now(),
-                location: None,
-                precision: LocationPrecision::Exact,
-                photos: vec![],
-            },
-            true,
-        )
-        .unwrap();
-    assert_eq!(rita.core.send_due_drops().await.unwrap(), 1);
-    let sealed: Vec<u8> = server_db(&server)
-        .query_row(
-            "SELECT sealed FROM drops ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let (_, sealed) = file_anonymously(&server, &rita.core, "Bikes taken from the shed").await;
     assert_eq!(
         open(&sealed, &sealing_secret(&cora_key)),
         Err(SealError::NotForMe)

@@ -140,9 +140,7 @@ export async function click(driver, css) {
   const el = await find(driver, css);
   await driver.wait(until.elementIsEnabled(el), TIMEOUT, `${css} stays disabled`);
   try {
-    // Scroll it to the middle, as a person would, clear of the fixed status bar.
-    await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' })", el);
-    await el.click();
+    await scrollAndClick(driver, el);
   } catch (e) {
     const shot = await screenshot(driver, `failed-click-${Date.now()}`, { scrolled: true }).catch(() => "none");
     throw new Error(`clicking ${css}: ${e.name} ${e.message} (screenshot: ${shot})`);
@@ -150,13 +148,31 @@ export async function click(driver, css) {
   return el;
 }
 
+/**
+ * Scrolls `el` to the middle, as a person would, clear of the fixed status bar, and clicks it.
+ * A view that refreshes after a background sync can move the element between the scroll and the
+ * click; then, like a person, look again once the page has painted and click again (3 tries).
+ */
+async function scrollAndClick(driver, el) {
+  for (let attempt = 1; ; attempt++) {
+    await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' })", el);
+    try {
+      await el.click();
+      return;
+    } catch (e) {
+      if (e.name !== "ElementClickInterceptedError" || attempt >= 3) throw e;
+      await driver.executeAsyncScript(
+        "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(done));",
+      );
+    }
+  }
+}
+
 /** Clicks the `css` element whose text contains `text`. */
 export async function clickText(driver, css, text, timeout = TIMEOUT) {
   const el = await findText(driver, css, text, timeout);
   try {
-    // Scroll it to the middle, as a person would, clear of the fixed status bar.
-    await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' })", el);
-    await el.click();
+    await scrollAndClick(driver, el);
   } catch (e) {
     const shot = await screenshot(driver, `failed-click-${Date.now()}`, { scrolled: true }).catch(() => "none");
     throw new Error(`clicking ${css} "${text}": ${e.name} ${e.message} (screenshot: ${shot})`);
@@ -171,6 +187,10 @@ export async function type(driver, css, text) {
 }
 
 export async function choose(driver, selectCss, value) {
+  // WebKit does not scroll to an <option> (it has no box of its own): bring the list itself
+  // into view first, as a person would before opening it.
+  const select = await find(driver, selectCss);
+  await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' })", select);
   await click(driver, `${selectCss} option[value="${value}"]`);
 }
 
