@@ -133,6 +133,11 @@ pub enum GroupCmd {
         server: String,
         #[arg(long)]
         name: String,
+        /// The SHA-256 fingerprint `porchlight serve` printed, for a server with a self-signed
+        /// certificate: this device and everyone it invites accept that certificate only.
+        /// Leave it out for a server whose certificate a public CA signed.
+        #[arg(long)]
+        fingerprint: Option<String>,
     },
 }
 

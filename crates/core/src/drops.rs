@@ -136,10 +136,11 @@ impl Core {
             return Ok(0);
         }
         let (server, group) = self.server_and_group()?;
+        let pin = self.server_pin()?;
         let mut sent = 0;
         for (id, sealed) in due {
             let request = DropRequest { group, sealed };
-            AnonymousClient::drop(&server, &request)
+            AnonymousClient::drop_pinned(&server, pin.as_ref(), &request)
                 .await
                 .map_err(sync_error)?;
             self.store().remove_drop(id)?;

@@ -36,7 +36,9 @@ pub use photos::PhotoInfo;
 /// The record types the commands take and return, for front ends (the app, the CLI).
 pub use porchlight_model as model;
 pub use porchlight_store::{AlertQuery, DocChanges, PatrolSummary, Receipt, ReportEntry, Stats};
-pub use porchlight_sync::{InviteCode, wire::Member};
+pub use porchlight_sync::{
+    Fingerprint, InviteCode, format_fingerprint, parse_fingerprint, wire::Member,
+};
 pub use sync::{SyncReceipt, SyncReport, SyncStatus, SyncTask};
 
 const DB_FILE: &str = "porchlight.db";

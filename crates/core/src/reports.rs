@@ -114,10 +114,11 @@ impl Core {
             return Ok(0);
         }
         let (server, _) = self.server_and_group()?;
+        let pin = self.server_pin()?;
         let mut with_status = 0;
         for receipt in receipts {
             let reply = ReplyKeys::from_secret(&receipt.secret);
-            let found = AnonymousClient::reply(&server, &reply.id_hex())
+            let found = AnonymousClient::reply_pinned(&server, pin.as_ref(), &reply.id_hex())
                 .await
                 .map_err(sync_error)?;
             let published = found

@@ -11,7 +11,10 @@ use porchlight_model::{DeviceId, DocId, DocKind, Role, Timestamp, hex};
 use porchlight_store::{DocChanges, OutboxEntry, set_state_in};
 use porchlight_sync::seal::sealing_public;
 use porchlight_sync::wire::{self, Member, SyncRequest};
-use porchlight_sync::{GroupId, HttpClient, HttpTransport, InviteCode, Transport};
+use porchlight_sync::{
+    Fingerprint, GroupId, HttpClient, HttpTransport, InviteCode, Transport, format_fingerprint,
+    parse_fingerprint,
+};
 use serde::Serialize;
 
 use crate::{Core, CoreError, Result, STATE_GROUP, WhoAmI};
@@ -19,6 +22,9 @@ use crate::{Core, CoreError, Result, STATE_GROUP, WhoAmI};
 pub(crate) const STATE_SERVER: &str = "sync.server";
 pub(crate) const STATE_SERVER_GROUP: &str = "sync.group";
 pub(crate) const STATE_ROLE: &str = "sync.role";
+/// The server certificate's SHA-256 (hex) when it is pinned: from the invite, or given when the
+/// group was created. Every client this device makes for the server uses it.
+pub(crate) const STATE_SERVER_PIN: &str = "sync.server_pin";
 const STATE_CURSOR: &str = "sync.cursor";
 const STATE_LAST_OK: &str = "sync.last_ok";
 const STATE_LAST_ERROR: &str = "sync.last_error";
@@ -106,16 +112,27 @@ impl Core {
     /// Registers a new group on `server` with this device as its coordinator, and creates the
     /// group document here (or keeps the one this device already has).
     pub async fn create_group_on(&self, server: &str, name: &str) -> Result<WhoAmI> {
+        self.create_group_on_pinned(server, None, name).await
+    }
+
+    /// [`Core::create_group_on`] for a server whose certificate is pinned by its SHA-256
+    /// fingerprint (the one `porchlight serve` prints); the pin then goes into every invite.
+    pub async fn create_group_on_pinned(
+        &self,
+        server: &str,
+        pin: Option<&Fingerprint>,
+        name: &str,
+    ) -> Result<WhoAmI> {
         if self.store().state(STATE_SERVER_GROUP)?.is_some() {
             return Err(CoreError::AlreadyJoined);
         }
-        let client = HttpClient::new(server).map_err(sync_error)?;
+        let client = HttpClient::with_pin(server, pin).map_err(sync_error)?;
         let display = self.display_name()?;
         let membership = client
             .create_group(self.identity.signing_key(), name, &display, None)
             .await
             .map_err(sync_error)?;
-        self.adopt_server_group(client.base_url(), membership.group, name, &display)?;
+        self.adopt_server_group(&client, membership.group, name, &display)?;
         self.sync_once().await?;
         self.whoami()
     }
@@ -123,7 +140,7 @@ impl Core {
     /// Records the server group and makes sure the group document exists.
     fn adopt_server_group(
         &self,
-        server_url: &str,
+        client: &HttpClient,
         group: GroupId,
         name: &str,
         display: &str,
@@ -132,8 +149,10 @@ impl Core {
         let mut store = self.store();
         let group_doc = store.group()?;
         let group_id = group.to_string();
+        let pin = client.pin().map(format_fingerprint);
         let set = |tx: &porchlight_store::Transaction| {
-            set_state_in(tx, STATE_SERVER, Some(server_url))?;
+            set_state_in(tx, STATE_SERVER, Some(client.base_url()))?;
+            set_state_in(tx, STATE_SERVER_PIN, pin.as_deref())?;
             set_state_in(tx, STATE_SERVER_GROUP, Some(&group_id))?;
             set_state_in(tx, STATE_ROLE, Some(Role::Coordinator.as_str()))
         };
@@ -178,9 +197,11 @@ impl Core {
             .join(&code, self.identity.signing_key(), &name)
             .await
             .map_err(sync_error)?;
+        let pin = client.pin().map(format_fingerprint);
         self.store().with_transaction(|tx| {
             set_state_in(tx, crate::STATE_NAME, Some(&name))?;
             set_state_in(tx, STATE_SERVER, Some(client.base_url()))?;
+            set_state_in(tx, STATE_SERVER_PIN, pin.as_deref())?;
             set_state_in(tx, STATE_SERVER_GROUP, Some(&membership.group.to_string()))?;
             set_state_in(tx, STATE_ROLE, Some(membership.role.as_str()))
         })?;
@@ -407,6 +428,14 @@ impl Core {
         })
     }
 
+    /// The pinned certificate of this device's server, if any.
+    pub(crate) fn server_pin(&self) -> Result<Option<Fingerprint>> {
+        let stored = self.store().state(STATE_SERVER_PIN)?;
+        stored
+            .map(|hex| parse_fingerprint(&hex).map_err(sync_error))
+            .transpose()
+    }
+
     fn cursor(&self) -> Result<u64> {
         Ok(self
             .store()
@@ -432,7 +461,7 @@ impl Core {
             return Err(CoreError::NotJoined);
         };
         let group: GroupId = group.parse()?;
-        let client = HttpClient::new(&server).map_err(sync_error)?;
+        let client = HttpClient::with_pin(&server, self.server_pin()?.as_ref()).map_err(sync_error)?;
         let t = Arc::new(HttpTransport::new(
             client,
             group,

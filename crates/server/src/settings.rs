@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -27,6 +27,34 @@ impl Secret {
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<hidden>")
+    }
+}
+
+/// How the server speaks to devices.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TlsMode {
+    /// Plain HTTP: only behind a reverse proxy that does TLS, or on loopback (devices refuse
+    /// plain `http://` to any other address).
+    Off,
+    /// A certificate made on first start and kept in `tls_dir`; devices pin its fingerprint,
+    /// which travels in invite codes.
+    #[default]
+    SelfSigned,
+    /// The operator's certificate chain and key (`tls_cert`, `tls_key`, PEM).
+    Certificate,
+}
+
+impl std::str::FromStr for TlsMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "off" => Ok(Self::Off),
+            "self-signed" => Ok(Self::SelfSigned),
+            "certificate" => Ok(Self::Certificate),
+            _ => Err("expected off, self-signed or certificate".into()),
+        }
     }
 }
 
@@ -62,6 +90,15 @@ pub struct Settings {
     pub drop_retention_days: u32,
     /// At most this many drops per `GET /v1/drops` page (and at most `page_bytes` of them).
     pub page_drops: usize,
+    /// TLS: off, self-signed (the default) or the operator's certificate.
+    pub tls: TlsMode,
+    /// The operator's certificate chain, PEM (with `tls = certificate`).
+    pub tls_cert: Option<PathBuf>,
+    /// The operator's private key, PEM (with `tls = certificate`).
+    pub tls_key: Option<PathBuf>,
+    /// Where the self-signed certificate is kept; default: beside the database file
+    /// (`server.db.tls/`).
+    pub tls_dir: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -82,6 +119,10 @@ impl Default for Settings {
             reply_reads_per_hour: 600,
             drop_retention_days: 90,
             page_drops: 200,
+            tls: TlsMode::SelfSigned,
+            tls_cert: None,
+            tls_key: None,
+            tls_dir: None,
         }
     }
 }
@@ -106,6 +147,10 @@ struct Layer {
     reply_reads_per_hour: Option<u32>,
     drop_retention_days: Option<u32>,
     page_drops: Option<usize>,
+    tls: Option<TlsMode>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    tls_dir: Option<PathBuf>,
 }
 
 impl Settings {
@@ -162,10 +207,20 @@ impl Settings {
             drop_rate_per_hour,
             reply_reads_per_hour,
             drop_retention_days,
-            page_drops
+            page_drops,
+            tls
         );
         if l.group_creation_token.is_some() {
             self.group_creation_token = l.group_creation_token;
+        }
+        for (slot, value) in [
+            (&mut self.tls_cert, l.tls_cert),
+            (&mut self.tls_key, l.tls_key),
+            (&mut self.tls_dir, l.tls_dir),
+        ] {
+            if value.is_some() {
+                *slot = value;
+            }
         }
     }
 
@@ -187,7 +242,16 @@ impl Settings {
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(Error::Config(format!("{name} must be greater than 0")));
         }
-        Ok(())
+        let files = self.tls_cert.is_some() || self.tls_key.is_some();
+        match self.tls {
+            TlsMode::Certificate if self.tls_cert.is_none() || self.tls_key.is_none() => Err(
+                Error::Config("tls = \"certificate\" needs both tls_cert and tls_key".into()),
+            ),
+            TlsMode::Off | TlsMode::SelfSigned if files => Err(Error::Config(
+                "tls_cert and tls_key are only used with tls = \"certificate\"; set it, or remove them".into(),
+            )),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -221,6 +285,10 @@ impl Layer {
             "reply_reads_per_hour" => self.reply_reads_per_hour = parse(name, value)?,
             "drop_retention_days" => self.drop_retention_days = parse(name, value)?,
             "page_drops" => self.page_drops = parse(name, value)?,
+            "tls" => self.tls = parse(name, value)?,
+            "tls_cert" => self.tls_cert = Some(PathBuf::from(value)),
+            "tls_key" => self.tls_key = Some(PathBuf::from(value)),
+            "tls_dir" => self.tls_dir = Some(PathBuf::from(value)),
             _ => {}
         }
         Ok(())
@@ -294,6 +362,40 @@ mod tests {
             ),
             (7, 70, 30, 20)
         );
+    }
+
+    #[test]
+    fn tls_is_self_signed_unless_told_otherwise() {
+        let s = Settings::from_sources(None, env(&[])).unwrap();
+        assert_eq!(s.tls, TlsMode::SelfSigned);
+        let file = "tls = \"certificate\"\ntls_cert = \"/etc/p/cert.pem\"\ntls_key = \"/etc/p/key.pem\"\n";
+        let s = Settings::from_sources(Some(file), env(&[])).unwrap();
+        assert_eq!(s.tls, TlsMode::Certificate);
+        assert_eq!(s.tls_key.as_deref(), Some(Path::new("/etc/p/key.pem")));
+        let s = Settings::from_sources(
+            None,
+            env(&[("PORCHLIGHT_TLS", "off"), ("PORCHLIGHT_TLS_DIR", "/x")]),
+        )
+        .unwrap();
+        assert_eq!((s.tls, s.tls_dir.as_deref()), (TlsMode::Off, Some(Path::new("/x"))));
+    }
+
+    #[test]
+    fn half_a_tls_setup_is_rejected_not_panicking() {
+        for (file, vars) in [
+            ("tls = \"certificate\"\ntls_cert = \"c.pem\"\n", vec![]),
+            ("tls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n", vec![]),
+            ("tls = \"on\"\n", vec![]),
+            ("", vec![("PORCHLIGHT_TLS", "yes")]),
+        ] {
+            assert!(
+                matches!(
+                    Settings::from_sources(Some(file), env(&vars)),
+                    Err(Error::Config(_))
+                ),
+                "{file:?} {vars:?}"
+            );
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Invite codes: everything a new device needs to join, in one string a person can paste or a QR
 //! code can carry: `plj1-` followed by base58 of a small CBOR array
-//! `[server URL, invite id, secret, role]`. Base58 avoids characters people misread and that
+//! `[server URL, invite id, secret, role]`, with the server certificate's SHA-256 fingerprint
+//! appended as a fifth element when the server's certificate is pinned (a code without it is
+//! byte for byte what it was before pinning existed). Base58 avoids characters people misread and that
 //! break when a chat app wraps or links text.
 
 use std::fmt;
@@ -22,6 +24,9 @@ pub struct InviteCode {
     /// 128 random bits; the server only ever stores a hash of it.
     pub secret: [u8; 16],
     pub role: Role,
+    /// SHA-256 of the server's TLS certificate: devices accept that certificate and no other.
+    /// `None` for a server whose certificate a public CA signed.
+    pub tls_fingerprint: Option<[u8; 32]>,
 }
 
 fn invalid(reason: impl Into<String>) -> Error {
@@ -60,7 +65,14 @@ impl fmt::Display for InviteCode {
         );
         let mut cbor = Vec::new();
         // Writing CBOR into a Vec cannot fail for these plain values.
-        ciborium::into_writer(&body, &mut cbor).map_err(|_| fmt::Error)?;
+        match self.tls_fingerprint {
+            None => ciborium::into_writer(&body, &mut cbor),
+            Some(fp) => {
+                let (a, b, c, d) = body;
+                ciborium::into_writer(&(a, b, c, d, ByteBuf::from(fp.to_vec())), &mut cbor)
+            }
+        }
+        .map_err(|_| fmt::Error)?;
         write!(f, "{INVITE_PREFIX}{}", bs58::encode(cbor).into_string())
     }
 }
@@ -84,9 +96,20 @@ impl FromStr for InviteCode {
                 "it contains characters that cannot be in a code ({e}); was it mistyped?"
             ))
         })?;
-        let (server, invite, secret, role): (String, ByteBuf, ByteBuf, Role) =
-            crate::wire::decode(&cbor)
-                .map_err(|_| invalid("it is incomplete or damaged; copy the whole code again"))?;
+        let damaged = || invalid("it is incomplete or damaged; copy the whole code again");
+        let (server, invite, secret, role, fingerprint) =
+            match crate::wire::decode::<(String, ByteBuf, ByteBuf, Role, ByteBuf)>(&cbor) {
+                Ok((a, b, c, d, fp)) => (a, b, c, d, Some(fp)),
+                Err(_) => {
+                    let (a, b, c, d) = crate::wire::decode::<(String, ByteBuf, ByteBuf, Role)>(&cbor)
+                        .map_err(|_| damaged())?;
+                    (a, b, c, d, None)
+                }
+            };
+        let tls_fingerprint = fingerprint
+            .map(|fp| <[u8; 32]>::try_from(fp.as_slice()))
+            .transpose()
+            .map_err(|_| invalid("the certificate fingerprint inside it has the wrong length"))?;
         let invite: [u8; 16] = invite
             .as_slice()
             .try_into()
@@ -102,6 +125,7 @@ impl FromStr for InviteCode {
             invite,
             secret,
             role,
+            tls_fingerprint,
         })
     }
 }
@@ -113,6 +137,7 @@ impl fmt::Debug for InviteCode {
             .field("invite", &hex(&self.invite))
             .field("secret", &"<hidden>")
             .field("role", &self.role)
+            .field("tls_fingerprint", &self.tls_fingerprint.map(|fp| hex(&fp)))
             .finish()
     }
 }
@@ -127,7 +152,40 @@ mod tests {
             invite: [1; 16],
             secret: [2; 16],
             role: Role::Volunteer,
+            tls_fingerprint: None,
         }
+    }
+
+    #[test]
+    fn the_certificate_fingerprint_travels_in_the_code() {
+        let pinned = InviteCode {
+            server: "https://192.0.2.1:8470".into(),
+            tls_fingerprint: Some(std::array::from_fn(|i| i as u8)),
+            ..code()
+        };
+        let text = pinned.to_string();
+        assert!(text.starts_with(INVITE_PREFIX));
+        assert_eq!(text.parse::<InviteCode>().unwrap(), pinned);
+        // Short enough for a QR code a phone reads at arm's length, and for pasting.
+        assert!(text.len() < 180, "{} characters", text.len());
+        // A code made before pinning (four elements) still reads, without a pin.
+        assert_eq!(code().to_string().parse::<InviteCode>().unwrap(), code());
+    }
+
+    #[test]
+    fn a_truncated_fingerprint_is_rejected_not_panicking() {
+        let body = (
+            "https://x.example",
+            ByteBuf::from(vec![1; 16]),
+            ByteBuf::from(vec![2; 16]),
+            Role::Resident,
+            ByteBuf::from(vec![3; 31]),
+        );
+        let mut cbor = Vec::new();
+        ciborium::into_writer(&body, &mut cbor).unwrap();
+        let text = format!("{INVITE_PREFIX}{}", bs58::encode(cbor).into_string());
+        let err = text.parse::<InviteCode>().unwrap_err();
+        assert!(err.to_string().contains("fingerprint"), "{err}");
     }
 
     #[test]

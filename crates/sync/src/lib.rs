@@ -13,6 +13,7 @@ mod error;
 mod invite;
 mod memory;
 pub mod seal;
+pub mod tls;
 mod transport;
 pub mod wire;
 
@@ -24,6 +25,7 @@ pub use error::Error;
 pub use invite::{INVITE_PREFIX, InviteCode};
 pub use memory::{MemoryHub, MemoryTransport};
 pub use porchlight_crdt::{CHUNK_MAGIC, ChangeProblem, CheckedChange, check_change};
+pub use tls::{Fingerprint, format_fingerprint, parse_fingerprint};
 pub use transport::{HttpTransport, Transport};
 pub use wire::{DocChanges, GroupId, SyncRequest, SyncResponse};
 

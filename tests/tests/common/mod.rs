@@ -23,6 +23,8 @@ impl Server {
         let dir = tempfile::tempdir().unwrap();
         let settings = porchlight_server::Settings {
             database: format!("sqlite://{}", dir.path().join("server.db").display()),
+            // Plain HTTP on loopback; the server's own tests cover TLS.
+            tls: porchlight_server::TlsMode::Off,
             ..porchlight_server::Settings::default()
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
