@@ -279,3 +279,27 @@ async fn an_invite_carries_the_pin_to_the_joining_device() {
     assert_eq!(membership.role, Role::Resident);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_drop_box_still_sees_the_peer_address_over_tls() {
+    // The per-address rate limit needs the socket's address (ConnectInfo) behind TLS too.
+    let dir = tempfile::tempdir().unwrap();
+    let tls_dir = dir.path().to_owned();
+    let server = TestServer::start_with(move |s| {
+        s.tls = TlsMode::SelfSigned;
+        s.tls_dir = Some(tls_dir);
+        s.drop_rate_per_hour = 1;
+    })
+    .await;
+    let coord = coordinator(&server).await;
+    let pin = server.pin;
+    AnonymousClient::drop_pinned(&server.url, pin.as_ref(), &a_drop(coord.group()))
+        .await
+        .unwrap();
+    let limited = AnonymousClient::drop_pinned(&server.url, pin.as_ref(), &a_drop(coord.group()))
+        .await
+        .unwrap_err();
+    assert_eq!(limited.status(), Some(429), "{limited:?}");
+    assert_eq!(server.drop_count(coord.group()).await, 1);
+    server.stop().await;
+}

@@ -237,29 +237,28 @@ impl ServerCertVerifier for PinnedVerifier {
 pub(crate) fn certificate_failure(e: &reqwest::Error) -> Option<Error> {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cause {
-        // io::Error hides the error it wraps from `source()`, so look inside it by hand.
-        let inner = err
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .map(|e| e as &(dyn std::error::Error + 'static));
-        for candidate in [Some(err), inner].into_iter().flatten() {
-            if let Some(rustls::Error::InvalidCertificate(problem)) =
-                candidate.downcast_ref::<rustls::Error>()
+        if let Some(rustls::Error::InvalidCertificate(problem)) = err.downcast_ref::<rustls::Error>()
+        {
+            if let CertificateError::Other(OtherError(other)) = problem
+                && let Some(m) = other.downcast_ref::<PinMismatch>()
             {
-                if let CertificateError::Other(OtherError(other)) = problem
-                    && let Some(m) = other.downcast_ref::<PinMismatch>()
-                {
-                    return Some(Error::CertificateMismatch {
-                        expected: format_fingerprint(&m.expected),
-                        found: format_fingerprint(&m.found),
-                    });
-                }
-                return Some(Error::CertificateRejected {
-                    reason: problem.to_string(),
+                return Some(Error::CertificateMismatch {
+                    expected: format_fingerprint(&m.expected),
+                    found: format_fingerprint(&m.found),
                 });
             }
+            return Some(Error::CertificateRejected {
+                reason: problem.to_string(),
+            });
         }
-        cause = err.source();
+        // io::Error hides the error it wraps from `source()` (it skips a level), so step into
+        // it by hand; tokio-rustls wraps the rustls error in two of them.
+        cause = match err.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
     }
     None
 }
