@@ -3,7 +3,9 @@
 //! device makes (sync, the drop box, reply reads) goes to the pinned certificate only.
 
 use porchlight_core::{Config, CoreError, format_fingerprint};
-use porchlight_model::{Category, LocationPrecision, NewReport, Point, Role, Timestamp, TriageStatus};
+use porchlight_model::{
+    Category, LocationPrecision, NewReport, Point, Role, Timestamp, TriageStatus,
+};
 use porchlight_server::{Settings, TlsMode, tls_fingerprint};
 
 mod common;
@@ -36,7 +38,9 @@ async fn devices_reach_a_self_signed_server_through_the_pin_in_the_invite() {
     assert!(
         matches!(
             refused,
-            Err(CoreError::Sync(porchlight_sync::Error::CertificateRejected { .. }))
+            Err(CoreError::Sync(
+                porchlight_sync::Error::CertificateRejected { .. }
+            ))
         ),
         "{refused:?}"
     );

@@ -461,7 +461,8 @@ impl Core {
             return Err(CoreError::NotJoined);
         };
         let group: GroupId = group.parse()?;
-        let client = HttpClient::with_pin(&server, self.server_pin()?.as_ref()).map_err(sync_error)?;
+        let client =
+            HttpClient::with_pin(&server, self.server_pin()?.as_ref()).map_err(sync_error)?;
         let t = Arc::new(HttpTransport::new(
             client,
             group,

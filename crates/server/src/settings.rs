@@ -368,7 +368,8 @@ mod tests {
     fn tls_is_self_signed_unless_told_otherwise() {
         let s = Settings::from_sources(None, env(&[])).unwrap();
         assert_eq!(s.tls, TlsMode::SelfSigned);
-        let file = "tls = \"certificate\"\ntls_cert = \"/etc/p/cert.pem\"\ntls_key = \"/etc/p/key.pem\"\n";
+        let file =
+            "tls = \"certificate\"\ntls_cert = \"/etc/p/cert.pem\"\ntls_key = \"/etc/p/key.pem\"\n";
         let s = Settings::from_sources(Some(file), env(&[])).unwrap();
         assert_eq!(s.tls, TlsMode::Certificate);
         assert_eq!(s.tls_key.as_deref(), Some(Path::new("/etc/p/key.pem")));
@@ -377,7 +378,10 @@ mod tests {
             env(&[("PORCHLIGHT_TLS", "off"), ("PORCHLIGHT_TLS_DIR", "/x")]),
         )
         .unwrap();
-        assert_eq!((s.tls, s.tls_dir.as_deref()), (TlsMode::Off, Some(Path::new("/x"))));
+        assert_eq!(
+            (s.tls, s.tls_dir.as_deref()),
+            (TlsMode::Off, Some(Path::new("/x")))
+        );
     }
 
     #[test]

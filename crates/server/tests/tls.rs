@@ -45,16 +45,15 @@ async fn a_pinned_device_syncs_with_a_self_signed_server() {
     assert!(server.url.starts_with("https://127.0.0.1:"));
     let coord = coordinator(&server).await;
     let doc = DocId::random();
-    let pushed = coord
-        .push(doc, DocKind::Alert, changes(coord.id, 2))
-        .await;
+    let pushed = coord.push(doc, DocKind::Alert, changes(coord.id, 2)).await;
     assert_eq!(pushed.accepted, 2);
     assert_eq!(server.change_count(coord.group()).await, 2);
 
     // The anonymous endpoints speak TLS with the same pin.
-    let accepted = AnonymousClient::drop_pinned(&server.url, server.pin.as_ref(), &a_drop(coord.group()))
-        .await
-        .unwrap();
+    let accepted =
+        AnonymousClient::drop_pinned(&server.url, server.pin.as_ref(), &a_drop(coord.group()))
+            .await
+            .unwrap();
     assert!(accepted.accepted);
     assert_eq!(server.drop_count(coord.group()).await, 1);
     server.stop().await;
@@ -84,17 +83,26 @@ async fn a_wrong_pin_is_rejected_before_the_request_is_sent() {
             && *found == porchlight_sync::format_fingerprint(&server.pin.unwrap())),
         "{refused:?}"
     );
-    assert!(!refused.is_offline(), "a wrong certificate is not 'try later'");
+    assert!(
+        !refused.is_offline(),
+        "a wrong certificate is not 'try later'"
+    );
     assert!(refused.to_string().contains("pinned"), "{refused}");
 
     let dropped = AnonymousClient::drop_pinned(&server.url, Some(&wrong), &a_drop(coord.group()))
         .await
         .unwrap_err();
-    assert!(matches!(dropped, Error::CertificateMismatch { .. }), "{dropped:?}");
+    assert!(
+        matches!(dropped, Error::CertificateMismatch { .. }),
+        "{dropped:?}"
+    );
     let read = AnonymousClient::reply_pinned(&server.url, Some(&wrong), &"ab".repeat(16))
         .await
         .unwrap_err();
-    assert!(matches!(read, Error::CertificateMismatch { .. }), "{read:?}");
+    assert!(
+        matches!(read, Error::CertificateMismatch { .. }),
+        "{read:?}"
+    );
 
     // Nothing reached the server's storage, and the server serves the right pin as before.
     assert_eq!(server.change_count(coord.group()).await, 0);
@@ -114,7 +122,10 @@ async fn a_self_signed_server_is_not_trusted_without_its_pin() {
         .create_group(&key, "Watch", "Me", None)
         .await
         .unwrap_err();
-    assert!(matches!(refused, Error::CertificateRejected { .. }), "{refused:?}");
+    assert!(
+        matches!(refused, Error::CertificateRejected { .. }),
+        "{refused:?}"
+    );
     assert!(!refused.is_offline());
     server.stop().await;
 }
@@ -123,7 +134,11 @@ async fn a_self_signed_server_is_not_trusted_without_its_pin() {
 async fn plain_http_beyond_loopback_is_refused_before_connecting() {
     // 192.0.2.1 is a documentation address: nothing answers there. The refusal comes from
     // building the client, before any socket exists, so no packet can leave.
-    for url in ["http://192.0.2.1:8470", "http://192.0.2.1", "http://watch.example.org"] {
+    for url in [
+        "http://192.0.2.1:8470",
+        "http://192.0.2.1",
+        "http://watch.example.org",
+    ] {
         assert!(
             matches!(HttpClient::new(url), Err(Error::PlainHttpRefused { .. })),
             "{url}"
@@ -138,14 +153,20 @@ async fn plain_http_beyond_loopback_is_refused_before_connecting() {
     )
     .await
     .expect("refused at once, without trying to connect");
-    assert!(matches!(dropped, Err(Error::PlainHttpRefused { .. })), "{dropped:?}");
+    assert!(
+        matches!(dropped, Err(Error::PlainHttpRefused { .. })),
+        "{dropped:?}"
+    );
     let read = tokio::time::timeout(
         Duration::from_secs(5),
         AnonymousClient::reply("http://192.0.2.1", &"ab".repeat(16)),
     )
     .await
     .expect("refused at once");
-    assert!(matches!(read, Err(Error::PlainHttpRefused { .. })), "{read:?}");
+    assert!(
+        matches!(read, Err(Error::PlainHttpRefused { .. })),
+        "{read:?}"
+    );
     // A pin always needs TLS, even on loopback.
     assert!(matches!(
         HttpClient::with_pin("http://127.0.0.1:8470", Some(&[1; 32])),
@@ -162,7 +183,11 @@ async fn the_self_signed_certificate_survives_a_restart() {
     first.stop().await;
 
     let second = self_signed_in(dir.path()).await;
-    assert_eq!(second.pin, Some(pin), "the fingerprint in every invite still holds");
+    assert_eq!(
+        second.pin,
+        Some(pin),
+        "the fingerprint in every invite still holds"
+    );
     // A device pinned before the restart reaches the restarted server.
     let client = HttpClient::with_pin(&second.url, Some(&pin)).unwrap();
     assert_eq!(client.health().await.unwrap().status, "ok");
@@ -176,7 +201,11 @@ fn the_self_signed_certificate_lives_beside_the_database_by_default() {
         database: format!("sqlite://{}", dir.path().join("server.db").display()),
         ..Settings::default()
     };
-    assert_eq!(settings.tls, TlsMode::SelfSigned, "TLS is on unless turned off");
+    assert_eq!(
+        settings.tls,
+        TlsMode::SelfSigned,
+        "TLS is on unless turned off"
+    );
     let state = self_signed_dir(&settings).unwrap();
     assert_eq!(state, dir.path().join("server.db.tls"));
     let pin = tls_fingerprint(&settings).unwrap().unwrap();
@@ -184,7 +213,10 @@ fn the_self_signed_certificate_lives_beside_the_database_by_default() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(state.join("key.pem")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(state.join("key.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o077, 0, "the key is the owner's alone");
     }
     assert_eq!(tls_fingerprint(&settings).unwrap(), Some(pin));
@@ -202,7 +234,11 @@ fn operator_files(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, [u8; 3
     let (cert, key) = (dir.join("fullchain.pem"), dir.join("privkey.pem"));
     std::fs::write(&cert, made.cert.pem()).unwrap();
     std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
-    (cert, key, porchlight_sync::tls::fingerprint(made.cert.der()))
+    (
+        cert,
+        key,
+        porchlight_sync::tls::fingerprint(made.cert.der()),
+    )
 }
 
 #[tokio::test]
@@ -255,7 +291,10 @@ async fn bad_certificate_files_are_rejected_not_panicking() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let started =
         porchlight_server::launch_with_listener(with(&cert, &other_key), listener, async {}).await;
-    assert!(matches!(started, Err(porchlight_server::Error::Tls(_))), "{started:?}");
+    assert!(
+        matches!(started, Err(porchlight_server::Error::Tls(_))),
+        "{started:?}"
+    );
 }
 
 #[tokio::test]

@@ -11,7 +11,11 @@ use std::str::FromStr;
 use porchlight_model::{Role, hex};
 use serde_bytes::ByteBuf;
 
-use crate::Error;
+use crate::{Error, wire};
+
+/// The fields of every code, and the same followed by the pinned certificate's fingerprint.
+type Fields = (String, ByteBuf, ByteBuf, Role);
+type PinnedFields = (String, ByteBuf, ByteBuf, Role, ByteBuf);
 
 /// The prefix names the format and its version so a future format can be told apart.
 pub const INVITE_PREFIX: &str = "plj1-";
@@ -57,7 +61,7 @@ pub(crate) fn check_server_url(url: &str) -> Result<String, Error> {
 
 impl fmt::Display for InviteCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let body = (
+        let (server, invite, secret, role) = (
             &self.server,
             ByteBuf::from(self.invite.to_vec()),
             ByteBuf::from(self.secret.to_vec()),
@@ -66,11 +70,11 @@ impl fmt::Display for InviteCode {
         let mut cbor = Vec::new();
         // Writing CBOR into a Vec cannot fail for these plain values.
         match self.tls_fingerprint {
-            None => ciborium::into_writer(&body, &mut cbor),
-            Some(fp) => {
-                let (a, b, c, d) = body;
-                ciborium::into_writer(&(a, b, c, d, ByteBuf::from(fp.to_vec())), &mut cbor)
-            }
+            None => ciborium::into_writer(&(server, invite, secret, role), &mut cbor),
+            Some(pin) => ciborium::into_writer(
+                &(server, invite, secret, role, ByteBuf::from(pin.to_vec())),
+                &mut cbor,
+            ),
         }
         .map_err(|_| fmt::Error)?;
         write!(f, "{INVITE_PREFIX}{}", bs58::encode(cbor).into_string())
@@ -97,14 +101,11 @@ impl FromStr for InviteCode {
             ))
         })?;
         let damaged = || invalid("it is incomplete or damaged; copy the whole code again");
-        let (server, invite, secret, role, fingerprint) =
-            match crate::wire::decode::<(String, ByteBuf, ByteBuf, Role, ByteBuf)>(&cbor) {
-                Ok((a, b, c, d, fp)) => (a, b, c, d, Some(fp)),
-                Err(_) => {
-                    let (a, b, c, d) = crate::wire::decode::<(String, ByteBuf, ByteBuf, Role)>(&cbor)
-                        .map_err(|_| damaged())?;
-                    (a, b, c, d, None)
-                }
+        let ((server, invite, secret, role), fingerprint) =
+            if let Ok((server, invite, secret, role, pin)) = wire::decode::<PinnedFields>(&cbor) {
+                ((server, invite, secret, role), Some(pin))
+            } else {
+                (wire::decode::<Fields>(&cbor).map_err(|_| damaged())?, None)
             };
         let tls_fingerprint = fingerprint
             .map(|fp| <[u8; 32]>::try_from(fp.as_slice()))

@@ -237,7 +237,8 @@ impl ServerCertVerifier for PinnedVerifier {
 pub(crate) fn certificate_failure(e: &reqwest::Error) -> Option<Error> {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cause {
-        if let Some(rustls::Error::InvalidCertificate(problem)) = err.downcast_ref::<rustls::Error>()
+        if let Some(rustls::Error::InvalidCertificate(problem)) =
+            err.downcast_ref::<rustls::Error>()
         {
             if let CertificateError::Other(OtherError(other)) = problem
                 && let Some(m) = other.downcast_ref::<PinMismatch>()
@@ -327,6 +328,10 @@ mod tests {
         let target = check_transport("http://localhost:9000", None).unwrap();
         let (name, addrs) = target.pinned_resolve.unwrap();
         assert_eq!(name, "localhost");
-        assert!(addrs.iter().all(|a| a.ip().is_loopback() && a.port() == 9000));
+        assert!(
+            addrs
+                .iter()
+                .all(|a| a.ip().is_loopback() && a.port() == 9000)
+        );
     }
 }
