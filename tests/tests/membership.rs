@@ -294,3 +294,93 @@ async fn a_revoked_coordinator_gets_no_new_reports() {
     assert!(cora.core.sync_once().await.is_err());
     server.stop().await;
 }
+
+/// A report written into the change log by a member no coordinator has certified yet is held;
+/// once the member is certified it is still set aside, never shown (reports travel only through
+/// the drop box, whoever their author turns out to be).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_report_is_set_aside_once_its_author_is_certified() {
+    let server = Server::start().await;
+    let carmen = coordinator(&server).await;
+    let victor = join(&server, &carmen.core, Role::Volunteer, "Victor").await;
+    let group: GroupId = carmen
+        .core
+        .sync_status()
+        .unwrap()
+        .group
+        .unwrap()
+        .parse()
+        .unwrap();
+    let victor_key = {
+        let secret: [u8; 32] = std::fs::read(victor.dir.path().join("device.key"))
+            .unwrap()
+            .try_into()
+            .unwrap();
+        porchlight_sync::SigningKey::from_bytes(&secret)
+    };
+    // Victor's report in the clear, signed by him, straight into the log (the server itself
+    // refuses reports on /v1/sync).
+    let doc = DocId::random();
+    let keys = porchlight_crdt::ReplyKeys::from_secret(&[9; 32]);
+    let (_, written) = porchlight_crdt::create_report(
+        doc,
+        victor.core.device().as_bytes(),
+        Some(victor.core.device()),
+        &NewReport {
+            category: Category::Theft,
+            description: "Filed in the clear".into(),
+            occurred_at: Timestamp::now(),
+            location: None,
+            precision: LocationPrecision::Exact,
+            photos: vec![],
+        },
+        &keys,
+    )
+    .unwrap();
+    let signed = SignedChange::sign(
+        &victor_key,
+        &group,
+        doc,
+        DocKind::Report,
+        &written.hash,
+        written.bytes,
+    );
+    let db = server_db(&server);
+    let next: i64 = db
+        .query_row(
+            "SELECT next_seq FROM groups WHERE id = ?1",
+            [&group.as_bytes()[..]],
+            |r| r.get(0),
+        )
+        .unwrap();
+    db.execute(
+        "INSERT INTO changes (group_id, seq, doc, hash, kind, bytes, device, signature)
+         VALUES (?1, ?2, ?3, ?4, 'report', ?5, ?6, ?7)",
+        rusqlite::params![
+            &group.as_bytes()[..],
+            next,
+            &doc.as_bytes()[..],
+            &written.hash[..],
+            signed.bytes(),
+            &victor.core.device().as_bytes()[..],
+            &signed.signature()[..],
+        ],
+    )
+    .unwrap();
+    db.execute(
+        "UPDATE groups SET next_seq = ?2 WHERE id = ?1",
+        rusqlite::params![&group.as_bytes()[..], next + 1],
+    )
+    .unwrap();
+
+    // Carmen's next sync pulls it before she has certified Victor (held), then certifies him
+    // and tries it again.
+    carmen.core.sync_once().await.unwrap();
+    let roster = carmen.core.roster().unwrap().unwrap();
+    assert!(roster.member(&victor.core.device()).is_some(), "certified");
+    let status = carmen.core.sync_status().unwrap();
+    assert_eq!(status.held_changes, 0, "tried again and settled");
+    assert!(status.quarantined.iter().any(|q| q.doc == doc));
+    assert!(carmen.core.report(doc).is_err(), "never shown");
+    server.stop().await;
+}

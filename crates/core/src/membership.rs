@@ -245,7 +245,9 @@ impl Core {
         let verified = self.verify_candidates(candidates)?;
         let still: Vec<[u8; 32]> = verified.held.iter().map(|h| h.hash).collect();
         let mut store = self.store();
-        let applied = store.apply_remote_batch(&verified.accepted, &[])?;
+        // The same path as a pulled page: a report that came through the change log is set
+        // aside, never shown, whoever its author turned out to be.
+        let applied = store.apply_pulled_batch(&verified.accepted, &[])?;
         let settled: Vec<[u8; 32]> = before.into_iter().filter(|h| !still.contains(h)).collect();
         store.release_held(&settled)?;
         Ok(applied.changed.into_iter().map(|(id, _)| id).collect())
