@@ -10,6 +10,7 @@ const status = (over: Partial<SyncStatus> = {}): SyncStatus => ({
   lastError: null,
   queuedReports: 0,
   heldChanges: 0,
+  dropTokens: 20,
   quarantined: [],
   ...over,
 });

@@ -18,7 +18,10 @@ export type SyncStatus = {
   lastError: string | null;
   /** Sealed report envelopes waiting for their moment to leave. */
   queuedReports: number;
+  /** Pulled changes waiting for a coordinator to certify their author. */
   heldChanges: number;
+  /** Unspent anonymous drop tokens. */
+  dropTokens: number;
   /** Received documents this device cannot show (newest first); syncing goes on without them. */
   quarantined: Quarantined[];
 };
