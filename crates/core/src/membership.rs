@@ -385,10 +385,8 @@ impl Core {
     fn group_docs(&self, also: &[DocId]) -> Result<BTreeMap<DocId, Doc>> {
         let store = self.store();
         let mut docs = BTreeMap::new();
-        for (id, kind) in store.document_ids()? {
-            if kind == DocKind::Group {
-                docs.insert(id, store.load_kind(id, DocKind::Group)?);
-            }
+        for id in store.document_ids_of(DocKind::Group)? {
+            docs.insert(id, store.load_kind(id, DocKind::Group)?);
         }
         for id in also {
             docs.entry(*id)

@@ -200,6 +200,20 @@ impl Store {
         Ok(out)
     }
 
+    /// The ids of every document of `kind` (the sync path asks for the few group documents on
+    /// every pulled page, so this must not walk every document).
+    pub fn document_ids_of(&self, kind: DocKind) -> Result<Vec<DocId>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM documents WHERE kind = ?1 ORDER BY id")?;
+        let rows = stmt.query_map([kind.as_str()], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(DocId::from_slice(&row?)?);
+        }
+        Ok(out)
+    }
+
     /// The heads of a document as stored (cheap: no Automerge load).
     pub fn heads(&self, id: DocId) -> Result<Vec<[u8; 32]>> {
         let heads: Option<Vec<u8>> = self

@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/006_quarantine.sql")),
     (7, include_str!("../migrations/007_drop_tokens.sql")),
     (8, include_str!("../migrations/008_held_changes.sql")),
+    (9, include_str!("../migrations/009_documents_by_kind.sql")),
 ];
 
 /// The schema version this build writes.
