@@ -75,14 +75,7 @@ fn server_rows(server: &Server, sql: &str) -> Vec<i64> {
 async fn junk_drops_are_refused_while_honest_members_keep_filing() {
     let server = Server::start().await;
     let (carmen, rita) = group(&server).await;
-    let group_id = carmen
-        .core
-        .sync_status()
-        .unwrap()
-        .group
-        .unwrap()
-        .parse()
-        .unwrap();
+    let group_id = common::group_of(&carmen.core);
     // An outsider who knows the group id floods the drop box with 64 KiB of junk per request.
     for seed in 0..70u8 {
         let junk = DropRequest {

@@ -4,25 +4,22 @@
 
 mod common;
 
-use common::{Server, alert, coordinator, device, device_with, join, settle};
+use common::{
+    Server, alert, append_to_log, coordinator, device, device_key, device_with, group_of, join,
+    server_db, settle,
+};
 use porchlight_core::Config;
 use porchlight_model::{
     Category, DocId, DocKind, LocationPrecision, NewReport, Role, Timestamp, random_bytes,
 };
 use porchlight_sync::seal::{SealError, open, sealing_secret};
-use porchlight_sync::{
-    GroupId, InviteCode, SignedChange, SignedInvite, device_id_of, generate_signing_key,
-};
+use porchlight_sync::{InviteCode, SignedChange, SignedInvite, device_id_of, generate_signing_key};
 
 fn no_delay() -> Config {
     Config {
         drop_delay_max_secs: 0,
         ..Config::default()
     }
-}
-
-fn server_db(server: &Server) -> rusqlite::Connection {
-    rusqlite::Connection::open(server.dir.path().join("server.db")).unwrap()
 }
 
 /// Files an anonymous report on `reporter`, sends it, and returns its receipt with the sealed
@@ -66,14 +63,7 @@ async fn the_server_operator_cannot_make_itself_a_coordinator() {
     let carmen = coordinator(&server).await;
     let rosa = join(&server, &carmen.core, Role::Resident, "Rosa").await;
     settle(&[&carmen.core, &rosa.core]).await;
-    let group: GroupId = carmen
-        .core
-        .sync_status()
-        .unwrap()
-        .group
-        .unwrap()
-        .parse()
-        .unwrap();
+    let group = group_of(&carmen.core);
 
     // The operator's own invite, inserted by hand.
     let operator_key = generate_signing_key();
@@ -182,14 +172,7 @@ async fn changes_the_server_forged_or_altered_are_refused() {
     let carmen = coordinator(&server).await;
     let genuine = carmen.core.issue_alert(alert("Genuine", 40.0)).unwrap();
     carmen.core.sync_once().await.unwrap();
-    let group: GroupId = carmen
-        .core
-        .sync_status()
-        .unwrap()
-        .group
-        .unwrap()
-        .parse()
-        .unwrap();
+    let group = group_of(&carmen.core);
 
     // A second alert in Carmen's name (her actor), signed by the operator, as the next change.
     let forged_id = DocId::random();
@@ -206,39 +189,22 @@ async fn changes_the_server_forged_or_altered_are_refused() {
         &hash,
         written.bytes,
     );
-    let db = server_db(&server);
-    let next: i64 = db
-        .query_row(
-            "SELECT next_seq FROM groups WHERE id = ?1",
-            [&group.as_bytes()[..]],
-            |r| r.get(0),
+    append_to_log(
+        &server,
+        group,
+        forged_id,
+        DocKind::Alert,
+        carmen.core.device(),
+        &hash,
+        &signed,
+    );
+    // And the genuine alert's signature is scrambled in place.
+    server_db(&server)
+        .execute(
+            "UPDATE changes SET signature = zeroblob(64) WHERE doc = ?1",
+            [&genuine.id.as_bytes()[..]],
         )
         .unwrap();
-    db.execute(
-        "INSERT INTO changes (group_id, seq, doc, hash, kind, bytes, device, signature)
-         VALUES (?1, ?2, ?3, ?4, 'alert', ?5, ?6, ?7)",
-        rusqlite::params![
-            &group.as_bytes()[..],
-            next,
-            &forged_id.as_bytes()[..],
-            &hash[..],
-            signed.bytes(),
-            &carmen.core.device().as_bytes()[..],
-            &signed.signature()[..],
-        ],
-    )
-    .unwrap();
-    db.execute(
-        "UPDATE groups SET next_seq = ?2 WHERE id = ?1",
-        rusqlite::params![&group.as_bytes()[..], next + 1],
-    )
-    .unwrap();
-    // And the genuine alert's signature is scrambled in place.
-    db.execute(
-        "UPDATE changes SET signature = zeroblob(64) WHERE doc = ?1",
-        [&genuine.id.as_bytes()[..]],
-    )
-    .unwrap();
 
     let rosa = join(&server, &carmen.core, Role::Resident, "Rosa").await;
     settle(&[&carmen.core, &rosa.core]).await;
@@ -270,13 +236,7 @@ async fn a_revoked_coordinator_gets_no_new_reports() {
     )
     .await;
     settle(&[&carmen.core, &cora.core, &rita.core]).await;
-    let cora_key = {
-        let secret: [u8; 32] = std::fs::read(cora.dir.path().join("device.key"))
-            .unwrap()
-            .try_into()
-            .unwrap();
-        porchlight_sync::SigningKey::from_bytes(&secret)
-    };
+    let cora_key = device_key(&cora);
     assert_eq!(rita.core.roster().unwrap().unwrap().seal_keys().len(), 2);
 
     carmen.core.revoke(cora.core.device()).await.unwrap();
@@ -303,21 +263,8 @@ async fn a_held_report_is_set_aside_once_its_author_is_certified() {
     let server = Server::start().await;
     let carmen = coordinator(&server).await;
     let victor = join(&server, &carmen.core, Role::Volunteer, "Victor").await;
-    let group: GroupId = carmen
-        .core
-        .sync_status()
-        .unwrap()
-        .group
-        .unwrap()
-        .parse()
-        .unwrap();
-    let victor_key = {
-        let secret: [u8; 32] = std::fs::read(victor.dir.path().join("device.key"))
-            .unwrap()
-            .try_into()
-            .unwrap();
-        porchlight_sync::SigningKey::from_bytes(&secret)
-    };
+    let group = group_of(&carmen.core);
+    let victor_key = device_key(&victor);
     // Victor's report in the clear, signed by him, straight into the log (the server itself
     // refuses reports on /v1/sync).
     let doc = DocId::random();
@@ -345,33 +292,15 @@ async fn a_held_report_is_set_aside_once_its_author_is_certified() {
         &written.hash,
         written.bytes,
     );
-    let db = server_db(&server);
-    let next: i64 = db
-        .query_row(
-            "SELECT next_seq FROM groups WHERE id = ?1",
-            [&group.as_bytes()[..]],
-            |r| r.get(0),
-        )
-        .unwrap();
-    db.execute(
-        "INSERT INTO changes (group_id, seq, doc, hash, kind, bytes, device, signature)
-         VALUES (?1, ?2, ?3, ?4, 'report', ?5, ?6, ?7)",
-        rusqlite::params![
-            &group.as_bytes()[..],
-            next,
-            &doc.as_bytes()[..],
-            &written.hash[..],
-            signed.bytes(),
-            &victor.core.device().as_bytes()[..],
-            &signed.signature()[..],
-        ],
-    )
-    .unwrap();
-    db.execute(
-        "UPDATE groups SET next_seq = ?2 WHERE id = ?1",
-        rusqlite::params![&group.as_bytes()[..], next + 1],
-    )
-    .unwrap();
+    append_to_log(
+        &server,
+        group,
+        doc,
+        DocKind::Report,
+        victor.core.device(),
+        &written.hash,
+        &signed,
+    );
 
     // Carmen's next sync pulls it before she has certified Victor (held), then certifies him
     // and tries it again.

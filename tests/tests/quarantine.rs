@@ -52,15 +52,6 @@ async fn inject(
         .unwrap();
 }
 
-/// The device key a core keeps in its data directory.
-fn device_key(dir: &std::path::Path) -> SigningKey {
-    let secret: [u8; 32] = std::fs::read(dir.join("device.key"))
-        .unwrap()
-        .try_into()
-        .unwrap();
-    SigningKey::from_bytes(&secret)
-}
-
 /// `base` (the changes so far) edited by `by`: only the new change.
 fn edit(by: DeviceId, base: &[Vec<u8>], f: impl FnOnce(&mut AutoCommit)) -> Vec<u8> {
     let mut doc = AutoCommit::new();
@@ -103,16 +94,9 @@ async fn a_document_no_device_can_show_is_quarantined_and_sync_goes_on() {
     .await;
     let victor = join(&server, &carmen.core, Role::Volunteer, "Victor").await;
     settle(&[&carmen.core, &rita.core, &victor.core]).await;
-    let group: GroupId = carmen
-        .core
-        .sync_status()
-        .unwrap()
-        .group
-        .unwrap()
-        .parse()
-        .unwrap();
+    let group = common::group_of(&carmen.core);
     let mallory = victor.core.device();
-    let mallory_key = device_key(victor.dir.path());
+    let mallory_key = common::device_key(&victor);
 
     // An alert at latitude 999, and a report in the clear that says Victor filed it.
     let bad_alert = DocId::random();

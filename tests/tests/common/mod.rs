@@ -232,3 +232,67 @@ async fn relay(
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+/// The id of the group a device syncs with on its server.
+pub fn group_of(core: &Core) -> porchlight_sync::GroupId {
+    core.sync_status()
+        .unwrap()
+        .group
+        .expect("the device has joined a group on a server")
+        .parse()
+        .unwrap()
+}
+
+/// The device key a core keeps in its data directory (tests play that member as an attacker).
+pub fn device_key(d: &Device) -> porchlight_sync::SigningKey {
+    let secret: [u8; 32] = std::fs::read(d.dir.path().join("device.key"))
+        .unwrap()
+        .try_into()
+        .unwrap();
+    porchlight_sync::SigningKey::from_bytes(&secret)
+}
+
+/// A connection to the server's own database, as its operator has one.
+pub fn server_db(server: &Server) -> rusqlite::Connection {
+    rusqlite::Connection::open(server.dir.path().join("server.db")).unwrap()
+}
+
+/// Appends `change` of `doc` to the group's log straight in the server's database, as its
+/// operator could, bypassing every check the HTTP API makes; `device` is recorded as uploader.
+pub fn append_to_log(
+    server: &Server,
+    group: porchlight_sync::GroupId,
+    doc: porchlight_model::DocId,
+    kind: porchlight_model::DocKind,
+    device: porchlight_model::DeviceId,
+    hash: &[u8; 32],
+    change: &porchlight_sync::SignedChange,
+) {
+    let db = server_db(server);
+    let g = &group.as_bytes()[..];
+    let next: i64 = db
+        .query_row("SELECT next_seq FROM groups WHERE id = ?1", [g], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    db.execute(
+        "INSERT INTO changes (group_id, seq, doc, hash, kind, bytes, device, signature)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        rusqlite::params![
+            g,
+            next,
+            &doc.as_bytes()[..],
+            &hash[..],
+            kind.as_str(),
+            change.bytes(),
+            &device.as_bytes()[..],
+            &change.signature()[..],
+        ],
+    )
+    .unwrap();
+    db.execute(
+        "UPDATE groups SET next_seq = ?2 WHERE id = ?1",
+        rusqlite::params![g, next + 1],
+    )
+    .unwrap();
+}
