@@ -279,3 +279,59 @@ async fn an_expired_challenge_is_refused() {
         (401, true)
     );
 }
+
+/// A coordinator can register only invites it signed itself, for its own group: the server
+/// refuses to store one signed by another key (say, one a member hands it to pass off as the
+/// coordinator's) or naming another group, and nobody can join with either.
+#[tokio::test]
+async fn an_invite_not_signed_by_the_calling_coordinator_is_rejected_not_panicking() {
+    let server = TestServer::start().await;
+    let coord = coordinator(&server).await;
+    let now = server.clock.now();
+    let stranger = generate_signing_key();
+    let foreign = porchlight_sync::SignedInvite::issue(
+        &stranger,
+        coord.group(),
+        [1; 16],
+        &[2; 16],
+        Role::Coordinator,
+        1,
+        now + 60,
+    );
+    expect_http(
+        coord.client.create_invite(&coord.session, foreign).await,
+        401,
+        "bad_signature",
+    );
+    let elsewhere = porchlight_sync::SignedInvite::issue(
+        &coord.key,
+        GroupId::random(),
+        [3; 16],
+        &[4; 16],
+        Role::Coordinator,
+        1,
+        now + 60,
+    );
+    expect_http(
+        coord.client.create_invite(&coord.session, elsewhere).await,
+        400,
+        "bad_request",
+    );
+    let mut altered = porchlight_sync::SignedInvite::issue(
+        &coord.key,
+        coord.group(),
+        [5; 16],
+        &[6; 16],
+        Role::Resident,
+        1,
+        now + 60,
+    );
+    altered.role = Role::Coordinator;
+    expect_http(
+        coord.client.create_invite(&coord.session, altered).await,
+        401,
+        "bad_signature",
+    );
+    assert_eq!(coord.client.members(&coord.session).await.unwrap().len(), 1);
+    server.assert_healthy().await;
+}
