@@ -100,6 +100,7 @@ async fn the_server_operator_cannot_make_itself_a_coordinator() {
         invite,
         secret,
         role: Role::Coordinator,
+        tls_fingerprint: None,
     };
     let me = operator
         .core

@@ -94,6 +94,8 @@ impl CoreError {
             CoreError::PatrolRunning(_) => "patrol_running",
             CoreError::Export(_) => "export",
             CoreError::Sync(e) if e.is_offline() => "offline",
+            CoreError::Sync(e) if e.is_certificate() => "certificate",
+            CoreError::Sync(porchlight_sync::Error::PlainHttpRefused { .. }) => "plain_http",
             CoreError::Sync(_) => "sync",
             CoreError::NotJoined => "not_joined",
             CoreError::AlreadyJoined => "already_joined",
