@@ -20,6 +20,8 @@ const COMMANDS: &[&str] = &[
     "current_patrol",
     "list_patrols",
     "show_patrol",
+    "privacy_zones",
+    "set_privacy_zones",
     "file_report",
     "list_reports",
     "triage",

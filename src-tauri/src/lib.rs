@@ -103,6 +103,8 @@ pub fn run_app<R: Runtime>(
             commands::patrols::current_patrol,
             commands::patrols::list_patrols,
             commands::patrols::show_patrol,
+            commands::patrols::privacy_zones,
+            commands::patrols::set_privacy_zones,
             commands::reports::file_report,
             commands::reports::list_reports,
             commands::reports::triage,

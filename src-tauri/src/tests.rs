@@ -152,6 +152,7 @@ fn typescript_bindings_are_current() {
         porchlight_core::WhoAmI::decl(&cfg),
         porchlight_core::GroupInfo::decl(&cfg),
         porchlight_core::PatrolDetail::decl(&cfg),
+        porchlight_core::PrivacyZone::decl(&cfg),
         porchlight_core::DemoSummary::decl(&cfg),
         crate::Error::decl(&cfg),
         crate::commands::identity::AppConfig::decl(&cfg),

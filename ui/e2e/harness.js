@@ -261,12 +261,14 @@ export async function onboard(driver, name, group) {
 }
 
 /**
- * Stands in for the phone's GPS: three fixes a minute apart walking north on the running patrol,
- * then waits until the patrol view shows the distance walked.
+ * Stands in for the phone's GPS: nine fixes a minute apart walking 1.3 km north on the running
+ * patrol, then waits until the patrol view shows the distance walked. (The shared track leaves
+ * out 100–250 m at each end, so a shorter walk would share nothing.)
  */
 export async function walkNorth(driver) {
   const t0 = Date.now();
-  for (const [i, lat] of [45.5145, 45.5152, 45.516].entries()) {
+  const lats = Array.from({ length: 9 }, (_, i) => 45.5145 + i * 0.0015);
+  for (const [i, lat] of lats.entries()) {
     const at = new Date(t0 + i * 60_000).toISOString();
     await invoke(driver, "add_fix", { fix: { at, point: { lat, lon: -122.6265 }, accuracyM: 5 } });
   }

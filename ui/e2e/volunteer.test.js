@@ -44,5 +44,24 @@ test("volunteer: a patrol with a route and two observations, one with a photo", 
   assert.equal(patrols[0].observations, 2);
   const detail = await invoke(d, "show_patrol", { id: patrols[0].id });
   assert.equal(detail.observations.filter((o) => o.photos.length === 1).length, 1);
-  assert.ok(patrols[0].distanceM > 150, `distance ${patrols[0].distanceM}`);
+  // 1.3 km walked; at most 250 m at each end are left out of the shared track.
+  assert.ok(patrols[0].distanceM > 600, `distance ${patrols[0].distanceM}`);
+
+  // A private place (home): a bad radius is impossible to pick, a missing place is explained,
+  // and the saved place stays on this phone.
+  const zones = '[data-testid="privacy-zones"]';
+  await d.executeScript(`document.querySelector('${zones}').scrollIntoView({ block: 'start' })`);
+  await click(d, '[data-testid="add-zone"]');
+  await findText(d, `${zones} [role=alert]`, "Enter a latitude and longitude");
+  await type(d, "input[name=zone-name]", "Home");
+  await type(d, "input[name=zone-lat]", "45.5150");
+  await type(d, "input[name=zone-lon]", "-122.6265");
+  await choose(d, "select[name=zone-radius]", "250");
+  await click(d, '[data-testid="add-zone"]');
+  await findText(d, `${zones} [role=status]`, "Private place saved");
+  await findText(d, `${zones} li`, "Home");
+  const saved = await invoke(d, "privacy_zones", {});
+  assert.deepEqual(saved, [{ name: "Home", center: { lat: 45.515, lon: -122.6265 }, radiusM: 250 }]);
+  await checkA11y(d, "private places");
+  await screenshot(d, "volunteer-privacy-zones", { scrolled: true });
 });

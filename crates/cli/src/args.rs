@@ -42,6 +42,9 @@ pub enum Command {
     /// Log a patrol: start, record GPS fixes and notes, end
     #[command(subcommand)]
     Patrol(PatrolCmd),
+    /// Your private places (home): shared patrol tracks leave them out; they never leave this device
+    #[command(subcommand)]
+    Zone(ZoneCmd),
     /// File and list reports
     #[command(subcommand)]
     Report(ReportCmd),
@@ -232,6 +235,24 @@ pub enum AreaCmd {
         #[arg(long)]
         at: String,
         #[arg(long)]
+        radius: f64,
+    },
+    List,
+    Remove {
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ZoneCmd {
+    /// Add or replace a private place
+    Set {
+        name: String,
+        /// LAT,LON of its centre
+        #[arg(long)]
+        at: String,
+        /// Metres around it (50 to 2000)
+        #[arg(long, default_value_t = 150.0)]
         radius: f64,
     },
     List,

@@ -10,7 +10,7 @@ use porchlight_model::{
 use serde::Serialize;
 
 use crate::args::{
-    AlertCmd, AreaCmd, Cli, Command, FormatArg, KindArg, PatrolCmd, ReportCmd, TokensCmd,
+    AlertCmd, AreaCmd, Cli, Command, FormatArg, KindArg, PatrolCmd, ReportCmd, TokensCmd, ZoneCmd,
 };
 use crate::{network, text};
 
@@ -101,6 +101,7 @@ pub fn run(cli: Cli) -> Out {
         Command::Alert(AlertCmd::Watch) => network::watch(core, json),
         Command::Alert(cmd) => alert(&core, json, cmd, now),
         Command::Area(cmd) => area(&core, json, cmd),
+        Command::Zone(cmd) => zone(&core, json, cmd),
         Command::Patrol(cmd) => patrol(&core, json, cmd, now),
         Command::Report(ReportCmd::Receipts { offline }) => network::receipts(&core, json, offline),
         Command::Report(cmd) => report(&core, json, cmd, now),
@@ -282,6 +283,54 @@ fn area(core: &Core, json: bool, cmd: AreaCmd) -> Out {
                 }
                 .into());
             }
+            render(json, &serde_json::json!({ "removed": name }), |_| {
+                format!("removed {name:?}")
+            })
+        }
+    }
+}
+
+fn zone(core: &Core, json: bool, cmd: ZoneCmd) -> Out {
+    let mut zones = core.privacy_zones()?;
+    match cmd {
+        ZoneCmd::Set { name, at, radius } => {
+            let zone = porchlight_core::PrivacyZone {
+                name: name.trim().to_owned(),
+                center: Point::parse("at", &at)?,
+                radius_m: radius,
+            };
+            zones.retain(|z| z.name != zone.name);
+            zones.push(zone.clone());
+            core.set_privacy_zones(&zones)?;
+            render(json, &zone, |z| {
+                format!(
+                    "shared tracks now leave out {:?} ({} m around it)",
+                    z.name, z.radius_m
+                )
+            })
+        }
+        ZoneCmd::List => render(json, &zones, |zs| {
+            zs.iter()
+                .map(|z| {
+                    format!(
+                        "{}  {:.6},{:.6}  {} m",
+                        z.name, z.center.lat, z.center.lon, z.radius_m
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        }),
+        ZoneCmd::Remove { name } => {
+            let before = zones.len();
+            zones.retain(|z| z.name != name);
+            if zones.len() == before {
+                return Err(ValidationError::Invalid {
+                    field: "name",
+                    reason: format!("no private place called {name:?}"),
+                }
+                .into());
+            }
+            core.set_privacy_zones(&zones)?;
             render(json, &serde_json::json!({ "removed": name }), |_| {
                 format!("removed {name:?}")
             })

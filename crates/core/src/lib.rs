@@ -17,6 +17,7 @@ mod matching;
 mod membership;
 mod patrols;
 mod photos;
+pub mod privacy_zones;
 mod reports;
 mod sync;
 
@@ -44,6 +45,7 @@ pub use porchlight_store::{
 pub use porchlight_sync::{
     Fingerprint, InviteCode, format_fingerprint, parse_fingerprint, wire::Member,
 };
+pub use privacy_zones::PrivacyZone;
 pub use sync::{SyncReceipt, SyncReport, SyncStatus, SyncTask};
 
 const DB_FILE: &str = "porchlight.db";

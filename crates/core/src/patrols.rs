@@ -2,15 +2,21 @@
 //!
 //! Fixes go to a durable buffer first (one small insert each); every ~30 s of track they are
 //! packed into one chunk of the patrol document. Writing each fix into the document would keep
-//! every intermediate chunk in its history.
+//! every intermediate chunk in its history. Packing is also where the volunteer's privacy zones
+//! cut the track (see [`crate::privacy_zones`]): what is cut never enters the document.
 
 use porchlight_crdt::{
     add_observation, append_track, end_patrol, read_patrol, read_track, start_patrol,
 };
-use porchlight_model::{DocId, DocKind, Fix, NewObservation, Observation, Patrol, Timestamp};
+use porchlight_model::{
+    DocId, DocKind, Fix, NewObservation, Observation, Patrol, Point, Timestamp, ValidationError,
+};
 use porchlight_store::{PatrolSummary, clear_buffer_in, set_state_in};
 use serde::Serialize;
 
+use crate::privacy_zones::{
+    MAX_ZONES, PatrolCut, PrivacyZone, STATE_PATROL_CUT, STATE_ZONES, settled_len, shareable,
+};
 use crate::{Core, CoreError, Result, STATE_PATROL};
 
 /// Track time a chunk covers before it is packed into the document.
@@ -33,9 +39,13 @@ impl Core {
             return Err(CoreError::PatrolRunning(running.to_string()));
         }
         let (device, name) = (self.device(), self.display_name()?);
+        let cut = json(&PatrolCut::draw())?;
         let doc = self.store().create(
             |_| start_patrol(DocId::random(), device, &name, title, at),
-            |tx, doc| set_state_in(tx, STATE_PATROL, Some(&doc.id().to_string())),
+            |tx, doc| {
+                set_state_in(tx, STATE_PATROL_CUT, Some(&cut))?;
+                set_state_in(tx, STATE_PATROL, Some(&doc.id().to_string()))
+            },
         )?;
         self.changed_locally();
         Ok(read_patrol(&doc)?)
@@ -56,23 +66,115 @@ impl Core {
     /// Records a GPS fix on the running patrol. Once this returns, the fix survives a crash.
     pub fn add_fix(&self, fix: Fix) -> Result<()> {
         let patrol = self.running()?;
-        let mut store = self.store();
-        store.buffer_fix(patrol, &fix)?;
-        let (fixes, last) = store.buffered_fixes(patrol)?;
-        let span = match (fixes.first(), fixes.last()) {
+        self.store().buffer_fix(patrol, &fix)?;
+        let cut = self.patrol_cut(fix.point)?;
+        let rows = self.store().buffered_fixes_numbered(patrol)?;
+        let fixes: Vec<Fix> = rows.iter().map(|(_, f)| *f).collect();
+        // Fixes near the latest one wait: this may be where the patrol ends.
+        let settled = settled_len(&fixes, cut.end_m);
+        let span = match (fixes.first(), settled.checked_sub(1).map(|i| &fixes[i])) {
             (Some(a), Some(b)) => b.at.millis() - a.at.millis(),
             _ => 0,
         };
         if span >= CHUNK_MILLIS {
-            store.update(
-                patrol,
-                DocKind::Patrol,
-                |doc| append_track(doc, &fixes, Timestamp::now()),
-                |tx, _| clear_buffer_in(tx, patrol, last),
-            )?;
-            drop(store);
-            self.changed_locally();
+            let shared = shareable(&fixes[..settled], &self.privacy_zones()?, &cut);
+            self.pack(patrol, &shared, rows[settled - 1].0, Timestamp::now(), None)?;
         }
+        Ok(())
+    }
+
+    /// Writes `shared` into the patrol's track (when there is anything to write) and clears the
+    /// buffer up to `last_seq`, in one transaction; `ending` also ends the patrol.
+    fn pack(
+        &self,
+        patrol: DocId,
+        shared: &[Fix],
+        last_seq: i64,
+        at: Timestamp,
+        ending: Option<Timestamp>,
+    ) -> Result<Option<Patrol>> {
+        let mut store = self.store();
+        if shared.is_empty() && ending.is_none() {
+            store.with_transaction(|tx| clear_buffer_in(tx, patrol, last_seq))?;
+            return Ok(None);
+        }
+        let doc = store.update(
+            patrol,
+            DocKind::Patrol,
+            |doc| {
+                if shared.is_empty() {
+                    return end_patrol(doc, at);
+                }
+                let written = append_track(doc, shared, at)?;
+                match ending {
+                    Some(end) => end_patrol(doc, end),
+                    None => Ok(written),
+                }
+            },
+            |tx, _| {
+                clear_buffer_in(tx, patrol, last_seq)?;
+                if ending.is_some() {
+                    set_state_in(tx, STATE_PATROL_CUT, None)?;
+                    set_state_in(tx, STATE_PATROL, None)?;
+                }
+                Ok(())
+            },
+        )?;
+        drop(store);
+        self.changed_locally();
+        Ok(Some(read_patrol(&doc)?))
+    }
+
+    /// The running patrol's cut radii, with `first` as its start point if none is known yet.
+    fn patrol_cut(&self, first: Point) -> Result<PatrolCut> {
+        let stored = self.store().state(STATE_PATROL_CUT)?;
+        // A patrol started by an older version has no cut yet: draw one now.
+        let mut cut = stored
+            .as_deref()
+            .and_then(|s| serde_json::from_str::<PatrolCut>(s).ok())
+            .unwrap_or_else(PatrolCut::draw);
+        if cut.start.is_none() {
+            cut.start = Some(first);
+            self.store()
+                .set_state(STATE_PATROL_CUT, Some(&json(&cut)?))?;
+        }
+        Ok(cut)
+    }
+
+    /// This device's privacy zones (never shared).
+    pub fn privacy_zones(&self) -> Result<Vec<PrivacyZone>> {
+        let Some(text) = self.store().state(STATE_ZONES)? else {
+            return Ok(Vec::new());
+        };
+        serde_json::from_str(&text).map_err(|e| {
+            CoreError::Invalid(ValidationError::Invalid {
+                field: "privacy zones",
+                reason: format!("the saved zones cannot be read ({e}); set them again"),
+            })
+        })
+    }
+
+    /// Replaces this device's privacy zones. They apply to every fix packed from now on,
+    /// the running patrol's included.
+    pub fn set_privacy_zones(&self, zones: &[PrivacyZone]) -> Result<()> {
+        if zones.len() > MAX_ZONES {
+            return Err(CoreError::Invalid(ValidationError::Invalid {
+                field: "privacy zones",
+                reason: format!("at most {MAX_ZONES} zones, not {}", zones.len()),
+            }));
+        }
+        for zone in zones {
+            zone.validate()?;
+        }
+        let cleaned: Vec<PrivacyZone> = zones
+            .iter()
+            .map(|z| PrivacyZone {
+                name: z.name.trim().to_owned(),
+                ..z.clone()
+            })
+            .collect();
+        self.store()
+            .set_state(STATE_ZONES, Some(&json(&cleaned)?))?;
         Ok(())
     }
 
@@ -103,28 +205,23 @@ impl Core {
             .ok_or_else(|| CoreError::Export("observation vanished".into()))
     }
 
-    /// Ends the running patrol, packing any buffered fixes first — all in one transaction.
+    /// Ends the running patrol, packing the buffered fixes first (less those near where it
+    /// ended and those in privacy zones) — all in one transaction.
     pub fn end_patrol(&self, at: Timestamp) -> Result<Patrol> {
         let patrol = self.running()?;
-        let mut store = self.store();
-        let (fixes, last) = store.buffered_fixes(patrol)?;
-        let doc = store.update(
-            patrol,
-            DocKind::Patrol,
-            |doc| {
-                if !fixes.is_empty() {
-                    append_track(doc, &fixes, at)?;
-                }
-                end_patrol(doc, at)
-            },
-            |tx, _| {
-                clear_buffer_in(tx, patrol, last)?;
-                set_state_in(tx, STATE_PATROL, None)
-            },
-        )?;
-        drop(store);
-        self.changed_locally();
-        Ok(read_patrol(&doc)?)
+        let rows = self.store().buffered_fixes_numbered(patrol)?;
+        let fixes: Vec<Fix> = rows.iter().map(|(_, f)| *f).collect();
+        let (shared, last) = match fixes.first() {
+            Some(first) => {
+                let cut = self.patrol_cut(first.point)?;
+                let settled = settled_len(&fixes, cut.end_m);
+                let shared = shareable(&fixes[..settled], &self.privacy_zones()?, &cut);
+                (shared, rows.last().map_or(0, |(seq, _)| *seq))
+            }
+            None => (Vec::new(), 0),
+        };
+        self.pack(patrol, &shared, last, at, Some(at))?
+            .ok_or(CoreError::NoPatrol)
     }
 
     pub fn patrols(&self, limit: u32, offset: u32) -> Result<Vec<PatrolSummary>> {
@@ -147,4 +244,8 @@ impl Core {
         }
         Ok(PatrolDetail { patrol, track })
     }
+}
+
+fn json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| CoreError::Export(e.to_string()))
 }

@@ -123,6 +123,25 @@ impl Store {
         Ok(())
     }
 
+    /// The fixes of `patrol` not yet packed into its document, oldest first, each with its
+    /// buffer row's sequence number (to clear a leading run of them later).
+    pub fn buffered_fixes_numbered(&self, patrol: DocId) -> Result<Vec<(i64, Fix)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, at, lat, lon, accuracy FROM track_buffer WHERE patrol = ?1 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([patrol.as_bytes()], |r| {
+            Ok((
+                r.get(0)?,
+                Fix {
+                    at: Timestamp::from_millis(r.get(1)?),
+                    point: Point::new(r.get(2)?, r.get(3)?),
+                    accuracy_m: r.get::<_, Option<f64>>(4)?.map(|a| a as f32),
+                },
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The fixes of `patrol` not yet packed into its document, oldest first, with the last
     /// buffer row's sequence number (to clear exactly these later).
     pub fn buffered_fixes(&self, patrol: DocId) -> Result<(Vec<Fix>, i64)> {

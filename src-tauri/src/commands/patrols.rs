@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use porchlight_core::model::{DocId, Fix, NewObservation, Observation, Patrol, Timestamp};
-use porchlight_core::{Core, PatrolDetail, PatrolSummary};
+use porchlight_core::{Core, PatrolDetail, PatrolSummary, PrivacyZone};
 use tauri::State;
 
 use crate::error::Result;
@@ -54,4 +54,16 @@ pub fn list_patrols(
 #[tauri::command]
 pub fn show_patrol(core: State<'_, Arc<Core>>, id: DocId) -> Result<PatrolDetail> {
     Ok(core.patrol(id)?)
+}
+
+/// This device's privacy zones: where shared patrol tracks never go (kept on this device only).
+#[tauri::command]
+pub fn privacy_zones(core: State<'_, Arc<Core>>) -> Result<Vec<PrivacyZone>> {
+    Ok(core.privacy_zones()?)
+}
+
+/// Replaces this device's privacy zones.
+#[tauri::command]
+pub fn set_privacy_zones(core: State<'_, Arc<Core>>, zones: Vec<PrivacyZone>) -> Result<()> {
+    Ok(core.set_privacy_zones(&zones)?)
 }

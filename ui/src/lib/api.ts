@@ -17,6 +17,7 @@ import type {
   Observation,
   Patrol,
   PatrolDetail,
+  PrivacyZone,
   PatrolSummary,
   PhotoInfo,
   Receipt,
@@ -90,6 +91,8 @@ export const api = {
     call<Observation>("add_observation", { observation }),
   endPatrol: () => call<Patrol>("end_patrol"),
   currentPatrol: () => call<PatrolDetail | null>("current_patrol"),
+  privacyZones: () => call<PrivacyZone[]>("privacy_zones"),
+  setPrivacyZones: (zones: PrivacyZone[]) => call<null>("set_privacy_zones", { zones }),
   listPatrols: (limit = 50, offset = 0) => call<PatrolSummary[]>("list_patrols", { limit, offset }),
   showPatrol: (id: DocId) => call<PatrolDetail>("show_patrol", { id }),
 

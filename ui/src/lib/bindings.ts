@@ -119,6 +119,11 @@ publicKey: string,
 actorId: string, name: string | null, role: Role, group: GroupInfo | null, };
 export type GroupInfo = { id: DocId, name: string, };
 export type PatrolDetail = { track: Array<Fix>, id: DocId, title: string, participants: Array<Participant>, startedAt: Timestamp, endedAt: Timestamp | null, observations: Array<Observation>, fixCount: number, distanceM: number, };
+export type PrivacyZone = { 
+/**
+ * What the volunteer calls it ("Home"); shown on this device only.
+ */
+name: string, center: Point, radiusM: number, };
 export type DemoSummary = { members: number, alerts: number, patrols: number, fixes: number, observations: number, reports: number, };
 export type CommandError = { 
 /**
