@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "triage",
     "show_report",
     "my_receipts",
+    "forget_my_reports",
     "refresh_receipts",
     "follow_up",
     "add_photo",

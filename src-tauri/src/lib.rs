@@ -110,6 +110,7 @@ pub fn run_app<R: Runtime>(
             commands::reports::triage,
             commands::reports::show_report,
             commands::reports::my_receipts,
+            commands::reports::forget_my_reports,
             commands::reports::refresh_receipts,
             commands::reports::follow_up,
             commands::photos::add_photo,

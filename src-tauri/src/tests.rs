@@ -153,6 +153,7 @@ fn typescript_bindings_are_current() {
         porchlight_core::GroupInfo::decl(&cfg),
         porchlight_core::PatrolDetail::decl(&cfg),
         porchlight_core::PrivacyZone::decl(&cfg),
+        porchlight_core::Forgotten::decl(&cfg),
         porchlight_core::DemoSummary::decl(&cfg),
         crate::Error::decl(&cfg),
         crate::commands::identity::AppConfig::decl(&cfg),

@@ -91,6 +91,19 @@ test("coordinator: group, alert, an anonymous report with a photo, triage", asyn
 
   const reports = await invoke(d, "list_reports", { status: "forwarded" });
   assert.equal(reports.length, 1);
+
+  // "Delete my reports from this device" asks first, and asks again because an envelope has not
+  // left (there is no server here); the group's copy stays with the coordinators.
+  await click(d, 'nav a[data-view="report"]');
+  await click(d, '[data-testid="forget-start"]');
+  await findText(d, '[data-testid="forget"] [role="status"]', "cannot be undone");
+  await click(d, '[data-testid="forget-confirm"]');
+  await findText(d, '[data-testid="forget"] [role="status"]', "have not been sent yet");
+  await checkA11y(d, "delete my reports");
+  await click(d, '[data-testid="forget-confirm"]');
+  await findText(d, '[data-testid="receipts"] p.ok', "deleted from this device");
+  assert.deepEqual(await invoke(d, "my_receipts", {}), []);
+  assert.equal((await invoke(d, "list_reports", {})).length, 1);
 });
 
 test("coordinator: the demo neighbourhood on the overview and patrol logs", async () => {

@@ -350,6 +350,12 @@ pub enum ReportCmd {
         #[arg(long)]
         text: String,
     },
+    /// Delete every report you filed (words, photos, statuses) from this device for good
+    Forget {
+        /// Also delete reports that have not been sent yet (they then never reach anyone)
+        #[arg(long)]
+        include_unsent: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -449,6 +449,15 @@ fn report(core: &Core, json: bool, cmd: ReportCmd, now: Timestamp) -> Out {
                 )
             })
         }
+        ReportCmd::Forget { include_unsent } => {
+            let gone = core.forget_my_reports(include_unsent)?;
+            render(json, &gone, |g| {
+                format!(
+                    "deleted {} report(s) and {} photo(s) from this device; {} unsent report(s) dropped",
+                    g.receipts, g.photos, g.unsent
+                )
+            })
+        }
         ReportCmd::Receipts { .. } => unreachable!("handled with the network commands"),
     }
 }

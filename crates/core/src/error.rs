@@ -57,6 +57,11 @@ pub enum CoreError {
          server fetches more"
     )]
     NoDropTokens,
+    /// Reports filed here that have not left yet would be lost by deleting them.
+    #[error(
+        "{count} report(s) filed on this device have not been sent yet; send them first, or choose to delete them too (they will never reach the coordinators)"
+    )]
+    UnsentReports { count: u64 },
     #[error(
         "the server's drop-token key changed; refusing it, since a server could use per-member \
          keys to tell who files which report"
@@ -111,6 +116,7 @@ impl CoreError {
             CoreError::Seal(_) => "seal",
             CoreError::BadDrop(_) => "bad_drop",
             CoreError::NoDropTokens => "no_drop_tokens",
+            CoreError::UnsentReports { .. } => "unsent_reports",
             CoreError::TokenKeyChanged => "token_key_changed",
         }
     }

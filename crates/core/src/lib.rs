@@ -40,7 +40,7 @@ pub use photos::PhotoInfo;
 /// The record types the commands take and return, for front ends (the app, the CLI).
 pub use porchlight_model as model;
 pub use porchlight_store::{
-    AlertQuery, DocChanges, PatrolSummary, Quarantined, Receipt, ReportEntry, Stats,
+    AlertQuery, DocChanges, Forgotten, PatrolSummary, Quarantined, Receipt, ReportEntry, Stats,
 };
 pub use porchlight_sync::{
     Fingerprint, InviteCode, format_fingerprint, parse_fingerprint, wire::Member,

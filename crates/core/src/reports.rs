@@ -2,15 +2,15 @@
 //! follow-ups, and triage with the status published back to the reporter.
 
 use porchlight_crdt::{
-    Doc, ReplyKeys, add_followup, create_report, new_triage, read_triage, report_actor,
-    report_reply, set_triage, triage_id,
+    Doc, ReplyKeys, add_followup, create_report, new_triage, read_report, read_triage,
+    report_actor, report_reply, set_triage, triage_id,
 };
 use porchlight_model::{
     DocId, DocKind, NewReport, Role, Timestamp, Triage, TriageStatus, ValidationError, random_bytes,
 };
 use porchlight_store::{
-    Receipt, ReportEntry, attach_blobs_in, insert_receipt_in, queue_drop_in, queue_reply_in,
-    set_state_in,
+    Forgotten, Receipt, ReportEntry, attach_blobs_in, insert_receipt_in, queue_drop_in,
+    queue_reply_in, set_state_in,
 };
 use porchlight_sync::AnonymousClient;
 use porchlight_sync::seal::{open_reply, reply_id_at, seal, seal_reply};
@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::drop_tokens::random_u64;
 use crate::drops::DropItem;
 use crate::sync::{STATE_SERVER_GROUP, sync_error};
-use crate::{Core, Result};
+use crate::{Core, CoreError, Result};
 
 /// Local state key prefix: how many statuses this device published for a report.
 const REPLY_COUNTER: &str = "reply.published.";
@@ -89,6 +89,36 @@ impl Core {
         }
         self.drop_queued.notify_one();
         Ok(receipt)
+    }
+
+    /// "Delete my reports from this device": removes every receipt (the words, the status, the
+    /// key that links this device to each report) and the photos they name, so someone who later
+    /// holds this phone finds no trace of what was reported. Envelopes that have not left yet
+    /// are refused unless `include_unsent` (then they never leave). A coordinator keeps the photos:
+    /// its own reports are also the group's records. Reports already sent stay with the
+    /// coordinators; this is about this device only.
+    pub fn forget_my_reports(&self, include_unsent: bool) -> Result<Forgotten> {
+        // Asked before the store is locked: `role` reads the store too.
+        let keeps_photos = self.role().is_ok_and(|r| r == Role::Coordinator);
+        let mut store = self.store();
+        let unsent = store.queued_drops()?;
+        if unsent > 0 && !include_unsent {
+            return Err(CoreError::UnsentReports { count: unsent });
+        }
+        let mut photos = Vec::new();
+        if !keeps_photos {
+            for receipt in store.receipts()? {
+                let actor = report_actor(&receipt.secret);
+                // A receipt whose document cannot be read still goes; only its photos are unknown.
+                if let Ok(doc) =
+                    Doc::load(receipt.report, DocKind::Report, &actor, &receipt.doc, &[])
+                    && let Ok(report) = read_report(&doc)
+                {
+                    photos.extend(report.photos);
+                }
+            }
+        }
+        Ok(store.forget_my_reports(&photos, include_unsent)?)
     }
 
     /// Adds a note to a report this device filed, as the same (possibly anonymous) author.

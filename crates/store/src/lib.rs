@@ -26,7 +26,9 @@ pub use error::{Result, StoreError};
 pub use held::HeldChange;
 pub use local::{clear_buffer_in, set_state_in};
 pub use migrate::SCHEMA_VERSION;
-pub use private::{Receipt, attach_blobs_in, insert_receipt_in, queue_drop_in, queue_reply_in};
+pub use private::{
+    Forgotten, Receipt, attach_blobs_in, insert_receipt_in, queue_drop_in, queue_reply_in,
+};
 pub use queries::{AlertQuery, PatrolSummary, ReportEntry, Stats};
 pub use rusqlite::Transaction;
 pub use sync::{Applied, DocChanges, OutboxEntry, Quarantined};

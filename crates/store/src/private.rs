@@ -306,3 +306,46 @@ impl Store {
         Ok(())
     }
 }
+
+/// What [`Store::forget_my_reports`] removed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Forgotten {
+    pub receipts: u64,
+    pub photos: u64,
+    /// Envelopes that had not left yet and now never will.
+    pub unsent: u64,
+}
+
+impl Store {
+    /// Deletes every receipt on this device, the photos named in `photos`, and (with
+    /// `include_unsent`) the envelopes still waiting to leave, in one transaction; then
+    /// overwrites what they occupied in the database file and its write-ahead log, so the
+    /// words and pictures cannot be read back from the free pages either.
+    pub fn forget_my_reports(
+        &mut self,
+        photos: &[String],
+        include_unsent: bool,
+    ) -> Result<Forgotten> {
+        // With secure_delete, SQLite zeroes the content of every row it deletes.
+        self.conn.pragma_update(None, "secure_delete", "ON")?;
+        let tx = self.conn.transaction()?;
+        let mut gone = Forgotten {
+            receipts: tx.execute("DELETE FROM receipts", [])? as u64,
+            ..Forgotten::default()
+        };
+        for hash in photos {
+            gone.photos += tx.execute("DELETE FROM blobs WHERE hash = ?1", [hash])? as u64;
+        }
+        if include_unsent {
+            gone.unsent = tx.execute("DELETE FROM drop_queue", [])? as u64;
+        }
+        tx.commit()?;
+        // Earlier versions of those pages may still sit in the WAL: fold it in and empty it.
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        self.conn.pragma_update(None, "secure_delete", "OFF")?;
+        Ok(gone)
+    }
+}

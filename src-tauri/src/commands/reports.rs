@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use porchlight_core::model::{DocId, NewReport, Triage, TriageStatus};
-use porchlight_core::{Core, Receipt, ReportEntry};
+use porchlight_core::{Core, Forgotten, Receipt, ReportEntry};
 use tauri::State;
 
 use crate::error::Result;
@@ -48,6 +48,13 @@ pub fn show_report(core: State<'_, Arc<Core>>, id: DocId) -> Result<ReportEntry>
 #[tauri::command]
 pub fn my_receipts(core: State<'_, Arc<Core>>) -> Result<Vec<Receipt>> {
     Ok(core.receipts()?)
+}
+
+/// Deletes every receipt and its photos from this device; `include_unsent` also drops reports
+/// that have not left yet (otherwise they make it refuse).
+#[tauri::command]
+pub fn forget_my_reports(core: State<'_, Arc<Core>>, include_unsent: bool) -> Result<Forgotten> {
+    Ok(core.forget_my_reports(include_unsent)?)
 }
 
 /// Asks the server, anonymously, for statuses published back; then the receipts.

@@ -10,6 +10,7 @@ import type {
   ExportWhat,
   Exported,
   Fix,
+  Forgotten,
   Group,
   NewAlert,
   NewObservation,
@@ -101,6 +102,7 @@ export const api = {
   listReports: (status: TriageStatus | null) => call<ReportEntry[]>("list_reports", { status }),
   showReport: (id: DocId) => call<ReportEntry>("show_report", { id }),
   myReceipts: () => call<Receipt[]>("my_receipts"),
+  forgetMyReports: (includeUnsent: boolean) => call<Forgotten>("forget_my_reports", { includeUnsent }),
   /** Asks the server anonymously for statuses coordinators published back. */
   refreshReceipts: () => call<Receipt[]>("refresh_receipts"),
   followUp: (report: DocId, text: string) => call<Receipt>("follow_up", { report, text }),

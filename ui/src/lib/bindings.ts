@@ -124,6 +124,11 @@ export type PrivacyZone = {
  * What the volunteer calls it ("Home"); shown on this device only.
  */
 name: string, center: Point, radiusM: number, };
+export type Forgotten = { receipts: number, photos: number, 
+/**
+ * Envelopes that had not left yet and now never will.
+ */
+unsent: number, };
 export type DemoSummary = { members: number, alerts: number, patrols: number, fixes: number, observations: number, reports: number, };
 export type CommandError = { 
 /**

@@ -361,6 +361,13 @@ export const en = {
   "photo.onItsWay": "Photo on its way",
   "photo.unavailable": "Photo not available",
 
+  "receipts.forget": "Delete my reports from this device",
+  "receipts.forgetConfirm": "This removes every report you filed from this phone: the words, the photos, the statuses and the link to each report. Reports already sent stay with the coordinators. It cannot be undone.",
+  "receipts.forgetUnsent": "{count} report(s) have not been sent yet. Deleting now means they never reach the coordinators.",
+  "receipts.forgetYes": "Delete them",
+  "receipts.forgetAll": "Delete, including unsent",
+  "receipts.forgetNo": "Keep them",
+  "receipts.forgotten": { one: "{count} report deleted from this device.", other: "{count} reports deleted from this device." },
   "receipts.title": "My reports",
   "receipts.hint": "Kept on this phone only. Coordinators may send back a status and a short note.",
   "receipts.check": "Check for updates",

@@ -363,6 +363,13 @@ export const es: Catalog = {
   "photo.onItsWay": "La foto está en camino",
   "photo.unavailable": "Foto no disponible",
 
+  "receipts.forget": "Borrar mis informes de este dispositivo",
+  "receipts.forgetConfirm": "Esto quita de este teléfono todos los informes que enviaste: el texto, las fotos, los estados y el vínculo con cada informe. Los informes ya enviados siguen con los coordinadores. No se puede deshacer.",
+  "receipts.forgetUnsent": "{count} informe(s) aún no se han enviado. Si los borras ahora, nunca llegarán a los coordinadores.",
+  "receipts.forgetYes": "Borrarlos",
+  "receipts.forgetAll": "Borrar, también los no enviados",
+  "receipts.forgetNo": "Conservarlos",
+  "receipts.forgotten": { one: "{count} informe borrado de este dispositivo.", other: "{count} informes borrados de este dispositivo." },
   "receipts.title": "Mis informes",
   "receipts.hint": "Se guardan solo en este teléfono. Los coordinadores pueden devolver un estado y una nota breve.",
   "receipts.check": "Buscar novedades",
