@@ -104,6 +104,7 @@ test("coordinator: group, alert, an anonymous report with a photo, triage", asyn
   await findText(d, '[data-testid="receipts"] p.ok', "deleted from this device");
   assert.deepEqual(await invoke(d, "my_receipts", {}), []);
   assert.equal((await invoke(d, "list_reports", {})).length, 1);
+  await click(d, 'nav a[data-view="coordinate"]');
 });
 
 test("coordinator: the demo neighbourhood on the overview and patrol logs", async () => {
