@@ -296,6 +296,8 @@ fn server(dir: &std::path::Path) -> String {
     let settings = porchlight_server::Settings {
         database: format!("sqlite://{}", dir.join("server.db").display()),
         group_creation_token: Some(porchlight_server::Secret::new("tauri-test-token")),
+        // Plain HTTP on loopback; the server's own tests cover TLS.
+        tls: porchlight_server::TlsMode::Off,
         ..porchlight_server::Settings::default()
     };
     let listener = tauri::async_runtime::block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))

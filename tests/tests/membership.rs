@@ -100,6 +100,7 @@ async fn the_server_operator_cannot_make_itself_a_coordinator() {
         invite,
         secret,
         role: Role::Coordinator,
+        tls_fingerprint: None,
     };
     let me = operator
         .core
@@ -311,5 +312,27 @@ async fn a_held_report_is_set_aside_once_its_author_is_certified() {
     assert_eq!(status.held_changes, 0, "tried again and settled");
     assert!(status.quarantined.iter().any(|q| q.doc == doc));
     assert!(carmen.core.report(doc).is_err(), "never shown");
+    server.stop().await;
+}
+
+/// A member cannot slip unsigned changes past the checks by handing them over directly (a file,
+/// a USB stick): a device in a server group refuses the whole handover and stores nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_direct_handover_without_signatures_is_rejected_not_panicking() {
+    let server = Server::start().await;
+    let carmen = coordinator(&server).await;
+    // Mallory keeps a group of her own on her device and writes an alert there.
+    let mallory = device("Mallory");
+    mallory.core.create_group("Elsewhere").unwrap();
+    let fake = mallory.core.issue_alert(alert("Fake alert", 40.0)).unwrap();
+    let refused = carmen.core.receive(&mallory.core.all_changes().unwrap());
+    assert!(
+        matches!(refused, Err(porchlight_core::CoreError::UnsignedHandover)),
+        "{refused:?}"
+    );
+    assert!(carmen.core.alert(fake.id).is_err(), "nothing was stored");
+    // Carmen's own work goes on.
+    carmen.core.issue_alert(alert("Real alert", 40.0)).unwrap();
+    carmen.core.sync_once().await.unwrap();
     server.stop().await;
 }

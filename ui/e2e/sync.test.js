@@ -41,7 +41,10 @@ let desk;
 /** The operator's group creation token of the test server (servers refuse groups without one). */
 const CREATION_TOKEN = "e2e-creation-token";
 
-/** Starts `porchlight serve` on a free port and resolves with its URL (from its first line). */
+/**
+ * Starts `porchlight serve` on a free port, with its default self-signed certificate, and
+ * resolves `url` and `fingerprint` with what it prints on its first lines.
+ */
 function startServer(dir) {
   const proc = spawn(CLI, ["serve", "--db", `sqlite://${path.join(dir, "server.db")}`, "--listen", "127.0.0.1:0"], {
     stdio: ["ignore", "pipe", "pipe"],
@@ -49,16 +52,17 @@ function startServer(dir) {
   });
   const log = [];
   proc.stdout.on("data", (d) => log.push(String(d)));
-  const url = new Promise((resolve, reject) => {
+  const said = new Promise((resolve, reject) => {
     let buf = "";
     const timer = setTimeout(() => reject(new Error(`the server never said where it listens:\n${buf}`)), 15_000);
     proc.stderr.on("data", (d) => {
       buf += String(d);
       log.push(String(d));
-      const m = buf.match(/porchlight server listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      if (m) {
+      const url = buf.match(/porchlight server listening on (https:\/\/127\.0\.0\.1:\d+)/);
+      const pin = buf.match(/TLS certificate SHA-256 fingerprint: ([0-9a-f]{64})/);
+      if (url && pin) {
         clearTimeout(timer);
-        resolve(m[1]);
+        resolve({ url: url[1], fingerprint: pin[1] });
       }
     });
     proc.once("exit", (code) => {
@@ -69,7 +73,8 @@ function startServer(dir) {
   return {
     proc,
     log,
-    url,
+    url: said.then((s) => s.url),
+    fingerprint: said.then((s) => s.fingerprint),
     async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const gone = new Promise((r) => proc.once("exit", r));
@@ -140,8 +145,13 @@ test("sync: a group created on a server from onboarding; patrols and meetings re
   assert.equal((await invoke(d, "whoami", {})).group, null);
   await checkA11y(d, "onboarding (server unreachable)");
   await screenshot(d, "sync-onboarding-unreachable");
-  // The server asks for its operator's creation token, and says so when it is missing.
+  // A server with a self-signed certificate is not trusted without its fingerprint ...
   await type(d, "input[name=server]", url);
+  await click(d, create);
+  await findText(d, `form:has(input[name=server]) [data-testid="onboarding-error"]`, "does not trust the certificate");
+  await screenshot(d, "sync-onboarding-certificate");
+  // ... and with it, the server asks for its operator's creation token, and says so when it is missing.
+  await type(d, "input[name=fingerprint]", await server.fingerprint);
   await click(d, create);
   await findText(d, `form:has(input[name=server]) [data-testid="onboarding-error"]`, "creation token");
   await type(d, "input[name=creation-token]", CREATION_TOKEN);

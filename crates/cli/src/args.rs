@@ -140,6 +140,11 @@ pub enum GroupCmd {
         /// unless they let anyone create them)
         #[arg(long, env = "PORCHLIGHT_CREATION_TOKEN", hide_env_values = true)]
         creation_token: Option<String>,
+        /// The SHA-256 fingerprint `porchlight serve` printed, for a server with a self-signed
+        /// certificate: this device and everyone it invites accept that certificate only.
+        /// Leave it out for a server whose certificate a public CA signed.
+        #[arg(long)]
+        fingerprint: Option<String>,
     },
 }
 

@@ -35,9 +35,19 @@ pub fn group(core: &Core, json: bool, cmd: GroupCmd) -> Out {
             server,
             name,
             creation_token,
+            fingerprint,
         } => {
-            let me = runtime()?.block_on(core.create_group_on(
+            let pin = fingerprint
+                .as_deref()
+                .map(porchlight_core::parse_fingerprint)
+                .transpose()
+                .map_err(|e| Failure {
+                    kind: "invalid",
+                    message: e.to_string(),
+                })?;
+            let me = runtime()?.block_on(core.create_group_on_pinned(
                 &server,
+                pin.as_ref(),
                 &name,
                 creation_token.as_deref(),
             ))?;
@@ -274,6 +284,14 @@ pub fn serve(
             message: format!("listen: {listen:?} is not an address like 127.0.0.1:8470"),
         })?;
     }
+    // Made (self-signed, first start) or read before listening, so a bad certificate stops the
+    // server before it accepts anyone, and the coordinator gets the fingerprint for invites.
+    let fingerprint = porchlight_server::tls_fingerprint(&settings).map_err(server_error)?;
+    let scheme = if settings.tls == porchlight_server::TlsMode::Off {
+        "http"
+    } else {
+        "https"
+    };
     runtime()?.block_on(async {
         let listener = tokio::net::TcpListener::bind(settings.listen)
             .await
@@ -283,7 +301,16 @@ pub fn serve(
             })?;
         // The real address: with port 0 the system picks a free one.
         if let Ok(addr) = listener.local_addr() {
-            eprintln!("porchlight server listening on http://{addr}");
+            eprintln!("porchlight server listening on {scheme}://{addr}");
+        }
+        match fingerprint {
+            Some(fp) => eprintln!(
+                "TLS certificate SHA-256 fingerprint: {}",
+                porchlight_core::format_fingerprint(&fp)
+            ),
+            None => eprintln!(
+                "TLS is off: devices reach this server only on loopback or through a TLS proxy"
+            ),
         }
         let stop = async {
             let _ = tokio::signal::ctrl_c().await;

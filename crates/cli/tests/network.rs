@@ -30,8 +30,9 @@ fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
 /// The operator's group creation token of the test server.
 const CREATION_TOKEN: &str = "cli-test-token";
 
-/// `porchlight serve` on an ephemeral port; killed when dropped.
-struct Served(Child, String);
+/// `porchlight serve` on an ephemeral port with its default self-signed certificate: the URL
+/// and the fingerprint it printed. Killed when dropped.
+struct Served(Child, String, String);
 
 impl Served {
     fn start(db_dir: &Path) -> Self {
@@ -39,16 +40,21 @@ impl Served {
         let mut child = Command::new(env!("CARGO_BIN_EXE_porchlight"))
             .args(["serve", "--db", &db, "--listen", "127.0.0.1:0"])
             .env("PORCHLIGHT_GROUP_CREATION_TOKEN", CREATION_TOKEN)
+            .env_remove("PORCHLIGHT_TLS")
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stderr.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line.trim().rsplit(' ').next().unwrap().to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-        Self(child, url)
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut last_word = || {
+            let mut line = String::new();
+            stderr.read_line(&mut line).unwrap();
+            line.trim().rsplit(' ').next().unwrap().to_owned()
+        };
+        let url = last_word();
+        assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+        let fingerprint = last_word();
+        assert_eq!(fingerprint.len(), 64, "{fingerprint}");
+        Self(child, url, fingerprint)
     }
 }
 
@@ -64,6 +70,19 @@ fn serve_create_invite_join_sync_and_revoke() {
     let tmp = tempfile::tempdir().unwrap();
     let server = Served::start(tmp.path());
     let (coord, vol) = (tmp.path().join("coord"), tmp.path().join("vol"));
+    // A self-signed server is not trusted on first sight: without its fingerprint, no group.
+    let stranger = tmp.path().join("stranger");
+    json(&stranger, &["init", "--name", "Sam"]);
+    let refused = porchlight(
+        &stranger,
+        &["group", "create", "--server", &server.1, "--name", "G"],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("certificate"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
     json(&coord, &["init", "--name", "Carmen"]);
     // Without the operator's creation token the server refuses, and says what is missing.
     let refused = porchlight(
@@ -73,6 +92,8 @@ fn serve_create_invite_join_sync_and_revoke() {
             "create",
             "--server",
             &server.1,
+            "--fingerprint",
+            &server.2,
             "--name",
             "Elm Street",
         ],
@@ -90,6 +111,8 @@ fn serve_create_invite_join_sync_and_revoke() {
             "create",
             "--server",
             &server.1,
+            "--fingerprint",
+            &server.2,
             "--name",
             "Elm Street",
             "--creation-token",
@@ -127,6 +150,7 @@ fn serve_create_invite_join_sync_and_revoke() {
         "{saved}"
     );
 
+    // The code carries the fingerprint: the volunteer gives none and still reaches the server.
     let joined = json(&vol, &["join", &code, "--name", "Victor"]);
     assert_eq!(joined["role"], "volunteer");
     json(

@@ -199,7 +199,8 @@ impl Core {
             sealed,
             token: Some(token),
         };
-        match AnonymousClient::drop(&server, &request).await {
+        let pin = self.server_pin()?;
+        match AnonymousClient::drop_pinned(&server, pin.as_ref(), &request).await {
             Ok(_) => {}
             // Tokens are never shared, so "already spent" means an earlier attempt with this
             // envelope's token arrived and only its answer was lost.

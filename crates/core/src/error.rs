@@ -40,6 +40,12 @@ pub enum CoreError {
         "this device has no group root key pinned (it joined before membership certificates existed); join the group again with a new invite code"
     )]
     NoGroupRoot,
+    /// Changes handed over without the server carry no author signatures, so a device whose
+    /// group checks signatures cannot take them.
+    #[error(
+        "this device belongs to a group whose changes must carry their authors' signatures, and changes handed over directly carry none; sync through the group's server instead"
+    )]
+    UnsignedHandover,
     #[error(transparent)]
     Photo(#[from] porchlight_media::MediaError),
     #[error("sealing: {0}")]
@@ -94,10 +100,13 @@ impl CoreError {
             CoreError::PatrolRunning(_) => "patrol_running",
             CoreError::Export(_) => "export",
             CoreError::Sync(e) if e.is_offline() => "offline",
+            CoreError::Sync(e) if e.is_certificate() => "certificate",
+            CoreError::Sync(porchlight_sync::Error::PlainHttpRefused { .. }) => "plain_http",
             CoreError::Sync(_) => "sync",
             CoreError::NotJoined => "not_joined",
             CoreError::AlreadyJoined => "already_joined",
             CoreError::NoGroupRoot => "no_group_root",
+            CoreError::UnsignedHandover => "unsigned_handover",
             CoreError::Photo(_) => "photo",
             CoreError::Seal(_) => "seal",
             CoreError::BadDrop(_) => "bad_drop",

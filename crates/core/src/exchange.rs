@@ -25,7 +25,14 @@ impl Core {
 
     /// Applies changes from another device; returns how many were new here. A document that
     /// fails is skipped and reported, so one bad document cannot block the rest.
+    ///
+    /// Only for a group kept without a server: once a device has pinned its group's root key,
+    /// every change it accepts must be signed by a certified member, and a direct handover has
+    /// no signatures, so it is refused ([`CoreError::UnsignedHandover`]) and nothing is stored.
     pub fn receive(&self, batch: &[DocChanges]) -> Result<(usize, Vec<(DocId, String)>)> {
+        if self.store().state(crate::membership::STATE_ROOT)?.is_some() {
+            return Err(crate::CoreError::UnsignedHandover);
+        }
         let applied = self.store().apply_remote_batch(batch, &[])?;
         Ok((applied.added, applied.failed))
     }

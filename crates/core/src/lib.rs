@@ -41,7 +41,9 @@ pub use porchlight_model as model;
 pub use porchlight_store::{
     AlertQuery, DocChanges, PatrolSummary, Quarantined, Receipt, ReportEntry, Stats,
 };
-pub use porchlight_sync::{InviteCode, wire::Member};
+pub use porchlight_sync::{
+    Fingerprint, InviteCode, format_fingerprint, parse_fingerprint, wire::Member,
+};
 pub use sync::{SyncReceipt, SyncReport, SyncStatus, SyncTask};
 
 const DB_FILE: &str = "porchlight.db";

@@ -125,6 +125,8 @@ impl Core {
             invite,
             secret,
             role,
+            // The newcomer's device pins the certificate this device pinned.
+            tls_fingerprint: self.server_pin()?,
         })
     }
 

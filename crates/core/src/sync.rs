@@ -10,7 +10,10 @@ use porchlight_crdt::{certify_member, create_group};
 use porchlight_model::{DeviceId, DocId, DocKind, Role, Timestamp, hex};
 use porchlight_store::{Quarantined, set_state_in};
 use porchlight_sync::wire::{Member, SyncRequest};
-use porchlight_sync::{GroupId, HttpClient, HttpTransport, InviteCode, Transport};
+use porchlight_sync::{
+    Fingerprint, GroupId, HttpClient, HttpTransport, InviteCode, Transport, format_fingerprint,
+    parse_fingerprint,
+};
 
 use crate::membership::STATE_ROOT;
 use serde::Serialize;
@@ -20,6 +23,9 @@ use crate::{Core, CoreError, Result, STATE_GROUP, WhoAmI};
 pub(crate) const STATE_SERVER: &str = "sync.server";
 pub(crate) const STATE_SERVER_GROUP: &str = "sync.group";
 pub(crate) const STATE_ROLE: &str = "sync.role";
+/// The server certificate's SHA-256 (hex) when it is pinned: from the invite, or given when the
+/// group was created. Every client this device makes for the server uses it.
+pub(crate) const STATE_SERVER_PIN: &str = "sync.server_pin";
 const STATE_CURSOR: &str = "sync.cursor";
 const STATE_LAST_OK: &str = "sync.last_ok";
 const STATE_LAST_ERROR: &str = "sync.last_error";
@@ -121,16 +127,29 @@ impl Core {
         name: &str,
         creation_token: Option<&str>,
     ) -> Result<WhoAmI> {
+        self.create_group_on_pinned(server, None, name, creation_token)
+            .await
+    }
+
+    /// [`Core::create_group_on`] for a server whose certificate is pinned by its SHA-256
+    /// fingerprint (the one `porchlight serve` prints); the pin then goes into every invite.
+    pub async fn create_group_on_pinned(
+        &self,
+        server: &str,
+        pin: Option<&Fingerprint>,
+        name: &str,
+        creation_token: Option<&str>,
+    ) -> Result<WhoAmI> {
         if self.store().state(STATE_SERVER_GROUP)?.is_some() {
             return Err(CoreError::AlreadyJoined);
         }
-        let client = HttpClient::new(server).map_err(sync_error)?;
+        let client = HttpClient::with_pin(server, pin).map_err(sync_error)?;
         let display = self.display_name()?;
         let membership = client
             .create_group(self.identity.signing_key(), name, &display, creation_token)
             .await
             .map_err(sync_error)?;
-        self.adopt_server_group(client.base_url(), membership.group, name, &display)?;
+        self.adopt_server_group(&client, membership.group, name, &display)?;
         self.sync_once().await?;
         self.whoami()
     }
@@ -138,7 +157,7 @@ impl Core {
     /// Records the server group and makes sure the group document exists.
     fn adopt_server_group(
         &self,
-        server_url: &str,
+        client: &HttpClient,
         group: GroupId,
         name: &str,
         display: &str,
@@ -150,8 +169,10 @@ impl Core {
         let mut store = self.store();
         let group_doc = store.group()?;
         let group_id = group.to_string();
+        let pin = client.pin().map(format_fingerprint);
         let set = |tx: &porchlight_store::Transaction| {
-            set_state_in(tx, STATE_SERVER, Some(server_url))?;
+            set_state_in(tx, STATE_SERVER, Some(client.base_url()))?;
+            set_state_in(tx, STATE_SERVER_PIN, pin.as_deref())?;
             set_state_in(tx, STATE_SERVER_GROUP, Some(&group_id))?;
             set_state_in(tx, STATE_ROOT, Some(&root))?;
             set_state_in(tx, STATE_ROLE, Some(Role::Coordinator.as_str()))
@@ -206,9 +227,11 @@ impl Core {
             .join(&code, self.identity.signing_key(), &name)
             .await
             .map_err(sync_error)?;
+        let pin = client.pin().map(format_fingerprint);
         self.store().with_transaction(|tx| {
             set_state_in(tx, crate::STATE_NAME, Some(&name))?;
             set_state_in(tx, STATE_SERVER, Some(client.base_url()))?;
+            set_state_in(tx, STATE_SERVER_PIN, pin.as_deref())?;
             set_state_in(tx, STATE_SERVER_GROUP, Some(&membership.group.to_string()))?;
             // The code came from a coordinator in person: its root key is what this device
             // trusts from now on, whatever the server says.
@@ -462,6 +485,14 @@ impl Core {
         })
     }
 
+    /// The pinned certificate of this device's server, if any.
+    pub(crate) fn server_pin(&self) -> Result<Option<Fingerprint>> {
+        let stored = self.store().state(STATE_SERVER_PIN)?;
+        stored
+            .map(|hex| parse_fingerprint(&hex).map_err(sync_error))
+            .transpose()
+    }
+
     fn cursor(&self) -> Result<u64> {
         Ok(self
             .store()
@@ -487,7 +518,8 @@ impl Core {
             return Err(CoreError::NotJoined);
         };
         let group: GroupId = group.parse()?;
-        let client = HttpClient::new(&server).map_err(sync_error)?;
+        let client =
+            HttpClient::with_pin(&server, self.server_pin()?.as_ref()).map_err(sync_error)?;
         let t = Arc::new(HttpTransport::new(
             client,
             group,

@@ -1,11 +1,13 @@
 //! Invite codes: everything a new device needs to join, in one string a person can paste or a QR
 //! code can carry: `plj2-` followed by base58 of a small CBOR array
-//! `[server URL, group, root key, invite id, secret, role]`. Base58 avoids characters people
-//! misread and that break when a chat app wraps or links text.
+//! `[server URL, group, root key, invite id, secret, role, certificate fingerprint or null]`.
+//! Base58 avoids characters people misread and that break when a chat app wraps or links text.
 //!
 //! The code is the new device's anchor of trust: it carries the founder's public key (the
 //! group's root), which the device pins, so whatever a server later serves, the device believes
-//! only members whose certificates chain back to that key.
+//! only members whose certificates chain back to that key. For a server with a self-signed
+//! certificate it also carries that certificate's fingerprint, so the device talks to that
+//! server and no other.
 
 use std::fmt;
 use std::str::FromStr;
@@ -14,7 +16,19 @@ use porchlight_model::{Role, hex};
 use serde_bytes::ByteBuf;
 
 use crate::Error;
+use crate::pin::Fingerprint;
 use crate::wire::GroupId;
+
+/// The fields of a code in their order on the wire.
+type Fields = (
+    String,
+    GroupId,
+    ByteBuf,
+    ByteBuf,
+    ByteBuf,
+    Role,
+    Option<ByteBuf>,
+);
 
 /// The prefix names the format and its version so a future format can be told apart.
 pub const INVITE_PREFIX: &str = "plj2-";
@@ -30,6 +44,9 @@ pub struct InviteCode {
     /// 128 random bits; the server only ever stores a hash of it.
     pub secret: [u8; 16],
     pub role: Role,
+    /// SHA-256 of the server's TLS certificate: the device accepts that certificate and no
+    /// other. `None` for a server whose certificate a public CA signed (or one on loopback).
+    pub tls_fingerprint: Option<Fingerprint>,
 }
 
 fn invalid(reason: impl Into<String>) -> Error {
@@ -67,6 +84,7 @@ impl fmt::Display for InviteCode {
             ByteBuf::from(self.invite.to_vec()),
             ByteBuf::from(self.secret.to_vec()),
             self.role,
+            self.tls_fingerprint.map(|fp| ByteBuf::from(fp.to_vec())),
         );
         let mut cbor = Vec::new();
         // Writing CBOR into a Vec cannot fail for these plain values.
@@ -94,15 +112,9 @@ impl FromStr for InviteCode {
                 "it contains characters that cannot be in a code ({e}); was it mistyped?"
             ))
         })?;
-        let (server, group, root, invite, secret, role): (
-            String,
-            GroupId,
-            ByteBuf,
-            ByteBuf,
-            ByteBuf,
-            Role,
-        ) = crate::wire::decode(&cbor)
-            .map_err(|_| invalid("it is incomplete or damaged; copy the whole code again"))?;
+        let (server, group, root, invite, secret, role, pin): Fields =
+            crate::wire::decode(&cbor)
+                .map_err(|_| invalid("it is incomplete or damaged; copy the whole code again"))?;
         let root: [u8; 32] = root
             .as_slice()
             .try_into()
@@ -115,6 +127,10 @@ impl FromStr for InviteCode {
             .as_slice()
             .try_into()
             .map_err(|_| invalid("the secret inside it has the wrong length"))?;
+        let tls_fingerprint = pin
+            .map(|fp| Fingerprint::try_from(fp.as_slice()))
+            .transpose()
+            .map_err(|_| invalid("the certificate fingerprint inside it has the wrong length"))?;
         let server = check_server_url(&server)
             .map_err(|e| invalid(format!("the server address inside it is unusable: {e}")))?;
         Ok(InviteCode {
@@ -124,6 +140,7 @@ impl FromStr for InviteCode {
             invite,
             secret,
             role,
+            tls_fingerprint,
         })
     }
 }
@@ -137,6 +154,7 @@ impl fmt::Debug for InviteCode {
             .field("invite", &hex(&self.invite))
             .field("secret", &"<hidden>")
             .field("role", &self.role)
+            .field("tls_fingerprint", &self.tls_fingerprint.map(|fp| hex(&fp)))
             .finish()
     }
 }
@@ -153,7 +171,39 @@ mod tests {
             invite: [1; 16],
             secret: [2; 16],
             role: Role::Volunteer,
+            tls_fingerprint: None,
         }
+    }
+
+    #[test]
+    fn the_certificate_fingerprint_travels_in_the_code() {
+        let pinned = InviteCode {
+            server: "https://192.0.2.1:8470".into(),
+            tls_fingerprint: Some(std::array::from_fn(|i| i as u8)),
+            ..code()
+        };
+        let text = pinned.to_string();
+        assert_eq!(text.parse::<InviteCode>().unwrap(), pinned);
+        // Still short enough to paste, and for a QR code a phone reads at arm's length.
+        assert!(text.len() < 260, "{} characters", text.len());
+    }
+
+    #[test]
+    fn a_truncated_fingerprint_is_rejected_not_panicking() {
+        let body = (
+            "https://x.example",
+            GroupId::from_bytes([3; 16]),
+            ByteBuf::from(vec![4; 32]),
+            ByteBuf::from(vec![1; 16]),
+            ByteBuf::from(vec![2; 16]),
+            Role::Resident,
+            Some(ByteBuf::from(vec![3; 31])),
+        );
+        let mut cbor = Vec::new();
+        ciborium::into_writer(&body, &mut cbor).unwrap();
+        let text = format!("{INVITE_PREFIX}{}", bs58::encode(cbor).into_string());
+        let err = text.parse::<InviteCode>().unwrap_err();
+        assert!(err.to_string().contains("fingerprint"), "{err}");
     }
 
     #[test]

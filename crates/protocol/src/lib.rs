@@ -9,6 +9,7 @@ pub mod crypto;
 mod error;
 mod invite;
 pub mod membership;
+pub mod pin;
 pub mod seal;
 pub mod tokens;
 pub mod wire;
@@ -19,6 +20,7 @@ pub use invite::{INVITE_PREFIX, InviteCode, check_server_url};
 pub use membership::{
     Certified, JoinEvidence, MemberCert, Revocation, Roster, SignedInvite, invite_key, join_proof,
 };
+pub use pin::{Fingerprint, format_fingerprint, parse_fingerprint};
 pub use porchlight_crdt::{CHUNK_MAGIC, ChangeProblem, CheckedChange, check_change};
 pub use wire::{DocChanges, GroupId, SignedChange, SyncRequest, SyncResponse};
 

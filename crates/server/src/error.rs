@@ -105,6 +105,13 @@ pub enum Error {
     DatabaseUrl { url: String, reason: String },
     #[error("configuration: {0}")]
     Config(String),
+    #[error("TLS certificate {}: {reason}", path.display())]
+    Certificate {
+        path: std::path::PathBuf,
+        reason: String,
+    },
+    #[error("TLS setup: {0}")]
+    Tls(#[from] rustls::Error),
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
     #[error("a background task failed: {0}")]
@@ -148,6 +155,8 @@ impl Error {
             | E::DatabaseTooNew { .. }
             | E::DatabaseUrl { .. }
             | E::Config(_)
+            | E::Certificate { .. }
+            | E::Tls(_)
             | E::Io(_)
             | E::Task(_)
             | E::Encode(_) => StatusCode::INTERNAL_SERVER_ERROR,

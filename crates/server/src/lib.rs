@@ -11,20 +11,23 @@ mod http;
 mod rate;
 mod settings;
 mod storage;
+mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 pub use clock::Clock;
 pub use error::Error;
-pub use settings::{Secret, Settings, default_config};
+pub use settings::{Secret, Settings, TlsMode, default_config};
 pub use storage::{
     BlobKeeping, BlobOutcome, DatabaseUrl, MemberRecord, NewInvite, NewMember, Page, PageLimits,
     PgStorage, PulledChange, PushChange, PushDoc, PushOutcome, Retention, SessionRecord,
     SqliteStorage, Storage, StoredBlob, StoredDoc, TokenKeyRecord,
 };
+pub use tls::{ServerCertificate, load_certificate, self_signed_dir, tls_fingerprint};
 
 /// Serves on `listener` until `shutdown` completes, with the database named in `settings`.
 pub async fn launch_with_listener(
@@ -56,7 +59,7 @@ pub async fn launch_with_clock(
     }
 }
 
-/// Serves over any [`Storage`] backend.
+/// Serves over any [`Storage`] backend, over TLS unless `settings.tls` is off.
 pub async fn launch_with_storage<S: Storage>(
     storage: S,
     settings: Settings,
@@ -64,21 +67,36 @@ pub async fn launch_with_storage<S: Storage>(
     clock: Clock,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
+    let for_tls = settings.clone();
+    let certificate =
+        tokio::task::spawn_blocking(move || tls::load_certificate(&for_tls)).await??;
+    let tls = certificate.map(tls::server_config).transpose()?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let app = http::router(storage, settings, clock, stop_rx);
     // The peer address (ConnectInfo) is handed only to the anonymous reply reads, which use it
     // as a key of the in-memory rate limiter and nowhere else: it is never logged or stored.
     // There is no request logging layer, so nothing else ever sees it either.
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    let shutdown = async move {
         shutdown.await;
         // Ends pending long-polls so the graceful shutdown does not wait for their timeouts.
         let _ = stop_tx.send(true);
-    })
-    .await?;
+    };
+    match tls {
+        None => {
+            axum::serve(listener, service)
+                .with_graceful_shutdown(shutdown)
+                .await?;
+        }
+        Some(config) => {
+            // axum gives the peer address (ConnectInfo) to its own listener types and to any
+            // listener wrapped by `tap_io`, so the TLS listener goes through it, tapping nothing.
+            let listener = tls::TlsListener::new(listener, config)?.tap_io(|_| {});
+            axum::serve(listener, service)
+                .with_graceful_shutdown(shutdown)
+                .await?;
+        }
+    }
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use porchlight_crdt::MAX_CHANGE_BYTES;
 use serde::Deserialize;
@@ -28,6 +28,34 @@ impl Secret {
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<hidden>")
+    }
+}
+
+/// How the server speaks to devices.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TlsMode {
+    /// Plain HTTP: only behind a reverse proxy that does TLS, or on loopback (devices refuse
+    /// plain `http://` to any other address).
+    Off,
+    /// A certificate made on first start and kept in `tls_dir`; devices pin its fingerprint,
+    /// which travels in invite codes.
+    #[default]
+    SelfSigned,
+    /// The operator's certificate chain and key (`tls_cert`, `tls_key`, PEM).
+    Certificate,
+}
+
+impl std::str::FromStr for TlsMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "off" => Ok(Self::Off),
+            "self-signed" => Ok(Self::SelfSigned),
+            "certificate" => Ok(Self::Certificate),
+            _ => Err("expected off, self-signed or certificate".into()),
+        }
     }
 }
 
@@ -72,6 +100,15 @@ pub struct Settings {
     pub blob_retention_days: u32,
     /// The most bytes of blobs one group may hold.
     pub blob_quota_bytes: u64,
+    /// TLS: off, self-signed (the default) or the operator's certificate.
+    pub tls: TlsMode,
+    /// The operator's certificate chain, PEM (with `tls = certificate`).
+    pub tls_cert: Option<PathBuf>,
+    /// The operator's private key, PEM (with `tls = certificate`).
+    pub tls_key: Option<PathBuf>,
+    /// Where the self-signed certificate is kept; default: beside the database file
+    /// (`server.db.tls/`).
+    pub tls_dir: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -95,6 +132,10 @@ impl Default for Settings {
             open_group_creation: false,
             blob_retention_days: 90,
             blob_quota_bytes: 256 * 1024 * 1024,
+            tls: TlsMode::SelfSigned,
+            tls_cert: None,
+            tls_key: None,
+            tls_dir: None,
         }
     }
 }
@@ -122,6 +163,10 @@ struct Layer {
     open_group_creation: Option<bool>,
     blob_retention_days: Option<u32>,
     blob_quota_bytes: Option<u64>,
+    tls: Option<TlsMode>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    tls_dir: Option<PathBuf>,
 }
 
 impl Settings {
@@ -181,10 +226,20 @@ impl Settings {
             page_drops,
             open_group_creation,
             blob_retention_days,
-            blob_quota_bytes
+            blob_quota_bytes,
+            tls
         );
         if l.group_creation_token.is_some() {
             self.group_creation_token = l.group_creation_token;
+        }
+        for (slot, value) in [
+            (&mut self.tls_cert, l.tls_cert),
+            (&mut self.tls_key, l.tls_key),
+            (&mut self.tls_dir, l.tls_dir),
+        ] {
+            if value.is_some() {
+                *slot = value;
+            }
         }
     }
 
@@ -220,7 +275,16 @@ impl Settings {
                 "set either group_creation_token or open_group_creation = true, not both".into(),
             ));
         }
-        Ok(())
+        let files = self.tls_cert.is_some() || self.tls_key.is_some();
+        match self.tls {
+            TlsMode::Certificate if self.tls_cert.is_none() || self.tls_key.is_none() => Err(
+                Error::Config("tls = \"certificate\" needs both tls_cert and tls_key".into()),
+            ),
+            TlsMode::Off | TlsMode::SelfSigned if files => Err(Error::Config(
+                "tls_cert and tls_key are only used with tls = \"certificate\"; set it, or remove them".into(),
+            )),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -257,6 +321,10 @@ impl Layer {
             "open_group_creation" => self.open_group_creation = parse(name, value)?,
             "blob_retention_days" => self.blob_retention_days = parse(name, value)?,
             "blob_quota_bytes" => self.blob_quota_bytes = parse(name, value)?,
+            "tls" => self.tls = parse(name, value)?,
+            "tls_cert" => self.tls_cert = Some(PathBuf::from(value)),
+            "tls_key" => self.tls_key = Some(PathBuf::from(value)),
+            "tls_dir" => self.tls_dir = Some(PathBuf::from(value)),
             _ => {}
         }
         Ok(())
@@ -353,6 +421,44 @@ mod tests {
             Settings::from_sources(Some(both), env(&[])),
             Err(Error::Config(_))
         ));
+    }
+
+    #[test]
+    fn tls_is_self_signed_unless_told_otherwise() {
+        let s = Settings::from_sources(None, env(&[])).unwrap();
+        assert_eq!(s.tls, TlsMode::SelfSigned);
+        let file =
+            "tls = \"certificate\"\ntls_cert = \"/etc/p/cert.pem\"\ntls_key = \"/etc/p/key.pem\"\n";
+        let s = Settings::from_sources(Some(file), env(&[])).unwrap();
+        assert_eq!(s.tls, TlsMode::Certificate);
+        assert_eq!(s.tls_key.as_deref(), Some(Path::new("/etc/p/key.pem")));
+        let s = Settings::from_sources(
+            None,
+            env(&[("PORCHLIGHT_TLS", "off"), ("PORCHLIGHT_TLS_DIR", "/x")]),
+        )
+        .unwrap();
+        assert_eq!(
+            (s.tls, s.tls_dir.as_deref()),
+            (TlsMode::Off, Some(Path::new("/x")))
+        );
+    }
+
+    #[test]
+    fn half_a_tls_setup_is_rejected_not_panicking() {
+        for (file, vars) in [
+            ("tls = \"certificate\"\ntls_cert = \"c.pem\"\n", vec![]),
+            ("tls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n", vec![]),
+            ("tls = \"on\"\n", vec![]),
+            ("", vec![("PORCHLIGHT_TLS", "yes")]),
+        ] {
+            assert!(
+                matches!(
+                    Settings::from_sources(Some(file), env(&vars)),
+                    Err(Error::Config(_))
+                ),
+                "{file:?} {vars:?}"
+            );
+        }
     }
 
     #[test]

@@ -12,12 +12,13 @@ use serde::de::DeserializeOwned;
 
 use crate::Error;
 use crate::crypto::{create_group_message, join_message, session_message, sign};
+use crate::tls::{Fingerprint, certificate_failure, check_transport, configure};
 use crate::wire::{
     self, BlobStored, CBOR, Challenge, CreateGroupRequest, CreateInviteRequest, DropPage,
     ErrorBody, GroupId, Health, InviteCreated, JoinRequest, Member, MemberList, Membership,
     RevokeRequest, SessionRequest, SessionResponse, SyncRequest, SyncResponse, WaitResponse,
 };
-use porchlight_protocol::{InviteCode, SignedInvite, check_server_url, join_proof};
+use porchlight_protocol::{InviteCode, SignedInvite, join_proof};
 
 /// Ordinary requests give up after this; a long-poll gets its own, longer budget.
 pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -69,27 +70,46 @@ impl std::fmt::Debug for Session {
 pub struct HttpClient {
     http: reqwest::Client,
     base: String,
+    pin: Option<Fingerprint>,
 }
 
 impl HttpClient {
-    /// A client for the server at `base_url` (`http://` or `https://`, no path needed).
+    /// A client for the server at `base_url` (`https://`, or `http://` to this machine only; no
+    /// path needed), checking its certificate against the bundled WebPKI roots.
     pub fn new(base_url: &str) -> Result<Self, Error> {
-        let base = check_server_url(base_url)?;
-        let http = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .connect_timeout(CONNECT_TIMEOUT)
-            .build()
-            .map_err(Error::Request)?;
-        Ok(Self { http, base })
+        Self::with_pin(base_url, None)
     }
 
-    /// A client for the server an invite code points at.
+    /// Like [`HttpClient::new`]; with `pin`, the server must show exactly the certificate with
+    /// that SHA-256 fingerprint (see [`crate::tls`]). Refuses plain `http://` beyond loopback
+    /// here, before anything is sent.
+    pub fn with_pin(base_url: &str, pin: Option<&Fingerprint>) -> Result<Self, Error> {
+        let target = check_transport(base_url, pin)?;
+        let builder = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT);
+        let http = configure(builder, &target, pin, true)?
+            .build()
+            .map_err(Error::Request)?;
+        Ok(Self {
+            http,
+            base: target.base,
+            pin: pin.copied(),
+        })
+    }
+
+    /// A client for the server an invite code points at, pinned to the certificate it names.
     pub fn for_invite(code: &InviteCode) -> Result<Self, Error> {
-        Self::new(&code.server)
+        Self::with_pin(&code.server, code.tls_fingerprint.as_ref())
     }
 
     pub fn base_url(&self) -> &str {
         &self.base
+    }
+
+    /// The pinned certificate fingerprint, if any; it goes into the invites this client makes.
+    pub fn pin(&self) -> Option<&Fingerprint> {
+        self.pin.as_ref()
     }
 
     pub async fn health(&self) -> Result<Health, Error> {
@@ -389,7 +409,10 @@ pub(crate) fn check_reply_id(id: &str) -> Result<(), Error> {
 }
 
 fn classify(e: reqwest::Error) -> Error {
-    if e.is_connect() || e.is_timeout() {
+    // A refused certificate surfaces as a connect error too; it is not "offline".
+    if let Some(refused) = certificate_failure(&e) {
+        refused
+    } else if e.is_connect() || e.is_timeout() {
         Error::Offline(e)
     } else {
         Error::Request(e)

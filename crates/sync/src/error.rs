@@ -37,6 +37,26 @@ pub enum Error {
     #[error("invalid server address {url:?}: {reason}")]
     InvalidUrl { url: String, reason: String },
 
+    /// Plain `http://` to anything but this machine; nothing was sent.
+    #[error(
+        "refusing plain http:// to {url}: only this machine (127.0.0.1, ::1, localhost) may be reached without TLS; use https://"
+    )]
+    PlainHttpRefused { url: String },
+
+    /// The server showed a certificate other than the pinned one: someone may be in the middle,
+    /// or the server's certificate was replaced. Nothing was sent.
+    #[error(
+        "the server's TLS certificate does not match the pinned fingerprint (expected {expected}, got {found}); ask your coordinator for a new invite if the server's certificate really changed"
+    )]
+    CertificateMismatch { expected: String, found: String },
+
+    /// Without a pin, the server's certificate did not pass the usual CA checks.
+    #[error("the server's TLS certificate was refused: {reason}")]
+    CertificateRejected { reason: String },
+
+    #[error("could not set up TLS: {0}")]
+    Tls(#[source] rustls::Error),
+
     #[error("invalid invite code: {reason}")]
     InvalidInvite { reason: String },
 
@@ -50,6 +70,15 @@ impl Error {
     pub fn is_offline(&self) -> bool {
         matches!(self, Error::Offline(_) | Error::Disconnected)
             || matches!(self, Error::Http { status, .. } if *status == 502 || *status == 503 || *status == 504)
+    }
+
+    /// True when the server's TLS certificate was not the pinned one or failed the CA checks:
+    /// not "try later" but "this is not the server you think" (or a pin is missing).
+    pub fn is_certificate(&self) -> bool {
+        matches!(
+            self,
+            Error::CertificateMismatch { .. } | Error::CertificateRejected { .. }
+        )
     }
 
     /// The HTTP status, when the server answered with an error.

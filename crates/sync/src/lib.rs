@@ -10,6 +10,7 @@ mod anonymous;
 mod client;
 mod error;
 mod memory;
+pub mod tls;
 pub mod tokens;
 mod transport;
 
@@ -27,6 +28,7 @@ pub use error::Error;
 pub use memory::{MemoryHub, MemoryTransport};
 pub use porchlight_crdt::{CHUNK_MAGIC, ChangeProblem, CheckedChange, check_change};
 pub use porchlight_protocol::{device_id_from_public_key, device_id_of, generate_signing_key};
+pub use tls::{Fingerprint, format_fingerprint, parse_fingerprint};
 pub use transport::{HttpTransport, Transport};
 pub use wire::{DocChanges, GroupId, SignedChange, SyncRequest, SyncResponse};
 

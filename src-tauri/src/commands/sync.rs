@@ -23,7 +23,8 @@ pub async fn join<R: Runtime>(
 }
 
 /// Registers a group on `server` with this device as coordinator, then keeps in sync. The
-/// server's operator gives out `creation_token` (empty: none).
+/// server's operator gives out `creation_token` and, for a server with a self-signed
+/// certificate, its `fingerprint` (empty: none).
 #[tauri::command]
 pub async fn create_group_on_server<R: Runtime>(
     app: AppHandle<R>,
@@ -31,12 +32,23 @@ pub async fn create_group_on_server<R: Runtime>(
     server: String,
     name: String,
     creation_token: Option<String>,
+    fingerprint: Option<String>,
 ) -> Result<WhoAmI> {
-    let token = creation_token
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty());
-    let me = core.create_group_on(&server, &name, token).await?;
+    let given = |field: &Option<String>| {
+        field
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    };
+    let pin = given(&fingerprint)
+        .map(|f| porchlight_core::parse_fingerprint(&f))
+        .transpose()
+        .map_err(|e| porchlight_core::CoreError::Sync(e.into()))?;
+    let token = given(&creation_token);
+    let me = core
+        .create_group_on_pinned(&server, pin.as_ref(), &name, token.as_deref())
+        .await?;
     crate::sync::start(&app);
     Ok(me)
 }

@@ -27,6 +27,8 @@ impl Server {
         let settings = porchlight_server::Settings {
             database: format!("sqlite://{}", dir.path().join("server.db").display()),
             group_creation_token: Some(porchlight_server::Secret::new(CREATION_TOKEN)),
+            // Plain HTTP on loopback; the server's own tests cover TLS.
+            tls: porchlight_server::TlsMode::Off,
             ..porchlight_server::Settings::default()
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

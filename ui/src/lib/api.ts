@@ -61,8 +61,8 @@ export const api = {
   createGroup: (name: string) => call<Group>("create_group", { name }),
   group: () => call<Group | null>("group"),
   join: (code: string, name: string) => call<WhoAmI>("join", { code, name }),
-  createGroupOnServer: (server: string, name: string, creationToken: string) =>
-    call<WhoAmI>("create_group_on_server", { server, name, creationToken }),
+  createGroupOnServer: (server: string, name: string, creationToken: string, fingerprint: string) =>
+    call<WhoAmI>("create_group_on_server", { server, name, creationToken, fingerprint }),
   /** An invite code (`plj2-…`). */
   invite: (role: Role, uses: number, validDays: number) =>
     call<string>("invite", { role, uses, validDays }),

@@ -65,6 +65,8 @@ const ERROR_KEYS: Record<string, MessageKey> = {
   patrol_running: "error.patrolRunning",
   unavailable: "error.unavailable",
   offline: "error.offline",
+  certificate: "error.certificate",
+  plain_http: "error.plainHttp",
   not_joined: "error.notJoined",
   already_joined: "error.alreadyJoined",
   photo: "error.photo",
@@ -85,6 +87,7 @@ export function describeServerError(e: unknown, server: string, t: Translate): s
   const err = e as Partial<CommandError>;
   const detail = err?.message ?? String(e);
   if (err?.kind === "offline") return t("onboarding.serverUnreachable", { server });
+  if (err?.kind === "certificate") return t("onboarding.certificateRefused", { server, detail });
   if (err?.kind === "sync") return t("onboarding.serverRefused", { server, detail });
   return describeError(e, t);
 }

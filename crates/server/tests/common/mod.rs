@@ -30,6 +30,8 @@ pub struct TestServer {
     pub clock: Clock,
     pub db: PathBuf,
     pub settings: Settings,
+    /// The certificate fingerprint clients pin, when the test turned TLS on.
+    pub pin: Option<[u8; 32]>,
     _dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), porchlight_server::Error>>>,
@@ -46,9 +48,13 @@ impl TestServer {
         let mut settings = Settings {
             database: format!("sqlite://{}", db.display()),
             group_creation_token: Some(porchlight_server::Secret::new(CREATION_TOKEN)),
+            // Plain HTTP on loopback; tests/tls.rs covers the TLS modes.
+            tls: porchlight_server::TlsMode::Off,
             ..Settings::default()
         };
         configure(&mut settings);
+        let pin = porchlight_server::tls_fingerprint(&settings).unwrap();
+        let scheme = if pin.is_some() { "https" } else { "http" };
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let clock = Clock::system();
@@ -64,11 +70,12 @@ impl TestServer {
             },
         ));
         TestServer {
-            url: format!("http://{addr}"),
+            url: format!("{scheme}://{addr}"),
             addr,
             clock,
             db,
             settings,
+            pin,
             _dir: dir,
             stop: Some(stop),
             task: Some(task),
@@ -76,7 +83,7 @@ impl TestServer {
     }
 
     pub fn client(&self) -> HttpClient {
-        HttpClient::new(&self.url).unwrap()
+        HttpClient::with_pin(&self.url, self.pin.as_ref()).unwrap()
     }
 
     /// A second handle on the server's database, to count what it stored.
@@ -252,6 +259,7 @@ pub async fn invite_with(
         invite,
         secret,
         role,
+        tls_fingerprint: server.pin,
     })
 }
 
