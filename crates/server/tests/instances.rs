@@ -18,8 +18,8 @@ use porchlight_sync::{HttpClient, SyncRequest};
 /// Two instances serving one fresh PostgreSQL database.
 async fn two_instances() -> (TestServer, TestServer, String) {
     let url = common::pg::fresh_database().await;
-    let a = TestServer::start_with(|s| s.database = url.clone()).await;
-    let b = TestServer::start_with(|s| s.database = url.clone()).await;
+    let a = TestServer::start_with(|s| s.database.clone_from(&url)).await;
+    let b = TestServer::start_with(|s| s.database.clone_from(&url)).await;
     (a, b, url)
 }
 
@@ -304,4 +304,66 @@ async fn fifty_concurrent_pushers_on_two_instances_leave_no_gaps_or_duplicates()
     }
     a.stop().await;
     b.stop().await;
+}
+
+async fn health_of(server: &TestServer) -> (u16, serde_json::Value) {
+    let response = reqwest::get(format!("{}/v1/health", server.url))
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.unwrap();
+    (status, serde_json::from_slice(&bytes).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_names_the_backend_and_reports_a_database_that_does_not_answer() {
+    let sqlite = TestServer::start().await;
+    let (status, body) = health_of(&sqlite).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["storage"]["backend"], "sqlite");
+    assert_eq!(body["storage"]["state"], "ok");
+    // Devices read the same document as before: the old fields are all there.
+    sqlite.assert_healthy().await;
+    sqlite.stop().await;
+
+    let url = common::pg::fresh_database().await;
+    let server = TestServer::start_with(|s| s.database.clone_from(&url)).await;
+    let (status, body) = health_of(&server).await;
+    assert_eq!(
+        (status, &body["storage"]["backend"]),
+        (200, &"postgres".into())
+    );
+    assert_eq!(body["storage"]["state"], "ok");
+
+    // The database stops taking connections and drops the ones it has.
+    let database = url
+        .split('?')
+        .next()
+        .and_then(|u| u.rsplit('/').next())
+        .unwrap()
+        .to_owned();
+    let admin = url.replacen(&format!("/{database}?"), "/postgres?", 1);
+    let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!(
+            "ALTER DATABASE {database} ALLOW_CONNECTIONS false;
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}';"
+        ))
+        .await
+        .unwrap();
+    let (status, body) = health_of(&server).await;
+    assert_eq!(status, 503);
+    assert_eq!(body["storage"]["state"], "unavailable");
+
+    // And comes back: so does the instance, without a restart.
+    client
+        .batch_execute(&format!("ALTER DATABASE {database} ALLOW_CONNECTIONS true"))
+        .await
+        .unwrap();
+    let (status, body) = health_of(&server).await;
+    assert_eq!((status, &body["storage"]["state"]), (200, &"ok".into()));
+    server.stop().await;
 }

@@ -169,10 +169,7 @@ impl Cluster {
     pub async fn fresh_database(&self) -> String {
         let name = format!(
             "test_{}",
-            porchlight_model::random_bytes::<8>()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
+            porchlight_model::hex(&porchlight_model::random_bytes::<8>())
         );
         let (client, connection) =
             tokio_postgres::connect(&self.url("postgres"), tokio_postgres::NoTls)
