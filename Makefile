@@ -65,6 +65,8 @@ bench: setup
 	$(CARGO) bench -p porchlight-store --bench matching
 	$(CARGO) bench -p porchlight-media --bench intake
 	$(CARGO) bench -p porchlight-crdt --features forge --bench precheck
+	$(CARGO) bench -p porchlight-server --bench p2_backends
+	PORCHLIGHT_SOAK_SECS=30 $(CARGO) test -p porchlight-server --test instances fifty_concurrent_pushers
 
 clean-demo:
 	rm -rf "$(DEMO_DIR)"

@@ -116,7 +116,8 @@ pub enum Command {
     Status,
     /// Run a sync server
     Serve {
-        /// Database URL, e.g. sqlite:///var/lib/porchlight/server.db
+        /// Database URL: sqlite:///var/lib/porchlight/server.db, or postgres://USER@HOST/DB for
+        /// several instances sharing one database (docs/OPERATIONS.md)
         #[arg(long)]
         db: Option<String>,
         /// Address to listen on, e.g. 0.0.0.0:8470

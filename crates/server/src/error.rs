@@ -94,8 +94,9 @@ pub enum Error {
     TokensUsedUp { per_day: u32 },
 
     // --- the server itself ---
+    /// A backend's own error, boxed so nothing above the storage layer names a backend.
     #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error(
         "the database is at schema version {found}, newer than the {supported} this server knows; refusing to downgrade it"
     )]

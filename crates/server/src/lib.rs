@@ -2,8 +2,8 @@
 //! desktop (serving phones over local Wi-Fi) both run it.
 //!
 //! It keeps one append-only change log per group and hands each device the part its role may
-//! read (see `docs/SYNC.md`). Storage is behind the [`Storage`] trait; SQLite is the built-in
-//! backend.
+//! read (see `docs/SYNC.md`). Storage is behind the [`Storage`] trait: SQLite for one community
+//! server, PostgreSQL for several stateless instances sharing one database.
 
 mod clock;
 mod error;
@@ -15,7 +15,6 @@ mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
@@ -24,8 +23,9 @@ pub use clock::Clock;
 pub use error::Error;
 pub use settings::{Secret, Settings, TlsMode, default_config};
 pub use storage::{
-    BlobOutcome, MemberRecord, NewInvite, NewMember, Page, PageLimits, PulledChange, PushChange,
-    PushDoc, PushOutcome, Retention, SessionRecord, SqliteStorage, Storage, StoredBlob, StoredDoc,
+    BlobKeeping, BlobOutcome, DatabaseUrl, MemberRecord, NewInvite, NewMember, Page, PageLimits,
+    PgStorage, PulledChange, PushChange, PushDoc, PushOutcome, Retention, SessionRecord,
+    SqliteStorage, Storage, StoredBlob, StoredDoc, TokenKeyRecord,
 };
 pub use tls::{ServerCertificate, load_certificate, self_signed_dir, tls_fingerprint};
 
@@ -46,9 +46,17 @@ pub async fn launch_with_clock(
     clock: Clock,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
-    let url = settings.database.clone();
-    let storage = tokio::task::spawn_blocking(move || open_database(&url)).await??;
-    launch_with_storage(storage, settings, listener, clock, shutdown).await
+    // The URL's scheme picks the backend; the server above it is the same code for both.
+    match DatabaseUrl::parse(&settings.database)? {
+        DatabaseUrl::Sqlite(path) => {
+            let storage = tokio::task::spawn_blocking(move || SqliteStorage::open(path)).await??;
+            launch_with_storage(storage, settings, listener, clock, shutdown).await
+        }
+        DatabaseUrl::Postgres(url) => {
+            let storage = PgStorage::connect(&url).await?;
+            launch_with_storage(storage, settings, listener, clock, shutdown).await
+        }
+    }
 }
 
 /// Serves over any [`Storage`] backend, over TLS unless `settings.tls` is off.
@@ -117,26 +125,4 @@ async fn stop_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
-}
-
-/// Opens the database a URL names. Blocking (it may run migrations).
-pub fn open_database(url: &str) -> Result<SqliteStorage, Error> {
-    if let Some(path) = url.strip_prefix("sqlite://") {
-        if path.is_empty() {
-            return Err(Error::DatabaseUrl {
-                url: url.into(),
-                reason: "the path is empty".into(),
-            });
-        }
-        return SqliteStorage::open(PathBuf::from(path));
-    }
-    let reason = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        "PostgreSQL support is not built yet; use sqlite://PATH"
-    } else {
-        "expected sqlite://PATH"
-    };
-    Err(Error::DatabaseUrl {
-        url: url.into(),
-        reason: reason.into(),
-    })
 }

@@ -9,15 +9,15 @@ mod members;
 mod sync;
 mod tokens;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::{MethodRouter, get, post, put};
 use axum::{Json, Router, middleware};
 use porchlight_protocol::PROTOCOL_VERSION;
-use porchlight_protocol::wire::{GroupId, Health, MAX_BLOB, MAX_DROP_BODY, MAX_REPLY};
-use tokio::sync::{Notify, watch};
+use porchlight_protocol::wire::{Health, MAX_BLOB, MAX_DROP_BODY, MAX_REPLY};
+use serde::Serialize;
+use tokio::sync::watch;
 
 use crate::rate::RateLimiter;
 use crate::storage::{Retention, Storage};
@@ -27,7 +27,6 @@ pub(crate) struct App<S> {
     pub storage: S,
     pub settings: Settings,
     pub clock: Clock,
-    pub notifier: Notifier,
     /// Flips to true when the server is stopping, so long-polls end instead of holding up a
     /// graceful shutdown for up to `max_wait_secs`.
     pub stopping: watch::Receiver<bool>,
@@ -54,27 +53,6 @@ impl<S> App<S> {
 
 pub(crate) type Shared<S> = Arc<App<S>>;
 
-/// One [`Notify`] per group: a push wakes the long-polls of its own group only. (With several
-/// server instances on PostgreSQL, LISTEN/NOTIFY would call [`Notifier::wake`] too.)
-#[derive(Default)]
-pub(crate) struct Notifier {
-    groups: Mutex<HashMap<GroupId, Arc<Notify>>>,
-}
-
-impl Notifier {
-    pub fn get(&self, group: GroupId) -> Arc<Notify> {
-        let mut groups = self.groups.lock().unwrap_or_else(PoisonError::into_inner);
-        groups.entry(group).or_default().clone()
-    }
-
-    pub fn wake(&self, group: GroupId) {
-        let groups = self.groups.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(notify) = groups.get(&group) {
-            notify.notify_waiters();
-        }
-    }
-}
-
 /// The whole API over `storage`.
 pub(crate) fn router<S: Storage>(
     storage: S,
@@ -90,7 +68,6 @@ pub(crate) fn router<S: Storage>(
         storage,
         settings,
         clock,
-        notifier: Notifier::default(),
         stopping,
     });
     Router::new()
@@ -147,12 +124,49 @@ where
         ))
 }
 
-async fn health<S: Storage>(State(app): State<Shared<S>>) -> Json<Health> {
-    Json(Health {
-        status: "ok".into(),
-        protocol: PROTOCOL_VERSION,
-        time: app.clock.now(),
-    })
+/// `/v1/health`: the usual fields, plus which database backend serves and whether it answers.
+/// A load balancer takes an instance whose database does not answer out of rotation (503).
+#[derive(Serialize)]
+struct HealthReport {
+    #[serde(flatten)]
+    health: Health,
+    storage: StorageHealth,
+}
+
+#[derive(Serialize)]
+struct StorageHealth {
+    backend: &'static str,
+    /// "ok" or "unavailable".
+    state: &'static str,
+}
+
+async fn health<S: Storage>(
+    State(app): State<Shared<S>>,
+) -> (axum::http::StatusCode, Json<HealthReport>) {
+    let answers = app.storage.check().await;
+    if let Err(e) = &answers {
+        tracing::error!(error = %e, "the database does not answer");
+    }
+    let (status, code, state) = match answers {
+        Ok(()) => ("ok", axum::http::StatusCode::OK, "ok"),
+        Err(_) => (
+            "degraded",
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+        ),
+    };
+    let report = HealthReport {
+        health: Health {
+            status: status.into(),
+            protocol: PROTOCOL_VERSION,
+            time: app.clock.now(),
+        },
+        storage: StorageHealth {
+            backend: app.storage.backend(),
+            state,
+        },
+    };
+    (code, Json(report))
 }
 
 async fn not_found() -> Error {

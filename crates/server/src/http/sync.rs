@@ -168,14 +168,13 @@ pub(crate) async fn sync<S: Storage>(
         })
         .collect();
     let mut accepted = 0u32;
-    let mut grew = false;
     if !allowed.is_empty() {
         let outcomes = app.storage.push(group, device, allowed).await?;
         for (doc, outcome) in summary.iter().zip(outcomes) {
             match outcome {
-                PushOutcome::Stored { new } => {
+                PushOutcome::Stored { .. } => {
+                    // The storage wakes the group's long-polls itself when `new > 0`.
                     accepted += doc.changes.len() as u32;
-                    grew |= new > 0;
                 }
                 PushOutcome::KindConflict { existing } => {
                     let reason = format!(
@@ -187,10 +186,6 @@ pub(crate) async fn sync<S: Storage>(
             }
         }
     }
-    if grew {
-        app.notifier.wake(group);
-    }
-
     let readable = readable_kinds(role);
     let limits = PageLimits {
         max_changes: app.settings.page_changes,
@@ -236,7 +231,7 @@ pub(crate) async fn wait<S: Storage>(
     let max = app.settings.max_wait_secs;
     let deadline =
         tokio::time::Instant::now() + Duration::from_secs(q.timeout.unwrap_or(max).min(max));
-    let notify = app.notifier.get(auth.group);
+    let notify = app.storage.wakeup(auth.group);
     let mut stopping = app.stopping.clone();
     loop {
         // Register before looking at the log, so a push landing in between still wakes us.

@@ -1,16 +1,29 @@
 //! Persistence behind a trait, used through generics so the HTTP layer never names a backend.
 //! Every method is one atomic step; the backend must keep each of them consistent on its own
-//! (a transaction per call), because several server instances may share one database later.
+//! (a transaction per call), because several server instances may share one database.
+//!
+//! What does not depend on the backend is written here once: paging by count and byte budget
+//! ([`page`]), the cursor of a role that may read only some kinds ([`Storage::pull`]) and the
+//! long-poll wake-ups ([`wake`]). The backends only fetch rows.
 
+mod page;
+mod postgres;
 mod sqlite;
+mod wake;
 
 use std::future::Future;
+use std::sync::Arc;
 
 use porchlight_model::{DeviceId, DocId, DocKind};
 use porchlight_protocol::SignedInvite;
-use porchlight_protocol::wire::{DropPage, GroupId, Member};
+use porchlight_protocol::wire::{DropPage, GroupId, Member, StoredDrop};
+use tokio::sync::Notify;
 
+pub use postgres::PgStorage;
 pub use sqlite::SqliteStorage;
+pub(crate) use wake::Wakeups;
+
+use page::Paged;
 
 use crate::Error;
 
@@ -137,7 +150,82 @@ pub struct Retention {
     pub keep_from: i64,
 }
 
+impl Paged for PulledChange {
+    fn seq(&self) -> u64 {
+        self.seq
+    }
+    fn size(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
+impl Paged for StoredDrop {
+    fn seq(&self) -> u64 {
+        self.seq
+    }
+    fn size(&self) -> usize {
+        self.sealed.len()
+    }
+}
+
+/// Which database a URL names: `sqlite://PATH` or `postgres://...` (`postgresql://` too).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, Error> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(Error::DatabaseUrl {
+                    url: url.into(),
+                    reason: "the path is empty".into(),
+                });
+            }
+            return Ok(Self::Sqlite(path.into()));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        Err(Error::DatabaseUrl {
+            url: url.into(),
+            reason: "expected sqlite://PATH or postgres://USER@HOST/DATABASE".into(),
+        })
+    }
+}
+
 pub trait Storage: Clone + Send + Sync + 'static {
+    /// The backend's name as `/v1/health` reports it.
+    fn backend(&self) -> &'static str;
+
+    /// Asks the database a trivial question: `Ok` when it answers.
+    fn check(&self) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// The group's wake-up: notified after every push that stored a new change, through this
+    /// handle or (on a shared database) through any other server instance.
+    fn wakeup(&self, group: GroupId) -> Arc<Notify>;
+
+    /// At most `limit` changes after `after` whose kind is in `kinds`, oldest first. The building
+    /// block of [`Storage::pull`]; `kinds` is never empty.
+    fn changes_after(
+        &self,
+        group: GroupId,
+        after: u64,
+        kinds: Vec<DocKind>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<PulledChange>, Error>> + Send;
+
+    /// At most `limit` drops after `after`, oldest first. The building block of
+    /// [`Storage::drops`].
+    fn drops_after(
+        &self,
+        group: GroupId,
+        after: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<StoredDrop>, Error>> + Send;
+
     fn put_challenge(
         &self,
         nonce: [u8; 32],
@@ -224,14 +312,47 @@ pub trait Storage: Clone + Send + Sync + 'static {
         docs: Vec<PushDoc>,
     ) -> impl Future<Output = Result<Vec<PushOutcome>, Error>> + Send;
 
-    /// Changes after `cursor` whose kind is in `kinds`, oldest first.
+    /// Changes after `cursor` whose kind is in `kinds`, oldest first, within `limits`.
+    ///
+    /// The returned cursor follows only the kinds in `kinds`: with a full page it stops at the
+    /// last change sent, otherwise it is the newest change of those kinds. A cursor that moved
+    /// with every change would tell a resident when patrols ran.
     fn pull(
         &self,
         group: GroupId,
         cursor: u64,
         kinds: Vec<DocKind>,
         limits: PageLimits,
-    ) -> impl Future<Output = Result<Page, Error>> + Send;
+    ) -> impl Future<Output = Result<Page, Error>> + Send {
+        let this = self.clone();
+        async move {
+            // Read before the rows: every change up to `latest` is committed by now (a group's
+            // numbers are handed out in commit order), so taking the larger of `latest` and the
+            // last row read can never step over a change this reader has not seen.
+            let latest = this.latest_seq_of(group, kinds.clone()).await?;
+            if kinds.is_empty() {
+                return Ok(Page {
+                    changes: Vec::new(),
+                    cursor: latest,
+                    more: false,
+                });
+            }
+            let (changes, more) = page::fill(cursor, limits, |after, n| {
+                this.changes_after(group, after, kinds.clone(), n)
+            })
+            .await?;
+            let cursor = match (more, changes.last()) {
+                (true, Some(last)) => last.seq,
+                (false, Some(last)) => last.seq.max(latest),
+                (_, None) => latest,
+            };
+            Ok(Page {
+                changes,
+                cursor,
+                more,
+            })
+        }
+    }
 
     /// The group's newest sequence number (0 when its log is empty).
     fn latest_seq(&self, group: GroupId) -> impl Future<Output = Result<u64, Error>> + Send;
@@ -301,7 +422,19 @@ pub trait Storage: Clone + Send + Sync + 'static {
         group: GroupId,
         after: u64,
         limits: PageLimits,
-    ) -> impl Future<Output = Result<DropPage, Error>> + Send;
+    ) -> impl Future<Output = Result<DropPage, Error>> + Send {
+        let this = self.clone();
+        async move {
+            let (drops, more) =
+                page::fill(after, limits, |from, n| this.drops_after(group, from, n)).await?;
+            let cursor = drops.last().map_or(after, |d| d.seq);
+            Ok(DropPage {
+                drops,
+                cursor,
+                more,
+            })
+        }
+    }
 
     /// How many drops the group has.
     fn drop_count(&self, group: GroupId) -> impl Future<Output = Result<u64, Error>> + Send;

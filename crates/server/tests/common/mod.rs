@@ -2,6 +2,8 @@
 //! devices against it.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod pg;
+
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -1,12 +1,12 @@
 //! Anonymous drops, photo blobs and published replies.
 
 use porchlight_model::DocKind;
-use porchlight_protocol::wire::{DropPage, GroupId, StoredDrop};
+use porchlight_protocol::wire::{GroupId, StoredDrop};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::kind_at;
 use crate::Error;
-use crate::storage::{BlobKeeping, BlobOutcome, PageLimits, Retention, StoredBlob};
+use crate::storage::{BlobKeeping, BlobOutcome, Retention, StoredBlob};
 
 pub(super) fn add_drop(
     c: &mut Connection,
@@ -56,41 +56,24 @@ pub(super) fn add_drop(
     Ok(seq as u64)
 }
 
-pub(super) fn drops(
+pub(super) fn drops_after(
     c: &Connection,
     group: GroupId,
     after: u64,
-    limits: PageLimits,
-) -> Result<DropPage, Error> {
-    let mut stmt = c.prepare(
+    limit: usize,
+) -> Result<Vec<StoredDrop>, Error> {
+    let mut stmt = c.prepare_cached(
         "SELECT seq, sealed FROM drops WHERE group_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
     )?;
-    let after_sql = i64::try_from(after).unwrap_or(i64::MAX);
-    let fetch = i64::try_from(limits.max_changes.saturating_add(1)).unwrap_or(i64::MAX);
-    let mut rows = stmt.query(params![&group.as_bytes()[..], after_sql, fetch])?;
-    let mut drops: Vec<StoredDrop> = Vec::new();
-    let mut bytes_total = 0usize;
-    let mut more = false;
-    while let Some(row) = rows.next()? {
-        let sealed: Vec<u8> = row.get(1)?;
-        let full = drops.len() >= limits.max_changes
-            || (!drops.is_empty() && bytes_total + sealed.len() > limits.max_bytes);
-        if full {
-            more = true;
-            break;
-        }
-        bytes_total += sealed.len();
-        drops.push(StoredDrop {
-            seq: row.get::<_, i64>(0)? as u64,
-            sealed,
-        });
-    }
-    let cursor = drops.last().map_or(after, |d| d.seq);
-    Ok(DropPage {
-        drops,
-        cursor,
-        more,
-    })
+    let after = i64::try_from(after).unwrap_or(i64::MAX);
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = stmt.query_map(params![&group.as_bytes()[..], after, limit], |row| {
+        Ok(StoredDrop {
+            seq: row.get::<_, i64>(0)?.unsigned_abs(),
+            sealed: row.get(1)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub(super) fn drop_count(c: &Connection, group: GroupId) -> Result<u64, Error> {

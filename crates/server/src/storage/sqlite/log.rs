@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::kind_at;
 use crate::Error;
-use crate::storage::{Page, PageLimits, PulledChange, PushDoc, PushOutcome, StoredDoc};
+use crate::storage::{PulledChange, PushDoc, PushOutcome, StoredDoc};
 
 pub(super) fn latest_seq(c: &Connection, group: GroupId) -> Result<u64, Error> {
     let next: Option<i64> = c
@@ -137,66 +137,32 @@ pub(super) fn push(
     Ok(outcomes)
 }
 
-pub(super) fn pull(
-    c: &mut Connection,
+pub(super) fn changes_after(
+    c: &Connection,
     group: GroupId,
-    cursor: u64,
+    after: u64,
     kinds: &[DocKind],
-    limits: PageLimits,
-) -> Result<Page, Error> {
-    // One read transaction, so the rows and the latest sequence number are the same snapshot.
-    let tx = c.transaction()?;
-    // The newest change this role may read, not the newest of all: a cursor that moved with
-    // every change would tell a resident when patrols ran.
-    let latest = latest_seq_of(&tx, group, kinds)?;
-    if kinds.is_empty() {
-        return Ok(Page {
-            changes: Vec::new(),
-            cursor: latest,
-            more: false,
-        });
-    }
-    let kinds_sql = kinds_sql(kinds);
-    let mut stmt = tx.prepare(&format!(
+    limit: usize,
+) -> Result<Vec<PulledChange>, Error> {
+    // The index on (group, kind, seq) skips the changes of other kinds instead of reading them.
+    let mut stmt = c.prepare_cached(&format!(
         "SELECT seq, doc, kind, bytes, signature FROM changes
-         WHERE group_id = ?1 AND seq > ?2 AND kind IN ({kinds_sql})
-         ORDER BY seq LIMIT ?3"
+         WHERE group_id = ?1 AND seq > ?2 AND kind IN ({})
+         ORDER BY seq LIMIT ?3",
+        kinds_sql(kinds)
     ))?;
-    let cursor_sql = i64::try_from(cursor).unwrap_or(i64::MAX);
-    let fetch = i64::try_from(limits.max_changes.saturating_add(1)).unwrap_or(i64::MAX);
-    let mut rows = stmt.query(params![&group.as_bytes()[..], cursor_sql, fetch])?;
-    let mut changes = Vec::new();
-    let mut bytes_total = 0usize;
-    let mut more = false;
-    while let Some(row) = rows.next()? {
-        let bytes: Vec<u8> = row.get(3)?;
-        let full = changes.len() >= limits.max_changes
-            || (!changes.is_empty() && bytes_total + bytes.len() > limits.max_bytes);
-        if full {
-            more = true;
-            break;
-        }
-        bytes_total += bytes.len();
-        changes.push(PulledChange {
-            seq: row.get::<_, i64>(0)? as u64,
+    let after = i64::try_from(after).unwrap_or(i64::MAX);
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = stmt.query_map(params![&group.as_bytes()[..], after, limit], |row| {
+        Ok(PulledChange {
+            seq: row.get::<_, i64>(0)?.unsigned_abs(),
             doc: DocId::from_bytes(row.get(1)?),
             kind: kind_at(row, 2)?,
-            bytes,
+            bytes: row.get(3)?,
             // Rows from before signatures existed read as an all-zero signature, which no
             // device accepts.
             signature: row.get::<_, [u8; 64]>(4).unwrap_or([0; 64]),
-        });
-    }
-    // With a full page the cursor stops at the last change sent; otherwise it is the newest
-    // change this role may read. Changes of other kinds after it are skipped by the index on
-    // (group, kind, seq), not sent.
-    let cursor = match (more, changes.last()) {
-        (true, Some(last)) => last.seq,
-        _ => latest,
-    };
-    Ok(Page {
-        changes,
-        cursor,
-        more,
-    })
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

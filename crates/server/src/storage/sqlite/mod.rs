@@ -12,15 +12,22 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use porchlight_model::{DeviceId, DocId, DocKind, Role};
 use porchlight_protocol::SignedInvite;
-use porchlight_protocol::wire::{DropPage, GroupId, Member};
+use porchlight_protocol::wire::{GroupId, Member, StoredDrop};
 use rusqlite::types::Type;
 use rusqlite::{Connection, Row};
+use tokio::sync::Notify;
 
 use super::{
-    BlobKeeping, BlobOutcome, MemberRecord, NewInvite, NewMember, Page, PageLimits, PushDoc,
-    PushOutcome, Retention, SessionRecord, Storage, StoredBlob, StoredDoc, TokenKeyRecord,
+    BlobKeeping, BlobOutcome, MemberRecord, NewInvite, NewMember, PulledChange, PushDoc,
+    PushOutcome, Retention, SessionRecord, Storage, StoredBlob, StoredDoc, TokenKeyRecord, Wakeups,
 };
 use crate::Error;
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Database(Box::new(e))
+    }
+}
 
 /// Numbered migrations, applied in order, each in its own transaction. Never edit a released one:
 /// add the next number.
@@ -45,6 +52,8 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// Only pushes through this handle wake its long-polls: one SQLite file has one server.
+    wakeups: Wakeups,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -64,6 +73,7 @@ impl SqliteStorage {
                 path,
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
+                wakeups: Wakeups::default(),
             }),
         })
     }
@@ -182,6 +192,41 @@ fn member_from(row: &Row<'_>, first: usize) -> rusqlite::Result<MemberRecord> {
 }
 
 impl Storage for SqliteStorage {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn check(&self) -> Result<(), Error> {
+        self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+            .await
+            .map(|_| ())
+    }
+
+    fn wakeup(&self, group: GroupId) -> Arc<Notify> {
+        self.inner.wakeups.get(group)
+    }
+
+    async fn changes_after(
+        &self,
+        group: GroupId,
+        after: u64,
+        kinds: Vec<DocKind>,
+        limit: usize,
+    ) -> Result<Vec<PulledChange>, Error> {
+        self.read(move |c| log::changes_after(c, group, after, &kinds, limit))
+            .await
+    }
+
+    async fn drops_after(
+        &self,
+        group: GroupId,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredDrop>, Error> {
+        self.read(move |c| drops::drops_after(c, group, after, limit))
+            .await
+    }
+
     async fn put_challenge(
         &self,
         nonce: [u8; 32],
@@ -270,19 +315,16 @@ impl Storage for SqliteStorage {
         device: DeviceId,
         docs: Vec<PushDoc>,
     ) -> Result<Vec<PushOutcome>, Error> {
-        self.write(move |c| log::push(c, group, device, &docs))
-            .await
-    }
-
-    async fn pull(
-        &self,
-        group: GroupId,
-        cursor: u64,
-        kinds: Vec<DocKind>,
-        limits: PageLimits,
-    ) -> Result<Page, Error> {
-        self.read(move |c| log::pull(c, group, cursor, &kinds, limits))
-            .await
+        let outcomes = self
+            .write(move |c| log::push(c, group, device, &docs))
+            .await?;
+        if outcomes
+            .iter()
+            .any(|o| matches!(o, PushOutcome::Stored { new } if *new > 0))
+        {
+            self.inner.wakeups.wake(group);
+        }
+        Ok(outcomes)
     }
 
     async fn latest_seq(&self, group: GroupId) -> Result<u64, Error> {
@@ -343,16 +385,6 @@ impl Storage for SqliteStorage {
         per_day: u32,
     ) -> Result<(u32, u32), Error> {
         self.write(move |c| tokens::take_allowance(c, group, device, day, want, per_day))
-            .await
-    }
-
-    async fn drops(
-        &self,
-        group: GroupId,
-        after: u64,
-        limits: PageLimits,
-    ) -> Result<DropPage, Error> {
-        self.read(move |c| drops::drops(c, group, after, limits))
             .await
     }
 

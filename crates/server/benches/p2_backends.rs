@@ -1,0 +1,227 @@
+//! P2 (docs TARGETS.md) on both backends: up-to-date polls per second under a mix of polls and
+//! one-change pushes from 200 simulated devices, against the same server's `/v1/health` rate;
+//! poll latency p50/p99; lost changes (accepted but not in the log). Runs SQLite with one
+//! instance and PostgreSQL with one and with two instances (the devices split between them).
+//!
+//! Writes `target/bench/P2-backends.json` (see the bench JSON format). Each phase runs
+//! `PORCHLIGHT_BENCH_SECS` seconds (default 3).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{Device, TestServer, coordinator, member, valid_changes};
+use porchlight_model::{DocKind, Role};
+use porchlight_sync::{DocChanges, HttpClient, SyncRequest};
+use serde_json::json;
+
+const DEVICES: usize = 200;
+/// Sessions the simulated devices share (joining 200 members would only time the joins).
+const MEMBERS: usize = 20;
+/// One request in this many is a one-change push; the rest are polls.
+const PUSH_EVERY: usize = 10;
+
+fn phase() -> Duration {
+    Duration::from_secs(
+        std::env::var("PORCHLIGHT_BENCH_SECS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(3),
+    )
+}
+
+struct Run {
+    polls_per_sec: f64,
+    health_per_sec: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    lost: u64,
+    pushed: u64,
+}
+
+async fn health_rate(urls: &[String]) -> f64 {
+    let deadline = Instant::now() + phase();
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..DEVICES)
+        .map(|i| {
+            let client = HttpClient::new(&urls[i % urls.len()]).unwrap();
+            tokio::spawn(async move {
+                let mut n = 0u64;
+                while Instant::now() < deadline {
+                    client.health().await.unwrap();
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.unwrap();
+    }
+    total as f64 / start.elapsed().as_secs_f64()
+}
+
+async fn run(servers: &[TestServer]) -> Run {
+    let urls: Vec<String> = servers.iter().map(|s| s.url.clone()).collect();
+    let carmen = coordinator(&servers[0]).await;
+    let mut members = Vec::new();
+    for _ in 0..MEMBERS {
+        members.push(Arc::new(
+            member(&servers[0], &carmen, Role::Volunteer).await,
+        ));
+    }
+    // Changes are made before the clock starts: the devices' CPU is not what P2 measures.
+    let pushes_per_device = 200;
+    let health = health_rate(&urls).await;
+
+    let deadline = Instant::now() + phase();
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..DEVICES)
+        .map(|i| {
+            let who: Arc<Device> = members[i % MEMBERS].clone();
+            let client = HttpClient::new(&urls[i % urls.len()]).unwrap();
+            let ready: Vec<DocChanges> = (0..pushes_per_device)
+                .map(|_| {
+                    let (doc, changes) = valid_changes(DocKind::Patrol, who.id, 1);
+                    who.signed(doc, DocKind::Patrol, changes)
+                })
+                .collect();
+            tokio::spawn(async move {
+                let mut ready = ready.into_iter();
+                let (mut cursor, mut polls, mut accepted) = (0u64, Vec::new(), 0u64);
+                let mut n = 0usize;
+                while Instant::now() < deadline {
+                    n += 1;
+                    let push = if n % PUSH_EVERY == 0 {
+                        ready.next().into_iter().collect()
+                    } else {
+                        Vec::new()
+                    };
+                    let is_poll = push.is_empty();
+                    let sent = Instant::now();
+                    let r = client
+                        .sync(&who.session, &SyncRequest { cursor, push })
+                        .await
+                        .unwrap();
+                    if is_poll {
+                        polls.push(sent.elapsed());
+                    }
+                    accepted += u64::from(r.accepted);
+                    cursor = r.cursor;
+                }
+                (polls, accepted)
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    let mut pushed = 0;
+    for t in tasks {
+        let (polls, accepted) = t.await.unwrap();
+        latencies.extend(polls);
+        pushed += accepted;
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    let at = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * q) as usize)
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    // Lost: accepted by a server but not in the log a reader walks.
+    let (pulled, _, _) = carmen.pull_all(0).await;
+    let stored = pulled.iter().map(|d| d.changes.len() as u64).sum::<u64>();
+    Run {
+        polls_per_sec: latencies.len() as f64 / elapsed,
+        health_per_sec: health,
+        p50_ms: at(0.50),
+        p99_ms: at(0.99),
+        lost: pushed.saturating_sub(stored),
+        pushed,
+    }
+}
+
+fn rows(label: &str, r: &Run) -> Vec<serde_json::Value> {
+    let ratio = r.polls_per_sec / r.health_per_sec;
+    let met = ratio >= 0.5;
+    vec![
+        json!({
+            "id": "P2", "name": format!("up-to-date polls/s, {label}"),
+            "value": r.polls_per_sec, "unit": "polls/s",
+            "reference": r.health_per_sec, "reference_name": "health endpoint, same server",
+            "ratio": ratio, "target": ">= 0.5 x health rate", "met": met,
+            "why": format!(
+                "{DEVICES} devices on {MEMBERS} sessions, 1 in {PUSH_EVERY} requests a one-change \
+                 push ({} pushed); load generator on the same 2 cores", r.pushed),
+        }),
+        json!({
+            "id": "P2", "name": format!("poll latency p50 / p99, {label}"),
+            "value": r.p99_ms, "unit": "ms p99",
+            "reference": r.p50_ms, "reference_name": "p50 (ms)",
+            "ratio": null, "target": "reported", "met": true, "why": null,
+        }),
+        json!({
+            "id": "P2", "name": format!("lost changes, {label}"),
+            "value": r.lost, "unit": "changes",
+            "reference": r.pushed, "reference_name": "changes accepted",
+            "ratio": null, "target": "0", "met": r.lost == 0, "why": null,
+        }),
+    ]
+}
+
+fn out_dir() -> std::path::PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"),
+        std::path::PathBuf::from,
+    );
+    target.join("bench")
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let all = runtime.block_on(async {
+        let mut all = Vec::new();
+        let sqlite = TestServer::start().await;
+        let r = run(std::slice::from_ref(&sqlite)).await;
+        sqlite.stop().await;
+        all.extend(rows("sqlite, 1 instance", &r));
+
+        for instances in [1, 2] {
+            let url = common::pg::fresh_database().await;
+            let mut servers = Vec::new();
+            for _ in 0..instances {
+                servers.push(TestServer::start_with(|s| s.database.clone_from(&url)).await);
+            }
+            let r = run(&servers).await;
+            for s in servers {
+                s.stop().await;
+            }
+            let label = format!(
+                "postgres, {instances} instance{}",
+                if instances > 1 { "s" } else { "" }
+            );
+            all.extend(rows(&label, &r));
+        }
+        all
+    });
+    for row in &all {
+        println!(
+            "{:<50} {:>12.1} {:<10} ref {:>10} met {}",
+            row["name"].as_str().unwrap_or(""),
+            row["value"].as_f64().unwrap_or(0.0),
+            row["unit"].as_str().unwrap_or(""),
+            row["reference"],
+            row["met"]
+        );
+    }
+    let dir = out_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("P2-backends.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&all).unwrap()).unwrap();
+    println!("wrote {}", path.display());
+}

@@ -1,0 +1,116 @@
+//! Devices on different server instances that share one PostgreSQL database, as behind a load
+//! balancer: they work offline, sync through their own instance, and converge to equal receipts.
+
+#[path = "../../crates/server/tests/common/pg.rs"]
+mod pg;
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use common::{CREATION_TOKEN, alert, assert_same_where_shared, device, settle};
+use porchlight_model::{Role, Timestamp};
+
+/// A server instance on a loopback port over the PostgreSQL database at `url`.
+struct Instance {
+    url: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn instance(database: &str) -> Instance {
+    let settings = porchlight_server::Settings {
+        database: database.to_owned(),
+        group_creation_token: Some(porchlight_server::Secret::new(CREATION_TOKEN)),
+        tls: porchlight_server::TlsMode::Off,
+        ..porchlight_server::Settings::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        porchlight_server::launch_with_listener(settings, listener, async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    Instance {
+        url: format!("http://{addr}"),
+        stop,
+        task,
+    }
+}
+
+impl Instance {
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task.await.unwrap();
+    }
+}
+
+/// Joins a new device to the coordinator's group through the instance at `url` (the invite
+/// names the coordinator's instance; any instance serves the group).
+async fn join_via(
+    url: &str,
+    coordinator: &porchlight_core::Core,
+    role: Role,
+    name: &str,
+) -> common::Device {
+    let d = device(name);
+    let mut code = coordinator
+        .invite(role, 1, Duration::from_secs(3600))
+        .await
+        .unwrap();
+    code.server = url.to_owned();
+    let me = d.core.join(&code.to_string(), name).await.unwrap();
+    assert_eq!(me.role, role);
+    d
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devices_on_two_instances_of_one_database_converge_to_equal_receipts() {
+    let database = pg::fresh_database().await;
+    let (a, b) = (instance(&database).await, instance(&database).await);
+    let carmen = device("Carmen");
+    carmen
+        .core
+        .create_group_on(&a.url, "Elm Street Watch", Some(CREATION_TOKEN))
+        .await
+        .unwrap();
+    let victor = join_via(&b.url, &carmen.core, Role::Volunteer, "Victor").await;
+    let rita = join_via(&b.url, &carmen.core, Role::Resident, "Rita").await;
+    // The newcomers are certified by the coordinator's next sync, through instance A.
+    settle(&[&carmen.core, &victor.core, &rita.core]).await;
+
+    carmen.core.issue_alert(alert("From A", 40.0)).unwrap();
+    victor.core.issue_alert(alert("From B", 40.1)).unwrap();
+    victor
+        .core
+        .start_patrol("Night round", Timestamp::now())
+        .unwrap();
+    settle(&[&carmen.core, &victor.core, &rita.core]).await;
+
+    let (rc, rv, rr) = (
+        carmen.core.sync_receipt().unwrap(),
+        victor.core.sync_receipt().unwrap(),
+        rita.core.sync_receipt().unwrap(),
+    );
+    for (x, y) in [(&rc, &rv), (&rc, &rr), (&rv, &rr)] {
+        assert_same_where_shared(x, y);
+    }
+    assert_eq!(
+        rita.core
+            .alerts(&porchlight_core::AlertQuery::default())
+            .unwrap()
+            .len(),
+        2,
+        "the resident on B has both alerts"
+    );
+    for d in [&carmen.core, &victor.core, &rita.core] {
+        assert_eq!(d.sync_status().unwrap().pending, 0);
+    }
+    a.stop().await;
+    b.stop().await;
+}
