@@ -56,6 +56,9 @@ pub enum CoreError {
          keys to tell who files which report"
     )]
     TokenKeyChanged,
+    /// A map package that cannot be used; nothing was stored.
+    #[error("map package refused: {0}")]
+    BadMap(crate::MapProblem),
 }
 
 impl From<StoreError> for CoreError {
@@ -105,6 +108,7 @@ impl CoreError {
             CoreError::BadDrop(_) => "bad_drop",
             CoreError::NoDropTokens => "no_drop_tokens",
             CoreError::TokenKeyChanged => "token_key_changed",
+            CoreError::BadMap(_) => "bad_map",
         }
     }
 }

@@ -16,7 +16,7 @@ pub use auth::{
 };
 pub use drop::{
     BlobStored, DROP_SIZE_CLASSES, DropAccepted, DropPage, DropRequest, MAX_BLOB, MAX_DROP_BODY,
-    MAX_DROP_SEALED, MAX_REPLY, StoredDrop, blob_hash, is_blob_hash, is_reply_id,
+    MAP_CHUNK_KIND, MAX_DROP_SEALED, MAX_MAP_CHUNK, MAX_REPLY, StoredDrop, blob_hash, is_blob_hash, is_reply_id,
 };
 pub use ids::GroupId;
 pub use sync::{
