@@ -153,6 +153,7 @@ fn typescript_bindings_are_current() {
         porchlight_core::GroupInfo::decl(&cfg),
         porchlight_core::PatrolDetail::decl(&cfg),
         porchlight_core::DemoSummary::decl(&cfg),
+        porchlight_core::MapStatus::decl(&cfg),
         crate::Error::decl(&cfg),
         crate::commands::identity::AppConfig::decl(&cfg),
         crate::commands::overview::SearchHit::decl(&cfg),

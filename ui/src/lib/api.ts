@@ -11,6 +11,7 @@ import type {
   Exported,
   Fix,
   Group,
+  MapStatus,
   NewAlert,
   NewObservation,
   NewReport,
@@ -68,6 +69,9 @@ export const api = {
     call<string>("invite", { role, uses, validDays }),
   syncNow: () => call<SyncReport>("sync_now"),
   syncStatus: () => call<SyncStatus>("sync_status"),
+  mapStatus: () => call<MapStatus | null>("map_status"),
+  /** Imports an MBTiles package (a data URL of the file) for the whole group. */
+  importMap: (data: string, name: string | null) => call<MapStatus>("import_map", { data, name }),
   ackAlert: (id: DocId) => call<null>("ack_alert", { id }),
   alertAcks: (id: DocId) => call<AckSummary>("alert_acks", { id }),
   upcomingMeetings: () => call<Alert[]>("upcoming_meetings"),
