@@ -120,19 +120,17 @@ impl Core {
             max_zoom: info.max_zoom,
             imported_at: Timestamp::now(),
         };
-        let now = Timestamp::now();
-        let written = self.store().update(
-            group.id,
-            DocKind::Group,
-            |doc| set_map(doc, &manifest, now),
-            |_, _| Ok(()),
-        );
-        match written {
-            // The same package imported again: nothing new to share.
-            Ok(_) | Err(porchlight_store::StoreError::Crdt(porchlight_crdt::CrdtError::Unchanged)) => {}
-            Err(e) => return Err(e.into()),
+        // The same package imported again: nothing new to share.
+        if self.map_manifest()?.is_none_or(|current| current.id != manifest.id) {
+            let now = Timestamp::now();
+            self.store().update(
+                group.id,
+                DocKind::Group,
+                |doc| set_map(doc, &manifest, now),
+                |_, _| Ok(()),
+            )?;
+            self.changed_locally();
         }
-        self.changed_locally();
         files.remove_others(&id);
         self.open_tiles(&manifest)?;
         let status = self.status_of(&manifest);
@@ -225,10 +223,14 @@ impl Core {
         }
         for i in 0..map.chunks.len() {
             let bytes = files.chunk(&map, i)?;
-            transport
-                .put_map_chunk(&map.chunks[i], bytes)
-                .await
-                .map_err(sync_error)?;
+            match transport.put_map_chunk(&map.chunks[i], bytes).await {
+                Ok(_) => {}
+                // Refused for good (the group's blob quota is full, say): the rest of the sync
+                // must still happen. Members ask for the missing chunks again each sync, and the
+                // next sync here tries again.
+                Err(e) if e.status().is_some_and(|s| (400..500).contains(&s)) => return Ok(i),
+                Err(e) => return Err(sync_error(e)),
+            }
         }
         let value = format!("{} {}", map.id, Timestamp::now().millis());
         self.store().set_state(STATE_UPLOADED, Some(&value))?;
