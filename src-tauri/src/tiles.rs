@@ -66,7 +66,15 @@ mod tests {
     fn tile_paths_parse_and_bad_ones_do_not() {
         assert_eq!(parse("/16/10444/23441.png"), Some((16, 10_444, 23_441)));
         assert_eq!(parse("/3/1/2"), Some((3, 1, 2)));
-        for bad in ["", "/", "/1/2", "/a/b/c", "/1/2/3/4", "/300/1/1.png", "/-1/0/0"] {
+        for bad in [
+            "",
+            "/",
+            "/1/2",
+            "/a/b/c",
+            "/1/2/3/4",
+            "/300/1/1.png",
+            "/-1/0/0",
+        ] {
             assert_eq!(parse(bad), None, "{bad}");
         }
     }

@@ -286,14 +286,14 @@ pub fn stats(s: &porchlight_core::Stats) -> String {
 }
 
 pub fn map_status(m: &porchlight_core::MapStatus) -> String {
-    let [w, s, e, n] = m.bounds;
+    let [west, south, east, north] = m.bounds;
     let state = if m.ready {
         "on this device".to_owned()
     } else {
         format!("downloading: {} of {} parts", m.chunks_held, m.chunks_total)
     };
     format!(
-        "map {:?} ({:.1} MB, zoom {}-{}, {w:.4},{s:.4} to {e:.4},{n:.4}): {state}",
+        "map {:?} ({:.1} MB, zoom {}-{}, {west:.4},{south:.4} to {east:.4},{north:.4}): {state}",
         m.name,
         m.size as f64 / (1024.0 * 1024.0),
         m.min_zoom,

@@ -36,9 +36,7 @@ const TABLES: &str = "CREATE TABLE metadata (name TEXT, value TEXT);
 const PNG_TILE: &str = "X'89504E470D0A1A0A0000000D49484452'";
 
 fn meta(format: &str, bounds: &str) -> String {
-    format!(
-        "{TABLES} INSERT INTO metadata VALUES ('format', '{format}'), ('bounds', '{bounds}');"
-    )
+    format!("{TABLES} INSERT INTO metadata VALUES ('format', '{format}'), ('bounds', '{bounds}');")
 }
 
 /// What every refused import leaves: no map, no package file, nothing to upload.
@@ -108,7 +106,10 @@ fn bad_map_files_are_rejected_not_panicking() {
         p
     };
     let demo = std::fs::read(demo_package(f)).unwrap();
-    let full_tiles = format!("{} INSERT INTO tiles VALUES (14, 2611, 10522, {PNG_TILE});", meta("png", "-122.65,45.5,-122.6,45.53"));
+    let full_tiles = format!(
+        "{} INSERT INTO tiles VALUES (14, 2611, 10522, {PNG_TILE});",
+        meta("png", "-122.65,45.5,-122.6,45.53")
+    );
     let cases: Vec<(PathBuf, MapProblem)> = vec![
         (write("empty.mbtiles", b""), MapProblem::Empty),
         (write("text.mbtiles", &[b'x'; 4096]), MapProblem::NotSqlite),
@@ -121,7 +122,10 @@ fn bad_map_files_are_rejected_not_panicking() {
             MapProblem::NotMbtiles("no metadata table"),
         ),
         (
-            package_with(f, &format!("{TABLES} INSERT INTO metadata VALUES ('bounds', '0,0,1,1');")),
+            package_with(
+                f,
+                &format!("{TABLES} INSERT INTO metadata VALUES ('bounds', '0,0,1,1');"),
+            ),
             MapProblem::MissingMetadata("format"),
         ),
         (
@@ -133,7 +137,10 @@ fn bad_map_files_are_rejected_not_panicking() {
             MapProblem::UnsupportedFormat("tiff".into()),
         ),
         (
-            package_with(f, &format!("{TABLES} INSERT INTO metadata VALUES ('format', 'png');")),
+            package_with(
+                f,
+                &format!("{TABLES} INSERT INTO metadata VALUES ('format', 'png');"),
+            ),
             MapProblem::MissingMetadata("bounds"),
         ),
         (
@@ -148,11 +155,17 @@ fn bad_map_files_are_rejected_not_panicking() {
             package_with(f, &meta("png", "one,two")),
             MapProblem::BadMetadata("bounds"),
         ),
-        (package_with(f, &meta("png", "-1,-1,1,1")), MapProblem::NoTiles),
+        (
+            package_with(f, &meta("png", "-1,-1,1,1")),
+            MapProblem::NoTiles,
+        ),
         (
             package_with(
                 f,
-                &format!("{} INSERT INTO tiles VALUES (3, 1, 1, X'00112233');", meta("png", "-1,-1,1,1")),
+                &format!(
+                    "{} INSERT INTO tiles VALUES (3, 1, 1, X'00112233');",
+                    meta("png", "-1,-1,1,1")
+                ),
             ),
             MapProblem::BadTile,
         ),
@@ -166,7 +179,9 @@ fn bad_map_files_are_rejected_not_panicking() {
         (
             package_with(
                 f,
-                &format!("{full_tiles} INSERT INTO metadata VALUES ('minzoom', '16'), ('maxzoom', '12');"),
+                &format!(
+                    "{full_tiles} INSERT INTO metadata VALUES ('minzoom', '16'), ('maxzoom', '12');"
+                ),
             ),
             MapProblem::BadMetadata("minzoom"),
         ),

@@ -57,7 +57,10 @@ impl MapManifest {
     /// Checks what any device can check without the package: sizes, chunk count, hashes, bounds
     /// and zooms. Manifests arrive from other devices, so none of this is taken on trust.
     pub fn validate(&self) -> Result<(), ValidationError> {
-        let bad = |reason: String| ValidationError::Invalid { field: "map", reason };
+        let bad = |reason: String| ValidationError::Invalid {
+            field: "map",
+            reason,
+        };
         if self.size == 0 || self.size > MAX_MAP_BYTES {
             return Err(bad(format!(
                 "a map package is 1 byte to {MAX_MAP_BYTES} bytes, not {}",
@@ -73,14 +76,19 @@ impl MapManifest {
         if !matches!(self.format.as_str(), "png" | "jpg" | "webp") {
             return Err(bad(format!("unsupported tile format {:?}", self.format)));
         }
-        let [w, s, e, n] = self.bounds;
+        let [west, south, east, north] = self.bounds;
         let lon = -180.0..=180.0;
         let lat = -85.06..=85.06;
-        if !(lon.contains(&w) && lon.contains(&e) && lat.contains(&s) && lat.contains(&n))
-            || w >= e
-            || s >= n
+        if !(lon.contains(&west)
+            && lon.contains(&east)
+            && lat.contains(&south)
+            && lat.contains(&north))
+            || west >= east
+            || south >= north
         {
-            return Err(bad("the bounds are not west < east and south < north".into()));
+            return Err(bad(
+                "the bounds are not west < east and south < north".into()
+            ));
         }
         if self.min_zoom > self.max_zoom || self.max_zoom > 22 {
             return Err(bad("the zoom range is not within 0 to 22".into()));
@@ -92,8 +100,7 @@ impl MapManifest {
 
 fn is_hash(s: &str) -> bool {
     s.len() == 64
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 

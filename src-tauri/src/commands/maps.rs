@@ -12,7 +12,11 @@ use crate::error::{Error, Result};
 /// Imports an MBTiles package the UI read from a file picker, sent as base64 (a data URL's
 /// payload), with the file's name for a package that names nothing itself.
 #[tauri::command]
-pub fn import_map(core: State<'_, Arc<Core>>, data: String, name: Option<String>) -> Result<MapStatus> {
+pub fn import_map(
+    core: State<'_, Arc<Core>>,
+    data: String,
+    name: Option<String>,
+) -> Result<MapStatus> {
     let payload = data.split_once(',').map_or(data.as_str(), |(_, b64)| b64);
     let bytes = STANDARD.decode(payload.trim()).map_err(|e| Error {
         kind: "bad_map".into(),

@@ -32,8 +32,14 @@ const PATH: Rgb = [150, 140, 120];
 
 /// A shape in world pixels at zoom 0 (multiply by 2^z for a zoom level).
 enum Shape {
-    Line { kind: String, points: Vec<(f64, f64)> },
-    Area { kind: String, ring: Vec<(f64, f64)> },
+    Line {
+        kind: String,
+        points: Vec<(f64, f64)>,
+    },
+    Area {
+        kind: String,
+        ring: Vec<(f64, f64)>,
+    },
 }
 
 /// Web Mercator, in pixels of a 256-pixel world.
@@ -154,7 +160,12 @@ impl Canvas {
         let raw: Vec<u8> = self.pixels.iter().flatten().copied().collect();
         let mut out = Vec::new();
         PngEncoder::new(&mut out)
-            .write_image(&raw, TILE as u32, TILE as u32, image::ExtendedColorType::Rgb8)
+            .write_image(
+                &raw,
+                TILE as u32,
+                TILE as u32,
+                image::ExtendedColorType::Rgb8,
+            )
             .map_err(|e| CoreError::Io {
                 path: "demo map tile".into(),
                 source: std::io::Error::other(e),
@@ -236,7 +247,7 @@ pub fn write_demo_package(path: &Path) -> Result<()> {
          CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row);",
     )
     .map_err(io)?;
-    let bounds = BOUNDS.map(|v| v.to_string()).join(",");
+    let bounds = BOUNDS.map(|v| format!("{v}")).join(",");
     for (key, value) in [
         ("name", NAME),
         ("format", "png"),

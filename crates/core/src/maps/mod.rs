@@ -121,7 +121,10 @@ impl Core {
             imported_at: Timestamp::now(),
         };
         // The same package imported again: nothing new to share.
-        if self.map_manifest()?.is_none_or(|current| current.id != manifest.id) {
+        if self
+            .map_manifest()?
+            .is_none_or(|current| current.id != manifest.id)
+        {
             let now = Timestamp::now();
             self.store().update(
                 group.id,
@@ -179,8 +182,8 @@ impl Core {
         if !files.has_package(&map.id) {
             return Ok(false);
         }
-        let source = TileSource::open(&map.format, &files.package(&map.id))
-            .map_err(CoreError::BadMap)?;
+        let source =
+            TileSource::open(&map.format, &files.package(&map.id)).map_err(CoreError::BadMap)?;
         *self.tiles_lock() = Some(source);
         Ok(true)
     }
@@ -242,8 +245,10 @@ impl Core {
             return Ok(true);
         };
         let mut parts = value.split(' ');
-        let (Some(done), Some(at)) = (parts.next(), parts.next().and_then(|t| t.parse::<i64>().ok()))
-        else {
+        let (Some(done), Some(at)) = (
+            parts.next(),
+            parts.next().and_then(|t| t.parse::<i64>().ok()),
+        ) else {
             return Ok(true);
         };
         let age = Timestamp::now().millis().saturating_sub(at);

@@ -20,7 +20,10 @@ const MAX_ZOOM: u8 = 22;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MapProblem {
     Empty,
-    TooLarge { size: u64, max: u64 },
+    TooLarge {
+        size: u64,
+        max: u64,
+    },
     /// Not a SQLite file at all.
     NotSqlite,
     /// A SQLite file, but not an MBTiles package (what is missing is named).
@@ -127,7 +130,9 @@ pub fn open(path: &Path) -> Result<Connection, MapProblem> {
     let uri = format!("file:{}?mode=ro&immutable=1", uri_path(path));
     let conn = Connection::open_with_flags(
         uri,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.execute_batch("PRAGMA trusted_schema = OFF; PRAGMA query_only = ON;")?;
     Ok(conn)
@@ -188,7 +193,11 @@ pub fn inspect(path: &Path) -> Result<PackageInfo, MapProblem> {
         Some("jpg" | "jpeg") => "jpg",
         Some("webp") => "webp",
         Some("pbf" | "mvt") => return Err(MapProblem::VectorTiles),
-        Some(other) => return Err(MapProblem::UnsupportedFormat(other.chars().take(20).collect())),
+        Some(other) => {
+            return Err(MapProblem::UnsupportedFormat(
+                other.chars().take(20).collect(),
+            ));
+        }
     };
     let bounds = parse_bounds(&meta("bounds")?.ok_or(MapProblem::MissingMetadata("bounds"))?)?;
     let (count, lowest, highest, largest): (i64, Option<i64>, Option<i64>, Option<i64>) = conn
@@ -205,7 +214,10 @@ pub fn inspect(path: &Path) -> Result<PackageInfo, MapProblem> {
     }
     let zoom = |key: &'static str, found: i64| -> Result<u8, MapProblem> {
         let z = match meta(key)? {
-            Some(text) => text.trim().parse().map_err(|_| MapProblem::BadMetadata(key))?,
+            Some(text) => text
+                .trim()
+                .parse()
+                .map_err(|_| MapProblem::BadMetadata(key))?,
             None => found,
         };
         u8::try_from(z)
@@ -249,12 +261,17 @@ fn parse_bounds(text: &str) -> Result<[f64; 4], MapProblem> {
         .map(|v| v.trim().parse::<f64>())
         .collect::<Result<_, _>>()
         .map_err(|_| bad.clone())?;
-    let [w, s, e, n]: [f64; 4] = values.try_into().map_err(|_| bad.clone())?;
+    let [west, south, east, north]: [f64; 4] = values.try_into().map_err(|_| bad.clone())?;
     let lon = -180.0..=180.0;
     let lat = -85.06..=85.06;
-    if lon.contains(&w) && lon.contains(&e) && lat.contains(&s) && lat.contains(&n) && w < e && s < n
+    if lon.contains(&west)
+        && lon.contains(&east)
+        && lat.contains(&south)
+        && lat.contains(&north)
+        && west < east
+        && south < north
     {
-        Ok([w, s, e, n])
+        Ok([west, south, east, north])
     } else {
         Err(bad)
     }
@@ -308,9 +325,7 @@ impl TileSource {
         let mut stmt = self.conn.prepare_cached(
             "SELECT tile_data FROM tiles WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3",
         )?;
-        let tile: Option<Vec<u8>> = stmt
-            .query_row((z, x, row), |r| r.get(0))
-            .optional()?;
+        let tile: Option<Vec<u8>> = stmt.query_row((z, x, row), |r| r.get(0)).optional()?;
         // A tile that is not an image of the package's format is not handed to the web view.
         Ok(tile.filter(|t| is_format(t, &self.format)))
     }

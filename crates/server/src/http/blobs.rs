@@ -65,7 +65,7 @@ pub(crate) async fn put<S: Storage>(
         DocKind::Group
     } else {
         kind_text.parse().map_err(|e| {
-        let kinds: Vec<&str> = DocKind::ALL.iter().map(|k| k.as_str()).collect();
+            let kinds: Vec<&str> = DocKind::ALL.iter().map(|k| k.as_str()).collect();
             Error::BadRequest(format!(
                 "{e} (the kinds are {} and {MAP_CHUNK_KIND})",
                 kinds.join(", ")
