@@ -29,11 +29,13 @@ impl MapFiles {
             dir: data_dir.join("maps"),
         }
     }
+}
 
-    fn ensure_dir(&self, dir: &Path) -> Result<()> {
-        std::fs::create_dir_all(dir).map_err(io(dir))
-    }
+fn ensure_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(io(dir))
+}
 
+impl MapFiles {
     pub(crate) fn package(&self, id: &str) -> PathBuf {
         self.dir.join(format!("{id}.mbtiles"))
     }
@@ -44,7 +46,7 @@ impl MapFiles {
 
     /// A fresh temporary path in the maps directory (same file system, so a rename is atomic).
     pub(crate) fn temp(&self) -> Result<PathBuf> {
-        self.ensure_dir(&self.dir)?;
+        ensure_dir(&self.dir)?;
         let random: [u8; 8] = porchlight_model::random_bytes();
         Ok(self
             .dir
@@ -73,7 +75,7 @@ impl MapFiles {
             return Ok(false);
         }
         let parts = self.parts(&map.id);
-        self.ensure_dir(&parts)?;
+        ensure_dir(&parts)?;
         let temp = parts.join(format!("{hash}.part"));
         let mut file = std::fs::File::create(&temp).map_err(io(&temp))?;
         file.write_all(bytes).map_err(io(&temp))?;

@@ -4,7 +4,7 @@
 //! chunks), so it is opened read-only and immutable, with the schema untrusted, and every value
 //! read from it is checked.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::path::Path;
 
 use porchlight_crdt::MAX_MAP_BYTES;
@@ -145,7 +145,7 @@ fn uri_path(path: &Path) -> String {
         if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out
