@@ -13,6 +13,14 @@ if ! porchlight --json whoami | grep -q '"group": {'; then
     porchlight init --name "Demo Coordinator" >/dev/null
     porchlight demo
 fi
+# Demo data from before offline maps: give it its map too (drawn here, nothing downloaded).
+if porchlight --json map status | grep -qx 'null'; then
+    echo "Drawing the demo neighbourhood's map ..."
+    pkg=$(mktemp --suffix=.mbtiles)
+    porchlight map demo-package --out "$pkg" >/dev/null
+    porchlight map import "$pkg"
+    rm -f "$pkg"
+fi
 [ "${2:-}" = "--fill-only" ] && exit 0
 
 echo

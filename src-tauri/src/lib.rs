@@ -6,6 +6,7 @@
 mod commands;
 mod error;
 mod sync;
+pub mod tiles;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -41,7 +42,7 @@ pub fn run_app<R: Runtime>(
     builder: tauri::Builder<R>,
     data_dir: Option<PathBuf>,
 ) -> tauri::Builder<R> {
-    let builder = builder.plugin(tauri_plugin_notification::init());
+    let builder = tiles::register(builder.plugin(tauri_plugin_notification::init()));
     #[cfg(mobile)]
     let builder = builder
         .plugin(tauri_plugin_geolocation::init())
@@ -115,6 +116,8 @@ pub fn run_app<R: Runtime>(
             commands::reports::follow_up,
             commands::photos::add_photo,
             commands::photos::photo,
+            commands::maps::import_map,
+            commands::maps::map_status,
             commands::overview::stats,
             commands::overview::search,
             commands::overview::demo,

@@ -155,6 +155,7 @@ fn typescript_bindings_are_current() {
         porchlight_core::PrivacyZone::decl(&cfg),
         porchlight_core::Forgotten::decl(&cfg),
         porchlight_core::DemoSummary::decl(&cfg),
+        porchlight_core::MapStatus::decl(&cfg),
         crate::Error::decl(&cfg),
         crate::commands::identity::AppConfig::decl(&cfg),
         crate::commands::overview::SearchHit::decl(&cfg),

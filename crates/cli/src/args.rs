@@ -51,6 +51,9 @@ pub enum Command {
     /// Anonymous drop tokens (coordinators): print sheets for people who are not members
     #[command(subcommand)]
     Tokens(TokensCmd),
+    /// The group's offline map: import a package (coordinators), show how far this device has it
+    #[command(subcommand)]
+    Map(MapCmd),
     /// Set a report's triage status (coordinators)
     Triage {
         /// The report id
@@ -367,6 +370,24 @@ pub enum TokensCmd {
         #[arg(long, default_value_t = 20)]
         count: usize,
         /// The HTML file to write
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MapCmd {
+    /// Import an MBTiles package (raster tiles, at most 64 MB) as the group's map; every
+    /// member's device downloads it on its next syncs
+    Import {
+        /// The .mbtiles file
+        file: PathBuf,
+    },
+    /// The group's map and how much of it is on this device
+    Status,
+    /// Write the demo neighbourhood's package (drawn from the street layout the project ships)
+    DemoPackage {
+        /// The .mbtiles file to write
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },

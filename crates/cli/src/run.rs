@@ -10,7 +10,8 @@ use porchlight_model::{
 use serde::Serialize;
 
 use crate::args::{
-    AlertCmd, AreaCmd, Cli, Command, FormatArg, KindArg, PatrolCmd, ReportCmd, TokensCmd, ZoneCmd,
+    AlertCmd, AreaCmd, Cli, Command, FormatArg, KindArg, MapCmd, PatrolCmd, ReportCmd, TokensCmd,
+    ZoneCmd,
 };
 use crate::{network, text};
 
@@ -108,6 +109,7 @@ pub fn run(cli: Cli) -> Out {
         Command::Tokens(TokensCmd::Sheet { count, out }) => {
             crate::sheet::sheet(&core, json, count, &out)
         }
+        Command::Map(cmd) => map(&core, json, cmd),
         Command::Triage {
             id: report,
             status,
@@ -159,6 +161,21 @@ pub fn run(cli: Cli) -> Out {
             };
             let summary = core.demo(&mut progress)?;
             render(json, &summary, text::demo)
+        }
+    }
+}
+
+fn map(core: &Core, json: bool, cmd: MapCmd) -> Out {
+    match cmd {
+        MapCmd::Import { file } => render(json, &core.import_map(&file)?, text::map_status),
+        MapCmd::Status => render(json, &core.map_status()?, |s| match s {
+            Some(s) => text::map_status(s),
+            None => "the group has no map yet (`porchlight map import FILE`)".into(),
+        }),
+        MapCmd::DemoPackage { out } => {
+            porchlight_core::write_demo_package(&out)?;
+            let value = serde_json::json!({ "file": out });
+            render(json, &value, |_| format!("wrote {}", out.display()))
         }
     }
 }

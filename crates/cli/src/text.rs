@@ -285,6 +285,22 @@ pub fn stats(s: &porchlight_core::Stats) -> String {
     out
 }
 
+pub fn map_status(m: &porchlight_core::MapStatus) -> String {
+    let [west, south, east, north] = m.bounds;
+    let state = if m.ready {
+        "on this device".to_owned()
+    } else {
+        format!("downloading: {} of {} parts", m.chunks_held, m.chunks_total)
+    };
+    format!(
+        "map {:?} ({:.1} MB, zoom {}-{}, {west:.4},{south:.4} to {east:.4},{north:.4}): {state}",
+        m.name,
+        m.size as f64 / (1024.0 * 1024.0),
+        m.min_zoom,
+        m.max_zoom,
+    )
+}
+
 pub fn demo(d: &DemoSummary) -> String {
     format!(
         "demo neighbourhood ready: {} members, {} alerts, {} patrols ({} fixes, {} observations), {} reports",

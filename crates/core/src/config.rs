@@ -50,7 +50,9 @@ pub const DEFAULT_CONFIG: &str = r#"# Porchlight device settings. Save as config
 # Seconds between background sync attempts when nothing else triggers one.
 sync_interval_secs = 60
 
-# Map tiles to use when online, as a URL template. Without it, maps show an offline grid.
+# Online map tiles, as a URL template: opt in only if you accept that the tile server sees
+# which area you look at (and your address). Maps draw from the group's offline map package
+# first (`porchlight map import`); without either they show a coordinate grid.
 # map_tiles = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
 # Hours a new alert stays live when no expiry is given.

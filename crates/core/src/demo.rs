@@ -422,6 +422,12 @@ impl Core {
                 progress("reports", i + 1, total_reports);
             }
         }
+        // Streets for every map, drawn from the layout the project ships (nothing downloaded).
+        if group.is_some() && self.role()? == Role::Coordinator {
+            progress("map", 0, 1);
+            self.import_demo_map()?;
+            progress("map", 1, 1);
+        }
         Ok(summary)
     }
 }

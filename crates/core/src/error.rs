@@ -67,6 +67,9 @@ pub enum CoreError {
          keys to tell who files which report"
     )]
     TokenKeyChanged,
+    /// A map package that cannot be used; nothing was stored.
+    #[error("map package refused: {0}")]
+    BadMap(crate::MapProblem),
 }
 
 impl From<StoreError> for CoreError {
@@ -118,6 +121,7 @@ impl CoreError {
             CoreError::NoDropTokens => "no_drop_tokens",
             CoreError::UnsentReports { .. } => "unsent_reports",
             CoreError::TokenKeyChanged => "token_key_changed",
+            CoreError::BadMap(_) => "bad_map",
         }
     }
 }

@@ -13,6 +13,7 @@ mod error;
 mod exchange;
 mod export;
 mod identity;
+mod maps;
 mod matching;
 mod membership;
 mod patrols;
@@ -34,6 +35,7 @@ pub use config::{CONFIG_FILE, Config, DEFAULT_CONFIG};
 pub use demo::DemoSummary;
 pub use error::{CoreError, Result};
 pub use export::{ExportFormat, ExportKind};
+pub use maps::{MapProblem, MapStatus, write_demo_package};
 pub use matching::{AckSummary, AlertNews, MatchedAlert};
 pub use patrols::PatrolDetail;
 pub use photos::PhotoInfo;
@@ -84,6 +86,8 @@ pub enum Event {
     SyncStatus(SyncStatus),
     /// Alerts that newly touch this device's watch areas, and cancellations of ones it heard of.
     Alerts(AlertNews),
+    /// The group's offline map: imported, or more of it downloaded (see `MapStatus::ready`).
+    Map(MapStatus),
 }
 
 #[derive(Debug)]
@@ -98,6 +102,8 @@ pub struct Core {
     local_change: tokio::sync::Notify,
     /// Woken when a sealed envelope is queued, so the sync task can time its departure.
     drop_queued: tokio::sync::Notify,
+    /// The group's map package, open for tiles once it is on this device.
+    tiles: Mutex<Option<maps::package::TileSource>>,
 }
 
 impl Core {
@@ -128,6 +134,7 @@ impl Core {
             events: tokio::sync::broadcast::channel(256).0,
             local_change: tokio::sync::Notify::new(),
             drop_queued: tokio::sync::Notify::new(),
+            tiles: Mutex::new(None),
         };
         Ok(core)
     }

@@ -275,7 +275,11 @@ impl Core {
         // Drops keep their distance from authenticated requests (see `departures`).
         self.note_authenticated_request()?;
         // Photos first, so an observation never reaches anyone before its photo can.
-        if let Err(e) = self.upload_photos(&transport).await {
+        let uploaded = match self.upload_photos(&transport).await {
+            Ok(_) => self.upload_map(&transport).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = uploaded {
             self.store()
                 .set_state(STATE_LAST_ERROR, Some(&e.to_string()))?;
             return Err(e);
@@ -298,6 +302,7 @@ impl Core {
     /// What a sync does beyond the change log.
     async fn sync_extras(&self, transport: &HttpTransport, report: &mut SyncReport) -> Result<()> {
         self.download_photos(transport).await?;
+        self.download_map(transport).await?;
         // A refill that fails (the day's allowance used up, say) must not fail the sync: the
         // status shows the tokens left, and the next sync tries again.
         let _ = self.refill_drop_tokens(transport).await;

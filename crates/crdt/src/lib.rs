@@ -14,6 +14,7 @@ mod fields;
 #[cfg(any(test, feature = "forge"))]
 pub mod forge;
 mod group;
+mod map;
 mod patrol;
 mod report;
 pub mod track;
@@ -28,6 +29,7 @@ pub use group::{
     MembershipRecords, certify_member, create_group, read_group, read_membership, remove_member,
     set_member, set_zone,
 };
+pub use map::{MAP_CHUNK_SIZE, MAX_MAP_BYTES, MapManifest, read_map, set_map};
 pub use patrol::{
     add_observation, append_track, end_patrol, join_patrol, read_patrol, read_track, start_patrol,
 };

@@ -48,6 +48,8 @@ pub fn validate_document(doc: &mut Doc) -> Result<Verdict, CrdtError> {
                 validate_name("zone name", &z.name)?;
                 z.area.validate("zone")?;
             }
+            // A group's map manifest must be whole and sane, or the change is refused.
+            crate::map::read_map(doc)?;
         }
         DocKind::Alert => {
             let a = read_alert(doc)?;

@@ -264,6 +264,28 @@ impl HttpClient {
         kind: DocKind,
         bytes: Vec<u8>,
     ) -> Result<BlobStored, Error> {
+        self.put_blob_as(session, hash, kind.as_str(), bytes).await
+    }
+
+    /// Uploads one chunk of the group's offline map package (coordinators only); read back with
+    /// [`HttpClient::get_blob`] like any blob.
+    pub async fn put_map_chunk(
+        &self,
+        session: &Session,
+        hash: &str,
+        bytes: Vec<u8>,
+    ) -> Result<BlobStored, Error> {
+        self.put_blob_as(session, hash, wire::MAP_CHUNK_KIND, bytes)
+            .await
+    }
+
+    async fn put_blob_as(
+        &self,
+        session: &Session,
+        hash: &str,
+        kind: &str,
+        bytes: Vec<u8>,
+    ) -> Result<BlobStored, Error> {
         check_blob_hash(hash)?;
         let builder = self
             .http

@@ -104,6 +104,15 @@ impl HttpTransport {
         .await
     }
 
+    /// [`HttpClient::put_map_chunk`] with this transport's session.
+    pub async fn put_map_chunk(&self, hash: &str, bytes: Vec<u8>) -> Result<BlobStored, Error> {
+        let bytes = &bytes;
+        self.with_session(
+            |s| async move { self.client.put_map_chunk(&s, hash, bytes.clone()).await },
+        )
+        .await
+    }
+
     /// [`HttpClient::get_blob`] with this transport's session.
     pub async fn get_blob(&self, hash: &str) -> Result<Option<Vec<u8>>, Error> {
         self.with_session(|s| async move { self.client.get_blob(&s, hash).await })

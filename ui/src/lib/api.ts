@@ -12,6 +12,7 @@ import type {
   Fix,
   Forgotten,
   Group,
+  MapStatus,
   NewAlert,
   NewObservation,
   NewReport,
@@ -70,6 +71,9 @@ export const api = {
     call<string>("invite", { role, uses, validDays }),
   syncNow: () => call<SyncReport>("sync_now"),
   syncStatus: () => call<SyncStatus>("sync_status"),
+  mapStatus: () => call<MapStatus | null>("map_status"),
+  /** Imports an MBTiles package (a data URL of the file) for the whole group. */
+  importMap: (data: string, name: string | null) => call<MapStatus>("import_map", { data, name }),
   ackAlert: (id: DocId) => call<null>("ack_alert", { id }),
   alertAcks: (id: DocId) => call<AckSummary>("alert_acks", { id }),
   upcomingMeetings: () => call<Alert[]>("upcoming_meetings"),

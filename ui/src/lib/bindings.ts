@@ -130,6 +130,27 @@ export type Forgotten = { receipts: number, photos: number,
  */
 unsent: number, };
 export type DemoSummary = { members: number, alerts: number, patrols: number, fixes: number, observations: number, reports: number, };
+export type MapStatus = { id: string, name: string, 
+/**
+ * The package's size in bytes.
+ */
+size: number, chunksTotal: number, 
+/**
+ * Chunks on this device (all of them once `ready`).
+ */
+chunksHeld: number, 
+/**
+ * The whole package is here and checked: maps draw from it.
+ */
+ready: boolean, 
+/**
+ * West, south, east, north.
+ */
+bounds: [number, number, number, number], minZoom: number, maxZoom: number, 
+/**
+ * The tiles' media type (`image/png`, ...).
+ */
+mediaType: string, };
 export type CommandError = { 
 /**
  * One of `CoreError::kind()`'s names (`invalid`, `not_found`, `not_allowed`, ...).

@@ -4,9 +4,10 @@
 import { listen } from "@tauri-apps/api/event";
 import { writable } from "svelte/store";
 import { api } from "./api";
-import type { Alert, DocId, DocKind, Timestamp } from "./bindings";
+import type { Alert, DocId, DocKind, MapStatus, Timestamp } from "./bindings";
 import type { MessageKey } from "./i18n";
 import { formatRelative } from "./format";
+import { offlineMap } from "./offlineMap";
 
 /** `porchlight_core::SyncStatus`. */
 export type SyncStatus = {
@@ -61,7 +62,10 @@ export type MatchedAlert = { alert: Alert; areas: string[]; notify: boolean };
 export type AlertNews = { matched: MatchedAlert[]; cancelled: Alert[] };
 
 /** `porchlight_core::Event`, as forwarded by the shell. */
-export type CoreEvent = ({ type: "syncStatus" } & SyncStatus) | ({ type: "alerts" } & AlertNews);
+export type CoreEvent =
+  | ({ type: "syncStatus" } & SyncStatus)
+  | ({ type: "alerts" } & AlertNews)
+  | ({ type: "map" } & MapStatus);
 
 export const CORE_EVENT = "porchlight://event";
 
@@ -108,6 +112,8 @@ export function applyEvent(event: CoreEvent, current: SyncStatus | null): SyncSt
  * also fills by asking the shell and may already hold the new one.
  */
 export function bringsChanges(event: CoreEvent, lastCursor: number | null): boolean {
+  // Map progress is shown from its own store; it brings no records.
+  if (event.type === "map") return false;
   if (event.type !== "syncStatus") return true;
   return event.lastError === null || lastCursor === null || event.cursor !== lastCursor;
 }
@@ -127,6 +133,11 @@ export async function listenCoreEvents(): Promise<() => void> {
     let lastCursor: number | null = null;
     return await listen<CoreEvent>(CORE_EVENT, (e) => {
       syncStatus.update((s) => applyEvent(e.payload, s));
+      if (e.payload.type === "map") {
+        const { type: _type, ...map } = e.payload;
+        void _type;
+        offlineMap.set(map);
+      }
       if (bringsChanges(e.payload, lastCursor)) syncTick.update((n) => n + 1);
       if (e.payload.type === "syncStatus") lastCursor = e.payload.cursor;
     });

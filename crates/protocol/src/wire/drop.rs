@@ -33,6 +33,14 @@ pub const MAX_DROP_BODY: usize = MAX_DROP_SEALED + 1024;
 /// The largest photo blob (`PUT /v1/blobs/{hash}`): photos are re-encoded to at most 400 KB.
 pub const MAX_BLOB: usize = 512 << 10;
 
+/// The `?kind=` under which a coordinator uploads a chunk of the group's offline map package
+/// (`PUT /v1/blobs/{hash}?kind=map`): any bytes, at most [`MAX_MAP_CHUNK`], written by
+/// coordinators only and readable by every member, like the group document that lists them.
+pub const MAP_CHUNK_KIND: &str = "map";
+
+/// The largest map chunk: packages are cut into 256 KiB chunks.
+pub const MAX_MAP_CHUNK: usize = 256 << 10;
+
 /// The largest published reply (`PUT /v1/replies/{id}`, read at `GET /v1/replies/{group}/{id}`).
 pub const MAX_REPLY: usize = 16 << 10;
 

@@ -15,8 +15,9 @@ pub use auth::{
     MemberList, Membership, RevokeRequest, SessionRequest, SessionResponse,
 };
 pub use drop::{
-    BlobStored, DROP_SIZE_CLASSES, DropAccepted, DropPage, DropRequest, MAX_BLOB, MAX_DROP_BODY,
-    MAX_DROP_SEALED, MAX_REPLY, StoredDrop, blob_hash, is_blob_hash, is_reply_id,
+    BlobStored, DROP_SIZE_CLASSES, DropAccepted, DropPage, DropRequest, MAP_CHUNK_KIND, MAX_BLOB,
+    MAX_DROP_BODY, MAX_DROP_SEALED, MAX_MAP_CHUNK, MAX_REPLY, StoredDrop, blob_hash, is_blob_hash,
+    is_reply_id,
 };
 pub use ids::GroupId;
 pub use sync::{

@@ -1,6 +1,11 @@
 //! `PUT` and `GET /v1/blobs/{hash}`: photos of records that sync in the clear within the group,
 //! addressed by the BLAKE3 hash of their bytes. Each blob carries the kind of the documents it
 //! belongs to, and the role table for that kind decides who may upload and download it.
+//!
+//! Chunks of the group's offline map package are the one kind of blob that is not a photo:
+//! uploaded with `?kind=map`, stored under the group document's kind (which no photo uses), so
+//! the role table lets coordinators write them and every member read them, as with the group
+//! document whose map manifest lists them.
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, Request, State};
@@ -8,7 +13,9 @@ use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use porchlight_model::DocKind;
-use porchlight_protocol::wire::{BlobStored, MAX_BLOB, blob_hash, is_blob_hash};
+use porchlight_protocol::wire::{
+    BlobStored, MAP_CHUNK_KIND, MAX_BLOB, MAX_MAP_CHUNK, blob_hash, is_blob_hash,
+};
 use serde::Deserialize;
 
 use super::Shared;
@@ -53,10 +60,18 @@ pub(crate) async fn put<S: Storage>(
             "name the kind of document the blob belongs to: ?kind=patrol (for example)".into(),
         )
     })?;
-    let kind: DocKind = kind_text.parse().map_err(|e| {
-        let kinds: Vec<&str> = DocKind::ALL.iter().map(|k| k.as_str()).collect();
-        Error::BadRequest(format!("{e} (the kinds are {})", kinds.join(", ")))
-    })?;
+    let map_chunk = kind_text == MAP_CHUNK_KIND;
+    let kind: DocKind = if map_chunk {
+        DocKind::Group
+    } else {
+        kind_text.parse().map_err(|e| {
+            let kinds: Vec<&str> = DocKind::ALL.iter().map(|k| k.as_str()).collect();
+            Error::BadRequest(format!(
+                "{e} (the kinds are {} and {MAP_CHUNK_KIND})",
+                kinds.join(", ")
+            ))
+        })?
+    };
     if kind == DocKind::Report {
         return Err(Error::BadRequest(
             "reports are never uploaded as blobs: a report and its photos travel sealed \
@@ -66,7 +81,7 @@ pub(crate) async fn put<S: Storage>(
     }
     // Only records that carry photos take blobs: a photo filed under acknowledgements (which
     // residents may write) would otherwise be stored for the coordinators to read.
-    if !PHOTO_KINDS.contains(&kind) {
+    if !map_chunk && !PHOTO_KINDS.contains(&kind) {
         return Err(Error::BadRequest(format!(
             "{kind} documents have no photos; blobs belong to patrol or alert documents"
         )));
@@ -76,11 +91,20 @@ pub(crate) async fn put<S: Storage>(
         return Err(Error::RoleCannotWrite { role, kind });
     }
     // Only now, with the uploader allowed to write this kind, is the body read.
-    let body = body_within(request, MAX_BLOB.min(app.settings.body_limit)).await?;
+    let limit = if map_chunk { MAX_MAP_CHUNK } else { MAX_BLOB };
+    let limit = limit.min(app.settings.body_limit);
+    // The route caps every blob at MAX_BLOB while streaming; a map chunk's smaller cap is
+    // checked here, on bytes already bounded by that.
+    let body = body_within(request, limit).await?;
+    if body.len() > limit {
+        return Err(Error::TooLarge { limit });
+    }
     if body.is_empty() {
         return Err(Error::BadRequest("a blob must not be empty".into()));
     }
-    if let Err(e) = porchlight_media::sniff_image(&body) {
+    // A map chunk is a slice of a SQLite file, so there is nothing to sniff; its size limit and
+    // the coordinator-only write are what bound it.
+    if let (false, Err(e)) = (map_chunk, porchlight_media::sniff_image(&body)) {
         return Err(Error::BadRequest(format!(
             "a blob must be a JPEG, PNG or WebP photo: {e}"
         )));

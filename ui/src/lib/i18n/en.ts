@@ -110,8 +110,21 @@ export const en = {
 
   "map.zoomIn": "Zoom in",
   "map.zoomOut": "Zoom out",
-  "map.offline": "Offline map: grid lines every {step}°",
+  "map.offline": "No street map: grid lines every {step}°",
   "map.tilesCredit": "Map tiles: your group's tile server",
+  "map.offlineCredit": "Streets: {name} (offline map)",
+
+  "offlineMap.title": "Offline map",
+  "offlineMap.none": "No map yet: maps show a coordinate grid. Import an MBTiles package of your neighbourhood and every member's device downloads it; streets then show with no internet.",
+  "offlineMap.size": "{size} MB",
+  "offlineMap.ready": "on this device",
+  "offlineMap.downloading": "downloading: {held} of {total} parts",
+  "offlineMap.progress": "Map download",
+  "offlineMap.import": "Import a map package (.mbtiles)",
+  "offlineMap.hint": "Raster tiles (PNG, JPEG or WebP), at most 64 MB. It replaces the group's current map.",
+  "offlineMap.reading": "Reading the file: {percent}%",
+  "offlineMap.storing": "Checking and storing the package…",
+  "status.map": "Map: {held} of {total} parts",
 
   "onboarding.title": "Welcome to Porchlight",
   "onboarding.intro": "Porchlight helps neighbours look out for each other. Everything is kept on this device first and works without a connection.",

@@ -112,8 +112,21 @@ export const es: Catalog = {
 
   "map.zoomIn": "Acercar",
   "map.zoomOut": "Alejar",
-  "map.offline": "Mapa sin conexión: líneas cada {step}°",
+  "map.offline": "Sin mapa de calles: líneas cada {step}°",
   "map.tilesCredit": "Teselas: el servidor de mapas de tu grupo",
+  "map.offlineCredit": "Calles: {name} (mapa sin conexión)",
+
+  "offlineMap.title": "Mapa sin conexión",
+  "offlineMap.none": "Aún no hay mapa: los mapas muestran una cuadrícula. Importa un paquete MBTiles de tu barrio y cada dispositivo del grupo lo descargará; las calles se verán sin internet.",
+  "offlineMap.size": "{size} MB",
+  "offlineMap.ready": "en este dispositivo",
+  "offlineMap.downloading": "descargando: {held} de {total} partes",
+  "offlineMap.progress": "Descarga del mapa",
+  "offlineMap.import": "Importar un paquete de mapa (.mbtiles)",
+  "offlineMap.hint": "Teselas ráster (PNG, JPEG o WebP), 64 MB como máximo. Sustituye el mapa actual del grupo.",
+  "offlineMap.reading": "Leyendo el archivo: {percent} %",
+  "offlineMap.storing": "Comprobando y guardando el paquete…",
+  "status.map": "Mapa: {held} de {total} partes",
 
   "onboarding.title": "Te damos la bienvenida a Porchlight",
   "onboarding.intro": "Porchlight ayuda a los vecinos a cuidarse entre sí. Todo se guarda primero en este dispositivo y funciona sin conexión.",
