@@ -72,10 +72,9 @@ pub async fn run(
 
     // The references, from the states both sides hold now.
     let touched: BTreeSet<DocId> = device_docs.iter().chain(&coord_docs).copied().collect();
-    let (automerge_sync_bytes, automerge_rounds) =
-        automerge_sync(coord_dir, device_dir, &touched)?;
-    let whole_document_bytes = whole_documents(coord_dir, &coord_docs)?
-        + whole_documents(device_dir, &device_docs)?;
+    let (automerge_sync_bytes, automerge_rounds) = automerge_sync(coord_dir, device_dir, &touched)?;
+    let whole_document_bytes =
+        whole_documents(coord_dir, &coord_docs)? + whole_documents(device_dir, &device_docs)?;
 
     let _ = proxy.take();
     let report = device.sync_once().await?;

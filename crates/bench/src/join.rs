@@ -85,7 +85,8 @@ pub fn child_main(args: &[String]) -> Result<()> {
         patrols: stats.patrols_total,
     };
     core.shutdown();
-    let text = serde_json::to_string(&joined).map_err(|source| BenchError::ChildOutput { source })?;
+    let text =
+        serde_json::to_string(&joined).map_err(|source| BenchError::ChildOutput { source })?;
     println!("{text}");
     Ok(())
 }

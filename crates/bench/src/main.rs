@@ -82,9 +82,7 @@ impl Options {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(10_000);
-        let mut server = std::env::current_exe()
-            .ok()?
-            .with_file_name("porchlight");
+        let mut server = std::env::current_exe().ok()?.with_file_name("porchlight");
         let mut it = args.iter();
         while let Some(arg) = it.next() {
             match arg.as_str() {
@@ -185,14 +183,13 @@ impl Bench {
         let _ = self.proxy.take();
         let code = code.to_string();
         let child_dir = dir.clone();
-        let joined = tokio::task::spawn_blocking(move || {
-            join::join_in_child(&child_dir, &code, half, half)
-        })
-        .await
-        .map_err(|e| BenchError::Io {
-            what: "waiting for the joining device",
-            source: std::io::Error::other(e),
-        })??;
+        let joined =
+            tokio::task::spawn_blocking(move || join::join_in_child(&child_dir, &code, half, half))
+                .await
+                .map_err(|e| BenchError::Io {
+                    what: "waiting for the joining device",
+                    source: std::io::Error::other(e),
+                })??;
         let wire = self.proxy.take();
         Ok(JoinRun {
             records: self.written,

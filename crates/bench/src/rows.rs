@@ -18,7 +18,10 @@ pub async fn measure(options: &Options) -> (Vec<Row>, Vec<Row>) {
         eprintln!("bench: {e}");
         e.to_string()
     });
-    (p8_rows(&m, failure.as_deref()), p1_rows(&m, failure.as_deref()))
+    (
+        p8_rows(&m, failure.as_deref()),
+        p1_rows(&m, failure.as_deref()),
+    )
 }
 
 const JOIN: &str = "new device joins: time until every record is readable";
@@ -44,15 +47,21 @@ fn p8_rows(m: &Measured, failure: Option<&str>) -> Vec<Row> {
         Some(full) => {
             let secs = full.joined.seconds;
             rows.push(
-                Row::measured("P8", &format!("{JOIN} ({n} records)"), secs, "s", &join_target)
-                    .against(AM_REPO_JOIN_SECS, AM_REPO_NAME)
-                    .ratio(AM_REPO_JOIN_SECS / secs)
-                    .met(secs <= limit)
-                    .why(if secs <= limit {
-                        "ratio = automerge-repo time / ours".to_owned()
-                    } else {
-                        "applying pulled pages on the device's own CPU (see PERFORMANCE.md)".to_owned()
-                    }),
+                Row::measured(
+                    "P8",
+                    &format!("{JOIN} ({n} records)"),
+                    secs,
+                    "s",
+                    &join_target,
+                )
+                .against(AM_REPO_JOIN_SECS, AM_REPO_NAME)
+                .ratio(AM_REPO_JOIN_SECS / secs)
+                .met(secs <= limit)
+                .why(if secs <= limit {
+                    "ratio = automerge-repo time / ours".to_owned()
+                } else {
+                    "applying pulled pages on the device's own CPU (see PERFORMANCE.md)".to_owned()
+                }),
             );
             let ratio = full.wire.down as f64 / full.saved_bytes as f64;
             rows.push(
@@ -62,31 +71,65 @@ fn p8_rows(m: &Measured, failure: Option<&str>) -> Vec<Row> {
                     .why("raw changes are larger than Automerge's compressed save; CBOR and HTTP add a little"),
             );
             rows.push(
-                Row::measured("P8", JOIN_REQUESTS, full.wire.requests as f64, "requests", "reported")
-                    .why("sign-in, join, pages of up to 1,000 changes, token refill"),
+                Row::measured(
+                    "P8",
+                    JOIN_REQUESTS,
+                    full.wire.requests as f64,
+                    "requests",
+                    "reported",
+                )
+                .why("sign-in, join, pages of up to 1,000 changes, token refill"),
             );
             match &m.half {
                 Some(half) => {
                     let r = secs / half.joined.seconds;
                     rows.push(
-                        Row::measured("P8", JOIN_LINEAR, secs, "s", "<= 2.3x for 2x the records (linear, 15 % noise)")
-                            .against(half.joined.seconds, &format!("join at {}", half.records))
-                            .met(r <= 2.3),
+                        Row::measured(
+                            "P8",
+                            JOIN_LINEAR,
+                            secs,
+                            "s",
+                            "<= 2.3x for 2x the records (linear, 15 % noise)",
+                        )
+                        .against(half.joined.seconds, &format!("join at {}", half.records))
+                        .met(r <= 2.3),
                     );
                     rows.push(
-                        Row::measured("P8", SERVER_MEM, mib(full.server_peak_kib), "MiB", "bounded as N grows (reported)")
-                            .against(mib(half.server_peak_kib), &format!("at {}", half.records)),
+                        Row::measured(
+                            "P8",
+                            SERVER_MEM,
+                            mib(full.server_peak_kib),
+                            "MiB",
+                            "bounded as N grows (reported)",
+                        )
+                        .against(mib(half.server_peak_kib), &format!("at {}", half.records)),
                     );
                     rows.push(
-                        Row::measured("P8", DEVICE_MEM, mib(full.joined.peak_rss_kib), "MiB", "bounded as N grows (reported)")
-                            .against(mib(half.joined.peak_rss_kib), &format!("at {}", half.records)),
+                        Row::measured(
+                            "P8",
+                            DEVICE_MEM,
+                            mib(full.joined.peak_rss_kib),
+                            "MiB",
+                            "bounded as N grows (reported)",
+                        )
+                        .against(
+                            mib(half.joined.peak_rss_kib),
+                            &format!("at {}", half.records),
+                        ),
                     );
                 }
                 None => rows.push(Row::not_run("P8", JOIN_LINEAR, "linear", why_not)),
             }
         }
         None => {
-            for name in [JOIN, JOIN_BYTES, JOIN_REQUESTS, JOIN_LINEAR, SERVER_MEM, DEVICE_MEM] {
+            for name in [
+                JOIN,
+                JOIN_BYTES,
+                JOIN_REQUESTS,
+                JOIN_LINEAR,
+                SERVER_MEM,
+                DEVICE_MEM,
+            ] {
                 rows.push(Row::not_run("P8", name, "see TARGETS.md", why_not));
             }
         }

@@ -4,8 +4,7 @@
 
 use porchlight_core::Core;
 use porchlight_model::{
-    AlertCategory, Area, Category, DocId, Fix, NewAlert, NewObservation, Point, Severity,
-    Timestamp,
+    AlertCategory, Area, Category, DocId, Fix, NewAlert, NewObservation, Point, Severity, Timestamp,
 };
 
 use crate::error::Result;

@@ -17,9 +17,7 @@ use serde::{Deserialize, Serialize};
 pub use table::{Summary, render, summarize};
 
 /// Every performance row of TARGETS.md, in the order the table lists them.
-pub const TARGET_IDS: [&str; 10] = [
-    "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10",
-];
+pub const TARGET_IDS: [&str; 10] = ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10"];
 
 /// One measured figure (or one that could not be measured, with `value: None` and the reason in
 /// `why`).

@@ -82,15 +82,18 @@ pub fn render(rows: &[Row]) -> String {
         "| id | what | value | reference | ratio | target | met | why |\n|---|---|---|---|---|---|---|---|\n",
     );
     for r in rows {
-        let value = r
-            .value
-            .map_or_else(|| "not run".to_owned(), |v| format!("{} {}", number(v), r.unit));
+        let value = r.value.map_or_else(
+            || "not run".to_owned(),
+            |v| format!("{} {}", number(v), r.unit),
+        );
         let reference = match (r.reference, &r.reference_name) {
             (Some(v), Some(name)) => format!("{} ({name})", number(v)),
             (Some(v), None) => number(v),
             _ => "–".to_owned(),
         };
-        let ratio = r.ratio.map_or_else(|| "–".to_owned(), |v| format!("{}×", number(v)));
+        let ratio = r
+            .ratio
+            .map_or_else(|| "–".to_owned(), |v| format!("{}×", number(v)));
         let met = match (r.value, r.met) {
             (None, _) => "not run",
             (_, Some(true)) => "met",
@@ -152,7 +155,9 @@ mod tests {
 
     #[test]
     fn a_missed_target_says_so() {
-        let r = Row::measured("P1", "bytes", 1.4, "×", "<= 1.2").met(false).why("CBOR");
+        let r = Row::measured("P1", "bytes", 1.4, "×", "<= 1.2")
+            .met(false)
+            .why("CBOR");
         assert!(render(&[r]).contains("| MISSED | CBOR |"));
     }
 }

@@ -15,6 +15,7 @@ mod export;
 mod identity;
 mod matching;
 mod membership;
+mod parallel;
 mod patrols;
 mod photos;
 mod reports;

@@ -90,8 +90,8 @@ fn main() {
         let out = intake(&photo, &limits).expect("intake");
         let long_side = out.width.max(out.height);
         // The private EXIF carries the camera's serial number; none of it may survive.
-        let clean_of_metadata = !contains(&out.jpeg, common::SERIAL.as_bytes())
-            && !contains(&out.jpeg, b"Exif\0\0");
+        let clean_of_metadata =
+            !contains(&out.jpeg, common::SERIAL.as_bytes()) && !contains(&out.jpeg, b"Exif\0\0");
         let met = long_side <= 1600 && out.jpeg.len() <= 400 * 1024 && clean_of_metadata;
         let row = Row::measured(
             "P5",
@@ -100,7 +100,10 @@ fn main() {
             "ms",
             "<= 1600 px long side, <= 400 KB, no metadata; time against decode alone",
         )
-        .against(decode.as_secs_f64() * 1000.0, "`image` decode alone, same run")
+        .against(
+            decode.as_secs_f64() * 1000.0,
+            "`image` decode alone, same run",
+        )
         .met(met)
         .why(format!(
             "output {}x{} px, {} KB, metadata {}; decoding the full-size JPEG dominates",
