@@ -16,6 +16,9 @@ use crate::error::{BenchError, Result, io};
 pub struct Joined {
     /// From asking to join until every record is readable locally.
     pub seconds: f64,
+    /// CPU time the device used for it, all threads (the machine is shared, so wall time
+    /// alone says little).
+    pub cpu_secs: f64,
     pub peak_rss_kib: u64,
     pub alerts: u64,
     pub patrols: u64,
@@ -59,6 +62,8 @@ pub fn child_main(args: &[String]) -> Result<()> {
         .map_err(io("starting tokio"))?;
     let core = Core::open_with(Path::new(dir), Config::default())?;
     core.init("Newcomer")?;
+    let cpu = || crate::server::cpu_secs("/proc/self/stat").unwrap_or(0.0);
+    let cpu_before = cpu();
     let started = Instant::now();
     let stats = runtime.block_on(async {
         core.join(code, "Newcomer").await?;
@@ -72,6 +77,7 @@ pub fn child_main(args: &[String]) -> Result<()> {
         Ok::<_, BenchError>(stats)
     })?;
     let seconds = started.elapsed().as_secs_f64();
+    let cpu_secs = cpu() - cpu_before;
     if (stats.alerts_total, stats.patrols_total) != expected {
         return Err(BenchError::Incomplete {
             expected: expected.0 + expected.1,
@@ -80,6 +86,7 @@ pub fn child_main(args: &[String]) -> Result<()> {
     }
     let joined = Joined {
         seconds,
+        cpu_secs,
         peak_rss_kib: crate::server::peak_rss_kib("/proc/self/status").unwrap_or(0),
         alerts: stats.alerts_total,
         patrols: stats.patrols_total,

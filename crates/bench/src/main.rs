@@ -41,12 +41,9 @@ fn main() -> ExitCode {
             }
         };
     }
-    let options = match Options::parse(&args) {
-        Some(o) => o,
-        None => {
-            eprintln!("usage: porchlight-bench [--records N] [--server PATH]");
-            return ExitCode::from(2);
-        }
+    let Some(options) = Options::parse(&args) else {
+        eprintln!("usage: porchlight-bench [--records N] [--server PATH]");
+        return ExitCode::from(2);
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -118,9 +115,12 @@ pub struct JoinRun {
     pub wire: proxy::Traffic,
     pub saved_bytes: u64,
     pub server_peak_kib: u64,
+    /// CPU seconds the server spent during the join.
+    pub server_cpu_secs: f64,
 }
 
 /// The group, its server and the coordinator's device, with the records written so far.
+#[derive(Debug)]
 struct Bench {
     server: ServerProcess,
     proxy: Proxy,
@@ -181,6 +181,7 @@ impl Bench {
         let dir = self.dir.join(name);
         let half = (self.written / 2) as u64;
         let _ = self.proxy.take();
+        let server_cpu = self.server.cpu_secs().unwrap_or(0.0);
         let code = code.to_string();
         let child_dir = dir.clone();
         let joined =
@@ -197,6 +198,7 @@ impl Bench {
             wire,
             saved_bytes: join::saved_bytes(&dir)?,
             server_peak_kib: self.server.peak_rss_kib().unwrap_or(0),
+            server_cpu_secs: self.server.cpu_secs().unwrap_or(0.0) - server_cpu,
         })
     }
 }
@@ -216,8 +218,12 @@ pub async fn run(options: &Options, m: &mut Measured) -> Result<()> {
         eprintln!("bench: a new device joins a {}-record group", bench.written);
         let run = bench.join(&format!("newcomer-{step}")).await?;
         eprintln!(
-            "bench: joined in {:.2} s, {} bytes received, {} requests",
-            run.joined.seconds, run.wire.down, run.wire.requests
+            "bench: joined in {:.2} s (device CPU {:.2} s, server CPU {:.2} s), {} bytes received, {} requests",
+            run.joined.seconds,
+            run.joined.cpu_secs,
+            run.server_cpu_secs,
+            run.wire.down,
+            run.wire.requests
         );
         if step == 0 {
             m.half = Some(run);

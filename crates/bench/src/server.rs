@@ -60,6 +60,11 @@ impl ServerProcess {
         Ok(Self { child, url })
     }
 
+    /// CPU seconds (user + system) the server has used so far.
+    pub fn cpu_secs(&self) -> Option<f64> {
+        cpu_secs(&format!("/proc/{}/stat", self.child.id()))
+    }
+
     /// The server's peak resident memory so far, in KiB.
     pub fn peak_rss_kib(&self) -> Option<u64> {
         peak_rss_kib(&format!("/proc/{}/status", self.child.id()))
@@ -84,4 +89,15 @@ pub fn peak_rss_kib(status_file: &str) -> Option<u64> {
         .trim()
         .parse()
         .ok()
+}
+
+/// User plus system CPU time of all threads of a process, from a `/proc/<pid>/stat` file (in
+/// clock ticks, which Linux reports at 100 a second to user space).
+pub fn cpu_secs(stat_file: &str) -> Option<f64> {
+    let text = std::fs::read_to_string(stat_file).ok()?;
+    // The command name in parentheses may hold spaces; the fields after it do not.
+    let fields: Vec<&str> = text.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
+    // utime and stime are the 14th and 15th fields; the first after the name is the 3rd.
+    Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
 }

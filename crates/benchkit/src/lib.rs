@@ -70,7 +70,7 @@ impl Row {
         self.reference_name = Some(reference_name.to_owned());
         self.ratio = self
             .value
-            .filter(|_| reference != 0.0)
+            .filter(|_| reference.abs() > f64::EPSILON)
             .map(|v| v / reference);
         self
     }

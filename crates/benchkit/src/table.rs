@@ -119,7 +119,7 @@ pub fn render(rows: &[Row]) -> String {
 /// Three significant digits or so, without exponent noise.
 fn number(v: f64) -> String {
     let a = v.abs();
-    if a >= 1000.0 || a == 0.0 || a.fract() == 0.0 {
+    if a >= 1000.0 || a.fract().abs() < f64::EPSILON {
         format!("{v:.0}")
     } else if a >= 10.0 {
         format!("{v:.1}")

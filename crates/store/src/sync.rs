@@ -195,8 +195,8 @@ impl Store {
 /// two entries for one document would each merge into what is stored and the second would
 /// overwrite the first's heads.
 fn one_entry_per_document(batch: &[DocChanges]) -> std::borrow::Cow<'_, [DocChanges]> {
-    let mut seen = std::collections::HashMap::with_capacity(batch.len());
-    if batch.iter().all(|d| seen.insert(d.doc, ()).is_none()) {
+    let mut seen = std::collections::HashSet::with_capacity(batch.len());
+    if batch.iter().all(|d| seen.insert(d.doc)) {
         return std::borrow::Cow::Borrowed(batch);
     }
     let mut merged: Vec<DocChanges> = Vec::new();
