@@ -158,7 +158,7 @@ pub(crate) fn project_into(
                     ],
                 )?;
             }
-            index_text(search, doc, &a.title, &a.body)?;
+            index_text(search, doc, &a.title, &a.body);
         }
         DocKind::Patrol => {
             let p = read_patrol(doc)?;
@@ -205,7 +205,7 @@ pub(crate) fn project_into(
                 notes.push_str(&o.note);
                 notes.push('\n');
             }
-            index_text(search, doc, &p.title, &notes)?;
+            index_text(search, doc, &p.title, &notes);
         }
         DocKind::Report => {
             let r = read_report(doc)?;
@@ -237,7 +237,7 @@ pub(crate) fn project_into(
                 body.push('\n');
                 body.push_str(&f.text);
             }
-            index_text(search, doc, r.category.as_str(), &body)?;
+            index_text(search, doc, r.category.as_str(), &body);
         }
         DocKind::Ack => {
             let a = read_ack(doc)?;
@@ -278,7 +278,7 @@ fn search_rowid(id: porchlight_model::DocId) -> i64 {
     i64::from_le_bytes(first)
 }
 
-fn index_text(search: &mut SearchRows, doc: &Doc, title: &str, body: &str) -> Result<()> {
+fn index_text(search: &mut SearchRows, doc: &Doc, title: &str, body: &str) {
     search.0.push(SearchRow {
         rowid: search_rowid(doc.id()),
         doc: doc.id().to_string(),
@@ -286,7 +286,6 @@ fn index_text(search: &mut SearchRows, doc: &Doc, title: &str, body: &str) -> Re
         title: title.to_owned(),
         body: body.to_owned(),
     });
-    Ok(())
 }
 
 /// The projection tables, with the query that lists each one's content in a stable order and

@@ -202,15 +202,12 @@ fn one_entry_per_document(batch: &[DocChanges]) -> std::borrow::Cow<'_, [DocChan
     let mut merged: Vec<DocChanges> = Vec::new();
     let mut index = std::collections::HashMap::new();
     for d in batch {
-        match index.get(&d.doc) {
-            Some(&i) => {
-                let entry: &mut DocChanges = &mut merged[i];
-                entry.changes.extend(d.changes.iter().cloned());
-            }
-            None => {
-                index.insert(d.doc, merged.len());
-                merged.push(d.clone());
-            }
+        if let Some(&i) = index.get(&d.doc) {
+            let entry: &mut DocChanges = &mut merged[i];
+            entry.changes.extend(d.changes.iter().cloned());
+        } else {
+            index.insert(d.doc, merged.len());
+            merged.push(d.clone());
         }
     }
     std::borrow::Cow::Owned(merged)
