@@ -60,13 +60,23 @@ test: lint ui-check ui-lint ui-test
 	$(CARGO) test --workspace
 	$(MAKE) e2e
 
-# Performance targets, measured side by side in one run (release builds; a few minutes).
+# Performance targets (TARGETS.md), measured side by side in one run on release builds: the
+# criterion benches of each crate, then the load generator against a real `porchlight serve` on
+# loopback. Every benchmark writes its rows under $(BENCH_DIR); the last step prints them as one
+# table and writes $(BENCH_DIR)/summary.json. A bench that fails leaves its rows "not run".
+BENCH_TARGET = $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+BENCH_DIR = $(BENCH_TARGET)/bench
+
 bench: setup
-	$(CARGO) bench -p porchlight-store --bench matching
-	$(CARGO) bench -p porchlight-media --bench intake
-	$(CARGO) bench -p porchlight-crdt --features forge --bench precheck
-	$(CARGO) bench -p porchlight-server --bench p2_backends
-	PORCHLIGHT_SOAK_SECS=30 $(CARGO) test -p porchlight-server --test instances fifty_concurrent_pushers
+	rm -f $(BENCH_DIR)/*.json
+	$(CARGO) build --release -p porchlight-cli -p porchlight-bench -p porchlight-benchkit
+	-$(CARGO) bench -p porchlight-store --bench matching
+	-$(CARGO) bench -p porchlight-media --bench intake
+	-$(CARGO) bench -p porchlight-crdt --features forge --bench precheck
+	-$(CARGO) bench -p porchlight-server --bench p2_backends
+	-PORCHLIGHT_SOAK_SECS=30 $(CARGO) test -p porchlight-server --test instances fifty_concurrent_pushers
+	-$(BENCH_TARGET)/release/porchlight-bench --server $(BENCH_TARGET)/release/porchlight
+	$(BENCH_TARGET)/release/bench-table
 
 clean-demo:
 	rm -rf "$(DEMO_DIR)"

@@ -16,6 +16,7 @@ mod identity;
 mod maps;
 mod matching;
 mod membership;
+mod parallel;
 mod patrols;
 mod photos;
 pub mod privacy_zones;

@@ -22,6 +22,7 @@ use porchlight_store::{DocChanges, HeldChange, OutboxEntry};
 use porchlight_sync::wire::{self, Member, SignedChange};
 use porchlight_sync::{GroupId, InviteCode, MemberCert, Revocation, Roster, SignedInvite};
 
+use crate::parallel::par_map;
 use crate::sync::{STATE_SERVER, STATE_SERVER_GROUP, sync_error};
 use crate::{Core, CoreError, Result};
 
@@ -261,9 +262,12 @@ impl Core {
         let my_key = self.identity.public_key().to_bytes();
         let mut verified = Verified::default();
         // Parse first: anything that is not a plain, bounded change is refused outright.
+        let checks = par_map(&candidates, |c| {
+            check_change(&c.bytes, None, MAX_CHANGE_BYTES)
+        });
         let mut checked = Vec::new();
-        for c in candidates {
-            match check_change(&c.bytes, None, MAX_CHANGE_BYTES) {
+        for (c, check) in candidates.into_iter().zip(checks) {
+            match check {
                 Ok(ok) => match DeviceId::from_slice(&ok.actor) {
                     Ok(actor) => checked.push((c, ok.hash, actor)),
                     Err(_) => verified.refused.push((
@@ -333,18 +337,26 @@ impl Core {
             }
         }
 
-        for (c, hash, actor) in others {
-            let author = if actor == me {
+        let author = |actor: &DeviceId| {
+            if *actor == me {
                 Some((my_key, None))
             } else {
-                roster.member(&actor).map(|m| (m.public_key, Some(m.role)))
-            };
-            let Some((key, role)) = author else {
+                roster.member(actor).map(|m| (m.public_key, Some(m.role)))
+            }
+        };
+        // The signatures are checked all at once, spread over the cores.
+        let genuine = par_map(&others, |(c, hash, actor)| {
+            author(actor).is_some_and(|(key, _)| {
+                SignedChange::from_parts(Vec::new(), c.signature)
+                    .verify(&key, &group, c.doc, c.kind, hash)
+            })
+        });
+        for ((c, hash, actor), genuine) in others.into_iter().zip(genuine) {
+            let Some((_, role)) = author(&actor) else {
                 verified.held.push(held(c, hash));
                 continue;
             };
-            let signed = SignedChange::from_parts(Vec::new(), c.signature);
-            if !signed.verify(&key, &group, c.doc, c.kind, &hash) {
+            if !genuine {
                 verified.refused.push((c.doc, hash, forged(actor)));
                 continue;
             }
@@ -368,14 +380,18 @@ impl Core {
 
         // Back into per-document runs, keeping the page's order within each document.
         let mut runs: Vec<DocChanges> = Vec::new();
+        let mut run_of: std::collections::HashMap<DocId, usize> = std::collections::HashMap::new();
         for (c, _) in accepted {
-            match runs.iter_mut().find(|r| r.doc == c.doc) {
-                Some(run) => run.changes.push(c.bytes),
-                None => runs.push(DocChanges {
-                    doc: c.doc,
-                    kind: c.kind,
-                    changes: vec![c.bytes],
-                }),
+            match run_of.get(&c.doc) {
+                Some(&i) => runs[i].changes.push(c.bytes),
+                None => {
+                    run_of.insert(c.doc, runs.len());
+                    runs.push(DocChanges {
+                        doc: c.doc,
+                        kind: c.kind,
+                        changes: vec![c.bytes],
+                    });
+                }
             }
         }
         verified.accepted = runs;

@@ -26,6 +26,16 @@ pub struct Written {
     pub bytes: Vec<u8>,
 }
 
+/// What merging changes from elsewhere did (see [`Doc::apply_remote_new`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Merge {
+    /// The changes that became part of the document, in the order given.
+    pub new: Vec<Written>,
+    /// The new changes continue the document's single line of history one after another, so
+    /// they cannot have made concurrent edits (`false` when that is not known cheaply).
+    pub linear: bool,
+}
+
 #[derive(Debug)]
 pub struct Doc {
     id: DocId,
@@ -120,18 +130,90 @@ impl Doc {
     /// Applies changes from elsewhere. Each must be a plain (uncompressed) change chunk within the
     /// size limit. Returns how many of them were new here.
     pub fn apply_remote(&mut self, changes: &[Vec<u8>]) -> Result<usize, CrdtError> {
+        Ok(self.apply_remote_new(changes)?.new.len())
+    }
+
+    /// Like [`Doc::apply_remote`], returning the changes that became part of the document (new
+    /// here, and not waiting for a missing dependency) with their hashes: what a store appends.
+    ///
+    /// Asking Automerge for a document's changes rebuilds them from its op set, which costs as
+    /// much as the merge itself; so when nothing waits for dependencies, before or after (the
+    /// usual case), the new changes are found from the change graph and the bytes given here.
+    pub fn apply_remote_new(&mut self, changes: &[Vec<u8>]) -> Result<Merge, CrdtError> {
         let mut parsed = Vec::with_capacity(changes.len());
         for bytes in changes {
             parsed.push(parse_change(bytes)?);
         }
-        // Counting re-encodes the document's changes, which is where Automerge panics on some
-        // hostile changes it has accepted, so it runs under the guard too.
+        // Re-encoding the document's changes (the slow path below) is where Automerge panics
+        // on some hostile changes it has accepted, so everything runs under the guard.
         let result = catch_unwind(AssertUnwindSafe(|| {
-            let before = self.am.get_changes(&[]).len();
+            if !self.am.get_missing_deps(&[]).is_empty() {
+                return self.apply_and_compare(parsed);
+            }
+            // One line of history: every new change depends on exactly the one before it.
+            let mut tip = self.am.get_heads();
+            let mut linear = tip.len() <= 1;
+            // Nothing is queued, so a hash the graph does not have comes back as missing.
+            let mut seen = std::collections::HashSet::new();
+            let fresh: Vec<Written> = parsed
+                .iter()
+                .zip(changes)
+                .filter(|(c, _)| {
+                    let hash = c.hash();
+                    seen.insert(hash) && !self.am.get_missing_deps(&[hash]).is_empty()
+                })
+                .map(|(c, bytes)| {
+                    linear &= c.deps() == tip.as_slice();
+                    tip = vec![c.hash()];
+                    Written {
+                        hash: c.hash().0,
+                        bytes: bytes.clone(),
+                    }
+                })
+                .collect();
             self.am.apply_changes(parsed)?;
-            Ok::<_, CrdtError>(self.am.get_changes(&[]).len() - before)
+            if self.am.get_missing_deps(&[]).is_empty() {
+                return Ok(Merge { new: fresh, linear });
+            }
+            // Some wait for a dependency: keep only those that went in.
+            let have: std::collections::HashSet<[u8; 32]> = self
+                .am
+                .get_changes(&[])
+                .iter()
+                .map(|c| c.hash().0)
+                .collect();
+            Ok(Merge {
+                new: fresh
+                    .into_iter()
+                    .filter(|w| have.contains(&w.hash))
+                    .collect(),
+                linear: false,
+            })
         }));
         result.map_err(|_| CrdtError::Quarantined)?
+    }
+
+    /// The slow, general way: compare the document's changes before and after (this also
+    /// counts queued changes from earlier calls that the new ones released).
+    fn apply_and_compare(&mut self, parsed: Vec<Change>) -> Result<Merge, CrdtError> {
+        let before: std::collections::HashSet<[u8; 32]> = self
+            .am
+            .get_changes(&[])
+            .iter()
+            .map(|c| c.hash().0)
+            .collect();
+        self.am.apply_changes(parsed)?;
+        let new = self
+            .am
+            .get_changes(&[])
+            .iter()
+            .filter(|c| !before.contains(&c.hash().0))
+            .map(|c| Written {
+                hash: c.hash().0,
+                bytes: c.raw_bytes().to_vec(),
+            })
+            .collect();
+        Ok(Merge { new, linear: false })
     }
 
     /// Fields where concurrent edits left more than one value (Automerge picked the same winner

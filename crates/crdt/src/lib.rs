@@ -23,7 +23,7 @@ mod validate;
 pub use alert::{Ack, ack_id, create_ack, create_alert, read_ack, read_alert, set_alert_status};
 pub use change::{CHUNK_MAGIC, ChangeProblem, CheckedChange, check_change, precheck};
 pub use columns::{Bounds, Declared, MAX_OPS};
-pub use doc::{Doc, MAX_CHANGE_BYTES, SCHEMA_VERSION, Written, parse_change};
+pub use doc::{Doc, MAX_CHANGE_BYTES, Merge, SCHEMA_VERSION, Written, parse_change};
 pub use error::CrdtError;
 pub use group::{
     MembershipRecords, certify_member, create_group, read_group, read_membership, remove_member,

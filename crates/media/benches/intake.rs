@@ -1,16 +1,31 @@
 //! What cleaning a full-size phone photo costs compared with only decoding it.
 //!
-//! `cargo bench -p porchlight-media` runs both under criterion, then prints the ratio.
+//! `cargo bench -p porchlight-media` runs both under criterion, then writes the P5 row
+//! (`target/bench/P5-intake.json`): the output's size and metadata against the target, and the
+//! time against decoding alone.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group};
 use image::{Rgb, RgbImage};
+use porchlight_benchkit::Row;
 use porchlight_media::{Limits, intake};
 
-/// A 12-megapixel (4000 × 3000) JPEG with a gradient and noise, like a real photo.
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+/// A 12-megapixel (4000 × 3000) JPEG with a gradient and noise, like a real photo, carrying full
+/// EXIF: camera make, model and serial, GPS position, an embedded thumbnail.
 fn phone_photo() -> Vec<u8> {
+    let thumbnail = common::jpeg(&common::noisy(160, 120, 40, 7), 80);
+    common::with_segments(
+        &plain_photo(),
+        &[common::app1_exif(&common::exif_private(1, &thumbnail))],
+    )
+}
+
+fn plain_photo() -> Vec<u8> {
     let mut seed = 0x9E37_79B9_u32;
     let image = RgbImage::from_fn(4000, 3000, |x, y| {
         seed ^= seed << 13;
@@ -28,6 +43,10 @@ fn phone_photo() -> Vec<u8> {
         .encode_image(&image)
         .expect("encode");
     out
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 fn decode_only(bytes: &[u8]) {
@@ -68,9 +87,31 @@ fn main() {
         let limits = Limits::default();
         let decode = mean_of(3, || decode_only(&photo));
         let clean = mean_of(3, || full_intake(&photo, &limits));
-        println!(
-            "12 MP JPEG: decode {decode:.2?}, intake {clean:.2?}, ratio {:.2}×",
-            clean.as_secs_f64() / decode.as_secs_f64()
-        );
+        let out = intake(&photo, &limits).expect("intake");
+        let long_side = out.width.max(out.height);
+        // The private EXIF carries the camera's serial number; none of it may survive.
+        let clean_of_metadata =
+            !contains(&out.jpeg, common::SERIAL.as_bytes()) && !contains(&out.jpeg, b"Exif\0\0");
+        let met = long_side <= 1600 && out.jpeg.len() <= 400 * 1024 && clean_of_metadata;
+        let row = Row::measured(
+            "P5",
+            "photo intake of a 12 MP JPEG with full EXIF/GPS",
+            clean.as_secs_f64() * 1000.0,
+            "ms",
+            "<= 1600 px long side, <= 400 KB, no metadata; time against decode alone",
+        )
+        .against(
+            decode.as_secs_f64() * 1000.0,
+            "`image` decode alone, same run",
+        )
+        .met(met)
+        .why(format!(
+            "output {}x{} px, {} KB, metadata {}; decoding the full-size JPEG dominates",
+            out.width,
+            out.height,
+            out.jpeg.len() / 1024,
+            if clean_of_metadata { "none" } else { "FOUND" }
+        ));
+        porchlight_benchkit::write_rows("P5-intake", &[row]).expect("write the bench row");
     }
 }

@@ -7,7 +7,8 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::Store;
 use crate::error::{Result, StoreError};
-use crate::projection;
+use crate::projection::{self, SearchRows};
+use crate::sql::exec;
 
 /// Incremental changes kept beside a snapshot before the document is compacted into a new one.
 /// Loading replays them, so this trades write cost against load cost.
@@ -16,8 +17,17 @@ const COMPACT_AFTER: i64 = 64;
 /// A document's heads: the hashes of the changes nothing else depends on yet.
 pub type Heads = Vec<[u8; 32]>;
 
-/// A document merged in memory, the heads stored before, and how many changes were new.
-pub(crate) type Merged = (Doc, Heads, usize);
+/// A document merged in memory from changes received from elsewhere.
+#[derive(Debug)]
+pub(crate) struct Merged {
+    pub doc: Doc,
+    /// The heads stored before (empty: the document is new here).
+    pub before: Heads,
+    /// The changes that became part of it, to append as they came.
+    pub new: Vec<Written>,
+    /// The new changes form one line of history (see [`porchlight_crdt::Merge::linear`]).
+    pub linear: bool,
+}
 
 /// Where changes came from: this device's own writes go to the outbox, received ones do not.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -31,11 +41,8 @@ impl Store {
     pub fn load(&self, id: DocId) -> Result<Option<Doc>> {
         let row: Option<(String, Vec<u8>)> = self
             .conn
-            .query_row(
-                "SELECT kind, snapshot FROM documents WHERE id = ?1",
-                [id.as_bytes()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .prepare_cached("SELECT kind, snapshot FROM documents WHERE id = ?1")?
+            .query_row([id.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         let Some((kind, snapshot)) = row else {
             return Ok(None);
@@ -140,18 +147,19 @@ impl Store {
             kind,
             changes: changes.to_vec(),
         };
-        let Some((mut doc, before, added)) = self.merge_remote(&batch)? else {
+        let Some(mut merged) = self.merge_remote(&batch)? else {
             return Ok(0);
         };
-        check(&mut doc)?;
+        check(&mut merged.doc)?;
         let tx = self.conn.transaction().map_err(StoreError::from)?;
-        persist_remote(&tx, &mut doc, &before)?;
+        let mut search = SearchRows::default();
+        persist_remote(&tx, &mut merged, &mut search)?;
+        search.flush(&tx)?;
         tx.commit().map_err(StoreError::from)?;
-        Ok(added)
+        Ok(merged.new.len())
     }
 
-    /// Merges received changes into the document in memory. Returns the document, the heads
-    /// stored before, and how many changes were new — or `None` when nothing was.
+    /// Merges received changes into the document in memory, or `None` when nothing was new.
     pub(crate) fn merge_remote(&self, d: &crate::DocChanges) -> Result<Option<Merged>> {
         let mut doc = match self.load(d.doc)? {
             Some(doc) if doc.kind() != d.kind => {
@@ -166,8 +174,13 @@ impl Store {
             None => Doc::empty(d.doc, d.kind, &self.actor),
         };
         let before = self.heads(d.doc)?;
-        let added = doc.apply_remote(&d.changes)?;
-        Ok((added > 0).then_some((doc, before, added)))
+        let merge = doc.apply_remote_new(&d.changes)?;
+        Ok((!merge.new.is_empty()).then_some(Merged {
+            doc,
+            before,
+            new: merge.new,
+            linear: merge.linear,
+        }))
     }
 
     /// The id, kind and stored heads of every document, in id order (for sync receipts).
@@ -218,11 +231,8 @@ impl Store {
     pub fn heads(&self, id: DocId) -> Result<Vec<[u8; 32]>> {
         let heads: Option<Vec<u8>> = self
             .conn
-            .query_row(
-                "SELECT heads FROM documents WHERE id = ?1",
-                [id.as_bytes()],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT heads FROM documents WHERE id = ?1")?
+            .query_row([id.as_bytes()], |r| r.get(0))
             .optional()?;
         Ok(heads.map(|h| split_heads(&h)).unwrap_or_default())
     }
@@ -236,68 +246,96 @@ impl Store {
     }
 }
 
-/// Persists a document merged from elsewhere (nothing goes to the outbox).
-pub(crate) fn persist_remote(tx: &Transaction, doc: &mut Doc, before: &[[u8; 32]]) -> Result<()> {
-    persist(tx, doc, before, Origin::Remote)
+/// Persists a document merged from elsewhere (nothing goes to the outbox) and projects it; its
+/// search row joins `search`, which the caller flushes once for the whole batch.
+pub(crate) fn persist_remote(
+    tx: &Transaction,
+    m: &mut Merged,
+    search: &mut SearchRows,
+) -> Result<()> {
+    append(
+        tx,
+        &mut m.doc,
+        m.new.iter().map(|w| (w.hash, &w.bytes)),
+        Origin::Remote,
+    )?;
+    // A document new here has no projection rows to replace, and one line of history from
+    // nothing cannot hold concurrent edits.
+    let fresh = m.before.is_empty();
+    projection::project_into(tx, &m.doc, fresh, fresh && m.linear, search)
 }
 
 /// Keeps the changes of a document merged from elsewhere without projecting it (it is in
 /// quarantine): its projection rows stay as they were, and later changes merge with these.
-pub(crate) fn persist_quarantined(
-    tx: &Transaction,
-    doc: &mut Doc,
-    before: &[[u8; 32]],
-) -> Result<()> {
-    persist_changes(tx, doc, before, Origin::Remote)
+pub(crate) fn persist_quarantined(tx: &Transaction, m: &mut Merged) -> Result<()> {
+    append(
+        tx,
+        &mut m.doc,
+        m.new.iter().map(|w| (w.hash, &w.bytes)),
+        Origin::Remote,
+    )
 }
 
 /// Writes the changes `doc` gained since `before`, then its projection rows.
 fn persist(tx: &Transaction, doc: &mut Doc, before: &[[u8; 32]], origin: Origin) -> Result<()> {
-    persist_changes(tx, doc, before, origin)?;
+    let mut changes = Vec::new();
+    for bytes in doc.changes_since(before) {
+        changes.push((porchlight_crdt::parse_change(&bytes)?.hash().0, bytes));
+    }
+    append(tx, doc, changes.iter().map(|(h, b)| (*h, b)), origin)?;
     projection::project(tx, doc)
 }
 
-fn persist_changes(
+/// Appends `changes` (hash, raw bytes) to a document's stored changes and updates its heads;
+/// local ones also go to the outbox. Compacts into a snapshot now and then.
+fn append<'a>(
     tx: &Transaction,
     doc: &mut Doc,
-    before: &[[u8; 32]],
+    changes: impl Iterator<Item = ([u8; 32], &'a Vec<u8>)>,
     origin: Origin,
 ) -> Result<()> {
     let id = doc.id();
     let now = Timestamp::now().millis();
     let heads: Vec<u8> = doc.heads().concat();
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO documents (id, kind, snapshot, heads, pending, updated_at)
          VALUES (?1, ?2, x'', ?3, 0, ?4)
          ON CONFLICT (id) DO UPDATE SET heads = excluded.heads, updated_at = excluded.updated_at",
         params![id.as_bytes(), doc.kind().as_str(), heads, now],
     )?;
     let mut added = 0;
-    for bytes in doc.changes_since(before) {
-        let hash = porchlight_crdt::parse_change(&bytes)?.hash().0;
-        added += tx.execute(
+    for (hash, bytes) in changes {
+        added += exec(
+            tx,
             "INSERT OR IGNORE INTO doc_changes (doc, hash, bytes) VALUES (?1, ?2, ?3)",
             params![id.as_bytes(), hash, bytes],
         )?;
         if origin == Origin::Local {
-            tx.execute(
+            exec(
+                tx,
                 "INSERT OR IGNORE INTO outbox (doc, kind, hash, bytes, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![id.as_bytes(), doc.kind().as_str(), hash, bytes, now],
             )?;
         }
     }
-    let pending: i64 = tx.query_row(
-        "UPDATE documents SET pending = pending + ?2 WHERE id = ?1 RETURNING pending",
-        params![id.as_bytes(), added as i64],
-        |r| r.get(0),
-    )?;
+    let pending: i64 = tx
+        .prepare_cached(
+            "UPDATE documents SET pending = pending + ?2 WHERE id = ?1 RETURNING pending",
+        )?
+        .query_row(params![id.as_bytes(), added as i64], |r| r.get(0))?;
     if pending > COMPACT_AFTER {
-        tx.execute(
+        exec(
+            tx,
             "UPDATE documents SET snapshot = ?2, pending = 0 WHERE id = ?1",
             params![id.as_bytes(), doc.save()],
         )?;
-        tx.execute("DELETE FROM doc_changes WHERE doc = ?1", [id.as_bytes()])?;
+        exec(
+            tx,
+            "DELETE FROM doc_changes WHERE doc = ?1",
+            [id.as_bytes()],
+        )?;
     }
     Ok(())
 }

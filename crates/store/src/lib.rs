@@ -13,6 +13,7 @@ mod migrate;
 mod private;
 mod projection;
 mod queries;
+mod sql;
 mod sync;
 mod tokens;
 
@@ -60,6 +61,9 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Every statement of the write and sync paths is cached (see `sql::exec`); they are a
+        // few dozen, more than the default cache holds.
+        conn.set_prepared_statement_cache_capacity(128);
         migrate::migrate(&mut conn)?;
         let mut store = Self {
             conn,

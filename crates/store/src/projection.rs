@@ -9,32 +9,91 @@ use rusqlite::{Transaction, params};
 
 use crate::Store;
 use crate::error::Result;
+use crate::sql::exec;
 
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
 
+/// Search rows waiting to be written, in row id order.
+///
+/// FTS5 keeps new rows in memory while their row ids ascend and writes out a segment whenever one
+/// does not; search row ids come from random document ids, so rows written one document at a
+/// time made a segment every two documents or so. A batch writes its rows sorted, once.
+#[derive(Debug, Default)]
+pub(crate) struct SearchRows(Vec<SearchRow>);
+
+#[derive(Debug)]
+struct SearchRow {
+    rowid: i64,
+    doc: String,
+    kind: &'static str,
+    title: String,
+    body: String,
+}
+
+impl SearchRows {
+    pub(crate) fn flush(mut self, tx: &Transaction) -> Result<()> {
+        self.0.sort_by_key(|r| r.rowid);
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO p_search (rowid, doc, kind, title, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for r in self.0 {
+            stmt.execute(params![r.rowid, r.doc, r.kind, r.title, r.body])?;
+        }
+        Ok(())
+    }
+}
+
+/// Refreshes one document's projection rows (a local write: its search row is written now).
 pub(crate) fn project(tx: &Transaction, doc: &Doc) -> Result<()> {
+    let mut search = SearchRows::default();
+    project_into(tx, doc, false, false, &mut search)?;
+    search.flush(tx)
+}
+
+/// Refreshes one document's projection rows, leaving its search row in `search`. `fresh`: the
+/// document had no rows yet, so there is nothing to delete first. `no_conflicts`: its history is
+/// known to be one line, so walking it for conflicting values would find none.
+pub(crate) fn project_into(
+    tx: &Transaction,
+    doc: &Doc,
+    fresh: bool,
+    no_conflicts: bool,
+    search: &mut SearchRows,
+) -> Result<()> {
     if !doc.is_readable() {
         // A document whose first change has not arrived yet: nothing to show until it does.
         return Ok(());
     }
     let id = doc.id();
     let key = id.as_bytes().as_slice();
-    tx.execute("DELETE FROM p_conflicts WHERE doc = ?1", [key])?;
-    for field in doc.conflicts() {
-        tx.execute(
-            "INSERT INTO p_conflicts (doc, kind, field) VALUES (?1, ?2, ?3)",
-            params![key, doc.kind().as_str(), field],
-        )?;
+    if !fresh {
+        exec(tx, "DELETE FROM p_conflicts WHERE doc = ?1", [key])?;
+    }
+    if !no_conflicts {
+        for field in doc.conflicts() {
+            exec(
+                tx,
+                "INSERT INTO p_conflicts (doc, kind, field) VALUES (?1, ?2, ?3)",
+                params![key, doc.kind().as_str(), field],
+            )?;
+        }
     }
     // FTS5 indexes only its row id, so each document's search row has a row id derived from the
     // document id: deleting it is a lookup, not a scan.
-    tx.execute("DELETE FROM p_search WHERE rowid = ?1", [search_rowid(id)])?;
+    if !fresh {
+        exec(
+            tx,
+            "DELETE FROM p_search WHERE rowid = ?1",
+            [search_rowid(id)],
+        )?;
+    }
     match doc.kind() {
         DocKind::Group => {
             let g = read_group(doc)?;
-            tx.execute(
+            exec(
+                tx,
                 "INSERT OR REPLACE INTO p_groups (id, name, members, zones) VALUES (?1, ?2, ?3, ?4)",
                 params![key, g.name, json(&g.members), json(&g.zones)],
             )?;
@@ -42,8 +101,9 @@ pub(crate) fn project(tx: &Transaction, doc: &Doc) -> Result<()> {
         DocKind::Alert => {
             let a = read_alert(doc)?;
             let anchor = a.area.anchor();
-            let rid: i64 = tx.query_row(
-                "INSERT INTO p_alerts (id, title, body, category, severity, status, issued_at,
+            let rid: i64 = tx
+                .prepare_cached(
+                    "INSERT INTO p_alerts (id, title, body, category, severity, status, issued_at,
                      expires_at, area, lat, lon, issued_by, starts_at, place)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                  ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body,
@@ -53,35 +113,39 @@ pub(crate) fn project(tx: &Transaction, doc: &Doc) -> Result<()> {
                      lon = excluded.lon, issued_by = excluded.issued_by,
                      starts_at = excluded.starts_at, place = excluded.place
                  RETURNING rid",
-                params![
-                    key,
-                    a.title,
-                    a.body,
-                    a.category.as_str(),
-                    a.severity.as_str(),
-                    a.status.as_str(),
-                    a.issued_at.millis(),
-                    a.expires_at.map(porchlight_model::Timestamp::millis),
-                    json(&a.area),
-                    anchor.lat,
-                    anchor.lon,
-                    a.issued_by.map(|d| d.as_bytes().to_vec()),
-                    a.meeting.as_ref().map(|m| m.starts_at.millis()),
-                    a.meeting.as_ref().map(|m| m.place.clone()),
-                ],
-                |r| r.get(0),
-            )?;
+                )?
+                .query_row(
+                    params![
+                        key,
+                        a.title,
+                        a.body,
+                        a.category.as_str(),
+                        a.severity.as_str(),
+                        a.status.as_str(),
+                        a.issued_at.millis(),
+                        a.expires_at.map(porchlight_model::Timestamp::millis),
+                        json(&a.area),
+                        anchor.lat,
+                        anchor.lon,
+                        a.issued_by.map(|d| d.as_bytes().to_vec()),
+                        a.meeting.as_ref().map(|m| m.starts_at.millis()),
+                        a.meeting.as_ref().map(|m| m.place.clone()),
+                    ],
+                    |r| r.get(0),
+                )?;
             // An alert has at most RTREE_SLOTS boxes, with R*Tree ids rid·RTREE_SLOTS + k, so
             // they are found by id rather than by scanning the auxiliary column.
             // (The R*Tree looks up row ids only by equality; a range would scan the table.)
             for k in 0..RTREE_SLOTS {
-                tx.execute(
+                exec(
+                    tx,
                     "DELETE FROM p_alerts_rtree WHERE id = ?1",
                     [rid * RTREE_SLOTS + k],
                 )?;
             }
             for (k, b) in (0..RTREE_SLOTS).zip(a.area.bounding_boxes()) {
-                tx.execute(
+                exec(
+                    tx,
                     "INSERT INTO p_alerts_rtree (id, min_lat, max_lat, min_lon, max_lon, alert)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![
@@ -94,11 +158,12 @@ pub(crate) fn project(tx: &Transaction, doc: &Doc) -> Result<()> {
                     ],
                 )?;
             }
-            index_text(tx, doc, &a.title, &a.body)?;
+            index_text(search, doc, &a.title, &a.body);
         }
         DocKind::Patrol => {
             let p = read_patrol(doc)?;
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO p_patrols (id, title, started_at, ended_at, fix_count, distance_m,
                      observations, participants)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -117,10 +182,13 @@ pub(crate) fn project(tx: &Transaction, doc: &Doc) -> Result<()> {
                     json(&p.participants),
                 ],
             )?;
-            tx.execute("DELETE FROM p_observations WHERE patrol = ?1", [key])?;
+            if !fresh {
+                exec(tx, "DELETE FROM p_observations WHERE patrol = ?1", [key])?;
+            }
             let mut notes = String::new();
             for o in &p.observations {
-                tx.execute(
+                exec(
+                    tx,
                     "INSERT INTO p_observations (patrol, id, at, lat, lon, category, note, photos)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                     params![
@@ -137,11 +205,12 @@ pub(crate) fn project(tx: &Transaction, doc: &Doc) -> Result<()> {
                 notes.push_str(&o.note);
                 notes.push('\n');
             }
-            index_text(tx, doc, &p.title, &notes)?;
+            index_text(search, doc, &p.title, &notes);
         }
         DocKind::Report => {
             let r = read_report(doc)?;
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO p_reports (id, category, description, occurred_at, lat, lon,
                      precision, photos, filed_by, followups)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
@@ -168,18 +237,20 @@ pub(crate) fn project(tx: &Transaction, doc: &Doc) -> Result<()> {
                 body.push('\n');
                 body.push_str(&f.text);
             }
-            index_text(tx, doc, r.category.as_str(), &body)?;
+            index_text(search, doc, r.category.as_str(), &body);
         }
         DocKind::Ack => {
             let a = read_ack(doc)?;
-            tx.execute(
+            exec(
+                tx,
                 "INSERT OR REPLACE INTO p_acks (doc, alert, device, at) VALUES (?1, ?2, ?3, ?4)",
                 params![key, a.alert.as_bytes(), a.device.as_bytes(), a.at.millis()],
             )?;
         }
         DocKind::Triage => {
             let t = read_triage(doc)?;
-            tx.execute(
+            exec(
+                tx,
                 "INSERT OR REPLACE INTO p_triage (report, doc, status, updated_at, first_at, notes)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
@@ -207,18 +278,14 @@ fn search_rowid(id: porchlight_model::DocId) -> i64 {
     i64::from_le_bytes(first)
 }
 
-fn index_text(tx: &Transaction, doc: &Doc, title: &str, body: &str) -> Result<()> {
-    tx.execute(
-        "INSERT INTO p_search (rowid, doc, kind, title, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            search_rowid(doc.id()),
-            doc.id().to_string(),
-            doc.kind().as_str(),
-            title,
-            body
-        ],
-    )?;
-    Ok(())
+fn index_text(search: &mut SearchRows, doc: &Doc, title: &str, body: &str) {
+    search.0.push(SearchRow {
+        rowid: search_rowid(doc.id()),
+        doc: doc.id().to_string(),
+        kind: doc.kind().as_str(),
+        title: title.to_owned(),
+        body: body.to_owned(),
+    });
 }
 
 /// The projection tables, with the query that lists each one's content in a stable order and
@@ -268,13 +335,15 @@ impl Store {
         for table in PROJECTION_TABLES {
             tx.execute(&format!("DELETE FROM {table}"), [])?;
         }
+        let mut search = SearchRows::default();
         for doc in &mut docs {
             // A document in quarantine is stored but cannot be shown; it must not stop the rest.
             if porchlight_crdt::validate_document(doc).is_err() {
                 continue;
             }
-            project(&tx, doc)?;
+            project_into(&tx, doc, true, false, &mut search)?;
         }
+        search.flush(&tx)?;
         tx.commit()?;
         Ok(())
     }

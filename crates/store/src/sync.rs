@@ -10,6 +10,8 @@ use crate::Store;
 use crate::documents::{id_and_kind, persist_quarantined, persist_remote};
 use crate::error::{Result, StoreError};
 use crate::local::set_state_in;
+use crate::projection::SearchRows;
+use crate::sql::exec;
 
 /// The changes of one document, as raw Automerge change chunks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,25 +110,25 @@ impl Store {
         path: Path,
     ) -> Result<Applied> {
         let mut applied = Applied::default();
-        // (document, heads before, whether it may be projected)
+        // (merged document, whether it may be projected)
         let mut ready = Vec::new();
         let mut set_aside: Vec<(DocId, DocKind, String)> = Vec::new();
-        for d in batch {
+        for d in one_entry_per_document(batch).iter() {
             if path == Path::ChangeLog && d.kind == DocKind::Report {
                 set_aside.push((d.doc, d.kind, REPORT_IN_LOG.to_owned()));
                 continue;
             }
             match self.merge_remote(d) {
-                Ok(Some((mut doc, before, added))) => {
-                    applied.added += added;
-                    match validate_document(&mut doc) {
+                Ok(Some(mut merged)) => {
+                    applied.added += merged.new.len();
+                    match validate_document(&mut merged.doc) {
                         Ok(_) => {
                             applied.changed.push((d.doc, d.kind));
-                            ready.push((doc, before, true));
+                            ready.push((merged, true));
                         }
                         Err(e) => {
                             set_aside.push((d.doc, d.kind, e.to_string()));
-                            ready.push((doc, before, false));
+                            ready.push((merged, false));
                         }
                     }
                 }
@@ -137,19 +139,23 @@ impl Store {
         }
         let now = Timestamp::now().millis();
         let tx = self.conn.transaction()?;
-        for (doc, before, valid) in &mut ready {
+        let mut search = SearchRows::default();
+        for (merged, valid) in &mut ready {
             if *valid {
-                persist_remote(&tx, doc, before)?;
-                tx.execute(
+                persist_remote(&tx, merged, &mut search)?;
+                exec(
+                    &tx,
                     "DELETE FROM quarantine WHERE doc = ?1",
-                    [doc.id().as_bytes()],
+                    [merged.doc.id().as_bytes()],
                 )?;
             } else {
-                persist_quarantined(&tx, doc, before)?;
+                persist_quarantined(&tx, merged)?;
             }
         }
+        search.flush(&tx)?;
         for (doc, kind, reason) in &set_aside {
-            tx.execute(
+            exec(
+                &tx,
                 "INSERT OR REPLACE INTO quarantine (doc, kind, reason, at) VALUES (?1, ?2, ?3, ?4)",
                 params![doc.as_bytes(), kind.as_str(), reason, now],
             )?;
@@ -183,6 +189,28 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// The batch with every document's changes in one entry (in the order documents first appear):
+/// two entries for one document would each merge into what is stored and the second would
+/// overwrite the first's heads.
+fn one_entry_per_document(batch: &[DocChanges]) -> std::borrow::Cow<'_, [DocChanges]> {
+    let mut seen = std::collections::HashSet::with_capacity(batch.len());
+    if batch.iter().all(|d| seen.insert(d.doc)) {
+        return std::borrow::Cow::Borrowed(batch);
+    }
+    let mut merged: Vec<DocChanges> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    for d in batch {
+        if let Some(&i) = index.get(&d.doc) {
+            let entry: &mut DocChanges = &mut merged[i];
+            entry.changes.extend(d.changes.iter().cloned());
+        } else {
+            index.insert(d.doc, merged.len());
+            merged.push(d.clone());
+        }
+    }
+    std::borrow::Cow::Owned(merged)
 }
 
 /// Why a report pulled from a server's change log is set aside.

@@ -82,6 +82,8 @@ fn fresh_client(
         .pool_max_idle_per_host(0)
         .redirect(reqwest::redirect::Policy::none())
         .referer(false)
+        // Compression is for sync pages; anonymous requests keep their few constant headers.
+        .no_gzip()
         .timeout(REQUEST_TIMEOUT)
         .connect_timeout(CONNECT_TIMEOUT);
     let http = configure(builder, &target, pin, false)?

@@ -389,11 +389,24 @@ pub(crate) async fn send(builder: reqwest::RequestBuilder) -> Result<reqwest::Re
     Err(error_from(response).await)
 }
 
+/// The most a CBOR answer may take once decompressed. A server's pages stop at a few MiB
+/// (`page_bytes`); with gzip on, a small body must not be able to inflate without end.
+const MAX_RESPONSE: usize = 64 * 1024 * 1024;
+
 pub(crate) async fn decode_response<T: DeserializeOwned>(
-    response: reqwest::Response,
+    mut response: reqwest::Response,
 ) -> Result<T, Error> {
-    let bytes = response.bytes().await.map_err(classify)?;
-    Ok(wire::decode(&bytes)?)
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(classify)? {
+        if body.len() + chunk.len() > MAX_RESPONSE {
+            return Err(Error::InvalidField {
+                field: "response",
+                reason: format!("the answer is larger than {MAX_RESPONSE} bytes"),
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(wire::decode(&body)?)
 }
 
 /// The raw body of a successful answer, or `None` for a 404.
