@@ -25,6 +25,8 @@ impl ServerProcess {
             .arg("--listen")
             .arg("127.0.0.1:0")
             .env("PORCHLIGHT_GROUP_CREATION_TOKEN", CREATION_TOKEN)
+            // Plain HTTP on loopback: the bench measures sync, not TLS handshakes.
+            .env("PORCHLIGHT_TLS", "off")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -37,19 +39,15 @@ impl ServerProcess {
         let stderr = child.stderr.take().ok_or_else(|| failed("no stderr"))?;
         let mut lines = BufReader::new(stderr).lines();
         let url = loop {
-            match lines.next() {
-                Some(Ok(line)) => {
-                    if let Some(at) = line.find("listening on ") {
-                        break line[at + "listening on ".len()..].trim().to_owned();
-                    }
-                    eprintln!("server: {line}");
-                }
-                _ => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    return Err(failed("it exited before saying where it listens"));
-                }
+            let Some(Ok(line)) = lines.next() else {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(failed("it exited before saying where it listens"));
+            };
+            if let Some(at) = line.find("listening on ") {
+                break line[at + "listening on ".len()..].trim().to_owned();
             }
+            eprintln!("server: {line}");
         };
         // Keep draining its error output so a chatty server never blocks on a full pipe.
         std::thread::spawn(move || {

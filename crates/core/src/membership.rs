@@ -382,16 +382,15 @@ impl Core {
         let mut runs: Vec<DocChanges> = Vec::new();
         let mut run_of: std::collections::HashMap<DocId, usize> = std::collections::HashMap::new();
         for (c, _) in accepted {
-            match run_of.get(&c.doc) {
-                Some(&i) => runs[i].changes.push(c.bytes),
-                None => {
-                    run_of.insert(c.doc, runs.len());
-                    runs.push(DocChanges {
-                        doc: c.doc,
-                        kind: c.kind,
-                        changes: vec![c.bytes],
-                    });
-                }
+            if let Some(&i) = run_of.get(&c.doc) {
+                runs[i].changes.push(c.bytes);
+            } else {
+                run_of.insert(c.doc, runs.len());
+                runs.push(DocChanges {
+                    doc: c.doc,
+                    kind: c.kind,
+                    changes: vec![c.bytes],
+                });
             }
         }
         verified.accepted = runs;

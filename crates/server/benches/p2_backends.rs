@@ -95,7 +95,7 @@ async fn run(servers: &[TestServer]) -> Run {
                 let mut n = 0usize;
                 while Instant::now() < deadline {
                     n += 1;
-                    let push = if n % PUSH_EVERY == 0 {
+                    let push = if n.is_multiple_of(PUSH_EVERY) {
                         ready.next().into_iter().collect()
                     } else {
                         Vec::new()
