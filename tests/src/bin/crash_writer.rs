@@ -94,7 +94,9 @@ fn main() {
             _ => {
                 ensure_patrol(&core, &mut out, at);
                 let patrol = core.current_patrol().expect("state").expect("running");
-                let lat = 40.0 + (n as f64) * 0.000_01;
+                // 333 m apart, so the privacy cut at each end of a shared track (100-250 m)
+                // takes exactly the first fix of a patrol and, once it ends, the last.
+                let lat = 40.0 + ((n % 5_000) as f64) * 0.003;
                 core.add_fix(Fix {
                     at,
                     point: Point::new(lat, -3.0),
