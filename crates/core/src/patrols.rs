@@ -67,9 +67,11 @@ impl Core {
     pub fn add_fix(&self, fix: Fix) -> Result<()> {
         let patrol = self.running()?;
         self.store().buffer_fix(patrol, &fix)?;
-        let cut = self.patrol_cut(fix.point)?;
         let rows = self.store().buffered_fixes_numbered(patrol)?;
         let fixes: Vec<Fix> = rows.iter().map(|(_, f)| *f).collect();
+        // The start is the patrol's first buffered fix, not this one: if the device died after
+        // buffering the first fix but before noting the start, the first fix is still the start.
+        let cut = self.patrol_cut(fixes.first().map_or(fix.point, |f| f.point))?;
         // Fixes near the latest one wait: this may be where the patrol ends.
         let settled = settled_len(&fixes, cut.end_m);
         let span = match (fixes.first(), settled.checked_sub(1).map(|i| &fixes[i])) {

@@ -94,12 +94,14 @@ fn main() {
             _ => {
                 ensure_patrol(&core, &mut out, at);
                 let patrol = core.current_patrol().expect("state").expect("running");
-                // 333 m apart, so the privacy cut at each end of a shared track (100-250 m)
-                // takes exactly the first fix of a patrol and, once it ends, the last.
+                // 333 m apart, and each round on its own meridian (over 700 m away), so the
+                // privacy cut at each end of a shared track (100-250 m) takes exactly the first
+                // fix of a patrol and, once it ends, the last.
                 let lat = 40.0 + ((n % 5_000) as f64) * 0.003;
+                let lon = -3.0 + ((round % 100) as f64) * 0.02;
                 core.add_fix(Fix {
                     at,
-                    point: Point::new(lat, -3.0),
+                    point: Point::new(lat, lon),
                     accuracy_m: Some(5.0),
                 })
                 .expect("fix");
