@@ -161,7 +161,7 @@ async fn a_refused_reply_is_skipped_and_the_rest_are_published() {
     let receipt = rita.core.file_report(&report("Fence cut"), true).unwrap();
     assert_eq!(send_all(&rita.core).await, 1);
     carmen.core.sync_once().await.unwrap();
-    // A reply the server refuses for good (too large), queued ahead of the real one.
+    // A reply that can never be published (over the size limit), queued ahead of the real one.
     let db = rusqlite::Connection::open(carmen.dir.path().join("porchlight.db")).unwrap();
     db.execute(
         "INSERT INTO reply_queue (reply_id, sealed) VALUES (?1, ?2)",

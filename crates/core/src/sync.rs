@@ -322,6 +322,13 @@ impl Core {
         report.changed.extend(arrived);
         let replies = self.store().queued_replies()?;
         for (id, sealed) in replies {
+            // One the server's size limit would refuse is not sent at all: a server that refuses
+            // a body half-way may close the connection before answering, which would look like
+            // a network failure and hold up every later reply.
+            if sealed.len() > porchlight_sync::wire::MAX_REPLY {
+                self.store().remove_reply(&id, &sealed)?;
+                continue;
+            }
             match transport.put_reply(&id, sealed.clone()).await {
                 Ok(()) => {}
                 // The server refused this one for good (a 4xx other than a lost session): skip
