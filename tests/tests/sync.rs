@@ -56,7 +56,7 @@ async fn three_roles_work_offline_and_converge() {
         vol.core
             .add_fix(Fix {
                 at: Timestamp::from_millis(1_780_000_000_000 + i * 1000),
-                point: Point::new(40.0 + i as f64 * 0.0001, -3.0),
+                point: Point::new(40.0 + i as f64 * 0.001, -3.0),
                 accuracy_m: None,
             })
             .unwrap();
@@ -117,7 +117,9 @@ async fn three_roles_work_offline_and_converge() {
         assert_eq!(d.group().unwrap().unwrap().members.len(), 3);
     }
     assert_eq!(coord.core.patrols(10, 0).unwrap()[0].observations, 1);
-    assert_eq!(coord.core.patrols(10, 0).unwrap()[0].fix_count, 40);
+    // 40 fixes 111 m apart; the shared track leaves out 100-250 m at each end (1 to 3 fixes).
+    let shared = coord.core.patrols(10, 0).unwrap()[0].fix_count;
+    assert!((34..=38).contains(&shared), "{shared} fixes shared");
     let reports = coord.core.reports(None).unwrap();
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].report.status, TriageStatus::InReview);
