@@ -28,6 +28,8 @@ const COMMANDS: &[&str] = &[
     "show_report",
     "my_receipts",
     "forget_my_reports",
+    "import_map",
+    "map_status",
     "refresh_receipts",
     "follow_up",
     "add_photo",

@@ -1,4 +1,3 @@
-// NOT IN THE SUITE YET: fails at the "not a map" import step (never passed; see the stop note). Run by hand: xvfb-run -a node --test e2e/maps.pending.js
 // Offline maps in the real app: the coordinator's desktop imports the demo neighbourhood's map
 // package (made by the CLI from the street layout the project ships) and shares it through a
 // real sync server; a resident's phone joins, downloads it in the background, and both draw
