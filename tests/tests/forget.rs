@@ -19,14 +19,6 @@ fn quick() -> Config {
     }
 }
 
-/// A small PNG, as a phone's camera roll might hand over.
-fn png() -> Vec<u8> {
-    let img = image::RgbImage::from_fn(48, 32, |x, y| image::Rgb([x as u8 * 5, 90, y as u8 * 7]));
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
-}
-
 /// Whether any file under `dir` (the database, its WAL, anything) contains `needle`.
 fn anywhere_in(dir: &Path, needle: &[u8]) -> bool {
     std::fs::read_dir(dir).unwrap().any(|entry| {
@@ -53,7 +45,7 @@ async fn deleting_my_reports_leaves_no_trace_on_the_device() {
     carmen.core.sync_once().await.unwrap();
     rita.core.sync_once().await.unwrap();
 
-    let photo = rita.core.add_photo(&png()).unwrap();
+    let photo = rita.core.add_photo(&common::png()).unwrap();
     let jpeg = rita.core.photo(&photo.hash).unwrap().unwrap();
     let filed = rita
         .core

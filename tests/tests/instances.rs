@@ -6,49 +6,10 @@ mod pg;
 
 mod common;
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use common::{CREATION_TOKEN, alert, assert_same_where_shared, device, settle};
+use common::{CREATION_TOKEN, Server, alert, assert_same_where_shared, device, settle};
 use porchlight_model::{Role, Timestamp};
-
-/// A server instance on a loopback port over the PostgreSQL database at `url`.
-struct Instance {
-    url: String,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-async fn instance(database: &str) -> Instance {
-    let settings = porchlight_server::Settings {
-        database: database.to_owned(),
-        group_creation_token: Some(porchlight_server::Secret::new(CREATION_TOKEN)),
-        tls: porchlight_server::TlsMode::Off,
-        ..porchlight_server::Settings::default()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr: SocketAddr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        porchlight_server::launch_with_listener(settings, listener, async {
-            let _ = stopped.await;
-        })
-        .await
-        .unwrap();
-    });
-    Instance {
-        url: format!("http://{addr}"),
-        stop,
-        task,
-    }
-}
-
-impl Instance {
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        self.task.await.unwrap();
-    }
-}
 
 /// Joins a new device to the coordinator's group through the instance at `url` (the invite
 /// names the coordinator's instance; any instance serves the group).
@@ -72,7 +33,10 @@ async fn join_via(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devices_on_two_instances_of_one_database_converge_to_equal_receipts() {
     let database = pg::fresh_database().await;
-    let (a, b) = (instance(&database).await, instance(&database).await);
+    let (a, b) = (
+        Server::on_database(&database).await,
+        Server::on_database(&database).await,
+    );
     let carmen = device("Carmen");
     carmen
         .core

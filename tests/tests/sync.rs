@@ -377,14 +377,6 @@ async fn alerts_are_announced_once_even_across_restarts_and_areas_stay_private()
     server.stop().await;
 }
 
-/// A small PNG, as a phone's camera roll might hand over.
-fn png() -> Vec<u8> {
-    let img = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 6, 120, y as u8 * 8]));
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn observation_photos_sync_as_blobs_to_those_who_may_see_patrols() {
     let server = Server::start().await;
@@ -394,7 +386,7 @@ async fn observation_photos_sync_as_blobs_to_those_who_may_see_patrols() {
     vol.core
         .start_patrol("Night round", Timestamp::now())
         .unwrap();
-    let photo = vol.core.add_photo(&png()).unwrap();
+    let photo = vol.core.add_photo(&common::png()).unwrap();
     vol.core
         .add_observation(&NewObservation {
             at: Timestamp::now(),

@@ -145,20 +145,9 @@ impl Store {
     /// The fixes of `patrol` not yet packed into its document, oldest first, with the last
     /// buffer row's sequence number (to clear exactly these later).
     pub fn buffered_fixes(&self, patrol: DocId) -> Result<(Vec<Fix>, i64)> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, at, lat, lon, accuracy FROM track_buffer WHERE patrol = ?1 ORDER BY seq",
-        )?;
-        let mut rows = stmt.query([patrol.as_bytes()])?;
-        let (mut fixes, mut last) = (Vec::new(), 0);
-        while let Some(r) = rows.next()? {
-            last = r.get(0)?;
-            fixes.push(Fix {
-                at: Timestamp::from_millis(r.get(1)?),
-                point: Point::new(r.get(2)?, r.get(3)?),
-                accuracy_m: r.get::<_, Option<f64>>(4)?.map(|a| a as f32),
-            });
-        }
-        Ok((fixes, last))
+        let rows = self.buffered_fixes_numbered(patrol)?;
+        let last = rows.last().map_or(0, |(seq, _)| *seq);
+        Ok((rows.into_iter().map(|(_, f)| f).collect(), last))
     }
 }
 

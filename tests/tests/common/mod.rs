@@ -24,8 +24,19 @@ pub struct Server {
 impl Server {
     pub async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
+        let database = format!("sqlite://{}", dir.path().join("server.db").display());
+        Self::launch(dir, database).await
+    }
+
+    /// An instance over the database at `database` (a shared PostgreSQL, say): several
+    /// instances can serve one database, as behind a load balancer.
+    pub async fn on_database(database: &str) -> Self {
+        Self::launch(tempfile::tempdir().unwrap(), database.to_owned()).await
+    }
+
+    async fn launch(dir: tempfile::TempDir, database: String) -> Self {
         let settings = porchlight_server::Settings {
-            database: format!("sqlite://{}", dir.path().join("server.db").display()),
+            database,
             group_creation_token: Some(porchlight_server::Secret::new(CREATION_TOKEN)),
             // Plain HTTP on loopback; the server's own tests cover TLS.
             tls: porchlight_server::TlsMode::Off,
@@ -297,4 +308,12 @@ pub fn append_to_log(
         rusqlite::params![g, next + 1],
     )
     .unwrap();
+}
+
+/// A small PNG, as a phone's camera roll might hand over.
+pub fn png() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 6, 120, y as u8 * 8]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
 }
