@@ -71,15 +71,14 @@ fn verify(core: &Core, acked: &Acked) {
         let unique: BTreeSet<i64> = times.iter().copied().collect();
         assert_eq!(unique.len(), times.len(), "a fix was stored twice in {p}");
         // The privacy cut leaves a patrol's first fix out of its shared track, and its last
-        // once it has ended (the crash writer spaces fixes so that it takes no more).
+        // once it has ended (the crash writer spaces fixes so that it takes no more). A patrol
+        // may have ended without the end being acknowledged (killed before the line was
+        // printed): its last fix is cut all the same.
         let acked_fixes: BTreeSet<i64> =
             acked.fixes.get(p).into_iter().flatten().copied().collect();
         let first = acked_fixes.first().copied();
-        let last = acked
-            .ended
-            .contains(p)
-            .then(|| acked_fixes.last().copied())
-            .flatten();
+        let ended = acked.ended.contains(p) || detail.patrol.ended_at.is_some();
+        let last = ended.then(|| acked_fixes.last().copied()).flatten();
         for at in &acked_fixes {
             if Some(*at) == first || Some(*at) == last {
                 continue;
