@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "group",
     "issue_alert",
     "cancel_alert",
+    "approve_alert",
     "list_alerts",
     "alerts_for_my_areas",
     "set_watch_area",

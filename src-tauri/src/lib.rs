@@ -92,6 +92,7 @@ pub fn run_app<R: Runtime>(
             commands::identity::group,
             commands::alerts::issue_alert,
             commands::alerts::cancel_alert,
+            commands::alerts::approve_alert,
             commands::alerts::list_alerts,
             commands::alerts::alerts_for_my_areas,
             commands::alerts::set_watch_area,

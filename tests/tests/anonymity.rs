@@ -250,6 +250,7 @@ async fn an_anonymous_report_cannot_be_traced_to_its_reporter() {
                 location: Some(Point::new(40.412_34, -3.701_23)),
                 precision: LocationPrecision::Within100m,
                 photos: vec![photo.hash.clone()],
+                person: None,
             },
             true,
         )
@@ -477,6 +478,7 @@ async fn a_named_report_is_sealed_and_signed() {
                 location: None,
                 precision: LocationPrecision::Exact,
                 photos: vec![],
+                person: None,
             },
             false,
         )
@@ -507,6 +509,7 @@ fn a_report_with_an_unknown_photo_is_refused_and_nothing_kept() {
             location: None,
             precision: LocationPrecision::Exact,
             photos: vec!["0".repeat(64)],
+            person: None,
         },
         true,
     );

@@ -26,6 +26,7 @@ fn report(text: &str) -> NewReport {
         location: None,
         precision: LocationPrecision::Exact,
         photos: vec![],
+        person: None,
     }
 }
 

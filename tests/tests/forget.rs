@@ -57,6 +57,7 @@ async fn deleting_my_reports_leaves_no_trace_on_the_device() {
                 location: None,
                 precision: LocationPrecision::Exact,
                 photos: vec![photo.hash.clone()],
+                person: None,
             },
             true,
         )

@@ -38,6 +38,7 @@ async fn file_anonymously(
                 location: None,
                 precision: LocationPrecision::Exact,
                 photos: vec![],
+                person: None,
             },
             true,
         )
@@ -281,6 +282,7 @@ async fn a_held_report_is_set_aside_once_its_author_is_certified() {
             location: None,
             precision: LocationPrecision::Exact,
             photos: vec![],
+            person: None,
         },
         &keys,
     )

@@ -74,6 +74,7 @@ fn report() -> NewReport {
         location: None,
         precision: LocationPrecision::Exact,
         photos: vec![],
+        person: None,
     }
 }
 

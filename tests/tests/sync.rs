@@ -81,6 +81,7 @@ async fn three_roles_work_offline_and_converge() {
                 location: Some(Point::new(40.0, -3.0)),
                 precision: LocationPrecision::Within100m,
                 photos: vec![],
+                person: None,
             },
             false,
         )

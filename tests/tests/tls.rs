@@ -84,6 +84,7 @@ async fn devices_reach_a_self_signed_server_through_the_pin_in_the_invite() {
                 location: Some(Point::new(40.0, -3.0)),
                 precision: LocationPrecision::Within100m,
                 photos: vec![],
+                person: None,
             },
             true,
         )

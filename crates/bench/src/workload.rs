@@ -47,6 +47,7 @@ pub fn new_alert(rng: &mut Rng, i: usize) -> NewAlert {
         issued_at: now,
         expires_at: Some(now.plus_millis(30 * DAY)),
         meeting: None,
+        person: None,
     }
 }
 

@@ -190,6 +190,8 @@ pub enum AlertCmd {
         /// For --category meeting: where
         #[arg(long, requires = "starts")]
         place: Option<String>,
+        #[command(flatten)]
+        person: PersonArgs,
     },
     /// Acknowledge an alert ("seen it")
     Ack { id: String },
@@ -219,6 +221,22 @@ pub enum AlertCmd {
     },
     /// Cancel an alert
     Cancel { id: String },
+    /// Approve an alert that describes a person (coordinators; it reaches residents once two
+    /// coordinators have approved it)
+    Approve { id: String },
+}
+
+/// Describing a person, behaviour first: what they did, then at least two details other than
+/// race or ethnicity.
+#[derive(Debug, Args)]
+pub struct PersonArgs {
+    /// What the person did (required to describe a person)
+    #[arg(long = "person-did", value_name = "TEXT")]
+    pub did: Option<String>,
+    /// A distinguishing detail as KIND:TEXT (clothing, vehicle, direction, build, hair,
+    /// carrying, other); repeat for more
+    #[arg(long = "person-detail", value_name = "KIND:TEXT", requires = "did")]
+    pub details: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -324,6 +342,8 @@ pub enum ReportCmd {
         /// File without your name: nothing in what is sent links the report to this device
         #[arg(long)]
         anonymous: bool,
+        #[command(flatten)]
+        person: PersonArgs,
         /// File as someone who is not a member, with a code from a coordinator's token sheet
         /// (always anonymous, sent at once, no photos, no receipt)
         #[arg(long, value_name = "CODE", conflicts_with_all = ["photos", "anonymous"])]

@@ -4,14 +4,14 @@ use std::path::{Path, PathBuf};
 
 use porchlight_core::{AlertQuery, Core, CoreError, ExportFormat, ExportKind, parse_expiry};
 use porchlight_model::{
-    Area, DocId, Fix, Meeting, NewAlert, NewObservation, NewReport, Point, Timestamp,
-    ValidationError, WatchArea,
+    Area, DocId, Fix, Meeting, NewAlert, NewObservation, NewReport, PersonDescription,
+    PersonDetail, Point, Timestamp, ValidationError, WatchArea,
 };
 use serde::Serialize;
 
 use crate::args::{
-    AlertCmd, AreaCmd, Cli, Command, FormatArg, KindArg, MapCmd, PatrolCmd, ReportCmd, TokensCmd,
-    ZoneCmd,
+    AlertCmd, AreaCmd, Cli, Command, FormatArg, KindArg, MapCmd, PatrolCmd, PersonArgs, ReportCmd,
+    TokensCmd, ZoneCmd,
 };
 use crate::{network, text};
 
@@ -192,6 +192,7 @@ fn alert(core: &Core, json: bool, cmd: AlertCmd, now: Timestamp) -> Out {
             expires,
             starts,
             place,
+            person,
         } => {
             let area = match (polygon, area.at, area.radius) {
                 (Some(p), _, _) => polygon_area(&p)?,
@@ -219,6 +220,7 @@ fn alert(core: &Core, json: bool, cmd: AlertCmd, now: Timestamp) -> Out {
                     }),
                     _ => None,
                 },
+                person: person_description(person)?,
             };
             render(json, &core.issue_alert(alert)?, text::alert_issued)
         }
@@ -268,7 +270,37 @@ fn alert(core: &Core, json: bool, cmd: AlertCmd, now: Timestamp) -> Out {
         AlertCmd::Cancel { id: alert } => render(json, &core.cancel_alert(id(&alert)?)?, |a| {
             format!("cancelled {}", a.id)
         }),
+        AlertCmd::Approve { id: alert } => render(
+            json,
+            &core.approve_alert(id(&alert)?)?,
+            text::alert_approval,
+        ),
     }
+}
+
+/// A person description from `--person-did` and `--person-detail KIND:TEXT` (checked by the
+/// model's rules when the record is).
+fn person_description(args: PersonArgs) -> Result<Option<PersonDescription>, Failure> {
+    let Some(behaviour) = args.did else {
+        return Ok(None);
+    };
+    let details = args
+        .details
+        .iter()
+        .map(|d| {
+            let (kind, text) = d.split_once(':').ok_or_else(|| {
+                Failure::from(ValidationError::Invalid {
+                    field: "person-detail",
+                    reason: format!("{d:?} is not KIND:TEXT (like clothing:red jacket)"),
+                })
+            })?;
+            Ok(PersonDetail {
+                kind: kind.parse()?,
+                text: text.to_owned(),
+            })
+        })
+        .collect::<Result<Vec<_>, Failure>>()?;
+    Ok(Some(PersonDescription { behaviour, details }))
 }
 
 fn polygon_area(text: &str) -> Result<Area, Failure> {
@@ -413,6 +445,7 @@ fn report(core: &Core, json: bool, cmd: ReportCmd, now: Timestamp) -> Out {
             photos,
             anonymous,
             token_code,
+            person,
         } => {
             let r = NewReport {
                 category: category.parse()?,
@@ -421,6 +454,7 @@ fn report(core: &Core, json: bool, cmd: ReportCmd, now: Timestamp) -> Out {
                 location: at.map(|p| Point::parse("at", &p)).transpose()?,
                 precision: precision.parse()?,
                 photos: Vec::new(),
+                person: person_description(person)?,
             };
             if let Some(code) = token_code {
                 let id = crate::network::block_on(Core::file_with_token_code(&code, &r))??;

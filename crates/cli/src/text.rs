@@ -48,13 +48,30 @@ pub fn alert_issued(a: &Alert) -> String {
     format!("issued alert {} ({}, {})", a.id, a.severity, area(&a.area))
 }
 
+pub fn alert_approval(a: &Alert) -> String {
+    if a.awaiting_approval {
+        format!(
+            "approved alert {}; it waits for a second coordinator's approval",
+            a.id
+        )
+    } else {
+        format!(
+            "approved alert {}; confirmed by {} coordinators, residents see it now",
+            a.id,
+            a.approved_by.len()
+        )
+    }
+}
+
 pub fn alerts(alerts: &[Alert], now: Timestamp) -> String {
     if alerts.is_empty() {
         return "no alerts".into();
     }
     let mut s = String::new();
     for a in alerts {
-        let state = if a.is_live(now) {
+        let state = if a.awaiting_approval {
+            "held"
+        } else if a.is_live(now) {
             a.severity.as_str()
         } else if a.status.as_str() == "cancelled" {
             "cancelled"

@@ -1,12 +1,23 @@
-//! Issuing, listing and cancelling alerts.
+//! Issuing, approving, listing and cancelling alerts.
+//!
+//! An alert that describes a person is held until two coordinators have approved exactly its
+//! content (the issuer's approval counts when the issuer is a coordinator). Each approval is
+//! written by the approving device itself, in a change signed with its device key; a device
+//! counts only approvals by coordinators it trusts (certified from the group's root key). Held
+//! alerts are shown to coordinators, marked, and to nobody else; they are never announced.
 
-use porchlight_crdt::{create_alert, read_alert, set_alert_status};
+use std::collections::BTreeSet;
+
+use porchlight_crdt::{approve_alert, create_alert, read_alert, set_alert_status};
 use porchlight_model::{
-    Alert, AlertStatus, DocId, DocKind, NewAlert, Role, Timestamp, ValidationError,
+    Alert, AlertStatus, DeviceId, DocId, DocKind, NewAlert, Role, Timestamp, ValidationError,
 };
 use porchlight_store::AlertQuery;
 
-use crate::{Core, Result};
+use crate::{Core, CoreError, Result};
+
+/// Approvals a person alert needs before residents see it.
+pub const APPROVALS_NEEDED: usize = 2;
 
 impl Core {
     /// Issues an alert. Without an expiry it lasts the configured default.
@@ -48,12 +59,97 @@ impl Core {
         Ok(read_alert(&doc)?)
     }
 
+    /// Approves an alert that describes a person, as this coordinator. The second coordinator's
+    /// approval releases it to residents.
+    pub fn approve_alert(&self, id: DocId) -> Result<Alert> {
+        self.require(|r| r == Role::Coordinator, "approve alerts")?;
+        let me = self.device();
+        let mut store = self.store();
+        let current = store.alert(id)?;
+        if current.person.is_none() {
+            return Err(CoreError::Invalid(ValidationError::Invalid {
+                field: "alert",
+                reason: "only alerts that describe a person need approval".into(),
+            }));
+        }
+        if current.approved_by.contains(&me) {
+            drop(store);
+            return self.alert(id);
+        }
+        store.update(
+            id,
+            DocKind::Alert,
+            |doc| approve_alert(doc, me, Timestamp::now()),
+            |_, _| Ok(()),
+        )?;
+        drop(store);
+        self.changed_locally();
+        self.alert(id)
+    }
+
+    /// Alerts as this device may show them: person alerts awaiting approval are marked, and left
+    /// out altogether unless this device is a coordinator.
     pub fn alerts(&self, query: &AlertQuery) -> Result<Vec<Alert>> {
-        Ok(self.store().alerts(query)?)
+        let alerts = self.store().alerts(query)?;
+        self.judge_approvals(alerts, self.role()? == Role::Coordinator)
     }
 
     pub fn alert(&self, id: DocId) -> Result<Alert> {
-        Ok(self.store().alert(id)?)
+        let alert = self.store().alert(id)?;
+        let coordinator = self.role()? == Role::Coordinator;
+        self.judge_approvals(vec![alert], coordinator)?
+            .pop()
+            .ok_or(CoreError::Store(porchlight_store::StoreError::NotFound {
+                kind: DocKind::Alert,
+                id,
+            }))
+    }
+
+    /// Marks person alerts without two trusted coordinators' approvals, and drops them unless
+    /// `keep_held` (for coordinators, who approve them).
+    pub(crate) fn judge_approvals(
+        &self,
+        alerts: Vec<Alert>,
+        keep_held: bool,
+    ) -> Result<Vec<Alert>> {
+        if alerts.iter().all(|a| a.person.is_none()) {
+            return Ok(alerts);
+        }
+        let coordinators = self.trusted_coordinators()?;
+        Ok(alerts
+            .into_iter()
+            .filter_map(|mut a| {
+                a.awaiting_approval = a.person.is_some()
+                    && a.approved_by
+                        .iter()
+                        .filter(|d| coordinators.contains(d))
+                        .count()
+                        < APPROVALS_NEEDED;
+                (keep_held || !a.awaiting_approval).then_some(a)
+            })
+            .collect())
+    }
+
+    /// The coordinators this device trusts: those certified from the group's root key when it
+    /// syncs with a server; before that, those its own group document names.
+    fn trusted_coordinators(&self) -> Result<BTreeSet<DeviceId>> {
+        if let Some(roster) = self.roster()? {
+            return Ok(roster
+                .members()
+                .filter(|(_, m)| m.role == Role::Coordinator)
+                .map(|(d, _)| *d)
+                .collect());
+        }
+        Ok(self
+            .group()?
+            .map(|g| {
+                g.members
+                    .into_iter()
+                    .filter(|m| m.role == Role::Coordinator)
+                    .map(|m| m.device)
+                    .collect()
+            })
+            .unwrap_or_default())
     }
 
     /// Live alerts whose area touches any of this device's watch areas, newest first.
@@ -71,8 +167,9 @@ impl Core {
                 }
             }
         }
+        drop(store);
         out.sort_by_key(|a| std::cmp::Reverse(a.issued_at));
-        Ok(out)
+        self.judge_approvals(out, false)
     }
 }
 

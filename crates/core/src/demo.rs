@@ -288,6 +288,7 @@ impl Core {
                     starts_at: issued_at.plus_millis(3 * DAY + 2 * 3_600_000),
                     place: "Sunnyside Library, community room".into(),
                 }),
+                person: None,
             };
             let cancelled = rng.below(12) == 0;
             let mut store = self.store();
@@ -392,6 +393,7 @@ impl Core {
                 location: (rng.below(6) != 0).then(|| rng.near(1.5)),
                 precision,
                 photos: vec![],
+                person: None,
             };
             let reporter = members[rng.below(members.len())].0;
             let status = *rng.pick(&statuses);

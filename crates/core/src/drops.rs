@@ -377,6 +377,7 @@ mod tests {
             location: None,
             precision: LocationPrecision::Exact,
             photos: vec![],
+            person: None,
         }
     }
 

@@ -97,6 +97,7 @@ impl CoreError {
     /// A short stable name for the kind of error, for the UI and `--json` output.
     pub fn kind(&self) -> &'static str {
         match self {
+            CoreError::Invalid(ValidationError::PersonDetails { .. }) => "person_details",
             CoreError::Invalid(_) => "invalid",
             CoreError::Store(StoreError::NotFound { .. }) => "not_found",
             CoreError::Store(_) => "store",

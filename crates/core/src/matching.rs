@@ -68,7 +68,7 @@ impl Core {
         let me = self.device();
         let quiet = self.config().in_quiet_hours(now);
         let wanted: BTreeSet<DocId> = changed.iter().copied().collect();
-        let mut store = self.store();
+        let store = self.store();
         let areas = store.watch_areas()?;
         let mut news = AlertNews::default();
         // Candidates through the R*Tree, one query per area, kept only if just changed.
@@ -89,6 +89,15 @@ impl Core {
                 }
             }
         }
+        // A person alert is announced once two coordinators have approved it, never before.
+        drop(store);
+        let confirmed: BTreeSet<DocId> = self
+            .judge_approvals(touching.iter().map(|(a, _)| a.clone()).collect(), false)?
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        touching.retain(|(a, _)| confirmed.contains(&a.id));
+        let mut store = self.store();
         for (alert, names) in touching {
             if store.notice(alert.id)?.is_none() {
                 let notify = !quiet || alert.severity == Severity::Urgent;

@@ -23,6 +23,7 @@ fn alert(title: &str, center: Point) -> NewAlert {
         issued_at: Timestamp::now(),
         expires_at: None,
         meeting: None,
+        person: None,
     }
 }
 
@@ -66,6 +67,7 @@ fn fill(core: &Core, offset: f64) {
                 location: Some(Point::new(40.0 + offset, -3.0)),
                 precision: LocationPrecision::Within100m,
                 photos: vec![],
+                person: None,
             },
             false,
         )

@@ -156,6 +156,7 @@ fn alert(title: String, area: Area) -> NewAlert {
         issued_at: Timestamp::now(),
         expires_at: None,
         meeting: None,
+        person: None,
     }
 }
 

@@ -2,9 +2,10 @@
 //! acknowledgements from residents).
 
 use automerge::transaction::Transactable;
-use automerge::{ROOT, ScalarValue};
+use automerge::{ObjType, ROOT, ReadDoc, ScalarValue, Value};
 use porchlight_model::{
-    Alert, AlertStatus, DeviceId, DocId, DocKind, Meeting, NewAlert, Timestamp,
+    Alert, AlertStatus, DeviceId, DocId, DocKind, Meeting, NewAlert, PersonDescription, Timestamp,
+    hex, unhex,
 };
 
 use crate::doc::{Doc, Written};
@@ -52,8 +53,104 @@ pub fn create_alert(
         )?;
         am.put(ROOT, "place", m.place.as_str())?;
     }
+    if let Some(person) = &alert.person {
+        am.put(
+            ROOT,
+            "person",
+            serde_json::to_string(person).unwrap_or_default(),
+        )?;
+    }
+    if alert.person.is_some() {
+        // The issuer's own approval, in the same change: the first of the two a person alert
+        // needs (it counts only if the issuer is a coordinator).
+        put_approval(&mut doc, by)?;
+    }
     let written = doc.commit(alert.issued_at).ok_or(CrdtError::Unchanged)?;
     Ok((doc, written))
+}
+
+const APPROVALS: &str = "approvals";
+
+/// What an approval vouches for: everything a resident is shown, so an approval of one text
+/// never covers another.
+pub fn approval_digest(alert: &Alert) -> [u8; 32] {
+    let mut h = blake3::Hasher::new();
+    h.update(b"porchlight alert approval v1");
+    h.update(alert.id.as_bytes());
+    for text in [
+        alert.title.as_str(),
+        alert.body.as_str(),
+        alert.category.as_str(),
+        alert.severity.as_str(),
+    ] {
+        h.update(&(text.len() as u64).to_le_bytes());
+        h.update(text.as_bytes());
+    }
+    let area = serde_json::to_string(&alert.area).unwrap_or_default();
+    let person = serde_json::to_string(&alert.person).unwrap_or_default();
+    for json in [area, person] {
+        h.update(&(json.len() as u64).to_le_bytes());
+        h.update(json.as_bytes());
+    }
+    h.update(&alert.expires_at.map_or(0, Timestamp::millis).to_le_bytes());
+    *h.finalize().as_bytes()
+}
+
+/// Records `by`'s approval of the alert as it reads now. The change carrying it is signed with
+/// `by`'s device key like every change, and readers count it only when its author is `by`.
+pub fn approve_alert(doc: &mut Doc, by: DeviceId, at: Timestamp) -> Result<Written, CrdtError> {
+    put_approval(doc, by)?;
+    doc.commit(at).ok_or(CrdtError::Unchanged)
+}
+
+fn put_approval(doc: &mut Doc, by: DeviceId) -> Result<(), CrdtError> {
+    let alert = read_alert(doc)?;
+    let digest = approval_digest(&alert);
+    let approvals = match doc.am.get(ROOT, APPROVALS)? {
+        Some((Value::Object(ObjType::Map), id)) => id,
+        _ => doc.am.put_object(ROOT, APPROVALS, ObjType::Map)?,
+    };
+    doc.am.put(
+        &approvals,
+        hex(by.as_bytes()),
+        ScalarValue::Bytes(digest.to_vec()),
+    )?;
+    Ok(())
+}
+
+/// The devices whose approval of exactly `alert`'s content is in the document, each written by
+/// that device itself (an approval one device writes in another's name is ignored).
+fn approvers(doc: &Doc, alert: &Alert) -> Vec<DeviceId> {
+    let am = &doc.am;
+    let Ok(Some((Value::Object(ObjType::Map), obj))) = am.get(ROOT, APPROVALS) else {
+        return Vec::new();
+    };
+    let digest = approval_digest(alert);
+    let mut out = Vec::new();
+    for key in am.keys(&obj) {
+        let Some(device) = unhex(&key)
+            .and_then(|b| <[u8; 16]>::try_from(b).ok())
+            .map(DeviceId::from_bytes)
+        else {
+            continue;
+        };
+        // Every concurrent value counts on its own: one from the right author with the right
+        // digest is enough, whatever else was written beside it.
+        let Ok(values) = am.get_all(&obj, key.as_str()) else {
+            continue;
+        };
+        let vouched = values.iter().any(|(value, id)| {
+            let author_ok = matches!(id, automerge::ObjId::Id(_, actor, _)
+                if actor.to_bytes() == device.as_bytes());
+            let digest_ok = matches!(value, Value::Scalar(s)
+                if matches!(s.as_ref(), ScalarValue::Bytes(b) if b.as_slice() == digest));
+            author_ok && digest_ok
+        });
+        if vouched {
+            out.push(device);
+        }
+    }
+    out
 }
 
 /// Changes the status (cancel, or re-activate). Concurrent changes converge to one value.
@@ -77,7 +174,7 @@ pub fn read_alert(doc: &Doc) -> Result<Alert, CrdtError> {
     };
     let area: porchlight_model::Area = f.json(&ROOT, "area")?;
     area.validate("area")?;
-    Ok(Alert {
+    let mut alert = Alert {
         id: doc.id(),
         title: f.str(&ROOT, "title")?,
         body: f.str(&ROOT, "body")?,
@@ -98,7 +195,17 @@ pub fn read_alert(doc: &Doc) -> Result<Alert, CrdtError> {
             }),
             _ => None,
         },
-    })
+        // A description another device wrote that breaks the rules is not shown as one.
+        person: opt_str(&doc.am, &ROOT, "person")
+            .and_then(|j| serde_json::from_str::<PersonDescription>(&j).ok())
+            .and_then(|p| p.validate().ok()),
+        approved_by: Vec::new(),
+        awaiting_approval: false,
+    };
+    if alert.person.is_some() {
+        alert.approved_by = approvers(doc, &alert);
+    }
+    Ok(alert)
 }
 
 /// The id of `device`'s acknowledgement of `alert`: the same wherever it is computed, so
@@ -162,4 +269,102 @@ pub(crate) fn expect_kind(doc: &Doc, kind: DocKind) -> Result<(), CrdtError> {
 pub(crate) fn device(bytes: Option<Vec<u8>>) -> Option<DeviceId> {
     let arr: [u8; 16] = bytes?.try_into().ok()?;
     Some(DeviceId::from_bytes(arr))
+}
+
+#[cfg(test)]
+mod tests {
+    use porchlight_model::{
+        AlertCategory, Area, DetailKind, PersonDetail, Point, Severity, random_bytes,
+    };
+
+    use super::*;
+
+    fn person_alert() -> NewAlert {
+        NewAlert {
+            title: "Someone trying car doors".into(),
+            body: String::new(),
+            category: AlertCategory::SuspiciousActivity,
+            severity: Severity::Warning,
+            area: Area::circle(Point::new(40.0, -3.0), 300.0),
+            issued_at: Timestamp::from_millis(1_000_000),
+            expires_at: Some(Timestamp::from_millis(9_000_000)),
+            meeting: None,
+            person: Some(PersonDescription {
+                behaviour: "Tried the doors of parked cars".into(),
+                details: vec![
+                    PersonDetail {
+                        kind: DetailKind::Clothing,
+                        text: "red hooded jacket".into(),
+                    },
+                    PersonDetail {
+                        kind: DetailKind::Direction,
+                        text: "walked towards the park".into(),
+                    },
+                ],
+            }),
+        }
+    }
+
+    fn device() -> DeviceId {
+        DeviceId::from_bytes(random_bytes())
+    }
+
+    /// `doc` as another device holds it after sync, writing as `actor`.
+    fn as_seen_by(doc: &mut Doc, actor: DeviceId) -> Doc {
+        let mut theirs = Doc::empty(doc.id(), DocKind::Alert, actor.as_bytes());
+        theirs.apply_remote(&doc.all_changes()).unwrap();
+        theirs
+    }
+
+    #[test]
+    fn the_issuer_approves_in_the_same_change_and_a_second_device_adds_its_own() {
+        let (carmen, diego) = (device(), device());
+        let (mut doc, _) = create_alert(DocId::random(), carmen, &person_alert()).unwrap();
+        assert_eq!(
+            doc.all_changes().len(),
+            1,
+            "one change carries alert and approval"
+        );
+        assert_eq!(read_alert(&doc).unwrap().approved_by, vec![carmen]);
+        let mut theirs = as_seen_by(&mut doc, diego);
+        approve_alert(&mut theirs, diego, Timestamp::from_millis(2_000_000)).unwrap();
+        let mut approvers = read_alert(&theirs).unwrap().approved_by;
+        approvers.sort();
+        let mut want = vec![carmen, diego];
+        want.sort();
+        assert_eq!(approvers, want);
+    }
+
+    #[test]
+    fn an_approval_written_in_another_devices_name_does_not_count() {
+        let (carmen, diego) = (device(), device());
+        let (mut doc, _) = create_alert(DocId::random(), carmen, &person_alert()).unwrap();
+        // Carmen's device writes an approval under Diego's key.
+        approve_alert(&mut doc, diego, Timestamp::from_millis(2_000_000)).unwrap();
+        assert_eq!(read_alert(&doc).unwrap().approved_by, vec![carmen]);
+    }
+
+    #[test]
+    fn an_approval_covers_only_the_content_it_saw() {
+        let (carmen, diego) = (device(), device());
+        let (mut doc, _) = create_alert(DocId::random(), carmen, &person_alert()).unwrap();
+        let mut theirs = as_seen_by(&mut doc, diego);
+        approve_alert(&mut theirs, diego, Timestamp::from_millis(2_000_000)).unwrap();
+        // The issuer then rewrites the description: both approvals stop counting.
+        theirs
+            .am
+            .put(ROOT, "title", "A different person entirely")
+            .unwrap();
+        theirs.commit(Timestamp::from_millis(3_000_000)).unwrap();
+        assert!(read_alert(&theirs).unwrap().approved_by.is_empty());
+    }
+
+    #[test]
+    fn alerts_without_a_person_carry_no_approvals() {
+        let mut plain = person_alert();
+        plain.person = None;
+        let (doc, _) = create_alert(DocId::random(), device(), &plain).unwrap();
+        let a = read_alert(&doc).unwrap();
+        assert!(a.person.is_none() && a.approved_by.is_empty());
+    }
 }

@@ -308,6 +308,7 @@ fn honest() -> Result<Vec<(String, Vec<u8>)>, crate::CrdtError> {
         issued_at: t(10),
         expires_at: Some(t(3600)),
         meeting: None,
+        person: None,
     };
     let alert_id = DocId::random();
     let (mut alert_doc, w) = create_alert(alert_id, me, &alert)?;
@@ -359,6 +360,7 @@ fn honest() -> Result<Vec<(String, Vec<u8>)>, crate::CrdtError> {
         location: Some(Point::new(40.002, -3.002)),
         precision: LocationPrecision::Exact,
         photos: vec!["ef".repeat(32)],
+        person: None,
     };
     let report_id = DocId::random();
     let (mut report_doc, w) = create_report(

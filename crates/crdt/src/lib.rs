@@ -20,7 +20,10 @@ mod report;
 pub mod track;
 mod validate;
 
-pub use alert::{Ack, ack_id, create_ack, create_alert, read_ack, read_alert, set_alert_status};
+pub use alert::{
+    Ack, ack_id, approval_digest, approve_alert, create_ack, create_alert, read_ack, read_alert,
+    set_alert_status,
+};
 pub use change::{CHUNK_MAGIC, ChangeProblem, CheckedChange, check_change, precheck};
 pub use columns::{Bounds, Declared, MAX_OPS};
 pub use doc::{Doc, MAX_CHANGE_BYTES, Merge, SCHEMA_VERSION, Written, parse_change};

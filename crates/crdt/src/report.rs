@@ -8,8 +8,8 @@
 use automerge::transaction::Transactable;
 use automerge::{ObjType, ROOT, ReadDoc, ScalarValue};
 use porchlight_model::{
-    DeviceId, DocId, DocKind, FollowUp, NewReport, Point, REPORT_TIME_STEP_MS, Report, Timestamp,
-    Triage, TriageNote, TriageStatus, hex, random_bytes, validate_note,
+    DeviceId, DocId, DocKind, FollowUp, NewReport, PersonDescription, Point, REPORT_TIME_STEP_MS,
+    Report, Timestamp, Triage, TriageNote, TriageStatus, hex, random_bytes, validate_note,
 };
 
 use crate::alert::{device, expect_kind};
@@ -88,6 +88,13 @@ pub fn create_report(
     if let Some(by) = filed_by {
         am.put(ROOT, "filed_by", ScalarValue::Bytes(by.as_bytes().to_vec()))?;
     }
+    if let Some(person) = &r.person {
+        am.put(
+            ROOT,
+            "person",
+            serde_json::to_string(person).unwrap_or_default(),
+        )?;
+    }
     let at = if filed_by.is_some() {
         r.occurred_at
     } else {
@@ -159,6 +166,9 @@ pub fn read_report(doc: &Doc) -> Result<Report, CrdtError> {
         filed_by: device(opt_bytes(am, &ROOT, "filed_by")),
         status: TriageStatus::New,
         followups: read_followups(doc),
+        person: opt_str(am, &ROOT, "person")
+            .and_then(|j| serde_json::from_str::<PersonDescription>(&j).ok())
+            .and_then(|p| p.validate().ok()),
     })
 }
 

@@ -62,6 +62,7 @@ pub fn validate_document(doc: &mut Doc) -> Result<Verdict, CrdtError> {
                 issued_at: a.issued_at,
                 expires_at: a.expires_at,
                 meeting: a.meeting,
+                person: None,
             }
             .validate()?;
         }

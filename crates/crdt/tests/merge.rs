@@ -70,6 +70,7 @@ fn concurrent_status_changes_converge_to_one_value() {
         issued_at: t(0),
         expires_at: None,
         meeting: None,
+        person: None,
     };
     let (mut a, _) = create_alert(DocId::random(), A, &alert).unwrap();
     let mut b = copy_to(&mut a, B);

@@ -48,6 +48,12 @@ pub enum ValidationError {
     },
     #[error("{field}: {reason}")]
     Invalid { field: &'static str, reason: String },
+    #[error(
+        "person: say what the person did, and give at least 2 details other than race or \
+         ethnicity (clothing, vehicle, direction, build, hair, what they carried); \
+         {distinguishing} given"
+    )]
+    PersonDetails { distinguishing: usize },
 }
 
 impl ValidationError {
@@ -66,6 +72,7 @@ impl ValidationError {
             | ValidationError::Time { field, .. }
             | ValidationError::NotAfter { field, .. }
             | ValidationError::Invalid { field, .. } => field,
+            ValidationError::PersonDetails { .. } => "person",
         }
     }
 }

@@ -2,10 +2,12 @@
 //!
 //! Pure data: nothing here touches a file, a socket or the network.
 
+#[macro_use]
 mod enums;
 mod error;
 mod geometry;
 mod ids;
+mod person;
 mod records;
 mod role;
 mod text;
@@ -18,6 +20,10 @@ pub use geometry::{
 };
 pub use ids::{
     DeviceId, DocId, IdBytesVisitor, base58_decode, base58_encode, hex, random_bytes, unhex,
+};
+pub use person::{
+    BEHAVIOUR_MAX, DETAIL_MAX, DetailKind, MAX_DETAILS, MIN_DISTINGUISHING, PersonDescription,
+    PersonDetail, distinguishes,
 };
 pub use records::{
     Alert, Fix, FollowUp, Group, Meeting, Member, NewAlert, NewObservation, NewReport, Observation,

@@ -11,6 +11,7 @@ use crate::enums::{
 use crate::error::ValidationError;
 use crate::geometry::{Area, Point};
 use crate::ids::{DeviceId, DocId};
+use crate::person::PersonDescription;
 use crate::role::Role;
 use crate::text::{self, BODY_MAX, NAME_MAX, TITLE_MAX};
 use crate::time::Timestamp;
@@ -66,6 +67,10 @@ pub struct NewAlert {
     /// For community meetings: when and where.
     #[serde(default)]
     pub meeting: Option<Meeting>,
+    /// When the alert describes a person: behaviour first. Such an alert is held until a second
+    /// coordinator approves it.
+    #[serde(default)]
+    pub person: Option<PersonDescription>,
 }
 
 /// When and where a community meeting takes place.
@@ -111,6 +116,7 @@ impl NewAlert {
             }
             (None, _) => {}
         }
+        self.person = self.person.map(PersonDescription::validate).transpose()?;
         Ok(self)
     }
 }
@@ -131,6 +137,15 @@ pub struct Alert {
     pub issued_by: Option<DeviceId>,
     #[serde(default)]
     pub meeting: Option<Meeting>,
+    #[serde(default)]
+    pub person: Option<PersonDescription>,
+    /// Devices whose approval of exactly this content is in the document, written by
+    /// themselves. Whether they are coordinators is for the reader to check.
+    #[serde(default)]
+    pub approved_by: Vec<DeviceId>,
+    /// A person alert without the approval of two coordinators: residents never see it.
+    #[serde(default)]
+    pub awaiting_approval: bool,
 }
 
 impl Alert {
@@ -239,6 +254,9 @@ pub struct NewReport {
     pub location: Option<Point>,
     pub precision: LocationPrecision,
     pub photos: Vec<String>,
+    /// When the report describes a person: behaviour first.
+    #[serde(default)]
+    pub person: Option<PersonDescription>,
 }
 
 impl NewReport {
@@ -246,6 +264,7 @@ impl NewReport {
     /// 15 minutes and the location snapped to the chosen precision.
     pub fn validate(mut self) -> Result<Self, ValidationError> {
         self.description = text::required("description", &self.description, BODY_MAX)?;
+        self.person = self.person.map(PersonDescription::validate).transpose()?;
         if let Some(p) = &self.location {
             p.validate("at")?;
         }
@@ -284,6 +303,8 @@ pub struct Report {
     /// What the reporter added later through their receipt, oldest first.
     #[serde(default)]
     pub followups: Vec<FollowUp>,
+    #[serde(default)]
+    pub person: Option<PersonDescription>,
 }
 
 /// A note the reporter added to their own report later.
@@ -351,6 +372,7 @@ mod tests {
             issued_at: Timestamp::from_millis(1_000_000),
             expires_at: Some(Timestamp::from_millis(2_000_000)),
             meeting: None,
+            person: None,
         }
     }
 
@@ -399,6 +421,7 @@ mod tests {
             location: Some(Point::new(40.416_83, -3.703_79)),
             precision: LocationPrecision::Within100m,
             photos: vec![],
+            person: None,
         }
         .validate()
         .unwrap();

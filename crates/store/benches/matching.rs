@@ -58,6 +58,7 @@ fn main() {
             issued_at: now,
             expires_at: Some(now.plus_millis(30 * 86_400_000)),
             meeting: None,
+            person: None,
         };
         store
             .create(|_| create_alert(DocId::random(), me, &alert), |_, _| Ok(()))

@@ -18,6 +18,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/007_drop_tokens.sql")),
     (8, include_str!("../migrations/008_held_changes.sql")),
     (9, include_str!("../migrations/009_documents_by_kind.sql")),
+    (
+        10,
+        include_str!("../migrations/010_person_descriptions.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

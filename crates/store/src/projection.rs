@@ -104,14 +104,15 @@ pub(crate) fn project_into(
             let rid: i64 = tx
                 .prepare_cached(
                     "INSERT INTO p_alerts (id, title, body, category, severity, status, issued_at,
-                     expires_at, area, lat, lon, issued_by, starts_at, place)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                     expires_at, area, lat, lon, issued_by, starts_at, place, person, approved_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
                  ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body,
                      category = excluded.category, severity = excluded.severity,
                      status = excluded.status, issued_at = excluded.issued_at,
                      expires_at = excluded.expires_at, area = excluded.area, lat = excluded.lat,
                      lon = excluded.lon, issued_by = excluded.issued_by,
-                     starts_at = excluded.starts_at, place = excluded.place
+                     starts_at = excluded.starts_at, place = excluded.place,
+                     person = excluded.person, approved_by = excluded.approved_by
                  RETURNING rid",
                 )?
                 .query_row(
@@ -130,6 +131,8 @@ pub(crate) fn project_into(
                         a.issued_by.map(|d| d.as_bytes().to_vec()),
                         a.meeting.as_ref().map(|m| m.starts_at.millis()),
                         a.meeting.as_ref().map(|m| m.place.clone()),
+                        a.person.as_ref().map(json),
+                        a.person.as_ref().map(|_| json(&a.approved_by)),
                     ],
                     |r| r.get(0),
                 )?;
@@ -212,13 +215,13 @@ pub(crate) fn project_into(
             exec(
                 tx,
                 "INSERT INTO p_reports (id, category, description, occurred_at, lat, lon,
-                     precision, photos, filed_by, followups)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                     precision, photos, filed_by, followups, person)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (id) DO UPDATE SET category = excluded.category,
                      description = excluded.description, occurred_at = excluded.occurred_at,
                      lat = excluded.lat, lon = excluded.lon, precision = excluded.precision,
                      photos = excluded.photos, filed_by = excluded.filed_by,
-                     followups = excluded.followups",
+                     followups = excluded.followups, person = excluded.person",
                 params![
                     key,
                     r.category.as_str(),
@@ -230,6 +233,7 @@ pub(crate) fn project_into(
                     json(&r.photos),
                     r.filed_by.map(|d| d.as_bytes().to_vec()),
                     json(&r.followups),
+                    r.person.as_ref().map(json),
                 ],
             )?;
             let mut body = r.description.clone();
@@ -293,7 +297,7 @@ fn index_text(search: &mut SearchRows, doc: &Doc, title: &str, body: &str) {
 const DIGEST_QUERIES: &[&str] = &[
     "SELECT id, name, members, zones FROM p_groups ORDER BY id",
     "SELECT id, title, body, category, severity, status, issued_at, expires_at, area, lat, lon,
-        issued_by, starts_at, place FROM p_alerts ORDER BY id",
+        issued_by, starts_at, place, person, approved_by FROM p_alerts ORDER BY id",
     "SELECT doc, alert, device, at FROM p_acks ORDER BY doc",
     "SELECT a.id, r.min_lat, r.max_lat, r.min_lon, r.max_lon FROM p_alerts_rtree r
         JOIN p_alerts a ON a.rid = r.alert ORDER BY a.id, r.min_lon",
@@ -302,7 +306,7 @@ const DIGEST_QUERIES: &[&str] = &[
     "SELECT patrol, id, at, lat, lon, category, note, photos FROM p_observations
         ORDER BY patrol, id",
     "SELECT id, category, description, occurred_at, lat, lon, precision, photos, filed_by,
-        followups FROM p_reports ORDER BY id",
+        followups, person FROM p_reports ORDER BY id",
     "SELECT report, doc, status, updated_at, first_at, notes FROM p_triage ORDER BY report",
     "SELECT doc, kind, title, body FROM p_search ORDER BY doc",
     "SELECT doc, kind, field FROM p_conflicts ORDER BY doc, field",

@@ -76,6 +76,10 @@ fn parse_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("projection JSON: {e}")))
 }
 
+fn opt_json<T: serde::de::DeserializeOwned>(s: Option<String>) -> Result<Option<T>> {
+    s.as_deref().map(parse_json).transpose()
+}
+
 fn opt_device(bytes: Option<Vec<u8>>) -> Option<DeviceId> {
     bytes
         .and_then(|b| <[u8; 16]>::try_from(b).ok())
@@ -83,7 +87,7 @@ fn opt_device(bytes: Option<Vec<u8>>) -> Option<DeviceId> {
 }
 
 const ALERT_COLUMNS: &str = "a.id, a.title, a.body, a.category, a.severity, a.status,
-    a.issued_at, a.expires_at, a.area, a.issued_by, a.starts_at, a.place";
+    a.issued_at, a.expires_at, a.area, a.issued_by, a.starts_at, a.place, a.person, a.approved_by";
 
 fn alert_row(r: &Row) -> Result<Alert> {
     Ok(Alert {
@@ -107,6 +111,9 @@ fn alert_row(r: &Row) -> Result<Alert> {
             }),
             _ => None,
         },
+        person: opt_json(r.get(12)?)?,
+        approved_by: opt_json(r.get(13)?)?.unwrap_or_default(),
+        awaiting_approval: false,
     })
 }
 
@@ -249,7 +256,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT r.id, r.category, r.description, r.occurred_at, r.lat, r.lon, r.precision,
                     r.photos, r.filed_by, COALESCE(t.status, 'new'), t.updated_at, t.first_at,
-                    COALESCE(t.notes, '[]'), r.followups
+                    COALESCE(t.notes, '[]'), r.followups, r.person
              FROM p_reports r LEFT JOIN p_triage t ON t.report = r.id
              WHERE (?1 IS NULL OR COALESCE(t.status, 'new') = ?1)
                AND (?2 IS NULL OR r.id = ?2)
@@ -277,6 +284,7 @@ impl Store {
                     filed_by: opt_device(r.get(8)?),
                     status: r.get::<_, String>(9)?.parse()?,
                     followups: parse_json(&r.get::<_, String>(13)?)?,
+                    person: opt_json(r.get(14)?)?,
                 },
                 triaged_at: r.get::<_, Option<i64>>(10)?.map(Timestamp::from_millis),
                 first_triaged_at: r.get::<_, Option<i64>>(11)?.map(Timestamp::from_millis),

@@ -22,6 +22,7 @@ fn alert(title: &str) -> NewAlert {
         issued_at: Timestamp::from_millis(T0),
         expires_at: Some(Timestamp::from_millis(T0 + 86_400_000)),
         meeting: None,
+        person: None,
     }
 }
 

@@ -22,6 +22,7 @@ fn alert(title: &str) -> NewAlert {
         issued_at: Timestamp::from_millis(1_780_000_000_000),
         expires_at: None,
         meeting: None,
+        person: None,
     }
 }
 
@@ -67,6 +68,7 @@ fn an_unprojectable_document_is_quarantined_and_the_page_still_commits() {
         location: None,
         precision: LocationPrecision::Exact,
         photos: vec![],
+        person: None,
     };
     let keys = ReplyKeys::from_secret(&[1; 32]);
     let (_, report_change) =
@@ -138,6 +140,7 @@ fn a_report_handed_over_by_a_peer_is_still_accepted() {
         location: None,
         precision: LocationPrecision::Exact,
         photos: vec![],
+        person: None,
     };
     let keys = ReplyKeys::from_secret(&[2; 32]);
     let (_, w) = create_report(report, THEM.as_bytes(), None, &new_report, &keys).unwrap();

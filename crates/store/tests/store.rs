@@ -19,6 +19,7 @@ fn alert(title: &str, center: Point) -> NewAlert {
         issued_at: Timestamp::from_millis(1_780_000_000_000),
         expires_at: Some(Timestamp::from_millis(1_790_000_000_000)),
         meeting: None,
+        person: None,
     }
 }
 

@@ -18,6 +18,12 @@ pub fn cancel_alert(core: State<'_, Arc<Core>>, id: DocId) -> Result<Alert> {
     Ok(core.cancel_alert(id)?)
 }
 
+/// A coordinator's approval of an alert that describes a person.
+#[tauri::command]
+pub fn approve_alert(core: State<'_, Arc<Core>>, id: DocId) -> Result<Alert> {
+    Ok(core.approve_alert(id)?)
+}
+
 /// Alerts, newest first; `live` keeps only those active and unexpired now.
 #[tauri::command]
 pub fn list_alerts(

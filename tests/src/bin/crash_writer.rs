@@ -46,6 +46,7 @@ fn main() {
                     issued_at: Timestamp::now(),
                     expires_at: None,
                     meeting: None,
+                    person: None,
                 })
                 .expect("issue alert");
                 format!("alert {title}")
@@ -60,6 +61,7 @@ fn main() {
                             location: Some(Point::new(40.0, -3.0)),
                             precision: LocationPrecision::Exact,
                             photos: vec![],
+                            person: None,
                         },
                         false,
                     )

@@ -100,6 +100,7 @@ pub fn alert(title: &str, lat: f64) -> NewAlert {
         issued_at: Timestamp::now(),
         expires_at: None,
         meeting: None,
+        person: None,
     }
 }
 

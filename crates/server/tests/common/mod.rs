@@ -314,6 +314,7 @@ pub fn new_alert(title: &str) -> porchlight_model::NewAlert {
         issued_at: Timestamp::now(),
         expires_at: None,
         meeting: None,
+        person: None,
     }
 }
 
@@ -342,6 +343,7 @@ pub fn valid_changes(kind: DocKind, actor: DeviceId, n: usize) -> (DocId, Vec<Ve
                 location: None,
                 precision: porchlight_model::LocationPrecision::Within1km,
                 photos: vec![],
+                person: None,
             };
             let keys = crdt::ReplyKeys::from_secret(&[7; 32]);
             crdt::create_report(id, actor.as_bytes(), Some(actor), &report, &keys).unwrap()
