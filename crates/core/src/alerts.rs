@@ -34,7 +34,7 @@ impl Core {
             |_, _| Ok(()),
         )?;
         self.changed_locally();
-        Ok(read_alert(&doc)?)
+        self.marked(read_alert(&doc)?)
     }
 
     pub fn cancel_alert(&self, id: DocId) -> Result<Alert> {
@@ -56,7 +56,18 @@ impl Core {
         )?;
         drop(store);
         self.changed_locally();
-        Ok(read_alert(&doc)?)
+        self.marked(read_alert(&doc)?)
+    }
+
+    /// `alert` with its approval state marked (never dropped: its writer is looking at it).
+    fn marked(&self, alert: Alert) -> Result<Alert> {
+        let id = alert.id;
+        self.judge_approvals(vec![alert], true)?
+            .pop()
+            .ok_or(CoreError::Store(porchlight_store::StoreError::NotFound {
+                kind: DocKind::Alert,
+                id,
+            }))
     }
 
     /// Approves an alert that describes a person, as this coordinator. The second coordinator's
