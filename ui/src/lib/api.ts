@@ -84,6 +84,7 @@ export const api = {
 
   issueAlert: (alert: NewAlert) => call<Alert>("issue_alert", { alert }),
   cancelAlert: (id: DocId) => call<Alert>("cancel_alert", { id }),
+  approveAlert: (id: DocId) => call<Alert>("approve_alert", { id }),
   listAlerts: (live: boolean, limit?: number) => call<Alert[]>("list_alerts", { live, limit }),
   alertsForMyAreas: () => call<Alert[]>("alerts_for_my_areas"),
   setWatchArea: (area: WatchArea) => call<WatchArea>("set_watch_area", { area }),

@@ -18,12 +18,33 @@ export type Member = { device: DeviceId, name: string, role: Role, joinedAt: Tim
 export type Zone = { name: string, area: Area, };
 export type Group = { id: DocId, name: string, members: Array<Member>, zones: Array<Zone>, };
 export type Meeting = { startsAt: Timestamp, place: string, };
+export type DetailKind = "clothing" | "vehicle" | "direction" | "build" | "hair" | "carrying" | "other";
+export type PersonDetail = { kind: DetailKind, text: string, };
+export type PersonDescription = { 
+/**
+ * What the person did (required, and asked first).
+ */
+behaviour: string, details: Array<PersonDetail>, };
 export type NewAlert = { title: string, body: string, category: AlertCategory, severity: Severity, area: Area, issuedAt: Timestamp, expiresAt: Timestamp | null, 
 /**
  * For community meetings: when and where.
  */
-meeting: Meeting | null, };
-export type Alert = { id: DocId, title: string, body: string, category: AlertCategory, severity: Severity, area: Area, issuedAt: Timestamp, expiresAt: Timestamp | null, status: AlertStatus, issuedBy: DeviceId | null, meeting: Meeting | null, };
+meeting: Meeting | null, 
+/**
+ * When the alert describes a person: behaviour first. Such an alert is held until a second
+ * coordinator approves it.
+ */
+person: PersonDescription | null, };
+export type Alert = { id: DocId, title: string, body: string, category: AlertCategory, severity: Severity, area: Area, issuedAt: Timestamp, expiresAt: Timestamp | null, status: AlertStatus, issuedBy: DeviceId | null, meeting: Meeting | null, person: PersonDescription | null, 
+/**
+ * Devices whose approval of exactly this content is in the document, written by
+ * themselves. Whether they are coordinators is for the reader to check.
+ */
+approvedBy: Array<DeviceId>, 
+/**
+ * A person alert without the approval of two coordinators: residents never see it.
+ */
+awaitingApproval: boolean, };
 export type Fix = { at: Timestamp, point: Point, 
 /**
  * Horizontal accuracy in metres, when the receiver reports it.
@@ -41,7 +62,11 @@ export type Observation = {
 id: string, at: Timestamp, point: Point | null, category: Category, note: string, photos: Array<string>, by: DeviceId | null, };
 export type Participant = { device: DeviceId, name: string, };
 export type Patrol = { id: DocId, title: string, participants: Array<Participant>, startedAt: Timestamp, endedAt: Timestamp | null, observations: Array<Observation>, fixCount: number, distanceM: number, };
-export type NewReport = { category: Category, description: string, occurredAt: Timestamp, location: Point | null, precision: LocationPrecision, photos: Array<string>, };
+export type NewReport = { category: Category, description: string, occurredAt: Timestamp, location: Point | null, precision: LocationPrecision, photos: Array<string>, 
+/**
+ * When the report describes a person: behaviour first.
+ */
+person: PersonDescription | null, };
 export type Report = { id: DocId, category: Category, description: string, occurredAt: Timestamp, location: Point | null, precision: LocationPrecision, photos: Array<string>, 
 /**
  * `None` for anonymous reports.
@@ -50,7 +75,7 @@ filedBy: DeviceId | null, status: TriageStatus,
 /**
  * What the reporter added later through their receipt, oldest first.
  */
-followups: Array<FollowUp>, };
+followups: Array<FollowUp>, person: PersonDescription | null, };
 export type FollowUp = { 
 /**
  * Rounded down to 15 minutes, like the report's own time.
@@ -68,7 +93,7 @@ filedBy: DeviceId | null, status: TriageStatus,
 /**
  * What the reporter added later through their receipt, oldest first.
  */
-followups: Array<FollowUp>, };
+followups: Array<FollowUp>, person: PersonDescription | null, };
 export type Receipt = { report: DocId, anonymous: boolean, 
 /**
  * When it happened, rounded down to 15 minutes.

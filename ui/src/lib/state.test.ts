@@ -19,6 +19,9 @@ const alert = (id: string, issuedAt: string): Alert => ({
   status: "active",
   issuedBy: null,
   meeting: null,
+  person: null,
+  approvedBy: [],
+  awaitingApproval: false,
 });
 
 describe("state", () => {

@@ -70,6 +70,7 @@ const ERROR_KEYS: Record<string, MessageKey> = {
   not_joined: "error.notJoined",
   already_joined: "error.alreadyJoined",
   photo: "error.photo",
+  person_details: "error.personDetails",
 };
 
 /** A sentence for a failed command: the kind in the reader's language, the detail as given. */

@@ -4,6 +4,7 @@ import type {
   AlertCategory,
   AlertStatus,
   Category,
+  DetailKind,
   LocationPrecision,
   Role,
   Severity,
@@ -16,6 +17,7 @@ export const alertCategoryKey = (v: AlertCategory) => `alertCategory.${v}` as co
 export const severityKey = (v: Severity) => `severity.${v}` as const;
 export const alertStatusKey = (v: AlertStatus) => `alertStatus.${v}` as const;
 export const triageKey = (v: TriageStatus) => `triage.${v}` as const;
+export const detailKindKey = (v: DetailKind) => `detailKind.${v}` as const;
 export const precisionKey = (v: LocationPrecision) => `precision.${v}` as const;
 
 export const CATEGORIES: Category[] = [
@@ -44,5 +46,6 @@ export const ALERT_CATEGORIES: AlertCategory[] = [
 export const SEVERITIES: Severity[] = ["info", "warning", "urgent"];
 export const TRIAGE_STATUSES: TriageStatus[] = ["new", "in_review", "forwarded", "closed", "dismissed"];
 export const PRECISIONS: LocationPrecision[] = ["100m", "1km", "exact"];
+export const DETAIL_KINDS: DetailKind[] = ["clothing", "vehicle", "direction", "build", "hair", "carrying", "other"];
 
 export const gpsKey = (v: "off" | "waiting" | "ok" | "denied" | "unavailable") => `gps.${v}` as const;
