@@ -335,4 +335,81 @@ export async function attachPhoto(driver, scopeCss, file) {
   );
 }
 
+/** The CLI binary, which also runs the sync server. */
+export const CLI = process.env.PORCHLIGHT_CLI_BIN ?? path.join(ROOT, "target/debug/porchlight");
+
+/** The operator's group creation token of the test server (servers refuse groups without one). */
+export const CREATION_TOKEN = "e2e-creation-token";
+
+/**
+ * Starts `porchlight serve` on a free port, with its default self-signed certificate, and
+ * resolves `url` and `fingerprint` with what it prints on its first lines.
+ */
+export function startServer(dir) {
+  const proc = spawn(CLI, ["serve", "--db", `sqlite://${path.join(dir, "server.db")}`, "--listen", "127.0.0.1:0"], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, PORCHLIGHT_GROUP_CREATION_TOKEN: CREATION_TOKEN },
+  });
+  const log = [];
+  proc.stdout.on("data", (d) => log.push(String(d)));
+  const said = new Promise((resolve, reject) => {
+    let buf = "";
+    const timer = setTimeout(() => reject(new Error(`the server never said where it listens:\n${buf}`)), 15_000);
+    proc.stderr.on("data", (d) => {
+      buf += String(d);
+      log.push(String(d));
+      const url = buf.match(/porchlight server listening on (https:\/\/127\.0\.0\.1:\d+)/);
+      const pin = buf.match(/TLS certificate SHA-256 fingerprint: ([0-9a-f]{64})/);
+      if (url && pin) {
+        clearTimeout(timer);
+        resolve({ url: url[1], fingerprint: pin[1] });
+      }
+    });
+    proc.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited with ${code}:\n${buf}`));
+    });
+  });
+  return {
+    proc,
+    log,
+    said,
+    url: said.then((s) => s.url),
+    fingerprint: said.then((s) => s.fingerprint),
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const gone = new Promise((r) => proc.once("exit", r));
+      proc.kill("SIGTERM");
+      await gone;
+    },
+  };
+}
+
+/** Waits until the shell's sync status satisfies `ok`, and returns it. */
+export async function syncStatusUntil(driver, what, ok) {
+  let last;
+  try {
+    return await driver.wait(async () => {
+      last = await invoke(driver, "sync_status", {});
+      return ok(last) ? last : null;
+    }, 30_000);
+  } catch (e) {
+    throw new Error(`waiting for ${what}: ${e.message}; last status ${JSON.stringify(last)}`);
+  }
+}
+
+/** Clicks "Sync now" and waits until the sync it started is recorded and nothing is pending. */
+export async function syncNow(d, who) {
+  const before = await invoke(d, "sync_status", {});
+  await click(d, '[data-testid="sync-now"]');
+  await syncStatusUntil(
+    d,
+    `${who}'s sync to succeed`,
+    (s) => s.lastSuccess && s.lastSuccess !== before.lastSuccess && !s.lastError && s.pending === 0,
+  );
+  await waitFor(d, "the Sync now button to be ready again", `
+    const b = document.querySelector('[data-testid="sync-now"]');
+    return b && !b.disabled;`);
+}
+
 export { By, until };

@@ -2,55 +2,35 @@
 // package (made by the CLI from the street layout the project ships) and shares it through a
 // real sync server; a resident's phone joins, downloads it in the background, and both draw
 // streets from it. Tiles come from the core over porchlight-tiles://, never from the network.
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { DESKTOP, PHONE, ROOT, checkA11y, click, find, findText, invoke, screenshot, startApp, type, waitFor } from "./harness.js";
+import {
+  CLI,
+  CREATION_TOKEN,
+  DESKTOP,
+  PHONE,
+  checkA11y,
+  click,
+  find,
+  findText,
+  invoke,
+  screenshot,
+  startApp,
+  startServer,
+  type,
+  waitFor,
+} from "./harness.js";
 
-const CLI = process.env.PORCHLIGHT_CLI_BIN ?? path.join(ROOT, "target/debug/porchlight");
-const CREATION_TOKEN = "e2e-creation-token";
 
 let tmp;
 let server;
 let desk;
 let phone;
 
-/** `porchlight serve` on a free port; resolves its URL and certificate fingerprint. */
-function startServer(dir) {
-  const proc = spawn(CLI, ["serve", "--db", `sqlite://${path.join(dir, "server.db")}`, "--listen", "127.0.0.1:0"], {
-    stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, PORCHLIGHT_GROUP_CREATION_TOKEN: CREATION_TOKEN },
-  });
-  const said = new Promise((resolve, reject) => {
-    let buf = "";
-    const timer = setTimeout(() => reject(new Error(`the server never said where it listens:\n${buf}`)), 15_000);
-    proc.stderr.on("data", (d) => {
-      buf += String(d);
-      const url = buf.match(/porchlight server listening on (https:\/\/127\.0\.0\.1:\d+)/);
-      const pin = buf.match(/TLS certificate SHA-256 fingerprint: ([0-9a-f]{64})/);
-      if (url && pin) {
-        clearTimeout(timer);
-        resolve({ url: url[1], fingerprint: pin[1] });
-      }
-    });
-    proc.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited with ${code}:\n${buf}`));
-    });
-  });
-  return {
-    said,
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const gone = new Promise((r) => proc.once("exit", r));
-      proc.kill("SIGTERM");
-      await gone;
-    },
-  };
-}
 
 /** Waits until the map in `scope` draws from the offline package and some of its tiles loaded. */
 async function streetsShown(d, scope) {

@@ -3,16 +3,15 @@
 // joins with the code and logs a patrol (phone size). After a sync it shows in the
 // coordinator's patrol logs, and the coordinator's patrol and meeting show on the phone, each
 // view refreshing on its own.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  CREATION_TOKEN,
   DESKTOP,
   PHONE,
-  ROOT,
   checkA11y,
   By,
   choose,
@@ -23,12 +22,13 @@ import {
   invoke,
   screenshot,
   startApp,
+  startServer,
+  syncNow,
   type,
   waitFor,
   walkNorth,
 } from "./harness.js";
 
-const CLI = process.env.PORCHLIGHT_CLI_BIN ?? path.join(ROOT, "target/debug/porchlight");
 const TITLE = "Night round on Elm";
 const COORD_TITLE = "Morning check on Oak";
 const MEETING = "Block meeting about the street lights";
@@ -38,64 +38,7 @@ let server;
 let phone;
 let desk;
 
-/** The operator's group creation token of the test server (servers refuse groups without one). */
-const CREATION_TOKEN = "e2e-creation-token";
 
-/**
- * Starts `porchlight serve` on a free port, with its default self-signed certificate, and
- * resolves `url` and `fingerprint` with what it prints on its first lines.
- */
-function startServer(dir) {
-  const proc = spawn(CLI, ["serve", "--db", `sqlite://${path.join(dir, "server.db")}`, "--listen", "127.0.0.1:0"], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PORCHLIGHT_GROUP_CREATION_TOKEN: CREATION_TOKEN },
-  });
-  const log = [];
-  proc.stdout.on("data", (d) => log.push(String(d)));
-  const said = new Promise((resolve, reject) => {
-    let buf = "";
-    const timer = setTimeout(() => reject(new Error(`the server never said where it listens:\n${buf}`)), 15_000);
-    proc.stderr.on("data", (d) => {
-      buf += String(d);
-      log.push(String(d));
-      const url = buf.match(/porchlight server listening on (https:\/\/127\.0\.0\.1:\d+)/);
-      const pin = buf.match(/TLS certificate SHA-256 fingerprint: ([0-9a-f]{64})/);
-      if (url && pin) {
-        clearTimeout(timer);
-        resolve({ url: url[1], fingerprint: pin[1] });
-      }
-    });
-    proc.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited with ${code}:\n${buf}`));
-    });
-  });
-  return {
-    proc,
-    log,
-    url: said.then((s) => s.url),
-    fingerprint: said.then((s) => s.fingerprint),
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const gone = new Promise((r) => proc.once("exit", r));
-      proc.kill("SIGTERM");
-      await gone;
-    },
-  };
-}
-
-/** Waits until the shell's sync status satisfies `ok`, and returns it. */
-async function syncStatusUntil(driver, what, ok) {
-  let last;
-  try {
-    return await driver.wait(async () => {
-      last = await invoke(driver, "sync_status", {});
-      return ok(last) ? last : null;
-    }, 30_000);
-  } catch (e) {
-    throw new Error(`waiting for ${what}: ${e.message}; last status ${JSON.stringify(last)}`);
-  }
-}
 
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "porchlight-e2e-sync-"));
@@ -109,19 +52,6 @@ after(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-/** Clicks "Sync now" and waits until the sync it started is recorded and nothing is pending. */
-async function syncNow(d, who) {
-  const before = await invoke(d, "sync_status", {});
-  await click(d, '[data-testid="sync-now"]');
-  await syncStatusUntil(
-    d,
-    `${who}'s sync to succeed`,
-    (s) => s.lastSuccess && s.lastSuccess !== before.lastSuccess && !s.lastError && s.pending === 0,
-  );
-  await waitFor(d, "the Sync now button to be ready again", `
-    const b = document.querySelector('[data-testid="sync-now"]');
-    return b && !b.disabled;`);
-}
 
 test("sync: a group created on a server from onboarding; patrols and meetings reach the other device", async () => {
   const url = await server.url;
