@@ -165,6 +165,8 @@ pub enum MemberCmd {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once per run: the size of the largest variant costs nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
 pub enum AlertCmd {
     /// Issue an alert for a circle (--at, --radius) or a polygon (--polygon)
     Issue {
@@ -320,6 +322,27 @@ pub enum PatrolCmd {
     Show {
         id: String,
     },
+    /// Check in on the running patrol ("I'm OK"); with --every, start a check-in timer
+    /// (coordinators are alerted when a check-in is missed)
+    CheckIn {
+        /// Interval, like 15m or 1h (5 minutes to 4 hours)
+        #[arg(long)]
+        every: Option<String>,
+        /// Stop the check-in timer
+        #[arg(long, conflicts_with = "every")]
+        stop: bool,
+    },
+    /// Call for help: the coordinators and patrol partners get an urgent alarm with your position
+    Sos {
+        /// Where you are, as LAT,LON
+        #[arg(long)]
+        at: Option<String>,
+        /// Withdraw your call (you are safe)
+        #[arg(long, conflicts_with = "at")]
+        withdraw: bool,
+    },
+    /// Patrols whose walkers may need help now (SOS calls, missed check-ins)
+    Alarms,
 }
 
 #[derive(Debug, Subcommand)]

@@ -432,7 +432,38 @@ fn patrol(core: &Core, json: bool, cmd: PatrolCmd, now: Timestamp) -> Out {
         PatrolCmd::End => render(json, &core.end_patrol(now)?, text::patrol_ended),
         PatrolCmd::List { limit } => render(json, &core.patrols(limit, 0)?, |p| text::patrols(p)),
         PatrolCmd::Show { id: patrol } => render(json, &core.patrol(id(&patrol)?)?, text::patrol),
+        PatrolCmd::CheckIn { every, stop } => {
+            let state = match (every, stop) {
+                (_, true) => core.stop_check_ins(now)?,
+                (Some(every), false) => core.start_check_ins(interval(&every)?, now)?,
+                (None, false) => core.check_in(now)?,
+            };
+            render(json, &state, text::check_in)
+        }
+        PatrolCmd::Sos { at, withdraw } => {
+            let state = if withdraw {
+                core.withdraw_sos(now)?
+            } else {
+                core.sos(at.map(|p| Point::parse("at", &p)).transpose()?, now)?
+            };
+            render(json, &state, text::check_in)
+        }
+        PatrolCmd::Alarms => render(json, &core.patrol_alarms(now)?, |a| text::alarms(a)),
     }
+}
+
+/// A check-in interval like `15m` or `1h`.
+fn interval(text: &str) -> Result<std::time::Duration, Failure> {
+    let start = Timestamp::from_millis(0);
+    let end = parse_expiry(text, start).map_err(|_| {
+        Failure::from(ValidationError::Invalid {
+            field: "every",
+            reason: format!("{text:?} is not an interval like 15m or 1h"),
+        })
+    })?;
+    Ok(std::time::Duration::from_millis(
+        u64::try_from(end.millis()).unwrap_or(0),
+    ))
 }
 
 fn report(core: &Core, json: bool, cmd: ReportCmd, now: Timestamp) -> Out {

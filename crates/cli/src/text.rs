@@ -3,8 +3,8 @@
 use std::fmt::Write;
 
 use porchlight_core::{
-    AckSummary, AlertNews, DemoSummary, Member, PatrolDetail, PatrolSummary, Receipt, ReportEntry,
-    SyncReceipt, SyncReport, SyncStatus, WhoAmI,
+    AckSummary, AlarmKind, AlertNews, CheckInState, DemoSummary, Member, PatrolAlarm, PatrolDetail,
+    PatrolSummary, Receipt, ReportEntry, SyncReceipt, SyncReport, SyncStatus, WhoAmI,
 };
 use porchlight_model::{Alert, Area, DocId, DocKind, Patrol, Timestamp, WatchArea};
 
@@ -46,6 +46,46 @@ pub fn whoami(w: &WhoAmI) -> String {
 
 pub fn alert_issued(a: &Alert) -> String {
     format!("issued alert {} ({}, {})", a.id, a.severity, area(&a.area))
+}
+
+pub fn check_in(s: &CheckInState) -> String {
+    let mut out = match (s.every_secs, s.due) {
+        (Some(every), Some(due)) => {
+            format!("check in every {} min; next due {due}", every / 60)
+        }
+        _ => "no check-in timer".to_owned(),
+    };
+    if s.sos {
+        out.push_str("\nSOS called: coordinators see it at their next sync");
+    }
+    out
+}
+
+pub fn alarms(alarms: &[PatrolAlarm]) -> String {
+    if alarms.is_empty() {
+        return "no alarms".into();
+    }
+    let mut s = String::new();
+    for a in alarms {
+        let who: Vec<&str> = a.participants.iter().map(|p| p.name.as_str()).collect();
+        let what = match a.kind {
+            AlarmKind::Sos => "SOS",
+            AlarmKind::MissedCheckIn => "missed check-in",
+        };
+        let at = a.position.map_or_else(
+            || "position unknown".to_owned(),
+            |p| format!("{:.5},{:.5}", p.lat, p.lon),
+        );
+        let _ = writeln!(
+            s,
+            "{what:16} {}  {} ({})  since {}  at {at}",
+            a.patrol,
+            a.title,
+            who.join(", "),
+            a.since
+        );
+    }
+    s.trim_end().to_owned()
 }
 
 pub fn alert_approval(a: &Alert) -> String {

@@ -17,6 +17,7 @@ mod maps;
 mod matching;
 mod membership;
 mod parallel;
+mod patrol_safety;
 mod patrols;
 mod photos;
 pub mod privacy_zones;
@@ -38,6 +39,7 @@ pub use error::{CoreError, Result};
 pub use export::{ExportFormat, ExportKind};
 pub use maps::{MapProblem, MapStatus, write_demo_package};
 pub use matching::{AckSummary, AlertNews, MatchedAlert};
+pub use patrol_safety::{AlarmKind, CHECK_IN_MAX, CHECK_IN_MIN, CheckInState, PatrolAlarm};
 pub use patrols::PatrolDetail;
 pub use photos::PhotoInfo;
 /// The record types the commands take and return, for front ends (the app, the CLI).

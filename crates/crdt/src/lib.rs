@@ -17,6 +17,7 @@ mod group;
 mod map;
 mod patrol;
 mod report;
+mod safety;
 pub mod track;
 mod validate;
 
@@ -39,5 +40,8 @@ pub use patrol::{
 pub use report::{
     ReplyKeys, add_followup, create_report, first_triaged_at, new_triage, read_report, read_triage,
     report_actor, report_reply, set_triage, triage_id,
+};
+pub use safety::{
+    Safety, SosCall, raise_sos, read_safety, set_check_in, stop_check_ins, withdraw_sos,
 };
 pub use validate::{Verdict, validate_document};

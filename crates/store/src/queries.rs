@@ -76,8 +76,8 @@ fn parse_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("projection JSON: {e}")))
 }
 
-fn opt_json<T: serde::de::DeserializeOwned>(s: Option<String>) -> Result<Option<T>> {
-    s.as_deref().map(parse_json).transpose()
+fn opt_json<T: serde::de::DeserializeOwned>(s: Option<&str>) -> Result<Option<T>> {
+    s.map(parse_json).transpose()
 }
 
 fn opt_device(bytes: Option<Vec<u8>>) -> Option<DeviceId> {
@@ -111,8 +111,8 @@ fn alert_row(r: &Row) -> Result<Alert> {
             }),
             _ => None,
         },
-        person: opt_json(r.get(12)?)?,
-        approved_by: opt_json(r.get(13)?)?.unwrap_or_default(),
+        person: opt_json(r.get::<_, Option<String>>(12)?.as_deref())?,
+        approved_by: opt_json(r.get::<_, Option<String>>(13)?.as_deref())?.unwrap_or_default(),
         awaiting_approval: false,
     })
 }
@@ -284,7 +284,7 @@ impl Store {
                     filed_by: opt_device(r.get(8)?),
                     status: r.get::<_, String>(9)?.parse()?,
                     followups: parse_json(&r.get::<_, String>(13)?)?,
-                    person: opt_json(r.get(14)?)?,
+                    person: opt_json(r.get::<_, Option<String>>(14)?.as_deref())?,
                 },
                 triaged_at: r.get::<_, Option<i64>>(10)?.map(Timestamp::from_millis),
                 first_triaged_at: r.get::<_, Option<i64>>(11)?.map(Timestamp::from_millis),

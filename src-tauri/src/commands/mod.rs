@@ -11,4 +11,5 @@ pub mod overview;
 pub mod patrols;
 pub mod photos;
 pub mod reports;
+pub mod safety;
 pub mod sync;
