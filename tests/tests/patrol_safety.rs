@@ -113,6 +113,22 @@ async fn an_sos_reaches_the_coordinator_with_the_exact_position_even_without_a_p
     assert_eq!(alarms[0].by, Some(tomas.core.device()));
     assert_eq!(alarms[0].position, Some(here));
 
+    // Without a position given, the newest fix the phone has (still in its buffer, not shared
+    // because of the privacy cut at the patrol's end) goes with the call.
+    let last = Point::new(45.52, -122.64);
+    tomas
+        .core
+        .add_fix(Fix {
+            at: now,
+            point: last,
+            accuracy_m: None,
+        })
+        .unwrap();
+    tomas.core.sos(None, now.plus_millis(1_000)).unwrap();
+    settle(&[&carmen.core, &tomas.core]).await;
+    let alarms = carmen.core.patrol_alarms(now).unwrap();
+    assert_eq!(alarms[0].position, Some(last));
+
     // Withdrawn ("I'm safe"), it clears everywhere.
     tomas.core.withdraw_sos(now.plus_millis(MINUTE)).unwrap();
     settle(&[&carmen.core, &tomas.core]).await;

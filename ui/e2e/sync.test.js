@@ -196,4 +196,28 @@ test("sync: a group created on a server from onboarding; patrols and meetings re
   await find(d, '[data-testid="add-to-calendar"]');
   await checkA11y(d, "alerts with a meeting (volunteer)");
   await screenshot(d, "sync-volunteer-meetings");
+
+  // Out on another round, the volunteer holds SOS (a tap is not enough) ...
+  await click(d, 'nav a[data-view="patrol"]');
+  await invoke(d, "start_patrol", { title: "Evening round" });
+  await invoke(d, "add_fix", { fix: { at: new Date().toISOString(), point: { lat: 45.531, lon: -122.641 }, accuracyM: 5 } });
+  await find(d, '[data-testid="start-check-ins"]');
+  const sos = await find(d, '[data-testid="sos"]');
+  await d.actions({ async: true }).move({ origin: sos }).press().pause(300).release().perform();
+  assert.equal((await d.findElements(By.css('[data-testid="sos-sent"]'))).length, 0, "a short tap sends no SOS");
+  await d.actions({ async: true }).move({ origin: sos }).press().pause(2600).release().perform();
+  await find(d, '[data-testid="sos-sent"]');
+  await checkA11y(d, "patrol with an SOS sent");
+  await screenshot(d, "sync-volunteer-sos");
+  await syncNow(d, "the phone");
+
+  // ... and the coordinator's overview raises the alarm with the volunteer's name and position.
+  d = desk.driver;
+  await click(d, '[data-section="overview"]');
+  await syncNow(d, "the coordinator");
+  const alarm = await findText(d, '[data-testid="patrol-alarms"] li', "SOS");
+  assert.match(await alarm.getText(), /Tomás/);
+  assert.match(await alarm.getText(), /last position 45\.53100, -122\.64100/);
+  await checkA11y(d, "overview with a patrol alarm");
+  await screenshot(d, "sync-coordinator-sos");
 });

@@ -105,6 +105,12 @@ impl Core {
         if self.current_patrol()?.is_none() {
             self.start_patrol("SOS", now)?;
         }
+        // Without a position from the caller, the latest fix this device has: its buffer holds
+        // the newest ones, not yet shared because of the privacy cut at the patrol's end.
+        let point = match point {
+            Some(p) => Some(p),
+            None => self.latest_fix()?,
+        };
         let me = self.device();
         self.update_running(|doc| raise_sos(doc, me, point, now))?;
         self.check_in_state()
@@ -172,6 +178,17 @@ impl Core {
         }
         alarms.sort_by_key(|a| (a.kind == AlarmKind::MissedCheckIn, a.since));
         Ok(alarms)
+    }
+
+    fn latest_fix(&self) -> Result<Option<Point>> {
+        let id = self.current_patrol()?.ok_or(CoreError::NoPatrol)?;
+        let store = self.store();
+        let (buffered, _) = store.buffered_fixes(id)?;
+        if let Some(f) = buffered.iter().max_by_key(|f| f.at) {
+            return Ok(Some(f.point));
+        }
+        let doc = store.load_kind(id, DocKind::Patrol)?;
+        Ok(read_track(&doc)?.last().map(|f| f.point))
     }
 
     fn running_safety(&self) -> Result<porchlight_crdt::Safety> {

@@ -2,8 +2,8 @@
 //! hash, and synced as blobs for patrol observations. Report photos never go this way: they
 //! leave sealed in drops (see `drops.rs`).
 
-use porchlight_media::{Limits, intake};
-use porchlight_model::{DocKind, ValidationError};
+use porchlight_media::{Limits, Region, intake_blurred};
+use porchlight_model::{BlurRegion, DocKind, ValidationError};
 use porchlight_sync::HttpTransport;
 use porchlight_sync::wire::blob_hash;
 use serde::Serialize;
@@ -28,7 +28,22 @@ impl Core {
     /// Takes in a photo (JPEG, PNG or WebP): checks it, turns it upright, shrinks it, re-encodes
     /// it without any metadata, and keeps it on this device until a record refers to it.
     pub fn add_photo(&self, bytes: &[u8]) -> Result<PhotoInfo> {
-        let photo = intake(bytes, &Limits::default())?;
+        self.add_photo_blurred(bytes, &[])
+    }
+
+    /// Takes in a photo with `blur` regions (faces, plates) replaced by a coarse mosaic in the
+    /// same re-encode that strips metadata: the original pixels never reach the store.
+    pub fn add_photo_blurred(&self, bytes: &[u8], blur: &[BlurRegion]) -> Result<PhotoInfo> {
+        let regions: Vec<Region> = blur
+            .iter()
+            .map(|r| Region {
+                x: r.x,
+                y: r.y,
+                w: r.w,
+                h: r.h,
+            })
+            .collect();
+        let photo = intake_blurred(bytes, &Limits::default(), &regions)?;
         self.store().put_blob(&photo.hash, &photo.jpeg, None)?;
         Ok(PhotoInfo {
             hash: photo.hash,

@@ -37,6 +37,10 @@ pub enum MediaError {
     #[error("the photo is damaged or incomplete: {0}")]
     Corrupt(String),
 
+    /// A region to blur that is not inside the photo, or too many of them.
+    #[error("cannot blur that part of the photo: {0}")]
+    BadRegion(String),
+
     /// Writing the cleaned JPEG failed. Not the user's fault.
     #[error("could not re-encode the photo: {0}")]
     Encode(String),

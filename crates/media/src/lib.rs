@@ -8,11 +8,13 @@
 mod decode;
 mod encode;
 mod error;
+mod redact;
 mod sniff;
 
 use std::fmt;
 
 pub use error::MediaError;
+pub use redact::{MAX_REGIONS, MOSAIC_CELLS, Region};
 
 /// What [`intake`] accepts and produces. `Limits::default()` is what the app uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +114,17 @@ pub fn sniff_image(bytes: &[u8]) -> Result<(), MediaError> {
 /// The result is upright (EXIF orientation applied), at most [`Limits::max_output_side`] on
 /// its long side and at most [`Limits::max_output_bytes`] long.
 pub fn intake(bytes: &[u8], limits: &Limits) -> Result<Photo, MediaError> {
+    intake_blurred(bytes, limits, &[])
+}
+
+/// Like [`intake`], with `regions` of the upright photo replaced by a coarse mosaic before
+/// anything is encoded: neither the photo nor its thumbnail keeps their original pixels.
+pub fn intake_blurred(
+    bytes: &[u8],
+    limits: &Limits,
+    regions: &[Region],
+) -> Result<Photo, MediaError> {
+    redact::check(regions)?;
     if bytes.is_empty() {
         return Err(MediaError::Empty);
     }
@@ -126,7 +139,8 @@ pub fn intake(bytes: &[u8], limits: &Limits) -> Result<Photo, MediaError> {
     limits.check_pixels(width, height)?;
 
     let upright = decode::decode_upright(bytes, format, limits, (width, height))?;
-    let full = encode::flatten(upright);
+    let mut full = encode::flatten(upright);
+    redact::apply(&mut full, regions);
     let main = encode::shrink_to(&full, limits.max_output_side).unwrap_or(full);
     let thumb = encode::shrink_to(&main, limits.thumbnail_side).unwrap_or_else(|| main.clone());
 

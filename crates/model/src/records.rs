@@ -435,3 +435,15 @@ mod tests {
         assert!((exact.lat - 1.234_567).abs() < f64::EPSILON);
     }
 }
+
+/// A part of a photo to blur before it is taken in (a face, a number plate), as fractions (0–1)
+/// of the upright photo's width and height from its top-left corner.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct BlurRegion {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}

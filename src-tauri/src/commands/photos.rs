@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use porchlight_core::model::BlurRegion;
 use porchlight_core::{Core, PhotoInfo};
 use tauri::State;
 
@@ -12,13 +13,18 @@ use crate::error::{Error, Result};
 /// Takes in a photo the UI read from a file picker or the camera, sent as base64 (a data URL's
 /// payload). Metadata is stripped and the photo kept until a record refers to it.
 #[tauri::command]
-pub fn add_photo(core: State<'_, Arc<Core>>, data: String) -> Result<PhotoInfo> {
+/// `blur`: parts to blur (faces, plates), applied before anything is stored.
+pub fn add_photo(
+    core: State<'_, Arc<Core>>,
+    data: String,
+    blur: Option<Vec<BlurRegion>>,
+) -> Result<PhotoInfo> {
     let payload = data.split_once(',').map_or(data.as_str(), |(_, b64)| b64);
     let bytes = STANDARD.decode(payload.trim()).map_err(|e| Error {
         kind: "photo".into(),
         message: format!("the photo could not be read: {e}"),
     })?;
-    Ok(core.add_photo(&bytes)?)
+    Ok(core.add_photo_blurred(&bytes, &blur.unwrap_or_default())?)
 }
 
 /// A photo on this device as a data URL for an `<img>`, or `None` while it has not arrived.

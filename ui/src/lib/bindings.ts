@@ -149,6 +149,25 @@ export type PrivacyZone = {
  * What the volunteer calls it ("Home"); shown on this device only.
  */
 name: string, center: Point, radiusM: number, };
+export type AlarmKind = "sos" | "missed_check_in";
+export type PatrolAlarm = { patrol: DocId, title: string, participants: Array<Participant>, kind: AlarmKind, 
+/**
+ * When the SOS was called, or when the check-in fell due.
+ */
+since: Timestamp, 
+/**
+ * Who called (SOS only).
+ */
+by: DeviceId | null, 
+/**
+ * The SOS position, or the last shared fix of the track.
+ */
+position: Point | null, };
+export type CheckInState = { everySecs: number | null, due: Timestamp | null, 
+/**
+ * Whether this device has an SOS call standing.
+ */
+sos: boolean, };
 export type Forgotten = { receipts: number, photos: number, 
 /**
  * Envelopes that had not left yet and now never will.
