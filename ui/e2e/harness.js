@@ -323,11 +323,23 @@ export function writePng(name = "photo") {
  * Picks `file` in the photo input inside `scopeCss` (as a person choosing a picture would) and
  * waits until the cleaned photo's thumbnail shows there.
  */
-export async function attachPhoto(driver, scopeCss, file) {
+export async function attachPhoto(driver, scopeCss, file, blur = [], shot = null) {
   const input = await find(driver, `${scopeCss} input[type=file]`);
   await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' })", input);
   const before = (await driver.findElements(By.css(`${scopeCss} img[data-testid="photo"]`))).length;
   await input.sendKeys(file);
+  // The blur step comes first; `blur` boxes are dragged as fractions of the preview.
+  const editor = await find(driver, `${scopeCss} [data-testid="blur-editor"] img`);
+  for (const [x0, y0, x1, y1] of blur) {
+    const r = await editor.getRect();
+    const at = (fx, fy) => ({ origin: editor, x: Math.round((fx - 0.5) * r.width), y: Math.round((fy - 0.5) * r.height) });
+    await driver.actions({ async: true }).move(at(x0, y0)).press().move(at(x1, y1)).release().perform();
+  }
+  if (shot) {
+    await checkA11y(driver, "blur step");
+    await screenshot(driver, shot, { scrolled: true });
+  }
+  await click(driver, `${scopeCss} [data-testid="photo-use"]`);
   await driver.wait(
     async () => (await driver.findElements(By.css(`${scopeCss} img[data-testid="photo"]`))).length > before,
     TIMEOUT,

@@ -67,6 +67,12 @@ pub enum CoreError {
          keys to tell who files which report"
     )]
     TokenKeyChanged,
+    /// The app-lock PIN given does not match.
+    #[error("wrong PIN")]
+    WrongPin,
+    /// Too many wrong PINs in a row: the next try must wait.
+    #[error("too many wrong PINs; try again in {retry_after_secs} s")]
+    LockedOut { retry_after_secs: u64 },
     /// A map package that cannot be used; nothing was stored.
     #[error("map package refused: {0}")]
     BadMap(crate::MapProblem),
@@ -106,6 +112,8 @@ impl CoreError {
             CoreError::BadKey { .. } => "bad_key",
             CoreError::NotAllowed { .. } => "not_allowed",
             CoreError::NoPatrol => "no_patrol",
+            CoreError::WrongPin => "wrong_pin",
+            CoreError::LockedOut { .. } => "locked_out",
             CoreError::PatrolRunning(_) => "patrol_running",
             CoreError::Export(_) => "export",
             CoreError::Sync(e) if e.is_offline() => "offline",

@@ -4,6 +4,7 @@
 //! It never prints and never exits the process: every outcome is a value or a [`CoreError`].
 
 mod alerts;
+mod app_lock;
 mod config;
 mod demo;
 pub mod departures;

@@ -45,3 +45,20 @@ pub fn withdraw_sos(core: State<'_, Arc<Core>>) -> Result<CheckInState> {
 pub fn patrol_alarms(core: State<'_, Arc<Core>>) -> Result<Vec<PatrolAlarm>> {
     Ok(core.patrol_alarms(Timestamp::now())?)
 }
+
+/// Whether the app asks for a PIN.
+#[tauri::command]
+pub fn app_lock_enabled(core: State<'_, Arc<Core>>) -> Result<bool> {
+    Ok(core.app_lock_enabled()?)
+}
+
+/// Sets the app-lock PIN, or removes it with `None`.
+#[tauri::command]
+pub fn set_app_lock(core: State<'_, Arc<Core>>, pin: Option<String>) -> Result<()> {
+    Ok(core.set_app_lock(pin.as_deref())?)
+}
+
+#[tauri::command]
+pub fn unlock(core: State<'_, Arc<Core>>, pin: String) -> Result<()> {
+    Ok(core.unlock(&pin, Timestamp::now())?)
+}

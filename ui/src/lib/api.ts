@@ -3,6 +3,7 @@ import { invoke } from "@tauri-apps/api/core";
 import type {
   Alert,
   AppConfig,
+  BlurRegion,
   CheckInState,
   CommandError,
   DemoSummary,
@@ -107,6 +108,9 @@ export const api = {
   sos: (point: Point | null) => call<CheckInState>("sos", { point }),
   withdrawSos: () => call<CheckInState>("withdraw_sos"),
   patrolAlarms: () => call<PatrolAlarm[]>("patrol_alarms"),
+  appLockEnabled: () => call<boolean>("app_lock_enabled"),
+  setAppLock: (pin: string | null) => call<null>("set_app_lock", { pin }),
+  unlock: (pin: string) => call<null>("unlock", { pin }),
   privacyZones: () => call<PrivacyZone[]>("privacy_zones"),
   setPrivacyZones: (zones: PrivacyZone[]) => call<null>("set_privacy_zones", { zones }),
   listPatrols: (limit = 50, offset = 0) => call<PatrolSummary[]>("list_patrols", { limit, offset }),
@@ -122,7 +126,7 @@ export const api = {
   refreshReceipts: () => call<Receipt[]>("refresh_receipts"),
   followUp: (report: DocId, text: string) => call<Receipt>("follow_up", { report, text }),
   /** `data` is a data URL or its base64 payload; metadata is stripped on the Rust side. */
-  addPhoto: (data: string) => call<PhotoInfo>("add_photo", { data }),
+  addPhoto: (data: string, blur: BlurRegion[] = []) => call<PhotoInfo>("add_photo", { data, blur }),
   /** A data URL for an `<img>`, or null while the photo has not arrived. */
   photo: (hash: string) => call<string | null>("photo", { hash }),
   triage: (report: DocId, status: TriageStatus, note: string | null, publish = false) =>

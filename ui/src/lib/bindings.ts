@@ -84,6 +84,7 @@ at: Timestamp, text: string, };
 export type TriageNote = { at: Timestamp, by: DeviceId | null, text: string, };
 export type Triage = { report: DocId, status: TriageStatus, updatedAt: Timestamp | null, notes: Array<TriageNote>, };
 export type WatchArea = { name: string, area: Area, };
+export type BlurRegion = { x: number, y: number, w: number, h: number, };
 export type PatrolSummary = { id: DocId, title: string, startedAt: Timestamp, endedAt: Timestamp | null, fixCount: number, distanceM: number, observations: number, participants: Array<Participant>, };
 export type ReportEntry = { triagedAt: Timestamp | null, firstTriagedAt: Timestamp | null, notes: Array<TriageNote>, id: DocId, category: Category, description: string, occurredAt: Timestamp, location: Point | null, precision: LocationPrecision, photos: Array<string>, 
 /**
