@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "issue_alert",
     "cancel_alert",
     "approve_alert",
+    "close_alert",
     "start_check_ins",
     "check_in",
     "stop_check_ins",

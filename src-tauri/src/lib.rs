@@ -93,6 +93,7 @@ pub fn run_app<R: Runtime>(
             commands::alerts::issue_alert,
             commands::alerts::cancel_alert,
             commands::alerts::approve_alert,
+            commands::alerts::close_alert,
             commands::safety::start_check_ins,
             commands::safety::check_in,
             commands::safety::stop_check_ins,

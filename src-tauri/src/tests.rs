@@ -124,6 +124,7 @@ fn typescript_bindings_are_current() {
         m::Severity::decl(&cfg),
         m::AlertCategory::decl(&cfg),
         m::AlertStatus::decl(&cfg),
+        m::AlertOutcome::decl(&cfg),
         m::Category::decl(&cfg),
         m::TriageStatus::decl(&cfg),
         m::LocationPrecision::decl(&cfg),

@@ -347,6 +347,13 @@ export async function attachPhoto(driver, scopeCss, file, blur = [], shot = null
   );
 }
 
+/** Presses the pointer on `css` for `ms` milliseconds and lets go (a long press). */
+export async function hold(driver, css, ms) {
+  const el = await find(driver, css);
+  await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' })", el);
+  await driver.actions({ async: true }).move({ origin: el }).press().pause(ms).release().perform();
+}
+
 /** The CLI binary, which also runs the sync server. */
 export const CLI = process.env.PORCHLIGHT_CLI_BIN ?? path.join(ROOT, "target/debug/porchlight");
 

@@ -19,6 +19,7 @@ import {
   find,
   findText,
   freePort,
+  hold,
   invoke,
   screenshot,
   startApp,
@@ -202,10 +203,9 @@ test("sync: a group created on a server from onboarding; patrols and meetings re
   await invoke(d, "start_patrol", { title: "Evening round" });
   await invoke(d, "add_fix", { fix: { at: new Date().toISOString(), point: { lat: 45.531, lon: -122.641 }, accuracyM: 5 } });
   await find(d, '[data-testid="start-check-ins"]');
-  const sos = await find(d, '[data-testid="sos"]');
-  await d.actions({ async: true }).move({ origin: sos }).press().pause(300).release().perform();
+  await hold(d, '[data-testid="sos"]', 300);
   assert.equal((await d.findElements(By.css('[data-testid="sos-sent"]'))).length, 0, "a short tap sends no SOS");
-  await d.actions({ async: true }).move({ origin: sos }).press().pause(2600).release().perform();
+  await hold(d, '[data-testid="sos"]', 2600);
   await find(d, '[data-testid="sos-sent"]');
   await checkA11y(d, "patrol with an SOS sent");
   await screenshot(d, "sync-volunteer-sos");

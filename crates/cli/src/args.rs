@@ -223,6 +223,13 @@ pub enum AlertCmd {
     },
     /// Cancel an alert
     Cancel { id: String },
+    /// Close an alert with how it ended; residents who were told of it hear the outcome
+    Close {
+        id: String,
+        /// all-clear, resolved or false-alarm
+        #[arg(long)]
+        outcome: String,
+    },
     /// Approve an alert that describes a person (coordinators; it reaches residents once two
     /// coordinators have approved it)
     Approve { id: String },

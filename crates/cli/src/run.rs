@@ -270,6 +270,17 @@ fn alert(core: &Core, json: bool, cmd: AlertCmd, now: Timestamp) -> Out {
         AlertCmd::Cancel { id: alert } => render(json, &core.cancel_alert(id(&alert)?)?, |a| {
             format!("cancelled {}", a.id)
         }),
+        AlertCmd::Close { id: alert, outcome } => render(
+            json,
+            &core.close_alert(id(&alert)?, outcome.parse()?)?,
+            |a| {
+                format!(
+                    "closed {} ({})",
+                    a.id,
+                    a.outcome.map_or("", porchlight_model::AlertOutcome::as_str)
+                )
+            },
+        ),
         AlertCmd::Approve { id: alert } => render(
             json,
             &core.approve_alert(id(&alert)?)?,

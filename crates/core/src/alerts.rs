@@ -8,9 +8,10 @@
 
 use std::collections::BTreeSet;
 
-use porchlight_crdt::{approve_alert, create_alert, read_alert, set_alert_status};
+use porchlight_crdt::{approve_alert, close_alert, create_alert, read_alert, set_alert_status};
 use porchlight_model::{
-    Alert, AlertStatus, DeviceId, DocId, DocKind, NewAlert, Role, Timestamp, ValidationError,
+    Alert, AlertOutcome, AlertStatus, DeviceId, DocId, DocKind, NewAlert, Role, Timestamp,
+    ValidationError,
 };
 use porchlight_store::AlertQuery;
 
@@ -37,23 +38,37 @@ impl Core {
         self.marked(read_alert(&doc)?)
     }
 
+    /// Closes an alert with how it ended; residents who were told of it hear the outcome.
+    pub fn close_alert(&self, id: DocId, outcome: AlertOutcome) -> Result<Alert> {
+        self.end_alert(id, |doc| close_alert(doc, outcome, Timestamp::now()))
+    }
+
     pub fn cancel_alert(&self, id: DocId) -> Result<Alert> {
-        let role = self.require(|r| r.can_write(DocKind::Alert), "cancel alerts")?;
+        self.end_alert(id, |doc| {
+            set_alert_status(doc, AlertStatus::Cancelled, Timestamp::now())
+        })
+    }
+
+    /// Cancels or closes: volunteers may end their own alerts, coordinators any.
+    fn end_alert(
+        &self,
+        id: DocId,
+        change: impl FnOnce(
+            &mut porchlight_crdt::Doc,
+        )
+            -> std::result::Result<porchlight_crdt::Written, porchlight_crdt::CrdtError>,
+    ) -> Result<Alert> {
+        let role = self.require(|r| r.can_write(DocKind::Alert), "end alerts")?;
         let mut store = self.store();
         let current = store.alert(id)?;
         // Volunteers may cancel their own alerts; coordinators any.
         if role != Role::Coordinator && current.issued_by != Some(self.device()) {
             return Err(crate::CoreError::NotAllowed {
                 role,
-                action: "cancel someone else's alert",
+                action: "end someone else's alert",
             });
         }
-        let doc = store.update(
-            id,
-            DocKind::Alert,
-            |doc| set_alert_status(doc, AlertStatus::Cancelled, Timestamp::now()),
-            |_, _| Ok(()),
-        )?;
+        let doc = store.update(id, DocKind::Alert, change, |_, _| Ok(()))?;
         drop(store);
         self.changed_locally();
         self.marked(read_alert(&doc)?)

@@ -111,7 +111,7 @@ impl Core {
         for id in &wanted {
             if let Some((_, None)) = store.notice(*id)?
                 && let Ok(alert) = store.alert(*id)
-                && alert.status == AlertStatus::Cancelled
+                && matches!(alert.status, AlertStatus::Cancelled | AlertStatus::Closed)
             {
                 news.cancelled.push(alert);
             }

@@ -4,8 +4,8 @@
 use automerge::transaction::Transactable;
 use automerge::{ObjType, ROOT, ReadDoc, ScalarValue, Value};
 use porchlight_model::{
-    Alert, AlertStatus, DeviceId, DocId, DocKind, Meeting, NewAlert, PersonDescription, Timestamp,
-    hex, unhex,
+    Alert, AlertOutcome, AlertStatus, DeviceId, DocId, DocKind, Meeting, NewAlert,
+    PersonDescription, Timestamp, hex, unhex,
 };
 
 use crate::doc::{Doc, Written};
@@ -153,6 +153,17 @@ fn approvers(doc: &Doc, alert: &Alert) -> Vec<DeviceId> {
     out
 }
 
+/// Closes the alert with how it ended; the residents who heard of it are told.
+pub fn close_alert(
+    doc: &mut Doc,
+    outcome: AlertOutcome,
+    at: Timestamp,
+) -> Result<Written, CrdtError> {
+    expect_kind(doc, DocKind::Alert)?;
+    doc.am.put(ROOT, "outcome", outcome.as_str())?;
+    set_alert_status(doc, AlertStatus::Closed, at)
+}
+
 /// Changes the status (cancel, or re-activate). Concurrent changes converge to one value.
 pub fn set_alert_status(
     doc: &mut Doc,
@@ -201,6 +212,7 @@ pub fn read_alert(doc: &Doc) -> Result<Alert, CrdtError> {
             .and_then(|p| p.validate().ok()),
         approved_by: Vec::new(),
         awaiting_approval: false,
+        outcome: opt_str(&doc.am, &ROOT, "outcome").and_then(|o| o.parse().ok()),
     };
     if alert.person.is_some() {
         alert.approved_by = approvers(doc, &alert);

@@ -73,6 +73,16 @@ string_enum!(
     AlertStatus, "status" {
         Active => "active",
         Cancelled => "cancelled",
+        Closed => "closed",
+    }
+);
+
+string_enum!(
+    /// How an alert ended, told to the residents who heard of it.
+    AlertOutcome, "outcome" {
+        AllClear => "all_clear",
+        Resolved => "resolved",
+        FalseAlarm => "false_alarm",
     }
 );
 

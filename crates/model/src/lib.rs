@@ -13,7 +13,9 @@ mod role;
 mod text;
 mod time;
 
-pub use enums::{AlertCategory, AlertStatus, Category, LocationPrecision, Severity, TriageStatus};
+pub use enums::{
+    AlertCategory, AlertOutcome, AlertStatus, Category, LocationPrecision, Severity, TriageStatus,
+};
 pub use error::ValidationError;
 pub use geometry::{
     Area, BBox, MAX_POLYGON_VERTICES, MAX_RADIUS_M, MIN_POLYGON_VERTICES, MIN_RADIUS_M, Point,

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::enums::{
-    AlertCategory, AlertStatus, Category, LocationPrecision, Severity, TriageStatus,
+    AlertCategory, AlertOutcome, AlertStatus, Category, LocationPrecision, Severity, TriageStatus,
 };
 use crate::error::ValidationError;
 use crate::geometry::{Area, Point};
@@ -146,6 +146,9 @@ pub struct Alert {
     /// A person alert without the approval of two coordinators: residents never see it.
     #[serde(default)]
     pub awaiting_approval: bool,
+    /// How it ended, once closed.
+    #[serde(default)]
+    pub outcome: Option<AlertOutcome>,
 }
 
 impl Alert {

@@ -4,3 +4,5 @@
 ALTER TABLE p_alerts ADD COLUMN person TEXT;
 ALTER TABLE p_alerts ADD COLUMN approved_by TEXT;
 ALTER TABLE p_reports ADD COLUMN person TEXT;
+-- How a closed alert ended (all_clear, resolved, false_alarm).
+ALTER TABLE p_alerts ADD COLUMN outcome TEXT;

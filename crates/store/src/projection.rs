@@ -104,15 +104,17 @@ pub(crate) fn project_into(
             let rid: i64 = tx
                 .prepare_cached(
                     "INSERT INTO p_alerts (id, title, body, category, severity, status, issued_at,
-                     expires_at, area, lat, lon, issued_by, starts_at, place, person, approved_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                     expires_at, area, lat, lon, issued_by, starts_at, place, person, approved_by,
+                     outcome)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
                  ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body,
                      category = excluded.category, severity = excluded.severity,
                      status = excluded.status, issued_at = excluded.issued_at,
                      expires_at = excluded.expires_at, area = excluded.area, lat = excluded.lat,
                      lon = excluded.lon, issued_by = excluded.issued_by,
                      starts_at = excluded.starts_at, place = excluded.place,
-                     person = excluded.person, approved_by = excluded.approved_by
+                     person = excluded.person, approved_by = excluded.approved_by,
+                     outcome = excluded.outcome
                  RETURNING rid",
                 )?
                 .query_row(
@@ -133,6 +135,7 @@ pub(crate) fn project_into(
                         a.meeting.as_ref().map(|m| m.place.clone()),
                         a.person.as_ref().map(json),
                         a.person.as_ref().map(|_| json(&a.approved_by)),
+                        a.outcome.map(porchlight_model::AlertOutcome::as_str),
                     ],
                     |r| r.get(0),
                 )?;
@@ -297,7 +300,7 @@ fn index_text(search: &mut SearchRows, doc: &Doc, title: &str, body: &str) {
 const DIGEST_QUERIES: &[&str] = &[
     "SELECT id, name, members, zones FROM p_groups ORDER BY id",
     "SELECT id, title, body, category, severity, status, issued_at, expires_at, area, lat, lon,
-        issued_by, starts_at, place, person, approved_by FROM p_alerts ORDER BY id",
+        issued_by, starts_at, place, person, approved_by, outcome FROM p_alerts ORDER BY id",
     "SELECT doc, alert, device, at FROM p_acks ORDER BY doc",
     "SELECT a.id, r.min_lat, r.max_lat, r.min_lon, r.max_lon FROM p_alerts_rtree r
         JOIN p_alerts a ON a.rid = r.alert ORDER BY a.id, r.min_lon",

@@ -87,7 +87,8 @@ fn opt_device(bytes: Option<Vec<u8>>) -> Option<DeviceId> {
 }
 
 const ALERT_COLUMNS: &str = "a.id, a.title, a.body, a.category, a.severity, a.status,
-    a.issued_at, a.expires_at, a.area, a.issued_by, a.starts_at, a.place, a.person, a.approved_by";
+    a.issued_at, a.expires_at, a.area, a.issued_by, a.starts_at, a.place, a.person, a.approved_by,
+    a.outcome";
 
 fn alert_row(r: &Row) -> Result<Alert> {
     Ok(Alert {
@@ -114,6 +115,10 @@ fn alert_row(r: &Row) -> Result<Alert> {
         person: opt_json(r.get::<_, Option<String>>(12)?.as_deref())?,
         approved_by: opt_json(r.get::<_, Option<String>>(13)?.as_deref())?.unwrap_or_default(),
         awaiting_approval: false,
+        outcome: r
+            .get::<_, Option<String>>(14)?
+            .map(|o| o.parse())
+            .transpose()?,
     })
 }
 

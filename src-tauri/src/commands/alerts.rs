@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use porchlight_core::model::{Alert, DocId, NewAlert, Timestamp, WatchArea};
+use porchlight_core::model::{Alert, AlertOutcome, DocId, NewAlert, Timestamp, WatchArea};
 use porchlight_core::{AlertQuery, Core};
 use tauri::State;
 
@@ -16,6 +16,12 @@ pub fn issue_alert(core: State<'_, Arc<Core>>, alert: NewAlert) -> Result<Alert>
 #[tauri::command]
 pub fn cancel_alert(core: State<'_, Arc<Core>>, id: DocId) -> Result<Alert> {
     Ok(core.cancel_alert(id)?)
+}
+
+/// Closes an alert with how it ended (all clear, resolved, false alarm).
+#[tauri::command]
+pub fn close_alert(core: State<'_, Arc<Core>>, id: DocId, outcome: AlertOutcome) -> Result<Alert> {
+    Ok(core.close_alert(id, outcome)?)
 }
 
 /// A coordinator's approval of an alert that describes a person.

@@ -2,6 +2,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import type {
   Alert,
+  AlertOutcome,
   AppConfig,
   BlurRegion,
   CheckInState,
@@ -89,6 +90,7 @@ export const api = {
   issueAlert: (alert: NewAlert) => call<Alert>("issue_alert", { alert }),
   cancelAlert: (id: DocId) => call<Alert>("cancel_alert", { id }),
   approveAlert: (id: DocId) => call<Alert>("approve_alert", { id }),
+  closeAlert: (id: DocId, outcome: AlertOutcome) => call<Alert>("close_alert", { id, outcome }),
   listAlerts: (live: boolean, limit?: number) => call<Alert[]>("list_alerts", { live, limit }),
   alertsForMyAreas: () => call<Alert[]>("alerts_for_my_areas"),
   setWatchArea: (area: WatchArea) => call<WatchArea>("set_watch_area", { area }),

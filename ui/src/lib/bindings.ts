@@ -10,7 +10,8 @@ export type Role = "resident" | "volunteer" | "coordinator";
 export type DocKind = "group" | "alert" | "patrol" | "report" | "triage" | "ack";
 export type Severity = "info" | "warning" | "urgent";
 export type AlertCategory = "suspicious_activity" | "crime" | "safety" | "traffic" | "weather" | "lost_and_found" | "meeting" | "other";
-export type AlertStatus = "active" | "cancelled";
+export type AlertStatus = "active" | "cancelled" | "closed";
+export type AlertOutcome = "all_clear" | "resolved" | "false_alarm";
 export type Category = "suspicious_person" | "suspicious_vehicle" | "suspicious_activity" | "break_in" | "theft" | "vandalism" | "noise" | "hazard" | "lighting" | "all_clear" | "other";
 export type TriageStatus = "new" | "in_review" | "forwarded" | "closed" | "dismissed";
 export type LocationPrecision = "exact" | "100m" | "1km";
@@ -44,7 +45,11 @@ approvedBy: Array<DeviceId>,
 /**
  * A person alert without the approval of two coordinators: residents never see it.
  */
-awaitingApproval: boolean, };
+awaitingApproval: boolean, 
+/**
+ * How it ended, once closed.
+ */
+outcome: AlertOutcome | null, };
 export type Fix = { at: Timestamp, point: Point, 
 /**
  * Horizontal accuracy in metres, when the receiver reports it.

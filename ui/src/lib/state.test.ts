@@ -22,6 +22,7 @@ const alert = (id: string, issuedAt: string): Alert => ({
   person: null,
   approvedBy: [],
   awaitingApproval: false,
+  outcome: null,
 });
 
 describe("state", () => {

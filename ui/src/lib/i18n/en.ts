@@ -290,7 +290,6 @@ export const en = {
   "alerts.none": "No alerts yet.",
   "alerts.live": "Live",
   "alerts.expired": "Ended",
-  "alerts.cancel": "Cancel alert",
 
   "patrols.logs": "Patrol logs",
   "patrols.mapLabel": "Map of the selected patrol",
@@ -470,4 +469,11 @@ export const en = {
   "lock.turnOn": "Turn on app lock",
   "lock.turnOff": "Turn off",
   "app.quickExit": "Quick exit",
+  "alertStatus.closed": "Closed",
+  "outcome.all_clear": "All clear",
+  "outcome.resolved": "Resolved",
+  "outcome.false_alarm": "False alarm",
+  "alerts.outcome": "How it ended",
+  "alerts.close": "Close alert",
+  "alerts.closedWith": "Closed: {outcome}",
 } as const;

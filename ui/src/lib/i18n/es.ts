@@ -292,7 +292,6 @@ export const es: Catalog = {
   "alerts.none": "Todavía no hay alertas.",
   "alerts.live": "Activa",
   "alerts.expired": "Terminada",
-  "alerts.cancel": "Cancelar alerta",
 
   "patrols.logs": "Registros de patrulla",
   "patrols.mapLabel": "Mapa de la patrulla elegida",
@@ -472,4 +471,11 @@ export const es: Catalog = {
   "lock.turnOn": "Activar bloqueo",
   "lock.turnOff": "Desactivar",
   "app.quickExit": "Salida rápida",
+  "alertStatus.closed": "Cerrada",
+  "outcome.all_clear": "Todo en orden",
+  "outcome.resolved": "Resuelta",
+  "outcome.false_alarm": "Falsa alarma",
+  "alerts.outcome": "Cómo terminó",
+  "alerts.close": "Cerrar alerta",
+  "alerts.closedWith": "Cerrada: {outcome}",
 };

@@ -2,6 +2,7 @@
 // fails the type check.
 import type {
   AlertCategory,
+  AlertOutcome,
   AlertStatus,
   Category,
   DetailKind,
@@ -16,6 +17,7 @@ export const categoryKey = (v: Category) => `category.${v}` as const;
 export const alertCategoryKey = (v: AlertCategory) => `alertCategory.${v}` as const;
 export const severityKey = (v: Severity) => `severity.${v}` as const;
 export const alertStatusKey = (v: AlertStatus) => `alertStatus.${v}` as const;
+export const outcomeKey = (v: AlertOutcome) => `outcome.${v}` as const;
 export const triageKey = (v: TriageStatus) => `triage.${v}` as const;
 export const detailKindKey = (v: DetailKind) => `detailKind.${v}` as const;
 export const precisionKey = (v: LocationPrecision) => `precision.${v}` as const;
@@ -46,6 +48,7 @@ export const ALERT_CATEGORIES: AlertCategory[] = [
 export const SEVERITIES: Severity[] = ["info", "warning", "urgent"];
 export const TRIAGE_STATUSES: TriageStatus[] = ["new", "in_review", "forwarded", "closed", "dismissed"];
 export const PRECISIONS: LocationPrecision[] = ["100m", "1km", "exact"];
+export const OUTCOMES: AlertOutcome[] = ["all_clear", "resolved", "false_alarm"];
 export const DETAIL_KINDS: DetailKind[] = ["clothing", "vehicle", "direction", "build", "hair", "carrying", "other"];
 
 export const gpsKey = (v: "off" | "waiting" | "ok" | "denied" | "unavailable") => `gps.${v}` as const;
