@@ -46,7 +46,8 @@ pub fn run_app<R: Runtime>(
     #[cfg(mobile)]
     let builder = builder
         .plugin(tauri_plugin_geolocation::init())
-        .plugin(tauri_plugin_barcode_scanner::init());
+        .plugin(tauri_plugin_barcode_scanner::init())
+        .plugin(tauri_plugin_biometric::init());
     // With an explicit data dir the core opens right here, so it is managed before anything
     // runs (the mock runtime used by the tests never calls `setup`). Otherwise `setup` opens it
     // in the platform's app data dir, which only the running app knows.

@@ -2,7 +2,7 @@
 // this reads the web view's user agent: Android's WebView says "Android", iOS's WKWebView
 // "iPhone" or "iPad". An iPad may present itself as a Mac ("Macintosh"); a Mac has no touch
 // screen, so a "Macintosh" with several touch points is taken for an iPad.
-// Only phones and tablets have the geolocation and barcode-scanner plugins (src-tauri,
+// Only phones and tablets have the geolocation, barcode-scanner and biometric plugins (src-tauri,
 // `#[cfg(mobile)]`), so this decides whether the page may call them.
 
 /** True on Android and iOS, where the phone-only plugins exist. */

@@ -476,4 +476,6 @@ export const en = {
   "alerts.outcome": "How it ended",
   "alerts.close": "Close alert",
   "alerts.closedWith": "Closed: {outcome}",
+  "lock.biometric": "Unlock with fingerprint or face",
+  "lock.biometricReason": "Unlock Porchlight",
 } as const;

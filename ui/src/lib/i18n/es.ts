@@ -478,4 +478,6 @@ export const es: Catalog = {
   "alerts.outcome": "Cómo terminó",
   "alerts.close": "Cerrar alerta",
   "alerts.closedWith": "Cerrada: {outcome}",
+  "lock.biometric": "Desbloquear con huella o cara",
+  "lock.biometricReason": "Desbloquear Porchlight",
 };
