@@ -65,4 +65,20 @@ test("volunteer: a patrol with a route and two observations, one with a photo", 
   assert.deepEqual(saved, [{ name: "Home", center: { lat: 45.515, lon: -122.6265 }, radiusM: 250 }]);
   await checkA11y(d, "private places");
   await screenshot(d, "volunteer-privacy-zones", { scrolled: true });
+
+  // In Spanish, on another round: the check-in timer runs, with "I'm OK" and the SOS button.
+  await choose(d, '[data-testid="language"]', "es");
+  await type(d, "input[name=title]", "Ronda de noche");
+  await click(d, '[data-testid="start-patrol"]');
+  await click(d, '[data-testid="start-check-ins"]');
+  await findText(d, '[data-testid="check-in-due"]', "Próximo aviso");
+  await click(d, '[data-testid="check-in"]');
+  const state = await invoke(d, "check_in_state", {});
+  assert.equal(state.everySecs, 30 * 60);
+  await d.executeScript("document.querySelector('[data-testid=\"patrol-safety\"]').scrollIntoView({ block: 'start' })");
+  await checkA11y(d, "patrol safety in Spanish");
+  await screenshot(d, "volunteer-safety-es", { scrolled: true });
+  await findText(d, '[data-testid="privacy-zones"] li', "Home");
+  await d.executeScript(`document.querySelector('${zones}').scrollIntoView({ block: 'start' })`);
+  await screenshot(d, "volunteer-privacy-zones-es", { scrolled: true });
 });
