@@ -13,8 +13,11 @@ E2E_ARTIFACTS ?= $(CURDIR)/target/e2e-artifacts
 setup:
 	@scripts/setup.sh
 
+# BUILD_FLAGS: `make test` passes --all-targets, so the app it drives shares the test build's
+# features (dev-dependencies turn on tokio's test-util and tauri's test feature); a plain build
+# there would compile tokio, tauri and everything above them a second time.
 build: setup ui
-	$(CARGO) build --workspace
+	$(CARGO) build --workspace $(BUILD_FLAGS)
 
 # Fills the demo neighbourhood (once) and opens the desktop app on it: on $$DISPLAY if there is
 # one, else under Xvfb (then `make screenshot` shows what it looks like).
@@ -58,7 +61,7 @@ lint: setup ui
 
 test: lint ui-check ui-lint ui-test
 	$(CARGO) test --workspace
-	$(MAKE) e2e
+	$(MAKE) e2e BUILD_FLAGS=--all-targets
 
 # Performance targets (TARGETS.md), measured side by side in one run on release builds: the
 # criterion benches of each crate, then the load generator against a real `porchlight serve` on
