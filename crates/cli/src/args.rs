@@ -80,6 +80,27 @@ pub enum Command {
     Search { text: String },
     /// Counts for the group's overview
     Stats,
+    /// Where and when reports cluster (coordinators); cells and hours under the group's k
+    /// threshold are never shown
+    Hotspots {
+        /// From this time (RFC 3339)
+        #[arg(long)]
+        from: Option<String>,
+        /// Until this time (RFC 3339)
+        #[arg(long)]
+        to: Option<String>,
+        /// A stricter threshold than the group's
+        #[arg(long)]
+        k: Option<u32>,
+        /// Grid cell side in metres
+        #[arg(long, default_value_t = 250.0)]
+        cell: f64,
+        #[arg(long)]
+        category: Option<String>,
+        /// Also write the cells as GeoJSON to this file
+        #[arg(long)]
+        geojson: Option<PathBuf>,
+    },
     /// Fill this device with a demo neighbourhood
     Demo,
     /// Print a commented example config.toml

@@ -153,6 +153,32 @@ pub fn run(cli: Cli) -> Out {
             render(json, &rows, |_| text::search(&hits))
         }
         Command::Stats => render(json, &core.stats()?, text::stats),
+        Command::Hotspots {
+            from,
+            to,
+            k,
+            cell,
+            category,
+            geojson,
+        } => {
+            let time =
+                |s: Option<String>, field| s.map(|s| Timestamp::parse(field, &s)).transpose();
+            let h = core.hotspots(&porchlight_core::HotspotQuery {
+                from: time(from, "from")?,
+                to: time(to, "to")?,
+                category: category.map(|c| c.parse()).transpose()?,
+                cell_m: Some(cell),
+                k,
+                utc_offset_minutes: 0,
+            })?;
+            if let Some(path) = &geojson {
+                std::fs::write(path, h.to_geojson()).map_err(|e| Failure {
+                    kind: "io",
+                    message: format!("{}: {e}", path.display()),
+                })?;
+            }
+            render(json, &h, text::hotspots)
+        }
         Command::Demo => {
             let mut progress = |stage: &str, done: usize, total: usize| {
                 if !json {

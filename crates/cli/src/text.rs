@@ -48,6 +48,40 @@ pub fn alert_issued(a: &Alert) -> String {
     format!("issued alert {} ({}, {})", a.id, a.severity, area(&a.area))
 }
 
+pub fn hotspots(h: &porchlight_core::Hotspots) -> String {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let mut s = format!(
+        "{} reports; cells of {} m with at least {} reports (k):\n",
+        h.total, h.cell_m, h.k
+    );
+    if h.cells.is_empty() {
+        s.push_str("  none\n");
+    }
+    for c in &h.cells {
+        let _ = writeln!(
+            s,
+            "  {:4}  around {:.5},{:.5}",
+            c.count, c.center.lat, c.center.lon
+        );
+    }
+    let _ = writeln!(
+        s,
+        "{} located reports are in cells under k (not shown)",
+        h.in_hidden_cells
+    );
+    s.push_str("busiest hours of the week (UTC):");
+    for w in &h.week {
+        let _ = write!(
+            s,
+            "\n  {} {:02}h  {}",
+            DAYS[usize::from(w.weekday % 7)],
+            w.hour,
+            w.count
+        );
+    }
+    s
+}
+
 pub fn check_in(s: &CheckInState) -> String {
     let mut out = match (s.every_secs, s.due) {
         (Some(every), Some(due)) => {

@@ -13,6 +13,7 @@ mod drops;
 mod error;
 mod exchange;
 mod export;
+mod hotspots;
 mod identity;
 mod maps;
 mod matching;
@@ -38,6 +39,9 @@ pub use config::{CONFIG_FILE, Config, DEFAULT_CONFIG};
 pub use demo::DemoSummary;
 pub use error::{CoreError, Result};
 pub use export::{ExportFormat, ExportKind};
+pub use hotspots::{
+    DEFAULT_CELL_M, Direction, HeatCell, HotspotCell, HotspotQuery, Hotspots, Shown, ZoneComparison,
+};
 pub use maps::{MapProblem, MapStatus, write_demo_package};
 pub use matching::{AckSummary, AlertNews, MatchedAlert};
 pub use patrol_safety::{AlarmKind, CHECK_IN_MAX, CHECK_IN_MIN, CheckInState, PatrolAlarm};

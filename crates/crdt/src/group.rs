@@ -131,6 +131,37 @@ fn map_at_root(doc: &mut Doc, key: &'static str) -> Result<automerge::ObjId, Crd
     }
 }
 
+/// Reports a hotspot cell needs before it is shown anywhere, unless the group sets another.
+pub const DEFAULT_HOTSPOT_K: u32 = 3;
+/// The smallest threshold a group may set: below 2 a single report is located.
+pub const MIN_HOTSPOT_K: u32 = 2;
+
+/// Sets the group's hotspot threshold k (coordinators).
+pub fn set_hotspot_k(doc: &mut Doc, k: u32, at: Timestamp) -> Result<Written, CrdtError> {
+    expect_kind(doc, DocKind::Group)?;
+    if !(MIN_HOTSPOT_K..=1000).contains(&k) {
+        return Err(CrdtError::Invalid(
+            porchlight_model::ValidationError::Invalid {
+                field: "k",
+                reason: format!(
+                    "the hotspot threshold is {MIN_HOTSPOT_K} to 1000 reports, not {k}"
+                ),
+            },
+        ));
+    }
+    let settings = map_at_root(doc, "settings")?;
+    doc.am.put(&settings, "hotspot_k", i64::from(k))?;
+    doc.commit(at).ok_or(CrdtError::Unchanged)
+}
+
+/// The group's hotspot threshold: what it set, never below the minimum, else the default.
+pub fn read_hotspot_k(doc: &Doc) -> u32 {
+    opt_obj(&doc.am, &ROOT, "settings", ObjType::Map)
+        .and_then(|s| opt_i64(&doc.am, &s, "hotspot_k"))
+        .and_then(|k| u32::try_from(k).ok())
+        .map_or(DEFAULT_HOTSPOT_K, |k| k.max(MIN_HOTSPOT_K))
+}
+
 pub fn set_zone(doc: &mut Doc, zone: &Zone, at: Timestamp) -> Result<Written, CrdtError> {
     expect_kind(doc, DocKind::Group)?;
     let name = validate_name("zone name", &zone.name)?;

@@ -30,8 +30,8 @@ pub use columns::{Bounds, Declared, MAX_OPS};
 pub use doc::{Doc, MAX_CHANGE_BYTES, Merge, SCHEMA_VERSION, Written, parse_change};
 pub use error::CrdtError;
 pub use group::{
-    MembershipRecords, certify_member, create_group, read_group, read_membership, remove_member,
-    set_member, set_zone,
+    DEFAULT_HOTSPOT_K, MIN_HOTSPOT_K, MembershipRecords, certify_member, create_group, read_group,
+    read_hotspot_k, read_membership, remove_member, set_hotspot_k, set_member, set_zone,
 };
 pub use map::{MAP_CHUNK_SIZE, MAX_MAP_BYTES, MapManifest, read_map, set_map};
 pub use patrol::{
