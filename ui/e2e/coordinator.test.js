@@ -121,3 +121,17 @@ test("coordinator: the demo neighbourhood on the overview and patrol logs", asyn
   await checkA11y(d, "coordinator patrol logs");
   await screenshot(d, "coordinator-patrols");
 });
+
+test("coordinator: hotspots of the demo neighbourhood, nothing under k", async () => {
+  const d = app.driver;
+  await click(d, '[data-section="hotspots"]');
+  await find(d, '[data-testid="week-heat"]');
+  await choose(d, "select[name=hotspot-period]", "0");
+  const h = await invoke(d, "hotspots", { from: null, to: null, category: null, utcOffsetMinutes: 0 });
+  assert.ok(h.total > 0, "the demo has reports");
+  assert.ok(h.cells.every((c) => c.count >= h.k), "a cell under k was returned");
+  assert.ok(h.week.every((c) => c.count >= h.k), "an hour under k was returned");
+  if (h.cells.length > 0) await find(d, '[data-testid="hotspot-cells"] li');
+  await checkA11y(d, "hotspots");
+  await screenshot(d, "coordinator-hotspots");
+});

@@ -6,6 +6,7 @@
 
 pub mod alerts;
 pub mod identity;
+pub mod insight;
 pub mod maps;
 pub mod overview;
 pub mod patrols;

@@ -13,6 +13,7 @@ import type {
   ExportWhat,
   Exported,
   Fix,
+  Hotspots,
   PatrolAlarm,
   Forgotten,
   Group,
@@ -110,6 +111,10 @@ export const api = {
   sos: (point: Point | null) => call<CheckInState>("sos", { point }),
   withdrawSos: () => call<CheckInState>("withdraw_sos"),
   patrolAlarms: () => call<PatrolAlarm[]>("patrol_alarms"),
+  hotspots: (from: string | null, to: string | null) =>
+    call<Hotspots>("hotspots", { from, to, category: null, utcOffsetMinutes: -new Date().getTimezoneOffset() }),
+  hotspotK: () => call<number>("hotspot_k"),
+  setHotspotK: (k: number) => call<number>("set_hotspot_k", { k }),
   appLockEnabled: () => call<boolean>("app_lock_enabled"),
   setAppLock: (pin: string | null) => call<null>("set_app_lock", { pin }),
   unlock: (pin: string) => call<null>("unlock", { pin }),

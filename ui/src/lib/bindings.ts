@@ -174,6 +174,29 @@ export type CheckInState = { everySecs: number | null, due: Timestamp | null,
  * Whether this device has an SOS call standing.
  */
 sos: boolean, };
+export type HotspotCell = { center: Point, 
+/**
+ * South-west and north-east corners.
+ */
+southWest: Point, northEast: Point, count: number, };
+export type HeatCell = { weekday: number, hour: number, count: number, };
+export type Hotspots = { k: number, cellM: number, 
+/**
+ * Reports in the period (with or without a location).
+ */
+total: number, 
+/**
+ * Cells with at least k reports, busiest first.
+ */
+cells: Array<HotspotCell>, 
+/**
+ * Reports with a location that fall in cells under k (shown only as this sum).
+ */
+inHiddenCells: number, 
+/**
+ * Hours of the week with at least k reports.
+ */
+week: Array<HeatCell>, };
 export type Forgotten = { receipts: number, photos: number, 
 /**
  * Envelopes that had not left yet and now never will.

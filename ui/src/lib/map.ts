@@ -1,7 +1,7 @@
 // What a map shows, and the offline grid drawn when there are no tiles.
 import type { Area, Point } from "./bindings";
 
-export type AreaKind = "alert" | "mine" | "watch" | "zone" | "draft";
+export type AreaKind = "alert" | "mine" | "watch" | "zone" | "draft" | "hotspot";
 export type PointKind = "observation" | "report" | "draft";
 export type MapArea = { area: Area; kind: AreaKind; label: string };
 export type MapPoint = { point: Point; kind: PointKind; label: string };
@@ -12,6 +12,7 @@ export const COLORS: Record<AreaKind | PointKind | "track", string> = {
   watch: "#0b5cad",
   zone: "#2e6b30",
   draft: "#8a4b00",
+  hotspot: "#c2410c",
   observation: "#6a1b9a",
   report: "#8a4b00",
   track: "#6a1b9a",

@@ -1,0 +1,38 @@
+//! Coordinator insight: hotspots under the group's k threshold.
+
+use std::sync::Arc;
+
+use porchlight_core::model::{Category, Timestamp};
+use porchlight_core::{Core, HotspotQuery, Hotspots};
+use tauri::State;
+
+use crate::error::Result;
+
+/// Hotspots over a period; `utc_offset_minutes` puts the week heat map in the viewer's time.
+#[tauri::command]
+pub fn hotspots(
+    core: State<'_, Arc<Core>>,
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+    category: Option<Category>,
+    utc_offset_minutes: i32,
+) -> Result<Hotspots> {
+    Ok(core.hotspots(&HotspotQuery {
+        from,
+        to,
+        category,
+        cell_m: None,
+        k: None,
+        utc_offset_minutes,
+    })?)
+}
+
+#[tauri::command]
+pub fn hotspot_k(core: State<'_, Arc<Core>>) -> Result<u32> {
+    Ok(core.hotspot_k()?)
+}
+
+#[tauri::command]
+pub fn set_hotspot_k(core: State<'_, Arc<Core>>, k: u32) -> Result<u32> {
+    Ok(core.set_hotspot_k(k)?)
+}
