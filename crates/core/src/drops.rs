@@ -13,7 +13,7 @@ use porchlight_crdt::{ChangeProblem, Doc, MAX_CHANGE_BYTES, check_change, read_r
 use porchlight_model::{DeviceId, DocId, DocKind, Timestamp, random_bytes};
 use porchlight_sync::seal::{SealError, open, seal, sealing_secret};
 use porchlight_sync::wire::{self, DropRequest, DropToken, GroupId, MAX_BLOB, blob_hash};
-use porchlight_sync::{AnonymousClient, HttpTransport};
+use porchlight_sync::Remote;
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
 
@@ -165,7 +165,8 @@ impl Core {
         if schedule.is_empty() {
             return Ok(0);
         }
-        let (server, group) = self.server_and_group()?;
+        let (_, group) = self.server_and_group()?;
+        let remote = self.remote()?;
         let step = next_step(
             now.millis(),
             &schedule,
@@ -199,8 +200,8 @@ impl Core {
             sealed,
             token: Some(token),
         };
-        let pin = self.server_pin()?;
-        match AnonymousClient::drop_pinned(&server, pin.as_ref(), &request).await {
+        // The remote sends it anonymously: over HTTP, a fresh connection with no session.
+        match remote.post_drop(&request).await {
             Ok(_) => {}
             // Tokens are never shared, so "already spent" means an earlier attempt with this
             // envelope's token arrived and only its answer was lost.
@@ -224,7 +225,7 @@ impl Core {
 
     /// Pulls the group's drops newer than the last seen and opens them (coordinators). Returns
     /// the reports that arrived or changed.
-    pub(crate) async fn pull_drops(&self, transport: &HttpTransport) -> Result<Vec<DocId>> {
+    pub(crate) async fn pull_drops(&self, remote: &dyn Remote) -> Result<Vec<DocId>> {
         let mut cursor: u64 = self
             .store()
             .state(STATE_DROP_CURSOR)?
@@ -232,7 +233,7 @@ impl Core {
             .unwrap_or(0);
         let mut reports = Vec::new();
         loop {
-            let page = transport
+            let page = remote
                 .drops(cursor, DROP_PAGE)
                 .await
                 .map_err(sync_error)?;

@@ -112,11 +112,8 @@ impl Core {
             uses,
             expires_at,
         );
-        let transport = self.transport()?;
-        let session = transport.session().await.map_err(sync_error)?;
-        transport
-            .client()
-            .create_invite(&session, signed)
+        self.remote()?
+            .create_invite(signed)
             .await
             .map_err(sync_error)?;
         Ok(InviteCode {

@@ -9,8 +9,8 @@ pub enum Error {
     #[error("the sync server is unreachable: {0}")]
     Offline(#[source] reqwest::Error),
 
-    /// An in-memory test transport whose device has been cut off.
-    #[error("this device is cut off from the relay")]
+    /// The link to the server is cut (a simulated network partition in tests).
+    #[error("this device is cut off from the server")]
     Disconnected,
 
     /// The server answered with an error status and its `{kind, message}` body.
