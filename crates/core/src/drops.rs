@@ -22,7 +22,7 @@ use crate::drop_tokens::{STATE_LAST_AUTH, STATE_LAST_DROP, random_u64};
 use crate::sync::{STATE_SERVER, STATE_SERVER_GROUP, sync_error};
 use crate::{Core, CoreError, Result};
 
-const STATE_DROP_CURSOR: &str = "drops.cursor";
+pub(crate) const STATE_DROP_CURSOR: &str = "drops.cursor";
 const DROP_PAGE: u32 = 200;
 
 /// What one envelope holds, once opened.

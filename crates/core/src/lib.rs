@@ -50,7 +50,7 @@ pub use porchlight_sync::{
     parse_fingerprint, wire::Member,
 };
 pub use privacy_zones::PrivacyZone;
-pub use sync::{SyncReceipt, SyncReport, SyncStatus, SyncTask};
+pub use sync::{HubMember, HubRoster, SyncReceipt, SyncReport, SyncStatus, SyncTask};
 
 const DB_FILE: &str = "porchlight.db";
 const STATE_NAME: &str = "name";

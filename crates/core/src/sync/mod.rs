@@ -4,6 +4,7 @@
 
 mod exchange;
 mod groups;
+mod hub;
 mod task;
 
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ use serde::Serialize;
 
 use crate::{Core, CoreError, Result};
 
+pub use hub::{HubMember, HubRoster};
 pub use task::SyncTask;
 
 pub(crate) const STATE_SERVER: &str = "sync.server";

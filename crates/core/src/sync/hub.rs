@@ -1,0 +1,186 @@
+//! What a hub asks of the coordinator's device it runs on, and how a device moves between the
+//! group's servers (the community server and a hub on the local network).
+//!
+//! A hub's embedded server learns the group's members from this device, never from another
+//! server: the members are the roster this device computed from the certificates in the group
+//! document, chained to the root key it pinned (see `membership.rs`). For each member the device
+//! signs a one-use invite and the join proof that goes with it, so the hub's server records the
+//! member with evidence any coordinator's device can check, like a member who joined there.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use porchlight_model::{DeviceId, Role, Timestamp, random_bytes};
+use porchlight_sync::{
+    Connect, GroupId, JoinEvidence, Remote, ServerAddr, SignedInvite, format_fingerprint,
+};
+
+use super::{STATE_CURSOR, STATE_SERVER, STATE_SERVER_PIN, sync_error};
+use crate::drops::STATE_DROP_CURSOR;
+use crate::{Core, CoreError, Result};
+
+/// One member as a hub's server should record it.
+#[derive(Clone, Debug)]
+pub struct HubMember {
+    pub device: DeviceId,
+    pub public_key: [u8; 32],
+    pub role: Role,
+    pub display_name: String,
+    /// An invite this device signed for the member and the matching join proof; `None` for the
+    /// group's founder, who needs none.
+    pub evidence: Option<JoinEvidence>,
+}
+
+/// The group as a hub's server should know it.
+#[derive(Clone, Debug)]
+pub struct HubRoster {
+    pub group: GroupId,
+    pub name: String,
+    /// The root key: the founder, the group's first member on every server.
+    pub root: [u8; 32],
+    pub members: Vec<HubMember>,
+}
+
+impl HubRoster {
+    /// Whether `device` is a member now.
+    pub fn contains(&self, device: DeviceId) -> bool {
+        self.members.iter().any(|m| m.device == device)
+    }
+}
+
+impl Core {
+    /// The members a hub run by this (coordinator's) device should admit, with evidence signed
+    /// here whose invites stay valid for `valid_for`. Only a coordinator the roster vouches for
+    /// can vouch for others; anyone else gets [`CoreError::NotAllowed`].
+    pub fn hub_roster(&self, valid_for: Duration) -> Result<HubRoster> {
+        let roster = self.roster()?.ok_or(CoreError::NotJoined)?;
+        let me = roster.member(&self.device()).copied();
+        if me.is_none_or(|m| m.role != Role::Coordinator) {
+            return Err(CoreError::NotAllowed {
+                role: self.role()?,
+                action: "run a hub",
+            });
+        }
+        let group = self.group()?.ok_or(CoreError::NotJoined)?;
+        let expires_at = Timestamp::now().millis() / 1000
+            + i64::try_from(valid_for.as_secs()).unwrap_or(i64::MAX / 4);
+        let members = roster
+            .members()
+            .map(|(device, cert)| {
+                let display_name = group
+                    .members
+                    .iter()
+                    .find(|m| m.device == *device)
+                    .map_or_else(|| format!("Device {}", &device.to_hex()[..6]), |m| {
+                        m.name.clone()
+                    });
+                let evidence = (cert.public_key != roster.root).then(|| {
+                    self.vouch(
+                        roster.group,
+                        &cert.public_key,
+                        cert.role,
+                        &display_name,
+                        expires_at,
+                    )
+                });
+                HubMember {
+                    device: *device,
+                    public_key: cert.public_key,
+                    role: cert.role,
+                    display_name,
+                    evidence,
+                }
+            })
+            .collect();
+        Ok(HubRoster {
+            group: roster.group,
+            name: group.name,
+            root: roster.root,
+            members,
+        })
+    }
+
+    /// A one-use invite for `public_key` signed by this device, and the proof of its secret.
+    fn vouch(
+        &self,
+        group: GroupId,
+        public_key: &[u8; 32],
+        role: Role,
+        display_name: &str,
+        expires_at: i64,
+    ) -> JoinEvidence {
+        let (invite, secret) = (random_bytes::<16>(), random_bytes::<16>());
+        let signed = SignedInvite::issue(
+            self.identity.signing_key(),
+            group,
+            invite,
+            &secret,
+            role,
+            1,
+            expires_at,
+        );
+        let proof =
+            porchlight_sync::membership::join_proof(&secret, &group, &invite, public_key, display_name);
+        JoinEvidence {
+            invite: signed,
+            proof,
+        }
+    }
+
+    /// A remote acting as this device in its group on another server (the hub's relay uses
+    /// one to each side). The device key stays inside the core.
+    pub fn remote_on(
+        &self,
+        server: &ServerAddr,
+        connect: &dyn Connect,
+    ) -> Result<Arc<dyn Remote>> {
+        let (group, _) = self.group_anchor()?;
+        connect
+            .remote(server, group, self.identity.signing_key())
+            .map_err(sync_error)
+    }
+
+    /// Moves this device to another server of its group: the community server, or a hub that
+    /// relays to it. Each server has its own log, so the cursors (changes and drops) are kept
+    /// per server and restored when the device comes back. The outbox stays: whatever was not
+    /// pushed yet goes to the new server.
+    pub fn switch_server(&self, server: &ServerAddr) -> Result<()> {
+        self.group_anchor()?;
+        let mut store = self.store();
+        let old = store.state(STATE_SERVER)?.ok_or(CoreError::NotJoined)?;
+        if old == server.url {
+            return Ok(());
+        }
+        let keys = [STATE_CURSOR, STATE_DROP_CURSOR];
+        let saved: Vec<Option<String>> = keys
+            .iter()
+            .map(|k| store.state(k))
+            .collect::<std::result::Result<_, _>>()?;
+        let restored: Vec<Option<String>> = keys
+            .iter()
+            .map(|k| store.state(&per_server(k, &server.url)))
+            .collect::<std::result::Result<_, _>>()?;
+        let pin = server.pin.as_ref().map(format_fingerprint);
+        store.with_transaction(|tx| {
+            for ((key, saved), restored) in keys.iter().zip(&saved).zip(&restored) {
+                porchlight_store::set_state_in(tx, &per_server(key, &old), saved.as_deref())?;
+                porchlight_store::set_state_in(tx, key, restored.as_deref())?;
+            }
+            porchlight_store::set_state_in(tx, STATE_SERVER, Some(&server.url))?;
+            porchlight_store::set_state_in(tx, STATE_SERVER_PIN, pin.as_deref())
+        })?;
+        drop(store);
+        // The next call makes a remote for the new server.
+        *self
+            .remote
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        self.changed_locally();
+        Ok(())
+    }
+}
+
+/// The state key under which `key` is kept for `server` while the device uses another one.
+fn per_server(key: &str, server: &str) -> String {
+    format!("{key}@{server}")
+}
