@@ -3,9 +3,10 @@
 //!
 //! A hub's embedded server learns the group's members from this device, never from another
 //! server: the members are the roster this device computed from the certificates in the group
-//! document, chained to the root key it pinned (see `membership.rs`). For each member the device
-//! signs a one-use invite and the join proof that goes with it, so the hub's server records the
-//! member with evidence any coordinator's device can check, like a member who joined there.
+//! document, chained to the root key it pinned (see `membership.rs`). For each member the hub's
+//! server lacks, the device signs a one-use invite and the join proof that goes with it, so the
+//! server records the member with evidence any coordinator's device can check, as if the
+//! member had joined there.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,9 +27,6 @@ pub struct HubMember {
     pub public_key: [u8; 32],
     pub role: Role,
     pub display_name: String,
-    /// An invite this device signed for the member and the matching join proof; `None` for the
-    /// group's founder, who needs none.
-    pub evidence: Option<JoinEvidence>,
 }
 
 /// The group as a hub's server should know it.
@@ -49,10 +47,10 @@ impl HubRoster {
 }
 
 impl Core {
-    /// The members a hub run by this (coordinator's) device should admit, with evidence signed
-    /// here whose invites stay valid for `valid_for`. Only a coordinator the roster vouches for
-    /// can vouch for others; anyone else gets [`CoreError::NotAllowed`].
-    pub fn hub_roster(&self, valid_for: Duration) -> Result<HubRoster> {
+    /// The members a hub run by this (coordinator's) device should admit. Only a coordinator the
+    /// roster vouches for can vouch for others ([`Core::vouch_for`]); anyone else gets
+    /// [`CoreError::NotAllowed`].
+    pub fn hub_roster(&self) -> Result<HubRoster> {
         let roster = self.roster()?.ok_or(CoreError::NotJoined)?;
         let me = roster.member(&self.device()).copied();
         if me.is_none_or(|m| m.role != Role::Coordinator) {
@@ -62,8 +60,6 @@ impl Core {
             });
         }
         let group = self.group()?.ok_or(CoreError::NotJoined)?;
-        let expires_at = Timestamp::now().millis() / 1000
-            + i64::try_from(valid_for.as_secs()).unwrap_or(i64::MAX / 4);
         let members = roster
             .members()
             .map(|(device, cert)| {
@@ -74,21 +70,11 @@ impl Core {
                     .map_or_else(|| format!("Device {}", &device.to_hex()[..6]), |m| {
                         m.name.clone()
                     });
-                let evidence = (cert.public_key != roster.root).then(|| {
-                    self.vouch(
-                        roster.group,
-                        &cert.public_key,
-                        cert.role,
-                        &display_name,
-                        expires_at,
-                    )
-                });
                 HubMember {
                     device: *device,
                     public_key: cert.public_key,
                     role: cert.role,
                     display_name,
-                    evidence,
                 }
             })
             .collect();
@@ -100,31 +86,34 @@ impl Core {
         })
     }
 
-    /// A one-use invite for `public_key` signed by this device, and the proof of its secret.
-    fn vouch(
-        &self,
-        group: GroupId,
-        public_key: &[u8; 32],
-        role: Role,
-        display_name: &str,
-        expires_at: i64,
-    ) -> JoinEvidence {
+    /// Evidence for a hub's server that `member` may join: a one-use invite for the member's
+    /// role signed by this device, valid for `valid_for`, and the proof made with its secret
+    /// over the member's key and name, as the member's own device would make it.
+    pub fn vouch_for(&self, member: &HubMember, valid_for: Duration) -> Result<JoinEvidence> {
+        let (group, _) = self.group_anchor()?;
+        let expires_at = Timestamp::now().millis() / 1000
+            + i64::try_from(valid_for.as_secs()).unwrap_or(i64::MAX / 4);
         let (invite, secret) = (random_bytes::<16>(), random_bytes::<16>());
         let signed = SignedInvite::issue(
             self.identity.signing_key(),
             group,
             invite,
             &secret,
-            role,
+            member.role,
             1,
             expires_at,
         );
-        let proof =
-            porchlight_sync::membership::join_proof(&secret, &group, &invite, public_key, display_name);
-        JoinEvidence {
+        let proof = porchlight_sync::membership::join_proof(
+            &secret,
+            &group,
+            &invite,
+            &member.public_key,
+            &member.display_name,
+        );
+        Ok(JoinEvidence {
             invite: signed,
             proof,
-        }
+        })
     }
 
     /// A remote acting as this device in its group on another server (the hub's relay uses

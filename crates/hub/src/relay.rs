@@ -1,0 +1,156 @@
+//! Moves the change log between a hub's server and the community server, both ways.
+//!
+//! The relay is a coordinator's device talking to both servers (a coordinator reads every kind
+//! that travels through the log). Each step pushes to one side what it pulled from the other,
+//! with the authors' signatures as they came: both servers check authorship from those
+//! signatures, so the relay cannot write in anyone's name, and neither can a hub that lies.
+//! Reports never travel through the log, so the relay never holds one.
+//!
+//! What was pulled but not yet delivered waits in memory, and a cursor only moves once the call
+//! that returned its page succeeded, so a failure at any moment loses nothing: the next step
+//! pulls again or re-sends (servers keep changes by hash, so a repeat is harmless). A change a
+//! server refuses as a bad request (an author it does not know yet, say, before the hub's
+//! membership caught up) waits for a later step instead of holding up the rest.
+
+use std::sync::Arc;
+
+use porchlight_sync::wire::{DocChanges, SyncRequest, SyncResponse};
+use porchlight_sync::{Error, Remote};
+
+/// The most steps [`Relay::settle`] takes (each moves at least one page).
+const MAX_STEPS: usize = 10_000;
+
+/// What one step moved.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RelayStep {
+    /// Changes pulled from the hub's server (on their way up).
+    pub up: usize,
+    /// Changes pulled from the community server (on their way down).
+    pub down: usize,
+    /// Changes a server refused for now, waiting for a later step.
+    pub waiting: usize,
+    /// A server said it has more pages.
+    pub more: bool,
+}
+
+impl RelayStep {
+    /// True when the step moved nothing and nothing more is waiting to be pulled.
+    pub fn is_quiet(&self) -> bool {
+        self.up == 0 && self.down == 0 && !self.more
+    }
+}
+
+/// The relay between a hub's server and the community server.
+#[derive(Debug)]
+pub struct Relay {
+    hub: Arc<dyn Remote>,
+    upstream: Arc<dyn Remote>,
+    hub_cursor: u64,
+    upstream_cursor: u64,
+    to_hub: Vec<DocChanges>,
+    to_upstream: Vec<DocChanges>,
+}
+
+impl Relay {
+    /// A relay acting through `hub` and `upstream`: remotes of the same coordinator's device.
+    pub fn new(hub: Arc<dyn Remote>, upstream: Arc<dyn Remote>) -> Self {
+        Self {
+            hub,
+            upstream,
+            hub_cursor: 0,
+            upstream_cursor: 0,
+            to_hub: Vec::new(),
+            to_upstream: Vec::new(),
+        }
+    }
+
+    /// One exchange with each side: deliver to the hub what came from upstream and pull the
+    /// hub's news; deliver that upstream and pull upstream's news.
+    pub async fn step(&mut self) -> Result<RelayStep, Error> {
+        let (from_hub, kept) = deliver(self.hub.as_ref(), self.hub_cursor, &self.to_hub).await?;
+        self.to_hub = kept;
+        self.hub_cursor = from_hub.cursor;
+        let up = count(&from_hub.pull);
+        self.to_upstream.extend(from_hub.pull);
+
+        let (from_up, kept) = deliver(
+            self.upstream.as_ref(),
+            self.upstream_cursor,
+            &self.to_upstream,
+        )
+        .await?;
+        self.to_upstream = kept;
+        self.upstream_cursor = from_up.cursor;
+        let down = count(&from_up.pull);
+        self.to_hub.extend(from_up.pull);
+        Ok(RelayStep {
+            up,
+            down,
+            waiting: count(&self.to_hub) + count(&self.to_upstream),
+            more: from_hub.more || from_up.more,
+        })
+    }
+
+    /// Steps until a step moves nothing; returns the sum of what moved.
+    pub async fn settle(&mut self) -> Result<RelayStep, Error> {
+        let mut total = RelayStep::default();
+        for _ in 0..MAX_STEPS {
+            let step = self.step().await?;
+            total.up += step.up;
+            total.down += step.down;
+            total.waiting = step.waiting;
+            if step.is_quiet() {
+                break;
+            }
+        }
+        Ok(total)
+    }
+
+    /// Changes pulled but not delivered yet.
+    pub fn waiting(&self) -> usize {
+        count(&self.to_hub) + count(&self.to_upstream)
+    }
+}
+
+fn count(docs: &[DocChanges]) -> usize {
+    docs.iter().map(|d| d.changes.len()).sum()
+}
+
+/// Pushes `docs` and pulls after `cursor`. When the server refuses the batch as a bad request,
+/// each document is tried on its own and the refused ones are returned, to try again later.
+async fn deliver(
+    remote: &dyn Remote,
+    cursor: u64,
+    docs: &[DocChanges],
+) -> Result<(SyncResponse, Vec<DocChanges>), Error> {
+    let request = SyncRequest {
+        cursor,
+        push: docs.to_vec(),
+    };
+    match remote.sync(&request).await {
+        // Changes listed in `rejected` are refused for good (a role that may not write them);
+        // every honest device refuses them too, so they are not kept.
+        Ok(response) => Ok((response, Vec::new())),
+        Err(e) if e.status() == Some(400) && docs.len() > 1 => {
+            let mut kept = Vec::new();
+            for doc in docs {
+                let one = SyncRequest {
+                    cursor,
+                    push: vec![doc.clone()],
+                };
+                match remote.sync(&one).await {
+                    Ok(_) => {}
+                    Err(e) if e.status() == Some(400) => kept.push(doc.clone()),
+                    Err(e) => return Err(e),
+                }
+            }
+            let response = remote.sync(&SyncRequest { cursor, push: vec![] }).await?;
+            Ok((response, kept))
+        }
+        Err(e) if e.status() == Some(400) => {
+            let response = remote.sync(&SyncRequest { cursor, push: vec![] }).await?;
+            Ok((response, docs.to_vec()))
+        }
+        Err(e) => Err(e),
+    }
+}
