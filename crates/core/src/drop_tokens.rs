@@ -11,9 +11,9 @@
 //! key their tokens verify under.
 
 use porchlight_model::{Timestamp, random_bytes};
-use porchlight_sync::{Remote, fetch_tokens};
 use porchlight_sync::tokens::TokenKey;
 use porchlight_sync::wire;
+use porchlight_sync::{Remote, fetch_tokens};
 
 use crate::sync::sync_error;
 use crate::{Core, CoreError, Result};

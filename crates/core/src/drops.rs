@@ -11,9 +11,9 @@
 
 use porchlight_crdt::{ChangeProblem, Doc, MAX_CHANGE_BYTES, check_change, read_report};
 use porchlight_model::{DeviceId, DocId, DocKind, Timestamp, random_bytes};
+use porchlight_sync::Remote;
 use porchlight_sync::seal::{SealError, open, seal, sealing_secret};
 use porchlight_sync::wire::{self, DropRequest, DropToken, GroupId, MAX_BLOB, blob_hash};
-use porchlight_sync::Remote;
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
 
@@ -233,10 +233,7 @@ impl Core {
             .unwrap_or(0);
         let mut reports = Vec::new();
         loop {
-            let page = remote
-                .drops(cursor, DROP_PAGE)
-                .await
-                .map_err(sync_error)?;
+            let page = remote.drops(cursor, DROP_PAGE).await.map_err(sync_error)?;
             for stored in &page.drops {
                 // One bad envelope must not hold up the others: it is skipped, never retried.
                 if let Ok(Opened::Report(id)) = self.receive_drop(&stored.sealed) {

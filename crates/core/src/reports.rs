@@ -176,10 +176,7 @@ impl Core {
         for _ in 0..4 {
             let id = reply_id_at(&reply.key, group.as_bytes(), next);
             // Anonymous: over HTTP, a fresh connection with no session.
-            let found = remote
-                .get_reply(group, &id)
-                .await
-                .map_err(sync_error)?;
+            let found = remote.get_reply(group, &id).await.map_err(sync_error)?;
             let now = Timestamp::now();
             let published = found
                 .and_then(|sealed| open_reply(&reply.key, &sealed).ok())

@@ -115,7 +115,9 @@ impl SimNet {
     }
 
     pub fn heal(&self, node: &str, server: &str) {
-        self.lock().cut.remove(&(node.to_owned(), server.to_owned()));
+        self.lock()
+            .cut
+            .remove(&(node.to_owned(), server.to_owned()));
     }
 
     pub fn heal_all(&self) {

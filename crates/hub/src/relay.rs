@@ -144,11 +144,21 @@ async fn deliver(
                     Err(e) => return Err(e),
                 }
             }
-            let response = remote.sync(&SyncRequest { cursor, push: vec![] }).await?;
+            let response = remote
+                .sync(&SyncRequest {
+                    cursor,
+                    push: vec![],
+                })
+                .await?;
             Ok((response, kept))
         }
         Err(e) if e.status() == Some(400) => {
-            let response = remote.sync(&SyncRequest { cursor, push: vec![] }).await?;
+            let response = remote
+                .sync(&SyncRequest {
+                    cursor,
+                    push: vec![],
+                })
+                .await?;
             Ok((response, docs.to_vec()))
         }
         Err(e) => Err(e),

@@ -25,9 +25,9 @@ pub use porchlight_protocol::{
 pub use anonymous::AnonymousClient;
 pub use client::{HttpClient, Session};
 pub use error::Error;
-pub use remote::{Call, Connect, Enrolled, HttpConnect, Remote, ServerAddr, fetch_tokens};
 pub use porchlight_crdt::{CHUNK_MAGIC, ChangeProblem, CheckedChange, check_change};
 pub use porchlight_protocol::{device_id_from_public_key, device_id_of, generate_signing_key};
+pub use remote::{Call, Connect, Enrolled, HttpConnect, Remote, ServerAddr, fetch_tokens};
 pub use tls::{Fingerprint, format_fingerprint, parse_fingerprint};
 pub use transport::HttpTransport;
 pub use wire::{DocChanges, GroupId, SignedChange, SyncRequest, SyncResponse};

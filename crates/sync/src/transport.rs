@@ -122,15 +122,13 @@ impl HttpTransport {
 
 impl Remote for HttpTransport {
     fn sync<'a>(&'a self, request: &'a SyncRequest) -> Call<'a, SyncResponse> {
-        Box::pin(
-            self.with_session(move |s| async move { self.client.sync(&s, request).await }),
-        )
+        Box::pin(self.with_session(move |s| async move { self.client.sync(&s, request).await }))
     }
 
     fn wait(&self, cursor: u64, timeout: Duration) -> Call<'_, WaitResponse> {
-        Box::pin(self.with_session(move |s| async move {
-            self.client.wait(&s, cursor, timeout).await
-        }))
+        Box::pin(
+            self.with_session(move |s| async move { self.client.wait(&s, cursor, timeout).await }),
+        )
     }
 
     fn members(&self) -> Call<'_, Vec<Member>> {
@@ -144,9 +142,9 @@ impl Remote for HttpTransport {
     fn create_invite(&self, invite: SignedInvite) -> Call<'_, InviteCreated> {
         Box::pin(async move {
             let invite = &invite;
-            self.with_session(|s| async move {
-                self.client.create_invite(&s, invite.clone()).await
-            })
+            self.with_session(
+                |s| async move { self.client.create_invite(&s, invite.clone()).await },
+            )
             .await
         })
     }
@@ -199,8 +197,8 @@ impl Remote for HttpTransport {
     }
 
     fn issue_tokens<'a>(&'a self, request: &'a IssueTokensRequest) -> Call<'a, IssuedTokens> {
-        Box::pin(self.with_session(move |s| async move {
-            self.client.issue_tokens(&s, request).await
-        }))
+        Box::pin(
+            self.with_session(move |s| async move { self.client.issue_tokens(&s, request).await }),
+        )
     }
 }

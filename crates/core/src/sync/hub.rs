@@ -67,9 +67,10 @@ impl Core {
                     .members
                     .iter()
                     .find(|m| m.device == *device)
-                    .map_or_else(|| format!("Device {}", &device.to_hex()[..6]), |m| {
-                        m.name.clone()
-                    });
+                    .map_or_else(
+                        || format!("Device {}", &device.to_hex()[..6]),
+                        |m| m.name.clone(),
+                    );
                 HubMember {
                     device: *device,
                     public_key: cert.public_key,
@@ -118,11 +119,7 @@ impl Core {
 
     /// A remote acting as this device in its group on another server (the hub's relay uses
     /// one to each side). The device key stays inside the core.
-    pub fn remote_on(
-        &self,
-        server: &ServerAddr,
-        connect: &dyn Connect,
-    ) -> Result<Arc<dyn Remote>> {
+    pub fn remote_on(&self, server: &ServerAddr, connect: &dyn Connect) -> Result<Arc<dyn Remote>> {
         let (group, _) = self.group_anchor()?;
         connect
             .remote(server, group, self.identity.signing_key())
