@@ -39,8 +39,8 @@ pub struct InProcessServer {
     router: Router,
     storage: SqliteStorage,
     /// Dropping it ends the server's pending long-polls.
-    _stopping: watch::Sender<bool>,
-    _dir: Option<tempfile::TempDir>,
+    stopping: watch::Sender<bool>,
+    dir: Option<tempfile::TempDir>,
 }
 
 impl InProcessServer {
@@ -56,7 +56,7 @@ impl InProcessServer {
             ..Settings::default()
         };
         let mut server = Self::open(url, &dir.path().join("server.db"), settings)?;
-        server._dir = Some(dir);
+        server.dir = Some(dir);
         Ok(Arc::new(server))
     }
 
@@ -69,9 +69,14 @@ impl InProcessServer {
             url: url.to_owned(),
             router,
             storage,
-            _stopping: stopping,
-            _dir: None,
+            stopping,
+            dir: None,
         })
+    }
+
+    /// Ends the server's pending long-polls, as a server shutting down does.
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
     }
 
     /// The address devices know this server by.
