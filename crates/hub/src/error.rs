@@ -19,6 +19,10 @@ pub enum HubError {
     #[error("the group's roster does not list its founder")]
     NoFounder,
 
+    /// A hub keeps its own log in SQLite; a PostgreSQL URL is for community servers.
+    #[error("a hub's database must be sqlite://PATH")]
+    NotSqlite,
+
     #[error("file system: {0}")]
     Io(#[source] std::io::Error),
 }

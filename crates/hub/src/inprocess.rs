@@ -21,7 +21,9 @@ use porchlight_sync::wire::{
     JoinRequest, MAP_CHUNK_KIND, Member, MemberList, Membership, RevokeRequest, SessionRequest,
     SessionResponse, SyncRequest, SyncResponse, TokenKeyInfo, WaitResponse,
 };
-use porchlight_sync::{Call, Error, InviteCode, Remote, SignedInvite, SigningKey};
+use porchlight_sync::{
+    Call, Connect, Enrolled, Error, InviteCode, Remote, ServerAddr, SignedInvite, SigningKey,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::{Mutex, watch};
@@ -62,16 +64,21 @@ impl InProcessServer {
 
     /// A server known as `url` over the SQLite database at `path`.
     pub fn open(url: &str, path: &Path, settings: Settings) -> Result<Self, HubError> {
-        let storage = SqliteStorage::open(path)?;
+        Ok(Self::over(url, SqliteStorage::open(path)?, settings))
+    }
+
+    /// A second way into a server already serving `storage` (a hub's relay reaches its own
+    /// server this way, without a socket); pushes through either wake the other's long-polls.
+    pub fn over(url: &str, storage: SqliteStorage, settings: Settings) -> Self {
         let (stopping, stopped) = watch::channel(false);
         let router = porchlight_server::app(storage.clone(), settings, Clock::system(), stopped);
-        Ok(Self {
+        Self {
             url: url.to_owned(),
             router,
             storage,
             stopping,
             dir: None,
-        })
+        }
     }
 
     /// Ends the server's pending long-polls, as a server shutting down does.
@@ -416,5 +423,69 @@ impl Remote for InProcessRemote {
 
     fn issue_tokens<'a>(&'a self, request: &'a IssueTokensRequest) -> Call<'a, IssuedTokens> {
         Box::pin(self.authed_cbor(Method::POST, "/v1/tokens", Some(request)))
+    }
+}
+
+/// Reaches one [`InProcessServer`] whatever address is asked for: a hub's relay uses it to talk
+/// to its own server without a socket.
+#[derive(Debug)]
+pub struct InProcessConnect(Arc<InProcessServer>);
+
+impl InProcessConnect {
+    pub fn new(server: Arc<InProcessServer>) -> Self {
+        Self(server)
+    }
+}
+
+impl Connect for InProcessConnect {
+    fn remote(
+        &self,
+        _server: &ServerAddr,
+        group: GroupId,
+        key: &SigningKey,
+    ) -> Result<Arc<dyn Remote>, Error> {
+        Ok(Arc::new(InProcessRemote::new(
+            self.0.clone(),
+            group,
+            key.clone(),
+        )))
+    }
+
+    fn create_group<'a>(
+        &'a self,
+        server: &'a ServerAddr,
+        key: &'a SigningKey,
+        name: &'a str,
+        display_name: &'a str,
+        creation_token: Option<&'a str>,
+    ) -> Call<'a, Enrolled> {
+        Box::pin(async move {
+            let membership = self
+                .0
+                .create_group(key, name, display_name, creation_token)
+                .await?;
+            Ok(Enrolled {
+                membership,
+                server: server.clone(),
+            })
+        })
+    }
+
+    fn join<'a>(
+        &'a self,
+        code: &'a InviteCode,
+        key: &'a SigningKey,
+        display_name: &'a str,
+    ) -> Call<'a, Enrolled> {
+        Box::pin(async move {
+            let membership = self.0.join(code, key, display_name).await?;
+            Ok(Enrolled {
+                membership,
+                server: ServerAddr {
+                    url: code.server.clone(),
+                    pin: code.tls_fingerprint,
+                },
+            })
+        })
     }
 }

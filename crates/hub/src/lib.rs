@@ -7,13 +7,15 @@
 //! deterministic sync tests run devices, hubs and servers on.
 
 mod error;
+mod hub;
 mod inprocess;
 mod mirror;
 mod net;
 mod relay;
 
 pub use error::HubError;
-pub use inprocess::{InProcessRemote, InProcessServer};
+pub use hub::Hub;
+pub use inprocess::{InProcessConnect, InProcessRemote, InProcessServer};
 pub use mirror::{Mirrored, mirror_members};
 pub use net::{Rng, SEED_VAR, SimNet};
-pub use relay::{Relay, RelayStep};
+pub use relay::{Relay, RelayStep, RelayWait};

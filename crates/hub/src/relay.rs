@@ -106,9 +106,50 @@ impl Relay {
         Ok(total)
     }
 
+    /// What [`RelayWait::wait`] needs, taken out so the wait holds no lock on the relay.
+    pub fn waiter(&self) -> RelayWait {
+        RelayWait {
+            hub: self.hub.clone(),
+            upstream: self.upstream.clone(),
+            hub_cursor: self.hub_cursor,
+            upstream_cursor: self.upstream_cursor,
+        }
+    }
+
     /// Changes pulled but not delivered yet.
     pub fn waiting(&self) -> usize {
         count(&self.to_hub) + count(&self.to_upstream)
+    }
+}
+
+/// Waits for news on either side of a relay (see [`Relay::waiter`]).
+#[derive(Debug)]
+pub struct RelayWait {
+    hub: Arc<dyn Remote>,
+    upstream: Arc<dyn Remote>,
+    hub_cursor: u64,
+    upstream_cursor: u64,
+}
+
+impl RelayWait {
+    /// Long-polls both servers until either has news for the relay, or `timeout` passes. An
+    /// unreachable side simply never answers first.
+    pub async fn wait(self, timeout: std::time::Duration) {
+        let hub = async {
+            if self.hub.wait(self.hub_cursor, timeout).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        let upstream = async {
+            if self.upstream.wait(self.upstream_cursor, timeout).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            () = hub => {}
+            () = upstream => {}
+            () = tokio::time::sleep(timeout) => {}
+        }
     }
 }
 
