@@ -141,7 +141,12 @@ impl RelayWait {
             }
         };
         let upstream = async {
-            if self.upstream.wait(self.upstream_cursor, timeout).await.is_err() {
+            if self
+                .upstream
+                .wait(self.upstream_cursor, timeout)
+                .await
+                .is_err()
+            {
                 std::future::pending::<()>().await;
             }
         };
