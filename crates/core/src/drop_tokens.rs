@@ -117,7 +117,7 @@ impl Core {
         if seal_keys.is_empty() {
             return Err(porchlight_sync::seal::SealError::NoRecipients.into());
         }
-        let remote = self.remote()?;
+        let remote = self.home_remote()?;
         self.note_authenticated_request()?;
         let info = remote.token_key().await.map_err(sync_error)?;
         let key = self.pinned_token_key(&info.key)?;

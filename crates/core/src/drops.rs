@@ -19,7 +19,7 @@ use serde_bytes::ByteBuf;
 
 use crate::departures::{DeparturePolicy, Step, next_step, replan};
 use crate::drop_tokens::{STATE_LAST_AUTH, STATE_LAST_DROP, random_u64};
-use crate::sync::{STATE_SERVER, STATE_SERVER_GROUP, sync_error};
+use crate::sync::{STATE_SERVER_GROUP, sync_error};
 use crate::{Core, CoreError, Result};
 
 pub(crate) const STATE_DROP_CURSOR: &str = "drops.cursor";
@@ -166,7 +166,7 @@ impl Core {
             return Ok(0);
         }
         let (_, group) = self.server_and_group()?;
-        let remote = self.remote()?;
+        let remote = self.home_remote()?;
         let step = next_step(
             now.millis(),
             &schedule,
@@ -213,14 +213,13 @@ impl Core {
         Ok(1)
     }
 
+    /// The community server (never a hub: drops go where the tokens are valid) and the group.
     pub(crate) fn server_and_group(&self) -> Result<(String, GroupId)> {
-        let store = self.store();
-        let (Some(server), Some(group)) =
-            (store.state(STATE_SERVER)?, store.state(STATE_SERVER_GROUP)?)
-        else {
-            return Err(CoreError::NotJoined);
-        };
-        Ok((server, group.parse()?))
+        let group = self
+            .store()
+            .state(STATE_SERVER_GROUP)?
+            .ok_or(CoreError::NotJoined)?;
+        Ok((self.home_server()?.url, group.parse()?))
     }
 
     /// Pulls the group's drops newer than the last seen and opens them (coordinators). Returns

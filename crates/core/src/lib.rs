@@ -102,6 +102,8 @@ pub struct Core {
     connect: Arc<dyn Connect>,
     /// The remote for this device's server, made on first use (it keeps the session).
     remote: Mutex<Option<Arc<dyn Remote>>>,
+    /// The community server's remote while this device syncs with a hub (see `sync/hub.rs`).
+    home: Mutex<Option<Arc<dyn Remote>>>,
     /// Set when the core shuts down: every background task started for it stops.
     stopping: tokio::sync::watch::Sender<bool>,
     events: tokio::sync::broadcast::Sender<Event>,
@@ -149,6 +151,7 @@ impl Core {
             store: Mutex::new(store),
             connect,
             remote: Mutex::new(None),
+            home: Mutex::new(None),
             stopping: tokio::sync::watch::channel(false).0,
             events: tokio::sync::broadcast::channel(256).0,
             local_change: tokio::sync::Notify::new(),

@@ -166,7 +166,7 @@ impl Core {
             return Ok(false);
         }
         let (_, group) = self.server_and_group()?;
-        let remote = self.remote()?;
+        let remote = self.home_remote()?;
         let pick = (random_u64() % receipts.len() as u64) as usize;
         let receipt = &receipts[pick];
         let reply = ReplyKeys::from_secret(&receipt.secret);

@@ -69,6 +69,7 @@ impl Hub {
             &InProcessConnect::new(own),
         )?;
         let relay = Arc::new(Mutex::new(Relay::new(
+            core.hub_roster()?.group,
             hub_side,
             core.remote_on(upstream, connect)?,
         )));

@@ -6,6 +6,12 @@
 //! signatures, so the relay cannot write in anyone's name, and neither can a hub that lies.
 //! Reports never travel through the log, so the relay never holds one.
 //!
+//! Anonymous drops go one way, from the hub's drop box up to the community server's, sealed
+//! bytes unchanged (the relay cannot open them: only coordinators' keys can, and the relay never
+//! tries). Each forwarded drop spends a drop token of the relay's coordinator on the community
+//! server, so it is paid for like any drop; the community server learns that the drop came
+//! through the hub, and nothing about who dropped it.
+//!
 //! What was pulled but not yet delivered waits in memory, and a cursor only moves once the call
 //! that returned its page succeeded, so a failure at any moment loses nothing: the next step
 //! pulls again or re-sends (servers keep changes by hash, so a repeat is harmless). A change a
@@ -14,11 +20,18 @@
 
 use std::sync::Arc;
 
-use porchlight_sync::wire::{DocChanges, SyncRequest, SyncResponse};
-use porchlight_sync::{Error, Remote};
+use porchlight_sync::tokens::TokenKey;
+use porchlight_sync::wire::{
+    DocChanges, DropRequest, DropToken, GroupId, SyncRequest, SyncResponse,
+};
+use porchlight_sync::{Error, Remote, fetch_tokens};
 
 /// The most steps [`Relay::settle`] takes (each moves at least one page).
 const MAX_STEPS: usize = 10_000;
+/// Drops read from the hub per request.
+const DROP_PAGE: u32 = 50;
+/// Drop tokens fetched from the community server at a time.
+const TOKEN_BATCH: usize = 20;
 
 /// What one step moved.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -29,6 +42,8 @@ pub struct RelayStep {
     pub down: usize,
     /// Changes a server refused for now, waiting for a later step.
     pub waiting: usize,
+    /// Drops forwarded from the hub's drop box to the community server's.
+    pub drops: usize,
     /// A server said it has more pages.
     pub more: bool,
 }
@@ -36,31 +51,38 @@ pub struct RelayStep {
 impl RelayStep {
     /// True when the step moved nothing and nothing more is waiting to be pulled.
     pub fn is_quiet(&self) -> bool {
-        self.up == 0 && self.down == 0 && !self.more
+        self.up == 0 && self.down == 0 && self.drops == 0 && !self.more
     }
 }
 
 /// The relay between a hub's server and the community server.
 #[derive(Debug)]
 pub struct Relay {
+    group: GroupId,
     hub: Arc<dyn Remote>,
     upstream: Arc<dyn Remote>,
     hub_cursor: u64,
     upstream_cursor: u64,
     to_hub: Vec<DocChanges>,
     to_upstream: Vec<DocChanges>,
+    drop_cursor: u64,
+    tokens: Vec<DropToken>,
 }
 
 impl Relay {
-    /// A relay acting through `hub` and `upstream`: remotes of the same coordinator's device.
-    pub fn new(hub: Arc<dyn Remote>, upstream: Arc<dyn Remote>) -> Self {
+    /// A relay for `group` acting through `hub` and `upstream`: remotes of the same
+    /// coordinator's device.
+    pub fn new(group: GroupId, hub: Arc<dyn Remote>, upstream: Arc<dyn Remote>) -> Self {
         Self {
+            group,
             hub,
             upstream,
             hub_cursor: 0,
             upstream_cursor: 0,
             to_hub: Vec::new(),
             to_upstream: Vec::new(),
+            drop_cursor: 0,
+            tokens: Vec::new(),
         }
     }
 
@@ -83,12 +105,47 @@ impl Relay {
         self.upstream_cursor = from_up.cursor;
         let down = count(&from_up.pull);
         self.to_hub.extend(from_up.pull);
+        let (drops, more_drops) = self.forward_drops().await?;
         Ok(RelayStep {
             up,
             down,
             waiting: count(&self.to_hub) + count(&self.to_upstream),
-            more: from_hub.more || from_up.more,
+            drops,
+            more: from_hub.more || from_up.more || more_drops,
         })
+    }
+
+    /// Forwards one page of the hub's drops upstream, unchanged. The cursor moves past each
+    /// drop once the community server kept it (or says its token was spent: an earlier attempt
+    /// arrived and only the answer was lost).
+    async fn forward_drops(&mut self) -> Result<(usize, bool), Error> {
+        let page = self.hub.drops(self.drop_cursor, DROP_PAGE).await?;
+        let mut sent = 0;
+        for drop in page.drops {
+            if self.tokens.is_empty() {
+                let info = self.upstream.token_key().await?;
+                let key = TokenKey::from_der(&info.key)?;
+                self.tokens = fetch_tokens(self.upstream.as_ref(), &key, TOKEN_BATCH).await?;
+            }
+            // Out of tokens for today: the rest waits for tomorrow's allowance.
+            let Some(token) = self.tokens.last().cloned() else {
+                return Ok((sent, false));
+            };
+            let request = DropRequest {
+                group: self.group,
+                sealed: drop.sealed,
+                token: Some(token),
+            };
+            match self.upstream.post_drop(&request).await {
+                Ok(_) => {}
+                Err(Error::Http { kind, .. }) if kind == "drop_token_spent" => {}
+                Err(e) => return Err(e),
+            }
+            self.tokens.pop();
+            self.drop_cursor = drop.seq;
+            sent += 1;
+        }
+        Ok((sent, page.more))
     }
 
     /// Steps until a step moves nothing; returns the sum of what moved.
@@ -98,6 +155,7 @@ impl Relay {
             let step = self.step().await?;
             total.up += step.up;
             total.down += step.down;
+            total.drops += step.drops;
             total.waiting = step.waiting;
             if step.is_quiet() {
                 break;

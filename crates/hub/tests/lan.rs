@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use porchlight_core::{AlertQuery, Config, Core, HttpConnect, ServerAddr};
 use porchlight_hub::Hub;
-use porchlight_model::{AlertCategory, Area, NewAlert, Point, Role, Severity, Timestamp};
+use porchlight_model::{
+    AlertCategory, Area, Category, LocationPrecision, NewAlert, NewReport, Point, Role, Severity,
+    Timestamp,
+};
 use porchlight_server::{Secret, Settings, TlsMode};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -201,6 +204,19 @@ async fn a_hall_without_internet_syncs_through_the_hub_and_catches_up_when_upstr
     assert!(seen.contains(&"Van on Elm St".to_owned()), "{seen:?}");
     assert!(!seen.contains(&"Gate left open".to_owned()), "{seen:?}");
     assert!(!titles(&vera.core).contains(&"Van on Elm St".to_owned()));
+    // An anonymous report filed in the hall waits: it leaves only for the community server,
+    // whose drop tokens Rita holds, never through the coordinator's machine.
+    let report = NewReport {
+        category: Category::Vandalism,
+        description: "Bus shelter glass smashed".into(),
+        occurred_at: Timestamp::now(),
+        location: Some(Point::new(40.0, -3.0)),
+        precision: LocationPrecision::Within100m,
+        photos: vec![],
+    };
+    rita.core.file_report(&report, true).unwrap();
+    assert!(rita.core.send_due_drops().await.is_err());
+    assert_eq!(rita.core.queued_drops().unwrap(), 1);
     assert!(
         hub.relay_now().await.is_err(),
         "upstream is out of reach while the gate is shut"
@@ -209,6 +225,7 @@ async fn a_hall_without_internet_syncs_through_the_hub_and_catches_up_when_upstr
     // The internet comes back.
     gate.set_open(true);
     hub.relay_now().await.unwrap();
+    assert_eq!(rita.core.send_due_drops().await.unwrap(), 1);
     let all: [&Core; 4] = [&carmen.core, &victor.core, &rita.core, &vera.core];
     settle(&all).await;
     let want = vec![
@@ -219,6 +236,9 @@ async fn a_hall_without_internet_syncs_through_the_hub_and_catches_up_when_upstr
     for d in all {
         assert_eq!(titles(d), want);
     }
+    // Carmen, still on the hub, reads the drop box of the community server.
+    let reports = carmen.core.reports(None).unwrap();
+    assert_eq!(reports.len(), 1, "{reports:?}");
     let receipts: Vec<_> = all.iter().map(|d| d.sync_receipt().unwrap()).collect();
     for a in &receipts {
         for b in &receipts {

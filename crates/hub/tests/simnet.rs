@@ -89,6 +89,7 @@ impl World {
         mirror_members(hub.storage(), &coord).await.unwrap();
         let via = net.connect(RELAY);
         let relay = Relay::new(
+            coord.hub_roster().unwrap().group,
             coord.remote_on(&addr(HUB), via.as_ref()).unwrap(),
             coord.remote_on(&addr(COMMUNITY), via.as_ref()).unwrap(),
         );

@@ -52,7 +52,10 @@ impl Core {
         self.download_map(remote).await?;
         // A refill that fails (the day's allowance used up, say) must not fail the sync: the
         // status shows the tokens left, and the next sync tries again.
-        let _ = self.refill_drop_tokens(remote).await;
+        // Tokens, drops, replies and the member list belong to the community server, also while
+        // this device syncs with a hub (see `sync/hub.rs`).
+        let home = self.home_remote()?;
+        let _ = self.refill_drop_tokens(home.as_ref()).await;
         if self.role()? != Role::Coordinator {
             return Ok(());
         }
@@ -65,7 +68,19 @@ impl Core {
                 report.absorb(more);
             }
         }
-        let arrived = self.pull_drops(remote).await?;
+        let drops_and_replies = self.home_extras(home.as_ref(), report).await;
+        // Through a hub, the community server may well be out of reach (that is why there is a
+        // hub): its drops and replies wait for the next sync, and the hub's sync still counts.
+        if self.store().state(super::hub::STATE_HOME)?.is_some() {
+            return Ok(());
+        }
+        drops_and_replies
+    }
+
+    /// The coordinator's part with the community server: the drop box, and the statuses to
+    /// publish to reporters.
+    async fn home_extras(&self, home: &dyn Remote, report: &mut SyncReport) -> Result<()> {
+        let arrived = self.pull_drops(home).await?;
         report.changed.extend(arrived);
         let replies = self.store().queued_replies()?;
         for (id, sealed) in replies {
@@ -76,7 +91,7 @@ impl Core {
                 self.store().remove_reply(&id, &sealed)?;
                 continue;
             }
-            match remote.put_reply(&id, sealed.clone()).await {
+            match home.put_reply(&id, sealed.clone()).await {
                 Ok(()) => {}
                 // The server refused this one for good (a 4xx other than a lost session): skip
                 // it and publish the rest, rather than let one reply hold up every later one.

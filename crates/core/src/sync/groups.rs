@@ -152,13 +152,17 @@ impl Core {
     /// Every device that ever joined the group (coordinators).
     pub async fn members(&self) -> Result<Vec<Member>> {
         self.require(|r| r == Role::Coordinator, "list members")?;
-        self.remote()?.members().await.map_err(sync_error)
+        self.home_remote()?.members().await.map_err(sync_error)
     }
 
     /// Revokes a device: the server refuses it from now on and it leaves the roster.
     pub async fn revoke(&self, device: DeviceId) -> Result<Member> {
         self.require(|r| r == Role::Coordinator, "revoke members")?;
-        let member = self.remote()?.revoke(device).await.map_err(sync_error)?;
+        let member = self
+            .home_remote()?
+            .revoke(device)
+            .await
+            .map_err(sync_error)?;
         self.sync_roster(std::slice::from_ref(&member))?;
         Ok(member)
     }

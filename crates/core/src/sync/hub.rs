@@ -17,6 +17,12 @@ use porchlight_sync::{
 };
 
 use super::{STATE_CURSOR, STATE_SERVER, STATE_SERVER_PIN, sync_error};
+
+/// The community server (its URL and pin) while this device syncs with a hub. Joining, the
+/// member list, drop tokens, anonymous drops and replies stay with it: the drop tokens are its
+/// own, and a coordinator's machine must never see who drops (see `docs/HUB.md`).
+pub(crate) const STATE_HOME: &str = "sync.home";
+pub(crate) const STATE_HOME_PIN: &str = "sync.home_pin";
 use crate::drops::STATE_DROP_CURSOR;
 use crate::{Core, CoreError, Result};
 
@@ -137,6 +143,14 @@ impl Core {
         if old == server.url {
             return Ok(());
         }
+        let old_pin = store.state(STATE_SERVER_PIN)?;
+        // The first move away from the server the device joined on makes that one home; moving
+        // back home forgets it.
+        let home = match store.state(STATE_HOME)? {
+            Some(h) if h == server.url => None,
+            Some(h) => Some((h, store.state(STATE_HOME_PIN)?)),
+            None => Some((old.clone(), old_pin)),
+        };
         let keys = [STATE_CURSOR, STATE_DROP_CURSOR];
         let saved: Vec<Option<String>> = keys
             .iter()
@@ -152,17 +166,67 @@ impl Core {
                 porchlight_store::set_state_in(tx, &per_server(key, &old), saved.as_deref())?;
                 porchlight_store::set_state_in(tx, key, restored.as_deref())?;
             }
+            let (home, home_pin) = home
+                .as_ref()
+                .map_or((None, None), |(h, p)| (Some(h.as_str()), p.as_deref()));
+            porchlight_store::set_state_in(tx, STATE_HOME, home)?;
+            porchlight_store::set_state_in(tx, STATE_HOME_PIN, home_pin)?;
             porchlight_store::set_state_in(tx, STATE_SERVER, Some(&server.url))?;
             porchlight_store::set_state_in(tx, STATE_SERVER_PIN, pin.as_deref())
         })?;
         drop(store);
-        // The next call makes a remote for the new server.
+        // The next calls make remotes for the new servers.
         *self
             .remote
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        *self
+            .home
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
         self.changed_locally();
         Ok(())
+    }
+}
+
+impl Core {
+    /// The community server's address: where this device joined, even while it syncs with a
+    /// hub.
+    pub(crate) fn home_server(&self) -> Result<ServerAddr> {
+        let store = self.store();
+        let (url, pin) = match store.state(STATE_HOME)? {
+            Some(home) => (home, store.state(STATE_HOME_PIN)?),
+            None => (
+                store.state(STATE_SERVER)?.ok_or(CoreError::NotJoined)?,
+                store.state(STATE_SERVER_PIN)?,
+            ),
+        };
+        let pin = pin
+            .map(|hex| porchlight_sync::parse_fingerprint(&hex).map_err(sync_error))
+            .transpose()?;
+        Ok(ServerAddr { url, pin })
+    }
+
+    /// The remote for the community server (see [`STATE_HOME`]); the same as
+    /// [`Core::remote`] while the device syncs with it directly.
+    pub(crate) fn home_remote(&self) -> Result<Arc<dyn Remote>> {
+        if self.store().state(STATE_HOME)?.is_none() {
+            return self.remote();
+        }
+        let mut slot = self
+            .home
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(r) = slot.as_ref() {
+            return Ok(r.clone());
+        }
+        let (group, _) = self.group_anchor()?;
+        let r = self
+            .connect
+            .remote(&self.home_server()?, group, self.identity.signing_key())
+            .map_err(sync_error)?;
+        *slot = Some(r.clone());
+        Ok(r)
     }
 }
 
