@@ -220,7 +220,14 @@ fn count(docs: &[DocChanges]) -> usize {
     docs.iter().map(|d| d.changes.len()).sum()
 }
 
-/// Pushes `docs` and pulls after `cursor`. When the server refuses the batch as a bad request,
+/// The server refused the request for what it holds (malformed, or signed by an author it does
+/// not know or does not believe), not for who asks or how often.
+fn refused(e: &Error) -> bool {
+    e.status()
+        .is_some_and(|s| (400..500).contains(&s) && !matches!(s, 401 | 408 | 429))
+}
+
+/// Pushes `docs` and pulls after `cursor`. When the server refuses the batch for its content,
 /// each document is tried on its own and the refused ones are returned, to try again later.
 async fn deliver(
     remote: &dyn Remote,
@@ -235,7 +242,7 @@ async fn deliver(
         // Changes listed in `rejected` are refused for good (a role that may not write them);
         // every honest device refuses them too, so they are not kept.
         Ok(response) => Ok((response, Vec::new())),
-        Err(e) if e.status() == Some(400) && docs.len() > 1 => {
+        Err(e) if refused(&e) && docs.len() > 1 => {
             let mut kept = Vec::new();
             for doc in docs {
                 let one = SyncRequest {
@@ -244,7 +251,7 @@ async fn deliver(
                 };
                 match remote.sync(&one).await {
                     Ok(_) => {}
-                    Err(e) if e.status() == Some(400) => kept.push(doc.clone()),
+                    Err(e) if refused(&e) => kept.push(doc.clone()),
                     Err(e) => return Err(e),
                 }
             }
@@ -256,7 +263,7 @@ async fn deliver(
                 .await?;
             Ok((response, kept))
         }
-        Err(e) if e.status() == Some(400) => {
+        Err(e) if refused(&e) => {
             let response = remote
                 .sync(&SyncRequest {
                     cursor,

@@ -8,8 +8,11 @@ use std::sync::Arc;
 
 use porchlight_core::{AlertQuery, Config, Core, CoreError, ServerAddr};
 use porchlight_hub::{InProcessServer, Relay, SimNet, mirror_members};
-use porchlight_model::{AlertCategory, Area, Fix, NewAlert, Point, Role, Severity, Timestamp};
+use porchlight_model::{
+    AlertCategory, Area, DocId, DocKind, Fix, NewAlert, Point, Role, Severity, Timestamp,
+};
 use porchlight_server::Storage;
+use porchlight_sync::wire::{DocChanges, SignedChange, SyncRequest};
 
 const COMMUNITY: &str = "https://community.sim";
 const HUB: &str = "https://hub.sim";
@@ -317,4 +320,159 @@ async fn devices_on_the_hub_work_without_upstream_then_converge_when_it_appears(
     // Internet comes back to the hall.
     world.net.heal_all();
     world.settle().await;
+}
+
+/// A hub's relay that alters what it passes on: the community server refuses every variant by
+/// the author's signature (through the real server), and stores nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_that_alters_a_change_is_refused_upstream() {
+    let world = World::new(SimNet::new(7)).await;
+    let victor = &world.nodes[1].core;
+    victor
+        .issue_alert(NewAlert {
+            title: "Van on Elm St".into(),
+            body: String::new(),
+            category: AlertCategory::Crime,
+            severity: Severity::Warning,
+            area: Area::circle(Point::new(40.0, -3.0), 200.0),
+            issued_at: Timestamp::now(),
+            expires_at: None,
+            meeting: None,
+        })
+        .unwrap();
+    victor.sync_once().await.unwrap();
+    let coord = &world.nodes[0].core;
+    let via = world.net.connect(RELAY);
+    let hub = coord.remote_on(&addr(HUB), via.as_ref()).unwrap();
+    let upstream = coord.remote_on(&addr(COMMUNITY), via.as_ref()).unwrap();
+    let page = hub.sync(&SyncRequest::default()).await.unwrap();
+    let alert = page
+        .pull
+        .into_iter()
+        .find(|d| d.kind == DocKind::Alert)
+        .expect("Victor's alert is on the hub");
+    let (bytes, signature) = alert.changes[0].clone().into_parts();
+    let mut bad_signature = signature;
+    bad_signature[0] ^= 1;
+    let mut bad_bytes = bytes.clone();
+    let last = bad_bytes.len() - 1;
+    bad_bytes[last] ^= 1;
+    let forgeries = [
+        // Someone else's signature on Victor's change.
+        (
+            alert.doc,
+            DocKind::Alert,
+            SignedChange::from_parts(bytes.clone(), bad_signature),
+        ),
+        // Victor's change and signature, claimed for another document.
+        (
+            DocId::random(),
+            DocKind::Alert,
+            SignedChange::from_parts(bytes.clone(), signature),
+        ),
+        // ... or as another kind.
+        (
+            alert.doc,
+            DocKind::Ack,
+            SignedChange::from_parts(bytes.clone(), signature),
+        ),
+        // Victor's signature on altered bytes.
+        (
+            alert.doc,
+            DocKind::Alert,
+            SignedChange::from_parts(bad_bytes, signature),
+        ),
+    ];
+    let (before, _) = world.log_sizes().await;
+    for (doc, kind, change) in forgeries {
+        let request = SyncRequest {
+            cursor: 0,
+            push: vec![DocChanges::new(doc, kind, [change])],
+        };
+        let refused = upstream.sync(&request).await;
+        assert!(
+            matches!(&refused, Err(porchlight_sync::Error::Http { status: 400 | 403, kind, .. })
+                if kind == "unsigned_change" || kind == "bad_change"),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(
+        world.log_sizes().await.0,
+        before,
+        "nothing forged was stored"
+    );
+    // The genuine change goes through the same way.
+    let genuine = SyncRequest {
+        cursor: 0,
+        push: vec![DocChanges::new(
+            alert.doc,
+            DocKind::Alert,
+            [SignedChange::from_parts(bytes, signature)],
+        )],
+    };
+    assert_eq!(upstream.sync(&genuine).await.unwrap().accepted, 1);
+    assert_eq!(world.log_sizes().await.0, before + 1);
+}
+
+/// A member who joins on the community server while the hub runs: their changes reach the
+/// relay before the coordinator's device has certified them, wait there (the hub's server does
+/// not know the author yet) without holding up the rest, and go through once certified.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newcomers_changes_wait_at_the_relay_until_the_hub_admits_them() {
+    let mut world = World::new(SimNet::new(11)).await;
+    let nina = node(&world.net, "nina");
+    let code = world.nodes[0]
+        .core
+        .invite(Role::Volunteer, 1, std::time::Duration::from_secs(3600))
+        .await
+        .unwrap();
+    nina.core.join(&code.to_string(), "nina").await.unwrap();
+    let area = Area::circle(Point::new(40.0, -3.0), 200.0);
+    let alert = |title: &str| NewAlert {
+        title: title.into(),
+        body: String::new(),
+        category: AlertCategory::Crime,
+        severity: Severity::Warning,
+        area: area.clone(),
+        issued_at: Timestamp::now(),
+        expires_at: None,
+        meeting: None,
+    };
+    nina.core.issue_alert(alert("Nina's first alert")).unwrap();
+    nina.core.sync_once().await.unwrap();
+    world.nodes[2]
+        .core
+        .issue_alert(alert("Vera's alert"))
+        .unwrap();
+    world.nodes[2].core.sync_once().await.unwrap();
+
+    // The coordinator's device has not certified Nina yet: the hub does not admit her.
+    mirror_members(world.hub.storage(), &world.nodes[0].core)
+        .await
+        .unwrap();
+    let step = world.relay.settle().await.unwrap();
+    assert!(step.waiting > 0, "{step:?}");
+    let victor = world.nodes[1].core.clone();
+    victor.sync_once().await.unwrap();
+    let seen: Vec<String> = victor
+        .alerts(&AlertQuery::default())
+        .unwrap()
+        .into_iter()
+        .map(|a| a.title)
+        .collect();
+    assert!(seen.contains(&"Vera's alert".to_owned()), "{seen:?}");
+    assert!(!seen.contains(&"Nina's first alert".to_owned()), "{seen:?}");
+
+    // The coordinator certifies her; the hub admits her; her alert goes through.
+    world.nodes[0].core.sync_once().await.unwrap();
+    world.nodes.push(nina);
+    world.settle().await;
+    assert_eq!(world.relay.waiting(), 0);
+    let seen: Vec<String> = victor
+        .alerts(&AlertQuery::default())
+        .unwrap()
+        .into_iter()
+        .map(|a| a.title)
+        .collect();
+    assert!(seen.contains(&"Nina's first alert".to_owned()), "{seen:?}");
 }
