@@ -80,6 +80,7 @@ pub fn run(cli: Cli) -> Out {
     let now = Timestamp::now();
     match cli.command {
         Command::DefaultConfig | Command::Serve { .. } => unreachable!("handled above"),
+        Command::Hub { db, listen, config } => network::hub(core, db, listen, config.as_deref()),
         Command::Group(cmd) => network::group(&core, json, cmd),
         Command::Invite {
             role,

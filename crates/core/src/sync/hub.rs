@@ -191,8 +191,8 @@ impl Core {
 
 impl Core {
     /// The community server's address: where this device joined, even while it syncs with a
-    /// hub.
-    pub(crate) fn home_server(&self) -> Result<ServerAddr> {
+    /// hub (a hub relays to it).
+    pub fn home_server(&self) -> Result<ServerAddr> {
         let store = self.store();
         let (url, pin) = match store.state(STATE_HOME)? {
             Some(home) => (home, store.state(STATE_HOME_PIN)?),
