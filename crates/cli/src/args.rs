@@ -126,6 +126,10 @@ pub enum Command {
         /// Address to listen on, e.g. 0.0.0.0:8471
         #[arg(long)]
         listen: Option<String>,
+        /// The address devices on the local network reach the hub at, e.g.
+        /// https://192.168.1.20:8471: invites made on this device carry it from now on
+        #[arg(long)]
+        url: Option<String>,
         /// Server settings file (TOML), as for `serve`; PORCHLIGHT_* variables override it
         #[arg(long)]
         config: Option<PathBuf>,

@@ -263,7 +263,13 @@ pub fn status(core: &Core, json: bool) -> Out {
 
 /// `porchlight hub`: the embedded server for this coordinator's group plus the relay to the
 /// community server, until Ctrl-C.
-pub fn hub(core: Core, db: Option<String>, listen: Option<String>, config: Option<&Path>) -> Out {
+pub fn hub(
+    core: Core,
+    db: Option<String>,
+    listen: Option<String>,
+    url: Option<String>,
+    config: Option<&Path>,
+) -> Out {
     let server_error = |e: porchlight_server::Error| Failure {
         kind: "server",
         message: e.to_string(),
@@ -283,6 +289,16 @@ pub fn hub(core: Core, db: Option<String>, listen: Option<String>, config: Optio
     }
     let fingerprint = porchlight_server::tls_fingerprint(&settings).map_err(server_error)?;
     let upstream = core.home_server()?;
+    if let Some(url) = url {
+        let url = porchlight_core::check_server_url(&url).map_err(|e| Failure {
+            kind: "invalid",
+            message: format!("url: {e}"),
+        })?;
+        core.set_group_hub(Some(&porchlight_core::ServerAddr {
+            url,
+            pin: fingerprint,
+        }))?;
+    }
     let core = Arc::new(core);
     let hub_error = |e: porchlight_hub::HubError| Failure {
         kind: "hub",

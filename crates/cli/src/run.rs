@@ -80,7 +80,12 @@ pub fn run(cli: Cli) -> Out {
     let now = Timestamp::now();
     match cli.command {
         Command::DefaultConfig | Command::Serve { .. } => unreachable!("handled above"),
-        Command::Hub { db, listen, config } => network::hub(core, db, listen, config.as_deref()),
+        Command::Hub {
+            db,
+            listen,
+            url,
+            config,
+        } => network::hub(core, db, listen, url, config.as_deref()),
         Command::Group(cmd) => network::group(&core, json, cmd),
         Command::Invite {
             role,

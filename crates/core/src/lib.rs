@@ -46,8 +46,8 @@ pub use porchlight_store::{
     AlertQuery, DocChanges, Forgotten, PatrolSummary, Quarantined, Receipt, ReportEntry, Stats,
 };
 pub use porchlight_sync::{
-    Connect, Fingerprint, HttpConnect, InviteCode, Remote, ServerAddr, format_fingerprint,
-    parse_fingerprint, wire::Member,
+    Connect, Fingerprint, HttpConnect, HubAddress, INVITE_PREFIX, INVITE_PREFIX_HUB, InviteCode,
+    Remote, ServerAddr, check_server_url, format_fingerprint, parse_fingerprint, wire::Member,
 };
 pub use privacy_zones::PrivacyZone;
 pub use sync::{HubMember, HubRoster, SyncReceipt, SyncReport, SyncStatus, SyncTask};

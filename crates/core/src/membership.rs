@@ -123,6 +123,10 @@ impl Core {
             role,
             // The newcomer's device pins the certificate this device pinned.
             tls_fingerprint: home.pin,
+            hub: self.group_hub()?.map(|h| porchlight_sync::HubAddress {
+                url: h.url,
+                tls_fingerprint: h.pin,
+            }),
         })
     }
 

@@ -252,3 +252,84 @@ async fn a_hall_without_internet_syncs_through_the_hub_and_catches_up_when_upstr
     let _ = stop_server.send(());
     community.await.unwrap().unwrap();
 }
+
+/// With a hub named in the invite code, a device syncs with whichever server it can reach:
+/// the hub while the community server is out of reach, the community server once the hub is
+/// gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_moves_to_whichever_server_it_can_reach() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let direct = listener.local_addr().unwrap();
+    let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
+    let community = tokio::spawn(porchlight_server::launch_with_listener(
+        settings(format!(
+            "sqlite://{}",
+            dir.path().join("community.db").display()
+        )),
+        listener,
+        async {
+            let _ = server_stopped.await;
+        },
+    ));
+    let gate = Gate::start(direct).await;
+    let carmen = device("Carmen");
+    carmen
+        .core
+        .create_group_on(&gate.url, "Elm Street Watch", Some(CREATION_TOKEN))
+        .await
+        .unwrap();
+    let hub = Hub::start(
+        carmen.core.clone(),
+        settings(format!("sqlite://{}", dir.path().join("hub.db").display())),
+        TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        &addr(&gate.url),
+        &HttpConnect,
+    )
+    .await
+    .unwrap();
+    let hub_url = hub.local_url().to_owned();
+    carmen.core.set_group_hub(Some(&addr(&hub_url))).unwrap();
+    let code = carmen
+        .core
+        .invite(Role::Volunteer, 1, Duration::from_secs(3600))
+        .await
+        .unwrap();
+    let text = code.to_string();
+    assert!(
+        text.starts_with(porchlight_core::INVITE_PREFIX_HUB),
+        "{text}"
+    );
+    let victor = device("Victor");
+    victor.core.join(&text, "Victor").await.unwrap();
+    settle(&[&carmen.core, &victor.core]).await;
+    hub.relay_now().await.unwrap();
+
+    // The community server goes out of reach: both move to the hub by themselves.
+    gate.set_open(false);
+    victor.core.issue_alert(alert("Van on Elm St")).unwrap();
+    victor.core.sync_once().await.unwrap();
+    carmen.core.sync_once().await.unwrap();
+    for d in [&victor, &carmen] {
+        let status = d.core.sync_status().unwrap();
+        assert_eq!(status.server.as_deref(), Some(hub_url.as_str()));
+    }
+    assert_eq!(titles(&carmen.core), vec!["Van on Elm St".to_owned()]);
+
+    // The hub goes away and the community server is back: back they go.
+    gate.set_open(true);
+    hub.stop().await.unwrap();
+    carmen.core.issue_alert(alert("Meeting moved")).unwrap();
+    carmen.core.sync_once().await.unwrap();
+    victor.core.sync_once().await.unwrap();
+    for d in [&victor, &carmen] {
+        let status = d.core.sync_status().unwrap();
+        assert_eq!(status.server.as_deref(), Some(gate.url.as_str()));
+    }
+    assert_eq!(
+        titles(&victor.core),
+        vec!["Meeting moved".to_owned(), "Van on Elm St".to_owned()]
+    );
+    let _ = stop_server.send(());
+    community.await.unwrap().unwrap();
+}

@@ -72,6 +72,13 @@ impl Error {
             || matches!(self, Error::Http { status, .. } if *status == 502 || *status == 503 || *status == 504)
     }
 
+    /// True when this server cannot be used right now, whatever the reason on the way: offline,
+    /// or the connection broke before an answer came (a link that drops mid-request). A device
+    /// with another server to try (a hub) tries it.
+    pub fn is_unreachable(&self) -> bool {
+        self.is_offline() || matches!(self, Error::Request(_))
+    }
+
     /// True when the server's TLS certificate was not the pinned one or failed the CA checks:
     /// not "try later" but "this is not the server you think" (or a pin is missing).
     pub fn is_certificate(&self) -> bool {

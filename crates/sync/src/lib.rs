@@ -17,8 +17,9 @@ mod transport;
 // The formats live in the protocol crate (no I/O), shared with the server; they are re-exported
 // here so a device needs one import path for everything sync.
 pub use porchlight_protocol::{
-    INVITE_PREFIX, InviteCode, JoinEvidence, MemberCert, PROTOCOL_VERSION, Revocation, Roster,
-    SignedInvite, crypto, membership, seal, wire,
+    HubAddress, INVITE_PREFIX, INVITE_PREFIX_HUB, InviteCode, JoinEvidence, MemberCert,
+    PROTOCOL_VERSION, Revocation, Roster, SignedInvite, check_server_url, crypto, membership, seal,
+    wire,
 };
 
 // The change checks are shared with the device's own store, so they live in the CRDT crate.

@@ -12,12 +12,42 @@ use super::{
     MAX_ROUND_TRIPS, PUSH_BATCH, STATE_CURSOR, STATE_LAST_ERROR, STATE_LAST_OK, SyncReport,
     sync_error,
 };
-use crate::{Core, Result};
+use crate::{Core, CoreError, Result};
+use porchlight_sync::ServerAddr;
 
 impl Core {
     /// One full sync with this device's server: photos up, changes both ways, photos down; for
     /// coordinators also the roster, the drop box and the statuses published to reporters.
+    ///
+    /// When the server is out of reach and the group has a hub (see `sync/hub.rs`), the device
+    /// moves to the other one (the hub from the community server, or back) and tries there, so
+    /// it syncs with whichever it can reach and stays with it while it works.
     pub async fn sync_once(&self) -> Result<SyncReport> {
+        match self.sync_current().await {
+            Err(CoreError::Sync(e)) if e.is_unreachable() => {
+                let Some(other) = self.other_server()? else {
+                    return Err(CoreError::Sync(e));
+                };
+                let from = self.store().state(super::STATE_SERVER)?;
+                self.switch_server(&other)?;
+                let retried = self.sync_current().await;
+                if retried.is_err() {
+                    // Neither answers: stay where the device was, which the user expects.
+                    if let Some(url) = from {
+                        let back = ServerAddr {
+                            pin: self.server_pin_for(&url)?,
+                            url,
+                        };
+                        self.switch_server(&back)?;
+                    }
+                }
+                retried
+            }
+            other => other,
+        }
+    }
+
+    async fn sync_current(&self) -> Result<SyncReport> {
         let remote = self.remote()?;
         // Drops keep their distance from authenticated requests (see `departures`).
         self.note_authenticated_request()?;

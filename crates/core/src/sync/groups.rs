@@ -135,6 +135,11 @@ impl Core {
             .map_err(sync_error)?;
         let membership = enrolled.membership;
         let pin = enrolled.server.pin.as_ref().map(format_fingerprint);
+        let hub_pin = code
+            .hub
+            .as_ref()
+            .and_then(|h| h.tls_fingerprint.as_ref())
+            .map(format_fingerprint);
         self.store().with_transaction(|tx| {
             set_state_in(tx, crate::STATE_NAME, Some(&name))?;
             set_state_in(tx, STATE_SERVER, Some(&enrolled.server.url))?;
@@ -143,6 +148,13 @@ impl Core {
             // The code came from a coordinator in person: its root key is what this device
             // trusts from now on, whatever the server says.
             set_state_in(tx, STATE_ROOT, Some(&hex(&code.root)))?;
+            // The group's hub, if the code names one: tried when the server is out of reach.
+            set_state_in(
+                tx,
+                super::hub::STATE_HUB,
+                code.hub.as_ref().map(|h| h.url.as_str()),
+            )?;
+            set_state_in(tx, super::hub::STATE_HUB_PIN, hub_pin.as_deref())?;
             set_state_in(tx, STATE_ROLE, Some(membership.role.as_str()))
         })?;
         self.sync_once().await?;

@@ -23,6 +23,10 @@ use super::{STATE_CURSOR, STATE_SERVER, STATE_SERVER_PIN, sync_error};
 /// own, and a coordinator's machine must never see who drops (see `docs/HUB.md`).
 pub(crate) const STATE_HOME: &str = "sync.home";
 pub(crate) const STATE_HOME_PIN: &str = "sync.home_pin";
+/// The group's hub on the local network, when it has one: from the invite code, or set by the
+/// coordinator running it.
+pub(crate) const STATE_HUB: &str = "hub.url";
+pub(crate) const STATE_HUB_PIN: &str = "hub.pin";
 use crate::drops::STATE_DROP_CURSOR;
 use crate::{Core, CoreError, Result};
 
@@ -190,6 +194,55 @@ impl Core {
 }
 
 impl Core {
+    /// The group's hub on the local network, if this device knows one.
+    pub fn group_hub(&self) -> Result<Option<ServerAddr>> {
+        let store = self.store();
+        let Some(url) = store.state(STATE_HUB)? else {
+            return Ok(None);
+        };
+        let pin = store
+            .state(STATE_HUB_PIN)?
+            .map(|hex| porchlight_sync::parse_fingerprint(&hex).map_err(sync_error))
+            .transpose()?;
+        Ok(Some(ServerAddr { url, pin }))
+    }
+
+    /// Records the group's hub (the coordinator running it does, with the address devices on
+    /// the local network use); invites made here carry it from now on. `None` forgets it.
+    pub fn set_group_hub(&self, hub: Option<&ServerAddr>) -> Result<()> {
+        let pin = hub.and_then(|h| h.pin.as_ref()).map(format_fingerprint);
+        self.store().with_transaction(|tx| {
+            porchlight_store::set_state_in(tx, STATE_HUB, hub.map(|h| h.url.as_str()))?;
+            porchlight_store::set_state_in(tx, STATE_HUB_PIN, pin.as_deref())
+        })?;
+        Ok(())
+    }
+
+    /// The server to try when the current one is out of reach: the hub when the device is on
+    /// the community server, the community server when it is on the hub.
+    pub(crate) fn other_server(&self) -> Result<Option<ServerAddr>> {
+        if self.store().state(STATE_HOME)?.is_some() {
+            return self.home_server().map(Some);
+        }
+        let current = self.store().state(STATE_SERVER)?;
+        Ok(self
+            .group_hub()?
+            .filter(|hub| Some(&hub.url) != current.as_ref()))
+    }
+
+    /// The pin recorded for `url`: the hub's, the community server's or the current one's.
+    pub(crate) fn server_pin_for(&self, url: &str) -> Result<Option<porchlight_sync::Fingerprint>> {
+        if let Some(hub) = self.group_hub()?.filter(|h| h.url == url) {
+            return Ok(hub.pin);
+        }
+        let home = self.home_server()?;
+        Ok(if home.url == url {
+            home.pin
+        } else {
+            self.server_pin()?
+        })
+    }
+
     /// The community server's address: where this device joined, even while it syncs with a
     /// hub (a hub relays to it).
     pub fn home_server(&self) -> Result<ServerAddr> {
