@@ -331,7 +331,20 @@ pub fn hub(
                 porchlight_core::format_fingerprint(&fp)
             );
         }
+        // Phones on the network find the hub by its certificate (docs/HUB.md); without
+        // multicast the hub still works, reached by the address in the invites.
+        let port = hub.local_addr().port();
+        let announcement = match porchlight_hub::Announcement::start(port, fingerprint.as_ref()) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                eprintln!("{e}");
+                None
+            }
+        };
         let _ = tokio::signal::ctrl_c().await;
+        if let Some(a) = announcement {
+            a.stop();
+        }
         hub.stop().await.map_err(hub_error)
     })?;
     Ok(String::new())

@@ -23,6 +23,10 @@ pub enum HubError {
     #[error("a hub's database must be sqlite://PATH")]
     NotSqlite,
 
+    /// Announcing the hub on the local network (mDNS) failed.
+    #[error("could not announce the hub on the local network: {0}")]
+    Announce(#[source] mdns_sd::Error),
+
     #[error("file system: {0}")]
     Io(#[source] std::io::Error),
 }

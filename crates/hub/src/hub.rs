@@ -20,6 +20,7 @@ const MAX_BACKOFF_SECS: u64 = 60;
 /// The hub, until [`Hub::stop`].
 #[derive(Debug)]
 pub struct Hub {
+    local: std::net::SocketAddr,
     local_url: String,
     relay: Arc<Mutex<Relay>>,
     core: Arc<Core>,
@@ -86,6 +87,7 @@ impl Hub {
         ));
         let task = tokio::spawn(run(core.clone(), storage.clone(), relay.clone(), stopped));
         Ok(Self {
+            local,
             local_url,
             relay,
             core,
@@ -96,7 +98,12 @@ impl Hub {
         })
     }
 
-    /// The hub's address on this machine's interface it listens on.
+    /// The address the hub's server listens on.
+    pub fn local_addr(&self) -> std::net::SocketAddr {
+        self.local
+    }
+
+    /// The hub's base URL at the address it listens on.
     pub fn local_url(&self) -> &str {
         &self.local_url
     }

@@ -6,6 +6,7 @@
 //! through its router ([`InProcessServer`]) and a seeded simulated network ([`SimNet`]) that the
 //! deterministic sync tests run devices, hubs and servers on.
 
+mod announce;
 mod error;
 mod hub;
 mod inprocess;
@@ -13,6 +14,7 @@ mod mirror;
 mod net;
 mod relay;
 
+pub use announce::{Announcement, SERVICE_TYPE};
 pub use error::HubError;
 pub use hub::Hub;
 pub use inprocess::{InProcessConnect, InProcessRemote, InProcessServer};
