@@ -183,3 +183,29 @@ fn backoff(failures: u32) -> Duration {
     let jitter = 0.5 + f64::from(porchlight_model::random_bytes::<1>()[0]) / 256.0;
     Duration::from_secs_f64((base as f64 * jitter).min(300.0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn stopping_the_core_ends_its_background_tasks_and_they_let_go_of_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = Arc::new(Core::open(dir.path()).unwrap());
+        let task = SyncTask::spawn(core.clone());
+        let later = SyncTask::spawn(core.clone());
+        core.stop_background();
+        // A bound, not a synchronisation: both end as soon as they see the signal.
+        for t in [task, later] {
+            tokio::time::timeout(Duration::from_secs(10), t.handle)
+                .await
+                .expect("the task ended")
+                .unwrap();
+        }
+        assert_eq!(
+            Arc::strong_count(&core),
+            1,
+            "no task holds the core any more"
+        );
+    }
+}
