@@ -102,6 +102,7 @@ async fn the_server_operator_cannot_make_itself_a_coordinator() {
         secret,
         role: Role::Coordinator,
         tls_fingerprint: None,
+        hub: None,
     };
     let me = operator
         .core

@@ -138,6 +138,23 @@ pub enum Command {
     },
     /// Sync status and the receipt two devices in sync show identically
     Status,
+    /// Serve this coordinator's group on the local network and relay it to the group's
+    /// community server whenever it can be reached (docs/HUB.md)
+    Hub {
+        /// The hub's own database (default: hub.db in the data directory)
+        #[arg(long)]
+        db: Option<String>,
+        /// Address to listen on, e.g. 0.0.0.0:8471
+        #[arg(long)]
+        listen: Option<String>,
+        /// The address devices on the local network reach the hub at, e.g.
+        /// https://192.168.1.20:8471: invites made on this device carry it from now on
+        #[arg(long)]
+        url: Option<String>,
+        /// Server settings file (TOML), as for `serve`; PORCHLIGHT_* variables override it
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Run a sync server
     Serve {
         /// Database URL: sqlite:///var/lib/porchlight/server.db, or postgres://USER@HOST/DB for

@@ -261,6 +261,95 @@ pub fn status(core: &Core, json: bool) -> Out {
     })
 }
 
+/// `porchlight hub`: the embedded server for this coordinator's group plus the relay to the
+/// community server, until Ctrl-C.
+pub fn hub(
+    core: Core,
+    db: Option<String>,
+    listen: Option<String>,
+    url: Option<String>,
+    config: Option<&Path>,
+) -> Out {
+    let server_error = |e: porchlight_server::Error| Failure {
+        kind: "server",
+        message: e.to_string(),
+    };
+    let mut settings = porchlight_server::Settings::load(config).map_err(server_error)?;
+    settings.database =
+        db.unwrap_or_else(|| format!("sqlite://{}", core.data_dir().join("hub.db").display()));
+    if let Some(listen) = listen {
+        settings.listen = listen.parse().map_err(|_| Failure {
+            kind: "invalid",
+            message: format!("listen: {listen:?} is not an address like 0.0.0.0:8471"),
+        })?;
+    }
+    if settings.tls_dir.is_none() {
+        // The hub's certificate lives with the coordinator's data, not in the working directory.
+        settings.tls_dir = Some(core.data_dir().join("hub-tls"));
+    }
+    let fingerprint = porchlight_server::tls_fingerprint(&settings).map_err(server_error)?;
+    let upstream = core.home_server()?;
+    if let Some(url) = url {
+        let url = porchlight_core::check_server_url(&url).map_err(|e| Failure {
+            kind: "invalid",
+            message: format!("url: {e}"),
+        })?;
+        core.set_group_hub(Some(&porchlight_core::ServerAddr {
+            url,
+            pin: fingerprint,
+        }))?;
+    }
+    let core = Arc::new(core);
+    let hub_error = |e: porchlight_hub::HubError| Failure {
+        kind: "hub",
+        message: e.to_string(),
+    };
+    runtime()?.block_on(async {
+        let listener = tokio::net::TcpListener::bind(settings.listen)
+            .await
+            .map_err(|e| Failure {
+                kind: "io",
+                message: format!("cannot listen on {}: {e}", settings.listen),
+            })?;
+        let hub = porchlight_hub::Hub::start(
+            core.clone(),
+            settings,
+            listener,
+            &upstream,
+            &porchlight_core::HttpConnect,
+        )
+        .await
+        .map_err(hub_error)?;
+        eprintln!(
+            "porchlight hub listening on {}, relaying to {}",
+            hub.local_url(),
+            upstream.url
+        );
+        if let Some(fp) = fingerprint {
+            eprintln!(
+                "TLS certificate SHA-256 fingerprint: {}",
+                porchlight_core::format_fingerprint(&fp)
+            );
+        }
+        // Phones on the network find the hub by its certificate (docs/HUB.md); without
+        // multicast the hub still works, reached by the address in the invites.
+        let port = hub.local_addr().port();
+        let announcement = match porchlight_hub::Announcement::start(port, fingerprint.as_ref()) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                eprintln!("{e}");
+                None
+            }
+        };
+        let _ = tokio::signal::ctrl_c().await;
+        if let Some(a) = announcement {
+            a.stop();
+        }
+        hub.stop().await.map_err(hub_error)
+    })?;
+    Ok(String::new())
+}
+
 pub fn serve(
     db: Option<String>,
     listen: Option<String>,

@@ -80,6 +80,12 @@ pub fn run(cli: Cli) -> Out {
     let now = Timestamp::now();
     match cli.command {
         Command::DefaultConfig | Command::Serve { .. } => unreachable!("handled above"),
+        Command::Hub {
+            db,
+            listen,
+            url,
+            config,
+        } => network::hub(core, db, listen, url, config.as_deref()),
         Command::Group(cmd) => network::group(&core, json, cmd),
         Command::Invite {
             role,

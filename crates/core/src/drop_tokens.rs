@@ -11,9 +11,9 @@
 //! key their tokens verify under.
 
 use porchlight_model::{Timestamp, random_bytes};
-use porchlight_sync::HttpTransport;
 use porchlight_sync::tokens::TokenKey;
 use porchlight_sync::wire;
+use porchlight_sync::{Remote, fetch_tokens};
 
 use crate::sync::sync_error;
 use crate::{Core, CoreError, Result};
@@ -54,19 +54,18 @@ impl Core {
 
     /// Tops the stash up during an authenticated sync when it runs low. Returns how many tokens
     /// were added.
-    pub(crate) async fn refill_drop_tokens(&self, transport: &HttpTransport) -> Result<usize> {
+    pub(crate) async fn refill_drop_tokens(&self, remote: &dyn Remote) -> Result<usize> {
         let have = self.drop_tokens_left()?;
         if have >= REFILL_BELOW {
             return Ok(0);
         }
-        let info = transport.token_key().await.map_err(sync_error)?;
+        let info = remote.token_key().await.map_err(sync_error)?;
         let key = self.pinned_token_key(&info.key)?;
         let want = (STASH_SIZE - have).min(u64::from(info.left_today));
         if want == 0 {
             return Ok(0);
         }
-        let tokens = transport
-            .fetch_tokens(&key, want as usize)
+        let tokens = fetch_tokens(remote, &key, want as usize)
             .await
             .map_err(sync_error)?;
         let encoded = tokens
@@ -118,15 +117,14 @@ impl Core {
         if seal_keys.is_empty() {
             return Err(porchlight_sync::seal::SealError::NoRecipients.into());
         }
-        let transport = self.transport()?;
+        let remote = self.home_remote()?;
         self.note_authenticated_request()?;
-        let info = transport.token_key().await.map_err(sync_error)?;
+        let info = remote.token_key().await.map_err(sync_error)?;
         let key = self.pinned_token_key(&info.key)?;
         let mut codes = Vec::with_capacity(count);
         while codes.len() < count {
             let batch = (count - codes.len()).min(wire::MAX_TOKEN_BATCH);
-            let tokens = transport
-                .fetch_tokens(&key, batch)
+            let tokens = fetch_tokens(remote.as_ref(), &key, batch)
                 .await
                 .map_err(sync_error)?;
             if tokens.is_empty() {

@@ -11,18 +11,18 @@
 
 use porchlight_crdt::{ChangeProblem, Doc, MAX_CHANGE_BYTES, check_change, read_report};
 use porchlight_model::{DeviceId, DocId, DocKind, Timestamp, random_bytes};
+use porchlight_sync::Remote;
 use porchlight_sync::seal::{SealError, open, seal, sealing_secret};
 use porchlight_sync::wire::{self, DropRequest, DropToken, GroupId, MAX_BLOB, blob_hash};
-use porchlight_sync::{AnonymousClient, HttpTransport};
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
 
 use crate::departures::{DeparturePolicy, Step, next_step, replan};
 use crate::drop_tokens::{STATE_LAST_AUTH, STATE_LAST_DROP, random_u64};
-use crate::sync::{STATE_SERVER, STATE_SERVER_GROUP, sync_error};
+use crate::sync::{STATE_SERVER_GROUP, sync_error};
 use crate::{Core, CoreError, Result};
 
-const STATE_DROP_CURSOR: &str = "drops.cursor";
+pub(crate) const STATE_DROP_CURSOR: &str = "drops.cursor";
 const DROP_PAGE: u32 = 200;
 
 /// What one envelope holds, once opened.
@@ -165,7 +165,8 @@ impl Core {
         if schedule.is_empty() {
             return Ok(0);
         }
-        let (server, group) = self.server_and_group()?;
+        let (_, group) = self.server_and_group()?;
+        let remote = self.home_remote()?;
         let step = next_step(
             now.millis(),
             &schedule,
@@ -199,8 +200,8 @@ impl Core {
             sealed,
             token: Some(token),
         };
-        let pin = self.server_pin()?;
-        match AnonymousClient::drop_pinned(&server, pin.as_ref(), &request).await {
+        // The remote sends it anonymously: over HTTP, a fresh connection with no session.
+        match remote.post_drop(&request).await {
             Ok(_) => {}
             // Tokens are never shared, so "already spent" means an earlier attempt with this
             // envelope's token arrived and only its answer was lost.
@@ -212,19 +213,18 @@ impl Core {
         Ok(1)
     }
 
+    /// The community server (never a hub: drops go where the tokens are valid) and the group.
     pub(crate) fn server_and_group(&self) -> Result<(String, GroupId)> {
-        let store = self.store();
-        let (Some(server), Some(group)) =
-            (store.state(STATE_SERVER)?, store.state(STATE_SERVER_GROUP)?)
-        else {
-            return Err(CoreError::NotJoined);
-        };
-        Ok((server, group.parse()?))
+        let group = self
+            .store()
+            .state(STATE_SERVER_GROUP)?
+            .ok_or(CoreError::NotJoined)?;
+        Ok((self.home_server()?.url, group.parse()?))
     }
 
     /// Pulls the group's drops newer than the last seen and opens them (coordinators). Returns
     /// the reports that arrived or changed.
-    pub(crate) async fn pull_drops(&self, transport: &HttpTransport) -> Result<Vec<DocId>> {
+    pub(crate) async fn pull_drops(&self, remote: &dyn Remote) -> Result<Vec<DocId>> {
         let mut cursor: u64 = self
             .store()
             .state(STATE_DROP_CURSOR)?
@@ -232,10 +232,7 @@ impl Core {
             .unwrap_or(0);
         let mut reports = Vec::new();
         loop {
-            let page = transport
-                .drops(cursor, DROP_PAGE)
-                .await
-                .map_err(sync_error)?;
+            let page = remote.drops(cursor, DROP_PAGE).await.map_err(sync_error)?;
             for stored in &page.drops {
                 // One bad envelope must not hold up the others: it is skipped, never retried.
                 if let Ok(Opened::Report(id)) = self.receive_drop(&stored.sealed) {

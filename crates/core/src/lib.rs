@@ -27,7 +27,7 @@ mod reports;
 mod sync;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use porchlight_crdt::{create_group, read_group};
 use porchlight_model::{DeviceId, DocId, DocKind, Group, Role, Timestamp, WatchArea, hex};
@@ -53,10 +53,11 @@ pub use porchlight_store::{
     AlertQuery, DocChanges, Forgotten, PatrolSummary, Quarantined, Receipt, ReportEntry, Stats,
 };
 pub use porchlight_sync::{
-    Fingerprint, InviteCode, format_fingerprint, parse_fingerprint, wire::Member,
+    Connect, Fingerprint, HttpConnect, HubAddress, INVITE_PREFIX, INVITE_PREFIX_HUB, InviteCode,
+    Remote, ServerAddr, check_server_url, format_fingerprint, parse_fingerprint, wire::Member,
 };
 pub use privacy_zones::PrivacyZone;
-pub use sync::{SyncReceipt, SyncReport, SyncStatus, SyncTask};
+pub use sync::{HubMember, HubRoster, SyncReceipt, SyncReport, SyncStatus, SyncTask};
 
 const DB_FILE: &str = "porchlight.db";
 const STATE_NAME: &str = "name";
@@ -104,7 +105,14 @@ pub struct Core {
     identity: identity::Identity,
     config: Config,
     store: Mutex<Store>,
-    transport: Mutex<Option<std::sync::Arc<porchlight_sync::HttpTransport>>>,
+    /// How this core reaches servers: the network, or (in tests) a simulated one.
+    connect: Arc<dyn Connect>,
+    /// The remote for this device's server, made on first use (it keeps the session).
+    remote: Mutex<Option<Arc<dyn Remote>>>,
+    /// The community server's remote while this device syncs with a hub (see `sync/hub.rs`).
+    home: Mutex<Option<Arc<dyn Remote>>>,
+    /// Set when the core shuts down: every background task started for it stops.
+    stopping: tokio::sync::watch::Sender<bool>,
     events: tokio::sync::broadcast::Sender<Event>,
     /// Woken after every local write, so the sync task pushes it promptly.
     local_change: tokio::sync::Notify,
@@ -127,6 +135,16 @@ impl Core {
 
     /// Like [`Core::open`] with settings the caller already has.
     pub fn open_with(data_dir: &Path, config: Config) -> Result<Self> {
+        Self::open_with_connect(data_dir, config, Arc::new(HttpConnect))
+    }
+
+    /// Like [`Core::open_with`], reaching servers through `connect` instead of the network (an
+    /// in-process server, a simulated network).
+    pub fn open_with_connect(
+        data_dir: &Path,
+        config: Config,
+        connect: Arc<dyn Connect>,
+    ) -> Result<Self> {
         std::fs::create_dir_all(data_dir).map_err(|source| CoreError::Io {
             path: data_dir.to_owned(),
             source,
@@ -138,7 +156,10 @@ impl Core {
             identity,
             config,
             store: Mutex::new(store),
-            transport: Mutex::new(None),
+            connect,
+            remote: Mutex::new(None),
+            home: Mutex::new(None),
+            stopping: tokio::sync::watch::channel(false).0,
             events: tokio::sync::broadcast::channel(256).0,
             local_change: tokio::sync::Notify::new(),
             drop_queued: tokio::sync::Notify::new(),
@@ -147,8 +168,10 @@ impl Core {
         Ok(core)
     }
 
-    /// Closes the store. Dropping the core does the same; this makes the moment explicit.
+    /// Stops the background tasks started for this core and closes the store. Dropping the core
+    /// closes the store too; this makes the moment explicit.
     pub fn shutdown(self) {
+        self.stop_background();
         drop(self);
     }
 

@@ -23,7 +23,7 @@ use porchlight_sync::wire::{self, Member, SignedChange};
 use porchlight_sync::{GroupId, InviteCode, MemberCert, Revocation, Roster, SignedInvite};
 
 use crate::parallel::par_map;
-use crate::sync::{STATE_SERVER, STATE_SERVER_GROUP, sync_error};
+use crate::sync::{STATE_SERVER_GROUP, sync_error};
 use crate::{Core, CoreError, Result};
 
 /// The group's root key (hex), pinned when this device made the group or joined it.
@@ -96,10 +96,8 @@ impl Core {
         valid_for: Duration,
     ) -> Result<InviteCode> {
         let (group, root) = self.group_anchor()?;
-        let server = self
-            .store()
-            .state(STATE_SERVER)?
-            .ok_or(CoreError::NotJoined)?;
+        // Newcomers join on the community server, never on a hub.
+        let home = self.home_server()?;
         let (invite, secret) = (random_bytes::<16>(), random_bytes::<16>());
         let expires_at = Timestamp::now().millis() / 1000
             + i64::try_from(valid_for.as_secs()).unwrap_or(i64::MAX / 2);
@@ -112,22 +110,23 @@ impl Core {
             uses,
             expires_at,
         );
-        let transport = self.transport()?;
-        let session = transport.session().await.map_err(sync_error)?;
-        transport
-            .client()
-            .create_invite(&session, signed)
+        self.home_remote()?
+            .create_invite(signed)
             .await
             .map_err(sync_error)?;
         Ok(InviteCode {
-            server,
+            server: home.url,
             group,
             root,
             invite,
             secret,
             role,
             // The newcomer's device pins the certificate this device pinned.
-            tls_fingerprint: self.server_pin()?,
+            tls_fingerprint: home.pin,
+            hub: self.group_hub()?.map(|h| porchlight_sync::HubAddress {
+                url: h.url,
+                tls_fingerprint: h.pin,
+            }),
         })
     }
 

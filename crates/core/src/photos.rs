@@ -4,7 +4,7 @@
 
 use porchlight_media::{Limits, Region, intake_blurred};
 use porchlight_model::{BlurRegion, DocKind, ValidationError};
-use porchlight_sync::HttpTransport;
+use porchlight_sync::Remote;
 use porchlight_sync::wire::blob_hash;
 use serde::Serialize;
 
@@ -77,13 +77,13 @@ impl Core {
     }
 
     /// Uploads the photos of this device's observations that the server does not have yet.
-    pub(crate) async fn upload_photos(&self, transport: &HttpTransport) -> Result<usize> {
+    pub(crate) async fn upload_photos(&self, remote: &dyn Remote) -> Result<usize> {
         let pending = self.store().blobs_to_upload(DocKind::Patrol)?;
         for hash in &pending {
             let Some(bytes) = self.store().blob(hash)? else {
                 continue;
             };
-            transport
+            remote
                 .put_blob(hash, DocKind::Patrol, bytes)
                 .await
                 .map_err(sync_error)?;
@@ -94,11 +94,11 @@ impl Core {
 
     /// Fetches photos of observations that arrived without them. A photo the server does not
     /// have yet (its uploader has not synced it) is tried again next time.
-    pub(crate) async fn download_photos(&self, transport: &HttpTransport) -> Result<usize> {
+    pub(crate) async fn download_photos(&self, remote: &dyn Remote) -> Result<usize> {
         let missing = self.store().missing_observation_photos()?;
         let mut fetched = 0;
         for hash in missing {
-            let Some(bytes) = transport.get_blob(&hash).await.map_err(sync_error)? else {
+            let Some(bytes) = remote.get_blob(&hash).await.map_err(sync_error)? else {
                 continue;
             };
             // The server checked the hash on upload; check again rather than trust it.

@@ -165,8 +165,8 @@ impl Core {
         if receipts.is_empty() {
             return Ok(false);
         }
-        let (server, group) = self.server_and_group()?;
-        let pin = self.server_pin()?;
+        let (_, group) = self.server_and_group()?;
+        let remote = self.home_remote()?;
         let pick = (random_u64() % receipts.len() as u64) as usize;
         let receipt = &receipts[pick];
         let reply = ReplyKeys::from_secret(&receipt.secret);
@@ -175,9 +175,8 @@ impl Core {
         // A few statuses may have been published since the last check; each is asked for in turn.
         for _ in 0..4 {
             let id = reply_id_at(&reply.key, group.as_bytes(), next);
-            let found = AnonymousClient::reply_pinned(&server, pin.as_ref(), group, &id)
-                .await
-                .map_err(sync_error)?;
+            // Anonymous: over HTTP, a fresh connection with no session.
+            let found = remote.get_reply(group, &id).await.map_err(sync_error)?;
             let now = Timestamp::now();
             let published = found
                 .and_then(|sealed| open_reply(&reply.key, &sealed).ok())

@@ -1,6 +1,8 @@
 //! Invite codes: everything a new device needs to join, in one string a person can paste or a QR
 //! code can carry: `plj2-` followed by base58 of a small CBOR array
 //! `[server URL, group, root key, invite id, secret, role, certificate fingerprint or null]`.
+//! A group with a hub on the local network (docs/HUB.md) hands out `plj3-` codes: the same array
+//! with one more element, `[hub URL, hub certificate fingerprint or null]`. Devices read both.
 //! Base58 avoids characters people misread and that break when a chat app wraps or links text.
 //!
 //! The code is the new device's anchor of trust: it carries the founder's public key (the
@@ -30,8 +32,32 @@ type Fields = (
     Option<ByteBuf>,
 );
 
+/// The fields of a code that also names a hub.
+type FieldsWithHub = (
+    String,
+    GroupId,
+    ByteBuf,
+    ByteBuf,
+    ByteBuf,
+    Role,
+    Option<ByteBuf>,
+    (String, Option<ByteBuf>),
+);
+
 /// The prefix names the format and its version so a future format can be told apart.
 pub const INVITE_PREFIX: &str = "plj2-";
+/// The prefix of codes that also carry a hub's address.
+pub const INVITE_PREFIX_HUB: &str = "plj3-";
+
+/// A hub on the group's local network: where devices sync when the community server is out of
+/// reach (docs/HUB.md).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HubAddress {
+    /// The hub's base URL on the local network, e.g. `https://192.168.1.20:8471`.
+    pub url: String,
+    /// SHA-256 of the hub's own (self-signed) TLS certificate.
+    pub tls_fingerprint: Option<Fingerprint>,
+}
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct InviteCode {
@@ -47,6 +73,8 @@ pub struct InviteCode {
     /// SHA-256 of the server's TLS certificate: the device accepts that certificate and no
     /// other. `None` for a server whose certificate a public CA signed (or one on loopback).
     pub tls_fingerprint: Option<Fingerprint>,
+    /// The group's hub on the local network, when it has one.
+    pub hub: Option<HubAddress>,
 }
 
 fn invalid(reason: impl Into<String>) -> Error {
@@ -87,9 +115,25 @@ impl fmt::Display for InviteCode {
             self.tls_fingerprint.map(|fp| ByteBuf::from(fp.to_vec())),
         );
         let mut cbor = Vec::new();
-        // Writing CBOR into a Vec cannot fail for these plain values.
-        ciborium::into_writer(&body, &mut cbor).map_err(|_| fmt::Error)?;
-        write!(f, "{INVITE_PREFIX}{}", bs58::encode(cbor).into_string())
+        // Writing CBOR into a Vec cannot fail for these plain values. A code without a hub
+        // stays a plj2 code, readable by every version.
+        let prefix = match &self.hub {
+            None => {
+                ciborium::into_writer(&body, &mut cbor).map_err(|_| fmt::Error)?;
+                INVITE_PREFIX
+            }
+            Some(hub) => {
+                let hub = (
+                    &hub.url,
+                    hub.tls_fingerprint.map(|fp| ByteBuf::from(fp.to_vec())),
+                );
+                let (server, group, root, invite, secret, role, pin) = body;
+                let with_hub = (server, group, root, invite, secret, role, pin, hub);
+                ciborium::into_writer(&with_hub, &mut cbor).map_err(|_| fmt::Error)?;
+                INVITE_PREFIX_HUB
+            }
+        };
+        write!(f, "{prefix}{}", bs58::encode(cbor).into_string())
     }
 }
 
@@ -102,19 +146,47 @@ impl FromStr for InviteCode {
         if compact.is_empty() {
             return Err(invalid("the code is empty"));
         }
-        let Some(body) = compact.strip_prefix(INVITE_PREFIX) else {
-            return Err(invalid(format!(
-                "it should start with {INVITE_PREFIX:?}; was the whole code copied?"
-            )));
+        let (body, with_hub) = match (
+            compact.strip_prefix(INVITE_PREFIX),
+            compact.strip_prefix(INVITE_PREFIX_HUB),
+        ) {
+            (Some(body), _) => (body, false),
+            (None, Some(body)) => (body, true),
+            (None, None) => {
+                return Err(invalid(format!(
+                    "it should start with {INVITE_PREFIX:?}; was the whole code copied?"
+                )));
+            }
         };
         let cbor = bs58::decode(body).into_vec().map_err(|e| {
             invalid(format!(
                 "it contains characters that cannot be in a code ({e}); was it mistyped?"
             ))
         })?;
-        let (server, group, root, invite, secret, role, pin): Fields =
-            crate::wire::decode(&cbor)
-                .map_err(|_| invalid("it is incomplete or damaged; copy the whole code again"))?;
+        let damaged = |_| invalid("it is incomplete or damaged; copy the whole code again");
+        let ((server, group, root, invite, secret, role, pin), hub): (Fields, _) = if with_hub {
+            let (server, group, root, invite, secret, role, pin, hub): FieldsWithHub =
+                crate::wire::decode(&cbor).map_err(damaged)?;
+            ((server, group, root, invite, secret, role, pin), Some(hub))
+        } else {
+            (crate::wire::decode(&cbor).map_err(damaged)?, None)
+        };
+        let hub = hub
+            .map(|(url, pin)| {
+                let url = check_server_url(&url)
+                    .map_err(|e| invalid(format!("the hub address inside it is unusable: {e}")))?;
+                let tls_fingerprint = pin
+                    .map(|fp| Fingerprint::try_from(fp.as_slice()))
+                    .transpose()
+                    .map_err(|_| {
+                        invalid("the hub's certificate fingerprint inside it has the wrong length")
+                    })?;
+                Ok::<_, Error>(HubAddress {
+                    url,
+                    tls_fingerprint,
+                })
+            })
+            .transpose()?;
         let root: [u8; 32] = root
             .as_slice()
             .try_into()
@@ -141,6 +213,7 @@ impl FromStr for InviteCode {
             secret,
             role,
             tls_fingerprint,
+            hub,
         })
     }
 }
@@ -155,6 +228,7 @@ impl fmt::Debug for InviteCode {
             .field("secret", &"<hidden>")
             .field("role", &self.role)
             .field("tls_fingerprint", &self.tls_fingerprint.map(|fp| hex(&fp)))
+            .field("hub", &self.hub)
             .finish()
     }
 }
@@ -172,7 +246,30 @@ mod tests {
             secret: [2; 16],
             role: Role::Volunteer,
             tls_fingerprint: None,
+            hub: None,
         }
+    }
+
+    #[test]
+    fn a_hub_travels_in_a_plj3_code_and_plj2_codes_stay_as_they_were() {
+        let plain = code().to_string();
+        assert!(plain.starts_with(INVITE_PREFIX));
+        let with_hub = InviteCode {
+            hub: Some(HubAddress {
+                url: "https://192.168.1.20:8471".into(),
+                tls_fingerprint: Some([9; 32]),
+            }),
+            ..code()
+        };
+        let text = with_hub.to_string();
+        assert!(text.starts_with(INVITE_PREFIX_HUB), "{text}");
+        assert_eq!(text.parse::<InviteCode>().unwrap(), with_hub);
+        assert!(text.len() < 330, "{} characters", text.len());
+        // A plj2 body under the plj3 prefix (or the reverse) is damaged, not misread.
+        let swapped = format!("{INVITE_PREFIX_HUB}{}", &plain[INVITE_PREFIX.len()..]);
+        assert!(swapped.parse::<InviteCode>().is_err());
+        let swapped = format!("{INVITE_PREFIX}{}", &text[INVITE_PREFIX_HUB.len()..]);
+        assert!(swapped.parse::<InviteCode>().is_err());
     }
 
     #[test]

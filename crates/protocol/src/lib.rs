@@ -16,7 +16,7 @@ pub mod wire;
 
 pub use crypto::{device_id_from_public_key, device_id_of, generate_signing_key};
 pub use error::Error;
-pub use invite::{INVITE_PREFIX, InviteCode, check_server_url};
+pub use invite::{HubAddress, INVITE_PREFIX, INVITE_PREFIX_HUB, InviteCode, check_server_url};
 pub use membership::{
     Certified, JoinEvidence, MemberCert, Revocation, Roster, SignedInvite, invite_key, join_proof,
 };

@@ -100,6 +100,19 @@ pub async fn launch_with_storage<S: Storage>(
     Ok(())
 }
 
+/// The whole HTTP API over `storage`, without a listener: for embedding the server in another
+/// process (a hub) or driving it in-process (`tower::ServiceExt::oneshot`, simulated networks).
+/// Pending long-polls end when `stopping` turns true (or its sender is dropped). The reply-read
+/// endpoint needs an `axum::extract::ConnectInfo<SocketAddr>` extension on each request.
+pub fn app<S: Storage>(
+    storage: S,
+    settings: Settings,
+    clock: Clock,
+    stopping: tokio::sync::watch::Receiver<bool>,
+) -> axum::Router {
+    http::router(storage, settings, clock, stopping)
+}
+
 /// Binds `settings.listen` and serves until Ctrl-C (or SIGTERM on Unix).
 pub async fn serve(settings: Settings) -> Result<(), Error> {
     let listener = TcpListener::bind(settings.listen).await?;

@@ -6,7 +6,7 @@ use common::{TestServer, coordinator, expect_http, invite_with, member, post_raw
 use porchlight_model::{DocKind, Role};
 use porchlight_sync::crypto::{session_message, sign};
 use porchlight_sync::wire::{self, SessionRequest};
-use porchlight_sync::{GroupId, HttpTransport, SyncRequest, Transport, generate_signing_key};
+use porchlight_sync::{GroupId, HttpTransport, Remote, SyncRequest, generate_signing_key};
 
 #[tokio::test]
 async fn a_revoked_device_is_refused_at_once() {

@@ -9,8 +9,8 @@ pub enum Error {
     #[error("the sync server is unreachable: {0}")]
     Offline(#[source] reqwest::Error),
 
-    /// An in-memory test transport whose device has been cut off.
-    #[error("this device is cut off from the relay")]
+    /// The link to the server is cut (a simulated network partition in tests).
+    #[error("this device is cut off from the server")]
     Disconnected,
 
     /// The server answered with an error status and its `{kind, message}` body.
@@ -70,6 +70,13 @@ impl Error {
     pub fn is_offline(&self) -> bool {
         matches!(self, Error::Offline(_) | Error::Disconnected)
             || matches!(self, Error::Http { status, .. } if *status == 502 || *status == 503 || *status == 504)
+    }
+
+    /// True when this server cannot be used right now, whatever the reason on the way: offline,
+    /// or the connection broke before an answer came (a link that drops mid-request). A device
+    /// with another server to try (a hub) tries it.
+    pub fn is_unreachable(&self) -> bool {
+        self.is_offline() || matches!(self, Error::Request(_))
     }
 
     /// True when the server's TLS certificate was not the pinned one or failed the CA checks:

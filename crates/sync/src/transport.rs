@@ -1,34 +1,21 @@
-//! The seam between a device's sync loop and the network. Core's sync logic talks to a
-//! [`Transport`]; production uses [`HttpTransport`], tests use [`crate::MemoryTransport`].
+//! [`HttpTransport`]: the [`Remote`] a device uses in production, over HTTPS.
 
 use std::future::Future;
 use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
-use porchlight_model::DocKind;
+use porchlight_model::{DeviceId, DocKind};
 use tokio::sync::Mutex;
 
-use crate::Error;
 use crate::client::{HttpClient, Session};
-use crate::wire::{BlobStored, DropPage, GroupId, SyncRequest, SyncResponse, WaitResponse};
+use crate::remote::{Call, Remote};
+use crate::wire::{
+    BlobStored, DropAccepted, DropPage, DropRequest, GroupId, InviteCreated, IssueTokensRequest,
+    IssuedTokens, Member, SyncRequest, SyncResponse, TokenKeyInfo, WaitResponse,
+};
+use crate::{AnonymousClient, Error, SignedInvite};
 
-/// One device's connection to a change log.
-pub trait Transport: Send + Sync {
-    /// Pushes and pulls in one exchange (see [`SyncRequest`]).
-    fn sync(
-        &self,
-        request: &SyncRequest,
-    ) -> impl Future<Output = Result<SyncResponse, Error>> + Send;
-
-    /// Waits until something newer than `cursor` exists, or `timeout` passes.
-    fn wait(
-        &self,
-        cursor: u64,
-        timeout: Duration,
-    ) -> impl Future<Output = Result<WaitResponse, Error>> + Send;
-}
-
-/// A [`Transport`] over HTTP that opens sessions by itself: it signs a challenge on first use and
+/// A [`Remote`] over HTTP that opens sessions by itself: it signs a challenge on first use and
 /// again whenever the server says the token is no longer good (expired, or the server restarted).
 #[derive(Debug)]
 pub struct HttpTransport {
@@ -133,14 +120,85 @@ impl HttpTransport {
     }
 }
 
-impl Transport for HttpTransport {
-    async fn sync(&self, request: &SyncRequest) -> Result<SyncResponse, Error> {
-        self.with_session(|s| async move { self.client.sync(&s, request).await })
-            .await
+impl Remote for HttpTransport {
+    fn sync<'a>(&'a self, request: &'a SyncRequest) -> Call<'a, SyncResponse> {
+        Box::pin(self.with_session(move |s| async move { self.client.sync(&s, request).await }))
     }
 
-    async fn wait(&self, cursor: u64, timeout: Duration) -> Result<WaitResponse, Error> {
-        self.with_session(|s| async move { self.client.wait(&s, cursor, timeout).await })
+    fn wait(&self, cursor: u64, timeout: Duration) -> Call<'_, WaitResponse> {
+        Box::pin(
+            self.with_session(move |s| async move { self.client.wait(&s, cursor, timeout).await }),
+        )
+    }
+
+    fn members(&self) -> Call<'_, Vec<Member>> {
+        Box::pin(self.with_session(move |s| async move { self.client.members(&s).await }))
+    }
+
+    fn revoke(&self, device: DeviceId) -> Call<'_, Member> {
+        Box::pin(self.with_session(move |s| async move { self.client.revoke(&s, device).await }))
+    }
+
+    fn create_invite(&self, invite: SignedInvite) -> Call<'_, InviteCreated> {
+        Box::pin(async move {
+            let invite = &invite;
+            self.with_session(
+                |s| async move { self.client.create_invite(&s, invite.clone()).await },
+            )
             .await
+        })
+    }
+
+    fn put_blob<'a>(
+        &'a self,
+        hash: &'a str,
+        kind: DocKind,
+        bytes: Vec<u8>,
+    ) -> Call<'a, BlobStored> {
+        Box::pin(HttpTransport::put_blob(self, hash, kind, bytes))
+    }
+
+    fn put_map_chunk<'a>(&'a self, hash: &'a str, bytes: Vec<u8>) -> Call<'a, BlobStored> {
+        Box::pin(HttpTransport::put_map_chunk(self, hash, bytes))
+    }
+
+    fn get_blob<'a>(&'a self, hash: &'a str) -> Call<'a, Option<Vec<u8>>> {
+        Box::pin(HttpTransport::get_blob(self, hash))
+    }
+
+    fn drops(&self, after: u64, limit: u32) -> Call<'_, DropPage> {
+        Box::pin(HttpTransport::drops(self, after, limit))
+    }
+
+    fn post_drop<'a>(&'a self, request: &'a DropRequest) -> Call<'a, DropAccepted> {
+        // Through its own fresh connection with no session: see [`AnonymousClient`].
+        Box::pin(AnonymousClient::drop_pinned(
+            self.client.base_url(),
+            self.client.pin(),
+            request,
+        ))
+    }
+
+    fn put_reply<'a>(&'a self, id: &'a str, bytes: Vec<u8>) -> Call<'a, ()> {
+        Box::pin(HttpTransport::put_reply(self, id, bytes))
+    }
+
+    fn get_reply<'a>(&'a self, group: GroupId, id: &'a str) -> Call<'a, Option<Vec<u8>>> {
+        Box::pin(AnonymousClient::reply_pinned(
+            self.client.base_url(),
+            self.client.pin(),
+            group,
+            id,
+        ))
+    }
+
+    fn token_key(&self) -> Call<'_, TokenKeyInfo> {
+        Box::pin(self.with_session(move |s| async move { self.client.token_key(&s).await }))
+    }
+
+    fn issue_tokens<'a>(&'a self, request: &'a IssueTokensRequest) -> Call<'a, IssuedTokens> {
+        Box::pin(
+            self.with_session(move |s| async move { self.client.issue_tokens(&s, request).await }),
+        )
     }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use porchlight_crdt::{MapManifest, read_map, set_map};
 use porchlight_model::{DocKind, Role, Timestamp, ValidationError};
-use porchlight_sync::HttpTransport;
+use porchlight_sync::Remote;
 use porchlight_sync::wire::blob_hash;
 use serde::Serialize;
 
@@ -213,7 +213,7 @@ impl Core {
 
     /// Uploads the chunks of the group's map (coordinators holding the package), before the
     /// change log is pushed so no member learns of a chunk the server does not have yet.
-    pub(crate) async fn upload_map(&self, transport: &HttpTransport) -> Result<usize> {
+    pub(crate) async fn upload_map(&self, remote: &dyn Remote) -> Result<usize> {
         if self.role()? != Role::Coordinator {
             return Ok(0);
         }
@@ -226,7 +226,7 @@ impl Core {
         }
         for i in 0..map.chunks.len() {
             let bytes = files.chunk(&map, i)?;
-            match transport.put_map_chunk(&map.chunks[i], bytes).await {
+            match remote.put_map_chunk(&map.chunks[i], bytes).await {
                 Ok(_) => {}
                 // Refused for good (the group's blob quota is full, say): the rest of the sync
                 // must still happen. Members ask for the missing chunks again each sync, and the
@@ -258,7 +258,7 @@ impl Core {
     /// Fetches the chunks of the group's map this device lacks, announcing progress after each
     /// (`Event::Map`); once all are here, puts the package together and opens it. A chunk the
     /// server does not have yet (its coordinator has not synced) is tried again next sync.
-    pub(crate) async fn download_map(&self, transport: &HttpTransport) -> Result<()> {
+    pub(crate) async fn download_map(&self, remote: &dyn Remote) -> Result<()> {
         let Some(map) = self.map_manifest()? else {
             return Ok(());
         };
@@ -270,7 +270,7 @@ impl Core {
         let held = files.held(&map);
         let mut complete = true;
         for (hash, _) in map.chunks.iter().zip(held).filter(|(_, h)| !h) {
-            let Some(bytes) = transport.get_blob(hash).await.map_err(sync_error)? else {
+            let Some(bytes) = remote.get_blob(hash).await.map_err(sync_error)? else {
                 complete = false;
                 continue;
             };

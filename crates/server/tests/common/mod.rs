@@ -260,6 +260,7 @@ pub async fn invite_with(
         secret,
         role,
         tls_fingerprint: server.pin,
+        hub: None,
     })
 }
 
