@@ -72,7 +72,7 @@ export const api = {
   join: (code: string, name: string) => call<WhoAmI>("join", { code, name }),
   createGroupOnServer: (server: string, name: string, creationToken: string, fingerprint: string) =>
     call<WhoAmI>("create_group_on_server", { server, name, creationToken, fingerprint }),
-  /** An invite code (`plj2-…`). */
+  /** An invite code (`plj2-…`, or `plj3-…` with a hub). */
   invite: (role: Role, uses: number, validDays: number) =>
     call<string>("invite", { role, uses, validDays }),
   syncNow: () => call<SyncReport>("sync_now"),

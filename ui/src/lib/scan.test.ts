@@ -25,6 +25,9 @@ describe("invite QR codes", () => {
     expect(inviteFromScan(`  ${CODE}\n`)).toBe(CODE);
     expect(inviteFromScan(`Join us: ${CODE}. See you!`)).toBe(CODE);
     expect(inviteFromScan(`https://example.org/join?code=${CODE}`)).toBe(CODE);
+    // A group with a hub on the local network hands out plj3 codes.
+    const hub = CODE.replace("plj2-", "plj3-");
+    expect(inviteFromScan(`Join us: ${hub}`)).toBe(hub);
   });
 
   it("finds nothing in other QR codes", () => {

@@ -1,15 +1,16 @@
 // Scanning an invite's QR code on a phone (the barcode-scanner plugin, registered only on
-// Android and iOS). The QR code the coordinator shows holds the `plj2-…` code as text.
+// Android and iOS). The QR code the coordinator shows holds the `plj2-…` code as text (`plj3-…`
+// for a group with a hub on the local network, which also carries the hub's address).
 
-/** The prefix every invite code starts with (`porchlight_sync::INVITE_PREFIX`). */
-export const INVITE_PREFIX = "plj2-";
+/** The prefixes invite codes start with (`porchlight_protocol::INVITE_PREFIX`, `INVITE_PREFIX_HUB`). */
+export const INVITE_PREFIXES = ["plj2-", "plj3-"] as const;
 
 /**
  * The invite code in what a scan read, or null when it holds none. Tolerates what other apps
  * wrap around a code (white space, a link or a sentence that contains it).
  */
 export function inviteFromScan(content: string): string | null {
-  const m = content.match(/plj2-[1-9A-HJ-NP-Za-km-z]+/);
+  const m = content.match(/plj[23]-[1-9A-HJ-NP-Za-km-z]+/);
   return m ? m[0] : null;
 }
 
