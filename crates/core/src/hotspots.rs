@@ -12,9 +12,12 @@ use serde::Serialize;
 use crate::{Core, CoreError, ReportEntry, Result};
 
 const METRES_PER_DEGREE: f64 = 111_320.0;
-/// Grid cells 250 m on a side unless asked otherwise; 50 m to 5 km allowed.
+/// Grid cells 250 m on a side unless asked otherwise.
 pub const DEFAULT_CELL_M: f64 = 250.0;
-const CELL_RANGE_M: (f64, f64) = (50.0, 5_000.0);
+/// The only cell sizes: nested (each a multiple of the last), so no choice of size shifts cell
+/// edges by a few metres to cut one doorstep out of its neighbours.
+pub const CELL_SIZES_M: [f64; 4] = [250.0, 500.0, 1_000.0, 2_000.0];
+const DAY_MS: i64 = 86_400_000;
 
 /// What to count.
 #[derive(Clone, Debug, Default)]
@@ -176,6 +179,14 @@ fn in_period(r: &ReportEntry, from: Option<Timestamp>, to: Option<Timestamp>) ->
     from.is_none_or(|f| at >= f) && to.is_none_or(|t| at < t)
 }
 
+fn day_floor(t: Timestamp) -> Timestamp {
+    Timestamp::from_millis(t.millis().div_euclid(DAY_MS) * DAY_MS)
+}
+
+fn day_ceil(t: Timestamp) -> Timestamp {
+    Timestamp::from_millis(-(-t.millis()).div_euclid(DAY_MS) * DAY_MS)
+}
+
 fn shown(count: u32, k: u32) -> Shown {
     if count >= k {
         Shown::Count(count)
@@ -229,20 +240,21 @@ impl Core {
     /// Report hotspots on a grid and by hour of the week, under the k threshold.
     pub fn hotspots(&self, q: &HotspotQuery) -> Result<Hotspots> {
         let cell_m = q.cell_m.unwrap_or(DEFAULT_CELL_M);
-        if !(CELL_RANGE_M.0..=CELL_RANGE_M.1).contains(&cell_m) {
+        if !CELL_SIZES_M.contains(&cell_m) {
             return Err(CoreError::Invalid(ValidationError::Invalid {
                 field: "cell",
-                reason: format!(
-                    "grid cells are {} to {} m, not {cell_m}",
-                    CELL_RANGE_M.0, CELL_RANGE_M.1
-                ),
+                reason: format!("grid cells are 250, 500, 1000 or 2000 m, not {cell_m}"),
             }));
         }
+        // Periods in whole days, and the heat map's time zone in whole hours: moving a boundary
+        // a minute at a time must not reveal when a single report was made.
+        let (from, to) = (q.from.map(day_floor), q.to.map(day_ceil));
+        let offset = q.utc_offset_minutes.div_euclid(60) * 60;
         let k = self.hotspot_k()?.max(q.k.unwrap_or(0));
         let reports: Vec<ReportEntry> = self
             .reports(None)?
             .into_iter()
-            .filter(|r| in_period(r, q.from, q.to))
+            .filter(|r| in_period(r, from, to))
             .filter(|r| q.category.is_none_or(|c| r.report.category == c))
             .collect();
         let mut grid: BTreeMap<(i64, i64), u32> = BTreeMap::new();
@@ -252,7 +264,7 @@ impl Core {
                 *grid.entry(cell_of(p, cell_m)).or_default() += 1;
             }
             *week
-                .entry(week_hour(r.report.occurred_at, q.utc_offset_minutes))
+                .entry(week_hour(r.report.occurred_at, offset))
                 .or_default() += 1;
         }
         let in_hidden_cells = grid.values().filter(|&&n| n < k).sum();
@@ -313,6 +325,7 @@ impl Core {
         let k = self.hotspot_k()?;
         let reports = self.reports(None)?;
         let count = |(from, to): (Timestamp, Timestamp)| -> u32 {
+            let (from, to) = (day_floor(from), day_ceil(to));
             let n = reports
                 .iter()
                 .filter(|r| in_period(r, Some(from), Some(to)))

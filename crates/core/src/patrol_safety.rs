@@ -18,7 +18,7 @@ use crate::{Core, CoreError, Result};
 pub const CHECK_IN_MIN: Duration = Duration::from_secs(5 * 60);
 pub const CHECK_IN_MAX: Duration = Duration::from_secs(4 * 3600);
 
-/// Running patrols looked at for alarms (far more than ever walk at once).
+/// Newest patrols looked at for alarms (far more than ever walk at once).
 const RUNNING_LIMIT: u32 = 500;
 
 /// Why a patrol needs someone's attention.
@@ -143,9 +143,8 @@ impl Core {
         let store = self.store();
         let mut alarms = Vec::new();
         for summary in store.patrols(RUNNING_LIMIT, 0)? {
-            if summary.ended_at.is_some() {
-                continue;
-            }
+            // A standing SOS counts even on an ended patrol (a partner may end it while the
+            // other calls for help); a check-in deadline only while the patrol runs.
             let doc = store.load_kind(summary.id, DocKind::Patrol)?;
             let safety = read_safety(&doc)?;
             let last_fix = || {
@@ -171,6 +170,7 @@ impl Core {
                 ));
             }
             if let Some(due) = safety.check_in_due
+                && summary.ended_at.is_none()
                 && due < now
             {
                 alarms.push(alarm(AlarmKind::MissedCheckIn, due, None, last_fix()));

@@ -73,7 +73,7 @@ const APPROVALS: &str = "approvals";
 
 /// What an approval vouches for: everything a resident is shown, so an approval of one text
 /// never covers another.
-pub fn approval_digest(alert: &Alert) -> [u8; 32] {
+pub fn approval_digest(alert: &Alert, status_at: i64) -> [u8; 32] {
     let mut h = blake3::Hasher::new();
     h.update(b"porchlight alert approval v1");
     h.update(alert.id.as_bytes());
@@ -93,7 +93,25 @@ pub fn approval_digest(alert: &Alert) -> [u8; 32] {
         h.update(json.as_bytes());
     }
     h.update(&alert.expires_at.map_or(0, Timestamp::millis).to_le_bytes());
+    h.update(&alert.issued_at.millis().to_le_bytes());
+    h.update(
+        alert
+            .issued_by
+            .map_or([0; 16], |d| *d.as_bytes())
+            .as_slice(),
+    );
+    let meeting = serde_json::to_string(&alert.meeting).unwrap_or_default();
+    h.update(&(meeting.len() as u64).to_le_bytes());
+    h.update(meeting.as_bytes());
+    // Every status change (cancel, re-activate) is stamped, so approvals never carry over to a
+    // re-activated alert.
+    h.update(&status_at.to_le_bytes());
     *h.finalize().as_bytes()
+}
+
+/// When the status last changed (0 if never).
+fn status_at(doc: &Doc) -> i64 {
+    opt_i64(&doc.am, &ROOT, "status_at").unwrap_or(0)
 }
 
 /// Records `by`'s approval of the alert as it reads now. The change carrying it is signed with
@@ -105,7 +123,7 @@ pub fn approve_alert(doc: &mut Doc, by: DeviceId, at: Timestamp) -> Result<Writt
 
 fn put_approval(doc: &mut Doc, by: DeviceId) -> Result<(), CrdtError> {
     let alert = read_alert(doc)?;
-    let digest = approval_digest(&alert);
+    let digest = approval_digest(&alert, status_at(doc));
     let approvals = match doc.am.get(ROOT, APPROVALS)? {
         Some((Value::Object(ObjType::Map), id)) => id,
         _ => doc.am.put_object(ROOT, APPROVALS, ObjType::Map)?,
@@ -125,7 +143,7 @@ fn approvers(doc: &Doc, alert: &Alert) -> Vec<DeviceId> {
     let Ok(Some((Value::Object(ObjType::Map), obj))) = am.get(ROOT, APPROVALS) else {
         return Vec::new();
     };
-    let digest = approval_digest(alert);
+    let digest = approval_digest(alert, status_at(doc));
     let mut out = Vec::new();
     for key in am.keys(&obj) {
         let Some(device) = unhex(&key)
@@ -134,6 +152,11 @@ fn approvers(doc: &Doc, alert: &Alert) -> Vec<DeviceId> {
         else {
             continue;
         };
+        // Only the one spelling this code writes: "ABC…" or " abc…" beside "abc…" must not let
+        // one device count twice.
+        if key != hex(device.as_bytes()) || out.contains(&device) {
+            continue;
+        }
         // Every concurrent value counts on its own: one from the right author with the right
         // digest is enough, whatever else was written beside it.
         let Ok(values) = am.get_all(&obj, key.as_str()) else {
@@ -206,10 +229,17 @@ pub fn read_alert(doc: &Doc) -> Result<Alert, CrdtError> {
             }),
             _ => None,
         },
-        // A description another device wrote that breaks the rules is not shown as one.
-        person: opt_str(&doc.am, &ROOT, "person")
-            .and_then(|j| serde_json::from_str::<PersonDescription>(&j).ok())
-            .and_then(|p| p.validate().ok()),
+        // A description another device wrote that breaks the rules is not shown, but the alert
+        // still waits for approvals: garbling it must not release a held alert.
+        person: opt_str(&doc.am, &ROOT, "person").map(|j| {
+            serde_json::from_str::<PersonDescription>(&j)
+                .ok()
+                .and_then(|p| p.validate().ok())
+                .unwrap_or(PersonDescription {
+                    behaviour: String::new(),
+                    details: Vec::new(),
+                })
+        }),
         approved_by: Vec::new(),
         awaiting_approval: false,
         outcome: opt_str(&doc.am, &ROOT, "outcome").and_then(|o| o.parse().ok()),

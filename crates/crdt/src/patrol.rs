@@ -39,6 +39,9 @@ pub fn start_patrol(
     am.put(&participants, by.to_hex(), name.as_str())?;
     am.put_object(ROOT, "track", ObjType::List)?;
     am.put_object(ROOT, "observations", ObjType::Map)?;
+    // Made now, so two partners calling SOS at once offline add to one map rather than each
+    // making one of which only one would survive the merge.
+    am.put_object(ROOT, "sos", ObjType::Map)?;
     let written = doc.commit(at).ok_or(CrdtError::Unchanged)?;
     Ok((doc, written))
 }

@@ -94,6 +94,13 @@ pub fn read_safety(doc: &Doc) -> Result<Safety, CrdtError> {
                 .filter_map(|key| {
                     let by = DeviceId::from_hex(&key).ok()?;
                     let call = opt_obj(am, &calls, &key, ObjType::Map)?;
+                    // Only a call the caller's own device made counts (each change is signed
+                    // by its author's key): nobody raises an SOS in someone else's name.
+                    let own = matches!(&call, automerge::ObjId::Id(_, actor, _)
+                        if actor.to_bytes() == by.as_bytes());
+                    if !own || key != by.to_hex() {
+                        return None;
+                    }
                     let point = match (opt_f64(am, &call, "lat"), opt_f64(am, &call, "lon")) {
                         (Some(lat), Some(lon)) => {
                             Some(Point::new(lat, lon)).filter(|p| p.validate("sos").is_ok())

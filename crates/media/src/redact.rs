@@ -83,18 +83,32 @@ pub(crate) fn apply(image: &mut RgbImage, regions: &[Region]) {
             continue;
         }
         let cell = (longer.div_ceil(MOSAIC_CELLS)).max(MIN_CELL);
-        let mut cy = y0;
-        while cy < y1 {
-            let cy1 = (cy + cell).min(y1);
-            let mut cx = x0;
-            while cx < x1 {
-                let cx1 = (cx + cell).min(x1);
+        // Each side is split into equal parts, so no leftover sliver (down to one pixel, which
+        // would keep its original colour) is left at the far edges.
+        let rows = split(y0, y1, cell);
+        let cols = split(x0, x1, cell);
+        for &(cy, cy1) in &rows {
+            for &(cx, cx1) in &cols {
                 fill_mean(image, (cx, cy, cx1, cy1));
-                cx = cx1;
             }
-            cy = cy1;
         }
     }
+}
+
+/// `start..end` cut into ceil(len / cell) runs of (nearly) equal length.
+fn split(start: u32, end: u32, cell: u32) -> Vec<(u32, u32)> {
+    let len = end - start;
+    let parts = len.div_ceil(cell).max(1);
+    (0..parts)
+        .map(|i| {
+            let a = start
+                + u32::try_from(u64::from(len) * u64::from(i) / u64::from(parts)).unwrap_or(0);
+            let b = start
+                + u32::try_from(u64::from(len) * u64::from(i + 1) / u64::from(parts))
+                    .unwrap_or(len);
+            (a, b)
+        })
+        .collect()
 }
 
 fn fill_mean(image: &mut RgbImage, (x0, y0, x1, y1): (u32, u32, u32, u32)) {
@@ -167,6 +181,23 @@ mod tests {
     }
 
     #[test]
+    fn no_sliver_at_the_far_edges_keeps_an_original_pixel() {
+        // 25 × 13 px region with 12 px cells: 8+8+9 by 6+7, never 12+12+1.
+        assert_eq!(split(0, 25, 12), vec![(0, 8), (8, 16), (16, 25)]);
+        assert_eq!(split(0, 13, 12), vec![(0, 6), (6, 13)]);
+        for len in 1..200 {
+            let parts = split(10, 10 + len, 12);
+            assert_eq!(parts.first().unwrap().0, 10);
+            assert_eq!(parts.last().unwrap().1, 10 + len);
+            assert!(
+                parts
+                    .iter()
+                    .all(|(a, b)| b - a >= (len / u32::try_from(parts.len()).unwrap()).max(1))
+            );
+        }
+    }
+
+    #[test]
     fn a_mosaic_cell_is_one_colour_and_outside_is_untouched() {
         let mut img = RgbImage::from_fn(100, 100, |x, y| {
             Rgb([u8::try_from((x * 7 + y * 13) % 256).unwrap(), 0, 0])
@@ -181,10 +212,10 @@ mod tests {
                 h: 0.3,
             }],
         );
-        // 30 px region, cells of 12 px: the first cell is uniform.
+        // 30 px region, cells of 12 px: split evenly into three of 10 px; the first is uniform.
         let c = *img.get_pixel(20, 20);
-        for y in 20..32 {
-            for x in 20..32 {
+        for y in 20..30 {
+            for x in 20..30 {
                 assert_eq!(*img.get_pixel(x, y), c);
             }
         }

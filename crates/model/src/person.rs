@@ -69,7 +69,17 @@ impl PersonDescription {
                 max: MAX_DETAILS,
             });
         }
-        let distinguishing = details.iter().filter(|d| distinguishes(&d.text)).count();
+        // The same detail twice is one detail.
+        let mut seen: Vec<String> = Vec::new();
+        let distinguishing = details
+            .iter()
+            .filter(|d| {
+                let norm = d.text.to_lowercase();
+                let fresh = !seen.contains(&norm);
+                seen.push(norm);
+                fresh && distinguishes(&d.text)
+            })
+            .count();
         if distinguishing < MIN_DISTINGUISHING {
             return Err(ValidationError::PersonDetails { distinguishing });
         }
@@ -83,10 +93,20 @@ impl PersonDescription {
 /// "hispanic guy", and the guide beside the form explains the rest.
 pub fn distinguishes(detail: &str) -> bool {
     detail
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
+        .split(|c: char| !c.is_alphabetic())
         .map(str::to_lowercase)
-        .any(|w| !NOT_DISTINGUISHING.contains(&w.as_str()))
+        // Short words and numbers ("2", "a", "el") say nothing on their own.
+        .filter(|w| w.chars().count() >= 3)
+        .any(|w| !not_distinguishing(&w))
+}
+
+/// Whether `word` (lower case), or its singular, is on the list.
+fn not_distinguishing(word: &str) -> bool {
+    let singulars = [Some(word), word.strip_suffix("es"), word.strip_suffix('s')];
+    singulars
+        .into_iter()
+        .flatten()
+        .any(|w| NOT_DISTINGUISHING.contains(&w))
 }
 
 /// Words (English and Spanish, the app's languages) that do not tell one person from another
@@ -209,6 +229,19 @@ const NOT_DISTINGUISHING: &[&str] = &[
     "individuo",
     "señor",
     "señora",
+    "dude",
+    "individual",
+    "adult",
+    "youth",
+    "minor",
+    "adulto",
+    "adulta",
+    "niño",
+    "niña",
+    "two",
+    "three",
+    "dos",
+    "tres",
 ];
 
 #[cfg(test)]
@@ -242,6 +275,22 @@ mod tests {
         assert_eq!(err, ValidationError::PersonDetails { distinguishing: 0 });
         assert!(err.to_string().contains("at least 2"), "{err}");
         assert_eq!(err.field(), "person");
+    }
+
+    #[test]
+    fn plurals_numbers_and_repeats_do_not_count() {
+        let err = person(
+            "Walked down the street",
+            &[
+                (DetailKind::Other, "two black males"),
+                (DetailKind::Other, "hispanics 2"),
+                (DetailKind::Clothing, "red jacket"),
+                (DetailKind::Clothing, "Red jacket"),
+            ],
+        )
+        .validate()
+        .unwrap_err();
+        assert_eq!(err, ValidationError::PersonDetails { distinguishing: 1 });
     }
 
     #[test]
