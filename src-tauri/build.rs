@@ -18,6 +18,7 @@ const COMMANDS: &[&str] = &[
     "add_observation",
     "end_patrol",
     "current_patrol",
+    "patrol_totals",
     "list_patrols",
     "show_patrol",
     "privacy_zones",
@@ -47,7 +48,7 @@ const COMMANDS: &[&str] = &[
     "alert_acks",
     "upcoming_meetings",
     "meetings_ics",
-    "set_locale",
+    "acknowledged_alerts",
 ];
 
 fn main() {

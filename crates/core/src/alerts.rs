@@ -49,16 +49,16 @@ impl Core {
     }
 
     pub fn alerts(&self, query: &AlertQuery) -> Result<Vec<Alert>> {
-        Ok(self.store().alerts(query)?)
+        Ok(self.reader().alerts(query)?)
     }
 
     pub fn alert(&self, id: DocId) -> Result<Alert> {
-        Ok(self.store().alert(id)?)
+        Ok(self.reader().alert(id)?)
     }
 
     /// Live alerts whose area touches any of this device's watch areas, newest first.
     pub fn alerts_for_my_areas(&self, now: Timestamp) -> Result<Vec<Alert>> {
-        let store = self.store();
+        let store = self.reader();
         let mut out: Vec<Alert> = Vec::new();
         for area in store.watch_areas()? {
             for alert in store.alerts(&AlertQuery {

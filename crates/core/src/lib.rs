@@ -28,7 +28,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use porchlight_crdt::{create_group, read_group};
 use porchlight_model::{DeviceId, DocId, DocKind, Group, Role, Timestamp, WatchArea, hex};
-use porchlight_store::{Store, set_state_in};
+use porchlight_store::{Reader, Readers, Store, set_state_in};
 use serde::Serialize;
 
 pub use alerts::parse_expiry;
@@ -43,7 +43,7 @@ pub use photos::PhotoInfo;
 /// The record types the commands take and return, for front ends (the app, the CLI).
 pub use porchlight_model as model;
 pub use porchlight_store::{
-    AlertQuery, DocChanges, Forgotten, PatrolSummary, Quarantined, Receipt, ReportEntry, Stats,
+    AlertQuery, DocChanges, Forgotten, PatrolSummary, PatrolTotals, Quarantined, Receipt, ReportEntry, Stats,
 };
 pub use porchlight_sync::{
     Fingerprint, InviteCode, format_fingerprint, parse_fingerprint, wire::Member,
@@ -52,6 +52,8 @@ pub use privacy_zones::PrivacyZone;
 pub use sync::{SyncReceipt, SyncReport, SyncStatus, SyncTask};
 
 const DB_FILE: &str = "porchlight.db";
+/// Read-only connections beside the writer: the UI's queries, each short, rarely need more.
+const READERS: usize = 3;
 const STATE_NAME: &str = "name";
 const STATE_GROUP: &str = "group";
 const STATE_PATROL: &str = "current_patrol";
@@ -81,6 +83,7 @@ pub struct GroupInfo {
 
 /// Something the UI may want to react to.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "CoreEvent"))]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Event {
     /// A sync finished (or failed); the status says how things stand.
@@ -89,6 +92,8 @@ pub enum Event {
     Alerts(AlertNews),
     /// The group's offline map: imported, or more of it downloaded (see `MapStatus::ready`).
     Map(MapStatus),
+    /// A fix was recorded on the running patrol: its totals now.
+    PatrolTotals(PatrolTotals),
 }
 
 #[derive(Debug)]
@@ -96,7 +101,11 @@ pub struct Core {
     dir: PathBuf,
     identity: identity::Identity,
     config: Config,
+    /// The one writer. A sync holds it for a whole pulled page.
     store: Mutex<Store>,
+    /// Read-only WAL connections: reads answer from the last commit, never waiting for the
+    /// writer.
+    readers: Readers,
     transport: Mutex<Option<std::sync::Arc<porchlight_sync::HttpTransport>>>,
     events: tokio::sync::broadcast::Sender<Event>,
     /// Woken after every local write, so the sync task pushes it promptly.
@@ -125,12 +134,16 @@ impl Core {
             source,
         })?;
         let identity = identity::Identity::load_or_create(data_dir)?;
-        let store = Store::open(&data_dir.join(DB_FILE))?.with_actor(identity.device());
+        let path = data_dir.join(DB_FILE);
+        // The writer first: it creates and migrates the file the readers open.
+        let store = Store::open(&path)?.with_actor(identity.device());
+        let readers = Readers::open(&path, READERS)?;
         let core = Self {
             dir: data_dir.to_owned(),
             identity,
             config,
             store: Mutex::new(store),
+            readers,
             transport: Mutex::new(None),
             events: tokio::sync::broadcast::channel(256).0,
             local_change: tokio::sync::Notify::new(),
@@ -176,6 +189,12 @@ impl Core {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// A read-only connection for a query that writes nothing and needs no write of its own
+    /// to be atomic with it: it sees the last committed state and never waits for a sync.
+    pub(crate) fn reader(&self) -> Reader<'_> {
+        self.readers.get()
+    }
+
     /// Sets this device's display name (and creates its identity, if this is the first start).
     pub fn init(&self, name: &str) -> Result<WhoAmI> {
         let name = porchlight_model::validate_name("name", name)?;
@@ -184,7 +203,7 @@ impl Core {
     }
 
     pub fn whoami(&self) -> Result<WhoAmI> {
-        let store = self.store();
+        let store = self.reader();
         let group = store.group()?;
         let role = role_in(
             group.as_ref(),
@@ -207,7 +226,7 @@ impl Core {
     /// The name others see for this device.
     pub fn display_name(&self) -> Result<String> {
         Ok(self
-            .store()
+            .reader()
             .state(STATE_NAME)?
             .unwrap_or_else(|| format!("Device {}", &self.device().to_hex()[..6])))
     }
@@ -215,7 +234,7 @@ impl Core {
     /// This device's role: its role in its group, or coordinator of its own data when it has
     /// not joined one.
     pub fn role(&self) -> Result<Role> {
-        let store = self.store();
+        let store = self.reader();
         let group = store.group()?;
         Ok(role_in(
             group.as_ref(),
@@ -273,11 +292,11 @@ impl Core {
     }
 
     pub fn group(&self) -> Result<Option<Group>> {
-        Ok(self.store().group()?)
+        Ok(self.reader().group()?)
     }
 
     pub fn watch_areas(&self) -> Result<Vec<WatchArea>> {
-        Ok(self.store().watch_areas()?)
+        Ok(self.reader().watch_areas()?)
     }
 
     pub fn remove_watch_area(&self, name: &str) -> Result<bool> {
@@ -285,12 +304,12 @@ impl Core {
     }
 
     pub fn stats(&self) -> Result<Stats> {
-        Ok(self.store().stats(Timestamp::now())?)
+        Ok(self.reader().stats(Timestamp::now())?)
     }
 
     /// Full-text search across alerts, patrols and reports this device can read.
     pub fn search(&self, text: &str) -> Result<Vec<(DocId, DocKind, String)>> {
-        Ok(self.store().search(text, 50)?)
+        Ok(self.reader().search(text, 50)?)
     }
 
     /// Recreates every query table from the documents (a repair tool; also used by tests).
@@ -300,12 +319,12 @@ impl Core {
 
     /// A hash of every query table's content.
     pub fn projection_digest(&self) -> Result<String> {
-        Ok(self.store().projection_digest()?)
+        Ok(self.reader().projection_digest()?)
     }
 
     /// Local changes not yet acknowledged by a server.
     pub fn pending_changes(&self) -> Result<u64> {
-        Ok(self.store().outbox_len()?)
+        Ok(self.reader().outbox_len()?)
     }
 }
 

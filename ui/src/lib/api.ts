@@ -19,6 +19,7 @@ import type {
   Observation,
   Patrol,
   PatrolDetail,
+  PatrolTotals,
   PrivacyZone,
   PatrolSummary,
   PhotoInfo,
@@ -96,6 +97,8 @@ export const api = {
     call<Observation>("add_observation", { observation }),
   endPatrol: () => call<Patrol>("end_patrol"),
   currentPatrol: () => call<PatrolDetail | null>("current_patrol"),
+  /** The running patrol's totals without its track; new ones arrive as `patrolTotals` events. */
+  patrolTotals: () => call<PatrolTotals | null>("patrol_totals"),
   privacyZones: () => call<PrivacyZone[]>("privacy_zones"),
   setPrivacyZones: (zones: PrivacyZone[]) => call<null>("set_privacy_zones", { zones }),
   listPatrols: (limit = 50, offset = 0) => call<PatrolSummary[]>("list_patrols", { limit, offset }),
