@@ -186,6 +186,17 @@ fn typescript_bindings_are_current() {
         text.push_str(&decl);
         text.push('\n');
     }
+    // The limits the core enforces, so the UI's own checks never drift from them.
+    text.push_str(&format!(
+        "export const LIMITS = {{ titleMax: {}, bodyMax: {}, nameMax: {}, placeMax: {}, \
+         minRadiusM: {}, maxRadiusM: {} }} as const;\n",
+        m::TITLE_MAX,
+        m::BODY_MAX,
+        m::NAME_MAX,
+        m::PLACE_MAX,
+        m::MIN_RADIUS_M,
+        m::MAX_RADIUS_M,
+    ));
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings.ts");
     if std::env::var_os("PORCHLIGHT_WRITE_BINDINGS").is_some() {
         std::fs::write(&path, &text).unwrap();

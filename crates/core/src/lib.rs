@@ -21,6 +21,8 @@ mod patrols;
 mod photos;
 pub mod privacy_zones;
 mod reports;
+#[cfg(test)]
+mod readers_tests;
 mod sync;
 
 use std::path::{Path, PathBuf};

@@ -33,7 +33,7 @@ import type {
   WatchArea,
   WhoAmI,
 } from "./bindings";
-import type { AckSummary, SyncReport, SyncStatus } from "./sync";
+import type { AckSummary, SyncReport, SyncStatus } from "./bindings";
 
 /** Kind used when the shell has no such command (a feature not in this build yet). */
 export const UNAVAILABLE = "unavailable";
@@ -80,8 +80,8 @@ export const api = {
   upcomingMeetings: () => call<Alert[]>("upcoming_meetings"),
   /** The upcoming meetings as an iCalendar file's text. */
   meetingsIcs: () => call<string>("meetings_ics"),
-  /** Tells the shell the UI's language, for the notifications it posts. */
-  setLocale: (code: string) => call<null>("set_locale", { code }),
+  /** Which of `ids` this device acknowledged. */
+  acknowledgedAlerts: (ids: DocId[]) => call<DocId[]>("acknowledged_alerts", { ids }),
 
   issueAlert: (alert: NewAlert) => call<Alert>("issue_alert", { alert }),
   cancelAlert: (id: DocId) => call<Alert>("cancel_alert", { id }),
