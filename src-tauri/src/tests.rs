@@ -64,7 +64,9 @@ fn a_patrol_round_trip_over_ipc() {
     let totals = invoke(&w, "patrol_totals", json!({})).unwrap();
     assert_eq!(totals["patrol"], live["id"]);
     assert_eq!(totals["fixCount"], 2);
-    assert!((totals["distanceM"].as_f64().unwrap() - live["distanceM"].as_f64().unwrap()).abs() < 1e-6);
+    assert!(
+        (totals["distanceM"].as_f64().unwrap() - live["distanceM"].as_f64().unwrap()).abs() < 1e-6
+    );
     invoke(&w, "end_patrol", json!({})).unwrap();
     assert_eq!(
         invoke(&w, "current_patrol", json!({})).unwrap(),
@@ -329,9 +331,15 @@ fn a_resident_joins_by_invite_and_acknowledges_an_alert() {
     invoke(&coord, "sync_now", json!({})).unwrap();
     invoke(&res, "sync_now", json!({})).unwrap();
     let ids = json!({ "ids": [id] });
-    assert_eq!(invoke(&res, "acknowledged_alerts", ids.clone()).unwrap(), json!([]));
+    assert_eq!(
+        invoke(&res, "acknowledged_alerts", ids.clone()).unwrap(),
+        json!([])
+    );
     invoke(&res, "ack_alert", json!({ "id": id })).unwrap();
-    assert_eq!(invoke(&res, "acknowledged_alerts", ids).unwrap(), json!([id]));
+    assert_eq!(
+        invoke(&res, "acknowledged_alerts", ids).unwrap(),
+        json!([id])
+    );
     invoke(&res, "sync_now", json!({})).unwrap();
     invoke(&coord, "sync_now", json!({})).unwrap();
     let acks = invoke(&coord, "alert_acks", json!({ "id": id })).unwrap();

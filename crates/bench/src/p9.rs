@@ -95,7 +95,10 @@ fn ask(core: &Core, alerts: &mut Vec<f64>, patrol: &mut Vec<f64>) -> Result<()> 
     alerts.push(started.elapsed().as_secs_f64() * 1000.0);
     std::hint::black_box(listed);
     let started = Instant::now();
-    let running = core.current_patrol()?.map(|id| core.patrol(id)).transpose()?;
+    let running = core
+        .current_patrol()?
+        .map(|id| core.patrol(id))
+        .transpose()?;
     patrol.push(started.elapsed().as_secs_f64() * 1000.0);
     std::hint::black_box(running);
     Ok(())

@@ -20,9 +20,9 @@ mod parallel;
 mod patrols;
 mod photos;
 pub mod privacy_zones;
-mod reports;
 #[cfg(test)]
 mod readers_tests;
+mod reports;
 mod sync;
 
 use std::path::{Path, PathBuf};
@@ -45,7 +45,8 @@ pub use photos::PhotoInfo;
 /// The record types the commands take and return, for front ends (the app, the CLI).
 pub use porchlight_model as model;
 pub use porchlight_store::{
-    AlertQuery, DocChanges, Forgotten, PatrolSummary, PatrolTotals, Quarantined, Receipt, ReportEntry, Stats,
+    AlertQuery, DocChanges, Forgotten, PatrolSummary, PatrolTotals, Quarantined, Receipt,
+    ReportEntry, Stats,
 };
 pub use porchlight_sync::{
     Fingerprint, InviteCode, format_fingerprint, parse_fingerprint, wire::Member,

@@ -11,7 +11,9 @@ use porchlight_crdt::{
 use porchlight_model::{
     DocId, DocKind, Fix, NewObservation, Observation, Patrol, Point, Timestamp, ValidationError,
 };
-use porchlight_store::{PatrolSummary, PatrolTotals, clear_buffer_in, set_state_in, start_totals_in};
+use porchlight_store::{
+    PatrolSummary, PatrolTotals, clear_buffer_in, set_state_in, start_totals_in,
+};
 use serde::Serialize;
 
 use crate::privacy_zones::{

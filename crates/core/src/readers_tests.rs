@@ -60,7 +60,14 @@ fn reads_answer_while_a_write_transaction_holds_the_writer() {
             let status = core.sync_status().unwrap();
             let me = core.whoami().unwrap();
             answers_tx
-                .send((alerts, running, detail.track.len(), totals.fix_count, status.pending, me.name))
+                .send((
+                    alerts,
+                    running,
+                    detail.track.len(),
+                    totals.fix_count,
+                    status.pending,
+                    me.name,
+                ))
                 .unwrap();
         });
         // With the old single store mutex the reads waited for the writer: this timed out.

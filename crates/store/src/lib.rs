@@ -35,8 +35,8 @@ pub use private::{
 pub use queries::{AlertQuery, PatrolSummary, ReportEntry, Stats};
 pub use readers::{Reader, Readers};
 pub use rusqlite::Transaction;
-pub use totals::{PatrolTotals, start_totals_in};
 pub use sync::{Applied, DocChanges, OutboxEntry, Quarantined};
+pub use totals::{PatrolTotals, start_totals_in};
 
 const REBUILD_FLAG: &str = "store.rebuild_projections";
 

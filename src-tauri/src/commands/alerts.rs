@@ -36,7 +36,11 @@ pub async fn list_alerts(
 
 #[tauri::command]
 pub async fn alerts_for_my_areas(core: State<'_, Arc<Core>>) -> Result<Vec<Alert>> {
-    blocking(&core, |core| Ok(core.alerts_for_my_areas(Timestamp::now())?)).await
+    blocking(
+        &core,
+        |core| Ok(core.alerts_for_my_areas(Timestamp::now())?),
+    )
+    .await
 }
 
 #[tauri::command]

@@ -61,7 +61,10 @@ pub async fn forget_my_reports(
     core: State<'_, Arc<Core>>,
     include_unsent: bool,
 ) -> Result<Forgotten> {
-    blocking(&core, move |core| Ok(core.forget_my_reports(include_unsent)?)).await
+    blocking(&core, move |core| {
+        Ok(core.forget_my_reports(include_unsent)?)
+    })
+    .await
 }
 
 /// Asks the server, anonymously, for statuses published back; then the receipts.
@@ -73,10 +76,6 @@ pub async fn refresh_receipts(core: State<'_, Arc<Core>>) -> Result<Vec<Receipt>
 
 /// Adds a note to a report this device filed, as the same (possibly anonymous) author.
 #[tauri::command]
-pub async fn follow_up(
-    core: State<'_, Arc<Core>>,
-    report: DocId,
-    text: String,
-) -> Result<Receipt> {
+pub async fn follow_up(core: State<'_, Arc<Core>>, report: DocId, text: String) -> Result<Receipt> {
     blocking(&core, move |core| Ok(core.follow_up(report, &text)?)).await
 }

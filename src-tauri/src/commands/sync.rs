@@ -99,6 +99,9 @@ pub async fn meetings_ics(core: State<'_, Arc<Core>>) -> Result<String> {
 
 /// Which of `ids` this device has acknowledged (the inbox's marks).
 #[tauri::command]
-pub async fn acknowledged_alerts(core: State<'_, Arc<Core>>, ids: Vec<DocId>) -> Result<Vec<DocId>> {
+pub async fn acknowledged_alerts(
+    core: State<'_, Arc<Core>>,
+    ids: Vec<DocId>,
+) -> Result<Vec<DocId>> {
     blocking(&core, move |core| Ok(core.acknowledged(&ids)?)).await
 }

@@ -165,3 +165,4 @@ export type SearchHit = { id: DocId, kind: DocKind, text: string, };
 export type ExportWhat = "alerts" | "patrols" | "reports";
 export type ExportAs = "csv" | "geojson";
 export type Exported = { path: string, count: number, };
+export const LIMITS = { titleMax: 120, bodyMax: 4000, nameMax: 60, placeMax: 200, minRadiusM: 10, maxRadiusM: 50000 } as const;
