@@ -14,16 +14,18 @@ export type Notice = { title: string; body: string };
 export function noticeTexts(news: AlertNews, t: Translate): Notice[] {
   const out: Notice[] = [];
   const loud = news.matched.filter((m) => m.notify);
-  if (loud.length === 1) {
-    out.push({ title: t("notice.newAlert"), body: loud[0].alert.title });
+  const [first] = loud;
+  if (loud.length === 1 && first) {
+    out.push({ title: t("notice.newAlert"), body: first.alert.title });
   } else if (loud.length > 1) {
     out.push({
       title: t("notice.newAlerts", { count: loud.length }),
       body: loud.map((m) => m.alert.title).join(" · "),
     });
   }
-  if (news.cancelled.length === 1) {
-    out.push({ title: t("notice.cancelled"), body: news.cancelled[0].title });
+  const [cancelled] = news.cancelled;
+  if (news.cancelled.length === 1 && cancelled) {
+    out.push({ title: t("notice.cancelled"), body: cancelled.title });
   } else if (news.cancelled.length > 1) {
     out.push({
       title: t("notice.cancelledMany", { count: news.cancelled.length }),
