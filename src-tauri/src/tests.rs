@@ -117,6 +117,8 @@ fn now() -> String {
 /// is stale; `PORCHLIGHT_WRITE_BINDINGS=1 cargo test -p porchlight-app bindings` rewrites it.
 #[test]
 fn typescript_bindings_are_current() {
+    use std::fmt::Write as _;
+
     use porchlight_core::model as m;
     use ts_rs::{Config, TS};
 
@@ -189,16 +191,18 @@ fn typescript_bindings_are_current() {
         text.push('\n');
     }
     // The limits the core enforces, so the UI's own checks never drift from them.
-    text.push_str(&format!(
+    writeln!(
+        text,
         "export const LIMITS = {{ titleMax: {}, bodyMax: {}, nameMax: {}, placeMax: {}, \
-         minRadiusM: {}, maxRadiusM: {} }} as const;\n",
+         minRadiusM: {}, maxRadiusM: {} }} as const;",
         m::TITLE_MAX,
         m::BODY_MAX,
         m::NAME_MAX,
         m::PLACE_MAX,
         m::MIN_RADIUS_M,
         m::MAX_RADIUS_M,
-    ));
+    )
+    .unwrap();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings.ts");
     if std::env::var_os("PORCHLIGHT_WRITE_BINDINGS").is_some() {
         std::fs::write(&path, &text).unwrap();
