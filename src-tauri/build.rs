@@ -33,6 +33,7 @@ const COMMANDS: &[&str] = &[
     "add_observation",
     "end_patrol",
     "current_patrol",
+    "patrol_totals",
     "list_patrols",
     "show_patrol",
     "privacy_zones",
@@ -62,7 +63,7 @@ const COMMANDS: &[&str] = &[
     "alert_acks",
     "upcoming_meetings",
     "meetings_ics",
-    "set_locale",
+    "acknowledged_alerts",
 ];
 
 fn main() {

@@ -66,7 +66,6 @@ pub fn run_app<R: Runtime>(
     };
     builder
         .manage(sync::Running::default())
-        .manage(sync::Locale::default())
         .setup(move |app| {
             if let Some(e) = failed {
                 return Err(e.into());
@@ -118,6 +117,7 @@ pub fn run_app<R: Runtime>(
             commands::patrols::add_observation,
             commands::patrols::end_patrol,
             commands::patrols::current_patrol,
+            commands::patrols::patrol_totals,
             commands::patrols::list_patrols,
             commands::patrols::show_patrol,
             commands::patrols::privacy_zones,
@@ -147,7 +147,7 @@ pub fn run_app<R: Runtime>(
             commands::sync::alert_acks,
             commands::sync::upcoming_meetings,
             commands::sync::meetings_ics,
-            commands::sync::set_locale,
+            commands::sync::acknowledged_alerts,
         ])
 }
 

@@ -60,11 +60,19 @@ fn a_patrol_round_trip_over_ipc() {
     let live = invoke(&w, "current_patrol", json!({})).unwrap();
     assert_eq!(live["fixCount"], 2);
     assert!(live["distanceM"].as_f64().unwrap() > 100.0);
+    // The same totals from the projection row, without the track.
+    let totals = invoke(&w, "patrol_totals", json!({})).unwrap();
+    assert_eq!(totals["patrol"], live["id"]);
+    assert_eq!(totals["fixCount"], 2);
+    assert!(
+        (totals["distanceM"].as_f64().unwrap() - live["distanceM"].as_f64().unwrap()).abs() < 1e-6
+    );
     invoke(&w, "end_patrol", json!({})).unwrap();
     assert_eq!(
         invoke(&w, "current_patrol", json!({})).unwrap(),
         Value::Null
     );
+    assert_eq!(invoke(&w, "patrol_totals", json!({})).unwrap(), Value::Null);
     let list = invoke(&w, "list_patrols", json!({})).unwrap();
     assert_eq!(list[0]["observations"], 1);
     assert_eq!(invoke(&w, "stats", json!({})).unwrap()["patrolsTotal"], 1);
@@ -109,6 +117,8 @@ fn now() -> String {
 /// is stale; `PORCHLIGHT_WRITE_BINDINGS=1 cargo test -p porchlight-app bindings` rewrites it.
 #[test]
 fn typescript_bindings_are_current() {
+    use std::fmt::Write as _;
+
     use porchlight_core::model as m;
     use ts_rs::{Config, TS};
 
@@ -167,6 +177,14 @@ fn typescript_bindings_are_current() {
         porchlight_core::Forgotten::decl(&cfg),
         porchlight_core::DemoSummary::decl(&cfg),
         porchlight_core::MapStatus::decl(&cfg),
+        porchlight_core::PatrolTotals::decl(&cfg),
+        porchlight_core::Quarantined::decl(&cfg),
+        porchlight_core::SyncStatus::decl(&cfg),
+        porchlight_core::SyncReport::decl(&cfg),
+        porchlight_core::AckSummary::decl(&cfg),
+        porchlight_core::MatchedAlert::decl(&cfg),
+        porchlight_core::AlertNews::decl(&cfg),
+        porchlight_core::Event::decl(&cfg),
         crate::Error::decl(&cfg),
         crate::commands::identity::AppConfig::decl(&cfg),
         crate::commands::overview::SearchHit::decl(&cfg),
@@ -183,6 +201,19 @@ fn typescript_bindings_are_current() {
         text.push_str(&decl);
         text.push('\n');
     }
+    // The limits the core enforces, so the UI's own checks never drift from them.
+    writeln!(
+        text,
+        "export const LIMITS = {{ titleMax: {}, bodyMax: {}, nameMax: {}, placeMax: {}, \
+         minRadiusM: {}, maxRadiusM: {} }} as const;",
+        m::TITLE_MAX,
+        m::BODY_MAX,
+        m::NAME_MAX,
+        m::PLACE_MAX,
+        m::MIN_RADIUS_M,
+        m::MAX_RADIUS_M,
+    )
+    .unwrap();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings.ts");
     if std::env::var_os("PORCHLIGHT_WRITE_BINDINGS").is_some() {
         std::fs::write(&path, &text).unwrap();
@@ -214,7 +245,6 @@ fn sync_commands_answer_without_a_server() {
         "{ics}"
     );
     assert!(!ics.as_str().unwrap().contains("VEVENT"), "{ics}");
-    invoke(&w, "set_locale", json!({ "code": "es" })).unwrap();
 }
 
 #[test]
@@ -258,51 +288,6 @@ fn downloads_never_replace_an_earlier_file() {
         crate::free_path(dir.path(), name),
         dir.path().join("meetings (3).ics")
     );
-}
-
-#[test]
-fn notification_texts_group_several_alerts() {
-    use porchlight_core::{AlertNews, MatchedAlert};
-    let dir = tempfile::tempdir().unwrap();
-    let (_app, w) = app(dir.path());
-    invoke(&w, "init", json!({ "name": "Rosa" })).unwrap();
-    invoke(&w, "create_group", json!({ "name": "Elm Street Watch" })).unwrap();
-    let mut alerts = Vec::new();
-    for title in ["Gate open", "Lost dog", "Smoke"] {
-        let new = json!({ "title": title, "body": "", "category": "crime",
-            "severity": "warning", "issuedAt": now(), "expiresAt": null,
-            "area": { "type": "circle", "center": { "lat": 45.5, "lon": -122.6 }, "radiusM": 200.0 } });
-        let alert = invoke(&w, "issue_alert", json!({ "alert": new })).unwrap();
-        alerts.push(serde_json::from_value::<porchlight_core::model::Alert>(alert).unwrap());
-    }
-    let matched = |a: &porchlight_core::model::Alert, notify| MatchedAlert {
-        alert: a.clone(),
-        areas: vec!["Home".into()],
-        notify,
-    };
-    let one = AlertNews {
-        matched: vec![matched(&alerts[0], true), matched(&alerts[1], false)],
-        cancelled: vec![],
-    };
-    assert_eq!(
-        crate::sync::texts(&one, false),
-        vec![(
-            "New alert near your areas".to_owned(),
-            "Gate open".to_owned()
-        )]
-    );
-    let many = AlertNews {
-        matched: alerts.iter().map(|a| matched(a, true)).collect(),
-        cancelled: vec![alerts[0].clone()],
-    };
-    let texts = crate::sync::texts(&many, true);
-    assert_eq!(texts.len(), 2);
-    assert_eq!(texts[0].0, "3 alertas nuevas cerca de tus zonas");
-    assert_eq!(
-        texts[1],
-        ("Alerta cancelada".to_owned(), "Gate open".to_owned())
-    );
-    assert!(crate::sync::texts(&AlertNews::default(), false).is_empty());
 }
 
 /// A real server on loopback, run on Tauri's async runtime; its URL.
@@ -360,7 +345,16 @@ fn a_resident_joins_by_invite_and_acknowledges_an_alert() {
     let id = invoke(&coord, "issue_alert", json!({ "alert": alert })).unwrap()["id"].clone();
     invoke(&coord, "sync_now", json!({})).unwrap();
     invoke(&res, "sync_now", json!({})).unwrap();
+    let ids = json!({ "ids": [id] });
+    assert_eq!(
+        invoke(&res, "acknowledged_alerts", ids.clone()).unwrap(),
+        json!([])
+    );
     invoke(&res, "ack_alert", json!({ "id": id })).unwrap();
+    assert_eq!(
+        invoke(&res, "acknowledged_alerts", ids).unwrap(),
+        json!([id])
+    );
     invoke(&res, "sync_now", json!({})).unwrap();
     invoke(&coord, "sync_now", json!({})).unwrap();
     let acks = invoke(&coord, "alert_acks", json!({ "id": id })).unwrap();

@@ -6,14 +6,18 @@
 //! - populating N records (half alerts, half patrols) on one device and pushing them;
 //! - P8: a fresh device joining at N/2 and at N records (time, bytes received against the saved
 //!   documents, requests, peak memory of the device and of the server);
+//! - P9: a fresh device with a patrol running answering the UI's questions while it applies
+//!   its first sync of N records;
 //! - P1: that device catching up after working offline while the server moved on.
 //!
 //! Usage: `porchlight-bench [--records N] [--server PATH]` (defaults: 10,000 and the `porchlight`
-//! binary next to this one). Rows go to `target/bench/P8-join.json` and `P1-catchup.json`.
+//! binary next to this one). Rows go to `target/bench/P8-join.json`, `P9-responsive.json` and
+//! `P1-catchup.json`.
 
 mod catchup;
 mod error;
 mod join;
+mod p9;
 mod proxy;
 mod rows;
 mod server;
@@ -32,6 +36,15 @@ use crate::server::ServerProcess;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("p9-child") {
+        return match p9::child_main(&args[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("responsive device: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if args.first().map(String::as_str) == Some("join-child") {
         return match join::child_main(&args[1..]) {
             Ok(()) => ExitCode::SUCCESS,
@@ -56,9 +69,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let (p8, p1) = runtime.block_on(rows::measure(&options));
+    let (p8, p9, p1) = runtime.block_on(rows::measure(&options));
     let mut status = ExitCode::SUCCESS;
-    for (file, rows) in [("P8-join", p8), ("P1-catchup", p1)] {
+    for (file, rows) in [("P8-join", p8), ("P9-responsive", p9), ("P1-catchup", p1)] {
         if let Err(e) = porchlight_benchkit::write_rows(file, &rows) {
             eprintln!("porchlight-bench: {e}");
             status = ExitCode::FAILURE;
@@ -104,6 +117,7 @@ pub struct Measured {
     pub push_secs: f64,
     pub half: Option<JoinRun>,
     pub full: Option<JoinRun>,
+    pub responsive: Option<std::result::Result<p9::Responsive, BenchError>>,
     pub catch_up: Option<std::result::Result<catchup::CatchUp, BenchError>>,
 }
 
@@ -170,6 +184,24 @@ impl Bench {
         Ok((wrote, pushing.elapsed().as_secs_f64()))
     }
 
+    /// P9: a new volunteer with a patrol running joins (straight to the server: its traffic is
+    /// not what this measures), in its own process.
+    async fn responsive(&self) -> Result<p9::Responsive> {
+        let code = self
+            .coord
+            .invite(Role::Volunteer, 1, std::time::Duration::from_secs(3600))
+            .await?
+            .to_string();
+        let dir = self.dir.join("responsive");
+        let half = (self.written / 2) as u64;
+        tokio::task::spawn_blocking(move || p9::run_in_child(&dir, &code, half, half))
+            .await
+            .map_err(|e| BenchError::Io {
+                what: "waiting for the responsive device",
+                source: std::io::Error::other(e),
+            })?
+    }
+
     /// A new volunteer joins through the proxy, in its own process.
     async fn join(&self, name: &str) -> Result<JoinRun> {
         let mut code = self
@@ -231,6 +263,15 @@ pub async fn run(options: &Options, m: &mut Measured) -> Result<()> {
             m.full = Some(run);
         }
     }
+    eprintln!("bench: a device with a patrol running answers while it joins (P9)");
+    let responsive = bench.responsive().await;
+    if let Ok(r) = &responsive {
+        eprintln!(
+            "bench: joined in {:.2} s; list_alerts p99 {:.1} ms, current_patrol p99 {:.1} ms",
+            r.join_secs, r.alerts_during.p99_ms, r.patrol_during.p99_ms
+        );
+    }
+    m.responsive = Some(responsive);
     eprintln!("bench: catch-up after working offline");
     let device_dir = bench.dir.join("newcomer-1");
     m.catch_up = Some(

@@ -12,7 +12,7 @@ const AM_REPO_JOIN_SECS: f64 = 185.0;
 const AM_REPO_POPULATE_SECS: f64 = 221.0;
 const AM_REPO_NAME: &str = "automerge-repo, measured outside at 10,000 (TARGETS.md), not this run";
 
-pub async fn measure(options: &Options) -> (Vec<Row>, Vec<Row>) {
+pub async fn measure(options: &Options) -> (Vec<Row>, Vec<Row>, Vec<Row>) {
     let mut m = Measured::default();
     let failure = crate::run(options, &mut m).await.err().map(|e| {
         eprintln!("bench: {e}");
@@ -20,6 +20,7 @@ pub async fn measure(options: &Options) -> (Vec<Row>, Vec<Row>) {
     });
     (
         p8_rows(&m, failure.as_deref()),
+        crate::p9::rows(&m, failure.as_deref()),
         p1_rows(&m, failure.as_deref()),
     )
 }

@@ -116,12 +116,12 @@ impl Core {
     /// Alerts as this device may show them: person alerts awaiting approval are marked, and left
     /// out altogether unless this device is a coordinator.
     pub fn alerts(&self, query: &AlertQuery) -> Result<Vec<Alert>> {
-        let alerts = self.store().alerts(query)?;
+        let alerts = self.reader().alerts(query)?;
         self.judge_approvals(alerts, self.role()? == Role::Coordinator)
     }
 
     pub fn alert(&self, id: DocId) -> Result<Alert> {
-        let alert = self.store().alert(id)?;
+        let alert = self.reader().alert(id)?;
         let coordinator = self.role()? == Role::Coordinator;
         self.judge_approvals(vec![alert], coordinator)?
             .pop()
@@ -180,7 +180,7 @@ impl Core {
 
     /// Live alerts whose area touches any of this device's watch areas, newest first.
     pub fn alerts_for_my_areas(&self, now: Timestamp) -> Result<Vec<Alert>> {
-        let store = self.store();
+        let store = self.reader();
         let mut out: Vec<Alert> = Vec::new();
         for area in store.watch_areas()? {
             for alert in store.alerts(&AlertQuery {

@@ -23,6 +23,8 @@ mod patrol_safety;
 mod patrols;
 mod photos;
 pub mod privacy_zones;
+#[cfg(test)]
+mod readers_tests;
 mod reports;
 mod sync;
 
@@ -31,7 +33,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use porchlight_crdt::{create_group, read_group};
 use porchlight_model::{DeviceId, DocId, DocKind, Group, Role, Timestamp, WatchArea, hex};
-use porchlight_store::{Store, set_state_in};
+use porchlight_store::{Reader, Readers, Store, set_state_in};
 use serde::Serialize;
 
 pub use alerts::parse_expiry;
@@ -50,7 +52,8 @@ pub use photos::PhotoInfo;
 /// The record types the commands take and return, for front ends (the app, the CLI).
 pub use porchlight_model as model;
 pub use porchlight_store::{
-    AlertQuery, DocChanges, Forgotten, PatrolSummary, Quarantined, Receipt, ReportEntry, Stats,
+    AlertQuery, DocChanges, Forgotten, PatrolSummary, PatrolTotals, Quarantined, Receipt,
+    ReportEntry, Stats,
 };
 pub use porchlight_sync::{
     Connect, Fingerprint, HttpConnect, HubAddress, INVITE_PREFIX, INVITE_PREFIX_HUB, InviteCode,
@@ -60,6 +63,8 @@ pub use privacy_zones::PrivacyZone;
 pub use sync::{HubMember, HubRoster, SyncReceipt, SyncReport, SyncStatus, SyncTask};
 
 const DB_FILE: &str = "porchlight.db";
+/// Read-only connections beside the writer: the UI's queries, each short, rarely need more.
+const READERS: usize = 3;
 const STATE_NAME: &str = "name";
 const STATE_GROUP: &str = "group";
 const STATE_PATROL: &str = "current_patrol";
@@ -89,6 +94,7 @@ pub struct GroupInfo {
 
 /// Something the UI may want to react to.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "CoreEvent"))]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Event {
     /// A sync finished (or failed); the status says how things stand.
@@ -97,6 +103,8 @@ pub enum Event {
     Alerts(AlertNews),
     /// The group's offline map: imported, or more of it downloaded (see `MapStatus::ready`).
     Map(MapStatus),
+    /// A fix was recorded on the running patrol: its totals now.
+    PatrolTotals(PatrolTotals),
 }
 
 #[derive(Debug)]
@@ -104,6 +112,7 @@ pub struct Core {
     dir: PathBuf,
     identity: identity::Identity,
     config: Config,
+    /// The one writer. A sync holds it for a whole pulled page.
     store: Mutex<Store>,
     /// How this core reaches servers: the network, or (in tests) a simulated one.
     connect: Arc<dyn Connect>,
@@ -113,6 +122,9 @@ pub struct Core {
     home: Mutex<Option<Arc<dyn Remote>>>,
     /// Set when the core shuts down: every background task started for it stops.
     stopping: tokio::sync::watch::Sender<bool>,
+    /// Read-only WAL connections: reads answer from the last commit, never waiting for the
+    /// writer.
+    readers: Readers,
     events: tokio::sync::broadcast::Sender<Event>,
     /// Woken after every local write, so the sync task pushes it promptly.
     local_change: tokio::sync::Notify,
@@ -150,7 +162,10 @@ impl Core {
             source,
         })?;
         let identity = identity::Identity::load_or_create(data_dir)?;
-        let store = Store::open(&data_dir.join(DB_FILE))?.with_actor(identity.device());
+        let path = data_dir.join(DB_FILE);
+        // The writer first: it creates and migrates the file the readers open.
+        let store = Store::open(&path)?.with_actor(identity.device());
+        let readers = Readers::open(&path, READERS)?;
         let core = Self {
             dir: data_dir.to_owned(),
             identity,
@@ -160,6 +175,7 @@ impl Core {
             remote: Mutex::new(None),
             home: Mutex::new(None),
             stopping: tokio::sync::watch::channel(false).0,
+            readers,
             events: tokio::sync::broadcast::channel(256).0,
             local_change: tokio::sync::Notify::new(),
             drop_queued: tokio::sync::Notify::new(),
@@ -206,6 +222,12 @@ impl Core {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// A read-only connection for a query that writes nothing and needs no write of its own
+    /// to be atomic with it: it sees the last committed state and never waits for a sync.
+    pub(crate) fn reader(&self) -> Reader<'_> {
+        self.readers.get()
+    }
+
     /// Sets this device's display name (and creates its identity, if this is the first start).
     pub fn init(&self, name: &str) -> Result<WhoAmI> {
         let name = porchlight_model::validate_name("name", name)?;
@@ -214,7 +236,7 @@ impl Core {
     }
 
     pub fn whoami(&self) -> Result<WhoAmI> {
-        let store = self.store();
+        let store = self.reader();
         let group = store.group()?;
         let role = role_in(
             group.as_ref(),
@@ -237,7 +259,7 @@ impl Core {
     /// The name others see for this device.
     pub fn display_name(&self) -> Result<String> {
         Ok(self
-            .store()
+            .reader()
             .state(STATE_NAME)?
             .unwrap_or_else(|| format!("Device {}", &self.device().to_hex()[..6])))
     }
@@ -245,7 +267,7 @@ impl Core {
     /// This device's role: its role in its group, or coordinator of its own data when it has
     /// not joined one.
     pub fn role(&self) -> Result<Role> {
-        let store = self.store();
+        let store = self.reader();
         let group = store.group()?;
         Ok(role_in(
             group.as_ref(),
@@ -303,11 +325,11 @@ impl Core {
     }
 
     pub fn group(&self) -> Result<Option<Group>> {
-        Ok(self.store().group()?)
+        Ok(self.reader().group()?)
     }
 
     pub fn watch_areas(&self) -> Result<Vec<WatchArea>> {
-        Ok(self.store().watch_areas()?)
+        Ok(self.reader().watch_areas()?)
     }
 
     pub fn remove_watch_area(&self, name: &str) -> Result<bool> {
@@ -315,12 +337,12 @@ impl Core {
     }
 
     pub fn stats(&self) -> Result<Stats> {
-        Ok(self.store().stats(Timestamp::now())?)
+        Ok(self.reader().stats(Timestamp::now())?)
     }
 
     /// Full-text search across alerts, patrols and reports this device can read.
     pub fn search(&self, text: &str) -> Result<Vec<(DocId, DocKind, String)>> {
-        Ok(self.store().search(text, 50)?)
+        Ok(self.reader().search(text, 50)?)
     }
 
     /// Recreates every query table from the documents (a repair tool; also used by tests).
@@ -330,12 +352,12 @@ impl Core {
 
     /// A hash of every query table's content.
     pub fn projection_digest(&self) -> Result<String> {
-        Ok(self.store().projection_digest()?)
+        Ok(self.reader().projection_digest()?)
     }
 
     /// Local changes not yet acknowledged by a server.
     pub fn pending_changes(&self) -> Result<u64> {
-        Ok(self.store().outbox_len()?)
+        Ok(self.reader().outbox_len()?)
     }
 }
 

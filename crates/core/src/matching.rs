@@ -17,6 +17,7 @@ use crate::{Core, Event, Result};
 
 /// An alert that touches some of this device's watch areas.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct MatchedAlert {
     pub alert: Alert,
@@ -30,6 +31,7 @@ pub struct MatchedAlert {
 /// What to tell the user after a sync: new matching alerts (urgent first) and cancellations of
 /// alerts they were told about.
 #[derive(Clone, Debug, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AlertNews {
     pub matched: Vec<MatchedAlert>,
@@ -44,6 +46,7 @@ impl AlertNews {
 
 /// How alerts and acknowledgements look to the one who issued them.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AckSummary {
     pub alert: DocId,
@@ -162,10 +165,24 @@ impl Core {
         Ok(())
     }
 
+    /// Which of `alerts` this device has acknowledged: the inbox's "acknowledged" marks, from
+    /// the acknowledgement documents themselves (no second record of them anywhere).
+    pub fn acknowledged(&self, alerts: &[DocId]) -> Result<Vec<DocId>> {
+        let me = self.device();
+        let store = self.reader();
+        let mut out = Vec::new();
+        for &id in alerts {
+            if !store.heads(porchlight_crdt::ack_id(id, me))?.is_empty() {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+
     /// Acknowledgement counts of an alert (volunteers and coordinators).
     pub fn alert_acks(&self, id: DocId) -> Result<AckSummary> {
         self.require(|r| r.can_read(DocKind::Ack), "see acknowledgements")?;
-        let store = self.store();
+        let store = self.reader();
         let alert = store.alert(id)?;
         let (count, first_at) = store.acks(id)?;
         Ok(AckSummary {

@@ -11,13 +11,15 @@ use porchlight_crdt::{
 use porchlight_model::{
     DocId, DocKind, Fix, NewObservation, Observation, Patrol, Point, Timestamp, ValidationError,
 };
-use porchlight_store::{PatrolSummary, clear_buffer_in, set_state_in};
+use porchlight_store::{
+    PatrolSummary, PatrolTotals, clear_buffer_in, set_state_in, start_totals_in,
+};
 use serde::Serialize;
 
 use crate::privacy_zones::{
     MAX_ZONES, PatrolCut, PrivacyZone, STATE_PATROL_CUT, STATE_ZONES, settled_len, shareable,
 };
-use crate::{Core, CoreError, Result, STATE_PATROL};
+use crate::{Core, CoreError, Event, Result, STATE_PATROL};
 
 /// Track time a chunk covers before it is packed into the document.
 const CHUNK_MILLIS: i64 = 30_000;
@@ -44,6 +46,7 @@ impl Core {
             |_| start_patrol(DocId::random(), device, &name, title, at),
             |tx, doc| {
                 set_state_in(tx, STATE_PATROL_CUT, Some(&cut))?;
+                start_totals_in(tx, &PatrolTotals::empty(doc.id(), at))?;
                 set_state_in(tx, STATE_PATROL, Some(&doc.id().to_string()))
             },
         )?;
@@ -53,7 +56,7 @@ impl Core {
 
     /// The patrol this device is recording, if any.
     pub fn current_patrol(&self) -> Result<Option<DocId>> {
-        match self.store().state(STATE_PATROL)? {
+        match self.reader().state(STATE_PATROL)? {
             Some(id) => Ok(Some(id.parse()?)),
             None => Ok(None),
         }
@@ -63,10 +66,21 @@ impl Core {
         self.current_patrol()?.ok_or(CoreError::NoPatrol)
     }
 
+    /// Fix count, distance and duration of the running patrol, from one small row (no
+    /// document is loaded). Each new fix also sends them as [`Event::PatrolTotals`].
+    pub fn patrol_totals(&self) -> Result<Option<PatrolTotals>> {
+        match self.current_patrol()? {
+            Some(id) => Ok(Some(self.reader().patrol_totals(id)?)),
+            None => Ok(None),
+        }
+    }
+
     /// Records a GPS fix on the running patrol. Once this returns, the fix survives a crash.
     pub fn add_fix(&self, fix: Fix) -> Result<()> {
         let patrol = self.running()?;
-        self.store().buffer_fix(patrol, &fix)?;
+        let totals = self.store().buffer_fix(patrol, &fix)?;
+        // Nobody listening is fine: the totals are also there to read.
+        let _ = self.events.send(Event::PatrolTotals(totals));
         let rows = self.store().buffered_fixes_numbered(patrol)?;
         let fixes: Vec<Fix> = rows.iter().map(|(_, f)| *f).collect();
         // The start is the patrol's first buffered fix, not this one: if the device died after
@@ -145,7 +159,7 @@ impl Core {
 
     /// This device's privacy zones (never shared).
     pub fn privacy_zones(&self) -> Result<Vec<PrivacyZone>> {
-        let Some(text) = self.store().state(STATE_ZONES)? else {
+        let Some(text) = self.reader().state(STATE_ZONES)? else {
             return Ok(Vec::new());
         };
         serde_json::from_str(&text).map_err(|e| {
@@ -228,12 +242,12 @@ impl Core {
 
     pub fn patrols(&self, limit: u32, offset: u32) -> Result<Vec<PatrolSummary>> {
         self.require(|r| r.can_read(DocKind::Patrol), "see patrols")?;
-        Ok(self.store().patrols(limit, offset)?)
+        Ok(self.reader().patrols(limit, offset)?)
     }
 
     pub fn patrol(&self, id: DocId) -> Result<PatrolDetail> {
         self.require(|r| r.can_read(DocKind::Patrol), "see patrols")?;
-        let store = self.store();
+        let store = self.reader();
         let doc = store.load_kind(id, DocKind::Patrol)?;
         let mut patrol = read_patrol(&doc)?;
         let mut track = read_track(&doc)?;

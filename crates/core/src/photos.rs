@@ -55,7 +55,7 @@ impl Core {
 
     /// The JPEG bytes of a photo on this device.
     pub fn photo(&self, hash: &str) -> Result<Option<Vec<u8>>> {
-        Ok(self.store().blob(hash)?)
+        Ok(self.reader().blob(hash)?)
     }
 
     /// Refuses photo hashes this device does not have (photos are taken in before a record

@@ -140,7 +140,7 @@ impl Core {
 
     /// The reports this device filed, with the last status seen.
     pub fn receipts(&self) -> Result<Vec<Receipt>> {
-        Ok(self.store().receipts()?)
+        Ok(self.reader().receipts()?)
     }
 
     /// Asks the server, anonymously, for the next published status of one receipt picked at
@@ -244,13 +244,13 @@ impl Core {
 
     pub fn reports(&self, status: Option<TriageStatus>) -> Result<Vec<ReportEntry>> {
         self.require(|r| r.can_read(DocKind::Report), "read reports")?;
-        Ok(self.store().reports(status)?)
+        Ok(self.reader().reports(status)?)
     }
 
     /// One report with its triage (coordinators).
     pub fn report(&self, id: DocId) -> Result<ReportEntry> {
         self.require(|r| r.can_read(DocKind::Report), "read reports")?;
-        Ok(self.store().report(id)?)
+        Ok(self.reader().report(id)?)
     }
 
     /// Sets a report's triage status, optionally with a note. With `publish`, the status (and

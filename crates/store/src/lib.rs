@@ -13,9 +13,11 @@ mod migrate;
 mod private;
 mod projection;
 mod queries;
+mod readers;
 mod sql;
 mod sync;
 mod tokens;
+mod totals;
 
 use std::path::Path;
 
@@ -31,8 +33,10 @@ pub use private::{
     Forgotten, Receipt, attach_blobs_in, insert_receipt_in, queue_drop_in, queue_reply_in,
 };
 pub use queries::{AlertQuery, PatrolSummary, ReportEntry, Stats};
+pub use readers::{Reader, Readers};
 pub use rusqlite::Transaction;
 pub use sync::{Applied, DocChanges, OutboxEntry, Quarantined};
+pub use totals::{PatrolTotals, start_totals_in};
 
 const REBUILD_FLAG: &str = "store.rebuild_projections";
 

@@ -45,9 +45,8 @@ impl Store {
     pub fn state(&self, key: &str) -> Result<Option<String>> {
         Ok(self
             .conn
-            .query_row("SELECT value FROM local_state WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT value FROM local_state WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
             .optional()?)
     }
 
@@ -102,24 +101,6 @@ impl Store {
         let tx = self.conn.transaction()?;
         f(&tx)?;
         tx.commit()?;
-        Ok(())
-    }
-
-    /// Records one GPS fix durably; it joins the patrol document with the next chunk.
-    pub fn buffer_fix(&mut self, patrol: DocId, fix: &Fix) -> Result<()> {
-        fix.validate()?;
-        self.conn
-            .prepare_cached(
-                "INSERT INTO track_buffer (patrol, at, lat, lon, accuracy)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![
-                patrol.as_bytes(),
-                fix.at.millis(),
-                fix.point.lat,
-                fix.point.lon,
-                fix.accuracy_m.map(f64::from),
-            ])?;
         Ok(())
     }
 

@@ -228,6 +228,7 @@ enum Path {
 
 /// A received document set aside because this device cannot show it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Quarantined {
     pub doc: DocId,

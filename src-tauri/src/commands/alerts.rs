@@ -6,33 +6,38 @@ use porchlight_core::model::{Alert, AlertOutcome, DocId, NewAlert, Timestamp, Wa
 use porchlight_core::{AlertQuery, Core};
 use tauri::State;
 
+use super::blocking;
 use crate::error::Result;
 
 #[tauri::command]
-pub fn issue_alert(core: State<'_, Arc<Core>>, alert: NewAlert) -> Result<Alert> {
-    Ok(core.issue_alert(alert)?)
+pub async fn issue_alert(core: State<'_, Arc<Core>>, alert: NewAlert) -> Result<Alert> {
+    blocking(&core, move |core| Ok(core.issue_alert(alert)?)).await
 }
 
 #[tauri::command]
-pub fn cancel_alert(core: State<'_, Arc<Core>>, id: DocId) -> Result<Alert> {
-    Ok(core.cancel_alert(id)?)
+pub async fn cancel_alert(core: State<'_, Arc<Core>>, id: DocId) -> Result<Alert> {
+    blocking(&core, move |core| Ok(core.cancel_alert(id)?)).await
 }
 
 /// Closes an alert with how it ended (all clear, resolved, false alarm).
 #[tauri::command]
-pub fn close_alert(core: State<'_, Arc<Core>>, id: DocId, outcome: AlertOutcome) -> Result<Alert> {
-    Ok(core.close_alert(id, outcome)?)
+pub async fn close_alert(
+    core: State<'_, Arc<Core>>,
+    id: DocId,
+    outcome: AlertOutcome,
+) -> Result<Alert> {
+    blocking(&core, move |core| Ok(core.close_alert(id, outcome)?)).await
 }
 
 /// A coordinator's approval of an alert that describes a person.
 #[tauri::command]
-pub fn approve_alert(core: State<'_, Arc<Core>>, id: DocId) -> Result<Alert> {
-    Ok(core.approve_alert(id)?)
+pub async fn approve_alert(core: State<'_, Arc<Core>>, id: DocId) -> Result<Alert> {
+    blocking(&core, move |core| Ok(core.approve_alert(id)?)).await
 }
 
 /// Alerts, newest first; `live` keeps only those active and unexpired now.
 #[tauri::command]
-pub fn list_alerts(
+pub async fn list_alerts(
     core: State<'_, Arc<Core>>,
     live: bool,
     limit: Option<u32>,
@@ -42,25 +47,29 @@ pub fn list_alerts(
         live_at: live.then(Timestamp::now),
         limit,
     };
-    Ok(core.alerts(&query)?)
+    blocking(&core, move |core| Ok(core.alerts(&query)?)).await
 }
 
 #[tauri::command]
-pub fn alerts_for_my_areas(core: State<'_, Arc<Core>>) -> Result<Vec<Alert>> {
-    Ok(core.alerts_for_my_areas(Timestamp::now())?)
+pub async fn alerts_for_my_areas(core: State<'_, Arc<Core>>) -> Result<Vec<Alert>> {
+    blocking(
+        &core,
+        |core| Ok(core.alerts_for_my_areas(Timestamp::now())?),
+    )
+    .await
 }
 
 #[tauri::command]
-pub fn set_watch_area(core: State<'_, Arc<Core>>, area: WatchArea) -> Result<WatchArea> {
-    Ok(core.set_watch_area(area)?)
+pub async fn set_watch_area(core: State<'_, Arc<Core>>, area: WatchArea) -> Result<WatchArea> {
+    blocking(&core, move |core| Ok(core.set_watch_area(area)?)).await
 }
 
 #[tauri::command]
-pub fn watch_areas(core: State<'_, Arc<Core>>) -> Result<Vec<WatchArea>> {
-    Ok(core.watch_areas()?)
+pub async fn watch_areas(core: State<'_, Arc<Core>>) -> Result<Vec<WatchArea>> {
+    blocking(&core, |core| Ok(core.watch_areas()?)).await
 }
 
 #[tauri::command]
-pub fn remove_watch_area(core: State<'_, Arc<Core>>, name: String) -> Result<bool> {
-    Ok(core.remove_watch_area(&name)?)
+pub async fn remove_watch_area(core: State<'_, Arc<Core>>, name: String) -> Result<bool> {
+    blocking(&core, move |core| Ok(core.remove_watch_area(&name)?)).await
 }

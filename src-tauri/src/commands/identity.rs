@@ -7,6 +7,7 @@ use porchlight_core::{Core, WhoAmI};
 use serde::Serialize;
 use tauri::State;
 
+use super::blocking;
 use crate::error::Result;
 
 /// Settings the UI reads at start.
@@ -20,29 +21,29 @@ pub struct AppConfig {
 }
 
 #[tauri::command]
-pub fn app_config(core: State<'_, Arc<Core>>) -> AppConfig {
-    AppConfig {
+pub async fn app_config(core: State<'_, Arc<Core>>) -> Result<AppConfig> {
+    Ok(AppConfig {
         map_tiles: core.config().map_tiles.clone(),
         data_dir: core.data_dir().display().to_string(),
-    }
+    })
 }
 
 #[tauri::command]
-pub fn init(core: State<'_, Arc<Core>>, name: String) -> Result<WhoAmI> {
-    Ok(core.init(&name)?)
+pub async fn init(core: State<'_, Arc<Core>>, name: String) -> Result<WhoAmI> {
+    blocking(&core, move |core| Ok(core.init(&name)?)).await
 }
 
 #[tauri::command]
-pub fn whoami(core: State<'_, Arc<Core>>) -> Result<WhoAmI> {
-    Ok(core.whoami()?)
+pub async fn whoami(core: State<'_, Arc<Core>>) -> Result<WhoAmI> {
+    blocking(&core, |core| Ok(core.whoami()?)).await
 }
 
 #[tauri::command]
-pub fn create_group(core: State<'_, Arc<Core>>, name: String) -> Result<Group> {
-    Ok(core.create_group(&name)?)
+pub async fn create_group(core: State<'_, Arc<Core>>, name: String) -> Result<Group> {
+    blocking(&core, move |core| Ok(core.create_group(&name)?)).await
 }
 
 #[tauri::command]
-pub fn group(core: State<'_, Arc<Core>>) -> Result<Option<Group>> {
-    Ok(core.group()?)
+pub async fn group(core: State<'_, Arc<Core>>) -> Result<Option<Group>> {
+    blocking(&core, |core| Ok(core.group()?)).await
 }

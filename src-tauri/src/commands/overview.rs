@@ -8,6 +8,7 @@ use porchlight_core::{Core, DemoSummary, ExportFormat, ExportKind, Stats};
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
+use super::blocking;
 use crate::error::{Error, Result};
 
 /// Where exports are written (the user's downloads folder, or `exports/` in the data dir).
@@ -15,8 +16,8 @@ use crate::error::{Error, Result};
 pub struct ExportDir(pub PathBuf);
 
 #[tauri::command]
-pub fn stats(core: State<'_, Arc<Core>>) -> Result<Stats> {
-    Ok(core.stats()?)
+pub async fn stats(core: State<'_, Arc<Core>>) -> Result<Stats> {
+    blocking(&core, |core| Ok(core.stats()?)).await
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -28,19 +29,21 @@ pub struct SearchHit {
 }
 
 #[tauri::command]
-pub fn search(core: State<'_, Arc<Core>>, text: String) -> Result<Vec<SearchHit>> {
-    Ok(core
-        .search(&text)?
-        .into_iter()
-        .map(|(id, kind, text)| SearchHit { id, kind, text })
-        .collect())
+pub async fn search(core: State<'_, Arc<Core>>, text: String) -> Result<Vec<SearchHit>> {
+    blocking(&core, move |core| {
+        Ok(core
+            .search(&text)?
+            .into_iter()
+            .map(|(id, kind, text)| SearchHit { id, kind, text })
+            .collect())
+    })
+    .await
 }
 
-/// Fills this device with the demo neighbourhood. Takes a few seconds, so it runs off the
-/// main thread.
-#[tauri::command(async)]
-pub fn demo(core: State<'_, Arc<Core>>) -> Result<DemoSummary> {
-    Ok(core.demo(&mut |_, _, _| {})?)
+/// Fills this device with the demo neighbourhood (a few seconds).
+#[tauri::command]
+pub async fn demo(core: State<'_, Arc<Core>>) -> Result<DemoSummary> {
+    blocking(&core, |core| Ok(core.demo(&mut |_, _, _| {})?)).await
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -67,8 +70,8 @@ pub struct Exported {
     pub count: usize,
 }
 
-#[tauri::command(async)]
-pub fn export(
+#[tauri::command]
+pub async fn export(
     core: State<'_, Arc<Core>>,
     dir: State<'_, ExportDir>,
     what: What,
@@ -83,16 +86,21 @@ pub fn export(
         As::Csv => (ExportFormat::Csv, "csv"),
         As::Geojson => (ExportFormat::GeoJson, "geojson"),
     };
-    std::fs::create_dir_all(&dir.0).map_err(|e| Error {
-        kind: "io".into(),
-        message: format!("{}: {e}", dir.0.display()),
-    })?;
-    // Second resolution keeps names sortable and unique enough for a person clicking a button.
-    let stamp = Timestamp::now().to_rfc3339().replace([':', '.'], "-");
-    let path = dir.0.join(format!("porchlight-{name}-{stamp}.{ext}"));
-    let count = core.export(kind, format, &path)?;
-    Ok(Exported {
-        path: path.display().to_string(),
-        count,
+    let dir = dir.0.clone();
+    blocking(&core, move |core| {
+        std::fs::create_dir_all(&dir).map_err(|e| Error {
+            kind: "io".into(),
+            message: format!("{}: {e}", dir.display()),
+        })?;
+        // Second resolution keeps names sortable and unique enough for a person clicking a
+        // button.
+        let stamp = Timestamp::now().to_rfc3339().replace([':', '.'], "-");
+        let path = dir.join(format!("porchlight-{name}-{stamp}.{ext}"));
+        let count = core.export(kind, format, &path)?;
+        Ok(Exported {
+            path: path.display().to_string(),
+            count,
+        })
     })
+    .await
 }

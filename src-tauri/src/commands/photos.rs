@@ -8,29 +8,37 @@ use porchlight_core::model::BlurRegion;
 use porchlight_core::{Core, PhotoInfo};
 use tauri::State;
 
+use super::blocking;
 use crate::error::{Error, Result};
 
 /// Takes in a photo the UI read from a file picker or the camera, sent as base64 (a data URL's
-/// payload). Metadata is stripped and the photo kept until a record refers to it.
+/// payload). Metadata is stripped and the photo kept until a record refers to it. Decoding and
+/// re-encoding take a while, all of it on the blocking pool.
 #[tauri::command]
 /// `blur`: parts to blur (faces, plates), applied before anything is stored.
-pub fn add_photo(
+pub async fn add_photo(
     core: State<'_, Arc<Core>>,
     data: String,
     blur: Option<Vec<BlurRegion>>,
 ) -> Result<PhotoInfo> {
-    let payload = data.split_once(',').map_or(data.as_str(), |(_, b64)| b64);
-    let bytes = STANDARD.decode(payload.trim()).map_err(|e| Error {
-        kind: "photo".into(),
-        message: format!("the photo could not be read: {e}"),
-    })?;
-    Ok(core.add_photo_blurred(&bytes, &blur.unwrap_or_default())?)
+    blocking(&core, move |core| {
+        let payload = data.split_once(',').map_or(data.as_str(), |(_, b64)| b64);
+        let bytes = STANDARD.decode(payload.trim()).map_err(|e| Error {
+            kind: "photo".into(),
+            message: format!("the photo could not be read: {e}"),
+        })?;
+        Ok(core.add_photo_blurred(&bytes, &blur.unwrap_or_default())?)
+    })
+    .await
 }
 
 /// A photo on this device as a data URL for an `<img>`, or `None` while it has not arrived.
 #[tauri::command]
-pub fn photo(core: State<'_, Arc<Core>>, hash: String) -> Result<Option<String>> {
-    Ok(core
-        .photo(&hash)?
-        .map(|jpeg| format!("data:image/jpeg;base64,{}", STANDARD.encode(jpeg))))
+pub async fn photo(core: State<'_, Arc<Core>>, hash: String) -> Result<Option<String>> {
+    blocking(&core, move |core| {
+        Ok(core
+            .photo(&hash)?
+            .map(|jpeg| format!("data:image/jpeg;base64,{}", STANDARD.encode(jpeg))))
+    })
+    .await
 }

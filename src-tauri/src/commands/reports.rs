@@ -6,28 +6,29 @@ use porchlight_core::model::{DocId, NewReport, Triage, TriageStatus};
 use porchlight_core::{Core, Forgotten, Receipt, ReportEntry};
 use tauri::State;
 
+use super::blocking;
 use crate::error::Result;
 
 /// Files a report, sealed for the coordinators; anonymous unless the reporter chose otherwise.
 #[tauri::command]
-pub fn file_report(
+pub async fn file_report(
     core: State<'_, Arc<Core>>,
     report: NewReport,
     anonymous: bool,
 ) -> Result<Receipt> {
-    Ok(core.file_report(&report, anonymous)?)
+    blocking(&core, move |core| Ok(core.file_report(&report, anonymous)?)).await
 }
 
 #[tauri::command]
-pub fn list_reports(
+pub async fn list_reports(
     core: State<'_, Arc<Core>>,
     status: Option<TriageStatus>,
 ) -> Result<Vec<ReportEntry>> {
-    Ok(core.reports(status)?)
+    blocking(&core, move |core| Ok(core.reports(status)?)).await
 }
 
 #[tauri::command]
-pub fn triage(
+pub async fn triage(
     core: State<'_, Arc<Core>>,
     report: DocId,
     status: TriageStatus,
@@ -35,37 +36,46 @@ pub fn triage(
     publish: bool,
 ) -> Result<Triage> {
     let note = note.filter(|n| !n.trim().is_empty());
-    Ok(core.triage(report, status, note.as_deref(), publish)?)
+    blocking(&core, move |core| {
+        Ok(core.triage(report, status, note.as_deref(), publish)?)
+    })
+    .await
 }
 
 /// One report with its triage, follow-ups and photo hashes (coordinators).
 #[tauri::command]
-pub fn show_report(core: State<'_, Arc<Core>>, id: DocId) -> Result<ReportEntry> {
-    Ok(core.report(id)?)
+pub async fn show_report(core: State<'_, Arc<Core>>, id: DocId) -> Result<ReportEntry> {
+    blocking(&core, move |core| Ok(core.report(id)?)).await
 }
 
 /// The reports this device filed, as last seen.
 #[tauri::command]
-pub fn my_receipts(core: State<'_, Arc<Core>>) -> Result<Vec<Receipt>> {
-    Ok(core.receipts()?)
+pub async fn my_receipts(core: State<'_, Arc<Core>>) -> Result<Vec<Receipt>> {
+    blocking(&core, |core| Ok(core.receipts()?)).await
 }
 
 /// Deletes every receipt and its photos from this device; `include_unsent` also drops reports
 /// that have not left yet (otherwise they make it refuse).
 #[tauri::command]
-pub fn forget_my_reports(core: State<'_, Arc<Core>>, include_unsent: bool) -> Result<Forgotten> {
-    Ok(core.forget_my_reports(include_unsent)?)
+pub async fn forget_my_reports(
+    core: State<'_, Arc<Core>>,
+    include_unsent: bool,
+) -> Result<Forgotten> {
+    blocking(&core, move |core| {
+        Ok(core.forget_my_reports(include_unsent)?)
+    })
+    .await
 }
 
 /// Asks the server, anonymously, for statuses published back; then the receipts.
 #[tauri::command]
 pub async fn refresh_receipts(core: State<'_, Arc<Core>>) -> Result<Vec<Receipt>> {
     core.refresh_receipts().await?;
-    Ok(core.receipts()?)
+    blocking(&core, |core| Ok(core.receipts()?)).await
 }
 
 /// Adds a note to a report this device filed, as the same (possibly anonymous) author.
 #[tauri::command]
-pub fn follow_up(core: State<'_, Arc<Core>>, report: DocId, text: String) -> Result<Receipt> {
-    Ok(core.follow_up(report, &text)?)
+pub async fn follow_up(core: State<'_, Arc<Core>>, report: DocId, text: String) -> Result<Receipt> {
+    blocking(&core, move |core| Ok(core.follow_up(report, &text)?)).await
 }

@@ -7,58 +7,69 @@ use porchlight_core::model::{Point, Timestamp};
 use porchlight_core::{CheckInState, Core, PatrolAlarm};
 use tauri::State;
 
+use super::blocking;
 use crate::error::Result;
 
 #[tauri::command]
-pub fn start_check_ins(core: State<'_, Arc<Core>>, every_minutes: u32) -> Result<CheckInState> {
+pub async fn start_check_ins(
+    core: State<'_, Arc<Core>>,
+    every_minutes: u32,
+) -> Result<CheckInState> {
     let every = Duration::from_secs(u64::from(every_minutes) * 60);
-    Ok(core.start_check_ins(every, Timestamp::now())?)
+    blocking(&core, move |core| {
+        Ok(core.start_check_ins(every, Timestamp::now())?)
+    })
+    .await
 }
 
 #[tauri::command]
-pub fn check_in(core: State<'_, Arc<Core>>) -> Result<CheckInState> {
-    Ok(core.check_in(Timestamp::now())?)
+pub async fn check_in(core: State<'_, Arc<Core>>) -> Result<CheckInState> {
+    blocking(&core, move |core| Ok(core.check_in(Timestamp::now())?)).await
 }
 
 #[tauri::command]
-pub fn stop_check_ins(core: State<'_, Arc<Core>>) -> Result<CheckInState> {
-    Ok(core.stop_check_ins(Timestamp::now())?)
+pub async fn stop_check_ins(core: State<'_, Arc<Core>>) -> Result<CheckInState> {
+    blocking(
+        &core,
+        move |core| Ok(core.stop_check_ins(Timestamp::now())?),
+    )
+    .await
 }
 
 #[tauri::command]
-pub fn check_in_state(core: State<'_, Arc<Core>>) -> Result<CheckInState> {
-    Ok(core.check_in_state()?)
+pub async fn check_in_state(core: State<'_, Arc<Core>>) -> Result<CheckInState> {
+    blocking(&core, move |core| Ok(core.check_in_state()?)).await
 }
 
 /// The SOS button (held down in the UI, so a pocket cannot press it).
 #[tauri::command]
-pub fn sos(core: State<'_, Arc<Core>>, point: Option<Point>) -> Result<CheckInState> {
-    Ok(core.sos(point, Timestamp::now())?)
+pub async fn sos(core: State<'_, Arc<Core>>, point: Option<Point>) -> Result<CheckInState> {
+    blocking(&core, move |core| Ok(core.sos(point, Timestamp::now())?)).await
 }
 
 #[tauri::command]
-pub fn withdraw_sos(core: State<'_, Arc<Core>>) -> Result<CheckInState> {
-    Ok(core.withdraw_sos(Timestamp::now())?)
+pub async fn withdraw_sos(core: State<'_, Arc<Core>>) -> Result<CheckInState> {
+    blocking(&core, move |core| Ok(core.withdraw_sos(Timestamp::now())?)).await
 }
 
 #[tauri::command]
-pub fn patrol_alarms(core: State<'_, Arc<Core>>) -> Result<Vec<PatrolAlarm>> {
-    Ok(core.patrol_alarms(Timestamp::now())?)
+pub async fn patrol_alarms(core: State<'_, Arc<Core>>) -> Result<Vec<PatrolAlarm>> {
+    blocking(&core, move |core| Ok(core.patrol_alarms(Timestamp::now())?)).await
 }
 
 /// Whether the app asks for a PIN.
 #[tauri::command]
-pub fn app_lock_enabled(core: State<'_, Arc<Core>>) -> Result<bool> {
-    Ok(core.app_lock_enabled()?)
+pub async fn app_lock_enabled(core: State<'_, Arc<Core>>) -> Result<bool> {
+    blocking(&core, move |core| Ok(core.app_lock_enabled()?)).await
 }
 
 /// Sets the app-lock PIN, or removes it with `None`.
 #[tauri::command]
-pub fn set_app_lock(core: State<'_, Arc<Core>>, pin: Option<String>) -> Result<()> {
-    Ok(core.set_app_lock(pin.as_deref())?)
+pub async fn set_app_lock(core: State<'_, Arc<Core>>, pin: Option<String>) -> Result<()> {
+    blocking(&core, move |core| Ok(core.set_app_lock(pin.as_deref())?)).await
 }
 
 #[tauri::command]
-pub fn unlock(core: State<'_, Arc<Core>>, pin: String) -> Result<()> {
-    Ok(core.unlock(&pin, Timestamp::now())?)
+pub async fn unlock(core: State<'_, Arc<Core>>, pin: String) -> Result<()> {
+    blocking(&core, move |core| Ok(core.unlock(&pin, Timestamp::now())?)).await
 }

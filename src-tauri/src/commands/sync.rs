@@ -7,6 +7,7 @@ use porchlight_core::model::{Alert, DocId, Role, Timestamp};
 use porchlight_core::{AckSummary, Core, SyncReport, SyncStatus, WhoAmI};
 use tauri::{AppHandle, Runtime, State};
 
+use super::blocking;
 use crate::error::Result;
 
 /// Joins the group an invite points at, then keeps in sync in the background.
@@ -71,33 +72,36 @@ pub async fn sync_now(core: State<'_, Arc<Core>>) -> Result<SyncReport> {
 }
 
 #[tauri::command]
-pub fn sync_status(core: State<'_, Arc<Core>>) -> Result<SyncStatus> {
-    Ok(core.sync_status()?)
+pub async fn sync_status(core: State<'_, Arc<Core>>) -> Result<SyncStatus> {
+    blocking(&core, |core| Ok(core.sync_status()?)).await
 }
 
 #[tauri::command]
-pub fn ack_alert(core: State<'_, Arc<Core>>, id: DocId) -> Result<()> {
-    Ok(core.ack_alert(id)?)
+pub async fn ack_alert(core: State<'_, Arc<Core>>, id: DocId) -> Result<()> {
+    blocking(&core, move |core| Ok(core.ack_alert(id)?)).await
 }
 
 #[tauri::command]
-pub fn alert_acks(core: State<'_, Arc<Core>>, id: DocId) -> Result<AckSummary> {
-    Ok(core.alert_acks(id)?)
+pub async fn alert_acks(core: State<'_, Arc<Core>>, id: DocId) -> Result<AckSummary> {
+    blocking(&core, move |core| Ok(core.alert_acks(id)?)).await
 }
 
 #[tauri::command]
-pub fn upcoming_meetings(core: State<'_, Arc<Core>>) -> Result<Vec<Alert>> {
-    Ok(core.upcoming_meetings(Timestamp::now())?)
+pub async fn upcoming_meetings(core: State<'_, Arc<Core>>) -> Result<Vec<Alert>> {
+    blocking(&core, |core| Ok(core.upcoming_meetings(Timestamp::now())?)).await
 }
 
 /// The upcoming meetings as an iCalendar (`.ics`) file's text; the page offers it as a download.
 #[tauri::command]
-pub fn meetings_ics(core: State<'_, Arc<Core>>) -> Result<String> {
-    Ok(core.meetings_ics(Timestamp::now())?)
+pub async fn meetings_ics(core: State<'_, Arc<Core>>) -> Result<String> {
+    blocking(&core, |core| Ok(core.meetings_ics(Timestamp::now())?)).await
 }
 
-/// The UI's language, for the notifications the shell posts itself.
+/// Which of `ids` this device has acknowledged (the inbox's marks).
 #[tauri::command]
-pub fn set_locale(locale: State<'_, crate::sync::Locale>, code: String) {
-    locale.set(&code);
+pub async fn acknowledged_alerts(
+    core: State<'_, Arc<Core>>,
+    ids: Vec<DocId>,
+) -> Result<Vec<DocId>> {
+    blocking(&core, move |core| Ok(core.acknowledged(&ids)?)).await
 }

@@ -25,6 +25,7 @@ import type {
   Patrol,
   PatrolDetail,
   Point,
+  PatrolTotals,
   PrivacyZone,
   PatrolSummary,
   PhotoInfo,
@@ -38,7 +39,7 @@ import type {
   WatchArea,
   WhoAmI,
 } from "./bindings";
-import type { AckSummary, SyncReport, SyncStatus } from "./sync";
+import type { AckSummary, SyncReport, SyncStatus } from "./bindings";
 
 /** Kind used when the shell has no such command (a feature not in this build yet). */
 export const UNAVAILABLE = "unavailable";
@@ -85,8 +86,8 @@ export const api = {
   upcomingMeetings: () => call<Alert[]>("upcoming_meetings"),
   /** The upcoming meetings as an iCalendar file's text. */
   meetingsIcs: () => call<string>("meetings_ics"),
-  /** Tells the shell the UI's language, for the notifications it posts. */
-  setLocale: (code: string) => call<null>("set_locale", { code }),
+  /** Which of `ids` this device acknowledged. */
+  acknowledgedAlerts: (ids: DocId[]) => call<DocId[]>("acknowledged_alerts", { ids }),
 
   issueAlert: (alert: NewAlert) => call<Alert>("issue_alert", { alert }),
   cancelAlert: (id: DocId) => call<Alert>("cancel_alert", { id }),
@@ -118,6 +119,8 @@ export const api = {
   appLockEnabled: () => call<boolean>("app_lock_enabled"),
   setAppLock: (pin: string | null) => call<null>("set_app_lock", { pin }),
   unlock: (pin: string) => call<null>("unlock", { pin }),
+  /** The running patrol's totals without its track; new ones arrive as `patrolTotals` events. */
+  patrolTotals: () => call<PatrolTotals | null>("patrol_totals"),
   privacyZones: () => call<PrivacyZone[]>("privacy_zones"),
   setPrivacyZones: (zones: PrivacyZone[]) => call<null>("set_privacy_zones", { zones }),
   listPatrols: (limit = 50, offset = 0) => call<PatrolSummary[]>("list_patrols", { limit, offset }),

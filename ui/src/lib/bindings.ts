@@ -224,6 +224,73 @@ bounds: [number, number, number, number], minZoom: number, maxZoom: number,
  * The tiles' media type (`image/png`, ...).
  */
 mediaType: string, };
+export type PatrolTotals = { patrol: DocId, startedAt: Timestamp, 
+/**
+ * Fixes recorded on this device.
+ */
+fixCount: number, 
+/**
+ * Metres walked between consecutive recorded fixes.
+ */
+distanceM: number, 
+/**
+ * From the start to the latest fix, in milliseconds.
+ */
+durationMs: number, lastFix: Fix | null, };
+export type Quarantined = { doc: DocId, kind: DocKind, reason: string, 
+/**
+ * When it was last set aside.
+ */
+at: Timestamp, };
+export type SyncStatus = { server: string | null, group: string | null, cursor: number, 
+/**
+ * Local changes not yet acknowledged by the server.
+ */
+pending: number, lastSuccess: Timestamp | null, lastError: string | null, 
+/**
+ * Sealed reports (and their photos) waiting for their moment to leave this device.
+ */
+queuedReports: number, 
+/**
+ * Pulled changes waiting for a coordinator to certify their author (see `roster`).
+ */
+heldChanges: number, 
+/**
+ * Received documents this device cannot show, with the reason; syncing goes on without
+ * them, and a later change that makes one valid takes it out of this list.
+ */
+quarantined: Array<Quarantined>, 
+/**
+ * Unspent anonymous drop tokens. When it is 0 and reports are queued, they wait for the next
+ * sync to fetch more.
+ */
+dropTokens: number, };
+export type SyncReport = { pushed: number, 
+/**
+ * Changes the server refused, with its reasons; they are dropped from the outbox.
+ */
+rejected: Array<string>, pulled: number, roundTrips: number, cursor: number, 
+/**
+ * Documents that gained changes from elsewhere.
+ */
+changed: Array<DocId>, };
+export type AckSummary = { alert: DocId, count: number, firstAt: Timestamp | null, 
+/**
+ * Minutes from issue to the first acknowledgement.
+ */
+minutesToFirst: number | null, };
+export type MatchedAlert = { alert: Alert, 
+/**
+ * The names of the watch areas it touches.
+ */
+areas: Array<string>, 
+/**
+ * False during quiet hours for anything but urgent alerts: show it in the inbox, but do not
+ * make a sound.
+ */
+notify: boolean, };
+export type AlertNews = { matched: Array<MatchedAlert>, cancelled: Array<Alert>, };
+export type CoreEvent = { "type": "syncStatus" } & SyncStatus | { "type": "alerts" } & AlertNews | { "type": "map" } & MapStatus | { "type": "patrolTotals" } & PatrolTotals;
 export type CommandError = { 
 /**
  * One of `CoreError::kind()`'s names (`invalid`, `not_found`, `not_allowed`, ...).
@@ -238,3 +305,4 @@ export type SearchHit = { id: DocId, kind: DocKind, text: string, };
 export type ExportWhat = "alerts" | "patrols" | "reports";
 export type ExportAs = "csv" | "geojson";
 export type Exported = { path: string, count: number, };
+export const LIMITS = { titleMax: 120, bodyMax: 4000, nameMax: 60, placeMax: 200, minRadiusM: 10, maxRadiusM: 50000 } as const;

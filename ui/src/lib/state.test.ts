@@ -4,7 +4,7 @@ vi.mock("@tauri-apps/api/core", () => ({ invoke: vi.fn() }));
 
 import type { Alert } from "./bindings";
 import { translate } from "./i18n";
-import { describeError, describeServerError, newAlertIds, orderInbox, viewFromHash, viewsFor } from "./state";
+import { describeError, describeServerError, orderInbox, viewFromHash, viewsFor } from "./state";
 import { toCommandError } from "./api";
 
 const alert = (id: string, issuedAt: string): Alert => ({
@@ -36,10 +36,6 @@ describe("state", () => {
       ["c", false],
       ["b", false],
     ]);
-  });
-
-  it("finds alerts not seen before", () => {
-    expect(newAlertIds(new Set(["a"]), [alert("a", ""), alert("b", "")])).toEqual(["b"]);
   });
 
   it("shows each role its views, and falls back to the first", () => {

@@ -52,11 +52,6 @@ export function orderInbox(mine: Alert[], all: Alert[]): InboxItem[] {
   ];
 }
 
-/** Ids in `current` that are not in `seen`: alerts to notify about. */
-export function newAlertIds(seen: ReadonlySet<string>, current: Alert[]): string[] {
-  return current.map((a) => a.id).filter((id) => !seen.has(id));
-}
-
 const ERROR_KEYS: Record<string, MessageKey> = {
   invalid: "error.invalid",
   not_found: "error.notFound",

@@ -65,5 +65,8 @@ describe("sync status line", () => {
     expect(bringsChanges(failed, 5)).toBe(true);
     expect(bringsChanges(failed, null)).toBe(true);
     expect(bringsChanges({ type: "alerts", matched: [], cancelled: [] }, 7)).toBe(true);
+    // A fix on the running patrol brings nothing from elsewhere: no view reloads for it.
+    const totals = { patrol: "p1", startedAt: "2026-05-01T11:00:00Z", fixCount: 3, distanceM: 120, durationMs: 60_000, lastFix: null };
+    expect(bringsChanges({ type: "patrolTotals", ...totals }, 7)).toBe(false);
   });
 });

@@ -1,73 +1,34 @@
-// Sync with the group's server: the shapes the shell sends (hand-written: the core's sync types
-// are not exported to bindings.ts), the status the status bar shows, and the core's events,
-// which the shell forwards as the Tauri event `porchlight://event`.
+// Sync with the group's server: the status the status bar shows, and the core's events, which
+// the shell forwards as the Tauri event `porchlight://event`. Every shape here is generated from
+// the Rust types (bindings.ts).
 import { listen } from "@tauri-apps/api/event";
-import { writable } from "svelte/store";
+import { get, writable } from "svelte/store";
 import { api } from "./api";
-import type { Alert, DocId, DocKind, MapStatus, Timestamp } from "./bindings";
-import type { MessageKey } from "./i18n";
+import type { CoreEvent, PatrolTotals, Quarantined, SyncStatus } from "./bindings";
+import { t, type MessageKey } from "./i18n";
 import { formatRelative } from "./format";
+import { announce } from "./notify";
 import { offlineMap } from "./offlineMap";
 
-/** `porchlight_core::SyncStatus`. */
-export type SyncStatus = {
-  server: string | null;
-  group: string | null;
-  cursor: number;
-  pending: number;
-  lastSuccess: Timestamp | null;
-  lastError: string | null;
-  /** Sealed report envelopes waiting for their moment to leave. */
-  queuedReports: number;
-  /** Pulled changes waiting for a coordinator to certify their author. */
-  heldChanges: number;
-  /** Unspent anonymous drop tokens. */
-  dropTokens: number;
-  /** Received documents this device cannot show (newest first); syncing goes on without them. */
-  quarantined: Quarantined[];
-};
-
-/** `porchlight_store::Quarantined`: a received document set aside, and why. */
-export type Quarantined = {
-  doc: DocId;
-  kind: DocKind;
-  reason: string;
-  at: Timestamp;
-};
+export type {
+  AckSummary,
+  AlertNews,
+  CoreEvent,
+  MatchedAlert,
+  Quarantined,
+  SyncReport,
+  SyncStatus,
+} from "./bindings";
 
 /** The quarantined documents of a status (none when the shell has not answered yet). */
 export function quarantined(status: SyncStatus | null): Quarantined[] {
   return status?.quarantined ?? [];
 }
 
-/** `porchlight_core::SyncReport`. */
-export type SyncReport = {
-  pushed: number;
-  rejected: string[];
-  pulled: number;
-  roundTrips: number;
-  cursor: number;
-  changed: DocId[];
-};
-
-/** `porchlight_core::AckSummary`. */
-export type AckSummary = {
-  alert: DocId;
-  count: number;
-  firstAt: Timestamp | null;
-  minutesToFirst: number | null;
-};
-
-export type MatchedAlert = { alert: Alert; areas: string[]; notify: boolean };
-export type AlertNews = { matched: MatchedAlert[]; cancelled: Alert[] };
-
-/** `porchlight_core::Event`, as forwarded by the shell. */
-export type CoreEvent =
-  | ({ type: "syncStatus" } & SyncStatus)
-  | ({ type: "alerts" } & AlertNews)
-  | ({ type: "map" } & MapStatus);
-
 export const CORE_EVENT = "porchlight://event";
+
+/** The running patrol's totals as the core last sent them (`patrolTotals` events). */
+export const liveTotals = writable<PatrolTotals | null>(null);
 
 /** The last known sync status; `null` until the shell answered. */
 export const syncStatus = writable<SyncStatus | null>(null);
@@ -112,8 +73,8 @@ export function applyEvent(event: CoreEvent, current: SyncStatus | null): SyncSt
  * also fills by asking the shell and may already hold the new one.
  */
 export function bringsChanges(event: CoreEvent, lastCursor: number | null): boolean {
-  // Map progress is shown from its own store; it brings no records.
-  if (event.type === "map") return false;
+  // Map progress and patrol totals are shown from their own stores; they bring no records.
+  if (event.type === "map" || event.type === "patrolTotals") return false;
   if (event.type !== "syncStatus") return true;
   return event.lastError === null || lastCursor === null || event.cursor !== lastCursor;
 }
@@ -138,6 +99,14 @@ export async function listenCoreEvents(): Promise<() => void> {
         void _type;
         offlineMap.set(map);
       }
+      if (e.payload.type === "patrolTotals") {
+        const { type: _type, ...totals } = e.payload;
+        void _type;
+        liveTotals.set(totals);
+      }
+      // The core decided these are news (once each, quiet hours applied); only the words are
+      // the UI's.
+      if (e.payload.type === "alerts") void announce(e.payload, get(t));
       if (bringsChanges(e.payload, lastCursor)) syncTick.update((n) => n + 1);
       if (e.payload.type === "syncStatus") lastCursor = e.payload.cursor;
     });

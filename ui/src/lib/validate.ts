@@ -1,13 +1,14 @@
 // Checks on what a person typed, before anything is sent to the core. Each returns the catalog
 // key of the message to show (the core checks again and has the final word).
-import type { Point } from "./bindings";
+import { LIMITS, type Point } from "./bindings";
 import type { MessageKey } from "./i18n";
 
-export const MIN_RADIUS_M = 10;
-export const MAX_RADIUS_M = 50_000;
-export const TITLE_MAX = 120;
-export const BODY_MAX = 4000;
-export const NAME_MAX = 80;
+// The core's limits, generated from the Rust constants (bindings.ts).
+export const MIN_RADIUS_M = LIMITS.minRadiusM;
+export const MAX_RADIUS_M = LIMITS.maxRadiusM;
+export const TITLE_MAX = LIMITS.titleMax;
+export const BODY_MAX = LIMITS.bodyMax;
+export const NAME_MAX = LIMITS.nameMax;
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; error: MessageKey };
 

@@ -42,6 +42,7 @@ pub(crate) const LONG_POLL: Duration = Duration::from_secs(25);
 
 /// Where this device stands with its server.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SyncStatus {
     pub server: Option<String>,
@@ -65,6 +66,7 @@ pub struct SyncStatus {
 
 /// What one sync did.
 #[derive(Clone, Debug, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SyncReport {
     pub pushed: usize,
@@ -119,7 +121,7 @@ pub(crate) fn sync_error(e: impl Into<porchlight_sync::Error>) -> CoreError {
 }
 impl Core {
     pub fn sync_status(&self) -> Result<SyncStatus> {
-        let store = self.store();
+        let store = self.reader();
         Ok(SyncStatus {
             server: store.state(STATE_SERVER)?,
             group: store.state(STATE_SERVER_GROUP)?,

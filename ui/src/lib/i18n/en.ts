@@ -199,7 +199,11 @@ export const en = {
   "resident.saveArea": "Save area",
   "resident.areaSaved": "Saved “{name}”.",
   "resident.newArea": "New area",
-  "resident.notifyTitle": "Alert near you",
+  "notice.newAlert": "New alert near your areas",
+  "notice.newAlerts": { one: "{count} new alert near your areas", other: "{count} new alerts near your areas" },
+  "notice.cancelled": "Alert cancelled",
+  "notice.cancelledMany": { one: "{count} alert ended", other: "{count} alerts ended" },
+  "notice.closed": "Alert closed: {outcome}",
 
   "report.title": "Report something",
   "report.description": "What happened?",

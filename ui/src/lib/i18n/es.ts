@@ -201,7 +201,11 @@ export const es: Catalog = {
   "resident.saveArea": "Guardar zona",
   "resident.areaSaved": "«{name}» guardada.",
   "resident.newArea": "Zona nueva",
-  "resident.notifyTitle": "Alerta cerca de ti",
+  "notice.newAlert": "Nueva alerta cerca de tus zonas",
+  "notice.newAlerts": { one: "{count} alerta nueva cerca de tus zonas", other: "{count} alertas nuevas cerca de tus zonas" },
+  "notice.cancelled": "Alerta cancelada",
+  "notice.cancelledMany": { one: "{count} alerta terminada", other: "{count} alertas terminadas" },
+  "notice.closed": "Alerta cerrada: {outcome}",
 
   "report.title": "Informar de algo",
   "report.description": "¿Qué ha pasado?",
