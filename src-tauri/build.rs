@@ -10,6 +10,8 @@ const COMMANDS: &[&str] = &[
     "cancel_alert",
     "approve_alert",
     "close_alert",
+    "followed_categories",
+    "set_followed_categories",
     "start_check_ins",
     "check_in",
     "stop_check_ins",

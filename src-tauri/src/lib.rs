@@ -94,6 +94,8 @@ pub fn run_app<R: Runtime>(
             commands::alerts::cancel_alert,
             commands::alerts::approve_alert,
             commands::alerts::close_alert,
+            commands::alerts::followed_categories,
+            commands::alerts::set_followed_categories,
             commands::safety::start_check_ins,
             commands::safety::check_in,
             commands::safety::stop_check_ins,

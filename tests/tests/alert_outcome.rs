@@ -91,3 +91,62 @@ fn an_alert_closes_with_one_of_the_known_outcomes() {
     assert_eq!(closed.outcome, Some(AlertOutcome::Resolved));
     assert!("maybe".parse::<AlertOutcome>().is_err());
 }
+
+/// A resident who follows only meetings hears of no ordinary crime alert — but an urgent one
+/// comes through, and the choice stays on the device.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_hears_only_the_categories_they_follow_and_urgent_alerts() {
+    use porchlight_model::{AlertCategory, Severity};
+    let server = Server::start().await;
+    let carmen = coordinator(&server).await;
+    let rita = join(&server, &carmen.core, Role::Resident, "Rita").await;
+    watch(&rita.core, 40.0);
+    assert_eq!(
+        rita.core.followed_categories().unwrap().len(),
+        AlertCategory::ALL.len()
+    );
+    rita.core
+        .set_followed_categories(&[AlertCategory::Meeting])
+        .unwrap();
+    assert!(rita.core.set_followed_categories(&[]).is_err());
+    settle(&[&carmen.core, &rita.core]).await;
+    let mut events = rita.core.subscribe();
+
+    let ordinary = carmen
+        .core
+        .issue_alert(alert("Bikes stolen", 40.0))
+        .unwrap();
+    let urgent = carmen
+        .core
+        .issue_alert(porchlight_model::NewAlert {
+            severity: Severity::Urgent,
+            ..alert("Gas leak, stay inside", 40.0)
+        })
+        .unwrap();
+    settle(&[&carmen.core, &rita.core]).await;
+    let mut matched = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        if let Event::Alerts(n) = e {
+            matched.extend(n.matched.iter().map(|m| m.alert.id));
+        }
+    }
+    assert!(
+        !matched.contains(&ordinary.id),
+        "not followed, not announced"
+    );
+    assert!(
+        matched.contains(&urgent.id),
+        "urgent alerts always come through"
+    );
+    let mine: Vec<DocId> = rita
+        .core
+        .alerts_for_my_areas(porchlight_model::Timestamp::now())
+        .unwrap()
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(mine, vec![urgent.id]);
+    // The alert itself is still on the device (all live alerts list), just not announced.
+    assert!(rita.core.alert(ordinary.id).is_ok());
+    server.stop().await;
+}

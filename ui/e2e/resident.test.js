@@ -107,3 +107,25 @@ test("resident: the upcoming meeting, its time in the reader's language, and a c
   await click(d, '[data-testid="language"] option[value="en"]');
   await findText(d, '[data-testid="meetings"] h2', "Upcoming meetings");
 });
+
+test("resident: following only some categories, and a test notification", async () => {
+  const d = app.driver;
+  await click(d, 'nav a[data-view="alerts"]');
+  await find(d, '[data-testid="inbox"] li[data-mine="true"]');
+  // Unfollow crime: the break-in alert no longer counts as touching my areas (it is still listed).
+  await click(d, '[data-testid="follow-categories"] input[data-category="crime"]');
+  await findText(d, '[data-testid="follow-status"]', "Saved on this phone");
+  assert.deepEqual((await invoke(d, "followed_categories", {})).includes("crime"), false);
+  await d.navigate().refresh();
+  const breakIns = await findText(d, '[data-testid="inbox"] li', "Car break-ins");
+  assert.equal(await breakIns.getAttribute("data-mine"), "false");
+  // The meeting (still followed) at the same place does.
+  const meeting = await findText(d, '[data-testid="inbox"] li', "Block meeting");
+  assert.equal(await meeting.getAttribute("data-mine"), "true");
+  // The test notification says what happened on this device (sent, or notifications are off).
+  await click(d, '[data-testid="test-notice"]');
+  await findText(d, '[data-testid="follow-status"]', "notification");
+  await d.executeScript("document.querySelector('[data-testid=\"follow-categories\"]').scrollIntoView({ block: 'start' })");
+  await checkA11y(d, "alert categories");
+  await screenshot(d, "resident-follow", { scrolled: true });
+});

@@ -13,6 +13,7 @@ mod drops;
 mod error;
 mod exchange;
 mod export;
+mod following;
 mod hotspots;
 mod identity;
 mod maps;

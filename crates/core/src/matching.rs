@@ -99,7 +99,9 @@ impl Core {
             .into_iter()
             .map(|a| a.id)
             .collect();
-        touching.retain(|(a, _)| confirmed.contains(&a.id));
+        // Only categories this device follows (urgent ones always).
+        let followed = self.followed_categories()?;
+        touching.retain(|(a, _)| confirmed.contains(&a.id) && self.follows(a, &followed));
         let mut store = self.store();
         for (alert, names) in touching {
             if store.notice(alert.id)?.is_none() {

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use porchlight_core::model::{Alert, AlertOutcome, DocId, NewAlert, Timestamp, WatchArea};
+use porchlight_core::model::{
+    Alert, AlertCategory, AlertOutcome, DocId, NewAlert, Timestamp, WatchArea,
+};
 use porchlight_core::{AlertQuery, Core};
 use tauri::State;
 
@@ -72,4 +74,21 @@ pub async fn watch_areas(core: State<'_, Arc<Core>>) -> Result<Vec<WatchArea>> {
 #[tauri::command]
 pub async fn remove_watch_area(core: State<'_, Arc<Core>>, name: String) -> Result<bool> {
     blocking(&core, move |core| Ok(core.remove_watch_area(&name)?)).await
+}
+
+/// The alert categories this device follows (all when none were chosen).
+#[tauri::command]
+pub async fn followed_categories(core: State<'_, Arc<Core>>) -> Result<Vec<AlertCategory>> {
+    blocking(&core, move |core| Ok(core.followed_categories()?)).await
+}
+
+#[tauri::command]
+pub async fn set_followed_categories(
+    core: State<'_, Arc<Core>>,
+    categories: Vec<AlertCategory>,
+) -> Result<Vec<AlertCategory>> {
+    blocking(&core, move |core| {
+        Ok(core.set_followed_categories(&categories)?)
+    })
+    .await
 }

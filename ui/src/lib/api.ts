@@ -2,6 +2,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import type {
   Alert,
+  AlertCategory,
   AlertOutcome,
   AppConfig,
   BlurRegion,
@@ -93,6 +94,8 @@ export const api = {
   cancelAlert: (id: DocId) => call<Alert>("cancel_alert", { id }),
   approveAlert: (id: DocId) => call<Alert>("approve_alert", { id }),
   closeAlert: (id: DocId, outcome: AlertOutcome) => call<Alert>("close_alert", { id, outcome }),
+  followedCategories: () => call<AlertCategory[]>("followed_categories"),
+  setFollowedCategories: (categories: AlertCategory[]) => call<AlertCategory[]>("set_followed_categories", { categories }),
   listAlerts: (live: boolean, limit?: number) => call<Alert[]>("list_alerts", { live, limit }),
   alertsForMyAreas: () => call<Alert[]>("alerts_for_my_areas"),
   setWatchArea: (area: WatchArea) => call<WatchArea>("set_watch_area", { area }),

@@ -40,6 +40,23 @@ export function noticeTexts(news: AlertNews, t: Translate): Notice[] {
   return out;
 }
 
+/**
+ * Posts one notification that says it is a test, on this device only: proof that alerts can
+ * reach this phone, without asking anyone (or sending any area) anything. False when the system
+ * refuses notifications.
+ */
+export async function announceTest(t: Translate): Promise<boolean> {
+  try {
+    const n = await import("@tauri-apps/plugin-notification");
+    let granted = await n.isPermissionGranted();
+    if (!granted) granted = (await n.requestPermission()) === "granted";
+    if (granted) n.sendNotification({ title: t("notice.testTitle"), body: t("notice.testBody") });
+    return granted;
+  } catch {
+    return false;
+  }
+}
+
 /** Posts the notices for `news`. */
 export async function announce(news: AlertNews, t: Translate): Promise<void> {
   const notices = noticeTexts(news, t);

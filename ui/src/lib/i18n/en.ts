@@ -507,4 +507,12 @@ export const en = {
   "week.fri": "Fri",
   "week.sat": "Sat",
   "week.sun": "Sun",
+  "follow.title": "Alerts I follow",
+  "follow.hint": "Only these categories are announced and listed as touching your areas; urgent alerts always come through. This choice stays on this phone.",
+  "follow.saved": "Saved on this phone.",
+  "follow.test": "Send me a test notification",
+  "follow.testSent": "A test notification was sent to this phone only.",
+  "follow.testRefused": "Notifications are turned off for Porchlight on this device; alerts still show in the inbox.",
+  "notice.testTitle": "Porchlight test",
+  "notice.testBody": "Alerts for your areas will appear like this.",
 } as const;

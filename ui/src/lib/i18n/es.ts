@@ -509,4 +509,12 @@ export const es: Catalog = {
   "week.fri": "vie",
   "week.sat": "sáb",
   "week.sun": "dom",
+  "follow.title": "Alertas que sigo",
+  "follow.hint": "Solo se avisan y se listan como cercanas las categorías elegidas; las alertas urgentes llegan siempre. Esta elección se queda en este teléfono.",
+  "follow.saved": "Guardado en este teléfono.",
+  "follow.test": "Enviarme una notificación de prueba",
+  "follow.testSent": "Se envió una notificación de prueba solo a este teléfono.",
+  "follow.testRefused": "Las notificaciones de Porchlight están desactivadas en este dispositivo; las alertas siguen apareciendo en la bandeja.",
+  "notice.testTitle": "Prueba de Porchlight",
+  "notice.testBody": "Las alertas de tus zonas aparecerán así.",
 };
