@@ -195,7 +195,7 @@ impl Core {
         }
         drop(store);
         let followed = self.followed_categories()?;
-        out.retain(|a| self.follows(a, &followed));
+        out.retain(|a| crate::following::follows(a, &followed));
         out.sort_by_key(|a| std::cmp::Reverse(a.issued_at));
         self.judge_approvals(out, false)
     }

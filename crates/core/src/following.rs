@@ -41,9 +41,9 @@ impl Core {
         self.store().set_state(STATE_FOLLOWING, Some(&json))?;
         Ok(chosen)
     }
+}
 
-    /// Whether `alert` is one this device follows.
-    pub(crate) fn follows(&self, alert: &Alert, followed: &[AlertCategory]) -> bool {
-        alert.severity == Severity::Urgent || followed.contains(&alert.category)
-    }
+/// Whether `alert` is one a device following `followed` hears of.
+pub(crate) fn follows(alert: &Alert, followed: &[AlertCategory]) -> bool {
+    alert.severity == Severity::Urgent || followed.contains(&alert.category)
 }

@@ -101,7 +101,8 @@ impl Core {
             .collect();
         // Only categories this device follows (urgent ones always).
         let followed = self.followed_categories()?;
-        touching.retain(|(a, _)| confirmed.contains(&a.id) && self.follows(a, &followed));
+        touching
+            .retain(|(a, _)| confirmed.contains(&a.id) && crate::following::follows(a, &followed));
         let mut store = self.store();
         for (alert, names) in touching {
             if store.notice(alert.id)?.is_none() {
