@@ -81,4 +81,20 @@ test("volunteer: a patrol with a route and two observations, one with a photo", 
   await findText(d, '[data-testid="privacy-zones"] li', "Home");
   await d.executeScript(`document.querySelector('${zones}').scrollIntoView({ block: 'start' })`);
   await screenshot(d, "volunteer-privacy-zones-es", { scrolled: true });
+
+  // The report form in Spanish at phone size: a person described behaviour first, and a photo
+  // whose number plate is blurred before it is taken in.
+  await click(d, 'nav a[data-view="report"]');
+  await type(d, "textarea[name=description]", "Alguien probaba las puertas de los coches");
+  await click(d, '[data-testid="describes-person"]');
+  await type(d, "textarea[name=person-did]", "Probó las puertas de coches aparcados");
+  const details = await d.findElements({ css: '[data-testid="person-detail"]' });
+  await details[0].sendKeys("Chaqueta roja con capucha");
+  await details[1].sendKeys("Se fue hacia el parque");
+  await d.executeScript("document.querySelector('[data-testid=\"person-fields\"]').scrollIntoView({ block: 'start' })");
+  await checkA11y(d, "report with a person in Spanish");
+  await screenshot(d, "report-person-es", { scrolled: true });
+  await attachPhoto(d, "form:has(textarea[name=description])", writePng("coche"), [[0.25, 0.5, 0.65, 0.8]], "report-blur-es");
+  await click(d, '[data-testid="file-report"]');
+  await find(d, '[data-testid="report-filed"]');
 });
