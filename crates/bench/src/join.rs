@@ -26,9 +26,21 @@ pub struct Joined {
 
 /// Starts a device in `dir` that joins with `code` and waits for it.
 pub fn join_in_child(dir: &Path, code: &str, alerts: u64, patrols: u64) -> Result<Joined> {
+    run_child("join-child", dir, code, alerts, patrols)
+}
+
+/// Runs this program again as a joining device in `mode` (in its own process, so its memory
+/// and CPU are its own) and reads what it prints as JSON.
+pub(crate) fn run_child<T: serde::de::DeserializeOwned>(
+    mode: &str,
+    dir: &Path,
+    code: &str,
+    alerts: u64,
+    patrols: u64,
+) -> Result<T> {
     let exe = std::env::current_exe().map_err(io("finding this program"))?;
     let out = Command::new(exe)
-        .arg("join-child")
+        .arg(mode)
         .arg(dir)
         .arg(code)
         .arg(alerts.to_string())

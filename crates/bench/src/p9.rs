@@ -9,7 +9,6 @@
 //! is not in these figures.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -67,21 +66,7 @@ pub struct Responsive {
 
 /// Starts the measuring device in `dir`, joining with `code`, and waits for it.
 pub fn run_in_child(dir: &Path, code: &str, alerts: u64, patrols: u64) -> Result<Responsive> {
-    let exe = std::env::current_exe().map_err(io("finding this program"))?;
-    let out = Command::new(exe)
-        .arg("p9-child")
-        .arg(dir)
-        .arg(code)
-        .arg(alerts.to_string())
-        .arg(patrols.to_string())
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(io("starting the joining device"))?;
-    if !out.status.success() {
-        return Err(BenchError::Child { status: out.status });
-    }
-    serde_json::from_slice(&out.stdout).map_err(|source| BenchError::ChildOutput { source })
+    crate::join::run_child("p9-child", dir, code, alerts, patrols)
 }
 
 /// One round: both questions, each timed.

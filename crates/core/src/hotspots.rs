@@ -198,7 +198,7 @@ fn shown(count: u32, k: u32) -> Shown {
 impl Core {
     /// The group's hotspot threshold k.
     pub fn hotspot_k(&self) -> Result<u32> {
-        let store = self.store();
+        let store = self.reader();
         let Some(group) = store.group()? else {
             return Ok(DEFAULT_HOTSPOT_K);
         };

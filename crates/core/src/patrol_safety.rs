@@ -140,7 +140,7 @@ impl Core {
     /// check-ins, oldest first within each.
     pub fn patrol_alarms(&self, now: Timestamp) -> Result<Vec<PatrolAlarm>> {
         self.require(|r| r.can_read(DocKind::Patrol), "see patrols")?;
-        let store = self.store();
+        let store = self.reader();
         let mut alarms = Vec::new();
         for summary in store.patrols(RUNNING_LIMIT, 0)? {
             // A standing SOS counts even on an ended patrol (a partner may end it while the
@@ -182,7 +182,7 @@ impl Core {
 
     fn latest_fix(&self) -> Result<Option<Point>> {
         let id = self.current_patrol()?.ok_or(CoreError::NoPatrol)?;
-        let store = self.store();
+        let store = self.reader();
         let (buffered, _) = store.buffered_fixes(id)?;
         if let Some(f) = buffered.iter().max_by_key(|f| f.at) {
             return Ok(Some(f.point));
@@ -193,7 +193,7 @@ impl Core {
 
     fn running_safety(&self) -> Result<porchlight_crdt::Safety> {
         let id = self.current_patrol()?.ok_or(CoreError::NoPatrol)?;
-        let doc = self.store().load_kind(id, DocKind::Patrol)?;
+        let doc = self.reader().load_kind(id, DocKind::Patrol)?;
         Ok(read_safety(&doc)?)
     }
 

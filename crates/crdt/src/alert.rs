@@ -402,6 +402,61 @@ mod tests {
     }
 
     #[test]
+    fn one_device_counts_once_however_its_key_is_spelt() {
+        let carmen = device();
+        let (mut doc, _) = create_alert(DocId::random(), carmen, &person_alert()).unwrap();
+        // Carmen's own device writes a second approval under an upper-case spelling of its id.
+        let digest = approval_digest(&read_alert(&doc).unwrap(), status_at(&doc));
+        let approvals = match doc.am.get(ROOT, APPROVALS).unwrap() {
+            Some((Value::Object(ObjType::Map), id)) => id,
+            other => panic!("no approvals map: {other:?}"),
+        };
+        doc.am
+            .put(
+                &approvals,
+                hex(carmen.as_bytes()).to_uppercase(),
+                ScalarValue::Bytes(digest.to_vec()),
+            )
+            .unwrap();
+        doc.commit(Timestamp::from_millis(2_000_000)).unwrap();
+        assert_eq!(read_alert(&doc).unwrap().approved_by, vec![carmen]);
+    }
+
+    #[test]
+    fn a_garbled_description_still_holds_the_alert() {
+        let (carmen, volunteer) = (device(), device());
+        let (mut doc, _) = create_alert(DocId::random(), carmen, &person_alert()).unwrap();
+        let mut theirs = as_seen_by(&mut doc, volunteer);
+        theirs.am.put(ROOT, "person", "{not json").unwrap();
+        theirs.commit(Timestamp::from_millis(2_000_000)).unwrap();
+        let read = read_alert(&theirs).unwrap();
+        assert!(read.person.is_some(), "still a person alert, so still held");
+        assert!(read.approved_by.is_empty(), "the edit voided the approval");
+    }
+
+    #[test]
+    fn a_cancelled_alert_set_active_again_needs_new_approvals() {
+        let (carmen, diego) = (device(), device());
+        let (mut doc, _) = create_alert(DocId::random(), carmen, &person_alert()).unwrap();
+        let mut theirs = as_seen_by(&mut doc, diego);
+        approve_alert(&mut theirs, diego, Timestamp::from_millis(2_000_000)).unwrap();
+        assert_eq!(read_alert(&theirs).unwrap().approved_by.len(), 2);
+        set_alert_status(
+            &mut theirs,
+            AlertStatus::Cancelled,
+            Timestamp::from_millis(3_000_000),
+        )
+        .unwrap();
+        set_alert_status(
+            &mut theirs,
+            AlertStatus::Active,
+            Timestamp::from_millis(4_000_000),
+        )
+        .unwrap();
+        assert!(read_alert(&theirs).unwrap().approved_by.is_empty());
+    }
+
+    #[test]
     fn alerts_without_a_person_carry_no_approvals() {
         let mut plain = person_alert();
         plain.person = None;

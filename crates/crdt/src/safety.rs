@@ -156,6 +156,26 @@ mod tests {
     }
 
     #[test]
+    fn an_sos_raised_in_someone_elses_name_does_not_count() {
+        let (mut doc, tomas) = patrol();
+        // Another member's device, holding the same patrol, raises an SOS naming Tomás.
+        let hostile = DeviceId::from_bytes(random_bytes());
+        let mut theirs = Doc::empty(doc.id(), DocKind::Patrol, hostile.as_bytes());
+        theirs.apply_remote(&doc.all_changes()).unwrap();
+        raise_sos(
+            &mut theirs,
+            tomas,
+            Some(Point::new(45.0, -122.0)),
+            Timestamp::from_millis(9),
+        )
+        .unwrap();
+        assert!(read_safety(&theirs).unwrap().sos.is_empty());
+        // Their own call counts.
+        raise_sos(&mut theirs, hostile, None, Timestamp::from_millis(10)).unwrap();
+        assert_eq!(read_safety(&theirs).unwrap().sos.len(), 1);
+    }
+
+    #[test]
     fn an_sos_carries_who_when_and_where_until_withdrawn() {
         let (mut doc, me) = patrol();
         let here = Point::new(45.5, -122.6);

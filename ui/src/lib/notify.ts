@@ -40,6 +40,14 @@ export function noticeTexts(news: AlertNews, t: Translate): Notice[] {
   return out;
 }
 
+/** The notification plugin when the system lets this app post, asking once if needed. */
+async function notifier() {
+  const n = await import("@tauri-apps/plugin-notification");
+  let granted = await n.isPermissionGranted();
+  if (!granted) granted = (await n.requestPermission()) === "granted";
+  return granted ? n : null;
+}
+
 /**
  * Posts one notification that says it is a test, on this device only: proof that alerts can
  * reach this phone, without asking anyone (or sending any area) anything. False when the system
@@ -47,11 +55,9 @@ export function noticeTexts(news: AlertNews, t: Translate): Notice[] {
  */
 export async function announceTest(t: Translate): Promise<boolean> {
   try {
-    const n = await import("@tauri-apps/plugin-notification");
-    let granted = await n.isPermissionGranted();
-    if (!granted) granted = (await n.requestPermission()) === "granted";
-    if (granted) n.sendNotification({ title: t("notice.testTitle"), body: t("notice.testBody") });
-    return granted;
+    const n = await notifier();
+    n?.sendNotification({ title: t("notice.testTitle"), body: t("notice.testBody") });
+    return n !== null;
   } catch {
     return false;
   }
@@ -62,10 +68,8 @@ export async function announce(news: AlertNews, t: Translate): Promise<void> {
   const notices = noticeTexts(news, t);
   if (notices.length === 0) return;
   try {
-    const n = await import("@tauri-apps/plugin-notification");
-    let granted = await n.isPermissionGranted();
-    if (!granted) granted = (await n.requestPermission()) === "granted";
-    if (granted) for (const notice of notices) n.sendNotification(notice);
+    const n = await notifier();
+    if (n) for (const notice of notices) n.sendNotification(notice);
   } catch {
     // No notification service: the inbox still shows the alert first.
   }
