@@ -347,6 +347,31 @@ export async function attachPhoto(driver, scopeCss, file, blur = [], shot = null
   );
 }
 
+/**
+ * Onboards `driver` as `name` creating `group` on the test `server` (its URL, pinned
+ * certificate and creation token), and waits for the app's tabs.
+ */
+export async function createGroupOnServer(driver, server, name, group) {
+  const { url, fingerprint } = await server.said;
+  await type(driver, "input[name=name]", name);
+  await click(driver, "form button[type=submit]");
+  await type(driver, "input[name=group]", group);
+  await type(driver, "input[name=server]", url);
+  await type(driver, "input[name=fingerprint]", fingerprint);
+  await type(driver, "input[name=creation-token]", CREATION_TOKEN);
+  await click(driver, "form:has(input[name=server]) button[type=submit]");
+  await find(driver, "nav.tabs");
+}
+
+/** Onboards `driver` as `name` joining a group with the invite `code`, and waits for the tabs. */
+export async function joinWithCode(driver, name, code) {
+  await type(driver, "input[name=name]", name);
+  await click(driver, "form button[type=submit]");
+  await type(driver, "input[name=code]", code);
+  await click(driver, "form:has(input[name=code]) button[type=submit]");
+  await find(driver, "nav.tabs");
+}
+
 /** Presses the pointer on `css` for `ms` milliseconds and lets go (a long press). */
 export async function hold(driver, css, ms) {
   const el = await find(driver, css);

@@ -10,18 +10,18 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   CLI,
-  CREATION_TOKEN,
   DESKTOP,
   PHONE,
   checkA11y,
   click,
+  createGroupOnServer,
   find,
   findText,
   invoke,
+  joinWithCode,
   screenshot,
   startApp,
   startServer,
-  type,
   waitFor,
 } from "./harness.js";
 
@@ -60,7 +60,6 @@ after(async () => {
 });
 
 test("maps: a coordinator imports a map package; a member's phone downloads it; streets show offline", async () => {
-  const { url, fingerprint } = await server.said;
   const pkg = path.join(tmp, "sunnyside.mbtiles");
   execFileSync(CLI, ["map", "demo-package", "--out", pkg]);
   const junk = path.join(tmp, "not-a-map.mbtiles");
@@ -69,14 +68,7 @@ test("maps: a coordinator imports a map package; a member's phone downloads it; 
   // The coordinator's desktop creates the group on the server.
   desk = await startApp(DESKTOP);
   let d = desk.driver;
-  await type(d, "input[name=name]", "Carmen");
-  await click(d, "form button[type=submit]");
-  await type(d, "input[name=group]", "Elm Street Watch");
-  await type(d, "input[name=server]", url);
-  await type(d, "input[name=fingerprint]", fingerprint);
-  await type(d, "input[name=creation-token]", CREATION_TOKEN);
-  await click(d, "form:has(input[name=server]) button[type=submit]");
-  await find(d, "nav.tabs");
+  await createGroupOnServer(d, server, "Carmen", "Elm Street Watch");
   await find(d, '[data-testid="offline-map"]');
   // No map yet: every map is the coordinate grid.
   await find(d, '.map[data-tiles="grid"]');
@@ -107,11 +99,7 @@ test("maps: a coordinator imports a map package; a member's phone downloads it; 
   // A resident's phone joins; its background sync downloads the map.
   phone = await startApp(PHONE);
   const p = phone.driver;
-  await type(p, "input[name=name]", "Victor");
-  await click(p, "form button[type=submit]");
-  await type(p, "input[name=code]", code);
-  await click(p, "form:has(input[name=code]) button[type=submit]");
-  await find(p, "nav.tabs");
+  await joinWithCode(p, "Victor", code);
   const mine = await p.wait(async () => {
     const s = await invoke(p, "map_status", {});
     return s?.ready ? s : null;

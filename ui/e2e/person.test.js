@@ -8,15 +8,16 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  CREATION_TOKEN,
   DESKTOP,
   PHONE,
   checkA11y,
   choose,
   click,
+  createGroupOnServer,
   find,
   findText,
   invoke,
+  joinWithCode,
   screenshot,
   startApp,
   startServer,
@@ -50,12 +51,7 @@ after(async () => {
 /** Opens an app, names the device and joins the group with `code`. */
 async function joinWith(size, name, code) {
   const app = await startApp(size);
-  const d = app.driver;
-  await type(d, "input[name=name]", name);
-  await click(d, "form button[type=submit]");
-  await type(d, "input[name=code]", code);
-  await click(d, "form:has(input[name=code]) button[type=submit]");
-  await find(d, "nav.tabs");
+  await joinWithCode(app.driver, name, code);
   return app;
 }
 
@@ -79,19 +75,10 @@ async function inboxHas(d) {
 }
 
 test("person alerts: behaviour first, and residents see them only after two coordinators approve", async () => {
-  const url = await server.url;
-
   // Carmen creates the group on the server and invites a second coordinator and a resident.
   carmen = await startApp(DESKTOP);
   let d = carmen.driver;
-  await type(d, "input[name=name]", "Carmen");
-  await click(d, "form button[type=submit]");
-  await type(d, "input[name=group]", "Elm Street Watch");
-  await type(d, "input[name=server]", url);
-  await type(d, "input[name=fingerprint]", await server.fingerprint);
-  await type(d, "input[name=creation-token]", CREATION_TOKEN);
-  await click(d, "form:has(input[name=server]) button[type=submit]");
-  await find(d, "nav.tabs");
+  await createGroupOnServer(d, server, "Carmen", "Elm Street Watch");
   const coordCode = await invoke(d, "invite", { role: "coordinator", uses: 1, validDays: 1 });
   const residentCode = await invoke(d, "invite", { role: "resident", uses: 1, validDays: 1 });
 
