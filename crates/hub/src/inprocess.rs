@@ -13,16 +13,15 @@ use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, header};
 use porchlight_model::{DeviceId, DocKind};
 use porchlight_server::{Clock, Settings, SqliteStorage, TlsMode};
-use porchlight_sync::crypto::{create_group_message, join_message, session_message, sign};
-use porchlight_sync::membership::join_proof;
 use porchlight_sync::wire::{
-    self, BlobStored, CBOR, Challenge, CreateGroupRequest, CreateInviteRequest, DropAccepted,
-    DropPage, DropRequest, ErrorBody, GroupId, InviteCreated, IssueTokensRequest, IssuedTokens,
-    JoinRequest, MAP_CHUNK_KIND, Member, MemberList, Membership, RevokeRequest, SessionRequest,
-    SessionResponse, SyncRequest, SyncResponse, TokenKeyInfo, WaitResponse,
+    self, BlobStored, CBOR, Challenge, CreateInviteRequest, DropAccepted, DropPage, DropRequest,
+    ErrorBody, GroupId, InviteCreated, IssueTokensRequest, IssuedTokens, MAP_CHUNK_KIND, Member,
+    MemberList, Membership, RevokeRequest, SessionResponse, SyncRequest, SyncResponse,
+    TokenKeyInfo, WaitResponse,
 };
 use porchlight_sync::{
     Call, Connect, Enrolled, Error, InviteCode, Remote, ServerAddr, SignedInvite, SigningKey,
+    create_group_request, join_request, session_request,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -185,16 +184,7 @@ impl InProcessServer {
         creation_token: Option<&str>,
     ) -> Result<Membership, Error> {
         let challenge = self.challenge().await?;
-        let message = create_group_message(name, display_name, &challenge.nonce, challenge.time);
-        let request = CreateGroupRequest {
-            name: name.to_owned(),
-            display_name: display_name.to_owned(),
-            public_key: key.verifying_key().to_bytes(),
-            nonce: challenge.nonce,
-            time: challenge.time,
-            signature: sign(key, &message),
-            creation_token: creation_token.map(str::to_owned),
-        };
+        let request = create_group_request(key, name, display_name, &challenge, creation_token);
         self.cbor(Method::POST, "/v1/groups", None, Some(&request))
             .await
     }
@@ -206,20 +196,7 @@ impl InProcessServer {
         key: &SigningKey,
         display_name: &str,
     ) -> Result<Membership, Error> {
-        let public_key = key.verifying_key().to_bytes();
-        let request = JoinRequest {
-            invite: code.invite,
-            public_key,
-            display_name: display_name.to_owned(),
-            proof: join_proof(
-                &code.secret,
-                &code.group,
-                &code.invite,
-                &public_key,
-                display_name,
-            ),
-            signature: sign(key, &join_message(&code.invite, &public_key, display_name)),
-        };
+        let request = join_request(code, key, display_name);
         self.cbor(Method::POST, "/v1/join", None, Some(&request))
             .await
     }
@@ -251,16 +228,7 @@ impl InProcessRemote {
             return Ok(token.clone());
         }
         let challenge = self.server.challenge().await?;
-        let request = SessionRequest {
-            group: self.group,
-            public_key: self.key.verifying_key().to_bytes(),
-            nonce: challenge.nonce,
-            time: challenge.time,
-            signature: sign(
-                &self.key,
-                &session_message(&self.group, &challenge.nonce, challenge.time),
-            ),
-        };
+        let request = session_request(&self.key, self.group, &challenge);
         let session: SessionResponse = self
             .server
             .cbor(Method::POST, "/v1/auth/session", None, Some(&request))

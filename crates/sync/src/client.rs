@@ -11,14 +11,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::Error;
-use crate::crypto::{create_group_message, join_message, session_message, sign};
 use crate::tls::{Fingerprint, certificate_failure, check_transport, configure};
 use crate::wire::{
-    self, BlobStored, CBOR, Challenge, CreateGroupRequest, CreateInviteRequest, DropPage,
-    ErrorBody, GroupId, Health, InviteCreated, JoinRequest, Member, MemberList, Membership,
-    RevokeRequest, SessionRequest, SessionResponse, SyncRequest, SyncResponse, WaitResponse,
+    self, BlobStored, CBOR, Challenge, CreateInviteRequest, DropPage, ErrorBody, GroupId, Health,
+    InviteCreated, Member, MemberList, Membership, RevokeRequest, SessionResponse, SyncRequest,
+    SyncResponse, WaitResponse,
 };
-use porchlight_protocol::{InviteCode, SignedInvite, join_proof};
+use porchlight_protocol::{InviteCode, SignedInvite};
 
 /// Ordinary requests give up after this; a long-poll gets its own, longer budget.
 pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -136,16 +135,8 @@ impl HttpClient {
         creation_token: Option<&str>,
     ) -> Result<Membership, Error> {
         let challenge = self.challenge().await?;
-        let message = create_group_message(name, display_name, &challenge.nonce, challenge.time);
-        let request = CreateGroupRequest {
-            name: name.to_owned(),
-            display_name: display_name.to_owned(),
-            public_key: key.verifying_key().to_bytes(),
-            nonce: challenge.nonce,
-            time: challenge.time,
-            signature: sign(key, &message),
-            creation_token: creation_token.map(str::to_owned),
-        };
+        let request =
+            crate::create_group_request(key, name, display_name, &challenge, creation_token);
         self.call(Method::POST, "/v1/groups", None, Some(&request))
             .await
     }
@@ -153,14 +144,7 @@ impl HttpClient {
     /// Opens a session in `group` by signing a fresh server challenge.
     pub async fn authenticate(&self, group: GroupId, key: &SigningKey) -> Result<Session, Error> {
         let challenge = self.challenge().await?;
-        let message = session_message(&group, &challenge.nonce, challenge.time);
-        let request = SessionRequest {
-            group,
-            public_key: key.verifying_key().to_bytes(),
-            nonce: challenge.nonce,
-            time: challenge.time,
-            signature: sign(key, &message),
-        };
+        let request = crate::session_request(key, group, &challenge);
         let response: SessionResponse = self
             .call(Method::POST, "/v1/auth/session", None, Some(&request))
             .await?;
@@ -191,20 +175,7 @@ impl HttpClient {
         key: &SigningKey,
         display_name: &str,
     ) -> Result<Membership, Error> {
-        let public_key = key.verifying_key().to_bytes();
-        let request = JoinRequest {
-            invite: code.invite,
-            public_key,
-            display_name: display_name.to_owned(),
-            proof: join_proof(
-                &code.secret,
-                &code.group,
-                &code.invite,
-                &public_key,
-                display_name,
-            ),
-            signature: sign(key, &join_message(&code.invite, &public_key, display_name)),
-        };
+        let request = crate::join_request(code, key, display_name);
         self.call(Method::POST, "/v1/join", None, Some(&request))
             .await
     }
