@@ -12,7 +12,7 @@ use image::{Rgb, RgbImage};
 use porchlight_benchkit::Row;
 use porchlight_media::{Limits, intake};
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 /// A 12-megapixel (4000 × 3000) JPEG with a gradient and noise, like a real photo, carrying full

@@ -6,7 +6,7 @@
 //! Writes `target/bench/P2-backends.json` (see the bench JSON format). Each phase runs
 //! `PORCHLIGHT_BENCH_SECS` seconds (default 3).
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 use std::sync::Arc;

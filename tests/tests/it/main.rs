@@ -1,0 +1,19 @@
+//! The crate's integration tests, one module per story, linked into one binary: every
+//! test binary links the whole dependency graph, so one binary per file cost CI minutes
+//! and gigabytes of disk.
+
+mod alert_outcome;
+mod anonymity;
+mod common;
+mod crash;
+mod drop_box;
+mod forget;
+mod instances;
+mod maps;
+mod membership;
+mod patrol_safety;
+mod person_alerts;
+mod privacy_zones;
+mod quarantine;
+mod sync;
+mod tls;
