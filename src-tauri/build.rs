@@ -41,6 +41,8 @@ const COMMANDS: &[&str] = &[
     "privacy_zones",
     "set_privacy_zones",
     "file_report",
+    "file_with_token_code",
+    "print_token_sheet",
     "list_reports",
     "triage",
     "show_report",

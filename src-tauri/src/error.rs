@@ -22,3 +22,13 @@ impl From<CoreError> for Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A file the app could not read or write, named so the person can look for it.
+    pub fn io(path: &std::path::Path, e: &std::io::Error) -> Self {
+        Self {
+            kind: "io".into(),
+            message: format!("{}: {e}", path.display()),
+        }
+    }
+}

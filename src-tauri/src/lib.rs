@@ -125,6 +125,8 @@ pub fn run_app<R: Runtime>(
             commands::patrols::privacy_zones,
             commands::patrols::set_privacy_zones,
             commands::reports::file_report,
+            commands::reports::file_with_token_code,
+            commands::reports::print_token_sheet,
             commands::reports::list_reports,
             commands::reports::triage,
             commands::reports::show_report,

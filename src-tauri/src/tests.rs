@@ -191,6 +191,7 @@ fn typescript_bindings_are_current() {
         crate::commands::overview::What::decl(&cfg),
         crate::commands::overview::As::decl(&cfg),
         crate::commands::overview::Exported::decl(&cfg),
+        crate::commands::reports::TokenSheet::decl(&cfg),
     ];
     let mut text = String::from(
         "// Generated from the Rust types by src-tauri's `typescript_bindings_are_current` test.\n\

@@ -108,7 +108,21 @@ impl Core {
             |r| r == porchlight_model::Role::Coordinator,
             "print token sheets",
         )?;
+        if !(1..=crate::TOKEN_SHEET_MAX).contains(&count) {
+            return Err(porchlight_model::ValidationError::Invalid {
+                field: "count",
+                reason: format!(
+                    "a sheet holds 1 to {} codes, not {count}",
+                    crate::TOKEN_SHEET_MAX
+                ),
+            }
+            .into());
+        }
         let (server, group) = self.server_and_group()?;
+        let pin = self
+            .home_server()?
+            .pin
+            .map(|fp| serde_bytes::ByteBuf::from(fp.to_vec()));
         let seal_keys: Vec<serde_bytes::ByteBuf> = self
             .seal_recipients()?
             .into_iter()
@@ -136,6 +150,7 @@ impl Core {
                     group,
                     seal_keys: seal_keys.clone(),
                     token,
+                    pin: pin.clone(),
                 };
                 codes.push(code.to_text().map_err(sync_error)?);
             }

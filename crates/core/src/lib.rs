@@ -28,6 +28,7 @@ pub mod privacy_zones;
 mod readers_tests;
 mod reports;
 mod sync;
+mod token_sheet;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -62,6 +63,7 @@ pub use porchlight_sync::{
 };
 pub use privacy_zones::PrivacyZone;
 pub use sync::{HubMember, HubRoster, SyncReceipt, SyncReport, SyncStatus, SyncTask};
+pub use token_sheet::{TOKEN_SHEET_MAX, token_sheet_html};
 
 const DB_FILE: &str = "porchlight.db";
 /// Read-only connections beside the writer: the UI's queries, each short, rarely need more.

@@ -208,6 +208,7 @@ impl Core {
     /// membership there is no way to ask for the status later). Returns the report's id.
     pub async fn file_with_token_code(code: &str, report: &NewReport) -> Result<DocId> {
         let code = TokenCode::parse(code).map_err(sync_error)?;
+        let pin = code.fingerprint().map_err(sync_error)?;
         let report = report.clone().validate()?;
         if !report.photos.is_empty() {
             return Err(ValidationError::Invalid {
@@ -236,7 +237,7 @@ impl Core {
             sealed,
             token: Some(code.token),
         };
-        AnonymousClient::drop(&code.server, &request)
+        AnonymousClient::drop_pinned(&code.server, pin.as_ref(), &request)
             .await
             .map_err(sync_error)?;
         Ok(id)

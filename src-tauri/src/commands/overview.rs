@@ -88,10 +88,7 @@ pub async fn export(
     };
     let dir = dir.0.clone();
     blocking(&core, move |core| {
-        std::fs::create_dir_all(&dir).map_err(|e| Error {
-            kind: "io".into(),
-            message: format!("{}: {e}", dir.display()),
-        })?;
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, &e))?;
         // Second resolution keeps names sortable and unique enough for a person clicking a
         // button.
         let stamp = Timestamp::now().to_rfc3339().replace([':', '.'], "-");

@@ -19,6 +19,14 @@ pub async fn file_report(
     blocking(&core, move |core| Ok(core.file_report(&report, anonymous)?)).await
 }
 
+/// Files one anonymous report with a code from a printed token sheet, for a person who is not a
+/// member: it goes straight to the group's drop box (there is no group on this device to queue
+/// it in), so it needs a connection now; on failure the form keeps what was typed.
+#[tauri::command]
+pub async fn file_with_token_code(code: String, report: NewReport) -> Result<DocId> {
+    Ok(Core::file_with_token_code(&code, &report).await?)
+}
+
 #[tauri::command]
 pub async fn list_reports(
     core: State<'_, Arc<Core>>,
@@ -78,4 +86,37 @@ pub async fn refresh_receipts(core: State<'_, Arc<Core>>) -> Result<Vec<Receipt>
 #[tauri::command]
 pub async fn follow_up(core: State<'_, Arc<Core>>, report: DocId, text: String) -> Result<Receipt> {
     blocking(&core, move |core| Ok(core.follow_up(report, &text)?)).await
+}
+
+/// A printable sheet of report codes, saved beside the exports.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct TokenSheet {
+    /// The HTML page to print.
+    pub path: String,
+    /// The codes on it (fewer than asked when today's allowance ran out).
+    pub codes: Vec<String>,
+}
+
+/// Fetches `count` single-use report codes (coordinators) and writes the printable sheet into
+/// the export folder.
+#[tauri::command]
+pub async fn print_token_sheet(
+    core: State<'_, Arc<Core>>,
+    dir: State<'_, super::overview::ExportDir>,
+    count: usize,
+) -> Result<TokenSheet> {
+    let codes = core.token_sheet(count).await?;
+    let html = porchlight_core::token_sheet_html(&codes)?;
+    let dir = dir.0.clone();
+    std::fs::create_dir_all(&dir).map_err(|e| crate::Error::io(&dir, &e))?;
+    let stamp = porchlight_core::model::Timestamp::now()
+        .to_rfc3339()
+        .replace([':', '.'], "-");
+    let path = dir.join(format!("porchlight-report-codes-{stamp}.html"));
+    std::fs::write(&path, html).map_err(|e| crate::Error::io(&path, &e))?;
+    Ok(TokenSheet {
+        path: path.display().to_string(),
+        codes,
+    })
 }

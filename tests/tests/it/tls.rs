@@ -105,6 +105,45 @@ async fn devices_reach_a_self_signed_server_through_the_pin_in_the_invite() {
     // What the coordinator would read off `porchlight serve`.
     assert_eq!(format_fingerprint(&pin).len(), 64);
 
+    // A printed token code carries the pin too, so a person who is not a member reaches the
+    // self-signed server; the same code without its pin is refused before anything is sent.
+    let codes = carmen.core.token_sheet(2).await.unwrap();
+    let mut unpinned = porchlight_sync::wire::TokenCode::parse(&codes[1]).unwrap();
+    assert_eq!(unpinned.fingerprint().unwrap(), Some(pin));
+    unpinned.pin = None;
+    let refused =
+        porchlight_core::Core::file_with_token_code(&unpinned.to_text().unwrap(), &bus_stop())
+            .await;
+    assert!(
+        matches!(
+            refused,
+            Err(CoreError::Sync(
+                porchlight_sync::Error::CertificateRejected { .. }
+            ))
+        ),
+        "{refused:?}"
+    );
+    let by_code = porchlight_core::Core::file_with_token_code(&codes[0], &bus_stop())
+        .await
+        .unwrap();
+    carmen.core.sync_once().await.unwrap();
+    assert_eq!(
+        carmen.core.report(by_code).unwrap().report.description,
+        "Seen from the bus stop"
+    );
+
     let _ = stop.send(());
     server.await.unwrap().unwrap();
+}
+
+fn bus_stop() -> NewReport {
+    NewReport {
+        category: Category::SuspiciousActivity,
+        description: "Seen from the bus stop".into(),
+        occurred_at: Timestamp::now(),
+        location: None,
+        precision: LocationPrecision::Within100m,
+        photos: vec![],
+        person: None,
+    }
 }

@@ -13,6 +13,7 @@ import type {
   ExportAs,
   ExportWhat,
   Exported,
+  TokenSheet,
   Fix,
   Hotspots,
   PatrolAlarm,
@@ -131,6 +132,10 @@ export const api = {
 
   fileReport: (report: NewReport, anonymous = true) =>
     call<Receipt>("file_report", { report, anonymous }),
+  /** One anonymous report with a printed token code (for people who are not members). */
+  fileWithTokenCode: (code: string, report: NewReport) => call<DocId>("file_with_token_code", { code, report }),
+  /** Single-use report codes for people who are not members, as a printable page (coordinators). */
+  printTokenSheet: (count: number) => call<TokenSheet>("print_token_sheet", { count }),
   listReports: (status: TriageStatus | null) => call<ReportEntry[]>("list_reports", { status }),
   showReport: (id: DocId) => call<ReportEntry>("show_report", { id }),
   myReceipts: () => call<Receipt[]>("my_receipts"),

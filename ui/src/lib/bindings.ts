@@ -305,4 +305,13 @@ export type SearchHit = { id: DocId, kind: DocKind, text: string, };
 export type ExportWhat = "alerts" | "patrols" | "reports";
 export type ExportAs = "csv" | "geojson";
 export type Exported = { path: string, count: number, };
+export type TokenSheet = { 
+/**
+ * The HTML page to print.
+ */
+path: string, 
+/**
+ * The codes on it (fewer than asked when today's allowance ran out).
+ */
+codes: Array<string>, };
 export const LIMITS = { titleMax: 120, bodyMax: 4000, nameMax: 60, placeMax: 200, minRadiusM: 10, maxRadiusM: 50000 } as const;

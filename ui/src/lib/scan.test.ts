@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { isMobile } from "./platform";
-import { inviteFromScan, scanInvite, type Scanner } from "./scan";
+import { inviteFromScan, scanInvite, scanTokenCode, tokenCodeFromScan, type Scanner } from "./scan";
 
 const CODE = "plj2-3mJr7AoUXx2Wqd";
 
@@ -50,7 +50,7 @@ describe("invite QR codes", () => {
   });
 
   it("tells a foreign QR code, a cancelled scan and a failure apart", async () => {
-    expect(await scanInvite(fakeScanner({ content: "WIFI:S:home;;" }).load)).toEqual({ kind: "notInvite" });
+    expect(await scanInvite(fakeScanner({ content: "WIFI:S:home;;" }).load)).toEqual({ kind: "notCode" });
     expect(await scanInvite(fakeScanner({ reject: "Scan cancelled" }).load)).toEqual({ kind: "cancelled" });
     expect(await scanInvite(fakeScanner({ reject: new Error("no camera") }).load)).toEqual({
       kind: "failed",
@@ -71,5 +71,22 @@ describe("platform", () => {
     expect(isMobile("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15", 0)).toBe(false);
     expect(isMobile("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko)", 0)).toBe(false);
     expect(isMobile("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Edg/125.0", 10)).toBe(false);
+  });
+});
+
+describe("token code QR codes", () => {
+  const TOKEN = "porchlight-drop:3mJr7AoUXx2WqdZ9";
+
+  it("finds a printed token code, and does not take an invite for one", () => {
+    expect(tokenCodeFromScan(`  ${TOKEN}\n`)).toBe(TOKEN);
+    expect(tokenCodeFromScan(`Report here: ${TOKEN}.`)).toBe(TOKEN);
+    expect(tokenCodeFromScan(CODE)).toBeNull();
+    expect(tokenCodeFromScan("porchlight-drop:")).toBeNull();
+    expect(inviteFromScan(TOKEN)).toBeNull();
+  });
+
+  it("tells an invite scanned where a token code was expected", async () => {
+    expect(await scanTokenCode(fakeScanner({ content: TOKEN }).load)).toEqual({ kind: "code", code: TOKEN });
+    expect(await scanTokenCode(fakeScanner({ content: CODE }).load)).toEqual({ kind: "notCode" });
   });
 });

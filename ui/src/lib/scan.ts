@@ -14,9 +14,18 @@ export function inviteFromScan(content: string): string | null {
   return m ? m[0] : null;
 }
 
+/** The prefix of a printed token code (`porchlight_protocol::wire::TOKEN_CODE_PREFIX`). */
+export const TOKEN_CODE_PREFIX = "porchlight-drop:";
+
+/** The token code (from a coordinator's printed sheet) in what a scan read, or null. */
+export function tokenCodeFromScan(content: string): string | null {
+  const m = content.match(/porchlight-drop:[1-9A-HJ-NP-Za-km-z]+/);
+  return m ? m[0] : null;
+}
+
 export type ScanResult =
   | { kind: "code"; code: string }
-  | { kind: "notInvite" }
+  | { kind: "notCode" }
   | { kind: "denied" }
   | { kind: "cancelled" }
   | { kind: "failed"; message: string };
@@ -30,7 +39,16 @@ export type Scanner = Pick<
 const loadScanner = (): Promise<Scanner> => import("@tauri-apps/plugin-barcode-scanner");
 
 /** Asks for the camera if needed, scans one QR code and finds the invite code in it. */
-export async function scanInvite(load: () => Promise<Scanner> = loadScanner): Promise<ScanResult> {
+export function scanInvite(load: () => Promise<Scanner> = loadScanner): Promise<ScanResult> {
+  return scanFor(inviteFromScan, load);
+}
+
+/** The same for a token code from a printed sheet. */
+export function scanTokenCode(load: () => Promise<Scanner> = loadScanner): Promise<ScanResult> {
+  return scanFor(tokenCodeFromScan, load);
+}
+
+async function scanFor(find: (content: string) => string | null, load: () => Promise<Scanner>): Promise<ScanResult> {
   let scanner: Scanner;
   try {
     scanner = await load();
@@ -42,8 +60,8 @@ export async function scanInvite(load: () => Promise<Scanner> = loadScanner): Pr
   }
   try {
     const scanned = await scanner.scan({ formats: [scanner.Format.QRCode] });
-    const code = inviteFromScan(scanned.content);
-    return code ? { kind: "code", code } : { kind: "notInvite" };
+    const code = find(scanned.content);
+    return code ? { kind: "code", code } : { kind: "notCode" };
   } catch (e) {
     // The plugin rejects when the person closes the camera; that is not an error to show.
     const message = e instanceof Error ? e.message : String(e);

@@ -63,6 +63,29 @@ pub struct TokenCode {
     /// The coordinators' X25519 sealing keys when the sheet was printed.
     pub seal_keys: Vec<ByteBuf>,
     pub token: DropToken,
+    /// The SHA-256 of the server's certificate when it is self-signed (as in invites): without
+    /// it a non-member's device could not reach a default `porchlight serve` at all, and with
+    /// an unpinned fallback anyone on the network could read where the drop goes. Codes printed
+    /// before pins existed have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<ByteBuf>,
+}
+
+impl TokenCode {
+    /// The pinned certificate fingerprint, if the code carries a well-formed one.
+    pub fn fingerprint(&self) -> Result<Option<crate::pin::Fingerprint>, Error> {
+        self.pin
+            .as_ref()
+            .map(|pin| {
+                <crate::pin::Fingerprint>::try_from(pin.as_slice()).map_err(|_| {
+                    Error::InvalidField {
+                        field: "token code",
+                        reason: "its certificate pin is not 32 bytes".to_owned(),
+                    }
+                })
+            })
+            .transpose()
+    }
 }
 
 /// The text form of a token code starts with this, so it is recognised when pasted.
@@ -97,6 +120,7 @@ impl TokenCode {
         if code.seal_keys.is_empty() || code.seal_keys.iter().any(|k| k.len() != 32) {
             return Err(bad("it names no valid coordinator sealing key"));
         }
+        code.fingerprint()?;
         Ok(code)
     }
 }
