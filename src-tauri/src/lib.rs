@@ -5,6 +5,7 @@
 
 mod commands;
 mod error;
+mod hub;
 mod sync;
 pub mod tiles;
 
@@ -32,6 +33,10 @@ pub fn run() {
         .run(|app, event| {
             if let tauri::RunEvent::Exit = event {
                 sync::stop(app);
+                #[cfg(desktop)]
+                tauri::async_runtime::block_on(async {
+                    let _ = hub::stop(&app.state::<hub::Running>()).await;
+                });
             }
         });
 }
@@ -64,6 +69,8 @@ pub fn run_app<R: Runtime>(
         Some(Err(e)) => (builder, Some(e)),
         None => (builder, None),
     };
+    #[cfg(desktop)]
+    let builder = builder.manage(hub::Running::default());
     builder
         .manage(sync::Running::default())
         .setup(move |app| {
@@ -152,6 +159,9 @@ pub fn run_app<R: Runtime>(
             commands::sync::upcoming_meetings,
             commands::sync::meetings_ics,
             commands::sync::acknowledged_alerts,
+            commands::sync::start_hub,
+            commands::sync::stop_hub,
+            commands::sync::hub_status,
         ])
 }
 

@@ -192,6 +192,8 @@ fn typescript_bindings_are_current() {
         crate::commands::overview::As::decl(&cfg),
         crate::commands::overview::Exported::decl(&cfg),
         crate::commands::reports::TokenSheet::decl(&cfg),
+        crate::hub::HubStatus::decl(&cfg),
+        crate::hub::HubOptions::decl(&cfg),
     ];
     let mut text = String::from(
         "// Generated from the Rust types by src-tauri's `typescript_bindings_are_current` test.\n\

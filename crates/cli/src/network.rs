@@ -283,68 +283,32 @@ pub fn hub(
             message: format!("listen: {listen:?} is not an address like 0.0.0.0:8471"),
         })?;
     }
-    if settings.tls_dir.is_none() {
-        // The hub's certificate lives with the coordinator's data, not in the working directory.
-        settings.tls_dir = Some(core.data_dir().join("hub-tls"));
-    }
-    let fingerprint = porchlight_server::tls_fingerprint(&settings).map_err(server_error)?;
-    let upstream = core.home_server()?;
-    if let Some(url) = url {
-        let url = porchlight_core::check_server_url(&url).map_err(|e| Failure {
-            kind: "invalid",
-            message: format!("url: {e}"),
-        })?;
-        core.set_group_hub(Some(&porchlight_core::ServerAddr {
-            url,
-            pin: fingerprint,
-        }))?;
-    }
     let core = Arc::new(core);
     let hub_error = |e: porchlight_hub::HubError| Failure {
         kind: "hub",
         message: e.to_string(),
     };
     runtime()?.block_on(async {
-        let listener = tokio::net::TcpListener::bind(settings.listen)
+        let hub = porchlight_hub::LocalHub::start(core, settings, url)
             .await
-            .map_err(|e| Failure {
-                kind: "io",
-                message: format!("cannot listen on {}: {e}", settings.listen),
-            })?;
-        let hub = porchlight_hub::Hub::start(
-            core.clone(),
-            settings,
-            listener,
-            &upstream,
-            &porchlight_core::HttpConnect,
-        )
-        .await
-        .map_err(hub_error)?;
+            .map_err(hub_error)?;
         eprintln!(
-            "porchlight hub listening on {}, relaying to {}",
-            hub.local_url(),
-            upstream.url
+            "porchlight hub listening on {} (phones use {}), relaying to {}",
+            hub.hub().local_url(),
+            hub.url(),
+            hub.upstream()
         );
-        if let Some(fp) = fingerprint {
+        if let Some(fp) = hub.fingerprint() {
             eprintln!(
                 "TLS certificate SHA-256 fingerprint: {}",
-                porchlight_core::format_fingerprint(&fp)
+                porchlight_core::format_fingerprint(fp)
             );
         }
-        // Phones on the network find the hub by its certificate (docs/HUB.md); without
-        // multicast the hub still works, reached by the address in the invites.
-        let port = hub.local_addr().port();
-        let announcement = match porchlight_hub::Announcement::start(port, fingerprint.as_ref()) {
-            Ok(a) => Some(a),
-            Err(e) => {
-                eprintln!("{e}");
-                None
-            }
-        };
-        let _ = tokio::signal::ctrl_c().await;
-        if let Some(a) = announcement {
-            a.stop();
+        // Without multicast the hub still works, reached by the address in the invites.
+        if let Some(e) = hub.announce_error() {
+            eprintln!("{e}");
         }
+        let _ = tokio::signal::ctrl_c().await;
         hub.stop().await.map_err(hub_error)
     })?;
     Ok(String::new())

@@ -27,6 +27,12 @@ pub enum HubError {
     #[error("could not announce the hub on the local network: {0}")]
     Announce(#[source] mdns_sd::Error),
 
+    /// Listening on every interface, but no address on a local network to put in invites.
+    #[error(
+        "cannot tell this computer's address on the local network ({0}); give the address phones should use"
+    )]
+    NoLanAddress(String),
+
     #[error("file system: {0}")]
     Io(#[source] std::io::Error),
 }

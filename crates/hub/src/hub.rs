@@ -14,6 +14,8 @@ use crate::{HubError, InProcessConnect, InProcessServer, Relay, RelayStep, mirro
 
 /// How long the relay waits for news before it steps anyway.
 const IDLE: Duration = Duration::from_secs(25);
+/// How long stopping waits for open requests (long-polls) before closing them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 /// The longest pause after failures (upstream unreachable): a minute.
 const MAX_BACKOFF_SECS: u64 = 60;
 
@@ -117,12 +119,19 @@ impl Hub {
     }
 
     /// Stops the relay and the server, and waits for both.
-    pub async fn stop(self) -> Result<(), HubError> {
+    pub async fn stop(mut self) -> Result<(), HubError> {
         self.stop.send_replace(true);
         let _ = self.task.await;
-        match self.server.await {
-            Ok(result) => Ok(result?),
-            Err(e) => Err(HubError::Io(std::io::Error::other(e))),
+        // A graceful shutdown waits for open requests, and devices keep a long-poll open for
+        // up to half a minute: give them a moment, then close. A device whose wait is cut
+        // simply syncs again (with the community server, or with the hub when it is back).
+        match tokio::time::timeout(SHUTDOWN_GRACE, &mut self.server).await {
+            Ok(Ok(result)) => Ok(result?),
+            Ok(Err(e)) => Err(HubError::Io(std::io::Error::other(e))),
+            Err(_) => {
+                self.server.abort();
+                Ok(())
+            }
         }
     }
 }

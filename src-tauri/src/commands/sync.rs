@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use porchlight_core::model::{Alert, DocId, Role, Timestamp};
 use porchlight_core::{AckSummary, Core, SyncReport, SyncStatus, WhoAmI};
+#[cfg(desktop)]
+use tauri::Manager;
 use tauri::{AppHandle, Runtime, State};
 
 use super::blocking;
@@ -104,4 +106,51 @@ pub async fn acknowledged_alerts(
     ids: Vec<DocId>,
 ) -> Result<Vec<DocId>> {
     blocking(&core, move |core| Ok(core.acknowledged(&ids)?)).await
+}
+
+/// Serves the group to phones on this network and relays to the community server (desktop,
+/// coordinators). New invites carry the hub's address from then on.
+#[tauri::command]
+pub async fn start_hub<R: Runtime>(
+    app: AppHandle<R>,
+    core: State<'_, Arc<Core>>,
+    options: crate::hub::HubOptions,
+) -> Result<crate::hub::HubStatus> {
+    #[cfg(desktop)]
+    {
+        let running = app.state::<crate::hub::Running>();
+        crate::hub::start(core.inner().clone(), &running, options).await
+    }
+    #[cfg(mobile)]
+    {
+        let _ = (app, core, options);
+        Err(crate::hub::desktop_only())
+    }
+}
+
+/// Stops serving the group on this network.
+#[tauri::command]
+pub async fn stop_hub<R: Runtime>(app: AppHandle<R>) -> Result<crate::hub::HubStatus> {
+    #[cfg(desktop)]
+    {
+        crate::hub::stop(&app.state::<crate::hub::Running>()).await
+    }
+    #[cfg(mobile)]
+    {
+        let _ = app;
+        Ok(crate::hub::HubStatus::default())
+    }
+}
+
+#[tauri::command]
+pub async fn hub_status<R: Runtime>(app: AppHandle<R>) -> Result<crate::hub::HubStatus> {
+    #[cfg(desktop)]
+    {
+        Ok(crate::hub::status(&app.state::<crate::hub::Running>()).await)
+    }
+    #[cfg(mobile)]
+    {
+        let _ = app;
+        Ok(crate::hub::HubStatus::default())
+    }
 }

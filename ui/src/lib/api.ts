@@ -13,6 +13,8 @@ import type {
   ExportAs,
   ExportWhat,
   Exported,
+  HubOptions,
+  HubStatus,
   TokenSheet,
   Fix,
   Hotspots,
@@ -136,6 +138,10 @@ export const api = {
   fileWithTokenCode: (code: string, report: NewReport) => call<DocId>("file_with_token_code", { code, report }),
   /** Single-use report codes for people who are not members, as a printable page (coordinators). */
   printTokenSheet: (count: number) => call<TokenSheet>("print_token_sheet", { count }),
+  /** Hub mode (desktop): serve the group to phones on this network. */
+  startHub: (options: HubOptions) => call<HubStatus>("start_hub", { options }),
+  stopHub: () => call<HubStatus>("stop_hub"),
+  hubStatus: () => call<HubStatus>("hub_status"),
   listReports: (status: TriageStatus | null) => call<ReportEntry[]>("list_reports", { status }),
   showReport: (id: DocId) => call<ReportEntry>("show_report", { id }),
   myReceipts: () => call<Receipt[]>("my_receipts"),

@@ -314,4 +314,22 @@ path: string,
  * The codes on it (fewer than asked when today's allowance ran out).
  */
 codes: Array<string>, };
+export type HubStatus = { running: boolean, 
+/**
+ * The address phones use (what new invites carry).
+ */
+url: string | null, 
+/**
+ * The hub certificate's SHA-256, as hex.
+ */
+fingerprint: string | null, 
+/**
+ * The community server it relays to.
+ */
+upstream: string | null, 
+/**
+ * Why phones cannot find it by themselves (no multicast); the invite address still works.
+ */
+announceError: string | null, };
+export type HubOptions = { listen: string | null, url: string | null, };
 export const LIMITS = { titleMax: 120, bodyMax: 4000, nameMax: 60, placeMax: 200, minRadiusM: 10, maxRadiusM: 50000 } as const;

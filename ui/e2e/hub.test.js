@@ -1,0 +1,112 @@
+// Hub mode in two real apps: the coordinator's desktop serves the group on the local network, the
+// invite it then makes carries the hub's address, and when the community server goes away a
+// resident's phone still gets the coordinator's new alert, through the hub.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  DESKTOP,
+  PHONE,
+  checkA11y,
+  click,
+  createGroupOnServer,
+  find,
+  findText,
+  invoke,
+  joinWithCode,
+  screenshot,
+  startApp,
+  startServer,
+  syncNow,
+  syncStatusUntil,
+  type,
+} from "./harness.js";
+
+const TITLE = "Bikes taken from the hall rack";
+
+let tmp;
+let server;
+let carmen;
+let rita;
+
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "porchlight-e2e-hub-"));
+  server = startServer(tmp);
+});
+
+after(async () => {
+  await rita?.stop();
+  await carmen?.stop();
+  await server?.stop();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** Clicks "Sync now" and waits until a sync after `before` succeeded through `url`. */
+async function syncThrough(d, who, url) {
+  const before = await invoke(d, "sync_status", {});
+  await click(d, '[data-testid="sync-now"]');
+  return syncStatusUntil(
+    d,
+    `${who}'s sync through ${url}`,
+    (s) => s.lastSuccess && s.lastSuccess !== before.lastSuccess && s.server === url && s.pending === 0,
+  );
+}
+
+test("hub: phones keep syncing through the coordinator's desktop when the community server is gone", async () => {
+  carmen = await startApp(DESKTOP);
+  let d = carmen.driver;
+  await createGroupOnServer(d, server, "Carmen", "Elm Street Watch");
+  await click(d, 'nav a[data-view="coordinate"]');
+
+  // Serve on loopback with a free port (a real hall would leave the default: every interface).
+  await click(d, '[data-testid="hub"] summary');
+  await type(d, "input[name=hub-listen]", "127.0.0.1:0");
+  await click(d, '[data-testid="start-hub"]');
+  const running = await findText(d, '[data-testid="hub-running"]', "Serving the group at https://127.0.0.1:");
+  const hubUrl = (await running.getText()).match(/https:\/\/127\.0\.0\.1:\d+/)[0];
+  await checkA11y(d, "hub running");
+  await d.executeScript("arguments[0].scrollIntoView({ block: 'center' })", running);
+  await screenshot(d, "hub-running", { scrolled: true });
+
+  // The invite made now carries the hub too.
+  const code = await invoke(d, "invite", { role: "resident", uses: 1, validDays: 1 });
+  assert.match(code, /^plj3-/);
+
+  rita = await startApp(PHONE);
+  await joinWithCode(rita.driver, "Rita", code);
+  // While the community server is up, Carmen's device certifies Rita (the hub admits exactly
+  // the members the group's certificates vouch for).
+  await syncNow(d, "Carmen");
+  await syncNow(rita.driver, "Rita");
+
+  // The community server goes away (the hall has no internet).
+  await server.stop();
+
+  await invoke(d, "issue_alert", {
+    alert: {
+      title: TITLE,
+      body: "Lock bikes inside tonight.",
+      category: "crime",
+      severity: "warning",
+      area: { type: "circle", center: { lat: 45.5145, lon: -122.6265 }, radiusM: 400 },
+      issuedAt: new Date().toISOString(),
+      expiresAt: null,
+      meeting: null,
+    },
+  });
+  await syncThrough(d, "Carmen", hubUrl);
+
+  d = rita.driver;
+  await syncThrough(d, "Rita", hubUrl);
+  await click(d, 'nav a[data-view="alerts"]');
+  await findText(d, '[data-testid="inbox"] li', TITLE);
+  await screenshot(d, "hub-alert-phone");
+
+  // Stopping the hub is one click, and says so.
+  d = carmen.driver;
+  await click(d, '[data-testid="stop-hub"]');
+  await find(d, '[data-testid="start-hub"]');
+  assert.equal((await invoke(d, "hub_status", {})).running, false);
+});
