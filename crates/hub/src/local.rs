@@ -62,11 +62,17 @@ impl LocalHub {
             }
             None => phone_url(scheme, local)?,
         };
-        core.set_group_hub(Some(&ServerAddr {
+        // Recorded only once the hub runs: a device that may not run one (not a coordinator)
+        // or a port already taken leaves the invites as they were.
+        let hub = Hub::start(core.clone(), settings, listener, &upstream, &HttpConnect).await?;
+        let recorded = core.set_group_hub(Some(&ServerAddr {
             url: url.clone(),
             pin: fingerprint,
-        }))?;
-        let hub = Hub::start(core, settings, listener, &upstream, &HttpConnect).await?;
+        }));
+        if let Err(e) = recorded {
+            let _ = hub.stop().await;
+            return Err(e.into());
+        }
         let (announcement, announce_error) =
             match Announcement::start(local.port(), fingerprint.as_ref()) {
                 Ok(a) => (Some(a), None),

@@ -335,3 +335,74 @@ async fn a_device_moves_to_whichever_server_it_can_reach() {
     let _ = stop_server.send(());
     community.await.unwrap().unwrap();
 }
+
+/// Only a coordinator's device may run a hub (its roster decides who the hub admits). A
+/// resident who tries gets a refusal, no server is left listening, and the resident's device
+/// records no hub address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_cannot_run_a_hub_and_nothing_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
+    let community = tokio::spawn(porchlight_server::launch_with_listener(
+        settings(format!(
+            "sqlite://{}",
+            dir.path().join("community.db").display()
+        )),
+        listener,
+        async {
+            let _ = server_stopped.await;
+        },
+    ));
+    let carmen = device("Carmen");
+    carmen
+        .core
+        .create_group_on(&url, "Elm Street Watch", Some(CREATION_TOKEN))
+        .await
+        .unwrap();
+    let rita = device("Rita");
+    let code = carmen
+        .core
+        .invite(Role::Resident, 1, Duration::from_secs(3600))
+        .await
+        .unwrap();
+    rita.core.join(&code.to_string(), "Rita").await.unwrap();
+    settle(&[&carmen.core, &rita.core]).await;
+
+    let mut hub_settings = settings(format!("sqlite://{}", dir.path().join("hub.db").display()));
+    hub_settings.listen = "127.0.0.1:0".parse().unwrap();
+    let refused = porchlight_hub::LocalHub::start(rita.core.clone(), hub_settings, None).await;
+    assert!(
+        matches!(
+            refused,
+            Err(porchlight_hub::HubError::Core(
+                porchlight_core::CoreError::NotAllowed { .. }
+            ))
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(rita.core.group_hub().unwrap(), None);
+
+    // Carmen can, and from then on her invites carry the hub's address.
+    let mut hub_settings = settings(format!("sqlite://{}", dir.path().join("hub.db").display()));
+    hub_settings.listen = "127.0.0.1:0".parse().unwrap();
+    let hub = porchlight_hub::LocalHub::start(carmen.core.clone(), hub_settings, None)
+        .await
+        .unwrap();
+    assert!(hub.url().starts_with("http://127.0.0.1:"), "{}", hub.url());
+    assert_eq!(
+        carmen.core.group_hub().unwrap().map(|h| h.url),
+        Some(hub.url().to_owned())
+    );
+    let invite = carmen
+        .core
+        .invite(Role::Resident, 1, Duration::from_secs(3600))
+        .await
+        .unwrap();
+    assert!(invite.to_string().starts_with("plj3-"));
+    hub.stop().await.unwrap();
+
+    let _ = stop_server.send(());
+    community.await.unwrap().unwrap();
+}
