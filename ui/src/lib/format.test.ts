@@ -22,6 +22,10 @@ describe("formatting", () => {
     expect(plain(formatDuration(45 * 60_000, "en"))).toBe("45 min");
     expect(plain(formatDuration(2 * 3_600_000, "en"))).toMatch(/^2 hr/);
     expect(plain(formatDuration(65 * 60_000, "es"))).toMatch(/1 h.*5 min/);
+    // Past a day: days and hours, never "1,518 min".
+    expect(plain(formatDuration(1518 * 60_000, "en"))).toMatch(/^1 day,? 1 hr$/);
+    expect(plain(formatDuration(48 * 3_600_000, "en"))).toBe("2 days");
+    expect(plain(formatDuration(1518 * 60_000, "es"))).toMatch(/^1 d.*1 h$/);
   });
 
   it("relative times", () => {

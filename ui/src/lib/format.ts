@@ -24,19 +24,26 @@ export function formatClock(ms: number): string {
   return `${h}:${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
 }
 
-/** A length of time in words: "1 hr, 5 min" / "1 h, 5 min". */
+/**
+ * A length of time in words, in the two largest units that matter: "45 min", "1 hr, 5 min",
+ * "1 day 1 hr" (a coordinator reads "25 hours" or "1,518 min" as a puzzle, not a duration).
+ */
 export function formatDuration(ms: number, locale: string): string {
   const minutes = Math.max(0, Math.round(ms / 60_000));
+  const unit = (value: number, u: "day" | "hour" | "minute") =>
+    new Intl.NumberFormat(locale, { style: "unit", unit: u, unitDisplay: "short" }).format(value);
+  const pair = (big: string, small: string | null) =>
+    small === null ? big : new Intl.ListFormat(locale, { style: "narrow", type: "unit" }).format([big, small]);
+  if (minutes >= 24 * 60) {
+    const hours = Math.round(minutes / 60);
+    const d = Math.floor(hours / 24);
+    const h = hours % 24;
+    return pair(unit(d, "day"), h === 0 ? null : unit(h, "hour"));
+  }
   const h = Math.floor(minutes / 60);
   const m = minutes % 60;
-  const unit = (value: number, u: "hour" | "minute") =>
-    new Intl.NumberFormat(locale, { style: "unit", unit: u, unitDisplay: "short" }).format(value);
   if (h === 0) return unit(m, "minute");
-  if (m === 0) return unit(h, "hour");
-  return new Intl.ListFormat(locale, { style: "narrow", type: "unit" }).format([
-    unit(h, "hour"),
-    unit(m, "minute"),
-  ]);
+  return pair(unit(h, "hour"), m === 0 ? null : unit(m, "minute"));
 }
 
 export function formatDateTime(iso: string, locale: string): string {

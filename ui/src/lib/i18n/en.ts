@@ -299,7 +299,6 @@ export const en = {
   "stats.observations": "Observations",
   "stats.reports": "Reports",
   "stats.response": "Median response",
-  "stats.minutes": "{count} min",
   "stats.byStatus": "Reports by status",
 
   "alerts.issue": "Issue an alert",

@@ -301,7 +301,6 @@ export const es: Catalog = {
   "stats.observations": "Observaciones",
   "stats.reports": "Informes",
   "stats.response": "Respuesta mediana",
-  "stats.minutes": "{count} min",
   "stats.byStatus": "Informes por estado",
 
   "alerts.issue": "Emitir una alerta",
