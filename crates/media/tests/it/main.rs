@@ -4,5 +4,6 @@
 
 mod bad_input;
 mod common;
+mod faces;
 mod metadata;
 mod size;
