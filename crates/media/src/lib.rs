@@ -186,3 +186,16 @@ fn decode_checked(bytes: &[u8], limits: &Limits) -> Result<image::RgbImage, Medi
     let upright = decode::decode_upright(bytes, format, limits, (width, height))?;
     Ok(encode::flatten(upright))
 }
+
+#[cfg(all(test, not(feature = "faces")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_the_feature_detection_says_so() {
+        assert!(matches!(
+            detect_faces(b"anything", &Limits::default()),
+            Err(MediaError::NoFaceDetector)
+        ));
+    }
+}

@@ -40,7 +40,10 @@ fn decode_photo(data: &str) -> Result<Vec<u8>> {
 /// boxes the user can keep or remove before the photo is taken in. Nothing is stored.
 #[tauri::command]
 pub async fn detect_faces(core: State<'_, Arc<Core>>, data: String) -> Result<Vec<BlurRegion>> {
-    blocking(&core, move |core| Ok(core.detect_faces(&decode_photo(&data)?)?)).await
+    blocking(&core, move |core| {
+        Ok(core.detect_faces(&decode_photo(&data)?)?)
+    })
+    .await
 }
 
 /// A photo on this device as a data URL for an `<img>`, or `None` while it has not arrived.

@@ -50,7 +50,11 @@ fn looking_for_faces_in_garbage_is_rejected_not_panicking() {
     let dir = tempfile::tempdir().unwrap();
     let core = Core::open(dir.path()).unwrap();
     core.init("Rita").unwrap();
-    for bad in [&b""[..], b"not a photo at all, just words", &[0xFF, 0xD8, 0xFF, 0xE0][..]] {
+    for bad in [
+        &b""[..],
+        b"not a photo at all, just words",
+        &[0xFF, 0xD8, 0xFF, 0xE0][..],
+    ] {
         let err = core.detect_faces(bad).unwrap_err();
         assert_eq!(err.kind(), "photo", "{err}");
     }
