@@ -56,6 +56,7 @@ const COMMANDS: &[&str] = &[
     "refresh_receipts",
     "follow_up",
     "add_photo",
+    "detect_faces",
     "photo",
     "stats",
     "search",

@@ -142,6 +142,7 @@ pub fn run_app<R: Runtime>(
             commands::reports::refresh_receipts,
             commands::reports::follow_up,
             commands::photos::add_photo,
+            commands::photos::detect_faces,
             commands::photos::photo,
             commands::maps::import_map,
             commands::maps::map_status,

@@ -95,6 +95,27 @@ fn errors_arrive_as_kind_and_message() {
 }
 
 #[test]
+fn detect_faces_answers_over_ipc_and_refuses_what_is_not_a_photo() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(dir.path());
+    invoke(&w, "init", json!({ "name": "Rosa" })).unwrap();
+
+    // A 1 × 1 PNG as the file picker's data URL: a photo, too small to hold a face.
+    let pixel = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+    assert_eq!(
+        invoke(&w, "detect_faces", json!({ "data": pixel })).unwrap(),
+        json!([])
+    );
+    for bad in [
+        "data:image/png;base64,bm90IGEgcGhvdG8=",
+        "not base64 at all!",
+    ] {
+        let err = invoke(&w, "detect_faces", json!({ "data": bad })).unwrap_err();
+        assert_eq!(err["kind"], "photo", "{err}");
+    }
+}
+
+#[test]
 fn a_resident_area_matches_an_alert() {
     let dir = tempfile::tempdir().unwrap();
     let (_app, w) = app(dir.path());

@@ -2,7 +2,7 @@
 //! hash, and synced as blobs for patrol observations. Report photos never go this way: they
 //! leave sealed in drops (see `drops.rs`).
 
-use porchlight_media::{Limits, Region, intake_blurred};
+use porchlight_media::{Limits, Region, detect_faces, intake_blurred};
 use porchlight_model::{BlurRegion, DocKind, ValidationError};
 use porchlight_sync::Remote;
 use porchlight_sync::wire::blob_hash;
@@ -51,6 +51,22 @@ impl Core {
             height: photo.height,
             size: u32::try_from(photo.jpeg.len()).unwrap_or(u32::MAX),
         })
+    }
+
+    /// Faces in a photo the person is about to take in, found on this device, as regions to
+    /// blur (the upright photo's coordinates, a little larger than each face). Nothing is
+    /// stored; detection can miss faces, so these are suggestions the person checks. Refuses
+    /// what [`Core::add_photo`] refuses; says so when the app was built without detection.
+    pub fn detect_faces(&self, bytes: &[u8]) -> Result<Vec<BlurRegion>> {
+        Ok(detect_faces(bytes, &Limits::default())?
+            .into_iter()
+            .map(|r| BlurRegion {
+                x: r.x,
+                y: r.y,
+                w: r.w,
+                h: r.h,
+            })
+            .collect())
     }
 
     /// The JPEG bytes of a photo on this device.

@@ -41,6 +41,14 @@ pub enum MediaError {
     #[error("cannot blur that part of the photo: {0}")]
     BadRegion(String),
 
+    /// This build of the app was made without face detection (the `faces` feature).
+    #[error("this version of the app cannot find faces; draw boxes over them instead")]
+    NoFaceDetector,
+
+    /// The face detector gave up on this photo. Not the user's fault; boxes still work.
+    #[error("could not look for faces in this photo; draw boxes over them instead")]
+    FaceDetection,
+
     /// Writing the cleaned JPEG failed. Not the user's fault.
     #[error("could not re-encode the photo: {0}")]
     Encode(String),

@@ -8,6 +8,8 @@
 mod decode;
 mod encode;
 mod error;
+#[cfg(feature = "faces")]
+mod faces;
 mod redact;
 mod sniff;
 
@@ -15,6 +17,9 @@ use std::fmt;
 
 pub use error::MediaError;
 pub use redact::{MAX_REGIONS, MOSAIC_CELLS, Region};
+
+#[cfg(feature = "faces")]
+pub use faces::{DETECTION_SIDE, MAX_FACES, SAMPLE_GROUP_PHOTO};
 
 /// What [`intake`] accepts and produces. `Limits::default()` is what the app uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,21 +130,7 @@ pub fn intake_blurred(
     regions: &[Region],
 ) -> Result<Photo, MediaError> {
     redact::check(regions)?;
-    if bytes.is_empty() {
-        return Err(MediaError::Empty);
-    }
-    if bytes.len() > limits.max_input_bytes {
-        return Err(MediaError::TooLarge {
-            size: bytes.len(),
-            max: limits.max_input_bytes,
-        });
-    }
-    let format = sniff::sniff(bytes)?;
-    let (width, height) = sniff::dimensions(format, bytes)?;
-    limits.check_pixels(width, height)?;
-
-    let upright = decode::decode_upright(bytes, format, limits, (width, height))?;
-    let mut full = encode::flatten(upright);
+    let mut full = decode_checked(bytes, limits)?;
     redact::apply(&mut full, regions);
     let main = encode::shrink_to(&full, limits.max_output_side).unwrap_or(full);
     let thumb = encode::shrink_to(&main, limits.thumbnail_side).unwrap_or_else(|| main.clone());
@@ -156,4 +147,55 @@ pub fn intake_blurred(
         width,
         height,
     })
+}
+
+/// Finds faces in a photo, on this device, as regions to blur (the same [`Region`]s that
+/// [`intake_blurred`] takes, in the upright photo's coordinates, a little larger than the face).
+///
+/// The photo goes through the same checks as [`intake`] and is refused the same way. Detection
+/// can miss faces (turned away, small, covered): the person must still look at the photo. At
+/// most [`MAX_FACES`] are returned, the most certain first. Without the `faces` feature this
+/// says [`MediaError::NoFaceDetector`].
+pub fn detect_faces(bytes: &[u8], limits: &Limits) -> Result<Vec<Region>, MediaError> {
+    #[cfg(feature = "faces")]
+    {
+        faces::detect(&decode_checked(bytes, limits)?)
+    }
+    #[cfg(not(feature = "faces"))]
+    {
+        let _ = (bytes, limits);
+        Err(MediaError::NoFaceDetector)
+    }
+}
+
+/// The upright pixels of an image, after every check on the bytes and the header that
+/// [`intake`] makes (so face detection refuses what intake refuses, the same way).
+fn decode_checked(bytes: &[u8], limits: &Limits) -> Result<image::RgbImage, MediaError> {
+    if bytes.is_empty() {
+        return Err(MediaError::Empty);
+    }
+    if bytes.len() > limits.max_input_bytes {
+        return Err(MediaError::TooLarge {
+            size: bytes.len(),
+            max: limits.max_input_bytes,
+        });
+    }
+    let format = sniff::sniff(bytes)?;
+    let (width, height) = sniff::dimensions(format, bytes)?;
+    limits.check_pixels(width, height)?;
+    let upright = decode::decode_upright(bytes, format, limits, (width, height))?;
+    Ok(encode::flatten(upright))
+}
+
+#[cfg(all(test, not(feature = "faces")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_the_feature_detection_says_so() {
+        assert!(matches!(
+            detect_faces(b"anything", &Limits::default()),
+            Err(MediaError::NoFaceDetector)
+        ));
+    }
 }

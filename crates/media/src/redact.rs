@@ -15,8 +15,17 @@ pub const MOSAIC_CELLS: u32 = 5;
 const MIN_CELL: u32 = 12;
 /// Rounding in the UI may put a box's far edge a hair past the photo's.
 const EDGE_SLACK: f64 = 1e-6;
-/// Regions per photo.
-pub const MAX_REGIONS: usize = 20;
+/// Regions per photo. The brush turns painted strokes into rectangles (see the UI's
+/// `brush.ts`), and face detection adds one per face, so this is well above what boxes drawn
+/// by hand need.
+pub const MAX_REGIONS: usize = 200;
+/// Sum of the regions' areas, in photos: bounds the work of the mosaic (each region is read and
+/// written once) when many regions overlap; one region may still cover the whole photo.
+const MAX_TOTAL_AREA: f64 = 8.0;
+/// A mosaic cell is never smaller than this fraction of the photo's long side, however small
+/// or thin its region: the brush's rectangles can be thin strips, and a strip cut into small
+/// cells would keep a face's outline at the strip's resolution.
+const MIN_CELL_OF_PHOTO: u32 = 64;
 
 /// A rectangle to blur, as fractions (0–1) of the upright photo's width and height, so the UI
 /// can draw it on a preview of any size.
@@ -70,19 +79,27 @@ pub(crate) fn check(regions: &[Region]) -> Result<(), MediaError> {
             regions.len()
         )));
     }
-    regions.iter().try_for_each(Region::check)
+    regions.iter().try_for_each(Region::check)?;
+    let area: f64 = regions.iter().map(|r| r.w * r.h).sum();
+    if area > MAX_TOTAL_AREA {
+        return Err(MediaError::BadRegion(format!(
+            "the parts to blur overlap too much ({area:.1} times the photo); merge the boxes"
+        )));
+    }
+    Ok(())
 }
 
 /// Replaces each region of `image` with its mosaic.
 pub(crate) fn apply(image: &mut RgbImage, regions: &[Region]) {
     let (width, height) = image.dimensions();
+    let min_cell = MIN_CELL.max(width.max(height).div_ceil(MIN_CELL_OF_PHOTO));
     for region in regions {
         let (x0, y0, x1, y1) = region.pixels(width, height);
         let longer = (x1 - x0).max(y1 - y0);
         if longer == 0 {
             continue;
         }
-        let cell = (longer.div_ceil(MOSAIC_CELLS)).max(MIN_CELL);
+        let cell = (longer.div_ceil(MOSAIC_CELLS)).max(min_cell);
         // Each side is split into equal parts, so no leftover sliver (down to one pixel, which
         // would keep its original colour) is left at the far edges.
         let rows = split(y0, y1, cell);
@@ -178,6 +195,41 @@ mod tests {
             MAX_REGIONS + 1
         ];
         assert!(check(&many).is_err());
+        let whole = Region {
+            x: 0.0,
+            y: 0.0,
+            w: 1.0,
+            h: 1.0,
+        };
+        assert!(check(&[whole; 8]).is_ok());
+        assert!(matches!(check(&[whole; 9]), Err(MediaError::BadRegion(_))));
+    }
+
+    #[test]
+    fn a_thin_strip_is_cut_into_cells_no_smaller_than_a_64th_of_the_photo() {
+        // 1280 px photo: cells of at least 20 px, even in a 12 px tall strip whose own
+        // size would ask for 12 px cells.
+        let mut img = RgbImage::from_fn(1280, 200, |x, y| {
+            Rgb([u8::try_from((x * 7 + y * 13) % 256).unwrap(), 0, 0])
+        });
+        apply(
+            &mut img,
+            &[Region {
+                x: 0.0,
+                y: 0.5,
+                w: 60.0 / 1280.0,
+                h: 12.0 / 200.0,
+            }],
+        );
+        // 60 px long: three cells of 20 px; each is one colour over the strip's 12 rows.
+        for cx in [0, 20, 40] {
+            let c = *img.get_pixel(cx, 100);
+            for y in 100..112 {
+                for x in cx..cx + 20 {
+                    assert_eq!(*img.get_pixel(x, y), c, "{x},{y}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -22,12 +22,26 @@ pub async fn add_photo(
     blur: Option<Vec<BlurRegion>>,
 ) -> Result<PhotoInfo> {
     blocking(&core, move |core| {
-        let payload = data.split_once(',').map_or(data.as_str(), |(_, b64)| b64);
-        let bytes = STANDARD.decode(payload.trim()).map_err(|e| Error {
-            kind: "photo".into(),
-            message: format!("the photo could not be read: {e}"),
-        })?;
-        Ok(core.add_photo_blurred(&bytes, &blur.unwrap_or_default())?)
+        Ok(core.add_photo_blurred(&decode_photo(&data)?, &blur.unwrap_or_default())?)
+    })
+    .await
+}
+
+/// The bytes of a data URL's payload (or of bare base64).
+fn decode_photo(data: &str) -> Result<Vec<u8>> {
+    let payload = data.split_once(',').map_or(data, |(_, b64)| b64);
+    STANDARD.decode(payload.trim()).map_err(|e| Error {
+        kind: "photo".into(),
+        message: format!("the photo could not be read: {e}"),
+    })
+}
+
+/// Faces in a photo the user picked (base64, as for `add_photo`), found on this device, as
+/// boxes the user can keep or remove before the photo is taken in. Nothing is stored.
+#[tauri::command]
+pub async fn detect_faces(core: State<'_, Arc<Core>>, data: String) -> Result<Vec<BlurRegion>> {
+    blocking(&core, move |core| {
+        Ok(core.detect_faces(&decode_photo(&data)?)?)
     })
     .await
 }

@@ -151,6 +151,8 @@ export const api = {
   followUp: (report: DocId, text: string) => call<Receipt>("follow_up", { report, text }),
   /** `data` is a data URL or its base64 payload; metadata is stripped on the Rust side. */
   addPhoto: (data: string, blur: BlurRegion[] = []) => call<PhotoInfo>("add_photo", { data, blur }),
+  /** Faces found on this device in a photo not yet taken in, as boxes to blur; stores nothing. */
+  detectFaces: (data: string) => call<BlurRegion[]>("detect_faces", { data }),
   /** A data URL for an `<img>`, or null while the photo has not arrived. */
   photo: (hash: string) => call<string | null>("photo", { hash }),
   triage: (report: DocId, status: TriageStatus, note: string | null, publish = false) =>

@@ -4,6 +4,7 @@
 
 mod blur;
 mod core;
+mod faces;
 mod hotspots;
 mod maps;
 mod matching;

@@ -4,5 +4,7 @@
 
 mod bad_input;
 mod common;
+#[cfg(feature = "faces")]
+mod faces;
 mod metadata;
 mod size;
