@@ -66,12 +66,7 @@ impl Core {
         let mut store = self.store();
         let fresh = new_alarms(&current, &store.alarm_notices()?, self.device(), role);
         let notified: Vec<String> = fresh.iter().map(alarm_key).collect();
-        store.record_alarm_notices(
-            &notified,
-            &keys,
-            now,
-            now.plus_millis(-FORGET_AFTER_MS),
-        )?;
+        store.record_alarm_notices(&notified, &keys, now, now.plus_millis(-FORGET_AFTER_MS))?;
         Ok(fresh)
     }
 }
@@ -140,7 +135,15 @@ mod tests {
         );
         assert_eq!(fresh, vec![first.clone()]);
         notified.insert(alarm_key(&first));
-        assert!(new_alarms(std::slice::from_ref(&first), &notified, coord, Role::Coordinator).is_empty());
+        assert!(
+            new_alarms(
+                std::slice::from_ref(&first),
+                &notified,
+                coord,
+                Role::Coordinator
+            )
+            .is_empty()
+        );
         // Checked in late, then missed again: a new deadline, a new alarm. The same for an SOS
         // withdrawn and called again, and an SOS beside a missed check-in.
         let again = alarm(AlarmKind::MissedCheckIn, walker, None, 2_000);
@@ -152,6 +155,9 @@ mod tests {
             Role::Coordinator,
         );
         assert_eq!(fresh, vec![again, sos]);
-        assert_ne!(alarm_key(&first), alarm_key(&alarm(AlarmKind::Sos, walker, None, 1_000)));
+        assert_ne!(
+            alarm_key(&first),
+            alarm_key(&alarm(AlarmKind::Sos, walker, None, 1_000))
+        );
     }
 }

@@ -124,10 +124,13 @@ pub fn due_digest(
 /// The local time's offset from UTC at `now`, in minutes (this device's time zone).
 fn local_offset_min(now: Timestamp) -> i32 {
     use chrono::Offset;
-    chrono::DateTime::from_timestamp_millis(now.millis())
-        .map_or(0, |t| {
-            t.with_timezone(&chrono::Local).offset().fix().local_minus_utc() / 60
-        })
+    chrono::DateTime::from_timestamp_millis(now.millis()).map_or(0, |t| {
+        t.with_timezone(&chrono::Local)
+            .offset()
+            .fix()
+            .local_minus_utc()
+            / 60
+    })
 }
 
 impl Core {
@@ -151,7 +154,8 @@ impl Core {
             }));
         }
         let value = setting.hour.map(|h| h.to_string());
-        self.store().set_state(STATE_DIGEST_HOUR, value.as_deref())?;
+        self.store()
+            .set_state(STATE_DIGEST_HOUR, value.as_deref())?;
         Ok(setting)
     }
 

@@ -77,7 +77,11 @@ fn a_digest_hour_inside_quiet_hours_waits_until_they_end() {
         HeldKind::New,
         local(1, 12, 0, 0, CEST),
     )];
-    for now in [local(1, 23, 0, 0, CEST), local(2, 3, 0, 0, CEST), local(2, 6, 59, 0, CEST)] {
+    for now in [
+        local(1, 23, 0, 0, CEST),
+        local(2, 3, 0, 0, CEST),
+        local(2, 6, 59, 0, CEST),
+    ] {
         assert_eq!(due_digest(&held, at_23, quiet, now, CEST), None, "{now:?}");
     }
     let due = due_digest(&held, at_23, quiet, local(2, 7, 0, 0, CEST), CEST).unwrap();
@@ -116,8 +120,16 @@ fn an_app_closed_across_the_hour_gets_one_digest_on_its_next_start() {
             HeldKind::New,
             local(2, 10, 0, 0, CEST),
         ),
-        news(AlertCategory::Crime, HeldKind::Ended, local(2, 11, 0, 0, CEST)),
-        news(AlertCategory::Traffic, HeldKind::New, local(2, 19, 0, 0, CEST)),
+        news(
+            AlertCategory::Crime,
+            HeldKind::Ended,
+            local(2, 11, 0, 0, CEST),
+        ),
+        news(
+            AlertCategory::Traffic,
+            HeldKind::New,
+            local(2, 19, 0, 0, CEST),
+        ),
     ];
     let due = due_digest(&held, AT_18, None, local(3, 9, 0, 0, CEST), CEST).unwrap();
     assert_eq!(due.digest.alerts, 3);
@@ -147,7 +159,13 @@ fn an_empty_digest_sends_nothing() {
         None
     );
     assert_eq!(
-        due_digest(&[], DigestSetting { hour: None }, None, local(1, 18, 0, 0, CEST), CEST),
+        due_digest(
+            &[],
+            DigestSetting { hour: None },
+            None,
+            local(1, 18, 0, 0, CEST),
+            CEST
+        ),
         None
     );
 }
@@ -155,8 +173,15 @@ fn an_empty_digest_sends_nothing() {
 #[test]
 fn turning_the_digest_off_delivers_what_it_held_at_once_but_not_in_quiet_hours() {
     let off = DigestSetting { hour: None };
-    let held = [news(AlertCategory::Weather, HeldKind::New, local(1, 9, 0, 0, CEST))];
+    let held = [news(
+        AlertCategory::Weather,
+        HeldKind::New,
+        local(1, 9, 0, 0, CEST),
+    )];
     assert!(due_digest(&held, off, None, local(1, 9, 5, 0, CEST), CEST).is_some());
     let quiet = Some((9 * 60, 10 * 60));
-    assert_eq!(due_digest(&held, off, quiet, local(1, 9, 5, 0, CEST), CEST), None);
+    assert_eq!(
+        due_digest(&held, off, quiet, local(1, 9, 5, 0, CEST), CEST),
+        None
+    );
 }

@@ -73,9 +73,9 @@ pub(crate) fn record_in(
 impl Store {
     /// The news held for the digest, oldest first.
     pub fn held_news(&self) -> Result<Vec<HeldNews>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT alert, kind, category, at FROM digest_held ORDER BY at, alert")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT alert, kind, category, at FROM digest_held ORDER BY at, alert",
+        )?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, Vec<u8>>(0)?,
@@ -117,9 +117,7 @@ impl Store {
 
     /// The keys of the patrol alarms this device has notified.
     pub fn alarm_notices(&self) -> Result<BTreeSet<String>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT key FROM alarm_notices")?;
+        let mut stmt = self.conn.prepare_cached("SELECT key FROM alarm_notices")?;
         let keys = stmt.query_map([], |r| r.get(0))?;
         Ok(keys.collect::<rusqlite::Result<_>>()?)
     }

@@ -8,12 +8,16 @@ use std::sync::Arc;
 
 use common::{Device, Server, alert, coordinator, join, settle};
 use porchlight_core::{CategoryCount, Core, DigestSetting, Event};
-use porchlight_model::{AlertCategory, AlertOutcome, Area, Point, Role, Severity, Timestamp, WatchArea};
+use porchlight_model::{
+    AlertCategory, AlertOutcome, Area, Point, Role, Severity, Timestamp, WatchArea,
+};
 
 const HOUR: i64 = 3_600_000;
 
 /// (title, notify) of the matched alerts and titles of the ended ones waiting on `events`.
-fn drain(events: &mut tokio::sync::broadcast::Receiver<Event>) -> (Vec<(String, bool)>, Vec<String>) {
+fn drain(
+    events: &mut tokio::sync::broadcast::Receiver<Event>,
+) -> (Vec<(String, bool)>, Vec<String>) {
     let (mut matched, mut ended) = (Vec::new(), Vec::new());
     while let Ok(e) = events.try_recv() {
         if let Event::Alerts(n) = e {
@@ -35,7 +39,10 @@ async fn ordinary_alerts_wait_for_the_digest_and_urgent_ones_come_at_once() {
             area: Area::circle(Point::new(40.0, -3.0), 400.0),
         })
         .unwrap();
-    assert_eq!(rita.core.digest_setting().unwrap(), DigestSetting { hour: None });
+    assert_eq!(
+        rita.core.digest_setting().unwrap(),
+        DigestSetting { hour: None }
+    );
     assert!(
         rita.core
             .set_digest_setting(DigestSetting { hour: Some(24) })
@@ -47,7 +54,10 @@ async fn ordinary_alerts_wait_for_the_digest_and_urgent_ones_come_at_once() {
     settle(&[&carmen.core, &rita.core]).await;
     let mut events = rita.core.subscribe();
 
-    let ordinary = carmen.core.issue_alert(alert("Bikes stolen", 40.0)).unwrap();
+    let ordinary = carmen
+        .core
+        .issue_alert(alert("Bikes stolen", 40.0))
+        .unwrap();
     let mut urgent = alert("Gas leak", 40.0);
     urgent.severity = Severity::Urgent;
     urgent.category = AlertCategory::Safety;
@@ -57,7 +67,10 @@ async fn ordinary_alerts_wait_for_the_digest_and_urgent_ones_come_at_once() {
     matched.sort();
     assert_eq!(
         matched,
-        [("Bikes stolen".to_owned(), false), ("Gas leak".to_owned(), true)],
+        [
+            ("Bikes stolen".to_owned(), false),
+            ("Gas leak".to_owned(), true)
+        ],
         "the urgent alert sounds, the ordinary one waits (in the inbox)"
     );
 
@@ -110,7 +123,8 @@ async fn ordinary_alerts_wait_for_the_digest_and_urgent_ones_come_at_once() {
     assert_eq!(rita.take_digest_in(tomorrow, 0).unwrap(), None);
 
     // Back to each alert at once: nothing more is held.
-    rita.set_digest_setting(DigestSetting { hour: None }).unwrap();
+    rita.set_digest_setting(DigestSetting { hour: None })
+        .unwrap();
     assert_eq!(rita.digest_setting().unwrap(), DigestSetting { hour: None });
     server.stop().await;
 }
