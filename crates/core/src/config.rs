@@ -71,19 +71,19 @@ impl Config {
     /// hours: better a sound too many than a missed alert.
     pub fn in_quiet_hours(&self, now: Timestamp) -> bool {
         use chrono::Timelike;
-        let Some((from, to)) = self.quiet_hours.as_deref().and_then(parse_quiet_hours) else {
+        let Some(window) = self.quiet_window() else {
             return false;
         };
         let Some(local) = chrono::DateTime::from_timestamp_millis(now.millis()) else {
             return false;
         };
         let local = local.with_timezone(&chrono::Local);
-        let minute = local.hour() * 60 + local.minute();
-        if from <= to {
-            (from..to).contains(&minute)
-        } else {
-            minute >= from || minute < to
-        }
+        in_window(window, local.hour() * 60 + local.minute())
+    }
+
+    /// The quiet hours as minutes after local midnight (start, end), if set and well formed.
+    pub(crate) fn quiet_window(&self) -> Option<(u32, u32)> {
+        self.quiet_hours.as_deref().and_then(parse_quiet_hours)
     }
 
     pub fn load(dir: &Path) -> Result<Self> {
@@ -130,6 +130,15 @@ impl Config {
             })?;
         }
         Ok(config)
+    }
+}
+
+/// Whether `minute` (after local midnight) lies in the window; a window may wrap past midnight.
+pub(crate) fn in_window((from, to): (u32, u32), minute: u32) -> bool {
+    if from <= to {
+        (from..to).contains(&minute)
+    } else {
+        minute >= from || minute < to
     }
 }
 

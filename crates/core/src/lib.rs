@@ -3,11 +3,13 @@
 //!
 //! It never prints and never exits the process: every outcome is a value or a [`CoreError`].
 
+mod alarm_notices;
 mod alerts;
 mod app_lock;
 mod config;
 mod demo;
 pub mod departures;
+mod digest;
 mod drop_tokens;
 mod drops;
 mod error;
@@ -41,6 +43,7 @@ use serde::Serialize;
 pub use alerts::parse_expiry;
 pub use config::{CONFIG_FILE, Config, DEFAULT_CONFIG};
 pub use demo::DemoSummary;
+pub use digest::{CategoryCount, Digest, DigestSetting};
 pub use error::{CoreError, Result};
 pub use export::{ExportFormat, ExportKind};
 pub use hotspots::{

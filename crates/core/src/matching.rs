@@ -10,9 +10,10 @@ use porchlight_crdt::create_ack;
 use porchlight_model::{
     Alert, AlertCategory, AlertStatus, DocId, DocKind, Severity, Timestamp, WatchArea,
 };
-use porchlight_store::AlertQuery;
+use porchlight_store::{AlertQuery, HeldKind, HeldNews};
 use serde::Serialize;
 
+use crate::digest::held_for_digest;
 use crate::{Core, Event, Result};
 
 /// An alert that touches some of this device's watch areas.
@@ -23,8 +24,8 @@ pub struct MatchedAlert {
     pub alert: Alert,
     /// The names of the watch areas it touches.
     pub areas: Vec<String>,
-    /// False during quiet hours for anything but urgent alerts: show it in the inbox, but do not
-    /// make a sound.
+    /// False during quiet hours for anything but urgent alerts, and for non-urgent alerts held
+    /// for the daily digest: show it in the inbox, but do not make a sound.
     pub notify: bool,
 }
 
@@ -103,10 +104,23 @@ impl Core {
         let followed = self.followed_categories()?;
         touching
             .retain(|(a, _)| confirmed.contains(&a.id) && crate::following::follows(a, &followed));
+        // With the daily digest on, non-urgent news waits for it (in the inbox meanwhile).
+        let digest = self.digest_setting()?;
+        let mut held = Vec::new();
+        let mut ended_quietly = Vec::new();
         let mut store = self.store();
         for (alert, names) in touching {
             if store.notice(alert.id)?.is_none() {
-                let notify = !quiet || alert.severity == Severity::Urgent;
+                let hold = held_for_digest(alert.severity, digest);
+                if hold {
+                    held.push(HeldNews {
+                        alert: alert.id,
+                        kind: HeldKind::New,
+                        category: alert.category,
+                        at: now,
+                    });
+                }
+                let notify = !hold && (!quiet || alert.severity == Severity::Urgent);
                 news.matched.push(MatchedAlert {
                     alert,
                     areas: names,
@@ -119,7 +133,17 @@ impl Core {
                 && let Ok(alert) = store.alert(*id)
                 && matches!(alert.status, AlertStatus::Cancelled | AlertStatus::Closed)
             {
-                news.cancelled.push(alert);
+                if held_for_digest(alert.severity, digest) {
+                    held.push(HeldNews {
+                        alert: alert.id,
+                        kind: HeldKind::Ended,
+                        category: alert.category,
+                        at: now,
+                    });
+                    ended_quietly.push(alert.id);
+                } else {
+                    news.cancelled.push(alert);
+                }
             }
         }
         news.matched.sort_by(|a, b| {
@@ -128,8 +152,9 @@ impl Core {
                 .then(b.alert.issued_at.cmp(&a.alert.issued_at))
         });
         let notified: Vec<DocId> = news.matched.iter().map(|m| m.alert.id).collect();
-        let cancelled: Vec<DocId> = news.cancelled.iter().map(|a| a.id).collect();
-        store.record_notices(&notified, &cancelled, now)?;
+        let mut cancelled: Vec<DocId> = news.cancelled.iter().map(|a| a.id).collect();
+        cancelled.extend(ended_quietly);
+        store.record_notices(&notified, &cancelled, &held, now)?;
         drop(store);
         if !news.is_empty() {
             let _ = self.events.send(Event::Alerts(news.clone()));

@@ -10,6 +10,7 @@ mod error;
 mod held;
 mod local;
 mod migrate;
+mod notices;
 mod private;
 mod projection;
 mod queries;
@@ -29,6 +30,7 @@ pub use error::{Result, StoreError};
 pub use held::HeldChange;
 pub use local::{clear_buffer_in, set_state_in};
 pub use migrate::SCHEMA_VERSION;
+pub use notices::{HeldKind, HeldNews};
 pub use private::{
     Forgotten, Receipt, attach_blobs_in, insert_receipt_in, queue_drop_in, queue_reply_in,
 };

@@ -69,26 +69,16 @@ impl Store {
     }
 
     /// Records that `notified` alerts and the cancellation of `cancelled` ones were announced,
-    /// in one transaction.
+    /// and holds `held` news for the daily digest, in one transaction.
     pub fn record_notices(
         &mut self,
         notified: &[DocId],
         cancelled: &[DocId],
+        held: &[crate::HeldNews],
         at: Timestamp,
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
-        for id in notified {
-            tx.execute(
-                "INSERT OR IGNORE INTO alert_notices (alert, notified_at) VALUES (?1, ?2)",
-                params![id.as_bytes(), at.millis()],
-            )?;
-        }
-        for id in cancelled {
-            tx.execute(
-                "UPDATE alert_notices SET cancelled_at = ?2 WHERE alert = ?1",
-                params![id.as_bytes(), at.millis()],
-            )?;
-        }
+        crate::notices::record_in(&tx, notified, cancelled, held, at)?;
         tx.commit()?;
         Ok(())
     }

@@ -22,6 +22,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         10,
         include_str!("../migrations/010_person_descriptions.sql"),
     ),
+    (
+        11,
+        include_str!("../migrations/011_digest_and_alarm_notices.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

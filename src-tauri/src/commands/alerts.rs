@@ -5,7 +5,7 @@ use std::sync::Arc;
 use porchlight_core::model::{
     Alert, AlertCategory, AlertOutcome, DocId, NewAlert, Timestamp, WatchArea,
 };
-use porchlight_core::{AlertQuery, Core};
+use porchlight_core::{AlertQuery, Core, Digest, DigestSetting};
 use tauri::State;
 
 use super::blocking;
@@ -91,4 +91,28 @@ pub async fn set_followed_categories(
         Ok(core.set_followed_categories(&categories)?)
     })
     .await
+}
+
+/// Each alert at once, or one daily digest (this device only).
+#[tauri::command]
+pub async fn digest_setting(core: State<'_, Arc<Core>>) -> Result<DigestSetting> {
+    blocking(&core, move |core| Ok(core.digest_setting()?)).await
+}
+
+/// `hour`: the local hour of the daily digest, or `None` for each alert at once.
+#[tauri::command]
+pub async fn set_digest_setting(
+    core: State<'_, Arc<Core>>,
+    hour: Option<u8>,
+) -> Result<DigestSetting> {
+    blocking(&core, move |core| {
+        Ok(core.set_digest_setting(DigestSetting { hour })?)
+    })
+    .await
+}
+
+/// The digest due now, if any (given once: the UI posts it).
+#[tauri::command]
+pub async fn take_digest(core: State<'_, Arc<Core>>) -> Result<Option<Digest>> {
+    blocking(&core, move |core| Ok(core.take_digest(Timestamp::now())?)).await
 }

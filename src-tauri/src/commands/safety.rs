@@ -57,6 +57,15 @@ pub async fn patrol_alarms(core: State<'_, Arc<Core>>) -> Result<Vec<PatrolAlarm
     blocking(&core, move |core| Ok(core.patrol_alarms(Timestamp::now())?)).await
 }
 
+/// The alarms this device has not notified yet, each given once (the UI posts them).
+#[tauri::command]
+pub async fn take_new_alarms(core: State<'_, Arc<Core>>) -> Result<Vec<PatrolAlarm>> {
+    blocking(&core, move |core| {
+        Ok(core.take_new_alarms(Timestamp::now())?)
+    })
+    .await
+}
+
 /// Whether the app asks for a PIN.
 #[tauri::command]
 pub async fn app_lock_enabled(core: State<'_, Arc<Core>>) -> Result<bool> {

@@ -2,10 +2,12 @@
 //! test binary links the whole dependency graph, so one binary per file cost CI minutes
 //! and gigabytes of disk.
 
+mod alarm_notices;
 mod alert_outcome;
 mod anonymity;
 mod common;
 mod crash;
+mod digest;
 mod drop_box;
 mod forget;
 mod instances;

@@ -9,6 +9,8 @@ import type {
   CheckInState,
   CommandError,
   DemoSummary,
+  Digest,
+  DigestSetting,
   DocId,
   ExportAs,
   ExportWhat,
@@ -99,6 +101,11 @@ export const api = {
   closeAlert: (id: DocId, outcome: AlertOutcome) => call<Alert>("close_alert", { id, outcome }),
   followedCategories: () => call<AlertCategory[]>("followed_categories"),
   setFollowedCategories: (categories: AlertCategory[]) => call<AlertCategory[]>("set_followed_categories", { categories }),
+  digestSetting: () => call<DigestSetting>("digest_setting"),
+  /** `hour`: the local hour of the daily digest, or null for a notification per alert. */
+  setDigestSetting: (hour: number | null) => call<DigestSetting>("set_digest_setting", { hour }),
+  /** The digest due now, if any; the core gives each once. */
+  takeDigest: () => call<Digest | null>("take_digest"),
   listAlerts: (live: boolean, limit?: number) => call<Alert[]>("list_alerts", { live, limit }),
   alertsForMyAreas: () => call<Alert[]>("alerts_for_my_areas"),
   setWatchArea: (area: WatchArea) => call<WatchArea>("set_watch_area", { area }),
@@ -118,6 +125,8 @@ export const api = {
   sos: (point: Point | null) => call<CheckInState>("sos", { point }),
   withdrawSos: () => call<CheckInState>("withdraw_sos"),
   patrolAlarms: () => call<PatrolAlarm[]>("patrol_alarms"),
+  /** Alarms this device has not notified yet; the core gives each once, even across restarts. */
+  takeNewAlarms: () => call<PatrolAlarm[]>("take_new_alarms"),
   hotspots: (from: string | null, to: string | null) =>
     call<Hotspots>("hotspots", { from, to, category: null, utcOffsetMinutes: -new Date().getTimezoneOffset() }),
   hotspotK: () => call<number>("hotspot_k"),

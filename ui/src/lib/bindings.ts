@@ -285,11 +285,35 @@ export type MatchedAlert = { alert: Alert,
  */
 areas: Array<string>, 
 /**
- * False during quiet hours for anything but urgent alerts: show it in the inbox, but do not
- * make a sound.
+ * False during quiet hours for anything but urgent alerts, and for non-urgent alerts held
+ * for the daily digest: show it in the inbox, but do not make a sound.
  */
 notify: boolean, };
 export type AlertNews = { matched: Array<MatchedAlert>, cancelled: Array<Alert>, };
+export type DigestSetting = { 
+/**
+ * `None`: a notification for each alert as it arrives. `Some(h)`: one digest a day at
+ * h:00 local time (0–23).
+ */
+hour: number | null, };
+export type CategoryCount = { category: AlertCategory, count: number, };
+export type Digest = { 
+/**
+ * New alerts in all.
+ */
+alerts: number, 
+/**
+ * New alerts per category, the most first.
+ */
+categories: Array<CategoryCount>, 
+/**
+ * Alerts that ended (cancelled or closed).
+ */
+ended: number, 
+/**
+ * When the oldest news it counts arrived (older than a day after the app was closed long).
+ */
+since: Timestamp, };
 export type CoreEvent = { "type": "syncStatus" } & SyncStatus | { "type": "alerts" } & AlertNews | { "type": "map" } & MapStatus | { "type": "patrolTotals" } & PatrolTotals;
 export type CommandError = { 
 /**
