@@ -180,10 +180,28 @@ export async function clickText(driver, css, text, timeout = TIMEOUT) {
   return el;
 }
 
+/**
+ * Types `text` into the field `css`, replacing what it held. A view that re-renders just as the
+ * field appears (onboarding swaps its forms when the name is saved) can leave WebKitWebDriver
+ * holding an element that is being replaced, which it reports as a bare WebDriverError: then,
+ * like a person, look again once the page has painted and type again (3 tries).
+ */
 export async function type(driver, css, text) {
-  const el = await find(driver, css);
-  await el.clear();
-  await el.sendKeys(text);
+  for (let attempt = 1; ; attempt++) {
+    const el = await find(driver, css);
+    try {
+      await el.clear();
+      await el.sendKeys(text);
+      return;
+    } catch (e) {
+      const transient = e.name === "WebDriverError" || e.name === "StaleElementReferenceError";
+      if (!transient || attempt >= 3) throw e;
+      await driver.executeAsyncScript(
+        `const done = arguments[arguments.length - 1];
+         requestAnimationFrame(() => requestAnimationFrame(() => done()));`,
+      );
+    }
+  }
 }
 
 export async function choose(driver, selectCss, value) {
