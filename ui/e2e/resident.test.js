@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { PHONE, checkA11y, click, find, findText, invoke, onboard, screenshot, startApp, type, waitFor } from "./harness.js";
+import { PHONE, checkA11y, choose, click, find, findText, invoke, onboard, screenshot, startApp, type, waitFor } from "./harness.js";
 
 let app;
 before(async () => (app = await startApp(PHONE)));
@@ -128,4 +128,16 @@ test("resident: following only some categories, and a test notification", async 
   await d.executeScript("document.querySelector('[data-testid=\"follow-categories\"]').scrollIntoView({ block: 'start' })");
   await checkA11y(d, "alert categories");
   await screenshot(d, "resident-follow", { scrolled: true });
+
+  // A daily digest instead of each alert, at 18:00, chosen on the phone and kept on it (in Spanish).
+  await choose(d, '[data-testid="language"]', "es");
+  await click(d, '[data-testid="delivery-digest"]');
+  await choose(d, '[data-testid="delivery-hour"]', "18");
+  await d.wait(async () => (await invoke(d, "digest_setting", {})).hour === 18, 10_000, "the digest hour was not saved");
+  await d.executeScript("document.querySelector('[data-testid=\"alert-delivery\"]').scrollIntoView({ block: 'start' })");
+  await checkA11y(d, "alert delivery (es)");
+  await screenshot(d, "resident-digest-es", { scrolled: true });
+  await click(d, '[data-testid="delivery-each"]');
+  await d.wait(async () => (await invoke(d, "digest_setting", {})).hour === null, 10_000, "the digest was not turned off");
+  await choose(d, '[data-testid="language"]', "en");
 });
