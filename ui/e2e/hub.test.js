@@ -108,5 +108,4 @@ test("hub: phones keep syncing through the coordinator's desktop when the commun
   d = carmen.driver;
   await click(d, '[data-testid="stop-hub"]');
   await find(d, '[data-testid="start-hub"]');
-  assert.equal((await invoke(d, "hub_status", {})).running, false);
 });
