@@ -64,6 +64,48 @@ impl Gate {
     }
 }
 
+/// The community server on loopback, with its database (and the hub's, in tests that run one)
+/// in a temporary directory.
+struct Community {
+    addr: SocketAddr,
+    dir: tempfile::TempDir,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), porchlight_server::Error>>,
+}
+
+impl Community {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let database = format!("sqlite://{}", dir.path().join("community.db").display());
+        let task = tokio::spawn(porchlight_server::launch_with_listener(
+            settings(database),
+            listener,
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        Self {
+            addr,
+            dir,
+            stop,
+            task,
+        }
+    }
+
+    /// A SQLite URL for `name` beside the community server's database.
+    fn database(&self, name: &str) -> String {
+        format!("sqlite://{}", self.dir.path().join(name).display())
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task.await.unwrap().unwrap();
+    }
+}
+
 struct Device {
     core: Arc<Core>,
     _dir: tempfile::TempDir,
@@ -133,20 +175,8 @@ fn addr(url: &str) -> ServerAddr {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hall_without_internet_syncs_through_the_hub_and_catches_up_when_upstream_appears() {
     // The community server, behind the gate.
-    let dir = tempfile::tempdir().unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let direct = listener.local_addr().unwrap();
-    let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
-    let community = tokio::spawn(porchlight_server::launch_with_listener(
-        settings(format!(
-            "sqlite://{}",
-            dir.path().join("community.db").display()
-        )),
-        listener,
-        async {
-            let _ = server_stopped.await;
-        },
-    ));
+    let community = Community::start().await;
+    let direct = community.addr;
     let gate = Gate::start(direct).await;
 
     let carmen = device("Carmen");
@@ -177,7 +207,7 @@ async fn a_hall_without_internet_syncs_through_the_hub_and_catches_up_when_upstr
     let hub_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hub = Hub::start(
         carmen.core.clone(),
-        settings(format!("sqlite://{}", dir.path().join("hub.db").display())),
+        settings(community.database("hub.db")),
         hub_listener,
         &addr(&gate.url),
         &HttpConnect,
@@ -251,8 +281,7 @@ async fn a_hall_without_internet_syncs_through_the_hub_and_catches_up_when_upstr
     }
 
     hub.stop().await.unwrap();
-    let _ = stop_server.send(());
-    community.await.unwrap().unwrap();
+    community.stop().await;
 }
 
 /// With a hub named in the invite code, a device syncs with whichever server it can reach:
@@ -260,21 +289,8 @@ async fn a_hall_without_internet_syncs_through_the_hub_and_catches_up_when_upstr
 /// gone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_moves_to_whichever_server_it_can_reach() {
-    let dir = tempfile::tempdir().unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let direct = listener.local_addr().unwrap();
-    let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
-    let community = tokio::spawn(porchlight_server::launch_with_listener(
-        settings(format!(
-            "sqlite://{}",
-            dir.path().join("community.db").display()
-        )),
-        listener,
-        async {
-            let _ = server_stopped.await;
-        },
-    ));
-    let gate = Gate::start(direct).await;
+    let community = Community::start().await;
+    let gate = Gate::start(community.addr).await;
     let carmen = device("Carmen");
     carmen
         .core
@@ -283,7 +299,7 @@ async fn a_device_moves_to_whichever_server_it_can_reach() {
         .unwrap();
     let hub = Hub::start(
         carmen.core.clone(),
-        settings(format!("sqlite://{}", dir.path().join("hub.db").display())),
+        settings(community.database("hub.db")),
         TcpListener::bind("127.0.0.1:0").await.unwrap(),
         &addr(&gate.url),
         &HttpConnect,
@@ -332,8 +348,7 @@ async fn a_device_moves_to_whichever_server_it_can_reach() {
         titles(&victor.core),
         vec!["Meeting moved".to_owned(), "Van on Elm St".to_owned()]
     );
-    let _ = stop_server.send(());
-    community.await.unwrap().unwrap();
+    community.stop().await;
 }
 
 /// Only a coordinator's device may run a hub (its roster decides who the hub admits). A
@@ -341,20 +356,8 @@ async fn a_device_moves_to_whichever_server_it_can_reach() {
 /// records no hub address.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resident_cannot_run_a_hub_and_nothing_is_recorded() {
-    let dir = tempfile::tempdir().unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
-    let community = tokio::spawn(porchlight_server::launch_with_listener(
-        settings(format!(
-            "sqlite://{}",
-            dir.path().join("community.db").display()
-        )),
-        listener,
-        async {
-            let _ = server_stopped.await;
-        },
-    ));
+    let community = Community::start().await;
+    let url = format!("http://{}", community.addr);
     let carmen = device("Carmen");
     carmen
         .core
@@ -370,7 +373,7 @@ async fn a_resident_cannot_run_a_hub_and_nothing_is_recorded() {
     rita.core.join(&code.to_string(), "Rita").await.unwrap();
     settle(&[&carmen.core, &rita.core]).await;
 
-    let mut hub_settings = settings(format!("sqlite://{}", dir.path().join("hub.db").display()));
+    let mut hub_settings = settings(community.database("hub.db"));
     hub_settings.listen = "127.0.0.1:0".parse().unwrap();
     let refused = porchlight_hub::LocalHub::start(rita.core.clone(), hub_settings, None).await;
     assert!(
@@ -385,7 +388,7 @@ async fn a_resident_cannot_run_a_hub_and_nothing_is_recorded() {
     assert_eq!(rita.core.group_hub().unwrap(), None);
 
     // Carmen can, and from then on her invites carry the hub's address.
-    let mut hub_settings = settings(format!("sqlite://{}", dir.path().join("hub.db").display()));
+    let mut hub_settings = settings(community.database("hub.db"));
     hub_settings.listen = "127.0.0.1:0".parse().unwrap();
     let hub = porchlight_hub::LocalHub::start(carmen.core.clone(), hub_settings, None)
         .await
@@ -403,6 +406,5 @@ async fn a_resident_cannot_run_a_hub_and_nothing_is_recorded() {
     assert!(invite.to_string().starts_with("plj3-"));
     hub.stop().await.unwrap();
 
-    let _ = stop_server.send(());
-    community.await.unwrap().unwrap();
+    community.stop().await;
 }
