@@ -3,9 +3,7 @@
 // opens a fresh app, files one anonymous report with a code (at phone size, in Spanish), and the
 // report reaches the coordinator's inbox. The same code does not work twice.
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   DESKTOP,
@@ -18,35 +16,21 @@ import {
   findText,
   screenshot,
   startApp,
-  startServer,
   syncNow,
   type,
   waitFor,
+  serverScenario,
 } from "./harness.js";
 
 const WHAT = "Two people loading bikes from the rack into a white van";
 
-let tmp;
-let server;
-let carmen;
-let nadia;
+const scenario = serverScenario("codes");
 
-before(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "porchlight-e2e-codes-"));
-  server = startServer(tmp);
-});
-
-after(async () => {
-  await nadia?.stop();
-  await carmen?.stop();
-  await server?.stop();
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-});
 
 test("report codes: a neighbour who is not a member files one anonymous report with a printed code", async () => {
-  carmen = await startApp(DESKTOP);
+  const carmen = scenario.track(await startApp(DESKTOP));
   let d = carmen.driver;
-  await createGroupOnServer(d, server, "Carmen", "Elm Street Watch");
+  await createGroupOnServer(d, scenario.server, "Carmen", "Elm Street Watch");
   await click(d, 'nav a[data-view="coordinate"]');
 
   await type(d, "input[name=code-count]", "2");
@@ -71,7 +55,7 @@ test("report codes: a neighbour who is not a member files one anonymous report w
   await checkA11y(d, "report codes");
 
   // Nadia has never joined: a fresh app, in Spanish, at phone size.
-  nadia = await startApp(PHONE);
+  const nadia = scenario.track(await startApp(PHONE));
   d = nadia.driver;
   await choose(d, '[data-testid="language"]', "es");
   await click(d, '[data-testid="code-report"]');

@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import { fileURLToPath } from "node:url";
+import { after, before } from "node:test";
 import { Builder, By, until } from "selenium-webdriver";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -445,6 +446,34 @@ export function startServer(dir) {
       await gone;
     },
   };
+}
+
+/**
+ * The set-up every multi-device scenario shares: a temporary directory and a real server in it
+ * before the tests, and after them every app the scenario `track`ed stopped (last first), the
+ * server stopped and the directory removed.
+ */
+export function serverScenario(name) {
+  const apps = [];
+  const scenario = {
+    tmp: null,
+    server: null,
+    /** Registers `app` to be stopped after the scenario, and returns it. */
+    track(app) {
+      apps.push(app);
+      return app;
+    },
+  };
+  before(() => {
+    scenario.tmp = fs.mkdtempSync(path.join(os.tmpdir(), `porchlight-e2e-${name}-`));
+    scenario.server = startServer(scenario.tmp);
+  });
+  after(async () => {
+    for (const app of apps.reverse()) await app.stop();
+    await scenario.server?.stop();
+    if (scenario.tmp) fs.rmSync(scenario.tmp, { recursive: true, force: true });
+  });
+  return scenario;
 }
 
 /** Waits until the shell's sync status satisfies `ok`, and returns it. */

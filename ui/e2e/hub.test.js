@@ -1,10 +1,7 @@
 // Hub mode in two real apps: the coordinator's desktop serves the group on the local network, the
 // invite it then makes carries the hub's address, and when the community server goes away a
 // resident's phone still gets the coordinator's new alert, through the hub.
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   DESKTOP,
@@ -18,30 +15,16 @@ import {
   joinWithCode,
   screenshot,
   startApp,
-  startServer,
   syncNow,
   syncStatusUntil,
   type,
+  serverScenario,
 } from "./harness.js";
 
 const TITLE = "Bikes taken from the hall rack";
 
-let tmp;
-let server;
-let carmen;
-let rita;
+const scenario = serverScenario("hub");
 
-before(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "porchlight-e2e-hub-"));
-  server = startServer(tmp);
-});
-
-after(async () => {
-  await rita?.stop();
-  await carmen?.stop();
-  await server?.stop();
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-});
 
 /** Clicks "Sync now" and waits until a sync after `before` succeeded through `url`. */
 async function syncThrough(d, who, url) {
@@ -55,9 +38,9 @@ async function syncThrough(d, who, url) {
 }
 
 test("hub: phones keep syncing through the coordinator's desktop when the community server is gone", async () => {
-  carmen = await startApp(DESKTOP);
+  const carmen = scenario.track(await startApp(DESKTOP));
   let d = carmen.driver;
-  await createGroupOnServer(d, server, "Carmen", "Elm Street Watch");
+  await createGroupOnServer(d, scenario.server, "Carmen", "Elm Street Watch");
   await click(d, 'nav a[data-view="coordinate"]');
 
   // Serve on loopback with a free port (a real hall would leave the default: every interface).
@@ -74,7 +57,7 @@ test("hub: phones keep syncing through the coordinator's desktop when the commun
   const code = await invoke(d, "invite", { role: "resident", uses: 1, validDays: 1 });
   assert.match(code, /^plj3-/);
 
-  rita = await startApp(PHONE);
+  const rita = scenario.track(await startApp(PHONE));
   await joinWithCode(rita.driver, "Rita", code);
   // While the community server is up, Carmen's device certifies Rita (the hub admits exactly
   // the members the group's certificates vouch for).
@@ -82,7 +65,7 @@ test("hub: phones keep syncing through the coordinator's desktop when the commun
   await syncNow(rita.driver, "Rita");
 
   // The community server goes away (the hall has no internet).
-  await server.stop();
+  await scenario.server.stop();
 
   await invoke(d, "issue_alert", {
     alert: {

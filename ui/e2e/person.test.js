@@ -2,10 +2,7 @@
 // behaviour first (a description by race alone is refused, with the reason), the alert waits for
 // a second coordinator, and a resident's phone shows it only once the second coordinator has
 // approved it, marked "confirmed by 2 coordinators".
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   DESKTOP,
@@ -20,37 +17,21 @@ import {
   joinWithCode,
   screenshot,
   startApp,
-  startServer,
   syncNow,
   type,
   waitFor,
+  serverScenario,
 } from "./harness.js";
 
 const TITLE = "Someone trying car doors on Elm";
 const DID = "Tried the doors of parked cars along Elm St";
 
-let tmp;
-let server;
-let carmen;
-let diego;
-let rita;
+const scenario = serverScenario("person");
 
-before(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "porchlight-e2e-person-"));
-  server = startServer(tmp);
-});
-
-after(async () => {
-  await rita?.stop();
-  await diego?.stop();
-  await carmen?.stop();
-  await server?.stop();
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-});
 
 /** Opens an app, names the device and joins the group with `code`. */
 async function joinWith(size, name, code) {
-  const app = await startApp(size);
+  const app = scenario.track(await startApp(size));
   await joinWithCode(app.driver, name, code);
   return app;
 }
@@ -76,14 +57,14 @@ async function inboxHas(d) {
 
 test("person alerts: behaviour first, and residents see them only after two coordinators approve", async () => {
   // Carmen creates the group on the server and invites a second coordinator and a resident.
-  carmen = await startApp(DESKTOP);
+  const carmen = scenario.track(await startApp(DESKTOP));
   let d = carmen.driver;
-  await createGroupOnServer(d, server, "Carmen", "Elm Street Watch");
+  await createGroupOnServer(d, scenario.server, "Carmen", "Elm Street Watch");
   const coordCode = await invoke(d, "invite", { role: "coordinator", uses: 1, validDays: 1 });
   const residentCode = await invoke(d, "invite", { role: "resident", uses: 1, validDays: 1 });
 
-  diego = await joinWith(DESKTOP, "Diego", coordCode);
-  rita = await joinWith(PHONE, "Rita", residentCode);
+  const diego = await joinWith(DESKTOP, "Diego", coordCode);
+  const rita = await joinWith(PHONE, "Rita", residentCode);
   await invoke(rita.driver, "set_watch_area", {
     area: { name: "Home", area: { type: "circle", center: { lat: 45.5145, lon: -122.6265 }, radiusM: 800 } },
   });
