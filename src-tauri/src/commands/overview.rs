@@ -88,11 +88,7 @@ pub async fn export(
     };
     let dir = dir.0.clone();
     blocking(&core, move |core| {
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, &e))?;
-        // Second resolution keeps names sortable and unique enough for a person clicking a
-        // button.
-        let stamp = Timestamp::now().to_rfc3339().replace([':', '.'], "-");
-        let path = dir.join(format!("porchlight-{name}-{stamp}.{ext}"));
+        let path = export_path(&dir, name, ext)?;
         let count = core.export(kind, format, &path)?;
         Ok(Exported {
             path: path.display().to_string(),
@@ -100,4 +96,12 @@ pub async fn export(
         })
     })
     .await
+}
+
+/// A new file `porchlight-NAME-TIME.EXT` in the export folder (made if missing). The time keeps
+/// names sortable and unique enough for a person clicking a button.
+pub fn export_path(dir: &std::path::Path, name: &str, ext: &str) -> Result<std::path::PathBuf> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
+    let stamp = Timestamp::now().to_rfc3339().replace([':', '.'], "-");
+    Ok(dir.join(format!("porchlight-{name}-{stamp}.{ext}")))
 }

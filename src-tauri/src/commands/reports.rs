@@ -108,12 +108,7 @@ pub async fn print_token_sheet(
 ) -> Result<TokenSheet> {
     let codes = core.token_sheet(count).await?;
     let html = porchlight_core::token_sheet_html(&codes)?;
-    let dir = dir.0.clone();
-    std::fs::create_dir_all(&dir).map_err(|e| crate::Error::io(&dir, &e))?;
-    let stamp = porchlight_core::model::Timestamp::now()
-        .to_rfc3339()
-        .replace([':', '.'], "-");
-    let path = dir.join(format!("porchlight-report-codes-{stamp}.html"));
+    let path = super::overview::export_path(&dir.0, "report-codes", "html")?;
     std::fs::write(&path, html).map_err(|e| crate::Error::io(&path, &e))?;
     Ok(TokenSheet {
         path: path.display().to_string(),
