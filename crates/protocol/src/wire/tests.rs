@@ -148,3 +148,33 @@ fn random_bytes_are_rejected_not_panicking() {
         let _ = decode::<JoinRequest>(&bytes);
     }
 }
+
+/// A token code with a certificate pin of the wrong length (a hand-made or damaged code) is
+/// refused when read, before any request would go out; a code printed before pins existed still
+/// reads, with no pin.
+#[test]
+fn a_token_code_with_a_malformed_pin_is_rejected_not_panicking() {
+    let code = |pin: Option<Vec<u8>>| super::TokenCode {
+        server: "https://watch.example".into(),
+        group: GroupId::random(),
+        seal_keys: vec![serde_bytes::ByteBuf::from(vec![7; 32])],
+        token: super::DropToken {
+            message: vec![1; 32],
+            randomizer: vec![2; 32],
+            signature: vec![3; 256],
+        },
+        pin: pin.map(serde_bytes::ByteBuf::from),
+    };
+    let short = code(Some(vec![9; 31])).to_text().unwrap();
+    assert!(matches!(
+        super::TokenCode::parse(&short),
+        Err(crate::Error::InvalidField {
+            field: "token code",
+            ..
+        })
+    ));
+    let old = super::TokenCode::parse(&code(None).to_text().unwrap()).unwrap();
+    assert_eq!(old.fingerprint().unwrap(), None);
+    let pinned = super::TokenCode::parse(&code(Some(vec![9; 32])).to_text().unwrap()).unwrap();
+    assert_eq!(pinned.fingerprint().unwrap(), Some([9; 32]));
+}

@@ -71,6 +71,9 @@ pub struct TokenCode {
     pub pin: Option<ByteBuf>,
 }
 
+/// The text form of a token code starts with this, so it is recognised when pasted.
+pub const TOKEN_CODE_PREFIX: &str = "porchlight-drop:";
+
 impl TokenCode {
     /// The pinned certificate fingerprint, if the code carries a well-formed one.
     pub fn fingerprint(&self) -> Result<Option<crate::pin::Fingerprint>, Error> {
@@ -86,12 +89,6 @@ impl TokenCode {
             })
             .transpose()
     }
-}
-
-/// The text form of a token code starts with this, so it is recognised when pasted.
-pub const TOKEN_CODE_PREFIX: &str = "porchlight-drop:";
-
-impl TokenCode {
     /// `porchlight-drop:` followed by the base58 of the CBOR encoding.
     pub fn to_text(&self) -> Result<String, Error> {
         Ok(format!(
