@@ -185,6 +185,12 @@ async fn send_queued_reports(core: &Core) -> Result<usize, Failure> {
                 eprintln!("{}", CoreError::NoDropTokens);
                 break;
             }
+            // Synced with a hub while the community server is out of reach: reports only ever
+            // leave for the community server, so they wait on this device, as in the app.
+            Err(CoreError::Sync(e)) if e.is_unreachable() => {
+                eprintln!("sealed reports wait on this device: {e}");
+                break;
+            }
             Err(e) => return Err(e.into()),
         }
         let Some(at) = core.next_drop_at()? else {

@@ -3,4 +3,5 @@
 //! and gigabytes of disk.
 
 mod cli;
+mod netns;
 mod network;
