@@ -96,8 +96,8 @@ impl Core {
         valid_for: Duration,
     ) -> Result<InviteCode> {
         let (group, root) = self.group_anchor()?;
-        // Newcomers join on the community server, never on a hub.
         let home = self.home_server()?;
+        let hub = self.group_hub()?;
         let (invite, secret) = (random_bytes::<16>(), random_bytes::<16>());
         let expires_at = Timestamp::now().millis() / 1000
             + i64::try_from(valid_for.as_secs()).unwrap_or(i64::MAX / 2);
@@ -110,10 +110,26 @@ impl Core {
             uses,
             expires_at,
         );
-        self.home_remote()?
-            .create_invite(signed)
-            .await
-            .map_err(sync_error)?;
+        // Newcomers join on the community server, or at the hub when they cannot reach it (a
+        // hall without internet), so the invite is registered with both; one is enough. The
+        // hub forwards such joins to the community server later (docs/HUB.md).
+        let home_remote = self.home_remote()?;
+        let at_home = home_remote.create_invite(signed.clone());
+        let at_hub = async {
+            let Some(h) = &hub else { return Ok(None) };
+            let remote = self.remote_on(h, &*self.connect)?;
+            remote
+                .create_invite(signed.clone())
+                .await
+                .map(Some)
+                .map_err(sync_error)
+        };
+        let (at_home, at_hub) = tokio::join!(at_home, at_hub);
+        match at_home {
+            Ok(_) => {}
+            Err(e) if e.is_unreachable() && matches!(at_hub, Ok(Some(_))) => {}
+            Err(e) => return Err(sync_error(e)),
+        }
         Ok(InviteCode {
             server: home.url,
             group,
@@ -123,7 +139,7 @@ impl Core {
             role,
             // The newcomer's device pins the certificate this device pinned.
             tls_fingerprint: home.pin,
-            hub: self.group_hub()?.map(|h| porchlight_sync::HubAddress {
+            hub: hub.map(|h| porchlight_sync::HubAddress {
                 url: h.url,
                 tls_fingerprint: h.pin,
             }),

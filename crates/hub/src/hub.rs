@@ -115,6 +115,7 @@ impl Hub {
     pub async fn relay_now(&self) -> Result<RelayStep, HubError> {
         let mut relay = self.relay.lock().await;
         mirror_members(&self.storage, &self.core).await?;
+        relay.forward_joins().await?;
         Ok(relay.settle().await?)
     }
 
@@ -149,7 +150,10 @@ async fn run(
         let outcome = {
             let mut relay = relay.lock().await;
             match mirror_members(&storage, &core).await {
-                Ok(_) => relay.settle().await.map_err(HubError::from),
+                Ok(_) => match relay.forward_joins().await {
+                    Ok(_) => relay.settle().await.map_err(HubError::from),
+                    Err(e) => Err(HubError::from(e)),
+                },
                 Err(e) => Err(e),
             }
         };

@@ -15,9 +15,9 @@ use porchlight_model::{DeviceId, DocKind};
 use porchlight_server::{Clock, Settings, SqliteStorage, TlsMode};
 use porchlight_sync::wire::{
     self, BlobStored, CBOR, Challenge, CreateInviteRequest, DropAccepted, DropPage, DropRequest,
-    ErrorBody, GroupId, InviteCreated, IssueTokensRequest, IssuedTokens, MAP_CHUNK_KIND, Member,
-    MemberList, Membership, RevokeRequest, SessionResponse, SyncRequest, SyncResponse,
-    TokenKeyInfo, WaitResponse,
+    ErrorBody, GroupId, InviteCreated, IssueTokensRequest, IssuedTokens, JoinRequest,
+    MAP_CHUNK_KIND, Member, MemberList, Membership, RevokeRequest, SessionResponse, SyncRequest,
+    SyncResponse, TokenKeyInfo, WaitResponse,
 };
 use porchlight_sync::{
     Call, Connect, Enrolled, Error, InviteCode, Remote, ServerAddr, SignedInvite, SigningKey,
@@ -196,8 +196,12 @@ impl InProcessServer {
         key: &SigningKey,
         display_name: &str,
     ) -> Result<Membership, Error> {
-        let request = join_request(code, key, display_name);
-        self.cbor(Method::POST, "/v1/join", None, Some(&request))
+        self.post_join(&join_request(code, key, display_name)).await
+    }
+
+    /// Posts a signed join request.
+    pub async fn post_join(&self, request: &JoinRequest) -> Result<Membership, Error> {
+        self.cbor(Method::POST, "/v1/join", None, Some(request))
             .await
     }
 }
@@ -391,6 +395,10 @@ impl Remote for InProcessRemote {
 
     fn issue_tokens<'a>(&'a self, request: &'a IssueTokensRequest) -> Call<'a, IssuedTokens> {
         Box::pin(self.authed_cbor(Method::POST, "/v1/tokens", Some(request)))
+    }
+
+    fn forward_join<'a>(&'a self, request: &'a JoinRequest) -> Call<'a, Membership> {
+        Box::pin(self.server.post_join(request))
     }
 }
 

@@ -1,7 +1,8 @@
 //! Keeps a hub server's member table equal to the roster of the coordinator's device that runs
 //! the hub (see `docs/HUB.md`): the group is created there under the same id with its founder,
 //! each certified member missing there is admitted with an invite this device signs, and members
-//! the roster no longer lists are revoked there.
+//! the roster no longer lists are revoked there (newcomers who joined at the hub itself stay until
+//! a coordinator certifies or revokes them).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -77,7 +78,12 @@ pub async fn mirror_members<S: Storage>(storage: &S, core: &Core) -> Result<Mirr
         done.added += 1;
     }
     for m in known.values() {
-        if m.revoked_at.is_none() && !roster.contains(m.device) {
+        // A newcomer who joined at the hub itself (their own signed request is in the
+        // evidence) stays until a coordinator certifies or revokes them; anyone else the
+        // roster no longer lists goes.
+        let joined_here = m.evidence.as_ref().is_some_and(|e| e.signature.is_some());
+        let unlisted = !roster.contains(m.device) && !joined_here;
+        if m.revoked_at.is_none() && (roster.is_revoked(m.device) || unlisted) {
             storage.revoke(roster.group, m.device, now).await?;
             done.revoked += 1;
         }

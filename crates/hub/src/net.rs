@@ -11,7 +11,8 @@ use std::time::Duration;
 use porchlight_model::{DeviceId, DocKind};
 use porchlight_sync::wire::{
     BlobStored, DropAccepted, DropPage, DropRequest, GroupId, InviteCreated, IssueTokensRequest,
-    IssuedTokens, Member, SyncRequest, SyncResponse, TokenKeyInfo, WaitResponse,
+    IssuedTokens, JoinRequest, Member, Membership, SyncRequest, SyncResponse, TokenKeyInfo,
+    WaitResponse,
 };
 use porchlight_sync::{
     Call, Connect, Enrolled, Error, InviteCode, Remote, ServerAddr, SignedInvite, SigningKey,
@@ -331,5 +332,9 @@ impl Remote for Linked {
 
     fn issue_tokens<'a>(&'a self, request: &'a IssueTokensRequest) -> Call<'a, IssuedTokens> {
         self.gate(self.inner.issue_tokens(request))
+    }
+
+    fn forward_join<'a>(&'a self, request: &'a JoinRequest) -> Call<'a, Membership> {
+        self.gate(self.inner.forward_join(request))
     }
 }

@@ -26,6 +26,8 @@ use porchlight_sync::wire::{
 };
 use porchlight_sync::{Error, Remote, fetch_tokens};
 
+use crate::joins::{Forwarded, JoinForwarder};
+
 /// The most steps [`Relay::settle`] takes (each moves at least one page).
 const MAX_STEPS: usize = 10_000;
 /// Drops read from the hub per request.
@@ -67,6 +69,7 @@ pub struct Relay {
     to_upstream: Vec<DocChanges>,
     drop_cursor: u64,
     tokens: Vec<DropToken>,
+    joins: JoinForwarder,
 }
 
 impl Relay {
@@ -77,6 +80,7 @@ impl Relay {
             group,
             hub,
             upstream,
+            joins: JoinForwarder::default(),
             hub_cursor: 0,
             upstream_cursor: 0,
             to_hub: Vec::new(),
@@ -146,6 +150,13 @@ impl Relay {
             sent += 1;
         }
         Ok((sent, page.more))
+    }
+
+    /// Brings members who joined at the hub to the community server (see [`JoinForwarder`]):
+    /// done before relaying, since the community server takes a newcomer's changes only once
+    /// it knows them.
+    pub async fn forward_joins(&mut self) -> Result<Forwarded, Error> {
+        self.joins.forward(&*self.hub, &*self.upstream).await
     }
 
     /// Steps until a step moves nothing; returns the sum of what moved.

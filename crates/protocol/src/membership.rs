@@ -243,6 +243,13 @@ pub struct JoinEvidence {
     pub invite: SignedInvite,
     #[serde(with = "serde_bytes")]
     pub proof: [u8; 64],
+    /// The joining device's own signature of its join request (see
+    /// [`crate::crypto::join_message`]), kept by servers since hubs relay joins: with it, a
+    /// hub's relay can bring a member who joined in the hall to the community server exactly
+    /// as the device asked, and nobody else can. `None` for members a coordinator's device
+    /// vouched for itself, and in evidence recorded before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<serde_bytes::ByteBuf>,
 }
 
 impl JoinEvidence {
@@ -266,6 +273,23 @@ impl JoinEvidence {
                 .invite
                 .proof_holds(public_key, display_name, &self.proof))
         .then_some(self.invite.role)
+    }
+
+    /// The join request the member's device sent, rebuilt from this evidence, when it holds
+    /// the device's signature: what a hub's relay forwards to the community server.
+    pub fn join_request(
+        &self,
+        public_key: [u8; 32],
+        display_name: &str,
+    ) -> Option<crate::wire::JoinRequest> {
+        let signature = <[u8; 64]>::try_from(self.signature.as_ref()?.as_slice()).ok()?;
+        Some(crate::wire::JoinRequest {
+            invite: self.invite.invite,
+            public_key,
+            display_name: display_name.to_owned(),
+            proof: self.proof,
+            signature,
+        })
     }
 }
 
@@ -337,6 +361,11 @@ impl Roster {
 
     pub fn is_revoked(&self, device: &DeviceId) -> bool {
         self.revoked.contains(device)
+    }
+
+    /// Every device a valid revocation names.
+    pub fn revoked(&self) -> impl Iterator<Item = &DeviceId> {
+        self.revoked.iter()
     }
 
     pub fn members(&self) -> impl Iterator<Item = (&DeviceId, &Certified)> {

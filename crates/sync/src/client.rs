@@ -14,8 +14,8 @@ use crate::Error;
 use crate::tls::{Fingerprint, certificate_failure, check_transport, configure};
 use crate::wire::{
     self, BlobStored, CBOR, Challenge, CreateInviteRequest, DropPage, ErrorBody, GroupId, Health,
-    InviteCreated, Member, MemberList, Membership, RevokeRequest, SessionResponse, SyncRequest,
-    SyncResponse, WaitResponse,
+    InviteCreated, JoinRequest, Member, MemberList, Membership, RevokeRequest, SessionResponse,
+    SyncRequest, SyncResponse, WaitResponse,
 };
 use porchlight_protocol::{InviteCode, SignedInvite};
 
@@ -175,8 +175,13 @@ impl HttpClient {
         key: &SigningKey,
         display_name: &str,
     ) -> Result<Membership, Error> {
-        let request = crate::join_request(code, key, display_name);
-        self.call(Method::POST, "/v1/join", None, Some(&request))
+        self.post_join(&crate::join_request(code, key, display_name))
+            .await
+    }
+
+    /// Posts a signed join request: this device's own, or one a hub forwards.
+    pub async fn post_join(&self, request: &JoinRequest) -> Result<Membership, Error> {
+        self.call(Method::POST, "/v1/join", None, Some(request))
             .await
     }
 

@@ -20,8 +20,8 @@ use crate::Error;
 use crate::tls::Fingerprint;
 use crate::wire::{
     BlobStored, DropAccepted, DropPage, DropRequest, DropToken, GroupId, InviteCreated,
-    IssueTokensRequest, IssuedTokens, MAX_TOKEN_BATCH, Member, Membership, SyncRequest,
-    SyncResponse, TokenKeyInfo, WaitResponse,
+    IssueTokensRequest, IssuedTokens, JoinRequest, MAX_TOKEN_BATCH, Member, Membership,
+    SyncRequest, SyncResponse, TokenKeyInfo, WaitResponse,
 };
 use crate::{HttpClient, HttpTransport, InviteCode, SignedInvite};
 
@@ -75,6 +75,10 @@ pub trait Remote: Send + Sync + Debug {
 
     /// Has blinded messages signed.
     fn issue_tokens<'a>(&'a self, request: &'a IssueTokensRequest) -> Call<'a, IssuedTokens>;
+
+    /// Posts a join request that another device signed, as that device would (no session): a
+    /// hub's relay brings members who joined in the hall to the community server this way.
+    fn forward_join<'a>(&'a self, request: &'a JoinRequest) -> Call<'a, Membership>;
 }
 
 /// Blinds `count` fresh messages for `key`, has them signed through `remote` and returns the

@@ -11,7 +11,8 @@ use crate::client::{HttpClient, Session};
 use crate::remote::{Call, Remote};
 use crate::wire::{
     BlobStored, DropAccepted, DropPage, DropRequest, GroupId, InviteCreated, IssueTokensRequest,
-    IssuedTokens, Member, SyncRequest, SyncResponse, TokenKeyInfo, WaitResponse,
+    IssuedTokens, JoinRequest, Member, Membership, SyncRequest, SyncResponse, TokenKeyInfo,
+    WaitResponse,
 };
 use crate::{AnonymousClient, Error, SignedInvite};
 
@@ -200,5 +201,9 @@ impl Remote for HttpTransport {
         Box::pin(
             self.with_session(move |s| async move { self.client.issue_tokens(&s, request).await }),
         )
+    }
+
+    fn forward_join<'a>(&'a self, request: &'a JoinRequest) -> Call<'a, Membership> {
+        Box::pin(self.client.post_join(request))
     }
 }

@@ -8,10 +8,12 @@
 //!                                                          └── [b] Rita (resident)
 //! ```
 //!
-//! The hub's machine is the hall's router: while its `wan` link is up everyone joins the
-//! community server through it. Then the link goes down, so neither the hub nor the phones have
-//! a route to the community server: a patrol is logged and seen by the coordinator through the
-//! hub alone. Then the route comes back, and every device converges with equal sync receipts.
+//! The hub's machine is the hall's router. While its `wan` link is up, Carmen founds the group on
+//! the community server and starts her hub; Vera joins from home. Then the link goes down, so
+//! neither the hub nor the phones have a route to the community server: Victor and Rita join at
+//! the hub, and a patrol is logged and seen by the coordinator through the hub alone. Then the
+//! route comes back: the hub forwards the joins, relays both ways, and every device converges
+//! with equal sync receipts.
 //!
 //! It needs root (CAP_NET_ADMIN) and iproute2, which CI has. Where namespaces cannot be made the
 //! test fails: it is never skipped.
@@ -380,38 +382,36 @@ fn a_hall_in_its_own_network_syncs_through_the_hub_and_converges_when_the_route_
         "{started}"
     );
 
-    // Invites made now carry the hub's address beside the community server's. Victor and Rita
-    // join in the hall (through the hub's machine, the hall's router); Vera joins from home.
+    // Invites made now carry the hub's address beside the community server's. Vera joins from
+    // home while the hall still has its uplink.
     let victor = Device::new(&net.a, tmp.path(), "victor");
     let rita = Device::new(&net.b, tmp.path(), "rita");
     let vera = Device::new(&net.up, tmp.path(), "vera");
-    for (device, name, role) in [
-        (&victor, "Victor", "volunteer"),
-        (&rita, "Rita", "resident"),
-        (&vera, "Vera", "volunteer"),
-    ] {
+    let invite = |role: &str| {
         let code = carmen.json(&["invite", "--role", role])["code"]
             .as_str()
             .unwrap()
             .to_owned();
         assert!(code.starts_with("plj3-"), "{code}");
-        device.json(&["join", &code, "--name", name]);
-    }
-    // Carmen certifies the newcomers; everyone picks the certificates up.
-    let everyone = [&carmen, &victor, &rita, &vera];
-    for device in everyone.iter().chain(&everyone) {
-        device.sync_until_ok();
-    }
-    for device in everyone {
-        assert_eq!(
-            device.server(),
-            url,
-            "everyone starts on the community server"
-        );
-    }
+        code
+    };
+    vera.json(&["join", &invite("volunteer"), "--name", "Vera"]);
+    carmen.sync_until_ok();
+    vera.sync_until_ok();
 
-    // The hall loses its route to the community server.
+    // The hall loses its route to the community server. Carmen's invites there are registered
+    // with her hub alone, and Victor and Rita join at the hub.
     net.set_uplink(false);
+    victor.json(&["join", &invite("volunteer"), "--name", "Victor"]);
+    rita.json(&["join", &invite("resident"), "--name", "Rita"]);
+    // Carmen (moving to the hub by herself) certifies them; they pick the certificates up.
+    let hall = [&carmen, &victor, &rita];
+    for device in hall.iter().chain(&hall) {
+        device.sync_until_ok();
+        assert_eq!(device.server(), hub_url, "the hall syncs through the hub");
+    }
+    assert_eq!(vera.server(), url);
+
     victor.json(&["patrol", "start", "--title", "Evening round"]);
     for point in ["40.4168,-3.7038", "40.4172,-3.7031", "40.4177,-3.7025"] {
         victor.json(&["patrol", "fix", point]);
@@ -469,9 +469,11 @@ fn a_hall_in_its_own_network_syncs_through_the_hub_and_converges_when_the_route_
     );
     assert!(vera.titles(&["patrol", "list"], "title").is_empty());
 
-    // The route returns: the hub relays both ways, Rita's report leaves, and every device
-    // ends up with the same receipt for what it may read.
+    // The route returns: the hub forwards Victor's and Rita's joins to the community server and
+    // relays both ways, Rita's report leaves, and every device ends up with the same receipt
+    // for what it may read.
     net.set_uplink(true);
+    let everyone = [&carmen, &victor, &rita, &vera];
     let deadline = Instant::now() + CONVERGE_WITHIN;
     loop {
         let mut sent = 0;

@@ -89,8 +89,15 @@ impl Core {
         if self.role()? != Role::Coordinator {
             return Ok(());
         }
-        // Keep the group document's roster (and the sealing keys) in step with the server.
-        if let Ok(members) = self.members().await {
+        // Keep the group document's roster (and the sealing keys) in step with the server. On
+        // a hub, newcomers who joined there (a hall without internet) are on its list alone.
+        let mut members = self.members().await.ok();
+        if self.store().state(super::hub::STATE_HOME)?.is_some()
+            && let Ok(here) = remote.members().await
+        {
+            members.get_or_insert_with(Vec::new).extend(here);
+        }
+        if let Some(members) = members {
             self.sync_roster(&members)?;
             report.changed.extend(self.retry_held()?);
             if self.pending_changes()? > 0 {

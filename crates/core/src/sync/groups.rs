@@ -128,13 +128,36 @@ impl Core {
         }
         let code: InviteCode = code.parse().map_err(sync_error)?;
         let name = porchlight_model::validate_name("name", name)?;
-        let enrolled = self
-            .connect
-            .join(&code, self.identity.signing_key(), &name)
-            .await
-            .map_err(sync_error)?;
+        let key = self.identity.signing_key();
+        let (enrolled, at_hub) = match self.connect.join(&code, key, &name).await {
+            // A hall without internet: join at the hub the code names. It forwards the join,
+            // as this device signed it, to the community server when it can (docs/HUB.md).
+            Err(e) if e.is_unreachable() && code.hub.is_some() => {
+                let hub = code.hub.as_ref().map(|h| ServerAddr {
+                    url: h.url.clone(),
+                    pin: h.tls_fingerprint,
+                });
+                let mut at_hub = code.clone();
+                if let Some(h) = &hub {
+                    at_hub.server.clone_from(&h.url);
+                    at_hub.tls_fingerprint = h.pin;
+                }
+                let enrolled = self.connect.join(&at_hub, key, &name).await;
+                (enrolled.map_err(sync_error)?, hub)
+            }
+            other => (other.map_err(sync_error)?, None),
+        };
         let membership = enrolled.membership;
-        let pin = enrolled.server.pin.as_ref().map(format_fingerprint);
+        // The community server stays this device's home even when it joined at the hub.
+        let server = if at_hub.is_some() {
+            ServerAddr {
+                url: code.server.clone(),
+                pin: code.tls_fingerprint,
+            }
+        } else {
+            enrolled.server
+        };
+        let pin = server.pin.as_ref().map(format_fingerprint);
         let hub_pin = code
             .hub
             .as_ref()
@@ -142,7 +165,7 @@ impl Core {
             .map(format_fingerprint);
         self.store().with_transaction(|tx| {
             set_state_in(tx, crate::STATE_NAME, Some(&name))?;
-            set_state_in(tx, STATE_SERVER, Some(&enrolled.server.url))?;
+            set_state_in(tx, STATE_SERVER, Some(&server.url))?;
             set_state_in(tx, STATE_SERVER_PIN, pin.as_deref())?;
             set_state_in(tx, STATE_SERVER_GROUP, Some(&membership.group.to_string()))?;
             // The code came from a coordinator in person: its root key is what this device
@@ -157,6 +180,9 @@ impl Core {
             set_state_in(tx, super::hub::STATE_HUB_PIN, hub_pin.as_deref())?;
             set_state_in(tx, STATE_ROLE, Some(membership.role.as_str()))
         })?;
+        if let Some(hub) = &at_hub {
+            self.switch_server(hub)?;
+        }
         self.sync_once().await?;
         self.whoami()
     }

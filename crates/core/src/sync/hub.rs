@@ -47,12 +47,19 @@ pub struct HubRoster {
     /// The root key: the founder, the group's first member on every server.
     pub root: [u8; 32],
     pub members: Vec<HubMember>,
+    /// Devices a coordinator revoked.
+    pub revoked: Vec<DeviceId>,
 }
 
 impl HubRoster {
     /// Whether `device` is a member now.
     pub fn contains(&self, device: DeviceId) -> bool {
         self.members.iter().any(|m| m.device == device)
+    }
+
+    /// Whether a coordinator revoked `device`.
+    pub fn is_revoked(&self, device: DeviceId) -> bool {
+        self.revoked.contains(&device)
     }
 }
 
@@ -94,6 +101,7 @@ impl Core {
             name: group.name,
             root: roster.root,
             members,
+            revoked: roster.revoked().copied().collect(),
         })
     }
 
@@ -124,6 +132,7 @@ impl Core {
         Ok(JoinEvidence {
             invite: signed,
             proof,
+            signature: None,
         })
     }
 

@@ -16,9 +16,9 @@ use porchlight_server::{Secret, Settings, TlsMode};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-const CREATION_TOKEN: &str = "lan-test-token";
+pub(crate) const CREATION_TOKEN: &str = "lan-test-token";
 
-fn settings(database: String) -> Settings {
+pub(crate) fn settings(database: String) -> Settings {
     Settings {
         database,
         group_creation_token: Some(Secret::new(CREATION_TOKEN)),
@@ -29,13 +29,13 @@ fn settings(database: String) -> Settings {
 
 /// A TCP relay in front of a server that can be shut: while shut it closes every connection,
 /// the open ones included, as a lost internet link would.
-struct Gate {
-    url: String,
+pub(crate) struct Gate {
+    pub(crate) url: String,
     open: watch::Sender<bool>,
 }
 
 impl Gate {
-    async fn start(upstream: SocketAddr) -> Self {
+    pub(crate) async fn start(upstream: SocketAddr) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (open, is_open) = watch::channel(true);
@@ -59,22 +59,22 @@ impl Gate {
         Self { url, open }
     }
 
-    fn set_open(&self, open: bool) {
+    pub(crate) fn set_open(&self, open: bool) {
         self.open.send_replace(open);
     }
 }
 
 /// The community server on loopback, with its database (and the hub's, in tests that run one)
 /// in a temporary directory.
-struct Community {
-    addr: SocketAddr,
+pub(crate) struct Community {
+    pub(crate) addr: SocketAddr,
     dir: tempfile::TempDir,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<Result<(), porchlight_server::Error>>,
 }
 
 impl Community {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -96,22 +96,22 @@ impl Community {
     }
 
     /// A SQLite URL for `name` beside the community server's database.
-    fn database(&self, name: &str) -> String {
+    pub(crate) fn database(&self, name: &str) -> String {
         format!("sqlite://{}", self.dir.path().join(name).display())
     }
 
-    async fn stop(self) {
+    pub(crate) async fn stop(self) {
         let _ = self.stop.send(());
         self.task.await.unwrap().unwrap();
     }
 }
 
-struct Device {
-    core: Arc<Core>,
+pub(crate) struct Device {
+    pub(crate) core: Arc<Core>,
     _dir: tempfile::TempDir,
 }
 
-fn device(name: &str) -> Device {
+pub(crate) fn device(name: &str) -> Device {
     let dir = tempfile::tempdir().unwrap();
     let config = Config {
         drop_delay_max_secs: 0,
@@ -125,7 +125,7 @@ fn device(name: &str) -> Device {
     }
 }
 
-fn alert(title: &str) -> NewAlert {
+pub(crate) fn alert(title: &str) -> NewAlert {
     NewAlert {
         title: title.into(),
         body: String::new(),
@@ -140,7 +140,7 @@ fn alert(title: &str) -> NewAlert {
 }
 
 /// Syncs every device until a full round moves nothing.
-async fn settle(devices: &[&Core]) {
+pub(crate) async fn settle(devices: &[&Core]) {
     for _ in 0..8 {
         let mut moved = 0;
         for d in devices {
@@ -154,7 +154,7 @@ async fn settle(devices: &[&Core]) {
     panic!("devices did not settle");
 }
 
-fn titles(core: &Core) -> Vec<String> {
+pub(crate) fn titles(core: &Core) -> Vec<String> {
     let mut t: Vec<String> = core
         .alerts(&AlertQuery::default())
         .unwrap()
@@ -165,7 +165,7 @@ fn titles(core: &Core) -> Vec<String> {
     t
 }
 
-fn addr(url: &str) -> ServerAddr {
+pub(crate) fn addr(url: &str) -> ServerAddr {
     ServerAddr {
         url: url.to_owned(),
         pin: None,

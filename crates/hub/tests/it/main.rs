@@ -3,5 +3,6 @@
 //! and gigabytes of disk.
 
 mod announce;
+mod hall_joins;
 mod lan;
 mod simnet;

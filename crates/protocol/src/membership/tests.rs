@@ -173,6 +173,7 @@ fn join_evidence_needs_a_coordinators_invite_and_the_secret() {
     let evidence = JoinEvidence {
         invite: invite.clone(),
         proof,
+        signature: None,
     };
     assert_eq!(
         evidence.verify(&roster, &pk(&newcomer), "Ann"),
@@ -200,6 +201,7 @@ fn join_evidence_needs_a_coordinators_invite_and_the_secret() {
     let forged = JoinEvidence {
         proof: join_proof(&secret2, &g.id, &[2; 16], &pk(&operator), "Op"),
         invite: minted,
+        signature: None,
     };
     assert_eq!(forged.verify(&roster, &pk(&operator), "Op"), None);
     // A volunteer's invite does not count either.
@@ -208,6 +210,7 @@ fn join_evidence_needs_a_coordinators_invite_and_the_secret() {
     let evidence = JoinEvidence {
         proof: join_proof(&secret2, &g.id, &[3; 16], &pk(&newcomer), "Ann"),
         invite: by_volunteer,
+        signature: None,
     };
     assert_eq!(evidence.verify(&roster, &pk(&newcomer), "Ann"), None);
 }

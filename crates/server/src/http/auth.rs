@@ -170,6 +170,8 @@ pub(crate) async fn join<S: Storage>(
     let evidence = JoinEvidence {
         invite,
         proof: req.proof,
+        // Kept so that a hub's relay can bring this member to the community server.
+        signature: Some(serde_bytes::ByteBuf::from(req.signature.to_vec())),
     };
     let evidence = porchlight_protocol::wire::encode(&evidence).map_err(Error::Encode)?;
     let member = NewMember {
