@@ -1,6 +1,7 @@
-// Hub mode in two real apps: the coordinator's desktop serves the group on the local network, the
+// Hub mode in real apps: the coordinator's desktop serves the group on the local network, the
 // invite it then makes carries the hub's address, and when the community server goes away a
-// resident's phone still gets the coordinator's new alert, through the hub.
+// resident's phone still gets the coordinator's new alert, through the hub; then a volunteer joins
+// in the hall with no community server at all, and the patrol they log reaches the coordinator.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -19,6 +20,7 @@ import {
   syncStatusUntil,
   type,
   serverScenario,
+  walkNorth,
 } from "./harness.js";
 
 const TITLE = "Bikes taken from the hall rack";
@@ -87,8 +89,36 @@ test("hub: phones keep syncing through the coordinator's desktop when the commun
   await findText(d, '[data-testid="inbox"] li', TITLE);
   await screenshot(d, "hub-alert-phone");
 
-  // Stopping the hub is one click, and says so.
+  // A volunteer joins in the hall, with the community server still gone: the invite goes to the
+  // hub alone, the phone joins there, and the patrol it logs reaches Carmen through the hub.
   d = carmen.driver;
+  const hallCode = await invoke(d, "invite", { role: "volunteer", uses: 1, validDays: 1 });
+  assert.match(hallCode, /^plj3-/);
+  const victor = scenario.track(await startApp(PHONE));
+  d = victor.driver;
+  await joinWithCode(d, "Victor", hallCode);
+  assert.equal((await invoke(d, "sync_status", {})).server, hubUrl, "Victor joined at the hub");
+  await click(d, 'nav a[data-view="patrol"]');
+  await type(d, "input[name=title]", "Hall car park round");
+  await click(d, '[data-testid="start-patrol"]');
+  await find(d, '[data-testid="distance"]');
+  await walkNorth(d);
+  await click(d, '[data-testid="end-patrol"]');
+  await findText(d, '[data-testid="history"] li', "Hall car park round");
+  await syncThrough(d, "Victor", hubUrl);
+
+  d = carmen.driver;
+  // Two syncs: the first certifies Victor (from the hub's member list), which lets his patrol in.
+  await syncThrough(d, "Carmen", hubUrl);
+  await syncThrough(d, "Carmen", hubUrl);
+  await click(d, '[data-section="patrols"]');
+  const round = await findText(d, '[data-testid="patrol-logs"] li', "Hall car park round");
+  await d.executeScript("arguments[0].scrollIntoView({ block: 'center' })", round);
+  await screenshot(d, "hub-patrol-coordinator", { scrolled: true });
+
+  // Stopping the hub is one click, and says so.
+  await click(d, 'nav a[data-view="coordinate"]');
+  await click(d, '[data-section="overview"]');
   await click(d, '[data-testid="stop-hub"]');
   await find(d, '[data-testid="start-hub"]');
 });
