@@ -53,7 +53,7 @@ pub use maps::{MapProblem, MapStatus, write_demo_package};
 pub use matching::{AckSummary, AlertNews, MatchedAlert};
 pub use patrol_safety::{AlarmKind, CHECK_IN_MAX, CHECK_IN_MIN, CheckInState, PatrolAlarm};
 pub use patrols::PatrolDetail;
-pub use photos::PhotoInfo;
+pub use photos::{PhotoInfo, RelayedBlob};
 /// The record types the commands take and return, for front ends (the app, the CLI).
 pub use porchlight_model as model;
 pub use porchlight_store::{
@@ -123,7 +123,11 @@ pub struct Core {
     /// How this core reaches servers: the network, or (in tests) a simulated one.
     connect: Arc<dyn Connect>,
     /// The remote for this device's server, made on first use (it keeps the session).
-    remote: Mutex<Option<Arc<dyn Remote>>>,
+    /// The remote for the current server, with that server's URL: another process on the same
+    /// data directory (`porchlight sync` beside `porchlight hub`) may move the device to
+    /// another server, and this one must follow rather than sync one server's log against the
+    /// other's cursor.
+    remote: Mutex<Option<(String, Arc<dyn Remote>)>>,
     /// The community server's remote while this device syncs with a hub (see `sync/hub.rs`).
     home: Mutex<Option<Arc<dyn Remote>>>,
     /// Set when the core shuts down: every background task started for it stops.

@@ -128,6 +128,52 @@ impl Core {
     }
 }
 
+/// A blob a hub's relay keeps on both of its servers (see [`Core::relayed_blobs`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RelayedBlob {
+    /// A photo of documents of this kind.
+    Photo { hash: String, kind: DocKind },
+    /// A chunk of the group's offline map package.
+    MapChunk { hash: String },
+}
+
+impl RelayedBlob {
+    pub fn hash(&self) -> &str {
+        match self {
+            Self::Photo { hash, .. } | Self::MapChunk { hash } => hash,
+        }
+    }
+}
+
+impl Core {
+    /// The blobs a hub run by this device carries between its servers, besides the change log:
+    /// the photos of every observation this device knows, and the chunks of the group's map.
+    pub fn relayed_blobs(&self) -> Result<Vec<RelayedBlob>> {
+        let mut out: Vec<RelayedBlob> = self
+            .store()
+            .observation_photos()?
+            .into_iter()
+            .map(|hash| RelayedBlob::Photo {
+                hash,
+                kind: DocKind::Patrol,
+            })
+            .collect();
+        if let Some(map) = self.map_manifest()? {
+            out.extend(
+                map.chunks
+                    .into_iter()
+                    .map(|hash| RelayedBlob::MapChunk { hash }),
+            );
+        }
+        Ok(out)
+    }
+
+    /// A photo this device holds, by hash.
+    pub fn local_blob(&self, hash: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.store().blob(hash)?)
+    }
+}
+
 fn not_taken_in(hash: &str) -> crate::CoreError {
     ValidationError::Invalid {
         field: "photos",

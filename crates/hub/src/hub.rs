@@ -114,9 +114,7 @@ impl Hub {
     /// the same on its own; this is for "sync now" and for tests).
     pub async fn relay_now(&self) -> Result<RelayStep, HubError> {
         let mut relay = self.relay.lock().await;
-        mirror_members(&self.storage, &self.core).await?;
-        relay.forward_joins().await?;
-        Ok(relay.settle().await?)
+        pass(&self.core, &self.storage, &mut relay).await
     }
 
     /// Stops the relay and the server, and waits for both.
@@ -137,6 +135,20 @@ impl Hub {
     }
 }
 
+/// One pass: the membership mirrored down and newcomers' joins forwarded up, then the change
+/// log relayed until quiet, then the photos and map chunks carried across.
+async fn pass(
+    core: &Core,
+    storage: &SqliteStorage,
+    relay: &mut Relay,
+) -> Result<RelayStep, HubError> {
+    mirror_members(storage, core).await?;
+    relay.forward_joins().await?;
+    let step = relay.settle().await?;
+    relay.carry_blobs(core).await?;
+    Ok(step)
+}
+
 /// The relay task: mirror, relay until quiet, wait for news on either side; back off while
 /// the community server cannot be reached.
 async fn run(
@@ -147,16 +159,7 @@ async fn run(
 ) {
     let mut failures: u32 = 0;
     loop {
-        let outcome = {
-            let mut relay = relay.lock().await;
-            match mirror_members(&storage, &core).await {
-                Ok(_) => match relay.forward_joins().await {
-                    Ok(_) => relay.settle().await.map_err(HubError::from),
-                    Err(e) => Err(HubError::from(e)),
-                },
-                Err(e) => Err(e),
-            }
-        };
+        let outcome = pass(&core, &storage, &mut *relay.lock().await).await;
         let pause = if outcome.is_ok() {
             failures = 0;
             None

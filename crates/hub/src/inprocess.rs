@@ -355,6 +355,19 @@ impl Remote for InProcessRemote {
         })
     }
 
+    fn has_blob<'a>(&'a self, hash: &'a str) -> Call<'a, bool> {
+        Box::pin(async move {
+            match self
+                .authed(Method::HEAD, &format!("/v1/blobs/{hash}"), None)
+                .await
+            {
+                Ok(_) => Ok(true),
+                Err(e) if e.status() == Some(404) => Ok(false),
+                Err(e) => Err(e),
+            }
+        })
+    }
+
     fn drops(&self, after: u64, limit: u32) -> Call<'_, DropPage> {
         Box::pin(async move {
             let path = format!("/v1/drops?after={after}&limit={limit}");

@@ -7,6 +7,7 @@
 //! deterministic sync tests run devices, hubs and servers on.
 
 mod announce;
+mod blobs;
 mod error;
 mod hub;
 mod inprocess;
@@ -17,6 +18,7 @@ mod net;
 mod relay;
 
 pub use announce::{Announcement, SERVICE_TYPE};
+pub use blobs::BlobRelay;
 pub use error::HubError;
 pub use hub::Hub;
 pub use inprocess::{InProcessConnect, InProcessRemote, InProcessServer};

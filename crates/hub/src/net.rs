@@ -310,6 +310,10 @@ impl Remote for Linked {
         self.gate(self.inner.get_blob(hash))
     }
 
+    fn has_blob<'a>(&'a self, hash: &'a str) -> Call<'a, bool> {
+        self.gate(self.inner.has_blob(hash))
+    }
+
     fn drops(&self, after: u64, limit: u32) -> Call<'_, DropPage> {
         self.gate(self.inner.drops(after, limit))
     }

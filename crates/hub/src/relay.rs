@@ -26,6 +26,10 @@ use porchlight_sync::wire::{
 };
 use porchlight_sync::{Error, Remote, fetch_tokens};
 
+use porchlight_core::Core;
+
+use crate::HubError;
+use crate::blobs::BlobRelay;
 use crate::joins::{Forwarded, JoinForwarder};
 
 /// The most steps [`Relay::settle`] takes (each moves at least one page).
@@ -70,6 +74,7 @@ pub struct Relay {
     drop_cursor: u64,
     tokens: Vec<DropToken>,
     joins: JoinForwarder,
+    blobs: BlobRelay,
 }
 
 impl Relay {
@@ -81,6 +86,7 @@ impl Relay {
             hub,
             upstream,
             joins: JoinForwarder::default(),
+            blobs: BlobRelay::default(),
             hub_cursor: 0,
             upstream_cursor: 0,
             to_hub: Vec::new(),
@@ -157,6 +163,12 @@ impl Relay {
     /// it knows them.
     pub async fn forward_joins(&mut self) -> Result<Forwarded, Error> {
         self.joins.forward(&*self.hub, &*self.upstream).await
+    }
+
+    /// Keeps the photos and map chunks `core` knows of on both servers (see [`BlobRelay`]);
+    /// returns how many uploads that took.
+    pub async fn carry_blobs(&mut self, core: &Core) -> Result<usize, HubError> {
+        self.blobs.step(core, &*self.hub, &*self.upstream).await
     }
 
     /// Steps until a step moves nothing; returns the sum of what moved.

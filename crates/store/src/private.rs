@@ -179,6 +179,15 @@ impl Store {
     }
 
     /// Photos that observations on this device refer to but this device does not have.
+    /// Every photo hash an observation refers to, held here or not.
+    pub fn observation_photos(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT j.value FROM p_observations o, json_each(o.photos) j ORDER BY 1",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     pub fn missing_observation_photos(&self) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT DISTINCT j.value FROM p_observations o, json_each(o.photos) j

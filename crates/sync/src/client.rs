@@ -283,6 +283,20 @@ impl HttpClient {
         raw_or_none(self.send(builder).await).await
     }
 
+    /// Whether the server holds the blob (a `HEAD`: no bytes travel).
+    pub async fn has_blob(&self, session: &Session, hash: &str) -> Result<bool, Error> {
+        check_blob_hash(hash)?;
+        let builder = self
+            .http
+            .head(self.url(&format!("/v1/blobs/{hash}")))
+            .bearer_auth(&session.token);
+        match self.send(builder).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.status() == Some(404) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The group's anonymous drops after `after`, oldest first (coordinators only).
     pub async fn drops(
         &self,

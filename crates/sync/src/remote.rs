@@ -57,6 +57,10 @@ pub trait Remote: Send + Sync + Debug {
     /// Downloads a blob or map chunk; `None` when the group has none with this hash.
     fn get_blob<'a>(&'a self, hash: &'a str) -> Call<'a, Option<Vec<u8>>>;
 
+    /// Whether the server holds a blob or map chunk this device may read, without its bytes (a
+    /// `HEAD`): how a hub's relay finds what one server lacks.
+    fn has_blob<'a>(&'a self, hash: &'a str) -> Call<'a, bool>;
+
     /// The group's anonymous drops after `after`, oldest first (coordinators only).
     fn drops(&self, after: u64, limit: u32) -> Call<'_, DropPage>;
 

@@ -107,6 +107,12 @@ impl HttpTransport {
             .await
     }
 
+    /// [`HttpClient::has_blob`] with this transport's session.
+    pub async fn has_blob(&self, hash: &str) -> Result<bool, Error> {
+        self.with_session(|s| async move { self.client.has_blob(&s, hash).await })
+            .await
+    }
+
     /// [`HttpClient::drops`] with this transport's session.
     pub async fn drops(&self, after: u64, limit: u32) -> Result<DropPage, Error> {
         self.with_session(|s| async move { self.client.drops(&s, after, limit).await })
@@ -165,6 +171,10 @@ impl Remote for HttpTransport {
 
     fn get_blob<'a>(&'a self, hash: &'a str) -> Call<'a, Option<Vec<u8>>> {
         Box::pin(HttpTransport::get_blob(self, hash))
+    }
+
+    fn has_blob<'a>(&'a self, hash: &'a str) -> Call<'a, bool> {
+        Box::pin(HttpTransport::has_blob(self, hash))
     }
 
     fn drops(&self, after: u64, limit: u32) -> Call<'_, DropPage> {

@@ -205,9 +205,6 @@ impl Core {
             .remote
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(r) = slot.as_ref() {
-            return Ok(r.clone());
-        }
         let (server, group) = {
             let store = self.store();
             (store.state(STATE_SERVER)?, store.state(STATE_SERVER_GROUP)?)
@@ -215,6 +212,11 @@ impl Core {
         let (Some(url), Some(group)) = (server, group) else {
             return Err(CoreError::NotJoined);
         };
+        if let Some((cached, r)) = slot.as_ref()
+            && *cached == url
+        {
+            return Ok(r.clone());
+        }
         let group: GroupId = group.parse()?;
         let server = ServerAddr {
             url,
@@ -224,7 +226,7 @@ impl Core {
             .connect
             .remote(&server, group, self.identity.signing_key())
             .map_err(sync_error)?;
-        *slot = Some(r.clone());
+        *slot = Some((server.url, r.clone()));
         Ok(r)
     }
 }

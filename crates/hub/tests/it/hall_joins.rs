@@ -18,7 +18,7 @@ const HOUR: Duration = Duration::from_secs(3600);
 
 /// The community server behind a gate, Carmen's group on it, and her hub running and recorded
 /// (so her invites carry it).
-async fn hall() -> (Community, Gate, Device, Hub) {
+pub(crate) async fn hall() -> (Community, Gate, Device, Hub) {
     let community = Community::start().await;
     let gate = Gate::start(community.addr).await;
     let carmen = device("Carmen");
@@ -147,6 +147,40 @@ async fn a_single_use_code_redeemed_outside_and_in_the_hall_admits_one_device() 
     let upstream = carmen.core.members().await.unwrap();
     assert!(upstream.iter().any(|m| m.device == mallory_id));
     assert!(!upstream.iter().any(|m| m.device == nina_id));
+
+    hub.stop().await.unwrap();
+    community.stop().await;
+}
+
+/// `porchlight sync` beside `porchlight hub`: two processes on one device's data directory. When
+/// one moves the device to the hub, the other follows at its next sync, instead of syncing the
+/// community server's log against the cursor it keeps for the hub.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_process_on_the_same_device_follows_a_server_switch() {
+    let (community, gate, carmen, hub) = hall().await;
+    let victor = device("Victor");
+    let code = carmen.core.invite(Role::Volunteer, 1, HOUR).await.unwrap();
+    victor.core.join(&code.to_string(), "Victor").await.unwrap();
+    let config = porchlight_core::Config {
+        drop_delay_max_secs: 0,
+        ..porchlight_core::Config::default()
+    };
+    let beside = porchlight_core::Core::open_with(victor.dir.path(), config).unwrap();
+    settle(&[&carmen.core, &victor.core, &beside]).await;
+
+    gate.set_open(false);
+    victor.core.sync_once().await.unwrap();
+    carmen
+        .core
+        .issue_alert(alert("Hall doors open at 7"))
+        .unwrap();
+    carmen.core.sync_once().await.unwrap();
+    beside.sync_once().await.unwrap();
+    assert_eq!(
+        beside.sync_status().unwrap().server.as_deref(),
+        Some(hub.local_url())
+    );
+    assert!(titles(&beside).contains(&"Hall doors open at 7".to_owned()));
 
     hub.stop().await.unwrap();
     community.stop().await;

@@ -108,7 +108,7 @@ impl Community {
 
 pub(crate) struct Device {
     pub(crate) core: Arc<Core>,
-    _dir: tempfile::TempDir,
+    pub(crate) dir: tempfile::TempDir,
 }
 
 pub(crate) fn device(name: &str) -> Device {
@@ -121,7 +121,7 @@ pub(crate) fn device(name: &str) -> Device {
     core.init(name).unwrap();
     Device {
         core: Arc::new(core),
-        _dir: dir,
+        dir,
     }
 }
 

@@ -3,6 +3,7 @@
 //! and gigabytes of disk.
 
 mod announce;
+mod hall_blobs;
 mod hall_joins;
 mod lan;
 mod simnet;
