@@ -16,6 +16,7 @@
 
 mod catchup;
 mod error;
+mod hub_join;
 mod join;
 mod p9;
 mod proxy;
@@ -117,6 +118,8 @@ pub struct Measured {
     pub push_secs: f64,
     pub half: Option<JoinRun>,
     pub full: Option<JoinRun>,
+    /// A fresh device joining at N through the coordinator's hub.
+    pub hub: Option<std::result::Result<hub_join::HubJoin, BenchError>>,
     pub responsive: Option<std::result::Result<p9::Responsive, BenchError>>,
     pub catch_up: Option<std::result::Result<catchup::CatchUp, BenchError>>,
 }
@@ -138,7 +141,7 @@ pub struct JoinRun {
 struct Bench {
     server: ServerProcess,
     proxy: Proxy,
-    coord: Core,
+    coord: std::sync::Arc<Core>,
     coord_dir: PathBuf,
     dir: PathBuf,
     rng: workload::Rng,
@@ -159,7 +162,7 @@ impl Bench {
         Ok(Self {
             server,
             proxy,
-            coord,
+            coord: std::sync::Arc::new(coord),
             coord_dir,
             dir: dir.to_owned(),
             rng: workload::Rng(0x9e37_79b9_7f4a_7c15),
@@ -263,6 +266,16 @@ pub async fn run(options: &Options, m: &mut Measured) -> Result<()> {
             m.full = Some(run);
         }
     }
+    eprintln!("bench: a new device joins through the coordinator's hub");
+    let hub = hub_join::run(&bench.coord, &bench.server.url, &bench.dir, bench.written).await;
+    match &hub {
+        Ok(h) => eprintln!(
+            "bench: the hub filled in {:.2} s; joined through it in {:.2} s, {} bytes received",
+            h.fill_secs, h.joined.seconds, h.wire.down
+        ),
+        Err(e) => eprintln!("bench: joining through the hub failed: {e}"),
+    }
+    m.hub = Some(hub);
     eprintln!("bench: a device with a patrol running answers while it joins (P9)");
     let responsive = bench.responsive().await;
     if let Ok(r) = &responsive {

@@ -162,6 +162,7 @@ fn p8_rows(m: &Measured, failure: Option<&str>) -> Vec<Row> {
             }
         }
     }
+    rows.extend(hub_rows(m, why_not));
     if m.full.is_some() {
         let total = m.populate_secs + m.push_secs;
         rows.push(
@@ -177,6 +178,63 @@ fn p8_rows(m: &Measured, failure: Option<&str>) -> Vec<Row> {
         rows.push(Row::not_run("P8", POPULATE, "reported", why_not));
     }
     rows
+}
+
+const HUB_JOIN: &str = "new device joins through the hub: time until every record is readable";
+const HUB_BYTES: &str = "new device joins through the hub: bytes received";
+const HUB_FILL: &str = "hub's first relay pass: the community server's log copied to the hub";
+
+/// The join through the coordinator's hub (issue 13), beside the direct one.
+fn hub_rows(m: &Measured, why_not: &str) -> Vec<Row> {
+    let h = match &m.hub {
+        Some(Ok(h)) => h,
+        other => {
+            let why = match other {
+                Some(Err(e)) => e.to_string(),
+                _ => why_not.to_owned(),
+            };
+            return [HUB_JOIN, HUB_BYTES, HUB_FILL]
+                .into_iter()
+                .map(|name| Row::not_run("P8", name, "reported", &why))
+                .collect();
+        }
+    };
+    let n = h.records;
+    let mut join = Row::measured(
+        "P8",
+        &format!("{HUB_JOIN} ({n} records)"),
+        h.joined.seconds,
+        "s",
+        "reported",
+    )
+    .why(format!(
+        "the community server unreachable, the device joins at the hub; device CPU {:.2} s",
+        h.joined.cpu_secs
+    ));
+    let mut bytes = Row::measured("P8", HUB_BYTES, h.wire.down as f64, "B", "reported")
+        .why(format!("{} HTTP requests", h.wire.requests));
+    if let Some(full) = &m.full {
+        join = join.against(
+            full.joined.seconds,
+            "the same join from the community server",
+        );
+        bytes = bytes.against(
+            full.wire.down as f64,
+            "the same join from the community server",
+        );
+    }
+    vec![
+        join,
+        bytes,
+        Row::measured(
+            "P8",
+            &format!("{HUB_FILL} ({n} records)"),
+            h.fill_secs,
+            "s",
+            "reported",
+        )
+        .why("the hub's server created, the membership mirrored, every page relayed once"),
+    ]
 }
 
 const P1_TRIPS: &str = "catch-up (500 offline changes, 1,000 missing): sync round trips";
