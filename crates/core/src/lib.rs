@@ -65,7 +65,9 @@ pub use porchlight_sync::{
     Remote, ServerAddr, check_server_url, format_fingerprint, parse_fingerprint, wire::Member,
 };
 pub use privacy_zones::PrivacyZone;
-pub use sync::{HubMember, HubRoster, SyncReceipt, SyncReport, SyncStatus, SyncTask};
+pub use sync::{
+    HUB_SERVICE_TYPE, HubMember, HubRoster, SyncReceipt, SyncReport, SyncStatus, SyncTask,
+};
 pub use token_sheet::{TOKEN_SHEET_MAX, token_sheet_html};
 
 const DB_FILE: &str = "porchlight.db";

@@ -11,8 +11,8 @@ use porchlight_sync::Fingerprint;
 
 use crate::HubError;
 
-/// The DNS-SD service type of a Porchlight hub.
-pub const SERVICE_TYPE: &str = "_porchlight._tcp.local.";
+/// The DNS-SD service type of a Porchlight hub (devices browse for it: `porchlight-core`).
+pub const SERVICE_TYPE: &str = porchlight_core::HUB_SERVICE_TYPE;
 
 /// A running announcement; [`Announcement::stop`] (or dropping it) withdraws it.
 pub struct Announcement {

@@ -40,11 +40,63 @@ impl Core {
                         };
                         self.switch_server(&back)?;
                     }
+                    // The hub's machine may have a new address on this network.
+                    if let Some(found) = self.sync_with_rediscovered_hub().await? {
+                        return Ok(found);
+                    }
                 }
                 retried
             }
             other => other,
         }
+    }
+
+    /// The addresses where a hub announces itself on the local network with the certificate
+    /// this device pinned for its group's hub (mDNS, a few seconds); empty without a pinned hub.
+    /// Candidates only: anyone can announce a fingerprint (see `sync/discover.rs`).
+    pub async fn announced_hubs(&self) -> Result<Vec<String>> {
+        let Some(pin) = self.group_hub()?.and_then(|h| h.pin) else {
+            return Ok(Vec::new());
+        };
+        Ok(tokio::task::spawn_blocking(move || {
+            super::discover::hub_urls(&pin, super::discover::LISTEN_FOR)
+        })
+        .await
+        .unwrap_or_default())
+    }
+
+    /// Listens for the group's hub announcing itself with the certificate this device pinned
+    /// (see `sync/discover.rs`), and syncs there. The new address is kept only if that sync
+    /// succeeds; otherwise everything stays as it was.
+    async fn sync_with_rediscovered_hub(&self) -> Result<Option<SyncReport>> {
+        let Some(hub) = self.group_hub()? else {
+            return Ok(None);
+        };
+        let Some(pin) = hub.pin else {
+            return Ok(None);
+        };
+        let found = self.announced_hubs().await?;
+        let Some(from) = self.store().state(super::STATE_SERVER)? else {
+            return Ok(None);
+        };
+        let back = ServerAddr {
+            pin: self.server_pin_for(&from)?,
+            url: from,
+        };
+        for url in found.into_iter().filter(|u| *u != hub.url) {
+            let candidate = ServerAddr {
+                url,
+                pin: Some(pin),
+            };
+            self.set_group_hub(Some(&candidate))?;
+            self.switch_server(&candidate)?;
+            if let Ok(report) = self.sync_current().await {
+                return Ok(Some(report));
+            }
+            self.switch_server(&back)?;
+            self.set_group_hub(Some(&hub))?;
+        }
+        Ok(None)
     }
 
     async fn sync_current(&self) -> Result<SyncReport> {

@@ -2,6 +2,7 @@
 //! log: push the outbox, pull after the cursor, apply each pulled page in one transaction together
 //! with its new cursor.
 
+mod discover;
 mod exchange;
 mod groups;
 mod hub;
@@ -18,6 +19,7 @@ use serde::Serialize;
 
 use crate::{Core, CoreError, Result};
 
+pub use discover::HUB_SERVICE_TYPE;
 pub use hub::{HubMember, HubRoster};
 pub use task::SyncTask;
 

@@ -6,4 +6,5 @@ mod announce;
 mod hall_blobs;
 mod hall_joins;
 mod lan;
+mod rediscover;
 mod simnet;
