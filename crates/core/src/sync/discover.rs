@@ -40,7 +40,7 @@ pub(crate) fn hub_urls(pin: &Fingerprint, within: Duration) -> Vec<String> {
                     let mut ips: Vec<IpAddr> = info
                         .get_addresses()
                         .iter()
-                        .map(|ip| ip.to_ip_addr())
+                        .map(mdns_sd::ScopedIp::to_ip_addr)
                         .collect();
                     // IPv4 first: what a hall's Wi-Fi hands out, and what the hub's certificate
                     // and address rules were made for.
