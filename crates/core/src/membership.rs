@@ -20,7 +20,7 @@ use porchlight_crdt::{
 use porchlight_model::{DeviceId, DocId, DocKind, Role, Timestamp, hex, random_bytes, unhex};
 use porchlight_store::{DocChanges, HeldChange, OutboxEntry};
 use porchlight_sync::wire::{self, Member, SignedChange};
-use porchlight_sync::{GroupId, InviteCode, MemberCert, Revocation, Roster, SignedInvite};
+use porchlight_sync::{GroupId, InviteCode, MemberCert, Remote, Revocation, Roster, SignedInvite};
 
 use crate::parallel::par_map;
 use crate::sync::{STATE_SERVER_GROUP, sync_error};
@@ -28,6 +28,11 @@ use crate::{Core, CoreError, Result};
 
 /// The group's root key (hex), pinned when this device made the group or joined it.
 pub(crate) const STATE_ROOT: &str = "sync.root";
+
+/// Invites made while the community server was out of reach, so registered with the hub alone:
+/// one per line, hex of their wire encoding, until the community server has them too (else a
+/// newcomer who reaches the community server first could not use one).
+const STATE_UNREGISTERED_INVITES: &str = "invites.unregistered";
 
 /// Pulled changes sorted by what this device makes of them.
 #[derive(Debug, Default)]
@@ -127,7 +132,9 @@ impl Core {
         let (at_home, at_hub) = tokio::join!(at_home, at_hub);
         match at_home {
             Ok(_) => {}
-            Err(e) if e.is_unreachable() && matches!(at_hub, Ok(Some(_))) => {}
+            Err(e) if e.is_unreachable() && matches!(at_hub, Ok(Some(_))) => {
+                self.remember_unregistered_invite(&signed)?;
+            }
             Err(e) => return Err(sync_error(e)),
         }
         Ok(InviteCode {
@@ -144,6 +151,52 @@ impl Core {
                 tls_fingerprint: h.pin,
             }),
         })
+    }
+
+    fn remember_unregistered_invite(&self, signed: &SignedInvite) -> Result<()> {
+        let line = hex(&wire::encode(signed).map_err(sync_error)?);
+        let mut store = self.store();
+        let mut list = store.state(STATE_UNREGISTERED_INVITES)?.unwrap_or_default();
+        if !list.is_empty() {
+            list.push('\n');
+        }
+        list.push_str(&line);
+        store.set_state(STATE_UNREGISTERED_INVITES, Some(&list))?;
+        Ok(())
+    }
+
+    /// Registers with the community server (`home`) the invites made while it was out of
+    /// reach. Expired ones and ones it refuses are dropped; while it cannot be reached, they
+    /// wait.
+    pub(crate) async fn register_remembered_invites(&self, home: &dyn Remote) -> Result<()> {
+        let Some(list) = self.store().state(STATE_UNREGISTERED_INVITES)? else {
+            return Ok(());
+        };
+        let now = Timestamp::now().millis() / 1000;
+        let mut left = Vec::new();
+        let mut lines = list.lines();
+        for line in lines.by_ref() {
+            let Some(signed) = unhex(line).and_then(|b| wire::decode::<SignedInvite>(&b).ok())
+            else {
+                continue;
+            };
+            if signed.expires_at <= now {
+                continue;
+            }
+            match home.create_invite(signed).await {
+                Err(e) if e.is_unreachable() => {
+                    left.push(line);
+                    break;
+                }
+                // Registered now, held already (409), or refused: nothing more to do.
+                _ => {}
+            }
+        }
+        left.extend(lines);
+        let left = (!left.is_empty()).then(|| left.join("\n"));
+        self.store()
+            .set_state(STATE_UNREGISTERED_INVITES, left.as_deref())?;
+        Ok(())
     }
 
     /// Certifies members who joined with genuine invites and revokes those the server removed,

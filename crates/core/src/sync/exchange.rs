@@ -144,6 +144,10 @@ impl Core {
         // Keep the group document's roster (and the sealing keys) in step with the server. On
         // a hub, newcomers who joined there (a hall without internet) are on its list alone.
         let mut members = self.members().await.ok();
+        if members.is_some() {
+            // The community server answers: invites made while it did not are registered now.
+            self.register_remembered_invites(home.as_ref()).await?;
+        }
         if self.store().state(super::hub::STATE_HOME)?.is_some()
             && let Ok(here) = remote.members().await
         {

@@ -60,6 +60,8 @@ async fn a_newcomer_joins_in_a_hall_without_internet_and_reaches_the_community_s
     // and Nina joins there.
     gate.set_open(false);
     let code = carmen.core.invite(Role::Volunteer, 1, HOUR).await.unwrap();
+    // A second code from the hall, for someone who will use it at home.
+    let for_omar = carmen.core.invite(Role::Resident, 1, HOUR).await.unwrap();
     let nina = device("Nina");
     let me = nina.core.join(&code.to_string(), "Nina").await.unwrap();
     assert_eq!(me.role, Role::Volunteer);
@@ -90,6 +92,15 @@ async fn a_newcomer_joins_in_a_hall_without_internet_and_reaches_the_community_s
         titles(&vera.core)
     );
     let nina_id = me.device_id;
+    // Carmen's next sync registers the hall's invites with the community server too, so Omar,
+    // at home, joins there with his.
+    carmen.core.sync_once().await.unwrap();
+    let omar = device("Omar");
+    omar.core.join(&for_omar.to_string(), "Omar").await.unwrap();
+    assert_eq!(
+        omar.core.sync_status().unwrap().server.as_deref(),
+        Some(gate.url.as_str())
+    );
     let upstream = carmen.core.members().await.unwrap();
     assert!(
         upstream
