@@ -18,6 +18,7 @@
 //! server refuses as a bad request (an author it does not know yet, say, before the hub's
 //! membership caught up) waits for a later step instead of holding up the rest.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use porchlight_sync::tokens::TokenKey;
@@ -75,6 +76,8 @@ pub struct Relay {
     tokens: Vec<DropToken>,
     joins: JoinForwarder,
     blobs: BlobRelay,
+    came_from_upstream: Echoes,
+    came_from_hub: Echoes,
 }
 
 impl Relay {
@@ -87,6 +90,8 @@ impl Relay {
             upstream,
             joins: JoinForwarder::default(),
             blobs: BlobRelay::default(),
+            came_from_upstream: Echoes::default(),
+            came_from_hub: Echoes::default(),
             hub_cursor: 0,
             upstream_cursor: 0,
             to_hub: Vec::new(),
@@ -102,8 +107,12 @@ impl Relay {
         let (from_hub, kept) = deliver(self.hub.as_ref(), self.hub_cursor, &self.to_hub).await?;
         self.to_hub = kept;
         self.hub_cursor = from_hub.cursor;
-        let up = count(&from_hub.pull);
-        self.to_upstream.extend(from_hub.pull);
+        // What the relay itself delivered comes back in the hub's log: the community server
+        // has it already, so it does not travel up again.
+        let from_hub_pull = self.came_from_upstream.drop_echoes(from_hub.pull);
+        let up = count(&from_hub_pull);
+        self.came_from_hub.remember(&from_hub_pull);
+        self.to_upstream.extend(from_hub_pull);
 
         let (from_up, kept) = deliver(
             self.upstream.as_ref(),
@@ -113,8 +122,10 @@ impl Relay {
         .await?;
         self.to_upstream = kept;
         self.upstream_cursor = from_up.cursor;
-        let down = count(&from_up.pull);
-        self.to_hub.extend(from_up.pull);
+        let from_up_pull = self.came_from_hub.drop_echoes(from_up.pull);
+        let down = count(&from_up_pull);
+        self.came_from_upstream.remember(&from_up_pull);
+        self.to_hub.extend(from_up_pull);
         let (drops, more_drops) = self.forward_drops().await?;
         Ok(RelayStep {
             up,
@@ -239,6 +250,40 @@ impl RelayWait {
     }
 }
 
+/// The changes the relay took from one side, by signature (unique per change), so that when
+/// they come back in the other side's log they are not sent back where they came from. Always
+/// safe: a change taken from a side is held by that side. Bounded: past `MAX_ECHOES` it starts
+/// over, which costs only some repeats (servers keep changes by hash).
+#[derive(Debug, Default)]
+struct Echoes(HashSet<[u8; 64]>);
+
+const MAX_ECHOES: usize = 200_000;
+
+impl Echoes {
+    fn remember(&mut self, docs: &[DocChanges]) {
+        if self.0.len() > MAX_ECHOES {
+            self.0.clear();
+        }
+        self.0.extend(
+            docs.iter()
+                .flat_map(|d| d.changes.iter().map(|c| *c.signature())),
+        );
+    }
+
+    /// `docs` without the changes remembered here (each forgotten as it is seen).
+    fn drop_echoes(&mut self, docs: Vec<DocChanges>) -> Vec<DocChanges> {
+        if self.0.is_empty() {
+            return docs;
+        }
+        docs.into_iter()
+            .filter_map(|mut d| {
+                d.changes.retain(|c| !self.0.remove(c.signature()));
+                (!d.changes.is_empty()).then_some(d)
+            })
+            .collect()
+    }
+}
+
 fn count(docs: &[DocChanges]) -> usize {
     docs.iter().map(|d| d.changes.len()).sum()
 }
@@ -296,5 +341,35 @@ async fn deliver(
             Ok((response, docs.to_vec()))
         }
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use porchlight_model::{DocId, DocKind};
+    use porchlight_sync::wire::{DocChanges, SignedChange};
+
+    use super::Echoes;
+
+    fn change(n: u8) -> SignedChange {
+        SignedChange::from_parts(vec![n; 8], [n; 64])
+    }
+
+    #[test]
+    fn a_change_taken_from_one_side_is_not_sent_back_to_it_once() {
+        let doc = DocId::from_bytes([1; 16]);
+        let mut echoes = Echoes::default();
+        echoes.remember(&[DocChanges::new(doc, DocKind::Alert, [change(1), change(2)])]);
+        let back = vec![
+            DocChanges::new(doc, DocKind::Alert, [change(1), change(3)]),
+            DocChanges::new(DocId::from_bytes([2; 16]), DocKind::Alert, [change(2)]),
+        ];
+        let left = echoes.drop_echoes(back);
+        assert_eq!(left.len(), 1, "a document left with nothing goes");
+        assert_eq!(left[0].changes, vec![change(3)]);
+        // Each echo is dropped once: the set is empty again.
+        assert!(echoes.0.is_empty());
+        let again = echoes.drop_echoes(vec![DocChanges::new(doc, DocKind::Alert, [change(1)])]);
+        assert_eq!(again[0].changes, vec![change(1)]);
     }
 }
