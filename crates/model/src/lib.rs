@@ -28,7 +28,7 @@ pub use person::{
     PersonDetail, distinguishes,
 };
 pub use records::{
-    Alert, BlurRegion, Fix, FollowUp, Group, Meeting, Member, NewAlert, NewObservation, NewReport,
+    ATTENDANCE_MAX, Alert, Attendance, BlurRegion, Fix, FollowUp, Group, Meeting, Member, NewAlert, NewObservation, NewReport,
     Observation, PLACE_MAX, Participant, Patrol, REPORT_TIME_STEP_MS, Report, Triage, TriageNote,
     WatchArea, Zone, coarsen, validate_name, validate_note, validate_title,
 };

@@ -88,7 +88,7 @@ fn opt_device(bytes: Option<Vec<u8>>) -> Option<DeviceId> {
 
 const ALERT_COLUMNS: &str = "a.id, a.title, a.body, a.category, a.severity, a.status,
     a.issued_at, a.expires_at, a.area, a.issued_by, a.starts_at, a.place, a.person, a.approved_by,
-    a.outcome";
+    a.outcome, a.attendance";
 
 fn alert_row(r: &Row) -> Result<Alert> {
     Ok(Alert {
@@ -119,6 +119,7 @@ fn alert_row(r: &Row) -> Result<Alert> {
             .get::<_, Option<String>>(14)?
             .map(|o| o.parse())
             .transpose()?,
+        attendance: opt_json(r.get::<_, Option<String>>(15)?.as_deref())?,
     })
 }
 
