@@ -6,6 +6,7 @@
 mod alarm_notices;
 mod alerts;
 mod app_lock;
+mod attendance;
 mod config;
 mod demo;
 pub mod departures;
@@ -16,10 +17,12 @@ mod error;
 mod exchange;
 mod export;
 mod following;
+mod coverage;
 mod hotspots;
 mod identity;
 mod maps;
 mod matching;
+mod measures;
 mod membership;
 mod parallel;
 mod patrol_safety;
@@ -49,8 +52,13 @@ pub use export::{ExportFormat, ExportKind};
 pub use hotspots::{
     DEFAULT_CELL_M, Direction, HeatCell, HotspotCell, HotspotQuery, Hotspots, Shown, ZoneComparison,
 };
+pub use coverage::{COVER_RADIUS_M, ZoneCoverage};
 pub use maps::{MapProblem, MapStatus, write_demo_package};
 pub use matching::{AckSummary, AlertNews, MatchedAlert};
+pub use measures::{
+    Measures, MeasuresQuery, MeetingAttendance, Spread, Totals, TrendPoint, TrendStep,
+    VolunteerMeasures, VolunteerWeek, nearest_rank,
+};
 pub use patrol_safety::{AlarmKind, CHECK_IN_MAX, CHECK_IN_MIN, CheckInState, PatrolAlarm};
 pub use patrols::PatrolDetail;
 pub use photos::PhotoInfo;
