@@ -7,15 +7,17 @@
 //! boundary (the zone's edge or the 50 m line around the tracks) passes through, and every point
 //! of a cell lies within g/√2 of its centre, so the error is at most g² for each sample within
 //! g/√2 of either boundary: that count gives a bound that is computed, not assumed. The flat
-//! projection adds less than 0.1 % for zones under 5 km across. See docs/MEASURES.md.
+//! projection (scaled to the WGS 84 ellipsoid at the zone) distorts lengths by less than 0.1 %
+//! for zones under 5 km across. See docs/MEASURES.md.
 
 use porchlight_model::{Area, Point};
 use serde::Serialize;
 
 /// How close to a track a place must be to count as patrolled.
 pub const COVER_RADIUS_M: f64 = 50.0;
-/// Mean Earth radius (IUGG), for the local projection.
-const EARTH_RADIUS_M: f64 = 6_371_008.8;
+/// WGS 84 semi-major axis and first eccentricity squared, for the local projection's scale.
+const WGS84_A: f64 = 6_378_137.0;
+const WGS84_E2: f64 = 0.006_694_379_990_14;
 /// Samples per zone at most: a finer grid for small zones, a coarser one for large.
 const MAX_SAMPLES: f64 = 1_000_000.0;
 /// Never finer than this (no GPS fix is better).
@@ -37,7 +39,8 @@ pub struct ZoneCoverage {
     pub grid_m: f64,
 }
 
-/// Metres east and north of an origin (equirectangular; fine at neighbourhood scale).
+/// Metres east and north of an origin: equirectangular, scaled by the ellipsoid's radii of
+/// curvature at the origin, so lengths near it are true to better than 0.1 % within 2.5 km.
 #[derive(Clone, Copy, Debug)]
 struct Local {
     origin: Point,
@@ -47,11 +50,15 @@ struct Local {
 
 impl Local {
     fn new(origin: Point) -> Self {
-        let m_per_deg_lat = EARTH_RADIUS_M.to_radians();
+        let (sin, cos) = origin.lat.to_radians().sin_cos();
+        let w = 1.0 - WGS84_E2 * sin * sin;
+        // Meridional and prime-vertical radii of curvature.
+        let m = WGS84_A * (1.0 - WGS84_E2) / (w * w.sqrt());
+        let n = WGS84_A / w.sqrt();
         Self {
             origin,
-            m_per_deg_lat,
-            m_per_deg_lon: m_per_deg_lat * origin.lat.to_radians().cos(),
+            m_per_deg_lat: m.to_radians(),
+            m_per_deg_lon: n.to_radians() * cos,
         }
     }
 
@@ -303,5 +310,24 @@ mod tests {
         // One fix at the centre: π·50² / π·200² = 1/16.
         let cov = coverage("Z", &zone, &[vec![c]]);
         assert!((cov.share - 1.0 / 16.0).abs() < 0.002, "{cov:?}");
+    }
+
+    #[test]
+    fn a_leg_crossing_a_zone_enters_it_though_no_fix_is_inside() {
+        let o = Point::new(51.5, -0.12);
+        let square = Area::polygon(vec![
+            at(o, 0.0, 0.0),
+            at(o, 100.0, 0.0),
+            at(o, 100.0, 100.0),
+            at(o, 0.0, 100.0),
+        ]);
+        let across = [at(o, -50.0, 50.0), at(o, 150.0, 50.0)];
+        let beside = [at(o, -50.0, 150.0), at(o, 150.0, 150.0)];
+        assert!(track_enters(&square, &across));
+        assert!(!track_enters(&square, &beside));
+        assert!(track_enters(&square, &[at(o, 50.0, 50.0)]));
+        let disc = Area::circle(at(o, 50.0, 50.0), 30.0);
+        assert!(track_enters(&disc, &across));
+        assert!(!track_enters(&disc, &beside));
     }
 }
