@@ -13,7 +13,11 @@ pub fn duration(ms: i64) -> String {
         let hours = (minutes + 30) / 60;
         let (d, h) = (hours / 24, hours % 24);
         let days = plural(d, "day", "days");
-        return if h == 0 { days } else { format!("{days} {h} hr") };
+        return if h == 0 {
+            days
+        } else {
+            format!("{days} {h} hr")
+        };
     }
     let (h, m) = (minutes / 60, minutes % 60);
     match (h, m) {
@@ -33,8 +37,12 @@ fn km(m: f64) -> String {
 
 /// "+25 %", "−10 %", or "new" when there was nothing before.
 fn change(now: f64, before: f64) -> String {
-    if before == 0.0 {
-        return if now == 0.0 { "same".into() } else { "new".into() };
+    if before.abs() < f64::EPSILON {
+        return if now.abs() < f64::EPSILON {
+            "same".into()
+        } else {
+            "new".into()
+        };
     }
     let pct = (now - before) / before * 100.0;
     if pct.abs() < 0.5 {
@@ -57,12 +65,21 @@ fn spread(s: &Spread) -> String {
 }
 
 fn line(out: &mut String, label: &str, now: &str, before: &str, change: &str) {
-    let _ = writeln!(out, "  {label:<22} {now:<14} previous {before:<12} {change}");
+    let _ = writeln!(
+        out,
+        "  {label:<22} {now:<14} previous {before:<12} {change}"
+    );
 }
 
 fn totals(out: &mut String, t: &Totals, p: &Totals) {
     let f = f64::from;
-    line(out, "patrols", &t.patrols.to_string(), &p.patrols.to_string(), &change(f(t.patrols), f(p.patrols)));
+    line(
+        out,
+        "patrols",
+        &t.patrols.to_string(),
+        &p.patrols.to_string(),
+        &change(f(t.patrols), f(p.patrols)),
+    );
     line(
         out,
         "patrol hours",
@@ -84,8 +101,20 @@ fn totals(out: &mut String, t: &Totals, p: &Totals) {
         &p.active_volunteers.to_string(),
         &change(f(t.active_volunteers), f(p.active_volunteers)),
     );
-    line(out, "reports", &t.reports.to_string(), &p.reports.to_string(), &change(f(t.reports), f(p.reports)));
-    line(out, "alerts", &t.alerts.to_string(), &p.alerts.to_string(), &change(f(t.alerts), f(p.alerts)));
+    line(
+        out,
+        "reports",
+        &t.reports.to_string(),
+        &p.reports.to_string(),
+        &change(f(t.reports), f(p.reports)),
+    );
+    line(
+        out,
+        "alerts",
+        &t.alerts.to_string(),
+        &p.alerts.to_string(),
+        &change(f(t.alerts), f(p.alerts)),
+    );
     line(
         out,
         "meeting attendance",
@@ -106,7 +135,10 @@ pub fn measures(m: &Measures) -> String {
         "{} to {} (not included){}",
         day(m.from),
         day(m.to),
-        m.zone.as_ref().map(|z| format!(", zone {z}")).unwrap_or_default()
+        m.zone
+            .as_ref()
+            .map(|z| format!(", zone {z}"))
+            .unwrap_or_default()
     );
     totals(&mut out, &m.totals, &m.previous);
     if !m.volunteers.is_empty() {
@@ -147,7 +179,9 @@ pub fn measures(m: &Measures) -> String {
             let came = mt
                 .attendance
                 .as_ref()
-                .map_or("attendance not recorded".into(), |a| format!("{} came", a.count));
+                .map_or("attendance not recorded".into(), |a| {
+                    format!("{} came", a.count)
+                });
             let _ = writeln!(out, "  {} {} — {came}", day(mt.starts_at), mt.title);
         }
     }

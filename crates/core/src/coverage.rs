@@ -173,19 +173,25 @@ pub(crate) fn track_enters(zone: &Area, track: &[Point]) -> bool {
     }
 }
 
-fn segments_cross(a: (f64, f64), b: (f64, f64), c: (f64, f64), d: (f64, f64)) -> bool {
-    let side = |p: (f64, f64), q: (f64, f64), r: (f64, f64)| {
-        (q.0 - p.0) * (r.1 - p.1) - (q.1 - p.1) * (r.0 - p.0)
+/// Whether leg `from`–`to` and edge `start`–`end` share a point (collinear overlaps aside).
+fn segments_cross(from: (f64, f64), to: (f64, f64), start: (f64, f64), end: (f64, f64)) -> bool {
+    let side = |o: (f64, f64), u: (f64, f64), v: (f64, f64)| {
+        (u.0 - o.0) * (v.1 - o.1) - (u.1 - o.1) * (v.0 - o.0)
     };
-    let (d1, d2) = (side(c, d, a), side(c, d, b));
-    let (d3, d4) = (side(a, b, c), side(a, b, d));
-    (d1 * d2 <= 0.0) && (d3 * d4 <= 0.0) && !(d1 == 0.0 && d2 == 0.0 && d3 == 0.0 && d4 == 0.0)
+    let sides = [
+        side(start, end, from),
+        side(start, end, to),
+        side(from, to, start),
+        side(from, to, end),
+    ];
+    let collinear = sides.iter().all(|x| x.abs() < f64::EPSILON);
+    sides[0] * sides[1] <= 0.0 && sides[2] * sides[3] <= 0.0 && !collinear
 }
 
 fn segment_distance(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
     let (dx, dy) = (b.0 - a.0, b.1 - a.1);
     let len2 = dx * dx + dy * dy;
-    let t = if len2 == 0.0 {
+    let t = if len2 < f64::EPSILON {
         0.0
     } else {
         (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / len2).clamp(0.0, 1.0)
@@ -194,11 +200,6 @@ fn segment_distance(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
 }
 
 /// The coverage of `zone` by `tracks` (each a sequence of fixes; a single fix covers a disc).
-#[allow(
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_precision_loss
-)]
 pub fn coverage(name: &str, zone: &Area, tracks: &[Vec<Point>]) -> ZoneCoverage {
     let local = Local::new(zone.anchor());
     let shape = match zone {
@@ -221,17 +222,17 @@ pub fn coverage(name: &str, zone: &Area, tracks: &[Vec<Point>]) -> ZoneCoverage 
             [one] => vec![(*one, *one)],
             many => many.windows(2).map(|w| (w[0], w[1])).collect(),
         };
-        for (a, b) in segments {
-            let i0 = index(a.0.min(b.0) - reach, x0, nx) as usize;
-            let i1 = index(a.0.max(b.0) + reach, x0, nx) as usize;
-            let j0 = index(a.1.min(b.1) - reach, y0, ny) as usize;
-            let j1 = index(a.1.max(b.1) + reach, y0, ny) as usize;
-            for j in j0..(j1 + 1).min(ny) {
-                for i in i0..(i1 + 1).min(nx) {
-                    let d = segment_distance(centre(i, j), a, b);
-                    let slot = &mut nearest[j * nx + i];
-                    if d < *slot {
-                        *slot = d;
+        for (start, end) in segments {
+            let col0 = index(start.0.min(end.0) - reach, x0, nx) as usize;
+            let col1 = index(start.0.max(end.0) + reach, x0, nx) as usize;
+            let row0 = index(start.1.min(end.1) - reach, y0, ny) as usize;
+            let row1 = index(start.1.max(end.1) + reach, y0, ny) as usize;
+            for row in row0..(row1 + 1).min(ny) {
+                for col in col0..(col1 + 1).min(nx) {
+                    let dist = segment_distance(centre(col, row), start, end);
+                    let slot = &mut nearest[row * nx + col];
+                    if dist < *slot {
+                        *slot = dist;
                     }
                 }
             }
@@ -239,16 +240,16 @@ pub fn coverage(name: &str, zone: &Area, tracks: &[Vec<Point>]) -> ZoneCoverage 
     }
     let half_diagonal = g * std::f64::consts::FRAC_1_SQRT_2;
     let (mut covered, mut unsure) = (0u64, 0u64);
-    for j in 0..ny {
-        for i in 0..nx {
-            let s = centre(i, j);
-            let d = nearest[j * nx + i];
-            let inside = shape.contains(s);
-            if inside && d <= COVER_RADIUS_M {
+    for row in 0..ny {
+        for col in 0..nx {
+            let sample = centre(col, row);
+            let dist = nearest[row * nx + col];
+            let inside = shape.contains(sample);
+            if inside && dist <= COVER_RADIUS_M {
                 covered += 1;
             }
-            if shape.edge_distance(s) <= half_diagonal
-                || (inside && (d - COVER_RADIUS_M).abs() <= half_diagonal)
+            if shape.edge_distance(sample) <= half_diagonal
+                || (inside && (dist - COVER_RADIUS_M).abs() <= half_diagonal)
             {
                 unsure += 1;
             }

@@ -8,6 +8,7 @@ mod alerts;
 mod app_lock;
 mod attendance;
 mod config;
+mod coverage;
 mod demo;
 pub mod departures;
 mod digest;
@@ -17,7 +18,6 @@ mod error;
 mod exchange;
 mod export;
 mod following;
-mod coverage;
 mod hotspots;
 mod identity;
 mod maps;
@@ -45,6 +45,7 @@ use serde::Serialize;
 
 pub use alerts::parse_expiry;
 pub use config::{CONFIG_FILE, Config, DEFAULT_CONFIG};
+pub use coverage::{COVER_RADIUS_M, ZoneCoverage};
 pub use demo::DemoSummary;
 pub use digest::{CategoryCount, Digest, DigestSetting};
 pub use error::{CoreError, Result};
@@ -52,7 +53,6 @@ pub use export::{ExportFormat, ExportKind};
 pub use hotspots::{
     DEFAULT_CELL_M, Direction, HeatCell, HotspotCell, HotspotQuery, Hotspots, Shown, ZoneComparison,
 };
-pub use coverage::{COVER_RADIUS_M, ZoneCoverage};
 pub use maps::{MapProblem, MapStatus, write_demo_package};
 pub use matching::{AckSummary, AlertNews, MatchedAlert};
 pub use measures::{

@@ -335,7 +335,8 @@ impl Core {
         };
         let only: Option<&Area> = q.zone.as_ref().map(|_| &zones[0].1);
         let previous_from = q.from.plus_millis(-length);
-        let in_zone = |p: Option<Point>| only.is_none_or(|z| p.is_some_and(|p| zone_contains(z, p)));
+        let in_zone =
+            |p: Option<Point>| only.is_none_or(|z| p.is_some_and(|p| zone_contains(z, p)));
 
         // Patrols, with the tracks of those that need one: the period's (coverage) and, for a
         // zone, all (a patrol counts in a zone when its track enters it).
@@ -427,12 +428,7 @@ impl Core {
             alerts,
             meetings: meetings
                 .iter()
-                .map(|m| {
-                    (
-                        m.starts_at.millis(),
-                        m.attendance.as_ref().map(|a| a.count),
-                    )
-                })
+                .map(|m| (m.starts_at.millis(), m.attendance.as_ref().map(|a| a.count)))
                 .collect(),
         };
         meetings.retain(|m| m.starts_at >= q.from);
@@ -537,17 +533,26 @@ mod tests {
         let t = |s| Timestamp::parse("t", s).unwrap();
         let utc = FixedOffset::east_opt(0).unwrap();
         // 2026-06-01 is a Monday; 2027-01-01 is in ISO week 2026-W53.
-        let weeks = steps(t("2026-06-03T00:00:00Z"), t("2026-06-15T00:00:00Z"), TrendStep::Week, utc)
-            .unwrap();
+        let weeks = steps(
+            t("2026-06-03T00:00:00Z"),
+            t("2026-06-15T00:00:00Z"),
+            TrendStep::Week,
+            utc,
+        )
+        .unwrap();
         let labels: Vec<&str> = weeks.iter().map(|w| w.0.as_str()).collect();
         assert_eq!(labels, ["2026-W23", "2026-W24"]);
         assert_eq!(weeks[0].1, t("2026-06-03T00:00:00Z"));
         assert_eq!(weeks[1].1, t("2026-06-08T00:00:00Z"));
         assert_eq!(week_label(t("2027-01-01T12:00:00Z"), utc), "2026-W53");
         let madrid = FixedOffset::east_opt(7_200).unwrap();
-        let months =
-            steps(t("2026-05-31T22:00:00Z"), t("2026-07-10T00:00:00Z"), TrendStep::Month, madrid)
-                .unwrap();
+        let months = steps(
+            t("2026-05-31T22:00:00Z"),
+            t("2026-07-10T00:00:00Z"),
+            TrendStep::Month,
+            madrid,
+        )
+        .unwrap();
         let labels: Vec<&str> = months.iter().map(|w| w.0.as_str()).collect();
         assert_eq!(labels, ["2026-06", "2026-07"]);
         assert_eq!(months[1].1, t("2026-06-30T22:00:00Z"));

@@ -452,20 +452,58 @@ fn measures_and_meeting_attendance_from_the_command_line() {
     let m = json(
         d,
         &[
-            "alert", "issue", "--title", "June meeting", "--category", "meeting", "--at",
-            "45.5,-122.6", "--radius", "500", "--starts", "2026-06-05T19:00:00Z", "--place",
+            "alert",
+            "issue",
+            "--title",
+            "June meeting",
+            "--category",
+            "meeting",
+            "--at",
+            "45.5,-122.6",
+            "--radius",
+            "500",
+            "--starts",
+            "2026-06-05T19:00:00Z",
+            "--place",
             "Library",
         ],
     );
     let id = m["id"].as_str().unwrap().to_owned();
     // More names than people, and a name nobody has, are refused and store nothing.
     for bad in [
-        &["alert", "attendance", &id, "--count", "0", "--member", "Ana"][..],
-        &["alert", "attendance", &id, "--count", "5", "--member", "Zed"],
+        &[
+            "alert",
+            "attendance",
+            &id,
+            "--count",
+            "0",
+            "--member",
+            "Ana",
+        ][..],
+        &[
+            "alert",
+            "attendance",
+            &id,
+            "--count",
+            "5",
+            "--member",
+            "Zed",
+        ],
     ] {
         assert!(!porchlight(d, bad).status.success(), "{bad:?}");
     }
-    let recorded = json(d, &["alert", "attendance", &id, "--count", "14", "--member", "Ana"]);
+    let recorded = json(
+        d,
+        &[
+            "alert",
+            "attendance",
+            &id,
+            "--count",
+            "14",
+            "--member",
+            "Ana",
+        ],
+    );
     assert_eq!(recorded["attendance"]["count"], 14);
     let period = ["stats", "--from", "2026-06-01", "--to", "2026-06-15"];
     let j = json(d, &period);

@@ -125,7 +125,12 @@ fn triage(by: DeviceId, report: DocId, first: &str, closed: Option<&str>) -> Doc
 
 fn alert(core: &Core, when: &str, centre: Point, radius: f64, meeting: Option<&str>) -> DocId {
     core.issue_alert(NewAlert {
-        title: if meeting.is_some() { "Meeting" } else { "Watch out" }.into(),
+        title: if meeting.is_some() {
+            "Meeting"
+        } else {
+            "Watch out"
+        }
+        .into(),
         body: String::new(),
         category: if meeting.is_some() {
             AlertCategory::Meeting
@@ -170,7 +175,6 @@ fn close(a: f64, b: f64, tolerance: f64) -> bool {
 }
 
 #[test]
-#[allow(clippy::too_many_lines)]
 fn measures_of_a_generated_neighbourhood_equal_the_hand_computed_values() {
     let dir = tempfile::tempdir().unwrap();
     let core = Core::open(dir.path()).unwrap();
@@ -192,7 +196,13 @@ fn measures_of_a_generated_neighbourhood_equal_the_hand_computed_values() {
     // distances match the nominal metres to well under 0.5 % (the tolerance); hours are exact.
     let mut batch = vec![
         // P1 Ana, Mon 1 June 18:00–19:30 = 1.5 h, west to east along north = 100: 400 m.
-        patrol((ANA, "Ana"), None, "2026-06-01T18:00:00Z", 90, &[(-100.0, 100.0), (300.0, 100.0)]),
+        patrol(
+            (ANA, "Ana"),
+            None,
+            "2026-06-01T18:00:00Z",
+            90,
+            &[(-100.0, 100.0), (300.0, 100.0)],
+        ),
         // P2 Ben with Ana, Wed 10 June 20:00–22:15 = 2.25 h, north along east = 100 from
         // −100 to 100: 200 m.
         patrol(
@@ -203,7 +213,13 @@ fn measures_of_a_generated_neighbourhood_equal_the_hand_computed_values() {
             &[(100.0, -100.0), (100.0, 100.0)],
         ),
         // P3 Ana, in the previous period: Wed 20 May 10:00–11:00 = 1 h, 100 m inside Elm.
-        patrol((ANA, "Ana"), None, "2026-05-20T10:00:00Z", 60, &[(50.0, 50.0), (150.0, 50.0)]),
+        patrol(
+            (ANA, "Ana"),
+            None,
+            "2026-05-20T10:00:00Z",
+            60,
+            &[(50.0, 50.0), (150.0, 50.0)],
+        ),
         // P4 Ben, Wed 3 June 09:00–10:00 = 1 h, through Oak's centre west to east: 600 m.
         patrol(
             (BEN, "Ben"),
@@ -241,8 +257,20 @@ fn measures_of_a_generated_neighbourhood_equal_the_hand_computed_values() {
     let a2 = alert(&core, "2026-06-08T09:00:00Z", oak, 50.0, None);
     let a3 = alert(&core, "2026-06-12T18:00:00Z", elm, 50.0, None);
     let _a4 = alert(&core, "2026-06-14T07:00:00Z", elm, 50.0, None); // never acknowledged
-    let m1 = alert(&core, "2026-05-28T10:00:00Z", elm, 300.0, Some("2026-06-05T19:00:00Z"));
-    let m2 = alert(&core, "2026-06-01T08:00:00Z", oak, 50.0, Some("2026-06-12T19:00:00Z"));
+    let m1 = alert(
+        &core,
+        "2026-05-28T10:00:00Z",
+        elm,
+        300.0,
+        Some("2026-06-05T19:00:00Z"),
+    );
+    let m2 = alert(
+        &core,
+        "2026-06-01T08:00:00Z",
+        oak,
+        50.0,
+        Some("2026-06-12T19:00:00Z"),
+    );
     batch.extend([
         ack(a1, XAVI, "2026-06-02T12:10:00Z"), // first: 10 min
         ack(a1, YARA, "2026-06-02T12:40:00Z"),
@@ -259,7 +287,11 @@ fn measures_of_a_generated_neighbourhood_equal_the_hand_computed_values() {
     // P1 + P2 + P4: 1.5 + 2.25 + 1 = 4.75 h; 400 + 200 + 600 = 1200 m; Ana and Ben.
     assert_eq!(s.patrols, 3);
     assert!(close(s.patrol_hours, 4.75, 1e-9));
-    assert!(close(s.patrol_distance_m, 1200.0, 0.005), "{}", s.patrol_distance_m);
+    assert!(
+        close(s.patrol_distance_m, 1200.0, 0.005),
+        "{}",
+        s.patrol_distance_m
+    );
     assert_eq!(s.active_volunteers, 2);
     // Ana: P1 + P2 = 3.75 h, 600 m (W23 1.5 h 400 m; W24 2.25 h 200 m).
     // Ben: P2 + P4 = 3.25 h, 800 m (W23 1 h 600 m; W24 2.25 h 200 m). Busiest first.
@@ -269,7 +301,11 @@ fn measures_of_a_generated_neighbourhood_equal_the_hand_computed_values() {
     assert_eq!((ana.device, ana.patrols), (ANA, 2));
     assert!(close(ana.hours, 3.75, 1e-9) && close(ana.distance_m, 600.0, 0.005));
     assert!(close(ben.hours, 3.25, 1e-9) && close(ben.distance_m, 800.0, 0.005));
-    let weeks: Vec<(&str, f64)> = ben.weeks.iter().map(|w| (w.week.as_str(), w.hours)).collect();
+    let weeks: Vec<(&str, f64)> = ben
+        .weeks
+        .iter()
+        .map(|w| (w.week.as_str(), w.hours))
+        .collect();
     assert_eq!(weeks, [("2026-W23", 1.0), ("2026-W24", 2.25)]);
     assert!(close(ben.weeks[0].distance_m, 600.0, 0.005));
     assert!(close(ana.weeks[0].distance_m, 400.0, 0.005));
@@ -296,7 +332,10 @@ fn measures_of_a_generated_neighbourhood_equal_the_hand_computed_values() {
 
     // Previous period: P3 (1 h, 100 m, Ana), R0 (first triage 3 h), M1 issued (no ack).
     let p = &m.previous;
-    assert_eq!((p.patrols, p.active_volunteers, p.reports, p.alerts), (1, 1, 1, 1));
+    assert_eq!(
+        (p.patrols, p.active_volunteers, p.reports, p.alerts),
+        (1, 1, 1, 1)
+    );
     assert!(close(p.patrol_hours, 1.0, 1e-9));
     assert_eq!(p.first_triage.median_ms, Some(3 * HOUR));
     assert_eq!(p.first_ack.count, 0);
@@ -318,10 +357,16 @@ fn measures_of_a_generated_neighbourhood_equal_the_hand_computed_values() {
     // 2 (h·√(r²−h²) + r²·asin(h/r)) = 19 132.2 m² of 31 415.9 m² = 60.90 %.
     let cov = |name: &str| m.coverage.iter().find(|c| c.zone == name).unwrap().clone();
     let (elm_cov, oak_cov) = (cov("Elm"), cov("Oak"));
-    assert!((elm_cov.share - 0.625).abs() <= elm_cov.error_bound, "{elm_cov:?}");
+    assert!(
+        (elm_cov.share - 0.625).abs() <= elm_cov.error_bound,
+        "{elm_cov:?}"
+    );
     assert!((elm_cov.share - 0.625).abs() < 0.005, "{elm_cov:?}");
     assert!((elm_cov.area_m2 - 40_000.0).abs() < 40.0, "{elm_cov:?}");
-    assert!((oak_cov.share - 0.6090).abs() <= oak_cov.error_bound, "{oak_cov:?}");
+    assert!(
+        (oak_cov.share - 0.6090).abs() <= oak_cov.error_bound,
+        "{oak_cov:?}"
+    );
     assert!((oak_cov.share - 0.6090).abs() < 0.005, "{oak_cov:?}");
 
     // Only Elm: patrols whose track enters it (P1, P2: 3.75 h, 600 m), reports located in it
@@ -355,24 +400,58 @@ fn bad_periods_zones_and_attendance_are_rejected_not_panicking() {
     q.to = q.from;
     assert!(matches!(
         core.measures(&q),
-        Err(CoreError::Invalid(ValidationError::NotAfter { field: "to", .. }))
+        Err(CoreError::Invalid(ValidationError::NotAfter {
+            field: "to",
+            ..
+        }))
     ));
     assert!(matches!(
         core.measures(&query(Some("Nowhere"))),
-        Err(CoreError::Invalid(ValidationError::Invalid { field: "zone", .. }))
+        Err(CoreError::Invalid(ValidationError::Invalid {
+            field: "zone",
+            ..
+        }))
     ));
-    let future = alert(&core, "2026-06-01T08:00:00Z", at(0.0, 0.0), 50.0, Some("2099-01-01T19:00:00Z"));
-    let past = alert(&core, "2026-06-01T08:00:00Z", at(0.0, 0.0), 50.0, Some("2026-06-02T19:00:00Z"));
+    let future = alert(
+        &core,
+        "2026-06-01T08:00:00Z",
+        at(0.0, 0.0),
+        50.0,
+        Some("2099-01-01T19:00:00Z"),
+    );
+    let past = alert(
+        &core,
+        "2026-06-01T08:00:00Z",
+        at(0.0, 0.0),
+        50.0,
+        Some("2026-06-02T19:00:00Z"),
+    );
     let plain = alert(&core, "2026-06-01T08:00:00Z", at(0.0, 0.0), 50.0, None);
     let attendance_error = |r: Result<_, CoreError>| {
-        matches!(r, Err(CoreError::Invalid(ValidationError::Invalid { field: "attendance", .. })))
+        matches!(
+            r,
+            Err(CoreError::Invalid(ValidationError::Invalid {
+                field: "attendance",
+                ..
+            }))
+        )
     };
     assert!(attendance_error(core.record_attendance(future, 5, vec![])));
     assert!(attendance_error(core.record_attendance(plain, 5, vec![])));
     assert!(attendance_error(core.record_attendance(past, 5, vec![ANA])));
-    assert!(attendance_error(core.record_attendance(past, 0, vec![core.device()])));
-    assert!(attendance_error(core.record_attendance(past, 20_000, vec![])));
+    assert!(attendance_error(core.record_attendance(
+        past,
+        0,
+        vec![core.device()]
+    )));
+    assert!(attendance_error(core.record_attendance(
+        past,
+        20_000,
+        vec![]
+    )));
     assert_eq!(core.alert(past).unwrap().attendance, None);
-    let recorded = core.record_attendance(past, 7, vec![core.device()]).unwrap();
+    let recorded = core
+        .record_attendance(past, 7, vec![core.device()])
+        .unwrap();
     assert_eq!(recorded.attendance.unwrap().count, 7);
 }
