@@ -36,7 +36,7 @@ meeting: Meeting | null,
  * coordinator approves it.
  */
 person: PersonDescription | null, };
-export type Alert = { id: DocId, title: string, body: string, category: AlertCategory, severity: Severity, area: Area, issuedAt: Timestamp, expiresAt: Timestamp | null, status: AlertStatus, issuedBy: DeviceId | null, meeting: Meeting | null, person: PersonDescription | null, 
+export type Alert = { id: DocId, title: string, body: string, category: AlertCategory, severity: Severity, area: Area, issuedAt: Timestamp, expiresAt: Timestamp | null, status: AlertStatus, issuedBy: DeviceId | null, meeting: Meeting | null, person: PersonDescription | null, attendance: Attendance | null,
 /**
  * Devices whose approval of exactly this content is in the document, written by
  * themselves. Whether they are coordinators is for the reader to check.
@@ -357,3 +357,14 @@ upstream: string | null,
 announceError: string | null, };
 export type HubOptions = { listen: string | null, url: string | null, };
 export const LIMITS = { titleMax: 120, bodyMax: 4000, nameMax: 60, placeMax: 200, minRadiusM: 10, maxRadiusM: 50000 } as const;
+
+export type Attendance = { count: number, members: Array<DeviceId>, recordedAt: Timestamp, recordedBy: DeviceId | null, };
+export type TrendStep = "week" | "month";
+export type Spread = { count: number, medianMs: number | null, p90Ms: number | null, };
+export type Totals = { patrols: number, patrolHours: number, patrolDistanceM: number, activeVolunteers: number, reports: number, firstTriage: Spread, toClosed: Spread, alerts: number, firstAck: Spread, meetings: number, meetingsRecorded: number, attendance: number, };
+export type VolunteerWeek = { week: string, hours: number, distanceM: number, };
+export type VolunteerMeasures = { device: DeviceId, name: string, patrols: number, hours: number, distanceM: number, weeks: Array<VolunteerWeek>, };
+export type TrendPoint = { label: string, from: Timestamp, to: Timestamp, totals: Totals, };
+export type MeetingAttendance = { alert: DocId, title: string, startsAt: Timestamp, place: string, attendance: Attendance | null, };
+export type ZoneCoverage = { zone: string, areaM2: number, coveredM2: number, share: number, errorBound: number, gridM: number, };
+export type Measures = { from: Timestamp, to: Timestamp, zone: string | null, totals: Totals, previousFrom: Timestamp, previous: Totals, volunteers: Array<VolunteerMeasures>, coverage: Array<ZoneCoverage>, step: TrendStep, trend: Array<TrendPoint>, meetings: Array<MeetingAttendance>, };
