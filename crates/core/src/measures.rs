@@ -468,8 +468,9 @@ fn volunteers(
     from: Timestamp,
     offset: FixedOffset,
 ) -> Vec<VolunteerMeasures> {
-    let mut by: BTreeMap<DeviceId, (VolunteerMeasures, BTreeMap<String, (f64, f64)>)> =
-        BTreeMap::new();
+    // Per person: the totals, and (hours, metres) per ISO week label.
+    type Weeks = BTreeMap<String, (f64, f64)>;
+    let mut by: BTreeMap<DeviceId, (VolunteerMeasures, Weeks)> = BTreeMap::new();
     for p in patrols.iter().filter(|p| p.started >= from.millis()) {
         let week = week_label(Timestamp::from_millis(p.started), offset);
         for (device, name) in &p.people {
