@@ -26,6 +26,8 @@ const COMMANDS: &[&str] = &[
     "hotspots",
     "hotspot_k",
     "set_hotspot_k",
+    "measures",
+    "record_attendance",
     "app_lock_enabled",
     "set_app_lock",
     "unlock",

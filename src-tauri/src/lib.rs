@@ -117,6 +117,8 @@ pub fn run_app<R: Runtime>(
             commands::insight::hotspots,
             commands::insight::hotspot_k,
             commands::insight::set_hotspot_k,
+            commands::insight::measures,
+            commands::insight::record_attendance,
             commands::safety::app_lock_enabled,
             commands::safety::set_app_lock,
             commands::safety::unlock,

@@ -135,3 +135,45 @@ test("coordinator: hotspots of the demo neighbourhood, nothing under k", async (
   await checkA11y(d, "hotspots");
   await screenshot(d, "coordinator-hotspots");
 });
+
+test("coordinator: measures of success of the demo neighbourhood, attendance recorded", async () => {
+  const d = app.driver;
+  // A meeting held yesterday, to record who came.
+  const held = new Date(Date.now() - 86_400_000);
+  const meeting = await invoke(d, "issue_alert", {
+    alert: {
+      title: "Spring safety meeting",
+      body: "",
+      category: "meeting",
+      severity: "info",
+      area: { type: "circle", center: { lat: 45.5145, lon: -122.6265 }, radiusM: 500 },
+      issuedAt: new Date(held.getTime() - 3 * 86_400_000).toISOString(),
+      expiresAt: null,
+      meeting: { startsAt: held.toISOString(), place: "Sunnyside Library" },
+      person: null,
+    },
+  });
+  await click(d, '[data-section="measures"]');
+  await find(d, '[data-testid="measures-totals"]');
+  const from = new Date(Date.now() - 27 * 86_400_000).toISOString();
+  const to = new Date(Date.now() + 86_400_000).toISOString();
+  const m = await invoke(d, "measures", { from, to, zone: null, step: "week", utcOffsetMinutes: 0 });
+  assert.ok(m.totals.patrols > 0 && m.totals.patrolHours > 0, "the demo has patrols in the last 4 weeks");
+  assert.ok(m.trend.length >= 4, "one trend row per week");
+  assert.ok(m.coverage.every((c) => c.share >= 0 && c.share <= 1));
+  await find(d, '[data-testid="measures-trend"] tbody tr');
+  await find(d, '[data-testid="measures-chart"] rect');
+  // Durations read in human units, never a pile of minutes.
+  const times = await (await find(d, '[data-testid="measures-times"]')).getText();
+  assert.doesNotMatch(times, /\d{3,}\s?min/, times);
+  // Record the attendance of yesterday's meeting from the view.
+  const item = `[data-meeting="${meeting.id}"]`;
+  await findText(d, item, "Spring safety meeting");
+  await type(d, `${item} input[name=attendance-count]`, "23");
+  await click(d, `${item} button[type=submit]`);
+  await findText(d, item, "23 people came");
+  const again = await invoke(d, "measures", { from, to, zone: null, step: "week", utcOffsetMinutes: 0 });
+  assert.equal(again.meetings.find((x) => x.alert === meeting.id).attendance.count, 23);
+  await checkA11y(d, "measures");
+  await screenshot(d, "coordinator-measures");
+});

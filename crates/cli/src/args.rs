@@ -78,8 +78,22 @@ pub enum Command {
     },
     /// Search the text of alerts, patrols and reports
     Search { text: String },
-    /// Counts for the group's overview
-    Stats,
+    /// Counts for the group's overview; with --from and --to, the measures of success of that
+    /// period (patrol hours, coverage, response times, attendance, trend)
+    Stats {
+        /// Start of the period: a date (2026-06-01, midnight UTC) or an RFC 3339 time
+        #[arg(long, requires = "to")]
+        from: Option<String>,
+        /// End of the period, not included (2026-07-01 ends with 30 June)
+        #[arg(long, requires = "from")]
+        to: Option<String>,
+        /// Only this named zone of the group
+        #[arg(long, requires = "from")]
+        zone: Option<String>,
+        /// Trend steps
+        #[arg(long, value_enum, default_value = "week")]
+        by: StepArg,
+    },
     /// Where and when reports cluster (coordinators); cells and hours under the group's k
     /// threshold are never shown
     Hotspots {
@@ -258,6 +272,17 @@ pub enum AlertCmd {
         /// Include expired and cancelled alerts
         #[arg(long)]
         all: bool,
+    },
+    /// Record how many came to a past meeting, and optionally which members (coordinators)
+    Attendance {
+        /// The meeting's alert id
+        id: String,
+        /// How many people came (members or not)
+        #[arg(long)]
+        count: u32,
+        /// A member who came: device id or display name (repeatable)
+        #[arg(long = "member")]
+        members: Vec<String>,
     },
     /// Cancel an alert
     Cancel { id: String },
@@ -492,4 +517,10 @@ pub enum KindArg {
 pub enum FormatArg {
     Csv,
     Geojson,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StepArg {
+    Week,
+    Month,
 }

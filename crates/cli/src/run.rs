@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::args::{
     AlertCmd, AreaCmd, Cli, Command, FormatArg, KindArg, MapCmd, PatrolCmd, PersonArgs, ReportCmd,
-    TokensCmd, ZoneCmd,
+    StepArg, TokensCmd, ZoneCmd,
 };
 use crate::{network, text};
 
@@ -57,6 +57,15 @@ fn data_dir(given: Option<PathBuf>) -> Result<PathBuf, Failure> {
             kind: "config",
             message: "no data directory: pass --data-dir DIR".into(),
         })
+}
+
+/// A date (midnight UTC) or an RFC 3339 time.
+fn day_or_time(field: &'static str, s: &str) -> Result<Timestamp, ValidationError> {
+    if s.len() == 10 {
+        Timestamp::parse(field, &format!("{s}T00:00:00Z"))
+    } else {
+        Timestamp::parse(field, s)
+    }
 }
 
 fn id(s: &str) -> Result<DocId, Failure> {
@@ -158,7 +167,25 @@ pub fn run(cli: Cli) -> Out {
                 .collect();
             render(json, &rows, |_| text::search(&hits))
         }
-        Command::Stats => render(json, &core.stats()?, text::stats),
+        Command::Stats {
+            from: Some(from),
+            to: Some(to),
+            zone,
+            by,
+        } => {
+            let m = core.measures(&porchlight_core::MeasuresQuery {
+                from: day_or_time("from", &from)?,
+                to: day_or_time("to", &to)?,
+                zone,
+                step: match by {
+                    StepArg::Week => porchlight_core::TrendStep::Week,
+                    StepArg::Month => porchlight_core::TrendStep::Month,
+                },
+                utc_offset_minutes: 0,
+            })?;
+            render(json, &m, crate::measures::measures)
+        }
+        Command::Stats { .. } => render(json, &core.stats()?, text::stats),
         Command::Hotspots {
             from,
             to,
@@ -298,6 +325,32 @@ fn alert(core: &Core, json: bool, cmd: AlertCmd, now: Timestamp) -> Out {
                 })?;
             }
             render(json, &core.upcoming_meetings(now)?, |m| text::meetings(m))
+        }
+        AlertCmd::Attendance {
+            id: alert,
+            count,
+            members,
+        } => {
+            let group = core.group()?.ok_or(CoreError::NotJoined)?;
+            let members = members
+                .iter()
+                .map(|who| {
+                    group
+                        .members
+                        .iter()
+                        .find(|m| m.device.to_hex() == *who || m.name == *who)
+                        .map(|m| m.device)
+                        .ok_or_else(|| ValidationError::Invalid {
+                            field: "member",
+                            reason: format!("no member of the group is called {who:?}"),
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let a = core.record_attendance(id(&alert)?, count, members)?;
+            render(json, &a, |a| {
+                let n = a.attendance.as_ref().map_or(0, |x| x.count);
+                format!("recorded {n} attending {}", a.title)
+            })
         }
         AlertCmd::Cancel { id: alert } => render(json, &core.cancel_alert(id(&alert)?)?, |a| {
             format!("cancelled {}", a.id)

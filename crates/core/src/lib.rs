@@ -6,7 +6,9 @@
 mod alarm_notices;
 mod alerts;
 mod app_lock;
+mod attendance;
 mod config;
+mod coverage;
 mod demo;
 pub mod departures;
 mod digest;
@@ -20,6 +22,7 @@ mod hotspots;
 mod identity;
 mod maps;
 mod matching;
+mod measures;
 mod membership;
 mod parallel;
 mod patrol_safety;
@@ -42,6 +45,7 @@ use serde::Serialize;
 
 pub use alerts::parse_expiry;
 pub use config::{CONFIG_FILE, Config, DEFAULT_CONFIG};
+pub use coverage::{COVER_RADIUS_M, ZoneCoverage};
 pub use demo::DemoSummary;
 pub use digest::{CategoryCount, Digest, DigestSetting};
 pub use error::{CoreError, Result};
@@ -51,6 +55,10 @@ pub use hotspots::{
 };
 pub use maps::{MapProblem, MapStatus, write_demo_package};
 pub use matching::{AckSummary, AlertNews, MatchedAlert};
+pub use measures::{
+    Measures, MeasuresQuery, MeetingAttendance, Spread, Totals, TrendPoint, TrendStep,
+    VolunteerMeasures, VolunteerWeek, nearest_rank,
+};
 pub use patrol_safety::{AlarmKind, CHECK_IN_MAX, CHECK_IN_MIN, CheckInState, PatrolAlarm};
 pub use patrols::PatrolDetail;
 pub use photos::{PhotoInfo, RelayedBlob};

@@ -4,7 +4,7 @@
 use automerge::transaction::Transactable;
 use automerge::{ObjType, ROOT, ReadDoc, ScalarValue, Value};
 use porchlight_model::{
-    Alert, AlertOutcome, AlertStatus, DeviceId, DocId, DocKind, Meeting, NewAlert,
+    Alert, AlertOutcome, AlertStatus, Attendance, DeviceId, DocId, DocKind, Meeting, NewAlert,
     PersonDescription, Timestamp, hex, unhex,
 };
 
@@ -200,6 +200,50 @@ pub fn set_alert_status(
     doc.commit(at).ok_or(CrdtError::Unchanged)
 }
 
+/// Records (or corrects) who came to a meeting: one JSON value, so concurrent records from two
+/// coordinators converge to one of them whole, never a mix of two counts and two lists.
+pub fn record_attendance(
+    doc: &mut Doc,
+    attendance: &Attendance,
+    at: Timestamp,
+) -> Result<Written, CrdtError> {
+    expect_kind(doc, DocKind::Alert)?;
+    attendance.validate()?;
+    if opt_i64(&doc.am, &ROOT, "starts_at").is_none() {
+        return Err(porchlight_model::ValidationError::Invalid {
+            field: "attendance",
+            reason: "only a meeting has attendance".into(),
+        }
+        .into());
+    }
+    doc.am.put(
+        ROOT,
+        ATTENDANCE,
+        serde_json::to_string(attendance).unwrap_or_default(),
+    )?;
+    doc.commit(at).ok_or(CrdtError::Unchanged)
+}
+
+const ATTENDANCE: &str = "attendance";
+
+/// The attendance as written, checked: `Ok(None)` when none was recorded, an error when what
+/// another device wrote breaks the rules (the validator refuses such a document).
+pub fn read_attendance(doc: &Doc) -> Result<Option<Attendance>, CrdtError> {
+    let Some(json) = opt_str(&doc.am, &ROOT, ATTENDANCE) else {
+        return Ok(None);
+    };
+    let bad = |reason: String| porchlight_model::ValidationError::Invalid {
+        field: "attendance",
+        reason,
+    };
+    let a: Attendance = serde_json::from_str(&json).map_err(|e| bad(e.to_string()))?;
+    a.validate()?;
+    if opt_i64(&doc.am, &ROOT, "starts_at").is_none() {
+        return Err(bad("only a meeting has attendance".into()).into());
+    }
+    Ok(Some(a))
+}
+
 pub fn read_alert(doc: &Doc) -> Result<Alert, CrdtError> {
     expect_kind(doc, DocKind::Alert)?;
     let f = Fields {
@@ -243,6 +287,8 @@ pub fn read_alert(doc: &Doc) -> Result<Alert, CrdtError> {
         approved_by: Vec::new(),
         awaiting_approval: false,
         outcome: opt_str(&doc.am, &ROOT, "outcome").and_then(|o| o.parse().ok()),
+        // Broken attendance is not shown (the validator keeps such documents out).
+        attendance: read_attendance(doc).ok().flatten(),
     };
     if alert.person.is_some() {
         alert.approved_by = approvers(doc, &alert);

@@ -23,7 +23,7 @@ mod validate;
 
 pub use alert::{
     Ack, ack_id, approval_digest, approve_alert, close_alert, create_ack, create_alert, read_ack,
-    read_alert, set_alert_status,
+    read_alert, read_attendance, record_attendance, set_alert_status,
 };
 pub use change::{CHUNK_MAGIC, ChangeProblem, CheckedChange, check_change, precheck};
 pub use columns::{Bounds, Declared, MAX_OPS};

@@ -9,7 +9,7 @@ use porchlight_model::{
     validate_title,
 };
 
-use crate::alert::{ack_id, read_ack, read_alert};
+use crate::alert::{ack_id, read_ack, read_alert, read_attendance};
 use crate::doc::Doc;
 use crate::error::CrdtError;
 use crate::group::read_group;
@@ -65,6 +65,7 @@ pub fn validate_document(doc: &mut Doc) -> Result<Verdict, CrdtError> {
                 person: None,
             }
             .validate()?;
+            read_attendance(doc)?;
         }
         DocKind::Patrol => {
             let p = read_patrol(doc)?;
@@ -201,6 +202,97 @@ mod tests {
         assert!(matches!(
             validate_document(&mut empty),
             Err(CrdtError::WrongKind { .. })
+        ));
+    }
+
+    fn meeting() -> Doc {
+        use porchlight_model::{AlertCategory, Area, Meeting, NewAlert, Point, Severity};
+        let (doc, _) = crate::alert::create_alert(
+            DocId::random(),
+            ME,
+            &NewAlert {
+                title: "Monthly meeting".into(),
+                body: String::new(),
+                category: AlertCategory::Meeting,
+                severity: Severity::Info,
+                area: Area::circle(Point::new(45.5, -122.6), 300.0),
+                issued_at: Timestamp::from_millis(1_000),
+                expires_at: None,
+                meeting: Some(Meeting {
+                    starts_at: Timestamp::from_millis(2_000),
+                    place: "Library".into(),
+                }),
+                person: None,
+            },
+        )
+        .unwrap();
+        doc
+    }
+
+    #[test]
+    fn recorded_attendance_is_valid_and_read_back() {
+        let mut doc = meeting();
+        let a = porchlight_model::Attendance {
+            count: 12,
+            members: vec![ME, YOU],
+            recorded_at: Timestamp::from_millis(3_000),
+            recorded_by: Some(ME),
+        };
+        crate::alert::record_attendance(&mut doc, &a, Timestamp::from_millis(3_000)).unwrap();
+        assert_eq!(validate_document(&mut doc).unwrap(), Verdict::Valid);
+        assert_eq!(read_alert(&doc).unwrap().attendance, Some(a));
+    }
+
+    #[test]
+    fn forged_attendance_with_more_names_than_people_is_rejected_not_panicking() {
+        let mut doc = meeting();
+        // Written raw, as a hostile member's device could, past record_attendance's own check.
+        doc.am
+            .put(
+                ROOT,
+                "attendance",
+                r#"{"count":1,"members":["01010101010101010101010101010101","02020202020202020202020202020202"],"recordedAt":3000}"#,
+            )
+            .unwrap();
+        doc.commit(Timestamp::from_millis(3_000)).unwrap();
+        assert!(matches!(
+            validate_document(&mut doc),
+            Err(CrdtError::Invalid(ValidationError::Invalid {
+                field: "attendance",
+                ..
+            }))
+        ));
+        assert_eq!(read_alert(&doc).unwrap().attendance, None);
+    }
+
+    #[test]
+    fn attendance_on_an_alert_that_is_no_meeting_is_rejected_not_panicking() {
+        use porchlight_model::{AlertCategory, Area, NewAlert, Point, Severity};
+        let (mut doc, _) = crate::alert::create_alert(
+            DocId::random(),
+            ME,
+            &NewAlert {
+                title: "Break-ins".into(),
+                body: String::new(),
+                category: AlertCategory::Crime,
+                severity: Severity::Warning,
+                area: Area::circle(Point::new(45.5, -122.6), 300.0),
+                issued_at: Timestamp::from_millis(1_000),
+                expires_at: None,
+                meeting: None,
+                person: None,
+            },
+        )
+        .unwrap();
+        let a = porchlight_model::Attendance {
+            count: 3,
+            members: vec![],
+            recorded_at: Timestamp::from_millis(3_000),
+            recorded_by: None,
+        };
+        assert!(matches!(
+            crate::alert::record_attendance(&mut doc, &a, Timestamp::from_millis(3_000)),
+            Err(CrdtError::Invalid(ValidationError::Invalid { .. }))
         ));
     }
 }

@@ -28,9 +28,10 @@ pub use person::{
     PersonDetail, distinguishes,
 };
 pub use records::{
-    Alert, BlurRegion, Fix, FollowUp, Group, Meeting, Member, NewAlert, NewObservation, NewReport,
-    Observation, PLACE_MAX, Participant, Patrol, REPORT_TIME_STEP_MS, Report, Triage, TriageNote,
-    WatchArea, Zone, coarsen, validate_name, validate_note, validate_title,
+    ATTENDANCE_MAX, Alert, Attendance, BlurRegion, Fix, FollowUp, Group, Meeting, Member, NewAlert,
+    NewObservation, NewReport, Observation, PLACE_MAX, Participant, Patrol, REPORT_TIME_STEP_MS,
+    Report, Triage, TriageNote, WatchArea, Zone, coarsen, validate_name, validate_note,
+    validate_title,
 };
 pub use role::{DocKind, Role};
 pub use text::{BODY_MAX, NAME_MAX, TITLE_MAX};

@@ -85,6 +85,53 @@ pub struct Meeting {
 /// Longest meeting place description.
 pub const PLACE_MAX: usize = 200;
 
+/// Most people one meeting can be recorded as having (a neighbourhood hall, not a stadium).
+pub const ATTENDANCE_MAX: u32 = 10_000;
+
+/// Who came to a past community meeting, as a coordinator recorded it: a head count and,
+/// optionally, which members were among them (guests and residents without the app count too).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Attendance {
+    pub count: u32,
+    #[serde(default)]
+    pub members: Vec<DeviceId>,
+    pub recorded_at: Timestamp,
+    #[serde(default)]
+    pub recorded_by: Option<DeviceId>,
+}
+
+impl Attendance {
+    /// A count within [`ATTENDANCE_MAX`], and named members no more than the count, each once.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        if self.count > ATTENDANCE_MAX {
+            return Err(ValidationError::Invalid {
+                field: "attendance",
+                reason: format!("{} is more than the {ATTENDANCE_MAX} allowed", self.count),
+            });
+        }
+        if self.members.len() > self.count as usize {
+            return Err(ValidationError::Invalid {
+                field: "attendance",
+                reason: format!(
+                    "{} members named but only {} attending",
+                    self.members.len(),
+                    self.count
+                ),
+            });
+        }
+        let mut seen = std::collections::HashSet::new();
+        if !self.members.iter().all(|m| seen.insert(*m)) {
+            return Err(ValidationError::Invalid {
+                field: "attendance",
+                reason: "a member is named twice".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
 impl NewAlert {
     pub fn validate(mut self) -> Result<Self, ValidationError> {
         self.title = text::required("title", &self.title, TITLE_MAX)?;
@@ -149,6 +196,9 @@ pub struct Alert {
     /// How it ended, once closed.
     #[serde(default)]
     pub outcome: Option<AlertOutcome>,
+    /// For a past meeting: who came, once a coordinator recorded it.
+    #[serde(default)]
+    pub attendance: Option<Attendance>,
 }
 
 impl Alert {

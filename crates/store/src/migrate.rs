@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         11,
         include_str!("../migrations/011_digest_and_alarm_notices.sql"),
     ),
+    (12, include_str!("../migrations/012_meeting_attendance.sql")),
 ];
 
 /// The schema version this build writes.

@@ -105,8 +105,9 @@ pub(crate) fn project_into(
                 .prepare_cached(
                     "INSERT INTO p_alerts (id, title, body, category, severity, status, issued_at,
                      expires_at, area, lat, lon, issued_by, starts_at, place, person, approved_by,
-                     outcome)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                     outcome, attendance)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                     ?18)
                  ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body,
                      category = excluded.category, severity = excluded.severity,
                      status = excluded.status, issued_at = excluded.issued_at,
@@ -114,7 +115,7 @@ pub(crate) fn project_into(
                      lon = excluded.lon, issued_by = excluded.issued_by,
                      starts_at = excluded.starts_at, place = excluded.place,
                      person = excluded.person, approved_by = excluded.approved_by,
-                     outcome = excluded.outcome
+                     outcome = excluded.outcome, attendance = excluded.attendance
                  RETURNING rid",
                 )?
                 .query_row(
@@ -136,6 +137,7 @@ pub(crate) fn project_into(
                         a.person.as_ref().map(json),
                         a.person.as_ref().map(|_| json(&a.approved_by)),
                         a.outcome.map(porchlight_model::AlertOutcome::as_str),
+                        a.attendance.as_ref().map(json),
                     ],
                     |r| r.get(0),
                 )?;
@@ -300,7 +302,8 @@ fn index_text(search: &mut SearchRows, doc: &Doc, title: &str, body: &str) {
 const DIGEST_QUERIES: &[&str] = &[
     "SELECT id, name, members, zones FROM p_groups ORDER BY id",
     "SELECT id, title, body, category, severity, status, issued_at, expires_at, area, lat, lon,
-        issued_by, starts_at, place, person, approved_by, outcome FROM p_alerts ORDER BY id",
+        issued_by, starts_at, place, person, approved_by, outcome, attendance FROM p_alerts
+        ORDER BY id",
     "SELECT doc, alert, device, at FROM p_acks ORDER BY doc",
     "SELECT a.id, r.min_lat, r.max_lat, r.min_lon, r.max_lon FROM p_alerts_rtree r
         JOIN p_alerts a ON a.rid = r.alert ORDER BY a.id, r.min_lon",

@@ -88,7 +88,7 @@ fn opt_device(bytes: Option<Vec<u8>>) -> Option<DeviceId> {
 
 const ALERT_COLUMNS: &str = "a.id, a.title, a.body, a.category, a.severity, a.status,
     a.issued_at, a.expires_at, a.area, a.issued_by, a.starts_at, a.place, a.person, a.approved_by,
-    a.outcome";
+    a.outcome, a.attendance";
 
 fn alert_row(r: &Row) -> Result<Alert> {
     Ok(Alert {
@@ -119,6 +119,7 @@ fn alert_row(r: &Row) -> Result<Alert> {
             .get::<_, Option<String>>(14)?
             .map(|o| o.parse())
             .transpose()?,
+        attendance: opt_json(r.get::<_, Option<String>>(15)?.as_deref())?,
     })
 }
 
@@ -188,12 +189,43 @@ impl Store {
     }
 
     pub fn patrols(&self, limit: u32, offset: u32) -> Result<Vec<PatrolSummary>> {
-        let mut stmt = self.conn.prepare_cached(
+        self.patrol_rows(
             "SELECT id, title, started_at, ended_at, fix_count, distance_m, observations,
                     participants
              FROM p_patrols ORDER BY started_at DESC, id LIMIT ?1 OFFSET ?2",
-        )?;
-        let mut rows = stmt.query(params![limit, offset])?;
+            params![limit, offset],
+        )
+    }
+
+    /// Patrols that started in `[from, to)`, oldest first (for the measures of a period).
+    pub fn patrols_started(&self, from: Timestamp, to: Timestamp) -> Result<Vec<PatrolSummary>> {
+        self.patrol_rows(
+            "SELECT id, title, started_at, ended_at, fix_count, distance_m, observations,
+                    participants
+             FROM p_patrols WHERE started_at >= ?1 AND started_at < ?2 ORDER BY started_at, id",
+            params![from.millis(), to.millis()],
+        )
+    }
+
+    /// Every alert's first acknowledgement: (alert, time).
+    pub fn first_acks(&self) -> Result<Vec<(DocId, Timestamp)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT alert, MIN(at) FROM p_acks GROUP BY alert")?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push((
+                DocId::from_slice(&r.get::<_, Vec<u8>>(0)?)?,
+                Timestamp::from_millis(r.get(1)?),
+            ));
+        }
+        Ok(out)
+    }
+
+    fn patrol_rows(&self, sql: &str, args: impl rusqlite::Params) -> Result<Vec<PatrolSummary>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(args)?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             out.push(PatrolSummary {

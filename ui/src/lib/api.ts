@@ -20,6 +20,8 @@ import type {
   TokenSheet,
   Fix,
   Hotspots,
+  Measures,
+  TrendStep,
   PatrolAlarm,
   Forgotten,
   Group,
@@ -131,6 +133,11 @@ export const api = {
     call<Hotspots>("hotspots", { from, to, category: null, utcOffsetMinutes: -new Date().getTimezoneOffset() }),
   hotspotK: () => call<number>("hotspot_k"),
   setHotspotK: (k: number) => call<number>("set_hotspot_k", { k }),
+  /** Measures of success of [from, to); weeks and months start at this device's midnight. */
+  measures: (from: string, to: string, zone: string | null, step: TrendStep) =>
+    call<Measures>("measures", { from, to, zone, step, utcOffsetMinutes: -new Date().getTimezoneOffset() }),
+  recordAttendance: (alert: DocId, count: number, members: string[]) =>
+    call<Alert>("record_attendance", { alert, count, members }),
   appLockEnabled: () => call<boolean>("app_lock_enabled"),
   setAppLock: (pin: string | null) => call<null>("set_app_lock", { pin }),
   unlock: (pin: string) => call<null>("unlock", { pin }),

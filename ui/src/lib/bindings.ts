@@ -49,7 +49,11 @@ awaitingApproval: boolean,
 /**
  * How it ended, once closed.
  */
-outcome: AlertOutcome | null, };
+outcome: AlertOutcome | null, 
+/**
+ * For a past meeting: who came, once a coordinator recorded it.
+ */
+attendance: Attendance | null, };
 export type Fix = { at: Timestamp, point: Point, 
 /**
  * Horizontal accuracy in metres, when the receiver reports it.
@@ -90,6 +94,7 @@ export type TriageNote = { at: Timestamp, by: DeviceId | null, text: string, };
 export type Triage = { report: DocId, status: TriageStatus, updatedAt: Timestamp | null, notes: Array<TriageNote>, };
 export type WatchArea = { name: string, area: Area, };
 export type BlurRegion = { x: number, y: number, w: number, h: number, };
+export type Attendance = { count: number, members: Array<DeviceId>, recordedAt: Timestamp, recordedBy: DeviceId | null, };
 export type PatrolSummary = { id: DocId, title: string, startedAt: Timestamp, endedAt: Timestamp | null, fixCount: number, distanceM: number, observations: number, participants: Array<Participant>, };
 export type ReportEntry = { triagedAt: Timestamp | null, firstTriagedAt: Timestamp | null, notes: Array<TriageNote>, id: DocId, category: Category, description: string, occurredAt: Timestamp, location: Point | null, precision: LocationPrecision, photos: Array<string>, 
 /**
@@ -197,6 +202,71 @@ inHiddenCells: number,
  * Hours of the week with at least k reports.
  */
 week: Array<HeatCell>, };
+export type TrendStep = "week" | "month";
+export type Spread = { count: number, medianMs: number | null, p90Ms: number | null, };
+export type Totals = { 
+/**
+ * Ended patrols that started in the period.
+ */
+patrols: number, patrolHours: number, patrolDistanceM: number, 
+/**
+ * People who took part in at least one of those patrols.
+ */
+activeVolunteers: number, reports: number, 
+/**
+ * From a report's time to a coordinator's first triage.
+ */
+firstTriage: Spread, 
+/**
+ * From a report's time to its closing, for reports now closed.
+ */
+toClosed: Spread, alerts: number, 
+/**
+ * From an alert's issue to its first acknowledgement.
+ */
+firstAck: Spread, 
+/**
+ * Meetings that took place in the period.
+ */
+meetings: number, 
+/**
+ * Of those, how many have their attendance recorded, and the people counted in all.
+ */
+meetingsRecorded: number, attendance: number, };
+export type VolunteerWeek = { 
+/**
+ * Like `2026-W23`.
+ */
+week: string, hours: number, distanceM: number, };
+export type VolunteerMeasures = { device: DeviceId, name: string, patrols: number, hours: number, distanceM: number, weeks: Array<VolunteerWeek>, };
+export type TrendPoint = { 
+/**
+ * `2026-W23` or `2026-06`.
+ */
+label: string, from: Timestamp, to: Timestamp, totals: Totals, };
+export type MeetingAttendance = { alert: DocId, title: string, startsAt: Timestamp, place: string, attendance: Attendance | null, };
+export type ZoneCoverage = { zone: string, areaM2: number, coveredM2: number, 
+/**
+ * `covered_m2 / area_m2`, 0..1.
+ */
+share: number, 
+/**
+ * The most `share` can be off by (a bound, usually far above the real error).
+ */
+errorBound: number, 
+/**
+ * Side of the sampling grid's cells.
+ */
+gridM: number, };
+export type Measures = { from: Timestamp, to: Timestamp, zone: string | null, totals: Totals, 
+/**
+ * The period of the same length just before, for the change.
+ */
+previousFrom: Timestamp, previous: Totals, 
+/**
+ * Busiest first.
+ */
+volunteers: Array<VolunteerMeasures>, coverage: Array<ZoneCoverage>, step: TrendStep, trend: Array<TrendPoint>, meetings: Array<MeetingAttendance>, };
 export type Forgotten = { receipts: number, photos: number, 
 /**
  * Envelopes that had not left yet and now never will.

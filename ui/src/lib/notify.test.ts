@@ -19,6 +19,7 @@ const alert = (title: string): Alert => ({
   approvedBy: [],
   awaitingApproval: false,
   outcome: null,
+  attendance: null,
 });
 const matched = (title: string, notify = true) => ({ alert: alert(title), areas: ["Home"], notify });
 const en: Translate = (key, params) => translate("en", key, params);

@@ -23,6 +23,7 @@ const alert = (id: string, issuedAt: string): Alert => ({
   approvedBy: [],
   awaitingApproval: false,
   outcome: null,
+  attendance: null,
 });
 
 describe("state", () => {

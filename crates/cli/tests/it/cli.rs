@@ -443,3 +443,78 @@ fn acknowledgements_and_meetings_from_the_command_line() {
             .success()
     );
 }
+
+#[test]
+fn measures_and_meeting_attendance_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["init", "--name", "Ana", "--group", "Elm Street Watch"]);
+    let m = json(
+        d,
+        &[
+            "alert",
+            "issue",
+            "--title",
+            "June meeting",
+            "--category",
+            "meeting",
+            "--at",
+            "45.5,-122.6",
+            "--radius",
+            "500",
+            "--starts",
+            "2026-06-05T19:00:00Z",
+            "--place",
+            "Library",
+        ],
+    );
+    let id = m["id"].as_str().unwrap().to_owned();
+    // More names than people, and a name nobody has, are refused and store nothing.
+    for bad in [
+        &[
+            "alert",
+            "attendance",
+            &id,
+            "--count",
+            "0",
+            "--member",
+            "Ana",
+        ][..],
+        &[
+            "alert",
+            "attendance",
+            &id,
+            "--count",
+            "5",
+            "--member",
+            "Zed",
+        ],
+    ] {
+        assert!(!porchlight(d, bad).status.success(), "{bad:?}");
+    }
+    let recorded = json(
+        d,
+        &[
+            "alert",
+            "attendance",
+            &id,
+            "--count",
+            "14",
+            "--member",
+            "Ana",
+        ],
+    );
+    assert_eq!(recorded["attendance"]["count"], 14);
+    let period = ["stats", "--from", "2026-06-01", "--to", "2026-06-15"];
+    let j = json(d, &period);
+    assert_eq!(j["totals"]["attendance"], 14);
+    assert_eq!(j["trend"].as_array().unwrap().len(), 2);
+    let text = ok(d, &period);
+    assert!(text.contains("June meeting — 14 came"), "{text}");
+    assert!(text.contains("2026-W23"), "{text}");
+    // The plain overview still works without a period; a zone the group lacks is refused.
+    assert!(json(d, &["stats"])["alertsTotal"].as_u64().is_some());
+    let mut zone = period.to_vec();
+    zone.extend(["--zone", "Nowhere"]);
+    assert!(!porchlight(d, &zone).status.success());
+}

@@ -8,3 +8,4 @@ mod faces;
 mod hotspots;
 mod maps;
 mod matching;
+mod measures;
