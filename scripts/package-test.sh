@@ -123,8 +123,10 @@ mkdir -p "$artifacts" "$scratch/app-home" "$scratch/app-data"
     PORCHLIGHT_APP_BIN=/usr/bin/porchlight-app PORCHLIGHT_DATA_DIR="$scratch/app-data" \
     PORCHLIGHT_E2E_ARTIFACTS="$artifacts" xvfb-run -a node e2e/installed.js)
 
-say "stopping the server as systemd would (SIGTERM)"
-kill -TERM "$server_pid"
+say "stopping the server as systemd would (SIGTERM to the service's process)"
+# $server_pid is runuser; the server is its child (runuser would answer SIGTERM by killing it).
+server_process=$(pgrep -P "$server_pid" -x porchlight) || fail "no server process under runuser"
+kill -TERM "$server_process"
 wait "$server_pid" || fail "the server did not stop cleanly on SIGTERM: $(cat "$scratch/server.log")"
 server_pid=""
 

@@ -3,9 +3,10 @@
 // onboarding; after the name, the three ways in: start a group, join with a code, try the demo.
 // Saves installed-onboarding.png in PORCHLIGHT_E2E_ARTIFACTS. Not a *.test.js: `make e2e` drives
 // the build tree's app, this one only the installed app.
-import { ARTIFACTS, DESKTOP, checkA11y, click, find, findText, screenshot, startApp, type } from "./harness.js";
+import { ARTIFACTS, checkA11y, click, find, findText, screenshot, startApp, type } from "./harness.js";
 
-const app = await startApp(DESKTOP);
+// Tall enough to show the three ways in and the report code card in one picture.
+const app = await startApp({ width: 1100, height: 1350 });
 try {
   const d = app.driver;
   await findText(d, "h1", "Welcome to Porchlight");

@@ -19,4 +19,3 @@ mod privacy_zones;
 mod quarantine;
 mod sync;
 mod tls;
-mod upgrade;
