@@ -84,10 +84,7 @@ async fn the_previous_release_data_opens_with_nothing_lost_and_still_syncs() {
 
     // The devices: every record the old build wrote is still there, read through the new code.
     let coord = Core::open(&tmp.path().join("coordinator")).unwrap();
-    assert_eq!(
-        schema_version(&store("coordinator")),
-        SCHEMA_VERSION
-    );
+    assert_eq!(schema_version(&store("coordinator")), SCHEMA_VERSION);
     let group = coord.group().unwrap().expect("the group survived");
     assert_eq!(group.name, "Fixture Street Watch");
     let roles: Vec<(String, Role)> = group
@@ -103,7 +100,10 @@ async fn the_previous_release_data_opens_with_nothing_lost_and_still_syncs() {
             .any(|m| m.device == coord.device() && m.role == Role::Coordinator),
         "{roles:?}"
     );
-    assert!(roles.contains(&("Victor".to_owned(), Role::Volunteer)), "{roles:?}");
+    assert!(
+        roles.contains(&("Victor".to_owned(), Role::Volunteer)),
+        "{roles:?}"
+    );
     let stats = coord.stats().unwrap();
     assert_eq!(
         (stats.alerts_total, stats.patrols_total, stats.reports_total),
@@ -145,7 +145,11 @@ async fn the_previous_release_data_opens_with_nothing_lost_and_still_syncs() {
         ..Settings::default()
     };
     let pin = tls_fingerprint(&settings).unwrap().unwrap();
-    assert_eq!(coord.home_server().unwrap().pin, Some(pin), "the same certificate");
+    assert_eq!(
+        coord.home_server().unwrap().pin,
+        Some(pin),
+        "the same certificate"
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     // The old server ran on another port: the devices move to this one (as to a hub), keeping
     // their keys, membership and unsent changes.
@@ -173,7 +177,11 @@ async fn the_previous_release_data_opens_with_nothing_lost_and_still_syncs() {
     let titles = alert_titles(&coord);
     assert!(titles.contains(&"After the upgrade".to_owned()));
     assert!(titles.contains(&"Fixture: car break-ins on Elm St".to_owned()));
-    assert_eq!(coord.stats().unwrap().reports_total, REPORTS, "nothing lost in the sync");
+    assert_eq!(
+        coord.stats().unwrap().reports_total,
+        REPORTS,
+        "nothing lost in the sync"
+    );
 
     let _ = stop.send(());
     server.await.unwrap().unwrap();
