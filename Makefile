@@ -13,7 +13,8 @@ ifeq ($(CI),true)
 export CARGO_INCREMENTAL = 0
 endif
 
-.PHONY: run test bench setup build fmt lint check clean-demo ui ui-types ui-check ui-lint ui-test e2e screenshot
+.PHONY: run test bench setup build fmt lint check clean-demo ui ui-types ui-check ui-lint ui-test e2e screenshot \
+	package package-test
 
 setup:
 	@scripts/setup.sh
@@ -67,6 +68,18 @@ lint: setup ui
 test: lint ui-check ui-lint ui-test
 	$(CARGO) test --workspace
 	$(MAKE) e2e BUILD_FLAGS=--all-targets
+	$(MAKE) package-test BUILD_FLAGS=--all-targets
+
+# Release Debian packages of the desktop app (with the `porchlight` CLI) and of the server, in
+# $$CARGO_TARGET_DIR/packages (docs/INSTALL.md, docs/OPERATIONS.md). Nothing is downloaded.
+package: setup ui
+	scripts/package.sh release
+
+# Both packages from the debug build `make test` made, installed on this machine (as root),
+# the server started as its unit would start it, a device joined to it over TLS, the installed
+# app opened on a fresh profile (screenshot of onboarding), then everything purged.
+package-test: build
+	scripts/package-test.sh
 
 # Performance targets (TARGETS.md), measured side by side in one run on release builds: the
 # criterion benches of each crate, then the load generator against a real `porchlight serve` on

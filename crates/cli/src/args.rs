@@ -184,6 +184,10 @@ pub enum Command {
         /// Print a commented example server settings file and exit
         #[arg(long)]
         default_config: bool,
+        /// Make the self-signed certificate if there is none yet (or read the operator's),
+        /// print its SHA-256 fingerprint for invites and exit, without serving
+        #[arg(long, conflicts_with = "default_config")]
+        print_fingerprint: bool,
     },
 }
 

@@ -320,13 +320,41 @@ pub fn hub(
     Ok(String::new())
 }
 
+/// What `porchlight serve` is asked to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServeMode {
+    Serve,
+    /// Print the commented example settings.
+    DefaultConfig,
+    /// Make or read the certificate, print its fingerprint and stop: the server package runs
+    /// this once as the service's user on install, so the operator sees the fingerprint at once.
+    Fingerprint,
+}
+
+/// Ctrl-C, or SIGTERM from systemd (`systemctl stop`) and other service managers: both stop
+/// the server gracefully.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 pub fn serve(
     db: Option<String>,
     listen: Option<String>,
     config: Option<&Path>,
-    print_default: bool,
+    mode: ServeMode,
 ) -> Out {
-    if print_default {
+    if mode == ServeMode::DefaultConfig {
         return Ok(porchlight_server::default_config().trim_end().to_owned());
     }
     let server_error = |e: porchlight_server::Error| Failure {
@@ -346,6 +374,15 @@ pub fn serve(
     // Made (self-signed, first start) or read before listening, so a bad certificate stops the
     // server before it accepts anyone, and the coordinator gets the fingerprint for invites.
     let fingerprint = porchlight_server::tls_fingerprint(&settings).map_err(server_error)?;
+    if mode == ServeMode::Fingerprint {
+        return match fingerprint {
+            Some(fp) => Ok(porchlight_core::format_fingerprint(&fp)),
+            None => Err(Failure {
+                kind: "invalid",
+                message: "TLS is off in these settings: there is no certificate fingerprint".into(),
+            }),
+        };
+    }
     let scheme = if settings.tls == porchlight_server::TlsMode::Off {
         "http"
     } else {
@@ -371,10 +408,7 @@ pub fn serve(
                 "TLS is off: devices reach this server only on loopback or through a TLS proxy"
             ),
         }
-        let stop = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
-        porchlight_server::launch_with_listener(settings, listener, stop)
+        porchlight_server::launch_with_listener(settings, listener, stop_signal())
             .await
             .map_err(server_error)
     })?;

@@ -82,7 +82,17 @@ pub fn run(cli: Cli) -> Out {
             listen,
             config,
             default_config,
-        } => return network::serve(db, listen, config.as_deref(), default_config),
+            print_fingerprint,
+        } => {
+            let mode = if default_config {
+                network::ServeMode::DefaultConfig
+            } else if print_fingerprint {
+                network::ServeMode::Fingerprint
+            } else {
+                network::ServeMode::Serve
+            };
+            return network::serve(db, listen, config.as_deref(), mode);
+        }
         _ => {}
     }
     let core = Core::open(&data_dir(cli.data_dir)?)?;

@@ -60,6 +60,9 @@ impl Store {
     }
 
     fn setup(mut conn: Connection) -> Result<Self> {
+        // Before anything that could write (even the journal-mode pragma rewrites the header of
+        // a file in rollback mode): a store from a newer version stays byte for byte as it was.
+        migrate::refuse_newer(&conn)?;
         // WAL: readers never block the writer. synchronous=NORMAL keeps every committed
         // transaction across a crash of the app (kill -9 included); only a power cut can lose
         // the last few, and never corrupts the file.

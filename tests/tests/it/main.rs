@@ -19,3 +19,4 @@ mod privacy_zones;
 mod quarantine;
 mod sync;
 mod tls;
+mod upgrade;

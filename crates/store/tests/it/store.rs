@@ -173,6 +173,36 @@ fn a_database_from_a_newer_version_is_refused() {
     ));
 }
 
+/// A downgrade must leave the newer version's store exactly as it was, so that installing the
+/// newer app again finds everything. The file is in rollback-journal mode here because that is
+/// where even the journal-mode pragma would rewrite the header.
+#[test]
+fn a_newer_store_is_refused_and_left_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    drop(Store::open(&path).unwrap());
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute("INSERT INTO schema_version VALUES (999, 'future')", [])
+            .unwrap();
+        conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    }
+    let before = blake3::hash(&std::fs::read(&path).unwrap());
+    let refused = Store::open(&path);
+    assert!(
+        matches!(refused, Err(StoreError::Downgrade { found: 999, supported }) if supported == porchlight_store::SCHEMA_VERSION),
+        "{:?}",
+        refused.err()
+    );
+    assert_eq!(blake3::hash(&std::fs::read(&path).unwrap()), before);
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["store.db"], "no journal or WAL left beside it");
+}
+
 #[test]
 fn search_treats_input_as_words_not_syntax() {
     let mut store = Store::open_in_memory().unwrap().with_actor(ME);

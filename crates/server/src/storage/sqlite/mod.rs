@@ -66,6 +66,8 @@ impl SqliteStorage {
     /// Opens (creating if needed) and migrates the database at `path`. Blocking.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref().to_path_buf();
+        // Before `connect`'s pragmas, which may write: a newer database stays byte for byte.
+        refuse_newer(&path)?;
         let mut writer = connect(&path)?;
         migrate(&mut writer)?;
         Ok(Self {
@@ -126,6 +128,29 @@ fn connect(path: &Path) -> Result<Connection, Error> {
     // (or a deleted session) is really gone from the file.
     conn.pragma_update(None, "secure_delete", "ON")?;
     Ok(conn)
+}
+
+/// Refuses a database a newer server migrated, reading only (a missing file is a new database).
+fn refuse_newer(path: &Path) -> Result<(), Error> {
+    if !path.exists() {
+        return Ok(());
+    }
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let has_versions: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_versions {
+        return Ok(());
+    }
+    let found: Option<u32> =
+        conn.query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0))?;
+    let supported = MIGRATIONS.len() as u32;
+    match found {
+        Some(found) if found > supported => Err(Error::DatabaseTooNew { found, supported }),
+        _ => Ok(()),
+    }
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), Error> {

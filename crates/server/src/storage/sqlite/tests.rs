@@ -58,6 +58,34 @@ async fn a_newer_schema_is_refused() {
     ));
 }
 
+/// The server a downgrade installed refuses the newer database and leaves it as it was, so the
+/// newer server, installed again, finds everything. Rollback-journal mode, where even the
+/// journal-mode pragma would write.
+#[tokio::test]
+async fn a_newer_database_is_refused_and_left_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.db");
+    drop(SqliteStorage::open(&path).unwrap());
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute("INSERT INTO schema_version VALUES (99)", [])
+            .unwrap();
+        conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    }
+    let before = blake3::hash(&std::fs::read(&path).unwrap());
+    assert!(matches!(
+        SqliteStorage::open(&path),
+        Err(Error::DatabaseTooNew { found: 99, .. })
+    ));
+    assert_eq!(blake3::hash(&std::fs::read(&path).unwrap()), before);
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["server.db"], "no journal or WAL left beside it");
+}
+
 #[tokio::test]
 async fn reopening_keeps_the_data_and_does_not_rerun_migrations() {
     let (dir, storage, group) = storage_with_group().await;
