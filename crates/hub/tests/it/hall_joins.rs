@@ -11,7 +11,7 @@ use porchlight_model::Role;
 use tokio::net::TcpListener;
 
 use crate::lan::{
-    CREATION_TOKEN, Community, Device, Gate, addr, alert, device, settings, settle, titles,
+    Community, Device, Gate, addr, alert, device, founded_behind_gate, settings, settle, titles,
 };
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -19,14 +19,7 @@ const HOUR: Duration = Duration::from_secs(3600);
 /// The community server behind a gate, Carmen's group on it, and her hub running and recorded
 /// (so her invites carry it).
 pub(crate) async fn hall() -> (Community, Gate, Device, Hub) {
-    let community = Community::start().await;
-    let gate = Gate::start(community.addr).await;
-    let carmen = device("Carmen");
-    carmen
-        .core
-        .create_group_on(&gate.url, "Elm Street Watch", Some(CREATION_TOKEN))
-        .await
-        .unwrap();
+    let (community, gate, carmen) = founded_behind_gate().await;
     let hub = Hub::start(
         carmen.core.clone(),
         settings(community.database("hub.db")),

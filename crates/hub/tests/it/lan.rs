@@ -139,6 +139,20 @@ pub(crate) fn alert(title: &str) -> NewAlert {
     }
 }
 
+/// The community server behind a gate, and Carmen's device that founded "Elm Street Watch" on
+/// it through the gate.
+pub(crate) async fn founded_behind_gate() -> (Community, Gate, Device) {
+    let community = Community::start().await;
+    let gate = Gate::start(community.addr).await;
+    let carmen = device("Carmen");
+    carmen
+        .core
+        .create_group_on(&gate.url, "Elm Street Watch", Some(CREATION_TOKEN))
+        .await
+        .unwrap();
+    (community, gate, carmen)
+}
+
 /// Syncs every device until a full round moves nothing.
 pub(crate) async fn settle(devices: &[&Core]) {
     for _ in 0..8 {
@@ -289,14 +303,7 @@ async fn a_hall_without_internet_syncs_through_the_hub_and_catches_up_when_upstr
 /// gone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_moves_to_whichever_server_it_can_reach() {
-    let community = Community::start().await;
-    let gate = Gate::start(community.addr).await;
-    let carmen = device("Carmen");
-    carmen
-        .core
-        .create_group_on(&gate.url, "Elm Street Watch", Some(CREATION_TOKEN))
-        .await
-        .unwrap();
+    let (community, gate, carmen) = founded_behind_gate().await;
     let hub = Hub::start(
         carmen.core.clone(),
         settings(community.database("hub.db")),

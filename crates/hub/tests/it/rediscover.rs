@@ -8,7 +8,7 @@ use porchlight_hub::LocalHub;
 use porchlight_model::Role;
 use porchlight_server::TlsMode;
 
-use crate::lan::{CREATION_TOKEN, Community, Gate, alert, device, settings, settle, titles};
+use crate::lan::{Community, alert, device, founded_behind_gate, settings, settle, titles};
 
 fn hub_settings(community: &Community) -> porchlight_server::Settings {
     let mut s = settings(community.database("hub.db"));
@@ -19,14 +19,7 @@ fn hub_settings(community: &Community) -> porchlight_server::Settings {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_phone_finds_the_hub_at_its_new_address_by_its_announcement() {
-    let community = Community::start().await;
-    let gate = Gate::start(community.addr).await;
-    let carmen = device("Carmen");
-    carmen
-        .core
-        .create_group_on(&gate.url, "Elm Street Watch", Some(CREATION_TOKEN))
-        .await
-        .unwrap();
+    let (community, gate, carmen) = founded_behind_gate().await;
     let first = LocalHub::start(carmen.core.clone(), hub_settings(&community), None)
         .await
         .unwrap();
@@ -87,14 +80,7 @@ async fn a_phone_finds_the_hub_at_its_new_address_by_its_announcement() {
 /// recorded: the phone keeps the hub address it had.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_impostor_announcing_the_hubs_fingerprint_is_tried_and_not_recorded() {
-    let community = Community::start().await;
-    let gate = Gate::start(community.addr).await;
-    let carmen = device("Carmen");
-    carmen
-        .core
-        .create_group_on(&gate.url, "Elm Street Watch", Some(CREATION_TOKEN))
-        .await
-        .unwrap();
+    let (community, gate, carmen) = founded_behind_gate().await;
     let hub = LocalHub::start(carmen.core.clone(), hub_settings(&community), None)
         .await
         .unwrap();
