@@ -55,14 +55,10 @@ impl Core {
     /// this device pinned for its group's hub (mDNS, a few seconds); empty without a pinned hub.
     /// Candidates only: anyone can announce a fingerprint (see `sync/discover.rs`).
     pub async fn announced_hubs(&self) -> Result<Vec<String>> {
-        let Some(pin) = self.group_hub()?.and_then(|h| h.pin) else {
-            return Ok(Vec::new());
-        };
-        Ok(tokio::task::spawn_blocking(move || {
-            super::discover::hub_urls(&pin, super::discover::LISTEN_FOR)
+        Ok(match self.group_hub()?.and_then(|h| h.pin) {
+            Some(pin) => listen_for_hub(pin).await,
+            None => Vec::new(),
         })
-        .await
-        .unwrap_or_default())
     }
 
     /// Listens for the group's hub announcing itself with the certificate this device pinned
@@ -75,7 +71,7 @@ impl Core {
         let Some(pin) = hub.pin else {
             return Ok(None);
         };
-        let found = self.announced_hubs().await?;
+        let found = listen_for_hub(pin).await;
         let Some(from) = self.store().state(super::STATE_SERVER)? else {
             return Ok(None);
         };
@@ -291,4 +287,14 @@ impl Core {
         let response = remote.wait(cursor, timeout).await.map_err(sync_error)?;
         Ok(response.changed)
     }
+}
+
+/// The addresses announcing a hub with certificate `pin` (see `sync/discover.rs`), listened
+/// for off the async threads.
+async fn listen_for_hub(pin: porchlight_sync::Fingerprint) -> Vec<String> {
+    tokio::task::spawn_blocking(move || {
+        super::discover::hub_urls(&pin, super::discover::LISTEN_FOR)
+    })
+    .await
+    .unwrap_or_default()
 }

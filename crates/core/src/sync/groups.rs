@@ -129,39 +129,35 @@ impl Core {
         let code: InviteCode = code.parse().map_err(sync_error)?;
         let name = porchlight_model::validate_name("name", name)?;
         let key = self.identity.signing_key();
-        let (enrolled, at_hub) = match self.connect.join(&code, key, &name).await {
+        let hub = code.hub.as_ref().map(|h| ServerAddr {
+            url: h.url.clone(),
+            pin: h.tls_fingerprint,
+        });
+        let (enrolled, at_hub) = match (self.connect.join(&code, key, &name).await, &hub) {
             // A hall without internet: join at the hub the code names. It forwards the join,
             // as this device signed it, to the community server when it can (docs/HUB.md).
-            Err(e) if e.is_unreachable() && code.hub.is_some() => {
-                let hub = code.hub.as_ref().map(|h| ServerAddr {
-                    url: h.url.clone(),
-                    pin: h.tls_fingerprint,
-                });
+            (Err(e), Some(h)) if e.is_unreachable() => {
                 let mut at_hub = code.clone();
-                if let Some(h) = &hub {
-                    at_hub.server.clone_from(&h.url);
-                    at_hub.tls_fingerprint = h.pin;
-                }
+                at_hub.server.clone_from(&h.url);
+                at_hub.tls_fingerprint = h.pin;
                 let enrolled = self.connect.join(&at_hub, key, &name).await;
-                (enrolled.map_err(sync_error)?, hub)
+                (enrolled.map_err(sync_error)?, Some(h))
             }
-            other => (other.map_err(sync_error)?, None),
+            (joined, _) => (joined.map_err(sync_error)?, None),
         };
         let membership = enrolled.membership;
         // The community server stays this device's home even when it joined at the hub.
-        let server = if at_hub.is_some() {
-            ServerAddr {
+        let server = match at_hub {
+            Some(_) => ServerAddr {
                 url: code.server.clone(),
                 pin: code.tls_fingerprint,
-            }
-        } else {
-            enrolled.server
+            },
+            None => enrolled.server,
         };
         let pin = server.pin.as_ref().map(format_fingerprint);
-        let hub_pin = code
-            .hub
+        let hub_pin = hub
             .as_ref()
-            .and_then(|h| h.tls_fingerprint.as_ref())
+            .and_then(|h| h.pin.as_ref())
             .map(format_fingerprint);
         self.store().with_transaction(|tx| {
             set_state_in(tx, crate::STATE_NAME, Some(&name))?;
@@ -175,12 +171,12 @@ impl Core {
             set_state_in(
                 tx,
                 super::hub::STATE_HUB,
-                code.hub.as_ref().map(|h| h.url.as_str()),
+                hub.as_ref().map(|h| h.url.as_str()),
             )?;
             set_state_in(tx, super::hub::STATE_HUB_PIN, hub_pin.as_deref())?;
             set_state_in(tx, STATE_ROLE, Some(membership.role.as_str()))
         })?;
-        if let Some(hub) = &at_hub {
+        if let Some(hub) = at_hub {
             self.switch_server(hub)?;
         }
         self.sync_once().await?;

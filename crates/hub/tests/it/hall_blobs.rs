@@ -2,14 +2,10 @@
 //! phones in a hall without internet, and a photo taken in the hall reaches members at home once
 //! the hall is online again.
 
-use std::time::Duration;
-
 use porchlight_model::{Category, NewObservation, Point, Role, Timestamp};
 
 use crate::hall_joins::hall;
-use crate::lan::{addr, device, settle};
-
-const HOUR: Duration = Duration::from_secs(3600);
+use crate::lan::{addr, invited, settle};
 
 fn png() -> Vec<u8> {
     let img = image::RgbImage::from_fn(40, 30, |x, y| {
@@ -27,9 +23,7 @@ fn png() -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_map_reaches_the_hall_and_a_hall_photo_reaches_home() {
     let (community, gate, carmen, hub) = hall().await;
-    let vera = device("Vera");
-    let code = carmen.core.invite(Role::Volunteer, 1, HOUR).await.unwrap();
-    vera.core.join(&code.to_string(), "Vera").await.unwrap();
+    let (vera, _) = invited(&carmen, "Vera", Role::Volunteer).await;
 
     // At home, Carmen imports the neighbourhood's map: its chunks go to the community server.
     let dir = tempfile::tempdir().unwrap();
@@ -43,9 +37,7 @@ async fn the_map_reaches_the_hall_and_a_hall_photo_reaches_home() {
 
     // In the hall, without internet, Victor joins at the hub and gets the whole map from it.
     gate.set_open(false);
-    let code = carmen.core.invite(Role::Volunteer, 1, HOUR).await.unwrap();
-    let victor = device("Victor");
-    victor.core.join(&code.to_string(), "Victor").await.unwrap();
+    let (victor, _) = invited(&carmen, "Victor", Role::Volunteer).await;
     settle(&[&carmen.core, &victor.core]).await;
     let map = victor.core.map_status().unwrap().unwrap();
     assert!(map.ready, "{map:?}");

@@ -11,7 +11,8 @@ use porchlight_model::Role;
 use tokio::net::TcpListener;
 
 use crate::lan::{
-    Community, Device, Gate, addr, alert, device, founded_behind_gate, settings, settle, titles,
+    Community, Device, Gate, addr, alert, device, founded_behind_gate, invited, settings, settle,
+    titles,
 };
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -41,9 +42,7 @@ pub(crate) async fn hall() -> (Community, Gate, Device, Hub) {
 async fn a_newcomer_joins_in_a_hall_without_internet_and_reaches_the_community_server_later() {
     let (community, gate, carmen, hub) = hall().await;
     // Vera joined at home before the meeting, and stays at home.
-    let vera = device("Vera");
-    let code = carmen.core.invite(Role::Volunteer, 1, HOUR).await.unwrap();
-    vera.core.join(&code.to_string(), "Vera").await.unwrap();
+    let (vera, _) = invited(&carmen, "Vera", Role::Volunteer).await;
     settle(&[&carmen.core, &vera.core]).await;
     vera.core
         .switch_server(&addr(&format!("http://{}", community.addr)))
@@ -162,9 +161,7 @@ async fn a_single_use_code_redeemed_outside_and_in_the_hall_admits_one_device() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_process_on_the_same_device_follows_a_server_switch() {
     let (community, gate, carmen, hub) = hall().await;
-    let victor = device("Victor");
-    let code = carmen.core.invite(Role::Volunteer, 1, HOUR).await.unwrap();
-    victor.core.join(&code.to_string(), "Victor").await.unwrap();
+    let (victor, _) = invited(&carmen, "Victor", Role::Volunteer).await;
     let config = porchlight_core::Config {
         drop_delay_max_secs: 0,
         ..porchlight_core::Config::default()

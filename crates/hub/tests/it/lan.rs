@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use porchlight_core::{AlertQuery, Config, Core, HttpConnect, ServerAddr};
+use porchlight_core::{AlertQuery, Config, Core, HttpConnect, ServerAddr, WhoAmI};
 use porchlight_hub::Hub;
 use porchlight_model::{
     AlertCategory, Area, Category, LocationPrecision, NewAlert, NewReport, Point, Role, Severity,
@@ -151,6 +151,19 @@ pub(crate) async fn founded_behind_gate() -> (Community, Gate, Device) {
         .await
         .unwrap();
     (community, gate, carmen)
+}
+
+/// A new device that `by` (a coordinator) invites as `role` and that joins at once, with what
+/// joining told it.
+pub(crate) async fn invited(by: &Device, name: &str, role: Role) -> (Device, WhoAmI) {
+    let code = by
+        .core
+        .invite(role, 1, Duration::from_secs(3600))
+        .await
+        .unwrap();
+    let d = device(name);
+    let me = d.core.join(&code.to_string(), name).await.unwrap();
+    (d, me)
 }
 
 /// Syncs every device until a full round moves nothing.
@@ -371,13 +384,7 @@ async fn a_resident_cannot_run_a_hub_and_nothing_is_recorded() {
         .create_group_on(&url, "Elm Street Watch", Some(CREATION_TOKEN))
         .await
         .unwrap();
-    let rita = device("Rita");
-    let code = carmen
-        .core
-        .invite(Role::Resident, 1, Duration::from_secs(3600))
-        .await
-        .unwrap();
-    rita.core.join(&code.to_string(), "Rita").await.unwrap();
+    let (rita, _) = invited(&carmen, "Rita", Role::Resident).await;
     settle(&[&carmen.core, &rita.core]).await;
 
     let mut hub_settings = settings(community.database("hub.db"));

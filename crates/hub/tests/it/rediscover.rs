@@ -2,13 +2,11 @@
 //! here a new port): a phone whose invite named the old one finds the hub by its mDNS
 //! announcement, matched by the certificate fingerprint it pinned, and syncs there.
 
-use std::time::Duration;
-
 use porchlight_hub::LocalHub;
 use porchlight_model::Role;
 use porchlight_server::TlsMode;
 
-use crate::lan::{Community, alert, device, founded_behind_gate, settings, settle, titles};
+use crate::lan::{Community, alert, founded_behind_gate, invited, settings, settle, titles};
 
 fn hub_settings(community: &Community) -> porchlight_server::Settings {
     let mut s = settings(community.database("hub.db"));
@@ -28,13 +26,7 @@ async fn a_phone_finds_the_hub_at_its_new_address_by_its_announcement() {
         "{:?}",
         first.announce_error()
     );
-    let code = carmen
-        .core
-        .invite(Role::Volunteer, 1, Duration::from_secs(3600))
-        .await
-        .unwrap();
-    let victor = device("Victor");
-    victor.core.join(&code.to_string(), "Victor").await.unwrap();
+    let (victor, _) = invited(&carmen, "Victor", Role::Volunteer).await;
     settle(&[&carmen.core, &victor.core]).await;
     first.hub().relay_now().await.unwrap();
     let (old_url, fingerprint) = (first.url().to_owned(), first.fingerprint().copied());
@@ -84,13 +76,7 @@ async fn an_impostor_announcing_the_hubs_fingerprint_is_tried_and_not_recorded()
     let hub = LocalHub::start(carmen.core.clone(), hub_settings(&community), None)
         .await
         .unwrap();
-    let code = carmen
-        .core
-        .invite(Role::Volunteer, 1, Duration::from_secs(3600))
-        .await
-        .unwrap();
-    let victor = device("Victor");
-    victor.core.join(&code.to_string(), "Victor").await.unwrap();
+    let (victor, _) = invited(&carmen, "Victor", Role::Volunteer).await;
     let fingerprint = *hub.fingerprint().unwrap();
     let hub_url = hub.url().to_owned();
     hub.stop().await.unwrap();

@@ -224,3 +224,31 @@ fn certificates_round_trip_as_bytes_and_garbage_is_an_error() {
     let rev = Revocation::issue(&g.root, g.id, [1; 32], 5);
     assert_eq!(Revocation::from_bytes(&rev.to_bytes()).unwrap(), rev);
 }
+
+/// A hub's relay rebuilds a member's join request from the evidence a server kept. Evidence
+/// without the device's signature, or with a "signature" of the wrong length (a server or hub
+/// that lies), gives no request to forward rather than a panic or a padded one.
+#[test]
+fn a_join_request_is_rebuilt_only_from_a_whole_signature() {
+    let g = Group::new();
+    let root = g.root.clone();
+    let newcomer = generate_signing_key();
+    let secret = [9u8; 16];
+    let invite = SignedInvite::issue(&root, g.id, [1; 16], &secret, Role::Resident, 1, 100);
+    let proof = join_proof(&secret, &g.id, &[1; 16], &pk(&newcomer), "Ann");
+    let mut evidence = JoinEvidence {
+        invite,
+        proof,
+        signature: None,
+    };
+    assert!(evidence.join_request(pk(&newcomer), "Ann").is_none());
+    evidence.signature = Some(serde_bytes::ByteBuf::from(vec![7u8; 63]));
+    assert!(evidence.join_request(pk(&newcomer), "Ann").is_none());
+    evidence.signature = Some(serde_bytes::ByteBuf::from(vec![7u8; 64]));
+    let request = evidence.join_request(pk(&newcomer), "Ann").unwrap();
+    assert_eq!(
+        (request.invite, request.proof, request.signature),
+        ([1; 16], proof, [7u8; 64])
+    );
+    assert_eq!(request.public_key, pk(&newcomer));
+}
