@@ -23,9 +23,10 @@ pub use clock::Clock;
 pub use error::Error;
 pub use settings::{Secret, Settings, TlsMode, default_config};
 pub use storage::{
-    BlobKeeping, BlobOutcome, DatabaseUrl, MemberRecord, NewInvite, NewMember, Page, PageLimits,
-    PgStorage, PulledChange, PushChange, PushDoc, PushOutcome, Retention, SessionRecord,
-    SqliteStorage, Storage, StoredBlob, StoredDoc, TokenKeyRecord,
+    BlobKeeping, BlobOutcome, Compacted, CompactionLock, CompactionPolicy, DatabaseUrl, FoldInput,
+    Folded, LogRow, MemberRecord, NewInvite, NewMember, Page, PageLimits, PgStorage, PulledChange,
+    PushChange, PushDoc, PushOutcome, Retention, SessionRecord, Snapshot, SqliteStorage, Storage,
+    StoredBlob, StoredDoc, TokenKeyRecord, Unfoldable, compact_once, fold,
 };
 pub use tls::{ServerCertificate, load_certificate, self_signed_dir, tls_fingerprint};
 
@@ -72,6 +73,14 @@ pub async fn launch_with_storage<S: Storage>(
         tokio::task::spawn_blocking(move || tls::load_certificate(&for_tls)).await??;
     let tls = certificate.map(tls::server_config).transpose()?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    if settings.compact_every_secs > 0 {
+        tokio::spawn(storage::run_compaction(
+            storage.clone(),
+            settings.compaction_policy(),
+            std::time::Duration::from_secs(settings.compact_every_secs),
+            stop_rx.clone(),
+        ));
+    }
     let app = http::router(storage, settings, clock, stop_rx);
     // The peer address (ConnectInfo) is handed only to the anonymous reply reads, which use it
     // as a key of the in-memory rate limiter and nowhere else: it is never logged or stored.

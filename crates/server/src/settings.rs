@@ -109,6 +109,13 @@ pub struct Settings {
     /// Where the self-signed certificate is kept; default: beside the database file
     /// (`server.db.tls/`).
     pub tls_dir: Option<PathBuf>,
+    // --- compaction (DECISIONS 30) ---
+    /// Seconds between compaction passes; 0 turns compaction off.
+    pub compact_every_secs: u64,
+    /// The newest this many changes of each group stay as they were pushed.
+    pub compact_keep_changes: u64,
+    /// A document is folded once it has at least this many older changes.
+    pub compact_min_changes: u64,
 }
 
 impl Default for Settings {
@@ -136,6 +143,9 @@ impl Default for Settings {
             tls_cert: None,
             tls_key: None,
             tls_dir: None,
+            compact_every_secs: 3600,
+            compact_keep_changes: 1000,
+            compact_min_changes: 32,
         }
     }
 }
@@ -167,9 +177,21 @@ struct Layer {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     tls_dir: Option<PathBuf>,
+    compact_every_secs: Option<u64>,
+    compact_keep_changes: Option<u64>,
+    compact_min_changes: Option<u64>,
 }
 
 impl Settings {
+    /// When the background compaction folds (see [`crate::compact_once`]).
+    pub fn compaction_policy(&self) -> crate::CompactionPolicy {
+        crate::CompactionPolicy {
+            keep_changes: self.compact_keep_changes,
+            min_changes: self.compact_min_changes,
+            docs_per_pass: 500,
+        }
+    }
+
     /// Defaults, then `file` if given (it must exist), then the process environment.
     pub fn load(file: Option<&Path>) -> Result<Self, Error> {
         let text = match file {
@@ -227,7 +249,10 @@ impl Settings {
             open_group_creation,
             blob_retention_days,
             blob_quota_bytes,
-            tls
+            tls,
+            compact_every_secs,
+            compact_keep_changes,
+            compact_min_changes
         );
         if l.group_creation_token.is_some() {
             self.group_creation_token = l.group_creation_token;
@@ -259,6 +284,7 @@ impl Settings {
             ("page_drops", self.page_drops as u64),
             ("blob_retention_days", u64::from(self.blob_retention_days)),
             ("blob_quota_bytes", self.blob_quota_bytes),
+            ("compact_min_changes", self.compact_min_changes),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(Error::Config(format!("{name} must be greater than 0")));
@@ -325,6 +351,9 @@ impl Layer {
             "tls_cert" => self.tls_cert = Some(PathBuf::from(value)),
             "tls_key" => self.tls_key = Some(PathBuf::from(value)),
             "tls_dir" => self.tls_dir = Some(PathBuf::from(value)),
+            "compact_every_secs" => self.compact_every_secs = parse(name, value)?,
+            "compact_keep_changes" => self.compact_keep_changes = parse(name, value)?,
+            "compact_min_changes" => self.compact_min_changes = parse(name, value)?,
             _ => {}
         }
         Ok(())

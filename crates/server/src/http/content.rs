@@ -12,7 +12,7 @@ use porchlight_model::DocKind;
 use porchlight_protocol::wire::{GroupId, Rejected};
 
 use crate::Error;
-use crate::storage::{PushDoc, Storage};
+use crate::storage::{PushDoc, Storage, StoredDoc};
 
 /// Why a report document pushed to `/v1/sync` is refused.
 pub(crate) const REPORTS_USE_THE_DROP_BOX: &str = "report documents are not accepted on \
@@ -34,12 +34,12 @@ pub(crate) async fn check<S: Storage>(
         }
         let stored = match storage.doc_changes(group, doc.doc).await? {
             // Another kind: storage refuses it as a kind conflict, with its own reason.
-            Some((kind, _)) if kind != doc.kind => {
+            Some(stored) if stored.kind != doc.kind => {
                 valid.push(doc);
                 continue;
             }
-            Some((_, changes)) => changes,
-            None => Vec::new(),
+            Some(stored) => Some(stored),
+            None => None,
         };
         // Merging is CPU work on untrusted bytes: off the async workers.
         let (doc, verdict) = tokio::task::spawn_blocking(move || {
@@ -56,12 +56,22 @@ pub(crate) async fn check<S: Storage>(
 }
 
 /// Merges the stored and pushed changes and validates the result. `Doc::apply_remote` checks
-/// every change again and runs Automerge under `catch_unwind`.
-fn judge(pushed: &PushDoc, mut changes: Vec<Vec<u8>>) -> Result<(), String> {
+/// every change again and runs Automerge under `catch_unwind`. A folded document starts from its
+/// snapshot, which the server made itself from changes it had checked.
+fn judge(pushed: &PushDoc, stored: Option<StoredDoc>) -> Result<(), String> {
+    let invalid = |e| format!("the {} document would be invalid: {e}", pushed.kind);
+    let (snapshot, mut changes) = match stored {
+        Some(stored) => (stored.snapshot.unwrap_or_default(), stored.changes),
+        None => (Vec::new(), Vec::new()),
+    };
     changes.extend(pushed.changes.iter().map(|c| c.bytes.clone()));
-    let mut doc = Doc::empty(pushed.doc, pushed.kind, &[0; 16]);
+    let mut doc = if snapshot.is_empty() {
+        Doc::empty(pushed.doc, pushed.kind, &[0; 16])
+    } else {
+        Doc::load(pushed.doc, pushed.kind, &[0; 16], &snapshot, &[]).map_err(invalid)?
+    };
     doc.apply_remote(&changes)
         .and_then(|_| validate_document(&mut doc))
         .map(|_| ())
-        .map_err(|e| format!("the {} document would be invalid: {e}", pushed.kind))
+        .map_err(invalid)
 }

@@ -6,6 +6,7 @@
 //! ([`page`]), the cursor of a role that may read only some kinds ([`Storage::pull`]) and the
 //! long-poll wake-ups ([`wake`]). The backends only fetch rows.
 
+mod compact;
 mod page;
 mod postgres;
 mod sqlite;
@@ -19,6 +20,11 @@ use porchlight_protocol::SignedInvite;
 use porchlight_protocol::wire::{DropPage, GroupId, Member, StoredDrop};
 use tokio::sync::Notify;
 
+pub(crate) use compact::run as run_compaction;
+pub use compact::{
+    Compacted, CompactionPolicy, FoldInput, Folded, LogRow, Snapshot, Unfoldable, compact_once,
+    fold,
+};
 pub use postgres::PgStorage;
 pub use sqlite::SqliteStorage;
 pub(crate) use wake::Wakeups;
@@ -97,8 +103,36 @@ pub struct Page {
     pub more: bool,
 }
 
-/// A document's kind and its stored changes in log order.
-pub type StoredDoc = (DocKind, Vec<Vec<u8>>);
+/// A document as the server holds it: its kind, the Automerge save of its folded changes (if
+/// any were folded) and its other changes in log order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredDoc {
+    pub kind: DocKind,
+    pub snapshot: Option<Vec<u8>>,
+    pub changes: Vec<Vec<u8>>,
+}
+
+/// Held while one compaction pass runs. [`CompactionLock::release`] lets the next pass (of any
+/// instance) start; dropping it without releasing frees it too, only later (when a backend's
+/// session ends).
+pub struct CompactionLock(std::pin::Pin<Box<dyn Future<Output = ()> + Send>>);
+
+impl CompactionLock {
+    /// `release` holds what keeps the lock and gives it up when awaited.
+    pub(crate) fn new(release: impl Future<Output = ()> + Send + 'static) -> Self {
+        Self(Box::pin(release))
+    }
+
+    pub async fn release(self) {
+        self.0.await;
+    }
+}
+
+impl std::fmt::Debug for CompactionLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CompactionLock")
+    }
+}
 
 /// Limits of one pull.
 #[derive(Clone, Copy, Debug)]
@@ -207,8 +241,9 @@ pub trait Storage: Clone + Send + Sync + 'static {
     /// handle or (on a shared database) through any other server instance.
     fn wakeup(&self, group: GroupId) -> Arc<Notify>;
 
-    /// At most `limit` changes after `after` whose kind is in `kinds`, oldest first. The building
-    /// block of [`Storage::pull`]; `kinds` is never empty.
+    /// At most `limit` change rows after `after` whose kind is in `kinds`, oldest first; folded
+    /// changes are not rows (see [`Storage::snapshots_in`]). The building block of
+    /// [`Storage::pull`]; `kinds` is never empty.
     fn changes_after(
         &self,
         group: GroupId,
@@ -337,8 +372,10 @@ pub trait Storage: Clone + Send + Sync + 'static {
                     more: false,
                 });
             }
+            let log = compact::LogReader::new(this.clone(), group, kinds.clone());
             let (changes, more) = page::fill(cursor, limits, |after, n| {
-                this.changes_after(group, after, kinds.clone(), n)
+                let log = log.clone();
+                async move { log.after(after, n).await }
             })
             .await?;
             let cursor = match (more, changes.last()) {
@@ -357,7 +394,8 @@ pub trait Storage: Clone + Send + Sync + 'static {
     /// The group's newest sequence number (0 when its log is empty).
     fn latest_seq(&self, group: GroupId) -> impl Future<Output = Result<u64, Error>> + Send;
 
-    /// The newest sequence number of a change whose kind is in `kinds` (0 when there is none):
+    /// The newest sequence number of a change whose kind is in `kinds`, folded or not (0 when
+    /// there is none):
     /// the cursor of a role that may read only those kinds, which must not move when others do.
     fn latest_seq_of(
         &self,
@@ -365,15 +403,15 @@ pub trait Storage: Clone + Send + Sync + 'static {
         kinds: Vec<DocKind>,
     ) -> impl Future<Output = Result<u64, Error>> + Send;
 
-    /// The kind and every stored change of one document, in log order; `None` when the group
-    /// has no such document.
+    /// The kind, snapshot and change rows of one document; `None` when the group has no such
+    /// document.
     fn doc_changes(
         &self,
         group: GroupId,
         doc: DocId,
     ) -> impl Future<Output = Result<Option<StoredDoc>, Error>> + Send;
 
-    /// How many changes the group's log holds.
+    /// How many changes the group's log holds, folded or not.
     fn change_count(&self, group: GroupId) -> impl Future<Output = Result<u64, Error>> + Send;
 
     /// Spends the drop token `token` (its message) in the group's spent list and appends an
@@ -477,4 +515,47 @@ pub trait Storage: Clone + Send + Sync + 'static {
         group: GroupId,
         id: [u8; 16],
     ) -> impl Future<Output = Result<Option<Vec<u8>>, Error>> + Send;
+
+    /// The snapshots of documents of a kind in `kinds` that fold a change numbered in
+    /// `(after, upto]`, decoded.
+    fn snapshots_in(
+        &self,
+        group: GroupId,
+        after: u64,
+        upto: u64,
+        kinds: Vec<DocKind>,
+    ) -> impl Future<Output = Result<Vec<Snapshot>, Error>> + Send;
+
+    /// Up to `limit` documents, of any group, with at least `min` change rows numbered at or
+    /// below their group's newest number minus `keep`, each with that horizon.
+    fn compaction_candidates(
+        &self,
+        keep: u64,
+        min: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<(GroupId, DocId, u64)>, Error>> + Send;
+
+    /// The document's kind, snapshot and change rows numbered at or below `upto`.
+    fn fold_input(
+        &self,
+        group: GroupId,
+        doc: DocId,
+        upto: u64,
+    ) -> impl Future<Output = Result<Option<FoldInput>, Error>> + Send;
+
+    /// In one transaction: deletes the change rows numbered `rows` and stores `snapshot` in
+    /// place of the document's snapshot, whose last number must still be `previous_last`.
+    /// Returns false, changing nothing, when another compactor changed either meanwhile.
+    fn replace_with_snapshot(
+        &self,
+        group: GroupId,
+        snapshot: Snapshot,
+        rows: Vec<u64>,
+        previous_last: Option<u64>,
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
+
+    /// The right to run a compaction pass, or `None` while someone else (another instance on a
+    /// shared database) runs one.
+    fn compaction_lock(&self)
+    -> impl Future<Output = Result<Option<CompactionLock>, Error>> + Send;
 }

@@ -34,6 +34,7 @@ macro_rules! on_every_backend {
         }
     )*};
 }
+pub(crate) use on_every_backend;
 
 on_every_backend!(
     the_log_is_idempotent_and_kinds_are_fixed,
@@ -53,7 +54,7 @@ on_every_backend!(
     the_backend_answers_its_health_check,
 );
 
-fn member(n: u8) -> NewMember {
+pub(crate) fn member(n: u8) -> NewMember {
     NewMember {
         device: DeviceId::from_bytes([n; 16]),
         public_key: [n; 32],
@@ -62,7 +63,7 @@ fn member(n: u8) -> NewMember {
     }
 }
 
-async fn with_group<S: Storage>(s: &S) -> GroupId {
+pub(crate) async fn with_group<S: Storage>(s: &S) -> GroupId {
     let group = GroupId::random();
     s.create_group(group, "Elm Street".into(), member(1))
         .await
@@ -70,7 +71,7 @@ async fn with_group<S: Storage>(s: &S) -> GroupId {
     group
 }
 
-fn doc(kind: DocKind, changes: &[&[u8]]) -> PushDoc {
+pub(crate) fn doc(kind: DocKind, changes: &[&[u8]]) -> PushDoc {
     PushDoc {
         doc: DocId::random(),
         kind,
@@ -120,9 +121,10 @@ async fn the_log_is_idempotent_and_kinds_are_fixed<S: Storage>(s: S) {
         }]
     );
     assert_eq!(s.change_count(group).await.unwrap(), 2);
-    let (kind, changes) = s.doc_changes(group, d.doc).await.unwrap().unwrap();
-    assert_eq!(kind, DocKind::Alert);
-    assert_eq!(changes, [b"a".to_vec(), b"b".to_vec()]);
+    let stored = s.doc_changes(group, d.doc).await.unwrap().unwrap();
+    assert_eq!(stored.kind, DocKind::Alert);
+    assert_eq!(stored.changes, [b"a".to_vec(), b"b".to_vec()]);
+    assert_eq!(stored.snapshot, None);
     assert_eq!(s.doc_changes(group, DocId::random()).await.unwrap(), None);
     // Pulled changes carry their signatures.
     let page = s
@@ -152,7 +154,7 @@ async fn the_log_is_idempotent_and_kinds_are_fixed<S: Storage>(s: S) {
     );
 }
 
-fn limits(max_changes: usize, max_bytes: usize) -> PageLimits {
+pub(crate) fn limits(max_changes: usize, max_bytes: usize) -> PageLimits {
     PageLimits {
         max_changes,
         max_bytes,

@@ -6,6 +6,7 @@ mod auth;
 mod bad_input;
 mod blobs;
 mod common;
+mod compaction;
 mod conformance;
 mod content;
 mod drops;

@@ -6,6 +6,7 @@ use porchlight_protocol::wire::GroupId;
 
 use super::{CHANNEL, corrupt, doc_at, kind_at, seq_at, sql_seq};
 use crate::Error;
+use crate::storage::compact::folded_hashes;
 use crate::storage::{PulledChange, PushDoc, PushOutcome, StoredDoc};
 
 fn kind_names(kinds: &[DocKind]) -> Vec<&'static str> {
@@ -38,11 +39,15 @@ pub(super) async fn latest_seq_of(
         return Ok(0);
     }
     // One index probe per kind (newest first on (group, kind, seq)); `kind = ANY(..)` would
-    // make PostgreSQL read every change of those kinds.
+    // make PostgreSQL read every change of those kinds. Folded changes count too: a cursor must
+    // not go back when its newest changes are folded.
     let stmt = c
         .prepare_cached(
-            "SELECT max((SELECT max(seq) FROM changes WHERE group_id = $1 AND kind = k))
-             FROM unnest($2::text[]) AS k",
+            "SELECT greatest(
+                 (SELECT max((SELECT max(seq) FROM changes WHERE group_id = $1 AND kind = k))
+                  FROM unnest($2::text[]) AS k),
+                 (SELECT max(last_seq) FROM snapshots
+                  WHERE group_id = $1 AND kind = ANY($2::text[])))",
         )
         .await?;
     let row = c
@@ -121,7 +126,19 @@ pub(super) async fn doc_changes(
         .iter()
         .map(|r| r.try_get::<_, Vec<u8>>(0))
         .collect::<Result<_, _>>()?;
-    Ok(Some((kind, changes)))
+    let snapshot = c
+        .query_opt(
+            "SELECT saved FROM snapshots WHERE group_id = $1 AND doc = $2",
+            &[&g, &d],
+        )
+        .await?
+        .map(|r| r.try_get::<_, Vec<u8>>(0))
+        .transpose()?;
+    Ok(Some(StoredDoc {
+        kind,
+        snapshot,
+        changes,
+    }))
 }
 
 pub(super) async fn push(
@@ -151,6 +168,9 @@ pub(super) async fn push(
     let add_doc = tx
         .prepare_cached("INSERT INTO docs (group_id, doc, kind) VALUES ($1, $2, $3)")
         .await?;
+    let folded_of = tx
+        .prepare_cached("SELECT folded FROM snapshots WHERE group_id = $1 AND doc = $2")
+        .await?;
     let add_change = tx
         .prepare_cached(
             "INSERT INTO changes (group_id, seq, doc, hash, kind, bytes, device, signature)
@@ -160,6 +180,7 @@ pub(super) async fn push(
     let mut outcomes = Vec::with_capacity(docs.len());
     for doc in docs {
         let d = &doc.doc.as_bytes()[..];
+        let mut folded = Default::default();
         match tx.query_opt(&kind_of, &[&g, &d]).await? {
             Some(row) => {
                 let kind = kind_at(&row, 0)?;
@@ -167,6 +188,12 @@ pub(super) async fn push(
                     outcomes.push(PushOutcome::KindConflict { existing: kind });
                     continue;
                 }
+                let index: Option<Vec<u8>> = tx
+                    .query_opt(&folded_of, &[&g, &d])
+                    .await?
+                    .map(|r| r.try_get(0))
+                    .transpose()?;
+                folded = folded_hashes(index.as_deref())?;
             }
             None => {
                 tx.execute(&add_doc, &[&g, &d, &doc.kind.as_str()]).await?;
@@ -174,6 +201,9 @@ pub(super) async fn push(
         }
         let mut new = 0u32;
         for change in &doc.changes {
+            if folded.contains(&change.hash) {
+                continue;
+            }
             let inserted = tx
                 .execute(
                     &add_change,

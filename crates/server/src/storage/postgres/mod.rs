@@ -2,6 +2,7 @@
 //! a connection pool for the requests and one more connection per instance that LISTENs for the
 //! pushes other instances announce, so a long-poll wakes whichever instance took the push.
 
+mod compact;
 mod drops;
 mod log;
 mod members;
@@ -18,14 +19,18 @@ use tokio::sync::{Notify, oneshot};
 use tokio_postgres::{AsyncMessage, NoTls, Row};
 
 use super::{
-    BlobKeeping, BlobOutcome, MemberRecord, NewInvite, NewMember, PulledChange, PushDoc,
-    PushOutcome, Retention, SessionRecord, Storage, StoredBlob, StoredDoc, TokenKeyRecord, Wakeups,
+    BlobKeeping, BlobOutcome, CompactionLock, FoldInput, MemberRecord, NewInvite, NewMember,
+    PulledChange, PushDoc, PushOutcome, Retention, SessionRecord, Snapshot, Storage, StoredBlob,
+    StoredDoc, TokenKeyRecord, Wakeups,
 };
 use crate::Error;
 
 /// Numbered migrations, applied in order, each in its own transaction. Never edit a released one:
 /// add the next number. (Numbered apart from SQLite's: the two schemas evolve separately.)
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/postgres/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/postgres/0001_init.sql"),
+    include_str!("../migrations/postgres/0002_snapshots.sql"),
+];
 
 /// The channel pushes are announced on; the payload is the group id.
 const CHANNEL: &str = "porchlight_push";
@@ -421,7 +426,17 @@ impl Storage for PgStorage {
     }
 
     async fn change_count(&self, group: GroupId) -> Result<u64, Error> {
-        drops::count(&self.client().await?, "changes", group).await
+        let n: i64 = self
+            .client()
+            .await?
+            .query_one(
+                "SELECT (SELECT count(*) FROM changes WHERE group_id = $1)
+                      + (SELECT coalesce(sum(n_changes), 0) FROM snapshots WHERE group_id = $1)::bigint",
+                &[&&group.as_bytes()[..]],
+            )
+            .await?
+            .try_get(0)?;
+        Ok(n.unsigned_abs())
     }
 
     async fn add_drop(
@@ -492,5 +507,54 @@ impl Storage for PgStorage {
 
     async fn reply(&self, group: GroupId, id: [u8; 16]) -> Result<Option<Vec<u8>>, Error> {
         drops::reply(&self.client().await?, group, id).await
+    }
+
+    async fn snapshots_in(
+        &self,
+        group: GroupId,
+        after: u64,
+        upto: u64,
+        kinds: Vec<DocKind>,
+    ) -> Result<Vec<Snapshot>, Error> {
+        compact::snapshots_in(&self.client().await?, group, after, upto, &kinds).await
+    }
+
+    async fn compaction_candidates(
+        &self,
+        keep: u64,
+        min: u64,
+        limit: usize,
+    ) -> Result<Vec<(GroupId, DocId, u64)>, Error> {
+        compact::candidates(&self.client().await?, keep, min, limit).await
+    }
+
+    async fn fold_input(
+        &self,
+        group: GroupId,
+        doc: DocId,
+        upto: u64,
+    ) -> Result<Option<FoldInput>, Error> {
+        compact::fold_input(&mut self.client().await?, group, doc, upto).await
+    }
+
+    async fn replace_with_snapshot(
+        &self,
+        group: GroupId,
+        snapshot: Snapshot,
+        rows: Vec<u64>,
+        previous_last: Option<u64>,
+    ) -> Result<bool, Error> {
+        compact::replace(
+            &mut self.client().await?,
+            group,
+            &snapshot,
+            &rows,
+            previous_last,
+        )
+        .await
+    }
+
+    async fn compaction_lock(&self) -> Result<Option<CompactionLock>, Error> {
+        compact::lock(self.client().await?).await
     }
 }

@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::kind_at;
 use crate::Error;
+use crate::storage::compact::folded_hashes;
 use crate::storage::{PulledChange, PushDoc, PushOutcome, StoredDoc};
 
 pub(super) fn latest_seq(c: &Connection, group: GroupId) -> Result<u64, Error> {
@@ -36,9 +37,13 @@ pub(super) fn latest_seq_of(
     if kinds.is_empty() {
         return Ok(0);
     }
+    // Folded changes count too: a cursor must not go back when its newest changes are folded.
     let seq: Option<i64> = c.query_row(
         &format!(
-            "SELECT max(seq) FROM changes WHERE group_id = ?1 AND kind IN ({})",
+            "SELECT max(m) FROM (
+                 SELECT max(seq) AS m FROM changes WHERE group_id = ?1 AND kind IN ({0})
+                 UNION ALL
+                 SELECT max(last_seq) FROM snapshots WHERE group_id = ?1 AND kind IN ({0}))",
             kinds_sql(kinds)
         ),
         [&group.as_bytes()[..]],
@@ -69,7 +74,18 @@ pub(super) fn doc_changes(
     let changes = stmt
         .query_map(params![g, d], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<Vec<u8>>>>()?;
-    Ok(Some((kind, changes)))
+    let snapshot = c
+        .query_row(
+            "SELECT saved FROM snapshots WHERE group_id = ?1 AND doc = ?2",
+            params![g, d],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(Some(StoredDoc {
+        kind,
+        snapshot,
+        changes,
+    }))
 }
 
 pub(super) fn push(
@@ -90,6 +106,8 @@ pub(super) fn push(
         let mut kind_of = tx.prepare("SELECT kind FROM docs WHERE group_id = ?1 AND doc = ?2")?;
         let mut add_doc =
             tx.prepare("INSERT INTO docs (group_id, doc, kind) VALUES (?1, ?2, ?3)")?;
+        let mut folded_of =
+            tx.prepare("SELECT folded FROM snapshots WHERE group_id = ?1 AND doc = ?2")?;
         let mut add_change = tx.prepare(
             "INSERT OR IGNORE INTO changes (group_id, seq, doc, hash, kind, bytes, device, signature)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -99,18 +117,27 @@ pub(super) fn push(
             let existing: Option<DocKind> = kind_of
                 .query_row(params![g, d], |r| kind_at(r, 0))
                 .optional()?;
+            let mut folded = Default::default();
             match existing {
                 Some(kind) if kind != doc.kind => {
                     outcomes.push(PushOutcome::KindConflict { existing: kind });
                     continue;
                 }
-                Some(_) => {}
+                Some(_) => {
+                    let index: Option<Vec<u8>> = folded_of
+                        .query_row(params![g, d], |r| r.get(0))
+                        .optional()?;
+                    folded = folded_hashes(index.as_deref())?;
+                }
                 None => {
                     add_doc.execute(params![g, d, doc.kind.as_str()])?;
                 }
             }
             let mut new = 0u32;
             for change in &doc.changes {
+                if folded.contains(&change.hash) {
+                    continue;
+                }
                 let inserted = add_change.execute(params![
                     g,
                     next,

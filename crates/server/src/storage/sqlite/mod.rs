@@ -2,6 +2,7 @@
 //! (WAL lets reads run beside the writer). rusqlite is blocking, so every call runs on tokio's
 //! blocking pool, never on the async workers.
 
+mod compact;
 mod drops;
 mod log;
 mod members;
@@ -18,8 +19,9 @@ use rusqlite::{Connection, Row};
 use tokio::sync::Notify;
 
 use super::{
-    BlobKeeping, BlobOutcome, MemberRecord, NewInvite, NewMember, PulledChange, PushDoc,
-    PushOutcome, Retention, SessionRecord, Storage, StoredBlob, StoredDoc, TokenKeyRecord, Wakeups,
+    BlobKeeping, BlobOutcome, CompactionLock, FoldInput, MemberRecord, NewInvite, NewMember,
+    PulledChange, PushDoc, PushOutcome, Retention, SessionRecord, Snapshot, Storage, StoredBlob,
+    StoredDoc, TokenKeyRecord, Wakeups,
 };
 use crate::Error;
 
@@ -37,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_hardening.sql"),
     include_str!("../migrations/0004_drop_tokens.sql"),
     include_str!("../migrations/0005_signatures.sql"),
+    include_str!("../migrations/0006_snapshots.sql"),
 ];
 
 /// Idle reader connections kept open; more are opened on demand under load.
@@ -54,6 +57,8 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
     /// Only pushes through this handle wake its long-polls: one SQLite file has one server.
     wakeups: Wakeups,
+    /// One compaction pass at a time (one SQLite file has one server process).
+    compacting: Arc<tokio::sync::Mutex<()>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -76,6 +81,7 @@ impl SqliteStorage {
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
                 wakeups: Wakeups::default(),
+                compacting: Arc::default(),
             }),
         })
     }
@@ -368,7 +374,8 @@ impl Storage for SqliteStorage {
     async fn change_count(&self, group: GroupId) -> Result<u64, Error> {
         self.read(move |c| {
             let n: i64 = c.query_row(
-                "SELECT count(*) FROM changes WHERE group_id = ?1",
+                "SELECT (SELECT count(*) FROM changes WHERE group_id = ?1)
+                      + (SELECT coalesce(sum(n_changes), 0) FROM snapshots WHERE group_id = ?1)",
                 [&group.as_bytes()[..]],
                 |r| r.get(0),
             )?;
@@ -450,6 +457,58 @@ impl Storage for SqliteStorage {
 
     async fn reply(&self, group: GroupId, id: [u8; 16]) -> Result<Option<Vec<u8>>, Error> {
         self.read(move |c| drops::reply(c, group, id)).await
+    }
+
+    async fn snapshots_in(
+        &self,
+        group: GroupId,
+        after: u64,
+        upto: u64,
+        kinds: Vec<DocKind>,
+    ) -> Result<Vec<Snapshot>, Error> {
+        self.read(move |c| compact::snapshots_in(c, group, after, upto, &kinds))
+            .await
+    }
+
+    async fn compaction_candidates(
+        &self,
+        keep: u64,
+        min: u64,
+        limit: usize,
+    ) -> Result<Vec<(GroupId, DocId, u64)>, Error> {
+        self.read(move |c| compact::candidates(c, keep, min, limit))
+            .await
+    }
+
+    async fn fold_input(
+        &self,
+        group: GroupId,
+        doc: DocId,
+        upto: u64,
+    ) -> Result<Option<FoldInput>, Error> {
+        self.read(move |c| compact::fold_input(c, group, doc, upto))
+            .await
+    }
+
+    async fn replace_with_snapshot(
+        &self,
+        group: GroupId,
+        snapshot: Snapshot,
+        rows: Vec<u64>,
+        previous_last: Option<u64>,
+    ) -> Result<bool, Error> {
+        self.write(move |c| compact::replace(c, group, &snapshot, &rows, previous_last))
+            .await
+    }
+
+    async fn compaction_lock(&self) -> Result<Option<CompactionLock>, Error> {
+        Ok(self
+            .inner
+            .compacting
+            .clone()
+            .try_lock_owned()
+            .ok()
+            .map(|held| CompactionLock::new(async move { drop(held) })))
     }
 }
 
