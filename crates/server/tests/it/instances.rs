@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use common::{Device, TestServer, coordinator, valid_changes};
 use porchlight_model::{DeviceId, DocId, DocKind, Role};
-use porchlight_server::{NewMember, PgStorage, PushChange, PushDoc, Storage};
+use porchlight_server::{
+    CompactionPolicy, NewMember, PgStorage, PushChange, PushDoc, Storage, compact_once,
+};
 use porchlight_sync::wire::GroupId;
 use porchlight_sync::{HttpClient, SyncRequest};
 
@@ -174,10 +176,56 @@ fn flatten(pulled: Vec<porchlight_sync::DocChanges>) -> Vec<(DocId, Vec<u8>)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_pushers_on_two_instances_leave_no_gaps_or_duplicates() {
     let (a, b, url) = two_instances().await;
-    let carmen = coordinator(&a).await;
+    let storage = PgStorage::connect(&url).await.unwrap();
+    pushers_and_readers(&a, &b, storage, false).await;
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compaction_during_fifty_concurrent_pushers_on_two_instances_loses_nothing() {
+    let (a, b, url) = two_instances().await;
+    let storage = PgStorage::connect(&url).await.unwrap();
+    pushers_and_readers(&a, &b, storage, true).await;
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_servers_own_compaction_during_fifty_concurrent_pushers_on_sqlite_loses_nothing() {
+    // The server's background compaction, every second, folding all but the newest 20 changes
+    // (a second writer on the file from here would only contend with the server's writer).
+    let server = TestServer::start_with(|s| {
+        s.compact_every_secs = 1;
+        s.compact_keep_changes = 20;
+        s.compact_min_changes = 2;
+    })
+    .await;
+    let (group, docs) = pushers_and_readers(&server, &server, server.storage(), false).await;
+    let storage = server.storage();
+    let mut folded = 0;
+    for doc in docs {
+        let stored = storage.doc_changes(group, doc).await.unwrap().unwrap();
+        folded += usize::from(stored.snapshot.is_some());
+    }
+    assert!(folded > 0, "the server folded documents while they were pushed and read");
+    server.stop().await;
+}
+
+/// 50 pushers through `a` and `b` for the soak time while a reader on each walks its cursor (and,
+/// with `compacting`, a compactor folds everything but the newest 20 changes, pass after pass):
+/// the log ends numbered 1..=N with every pushed change once, and each reader saw each change
+/// exactly once. Returns the group and the documents pushed.
+async fn pushers_and_readers<S: Storage>(
+    a: &TestServer,
+    b: &TestServer,
+    storage: S,
+    compacting: bool,
+) -> (GroupId, Vec<DocId>) {
+    let carmen = coordinator(a).await;
     let mut authors = vec![Arc::new(carmen)];
     for i in 0..4 {
-        let (server, other) = if i % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        let (server, other) = if i % 2 == 0 { (a, b) } else { (b, a) };
         let inviter = via(&authors[0], server);
         let volunteer = common::member(server, &inviter, Role::Volunteer).await;
         authors.push(Arc::new(via(&volunteer, other)));
@@ -238,6 +286,24 @@ async fn fifty_concurrent_pushers_on_two_instances_leave_no_gaps_or_duplicates()
             })
         })
         .collect();
+    let compactor = compacting.then(|| {
+        let storage = storage.clone();
+        tokio::spawn(async move {
+            let policy = CompactionPolicy {
+                keep_changes: 20,
+                min_changes: 2,
+                docs_per_pass: 50,
+            };
+            let mut folded = 0;
+            while Instant::now() < deadline {
+                if let Some(done) = compact_once(&storage, policy).await.unwrap() {
+                    folded += done.changes;
+                }
+                tokio::task::yield_now().await;
+            }
+            folded
+        })
+    });
     let mut pushed = HashSet::new();
     for p in pushers {
         for change in p.await.unwrap() {
@@ -252,8 +318,11 @@ async fn fifty_concurrent_pushers_on_two_instances_leave_no_gaps_or_duplicates()
         "every pusher got through at least once"
     );
 
+    if let Some(compactor) = compactor {
+        let folded = compactor.await.unwrap();
+        assert!(folded > 0, "the compactor folded changes while they were pushed and read");
+    }
     // The log: numbers 1..=N, each once, N = every change pushed.
-    let storage = PgStorage::connect(&url).await.unwrap();
     let total = storage.change_count(group).await.unwrap();
     assert_eq!(storage.latest_seq(group).await.unwrap(), total, "no gaps");
     let mut cursor = 0;
@@ -302,8 +371,8 @@ async fn fifty_concurrent_pushers_on_two_instances_leave_no_gaps_or_duplicates()
         assert!(pushed.is_subset(&seen), "a reader missed a change");
         assert_eq!(seen.len() as u64, total);
     }
-    a.stop().await;
-    b.stop().await;
+    let docs: HashSet<DocId> = pushed.iter().map(|(doc, _)| *doc).collect();
+    (group, docs.into_iter().collect())
 }
 
 async fn health_of(server: &TestServer) -> (u16, serde_json::Value) {
