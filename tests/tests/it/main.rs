@@ -6,6 +6,7 @@ mod alarm_notices;
 mod alert_outcome;
 mod anonymity;
 mod common;
+mod compaction;
 mod crash;
 mod digest;
 mod drop_box;

@@ -208,7 +208,10 @@ async fn the_servers_own_compaction_during_fifty_concurrent_pushers_on_sqlite_lo
         let stored = storage.doc_changes(group, doc).await.unwrap().unwrap();
         folded += usize::from(stored.snapshot.is_some());
     }
-    assert!(folded > 0, "the server folded documents while they were pushed and read");
+    assert!(
+        folded > 0,
+        "the server folded documents while they were pushed and read"
+    );
     server.stop().await;
 }
 
@@ -320,7 +323,10 @@ async fn pushers_and_readers<S: Storage>(
 
     if let Some(compactor) = compactor {
         let folded = compactor.await.unwrap();
-        assert!(folded > 0, "the compactor folded changes while they were pushed and read");
+        assert!(
+            folded > 0,
+            "the compactor folded changes while they were pushed and read"
+        );
     }
     // The log: numbers 1..=N, each once, N = every change pushed.
     let total = storage.change_count(group).await.unwrap();
