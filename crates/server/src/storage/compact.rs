@@ -45,7 +45,7 @@ impl Folded {
     }
 
     pub fn decode_all(bytes: &[u8]) -> Result<Vec<Folded>, Error> {
-        if bytes.len() % FOLDED_LEN != 0 {
+        if !bytes.len().is_multiple_of(FOLDED_LEN) {
             return Err(corrupt("snapshot index"));
         }
         Ok(bytes
@@ -97,7 +97,7 @@ impl Snapshot {
                 .map(|c| (c.hash().0, c.raw_bytes().to_vec()))
                 .collect::<HashMap<_, _>>())
         })
-        .map_err(|_| corrupt("snapshot"))?;
+        .map_err(|()| corrupt("snapshot"))?;
         self.folded
             .iter()
             .map(|f| {
@@ -159,7 +159,7 @@ pub fn fold(doc: DocId, input: &FoldInput) -> Result<Snapshot, Unfoldable> {
         }
         Ok(Some(am.save()))
     })
-    .map_err(|_| Unfoldable::NotAChange)?
+    .map_err(|()| Unfoldable::NotAChange)?
     .ok_or(Unfoldable::MissingDependencies)?;
     let mut folded: Vec<Folded> = input
         .previous
@@ -182,7 +182,7 @@ pub fn fold(doc: DocId, input: &FoldInput) -> Result<Snapshot, Unfoldable> {
     // save holds nothing else.
     let back = snapshot.expand().map_err(|_| Unfoldable::NotAChange)?;
     let count = guarded(|| Ok(AutoCommit::load(&snapshot.saved)?.get_changes(&[]).len()))
-        .map_err(|_| Unfoldable::NotAChange)?;
+        .map_err(|()| Unfoldable::NotAChange)?;
     if back.len() != snapshot.folded.len() || count != snapshot.folded.len() {
         return Err(Unfoldable::NotAChange);
     }
@@ -325,8 +325,11 @@ pub(super) struct LogReader<S> {
     storage: S,
     group: GroupId,
     kinds: Vec<DocKind>,
-    expanded: Arc<Mutex<HashMap<(DocId, u64), Arc<Vec<PulledChange>>>>>,
+    expanded: Arc<Mutex<Expanded>>,
 }
+
+/// Rebuilt snapshots by document and last folded number.
+type Expanded = HashMap<(DocId, u64), Arc<Vec<PulledChange>>>;
 
 impl<S: Storage> LogReader<S> {
     pub(super) fn new(storage: S, group: GroupId, kinds: Vec<DocKind>) -> Self {
@@ -362,14 +365,13 @@ impl<S: Storage> LogReader<S> {
         for snapshot in snapshots {
             let key = (snapshot.doc, snapshot.last_seq());
             let known = self.cache().get(&key).cloned();
-            let changes = match known {
-                Some(changes) => changes,
-                None => {
-                    let changes =
-                        Arc::new(tokio::task::spawn_blocking(move || snapshot.expand()).await??);
-                    self.cache().insert(key, changes.clone());
-                    changes
-                }
+            let changes = if let Some(changes) = known {
+                changes
+            } else {
+                let changes =
+                    Arc::new(tokio::task::spawn_blocking(move || snapshot.expand()).await??);
+                self.cache().insert(key, changes.clone());
+                changes
             };
             rows.extend(
                 changes
@@ -384,7 +386,7 @@ impl<S: Storage> LogReader<S> {
         Ok(rows)
     }
 
-    fn cache(&self) -> MutexGuard<'_, HashMap<(DocId, u64), Arc<Vec<PulledChange>>>> {
+    fn cache(&self) -> MutexGuard<'_, Expanded> {
         self.expanded.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

@@ -180,7 +180,7 @@ pub(super) async fn push(
     let mut outcomes = Vec::with_capacity(docs.len());
     for doc in docs {
         let d = &doc.doc.as_bytes()[..];
-        let mut folded = Default::default();
+        let mut folded = std::collections::HashSet::new();
         match tx.query_opt(&kind_of, &[&g, &d]).await? {
             Some(row) => {
                 let kind = kind_at(&row, 0)?;

@@ -117,7 +117,7 @@ pub(super) fn push(
             let existing: Option<DocKind> = kind_of
                 .query_row(params![g, d], |r| kind_at(r, 0))
                 .optional()?;
-            let mut folded = Default::default();
+            let mut folded = std::collections::HashSet::new();
             match existing {
                 Some(kind) if kind != doc.kind => {
                     outcomes.push(PushOutcome::KindConflict { existing: kind });
