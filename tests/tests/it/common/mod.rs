@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod faults;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
