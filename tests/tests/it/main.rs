@@ -19,6 +19,7 @@ mod patrol_safety;
 mod person_alerts;
 mod privacy_zones;
 mod quarantine;
+mod server_crash;
 mod sync;
 mod tls;
 mod upgrade;
