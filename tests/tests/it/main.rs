@@ -12,6 +12,7 @@ mod digest;
 mod drop_box;
 mod forget;
 mod instances;
+mod load;
 mod lossy_link;
 mod maps;
 mod membership;

@@ -25,7 +25,7 @@ use common::{CREATION_TOKEN, alert, assert_same_where_shared, device, join_as, s
 const KILLS: u64 = 8;
 
 /// A server process, killed when dropped (also when the test fails).
-struct ServerProcess(Child);
+pub struct ServerProcess(pub Child);
 
 impl Drop for ServerProcess {
     fn drop(&mut self) {
@@ -36,7 +36,7 @@ impl Drop for ServerProcess {
 }
 
 /// A server process on `db`; returns it and the address it listens on.
-fn spawn_server(db: &Path) -> (ServerProcess, SocketAddr) {
+pub fn spawn_server(db: &Path) -> (ServerProcess, SocketAddr) {
     let child = Command::new(env!("CARGO_BIN_EXE_server-process"))
         .env("PORCHLIGHT_DATABASE", format!("sqlite://{}", db.display()))
         .env("PORCHLIGHT_LISTEN", "127.0.0.1:0")
