@@ -96,6 +96,7 @@ bench: setup
 	-$(CARGO) bench -p porchlight-crdt --features forge --bench precheck
 	-$(CARGO) bench -p porchlight-server --bench p2_backends
 	-PORCHLIGHT_SOAK_SECS=30 $(CARGO) test -p porchlight-server --test it concurrent_pushers
+	-PORCHLIGHT_SOAK_SECS=60 $(CARGO) test -p porchlight-tests --test it load::
 	-$(BENCH_TARGET)/release/porchlight-bench --server $(BENCH_TARGET)/release/porchlight
 	$(BENCH_TARGET)/release/bench-table
 

@@ -263,3 +263,43 @@ async fn an_alert_anyone_could_have_issued_still_goes_through() {
     let response = coord.push(id, DocKind::Alert, vec![written.bytes]).await;
     assert_eq!((response.accepted, response.rejected.len()), (1, 0));
 }
+
+/// R5's content items (DESIGN §7: expiry before issue, empty or oversized text) through the
+/// server: each refused with its reason, nothing stored, honest devices unaffected.
+#[tokio::test]
+async fn an_alert_expiring_before_it_is_issued_or_with_empty_or_oversized_text_is_rejected_not_stored()
+ {
+    let server = TestServer::start().await;
+    let coord = coordinator(&server).await;
+    let volunteer = member(&server, &coord, Role::Volunteer).await;
+    let resident = member(&server, &coord, Role::Resident).await;
+    let cases: [(&str, Box<dyn FnOnce(&mut AutoCommit)>); 3] = [
+        (
+            "expires",
+            Box::new(|d: &mut AutoCommit| {
+                d.put(ROOT, "expires_at", ScalarValue::Timestamp(1_000))
+                    .unwrap();
+            }),
+        ),
+        (
+            "title",
+            Box::new(|d: &mut AutoCommit| d.put(ROOT, "title", "   ").unwrap()),
+        ),
+        (
+            "title",
+            Box::new(|d: &mut AutoCommit| d.put(ROOT, "title", "x".repeat(10_000)).unwrap()),
+        ),
+    ];
+    for (why, edit) in cases {
+        let (doc, good) = valid_changes(DocKind::Alert, volunteer.id, 1);
+        let bad = edited(volunteer.id, &good, edit);
+        let response = volunteer.push(doc, DocKind::Alert, bad).await;
+        refused(&response, why);
+        assert_eq!(
+            server.change_count(coord.group()).await,
+            0,
+            "nothing stored"
+        );
+    }
+    honest_devices_keep_syncing(&server, &coord, &resident).await;
+}
