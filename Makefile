@@ -94,6 +94,7 @@ bench: setup
 	-$(CARGO) bench -p porchlight-store --bench matching
 	-$(CARGO) bench -p porchlight-media --bench intake
 	-$(CARGO) bench -p porchlight-crdt --features forge --bench precheck
+	-$(CARGO) bench -p porchlight-core --bench p6_tracking
 	-$(CARGO) bench -p porchlight-server --bench p2_backends
 	-PORCHLIGHT_SOAK_SECS=30 $(CARGO) test -p porchlight-server --test it concurrent_pushers
 	-PORCHLIGHT_SOAK_SECS=60 $(CARGO) test -p porchlight-tests --test it load::
