@@ -89,7 +89,8 @@ BENCH_TARGET = $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BENCH_DIR = $(BENCH_TARGET)/bench
 
 bench: setup
-	rm -f $(BENCH_DIR)/*.json
+	rm -f $(BENCH_DIR)/*.json $(BENCH_DIR)/*.out
+	mkdir -p $(BENCH_DIR)
 	$(CARGO) build --release -p porchlight-cli -p porchlight-bench -p porchlight-benchkit
 	-$(CARGO) bench -p porchlight-store --bench matching
 	-$(CARGO) bench -p porchlight-media --bench intake
@@ -98,6 +99,8 @@ bench: setup
 	-$(CARGO) bench -p porchlight-server --bench p2_backends
 	-PORCHLIGHT_SOAK_SECS=30 $(CARGO) test -p porchlight-server --test it concurrent_pushers
 	-PORCHLIGHT_SOAK_SECS=60 $(CARGO) test -p porchlight-tests --test it load::
+	# automerge-repo, installed for the benchmark only: P8's reference, measured in this run.
+	-cd bench/automerge-repo && npm ci --no-audit --no-fund --loglevel=error && node p8.mjs 1000 > $(BENCH_DIR)/automerge-repo-1000.out
 	-$(BENCH_TARGET)/release/porchlight-bench --server $(BENCH_TARGET)/release/porchlight
 	$(BENCH_TARGET)/release/bench-table
 

@@ -118,6 +118,8 @@ pub struct Measured {
     pub push_secs: f64,
     pub half: Option<JoinRun>,
     pub full: Option<JoinRun>,
+    /// A fresh device joining at [`REFERENCE_RECORDS`], beside automerge-repo at that size.
+    pub reference: Option<JoinRun>,
     /// A fresh device joining at N through the coordinator's hub.
     pub hub: Option<std::result::Result<hub_join::HubJoin, BenchError>>,
     pub responsive: Option<std::result::Result<p9::Responsive, BenchError>>,
@@ -239,12 +241,29 @@ impl Bench {
 }
 
 /// Runs the whole workload; what failed is in the result, as far as it got.
+/// The group size automerge-repo is measured at in `make bench` (`bench/automerge-repo`): its
+/// cost grows faster than linearly, and at 10,000 records it alone would take most of the
+/// benchmark's 15 minutes.
+pub const REFERENCE_RECORDS: usize = 1_000;
+
 pub async fn run(options: &Options, m: &mut Measured) -> Result<()> {
     let tmp = tempfile::tempdir().map_err(io("making a temporary directory"))?;
     let mut bench = Bench::start(options, tmp.path()).await?;
     m.records = options.records;
     let half = options.records / 2 / 2 * 2;
-    for (step, count) in [(0, half), (1, options.records - half)] {
+    // First a join at the size automerge-repo is measured at in the same run (when it is below
+    // N/2), then at N/2 and N.
+    let reference = if REFERENCE_RECORDS < half {
+        REFERENCE_RECORDS
+    } else {
+        0
+    };
+    let steps = [
+        (2, reference),
+        (0, half - reference),
+        (1, options.records - half),
+    ];
+    for (step, count) in steps.into_iter().filter(|&(_, count)| count > 0) {
         eprintln!("bench: writing {count} records on the coordinator's device");
         let (wrote, pushed) = bench.populate(count).await?;
         eprintln!("bench: wrote in {wrote:.1} s, pushed in {pushed:.1} s");
@@ -260,10 +279,10 @@ pub async fn run(options: &Options, m: &mut Measured) -> Result<()> {
             run.wire.down,
             run.wire.requests
         );
-        if step == 0 {
-            m.half = Some(run);
-        } else {
-            m.full = Some(run);
+        match step {
+            0 => m.half = Some(run),
+            1 => m.full = Some(run),
+            _ => m.reference = Some(run),
         }
     }
     eprintln!("bench: a new device joins through the coordinator's hub");
