@@ -4,7 +4,6 @@
 //! announced to those who heard of the alert. Also: acknowledgements and community meetings.
 
 use std::collections::BTreeSet;
-use std::fmt::Write;
 
 use porchlight_crdt::create_ack;
 use porchlight_model::{
@@ -245,45 +244,31 @@ impl Core {
     }
 }
 
-/// iCalendar (RFC 5545): one VEVENT a meeting, two hours long unless it says otherwise.
+/// iCalendar (RFC 5545): one VEVENT a meeting, two hours long unless it says otherwise. The
+/// `icalendar` crate escapes the text and folds long lines (75 octets), which calendar apps need
+/// for a long description or a place name with accents.
 fn ics(meetings: &[Alert], now: Timestamp) -> String {
-    let stamp = |t: Timestamp| {
-        t.to_rfc3339()
-            .split('.')
-            .next()
-            .unwrap_or_default()
-            .replace(['-', ':'], "")
-            .trim_end_matches('Z')
-            .to_owned()
-            + "Z"
-    };
-    let mut out = String::from(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Porchlight//Neighbourhood watch//EN\r\n\
-         CALSCALE:GREGORIAN\r\n",
-    );
+    use icalendar::{Calendar, Component, Event, EventLike};
+    let utc =
+        |t: Timestamp| chrono::DateTime::from_timestamp_millis(t.millis()).unwrap_or_default();
+    let mut calendar = Calendar::empty();
+    calendar
+        .append_property(("VERSION", "2.0"))
+        .append_property(("PRODID", "-//Porchlight//Neighbourhood watch//EN"))
+        .append_property(("CALSCALE", "GREGORIAN"));
     for a in meetings {
         let Some(m) = &a.meeting else { continue };
-        let _ = write!(
-            out,
-            "BEGIN:VEVENT\r\nUID:{}@porchlight\r\nDTSTAMP:{}\r\nDTSTART:{}\r\nDTEND:{}\r\n\
-             SUMMARY:{}\r\nLOCATION:{}\r\nDESCRIPTION:{}\r\nEND:VEVENT\r\n",
-            a.id,
-            stamp(now),
-            stamp(m.starts_at),
-            stamp(m.starts_at.plus_millis(2 * 3_600_000)),
-            ics_text(&a.title),
-            ics_text(&m.place),
-            ics_text(&a.body),
+        calendar.push(
+            Event::new()
+                .uid(&format!("{}@porchlight", a.id))
+                .timestamp(utc(now))
+                .starts(utc(m.starts_at))
+                .ends(utc(m.starts_at.plus_millis(2 * 3_600_000)))
+                .summary(&a.title)
+                .location(&m.place)
+                .description(&a.body)
+                .done(),
         );
     }
-    out.push_str("END:VCALENDAR\r\n");
-    out
-}
-
-/// Escapes text for an iCalendar property value.
-fn ics_text(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace(';', "\\;")
-        .replace(',', "\\,")
-        .replace('\n', "\\n")
+    calendar.to_string()
 }

@@ -264,6 +264,9 @@ async fn an_alert_anyone_could_have_issued_still_goes_through() {
     assert_eq!((response.accepted, response.rejected.len()), (1, 0));
 }
 
+/// An edit of a document under test.
+type Edit = Box<dyn FnOnce(&mut AutoCommit)>;
+
 /// R5's content items (DESIGN §7: expiry before issue, empty or oversized text) through the
 /// server: each refused with its reason, nothing stored, honest devices unaffected.
 #[tokio::test]
@@ -273,7 +276,7 @@ async fn an_alert_expiring_before_it_is_issued_or_with_empty_or_oversized_text_i
     let coord = coordinator(&server).await;
     let volunteer = member(&server, &coord, Role::Volunteer).await;
     let resident = member(&server, &coord, Role::Resident).await;
-    let cases: [(&str, Box<dyn FnOnce(&mut AutoCommit)>); 3] = [
+    let cases: [(&str, Edit); 3] = [
         (
             "expires",
             Box::new(|d: &mut AutoCommit| {
