@@ -6,10 +6,11 @@
 use std::io::Write;
 use std::path::Path;
 
+use geojson::{Feature, FeatureCollection, Geometry, JsonObject, feature::Id};
 use porchlight_crdt::read_track;
 use porchlight_model::{Area, DocKind, Point, Timestamp, TriageStatus};
 use porchlight_store::AlertQuery;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::{Core, CoreError, Result};
 
@@ -26,18 +27,142 @@ pub enum ExportFormat {
     GeoJson,
 }
 
-fn position(p: Point) -> Value {
-    // GeoJSON positions are [longitude, latitude].
-    json!([p.lon, p.lat])
+/// A GeoJSON position: [longitude, latitude].
+fn position(p: Point) -> Vec<f64> {
+    vec![p.lon, p.lat]
 }
 
-fn area_geometry(area: &Area) -> Value {
-    let ring: Vec<Value> = area.outline(64).into_iter().map(position).collect();
-    json!({ "type": "Polygon", "coordinates": [ring] })
+fn point(p: Point) -> Geometry {
+    Geometry::new(geojson::Value::Point(position(p)))
+}
+
+/// Circles become 64-sided polygons (GeoJSON has no circle).
+fn area_geometry(area: &Area) -> Geometry {
+    let ring = area.outline(64).into_iter().map(position).collect();
+    Geometry::new(geojson::Value::Polygon(vec![ring]))
 }
 
 fn ts(t: Option<Timestamp>) -> String {
     t.map(Timestamp::to_rfc3339).unwrap_or_default()
+}
+
+/// A feature with `properties` serialised from a row struct (camelCase keys).
+fn feature(id: String, geometry: Option<Geometry>, properties: &impl Serialize) -> Result<Feature> {
+    let properties = match serde_json::to_value(properties).map_err(json_err)? {
+        serde_json::Value::Object(map) => map,
+        _ => JsonObject::new(),
+    };
+    Ok(Feature {
+        id: Some(Id::String(id)),
+        geometry,
+        properties: Some(properties),
+        ..Feature::default()
+    })
+}
+
+fn feature_collection(features: Vec<Feature>) -> Result<Vec<u8>> {
+    let fc = FeatureCollection {
+        features,
+        bbox: None,
+        foreign_members: None,
+    };
+    serde_json::to_vec_pretty(&fc).map_err(json_err)
+}
+
+/// A CSV file with one row per item, the header from the row struct's field names.
+fn csv_of<R: Serialize>(rows: impl IntoIterator<Item = R>) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        w.serialize(row).map_err(csv_err)?;
+    }
+    w.into_inner().map_err(|e| CoreError::Export(e.to_string()))
+}
+
+#[derive(Serialize)]
+struct AlertRow<'a> {
+    id: String,
+    title: &'a str,
+    body: &'a str,
+    category: &'a str,
+    severity: &'a str,
+    status: &'a str,
+    issued_at: String,
+    expires_at: String,
+    lat: f64,
+    lon: f64,
+    /// Empty for polygons.
+    radius_m: Option<f64>,
+    shape: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AlertProperties<'a> {
+    title: &'a str,
+    body: &'a str,
+    category: &'a str,
+    severity: &'a str,
+    status: &'a str,
+    issued_at: String,
+    expires_at: String,
+}
+
+#[derive(Serialize)]
+struct PatrolRow<'a> {
+    id: String,
+    title: &'a str,
+    started_at: String,
+    ended_at: String,
+    /// Empty while the patrol runs.
+    minutes: Option<i64>,
+    distance_m: String,
+    fixes: u64,
+    observations: u64,
+    participants: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PatrolProperties<'a> {
+    title: &'a str,
+    started_at: String,
+    ended_at: String,
+    distance_m: f64,
+    fixes: u64,
+    observations: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ObservationProperties<'a> {
+    patrol: String,
+    at: String,
+    category: &'a str,
+    note: &'a str,
+}
+
+#[derive(Serialize)]
+struct ReportRow<'a> {
+    id: String,
+    occurred_at: String,
+    category: &'a str,
+    status: &'a str,
+    description: &'a str,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    precision: &'a str,
+    photos: usize,
+    first_triaged_at: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportProperties<'a> {
+    category: &'a str,
+    description: &'a str,
+    occurred_at: String,
+    precision: &'a str,
+    status: &'a str,
 }
 
 impl Core {
@@ -62,79 +187,52 @@ impl Core {
 
     fn export_alerts(&self, format: ExportFormat) -> Result<(usize, Vec<u8>)> {
         let alerts = self.alerts(&AlertQuery::default())?;
-        let n = alerts.len();
-        match format {
-            ExportFormat::GeoJson => {
-                let features: Vec<Value> = alerts
+        let bytes = match format {
+            ExportFormat::GeoJson => feature_collection(
+                alerts
                     .iter()
                     .map(|a| {
-                        json!({
-                            "type": "Feature",
-                            "id": a.id.to_string(),
-                            "geometry": area_geometry(&a.area),
-                            "properties": {
-                                "title": a.title, "body": a.body,
-                                "category": a.category.as_str(), "severity": a.severity.as_str(),
-                                "status": a.status.as_str(),
-                                "issuedAt": a.issued_at.to_rfc3339(), "expiresAt": ts(a.expires_at),
-                            }
-                        })
+                        let properties = AlertProperties {
+                            title: &a.title,
+                            body: &a.body,
+                            category: a.category.as_str(),
+                            severity: a.severity.as_str(),
+                            status: a.status.as_str(),
+                            issued_at: a.issued_at.to_rfc3339(),
+                            expires_at: ts(a.expires_at),
+                        };
+                        feature(a.id.to_string(), Some(area_geometry(&a.area)), &properties)
                     })
-                    .collect();
-                Ok((n, feature_collection(&features)))
-            }
-            ExportFormat::Csv => {
-                let mut w = csv::Writer::from_writer(Vec::new());
-                let header = [
-                    "id",
-                    "title",
-                    "body",
-                    "category",
-                    "severity",
-                    "status",
-                    "issued_at",
-                    "expires_at",
-                    "lat",
-                    "lon",
-                    "radius_m",
-                    "shape",
-                ];
-                w.write_record(header).map_err(csv_err)?;
-                for a in &alerts {
-                    let c = a.area.anchor();
-                    let (radius, shape) = match &a.area {
-                        Area::Circle { radius_m, .. } => (radius_m.to_string(), "circle"),
-                        Area::Polygon { .. } => (String::new(), "polygon"),
-                    };
-                    w.write_record([
-                        a.id.to_string(),
-                        a.title.clone(),
-                        a.body.clone(),
-                        a.category.to_string(),
-                        a.severity.to_string(),
-                        a.status.to_string(),
-                        a.issued_at.to_rfc3339(),
-                        ts(a.expires_at),
-                        c.lat.to_string(),
-                        c.lon.to_string(),
-                        radius,
-                        shape.into(),
-                    ])
-                    .map_err(csv_err)?;
+                    .collect::<Result<_>>()?,
+            )?,
+            ExportFormat::Csv => csv_of(alerts.iter().map(|a| {
+                let c = a.area.anchor();
+                let (radius_m, shape) = match &a.area {
+                    Area::Circle { radius_m, .. } => (Some(*radius_m), "circle"),
+                    Area::Polygon { .. } => (None, "polygon"),
+                };
+                AlertRow {
+                    id: a.id.to_string(),
+                    title: &a.title,
+                    body: &a.body,
+                    category: a.category.as_str(),
+                    severity: a.severity.as_str(),
+                    status: a.status.as_str(),
+                    issued_at: a.issued_at.to_rfc3339(),
+                    expires_at: ts(a.expires_at),
+                    lat: c.lat,
+                    lon: c.lon,
+                    radius_m,
+                    shape,
                 }
-                Ok((
-                    n,
-                    w.into_inner()
-                        .map_err(|e| CoreError::Export(e.to_string()))?,
-                ))
-            }
-        }
+            }))?,
+        };
+        Ok((alerts.len(), bytes))
     }
 
     fn export_patrols(&self, format: ExportFormat) -> Result<(usize, Vec<u8>)> {
         let patrols = self.patrols(u32::MAX, 0)?;
-        let n = patrols.len();
-        match format {
+        let bytes = match format {
             ExportFormat::GeoJson => {
                 let mut features = Vec::new();
                 for p in &patrols {
@@ -143,144 +241,99 @@ impl Core {
                         read_track(&store.load_kind(p.id, DocKind::Patrol)?)?
                     };
                     // A LineString needs two positions; a patrol without a track has no geometry.
-                    let geometry = if track.len() >= 2 {
-                        let line: Vec<Value> = track.iter().map(|f| position(f.point)).collect();
-                        json!({ "type": "LineString", "coordinates": line })
-                    } else {
-                        Value::Null
+                    let geometry = (track.len() >= 2).then(|| {
+                        let line = track.iter().map(|f| position(f.point)).collect();
+                        Geometry::new(geojson::Value::LineString(line))
+                    });
+                    let properties = PatrolProperties {
+                        title: &p.title,
+                        started_at: p.started_at.to_rfc3339(),
+                        ended_at: ts(p.ended_at),
+                        distance_m: p.distance_m,
+                        fixes: p.fix_count,
+                        observations: p.observations,
                     };
-                    features.push(json!({
-                        "type": "Feature", "id": p.id.to_string(), "geometry": geometry,
-                        "properties": {
-                            "title": p.title, "startedAt": p.started_at.to_rfc3339(),
-                            "endedAt": ts(p.ended_at), "distanceM": p.distance_m,
-                            "fixes": p.fix_count, "observations": p.observations,
-                        }
-                    }));
+                    features.push(feature(p.id.to_string(), geometry, &properties)?);
                 }
                 for (patrol, o) in self.store().observations()? {
-                    let Some(point) = o.point else { continue };
-                    features.push(json!({
-                        "type": "Feature", "id": format!("{patrol}/{}", o.id),
-                        "geometry": { "type": "Point", "coordinates": position(point) },
-                        "properties": {
-                            "patrol": patrol.to_string(), "at": o.at.to_rfc3339(),
-                            "category": o.category.as_str(), "note": o.note,
-                        }
-                    }));
+                    let Some(at) = o.point else { continue };
+                    let properties = ObservationProperties {
+                        patrol: patrol.to_string(),
+                        at: o.at.to_rfc3339(),
+                        category: o.category.as_str(),
+                        note: &o.note,
+                    };
+                    let id = format!("{patrol}/{}", o.id);
+                    features.push(feature(id, Some(point(at)), &properties)?);
                 }
-                Ok((n, feature_collection(&features)))
+                feature_collection(features)?
             }
-            ExportFormat::Csv => {
-                let mut w = csv::Writer::from_writer(Vec::new());
-                w.write_record([
-                    "id",
-                    "title",
-                    "started_at",
-                    "ended_at",
-                    "minutes",
-                    "distance_m",
-                    "fixes",
-                    "observations",
-                    "participants",
-                ])
-                .map_err(csv_err)?;
-                for p in &patrols {
-                    let minutes = p
+            ExportFormat::Csv => csv_of(patrols.iter().map(|p| {
+                PatrolRow {
+                    id: p.id.to_string(),
+                    title: &p.title,
+                    started_at: p.started_at.to_rfc3339(),
+                    ended_at: ts(p.ended_at),
+                    minutes: p
                         .ended_at
-                        .map(|e| ((e.millis() - p.started_at.millis()) / 60_000).to_string())
-                        .unwrap_or_default();
-                    let names: Vec<&str> = p.participants.iter().map(|x| x.name.as_str()).collect();
-                    w.write_record([
-                        p.id.to_string(),
-                        p.title.clone(),
-                        p.started_at.to_rfc3339(),
-                        ts(p.ended_at),
-                        minutes,
-                        format!("{:.1}", p.distance_m),
-                        p.fix_count.to_string(),
-                        p.observations.to_string(),
-                        names.join("; "),
-                    ])
-                    .map_err(csv_err)?;
+                        .map(|e| (e.millis() - p.started_at.millis()) / 60_000),
+                    distance_m: format!("{:.1}", p.distance_m),
+                    fixes: p.fix_count,
+                    observations: p.observations,
+                    participants: p
+                        .participants
+                        .iter()
+                        .map(|x| x.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
                 }
-                Ok((
-                    n,
-                    w.into_inner()
-                        .map_err(|e| CoreError::Export(e.to_string()))?,
-                ))
-            }
-        }
+            }))?,
+        };
+        Ok((patrols.len(), bytes))
     }
 
     fn export_reports(&self, format: ExportFormat) -> Result<(usize, Vec<u8>)> {
         let reports = self.reports(None::<TriageStatus>)?;
-        let n = reports.len();
-        match format {
-            ExportFormat::GeoJson => {
-                let features: Vec<Value> = reports
+        let bytes = match format {
+            ExportFormat::GeoJson => feature_collection(
+                reports
                     .iter()
                     .map(|e| {
                         let r = &e.report;
-                        json!({
-                            "type": "Feature", "id": r.id.to_string(),
-                            "geometry": r.location.map_or(Value::Null, |p| json!({
-                                "type": "Point", "coordinates": position(p)
-                            })),
-                            "properties": {
-                                "category": r.category.as_str(), "description": r.description,
-                                "occurredAt": r.occurred_at.to_rfc3339(),
-                                "precision": r.precision.as_str(), "status": r.status.as_str(),
-                            }
-                        })
+                        let properties = ReportProperties {
+                            category: r.category.as_str(),
+                            description: &r.description,
+                            occurred_at: r.occurred_at.to_rfc3339(),
+                            precision: r.precision.as_str(),
+                            status: r.status.as_str(),
+                        };
+                        feature(r.id.to_string(), r.location.map(point), &properties)
                     })
-                    .collect();
-                Ok((n, feature_collection(&features)))
-            }
-            ExportFormat::Csv => {
-                let mut w = csv::Writer::from_writer(Vec::new());
-                w.write_record([
-                    "id",
-                    "occurred_at",
-                    "category",
-                    "status",
-                    "description",
-                    "lat",
-                    "lon",
-                    "precision",
-                    "photos",
-                    "first_triaged_at",
-                ])
-                .map_err(csv_err)?;
-                for e in &reports {
-                    let r = &e.report;
-                    w.write_record([
-                        r.id.to_string(),
-                        r.occurred_at.to_rfc3339(),
-                        r.category.to_string(),
-                        r.status.to_string(),
-                        r.description.clone(),
-                        r.location.map(|p| p.lat.to_string()).unwrap_or_default(),
-                        r.location.map(|p| p.lon.to_string()).unwrap_or_default(),
-                        r.precision.to_string(),
-                        r.photos.len().to_string(),
-                        ts(e.first_triaged_at),
-                    ])
-                    .map_err(csv_err)?;
+                    .collect::<Result<_>>()?,
+            )?,
+            ExportFormat::Csv => csv_of(reports.iter().map(|e| {
+                let r = &e.report;
+                ReportRow {
+                    id: r.id.to_string(),
+                    occurred_at: r.occurred_at.to_rfc3339(),
+                    category: r.category.as_str(),
+                    status: r.status.as_str(),
+                    description: &r.description,
+                    lat: r.location.map(|p| p.lat),
+                    lon: r.location.map(|p| p.lon),
+                    precision: r.precision.as_str(),
+                    photos: r.photos.len(),
+                    first_triaged_at: ts(e.first_triaged_at),
                 }
-                Ok((
-                    n,
-                    w.into_inner()
-                        .map_err(|e| CoreError::Export(e.to_string()))?,
-                ))
-            }
-        }
+            }))?,
+        };
+        Ok((reports.len(), bytes))
     }
 }
 
-fn feature_collection(features: &[Value]) -> Vec<u8> {
-    let fc = json!({ "type": "FeatureCollection", "features": features });
-    serde_json::to_vec_pretty(&fc).unwrap_or_default()
+#[allow(clippy::needless_pass_by_value)] // shaped for `map_err`
+fn json_err(e: serde_json::Error) -> CoreError {
+    CoreError::Export(e.to_string())
 }
 
 #[allow(clippy::needless_pass_by_value)] // shaped for `map_err`

@@ -231,6 +231,11 @@ fn geojson_export_is_a_valid_feature_collection() {
         let out = dir.path().join("export.geojson");
         let n = core.export(kind, ExportFormat::GeoJson, &out).unwrap();
         let text = std::fs::read_to_string(&out).unwrap();
+        // Every feature has a geometry member, `null` where there is nothing to draw (RFC 7946).
+        let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for f in raw["features"].as_array().unwrap() {
+            assert!(f.get("geometry").is_some(), "{f}");
+        }
         let gj: geojson::GeoJson = text.parse().unwrap();
         let geojson::GeoJson::FeatureCollection(fc) = gj else {
             panic!("not a FeatureCollection")
