@@ -116,7 +116,12 @@ pub enum Command {
         geojson: Option<PathBuf>,
     },
     /// Fill this device with a demo neighbourhood
-    Demo,
+    Demo {
+        /// About this many records (alerts, patrols, reports) instead of the usual 460, for
+        /// trying the app with a large group
+        #[arg(long)]
+        records: Option<usize>,
+    },
     /// Print a commented example config.toml
     DefaultConfig,
     /// Create a group on a sync server, with this device as its coordinator

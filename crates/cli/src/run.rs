@@ -2,7 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use porchlight_core::{AlertQuery, Core, CoreError, ExportFormat, ExportKind, parse_expiry};
+use porchlight_core::{
+    AlertQuery, Core, CoreError, DemoSize, ExportFormat, ExportKind, parse_expiry,
+};
 use porchlight_model::{
     Area, DocId, Fix, Meeting, NewAlert, NewObservation, NewReport, PersonDescription,
     PersonDetail, Point, Timestamp, ValidationError, WatchArea,
@@ -222,13 +224,14 @@ pub fn run(cli: Cli) -> Out {
             }
             render(json, &h, text::hotspots)
         }
-        Command::Demo => {
+        Command::Demo { records } => {
             let mut progress = |stage: &str, done: usize, total: usize| {
                 if !json {
                     eprintln!("demo: {stage} {done}/{total}");
                 }
             };
-            let summary = core.demo(&mut progress)?;
+            let size = records.map_or_else(DemoSize::default, DemoSize::records);
+            let summary = core.demo_sized(size, &mut progress)?;
             render(json, &summary, text::demo)
         }
     }

@@ -207,9 +207,52 @@ const PATROL_TITLES: &[&str] = &[
     "Alley check",
 ];
 
+/// How many records a demo neighbourhood has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DemoSize {
+    pub alerts: usize,
+    pub patrols: usize,
+    pub reports: usize,
+}
+
+impl Default for DemoSize {
+    /// A few months of a lively group: 300 alerts, 40 patrols, 120 reports.
+    fn default() -> Self {
+        Self {
+            alerts: 300,
+            patrols: 40,
+            reports: 120,
+        }
+    }
+}
+
+impl DemoSize {
+    /// About `records` records in the default's proportions (for measuring a large group).
+    pub fn records(records: usize) -> Self {
+        let d = Self::default();
+        let whole = d.alerts + d.patrols + d.reports;
+        let alerts = records * d.alerts / whole;
+        let patrols = records * d.patrols / whole;
+        Self {
+            alerts,
+            patrols,
+            reports: records.saturating_sub(alerts + patrols),
+        }
+    }
+}
+
 impl Core {
     /// Fills the store with a demo neighbourhood. `progress` hears (stage, done, total).
     pub fn demo(&self, progress: &mut dyn FnMut(&str, usize, usize)) -> Result<DemoSummary> {
+        self.demo_sized(DemoSize::default(), progress)
+    }
+
+    /// [`Core::demo`] with another number of records.
+    pub fn demo_sized(
+        &self,
+        size: DemoSize,
+        progress: &mut dyn FnMut(&str, usize, usize),
+    ) -> Result<DemoSummary> {
         let now = Timestamp::now();
         let mut rng = Rng(0x5eed_f9a7_c0de_0001 ^ 0x9e37_79b9_7f4a_7c15);
         let mut summary = DemoSummary::default();
@@ -260,7 +303,7 @@ impl Core {
             summary.members = MEMBERS.len() + 1;
         }
 
-        let total_alerts = 300;
+        let total_alerts = size.alerts;
         for i in 0..total_alerts {
             let (title, category, severity) = *rng.pick(ALERTS);
             let issued_at = now.plus_millis(-(rng.unit() * 60.0 * DAY as f64) as i64);
@@ -308,7 +351,7 @@ impl Core {
             }
         }
 
-        let total_patrols = 40;
+        let total_patrols = size.patrols;
         for i in 0..total_patrols {
             let (walker, walker_name) = *rng.pick(&members[..4]);
             let started = now.plus_millis(-(rng.unit() * 45.0 * DAY as f64) as i64 - 3 * 3_600_000);
@@ -370,7 +413,7 @@ impl Core {
             progress("patrols", i + 1, total_patrols);
         }
 
-        let total_reports = 120;
+        let total_reports = size.reports;
         let statuses = [
             TriageStatus::New,
             TriageStatus::InReview,

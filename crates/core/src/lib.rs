@@ -46,7 +46,7 @@ use serde::Serialize;
 pub use alerts::parse_expiry;
 pub use config::{CONFIG_FILE, Config, DEFAULT_CONFIG};
 pub use coverage::{COVER_RADIUS_M, ZoneCoverage};
-pub use demo::DemoSummary;
+pub use demo::{DemoSize, DemoSummary};
 pub use digest::{CategoryCount, Digest, DigestSetting};
 pub use error::{CoreError, Result};
 pub use export::{ExportFormat, ExportKind};
