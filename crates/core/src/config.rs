@@ -1,8 +1,12 @@
 //! Settings: built-in defaults, then `config.toml` in the data directory, then `PORCHLIGHT_*`
 //! environment variables, each overriding the one before.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use figment::value::Value;
 use porchlight_model::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -13,9 +17,12 @@ pub const CONFIG_FILE: &str = "config.toml";
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// The sync server this device talks to, once it has joined a group.
+    /// Not read: a device syncs with the server it joined through (kept in its store). The
+    /// name is still accepted so that older settings files load.
+    #[serde(skip_serializing)]
     pub server: Option<String>,
-    /// How often to try syncing when nothing else triggers it.
+    /// While the server cannot be reached, the longest wait between two sync attempts (they
+    /// back off from one second up to this). When it can, changes arrive as they happen.
     pub sync_interval_secs: u64,
     /// Map tile URL template used when online; maps fall back to an offline grid without it.
     pub map_tiles: Option<String>,
@@ -44,10 +51,8 @@ impl Default for Config {
 pub const DEFAULT_CONFIG: &str = r#"# Porchlight device settings. Save as config.toml in the data directory.
 # Every setting can also be given as an environment variable: PORCHLIGHT_<NAME IN CAPITALS>.
 
-# The sync server of your group (set for you when you join with an invite).
-# server = "https://watch.example.org"
-
-# Seconds between background sync attempts when nothing else triggers one.
+# While the server cannot be reached, the longest wait between two sync attempts, in seconds
+# (they start at one second and double up to this). Online, changes arrive as they happen.
 sync_interval_secs = 60
 
 # Online map tiles, as a URL template: opt in only if you accept that the tile server sees
@@ -87,47 +92,42 @@ impl Config {
     }
 
     pub fn load(dir: &Path) -> Result<Self> {
-        Self::load_with_env(dir, |name| std::env::var(name).ok())
+        Self::load_with_env(dir, std::env::vars())
     }
 
     /// Like [`Config::load`] with an explicit environment, so tests need not touch the process's.
-    pub fn load_with_env(dir: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Self> {
+    pub fn load_with_env(
+        dir: &Path,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self> {
         let path = dir.join(CONFIG_FILE);
         let bad = |message: String| CoreError::Config {
             path: path.clone(),
             message,
         };
-        let mut config = match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| bad(e.to_string()))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
+        let mut layers = Figment::from(Serialized::defaults(Config::default()));
+        match std::fs::read_to_string(&path) {
+            Ok(text) => layers = layers.merge(Toml::string(&text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(bad(e.to_string())),
-        };
-        if let Some(v) = env("PORCHLIGHT_SERVER") {
-            config.server = Some(v).filter(|s| !s.is_empty());
         }
-        if let Some(v) = env("PORCHLIGHT_SYNC_INTERVAL_SECS") {
-            config.sync_interval_secs = v.parse().map_err(|_| {
-                bad(format!(
-                    "PORCHLIGHT_SYNC_INTERVAL_SECS={v:?} is not a number"
-                ))
-            })?;
-        }
-        if let Some(v) = env("PORCHLIGHT_MAP_TILES") {
-            config.map_tiles = Some(v).filter(|s| !s.is_empty());
-        }
-        if let Some(v) = env("PORCHLIGHT_DEFAULT_ALERT_HOURS") {
-            config.default_alert_hours = v.parse().map_err(|_| {
-                bad(format!(
-                    "PORCHLIGHT_DEFAULT_ALERT_HOURS={v:?} is not a number"
-                ))
-            })?;
-        }
-        if let Some(v) = env("PORCHLIGHT_DROP_DELAY_MAX_SECS") {
-            config.drop_delay_max_secs = v.parse().map_err(|_| {
-                bad(format!(
-                    "PORCHLIGHT_DROP_DELAY_MAX_SECS={v:?} is not a number"
-                ))
-            })?;
+        let known = serde_json::to_value(Config::default()).unwrap_or_default();
+        let from_env: BTreeMap<String, Value> =
+            porchlight_model::settings_from_env(env, |name| known.get(name).is_some())
+                .into_iter()
+                // Kept as text: a token "0123" must stay "0123"; numbers and switches are read
+                // from the text when extracted (`extract_lossy`).
+                .map(|(name, value)| (name, Value::from(value)))
+                .collect();
+        let mut config: Config = layers
+            .merge(Serialized::defaults(from_env))
+            .extract_lossy()
+            .map_err(|e| bad(e.to_string()))?;
+        // An empty variable clears an optional setting.
+        for slot in [&mut config.map_tiles, &mut config.quiet_hours] {
+            if slot.as_deref() == Some("") {
+                *slot = None;
+            }
         }
         Ok(config)
     }
@@ -157,12 +157,18 @@ fn parse_quiet_hours(s: &str) -> Option<(u32, u32)> {
 mod tests {
     use super::*;
 
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
     #[test]
     fn layers_apply_in_order() {
         let dir = tempfile::tempdir().unwrap();
-        let none = |_: &str| None;
         assert_eq!(
-            Config::load_with_env(dir.path(), none).unwrap(),
+            Config::load_with_env(dir.path(), env(&[])).unwrap(),
             Config::default()
         );
         // The example parses to the defaults.
@@ -171,11 +177,11 @@ mod tests {
             Config::default()
         );
         std::fs::write(dir.path().join(CONFIG_FILE), "sync_interval_secs = 5\n").unwrap();
-        let c = Config::load_with_env(dir.path(), none).unwrap();
+        let c = Config::load_with_env(dir.path(), env(&[])).unwrap();
         assert_eq!(c.sync_interval_secs, 5);
-        let env = |k: &str| (k == "PORCHLIGHT_SYNC_INTERVAL_SECS").then(|| "9".to_owned());
+        let nine = env(&[("PORCHLIGHT_SYNC_INTERVAL_SECS", "9")]);
         assert_eq!(
-            Config::load_with_env(dir.path(), env)
+            Config::load_with_env(dir.path(), nine)
                 .unwrap()
                 .sync_interval_secs,
             9
@@ -183,10 +189,60 @@ mod tests {
     }
 
     #[test]
+    fn every_setting_can_come_from_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Config::load_with_env(
+            dir.path(),
+            env(&[
+                ("PORCHLIGHT_SYNC_INTERVAL_SECS", "30"),
+                (
+                    "PORCHLIGHT_MAP_TILES",
+                    "https://tiles.example/{z}/{x}/{y}.png",
+                ),
+                ("PORCHLIGHT_DEFAULT_ALERT_HOURS", "12"),
+                ("PORCHLIGHT_QUIET_HOURS", "22:00-07:00"),
+                ("PORCHLIGHT_DROP_DELAY_MAX_SECS", "0"),
+                // The app's own variables are not settings and are left alone.
+                ("PORCHLIGHT_DATA_DIR", "/tmp/somewhere"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.sync_interval_secs, 30);
+        assert_eq!(
+            c.map_tiles.as_deref(),
+            Some("https://tiles.example/{z}/{x}/{y}.png")
+        );
+        assert_eq!(c.default_alert_hours, 12);
+        assert_eq!(c.quiet_hours.as_deref(), Some("22:00-07:00"));
+        assert_eq!(c.drop_delay_max_secs, 0);
+        // An empty variable clears an optional setting set in the file.
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "quiet_hours = \"23:00-06:00\"\n",
+        )
+        .unwrap();
+        let cleared = Config::load_with_env(dir.path(), env(&[("PORCHLIGHT_QUIET_HOURS", "")]));
+        assert_eq!(cleared.unwrap().quiet_hours, None);
+        // An older file naming its server still loads.
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "server = \"https://old.example\"\n",
+        )
+        .unwrap();
+        assert!(Config::load_with_env(dir.path(), env(&[])).is_ok());
+    }
+
+    #[test]
     fn bad_config_names_the_file() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(CONFIG_FILE), "sync_interval = 5\n").unwrap();
-        let err = Config::load_with_env(dir.path(), |_| None).unwrap_err();
+        let err = Config::load_with_env(dir.path(), env(&[])).unwrap_err();
         assert!(err.to_string().contains("config.toml"), "{err}");
+        let err = Config::load_with_env(
+            &tempfile::tempdir().unwrap().path().join("none"),
+            env(&[("PORCHLIGHT_SYNC_INTERVAL_SECS", "often")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("sync_interval_secs"), "{err}");
     }
 }

@@ -4,6 +4,7 @@
 
 #[macro_use]
 mod enums;
+mod env;
 mod error;
 mod geometry;
 mod ids;
@@ -16,6 +17,7 @@ mod time;
 pub use enums::{
     AlertCategory, AlertOutcome, AlertStatus, Category, LocationPrecision, Severity, TriageStatus,
 };
+pub use env::{ENV_PREFIX, settings_from_env};
 pub use error::ValidationError;
 pub use geometry::{
     Area, BBox, MAX_POLYGON_VERTICES, MAX_RADIUS_M, MIN_POLYGON_VERTICES, MIN_RADIUS_M, Point,

@@ -5,8 +5,11 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use figment::value::Value;
 use porchlight_crdt::MAX_CHANGE_BYTES;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::Error;
 
@@ -31,8 +34,16 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Written as `<hidden>` too: a secret is never serialised (only the names of the settings are,
+/// to know which environment variables are settings).
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("<hidden>")
+    }
+}
+
 /// How the server speaks to devices.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TlsMode {
     /// Plain HTTP: only behind a reverse proxy that does TLS, or on loopback (devices refuse
@@ -152,7 +163,7 @@ impl Default for Settings {
 
 /// The file's shape: every field optional, unknown fields refused so a typo is an error rather
 /// than a silently ignored setting.
-#[derive(Deserialize, Default)]
+#[derive(Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct Layer {
     listen: Option<SocketAddr>,
@@ -211,17 +222,27 @@ impl Settings {
     ) -> Result<Self, Error> {
         let mut settings = Settings::default();
         if let Some(text) = file_text {
-            let layer: Layer =
-                toml::from_str(text).map_err(|e| Error::Config(format!("settings file: {e}")))?;
+            let layer: Layer = Figment::from(Toml::string(text))
+                .extract()
+                .map_err(|e| Error::Config(format!("settings file: {e}")))?;
             settings.apply(layer);
         }
-        let mut layer = Layer::default();
-        for (key, value) in env {
-            let Some(name) = key.strip_prefix("PORCHLIGHT_") else {
-                continue;
-            };
-            layer.set_from_env(&name.to_ascii_lowercase(), &value)?;
-        }
+        let known = serde_json::to_value(Layer::default()).unwrap_or_default();
+        let from_env: std::collections::BTreeMap<String, Value> =
+            porchlight_model::settings_from_env(env, |name| known.get(name).is_some())
+                .into_iter()
+                // Kept as text: a token "0123" must stay "0123"; numbers and switches are read
+                // from the text when extracted (`extract_lossy`).
+                .map(|(name, value)| (name, Value::from(value)))
+                .collect();
+        let layer: Layer = Figment::from(Serialized::defaults(from_env))
+            .extract_lossy()
+            .map_err(|e| {
+                Error::Config(format!(
+                    "environment ({}*): {e}",
+                    porchlight_model::ENV_PREFIX
+                ))
+            })?;
         settings.apply(layer);
         settings.check()?;
         Ok(settings)
@@ -314,52 +335,6 @@ impl Settings {
     }
 }
 
-impl Layer {
-    /// Other `PORCHLIGHT_*` variables belong to the app and CLI and are ignored here.
-    fn set_from_env(&mut self, name: &str, value: &str) -> Result<(), Error> {
-        fn parse<T: std::str::FromStr>(name: &str, value: &str) -> Result<Option<T>, Error>
-        where
-            T::Err: fmt::Display,
-        {
-            value.trim().parse().map(Some).map_err(|e| {
-                Error::Config(format!(
-                    "PORCHLIGHT_{}={value:?}: {e}",
-                    name.to_ascii_uppercase()
-                ))
-            })
-        }
-        match name {
-            "listen" => self.listen = parse(name, value)?,
-            "database" => self.database = Some(value.to_owned()),
-            "body_limit" => self.body_limit = parse(name, value)?,
-            "max_change_bytes" => self.max_change_bytes = parse(name, value)?,
-            "page_changes" => self.page_changes = parse(name, value)?,
-            "page_bytes" => self.page_bytes = parse(name, value)?,
-            "token_lifetime_secs" => self.token_lifetime_secs = parse(name, value)?,
-            "challenge_lifetime_secs" => self.challenge_lifetime_secs = parse(name, value)?,
-            "max_wait_secs" => self.max_wait_secs = parse(name, value)?,
-            "max_invite_secs" => self.max_invite_secs = parse(name, value)?,
-            "group_creation_token" => self.group_creation_token = Some(Secret::new(value)),
-            "tokens_per_day" => self.tokens_per_day = parse(name, value)?,
-            "reply_reads_per_hour" => self.reply_reads_per_hour = parse(name, value)?,
-            "drop_retention_days" => self.drop_retention_days = parse(name, value)?,
-            "page_drops" => self.page_drops = parse(name, value)?,
-            "open_group_creation" => self.open_group_creation = parse(name, value)?,
-            "blob_retention_days" => self.blob_retention_days = parse(name, value)?,
-            "blob_quota_bytes" => self.blob_quota_bytes = parse(name, value)?,
-            "tls" => self.tls = parse(name, value)?,
-            "tls_cert" => self.tls_cert = Some(PathBuf::from(value)),
-            "tls_key" => self.tls_key = Some(PathBuf::from(value)),
-            "tls_dir" => self.tls_dir = Some(PathBuf::from(value)),
-            "compact_every_secs" => self.compact_every_secs = parse(name, value)?,
-            "compact_keep_changes" => self.compact_keep_changes = parse(name, value)?,
-            "compact_min_changes" => self.compact_min_changes = parse(name, value)?,
-            _ => {}
-        }
-        Ok(())
-    }
-}
-
 /// A commented example settings file holding the defaults (`porchlight serve --default-config`).
 pub fn default_config() -> &'static str {
     include_str!("default_config.toml")
@@ -374,6 +349,30 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn text_settings_from_the_environment_stay_text() {
+        let s = Settings::from_sources(
+            None,
+            env(&[
+                ("PORCHLIGHT_GROUP_CREATION_TOKEN", "0123"),
+                (
+                    "PORCHLIGHT_DATABASE",
+                    "sqlite:///var/lib/porchlight/server.db",
+                ),
+                ("PORCHLIGHT_LISTEN", "0.0.0.0:8470"),
+                ("PORCHLIGHT_OPEN_GROUP_CREATION", "false"),
+                ("PORCHLIGHT_COMPACT_EVERY_SECS", "0"),
+                // Not a server setting: the app's, ignored here.
+                ("PORCHLIGHT_DATA_DIR", "/tmp/x"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.group_creation_token.unwrap().expose(), "0123");
+        assert_eq!(s.database, "sqlite:///var/lib/porchlight/server.db");
+        assert_eq!(s.listen, "0.0.0.0:8470".parse().unwrap());
+        assert_eq!(s.compact_every_secs, 0);
     }
 
     #[test]

@@ -59,7 +59,7 @@ impl SyncTask {
                     None
                 } else {
                     failures = failures.saturating_add(1);
-                    Some(backoff(failures))
+                    Some(backoff(failures, core.config().sync_interval_secs))
                 };
                 tokio::select! {
                     () = stopped.wait() => break,
@@ -68,7 +68,7 @@ impl SyncTask {
                         if let Some(d) = pause {
                             tokio::time::sleep(d).await;
                         } else if core.wait_for_changes(LONG_POLL).await.is_err() {
-                            tokio::time::sleep(backoff(1)).await;
+                            tokio::time::sleep(backoff(1, core.config().sync_interval_secs)).await;
                         }
                     } => {}
                 }
@@ -124,7 +124,7 @@ async fn drop_loop(core: Arc<Core>, mut stopped: Stop) {
             // Wait for a new envelope or tokens (both notify), or a restart after joining.
             Duration::from_secs(3600)
         } else if failures > 0 {
-            backoff(failures)
+            backoff(failures, DROP_RETRY_CAP_SECS)
         } else {
             match core.next_drop_at() {
                 Ok(Some(at)) => Duration::from_millis((at.millis() - now).max(0).unsigned_abs()),
@@ -176,17 +176,34 @@ fn reply_check_delay(core: &Core) -> i64 {
     base + i64::try_from(crate::drop_tokens::random_u64() % spread).unwrap_or(0)
 }
 
-/// 1 s, 2 s, 4 s … capped at 5 minutes, each scaled by a random factor in [0.5, 1.5) so that
-/// devices coming back online together do not all retry in step.
-fn backoff(failures: u32) -> Duration {
+/// Sending reports waits at most this long between attempts while offline (5 minutes).
+const DROP_RETRY_CAP_SECS: u64 = 300;
+
+/// 1 s, 2 s, 4 s … capped at `cap_secs` (`sync_interval_secs` for syncing), each scaled by a
+/// random factor in [0.5, 1.5) so that devices coming back online together do not all retry in
+/// step.
+fn backoff(failures: u32, cap_secs: u64) -> Duration {
     let base = 1u64 << failures.saturating_sub(1).min(8);
     let jitter = 0.5 + f64::from(porchlight_model::random_bytes::<1>()[0]) / 256.0;
-    Duration::from_secs_f64((base as f64 * jitter).min(300.0))
+    Duration::from_secs_f64((base as f64 * jitter).min(cap_secs.max(1) as f64))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sync_backoff_stops_growing_at_sync_interval_secs() {
+        for failures in [1, 5, 20] {
+            let wait = backoff(failures, 60);
+            assert!(wait <= Duration::from_secs(60), "{wait:?}");
+            assert!(wait >= Duration::from_millis(500), "{wait:?}");
+        }
+        assert!(
+            backoff(20, 0) <= Duration::from_secs(1),
+            "a zero cap means one second"
+        );
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn stopping_the_core_ends_its_background_tasks_and_they_let_go_of_it() {
