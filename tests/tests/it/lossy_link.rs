@@ -15,7 +15,7 @@ use porchlight_model::{Category, NewObservation, Role, Timestamp};
 use crate::common;
 
 use common::faults::{Fault, FaultyFront};
-use common::{CREATION_TOKEN, Server, alert, assert_same_where_shared, device, join_as, settle};
+use common::{Server, alert, assert_same_where_shared, founded_at, settle};
 
 /// At least this many rounds, and more until the link has applied every fault at least once
 /// (devices reuse connections, so how many a round opens varies); never more than `MAX_ROUNDS`.
@@ -62,15 +62,12 @@ async fn devices_converge_through_a_link_that_drops_delays_truncates_duplicates_
     let front = FaultyFront::start(upstream).await;
 
     // The group is made and joined over a good link: the test is about syncing.
-    let carmen = device("Carmen");
-    carmen
-        .core
-        .create_group_on(&front.url, "Elm Street Watch", Some(CREATION_TOKEN))
-        .await
-        .unwrap();
-    let victor = join_as(&front.url, &carmen.core, Role::Volunteer, device("Victor")).await;
-    let rita = join_as(&front.url, &carmen.core, Role::Resident, device("Rita")).await;
-    settle(&[&carmen.core, &victor.core, &rita.core]).await;
+    let (carmen, members) = founded_at(
+        &front.url,
+        &[(Role::Volunteer, "Victor"), (Role::Resident, "Rita")],
+    )
+    .await;
+    let [victor, rita] = <[_; 2]>::try_from(members).ok().unwrap();
 
     front.faults(Some(seed));
     let mut made = BTreeSet::new();

@@ -13,14 +13,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use porchlight_core::Core;
 use porchlight_model::Role;
-use porchlight_server::{PageLimits, SqliteStorage, Storage};
+use porchlight_server::SqliteStorage;
 use porchlight_tests::Rng;
 
 use crate::common;
 use crate::lossy_link::{seed, titles};
 
 use common::faults::FaultyFront;
-use common::{CREATION_TOKEN, alert, assert_same_where_shared, device, join_as, settle};
+use common::{CREATION_TOKEN, alert, assert_same_where_shared, founded_at, settle, whole_log};
 
 const KILLS: u64 = 8;
 
@@ -83,15 +83,12 @@ async fn devices_converge_and_the_log_has_no_gap_after_the_server_is_killed_duri
     let (mut server, addr) = spawn_server(&db);
     let front = FaultyFront::start(addr).await;
 
-    let carmen = device("Carmen");
-    carmen
-        .core
-        .create_group_on(&front.url, "Elm Street Watch", Some(CREATION_TOKEN))
-        .await
-        .unwrap();
-    let victor = join_as(&front.url, &carmen.core, Role::Volunteer, device("Victor")).await;
-    let vera = join_as(&front.url, &carmen.core, Role::Volunteer, device("Vera")).await;
-    settle(&[&carmen.core, &victor.core, &vera.core]).await;
+    let (carmen, members) = founded_at(
+        &front.url,
+        &[(Role::Volunteer, "Victor"), (Role::Volunteer, "Vera")],
+    )
+    .await;
+    let [victor, vera] = <[_; 2]>::try_from(members).ok().unwrap();
 
     let stop = Arc::new(AtomicBool::new(false));
     let workers: Vec<_> = [
@@ -134,29 +131,9 @@ async fn devices_converge_and_the_log_has_no_gap_after_the_server_is_killed_duri
     // The log the server kept through the kills: numbers 1..=N, each once.
     let storage = SqliteStorage::open(&db).unwrap();
     let group = common::group_of(&carmen.core);
-    let total = storage.change_count(group).await.unwrap();
-    assert_eq!(storage.latest_seq(group).await.unwrap(), total, "no gap");
-    let mut seqs = Vec::new();
-    let mut cursor = 0;
-    loop {
-        let page = storage
-            .pull(
-                group,
-                cursor,
-                porchlight_model::DocKind::ALL.to_vec(),
-                PageLimits {
-                    max_changes: 1000,
-                    max_bytes: 1 << 22,
-                },
-            )
-            .await
-            .unwrap();
-        seqs.extend(page.changes.iter().map(|c| c.seq));
-        cursor = page.cursor;
-        if !page.more {
-            break;
-        }
-    }
+    let logged = whole_log(&storage, group, &porchlight_model::DocKind::ALL).await;
+    let total = logged.len() as u64;
+    let seqs: Vec<u64> = logged.iter().map(|c| c.seq).collect();
     assert_eq!(seqs, (1..=total).collect::<Vec<u64>>());
     eprintln!(
         "{} alerts made across {KILLS} kills; {total} changes logged",

@@ -86,6 +86,12 @@ impl Snapshot {
         self.folded.last().map_or(0, |f| f.seq)
     }
 
+    /// Whether it folds a change numbered in `(after, upto]`: a pull's window may fall between
+    /// the snapshot's first and last change and hold none of them.
+    pub fn folds_between(&self, after: u64, upto: u64) -> bool {
+        self.folded.iter().any(|f| f.seq > after && f.seq <= upto)
+    }
+
     /// The folded changes, rebuilt from the save, with their log positions and signatures.
     /// CPU work: call it off the async workers.
     pub fn expand(&self) -> Result<Vec<PulledChange>, Error> {

@@ -320,3 +320,54 @@ pub fn png() -> Vec<u8> {
     img.write_to(&mut out, image::ImageFormat::Png).unwrap();
     out.into_inner()
 }
+
+/// Carmen's new group on the server at `url`, with `members` joined (each with their role) and
+/// every device settled.
+pub async fn founded_at(url: &str, members: &[(Role, &str)]) -> (Device, Vec<Device>) {
+    let carmen = device("Carmen");
+    carmen
+        .core
+        .create_group_on(url, "Elm Street Watch", Some(CREATION_TOKEN))
+        .await
+        .unwrap();
+    let mut joined = Vec::new();
+    for (role, name) in members {
+        joined.push(join_as(url, &carmen.core, *role, device(name)).await);
+    }
+    let mut all: Vec<&Core> = vec![&carmen.core];
+    all.extend(joined.iter().map(|d| &*d.core));
+    settle(&all).await;
+    (carmen, joined)
+}
+
+/// Every change of `kinds` in the group's server log, page by page, after checking that its
+/// numbers run 1..=N with no gap (N = every change the log holds, of every kind).
+pub async fn whole_log(
+    storage: &impl porchlight_server::Storage,
+    group: porchlight_sync::GroupId,
+    kinds: &[porchlight_model::DocKind],
+) -> Vec<porchlight_server::PulledChange> {
+    let total = storage.change_count(group).await.unwrap();
+    assert_eq!(storage.latest_seq(group).await.unwrap(), total, "no gap");
+    let mut changes = Vec::new();
+    let mut cursor = 0;
+    loop {
+        let page = storage
+            .pull(
+                group,
+                cursor,
+                kinds.to_vec(),
+                porchlight_server::PageLimits {
+                    max_changes: 1000,
+                    max_bytes: 1 << 22,
+                },
+            )
+            .await
+            .unwrap();
+        changes.extend(page.changes);
+        cursor = page.cursor;
+        if !page.more {
+            return changes;
+        }
+    }
+}

@@ -54,12 +54,7 @@ pub(super) async fn snapshots_in(
     let mut snapshots = Vec::new();
     for row in &rows {
         let snapshot = snapshot_from(row)?;
-        // The window may fall between a snapshot's folded changes.
-        if snapshot
-            .folded
-            .iter()
-            .any(|f| f.seq > after && f.seq <= upto)
-        {
+        if snapshot.folds_between(after, upto) {
             snapshots.push(snapshot);
         }
     }
@@ -106,16 +101,9 @@ pub(super) async fn fold_input(
         .read_only(true)
         .start()
         .await?;
-    let Some(row) = tx
-        .query_opt(
-            "SELECT kind FROM docs WHERE group_id = $1 AND doc = $2",
-            &[&g, &d],
-        )
-        .await?
-    else {
+    let Some(kind) = super::log::doc_kind(&tx, group, doc).await? else {
         return Ok(None);
     };
-    let kind = kind_at(&row, 0)?;
     let previous = tx
         .query_opt(
             "SELECT doc, kind, saved, folded FROM snapshots WHERE group_id = $1 AND doc = $2",

@@ -100,22 +100,30 @@ pub(super) async fn changes_after(
         .collect()
 }
 
+/// The kind a document of the group was first pushed with; `None` when it has no such document.
+pub(super) async fn doc_kind(
+    c: &impl GenericClient,
+    group: GroupId,
+    doc: DocId,
+) -> Result<Option<DocKind>, Error> {
+    c.query_opt(
+        "SELECT kind FROM docs WHERE group_id = $1 AND doc = $2",
+        &[&&group.as_bytes()[..], &&doc.as_bytes()[..]],
+    )
+    .await?
+    .map(|row| kind_at(&row, 0))
+    .transpose()
+}
+
 pub(super) async fn doc_changes(
     c: &impl GenericClient,
     group: GroupId,
     doc: DocId,
 ) -> Result<Option<StoredDoc>, Error> {
     let (g, d) = (&group.as_bytes()[..], &doc.as_bytes()[..]);
-    let Some(row) = c
-        .query_opt(
-            "SELECT kind FROM docs WHERE group_id = $1 AND doc = $2",
-            &[&g, &d],
-        )
-        .await?
-    else {
+    let Some(kind) = doc_kind(c, group, doc).await? else {
         return Ok(None);
     };
-    let kind = kind_at(&row, 0)?;
     let rows = c
         .query(
             "SELECT bytes FROM changes WHERE group_id = $1 AND doc = $2 ORDER BY seq",

@@ -55,12 +55,7 @@ pub(super) fn snapshots_in(
             continue;
         }
         let snapshot = decode(raw)?;
-        // The window may fall between a snapshot's folded changes.
-        if snapshot
-            .folded
-            .iter()
-            .any(|f| f.seq > after && f.seq <= upto)
-        {
+        if snapshot.folds_between(after, upto) {
             snapshots.push(snapshot);
         }
     }
@@ -107,14 +102,7 @@ pub(super) fn fold_input(
     let (g, d) = (&group.as_bytes()[..], &doc.as_bytes()[..]);
     // One read transaction: the rows and the snapshot as one state of the database.
     let tx = c.transaction()?;
-    let kind: Option<DocKind> = tx
-        .query_row(
-            "SELECT kind FROM docs WHERE group_id = ?1 AND doc = ?2",
-            params![g, d],
-            |r| kind_at(r, 0),
-        )
-        .optional()?;
-    let Some(kind) = kind else {
+    let Some(kind) = super::log::doc_kind(&tx, group, doc)? else {
         return Ok(None);
     };
     let previous = tx

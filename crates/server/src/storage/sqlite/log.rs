@@ -52,20 +52,27 @@ pub(super) fn latest_seq_of(
     Ok(seq.map_or(0, i64::unsigned_abs))
 }
 
+/// The kind a document of the group was first pushed with; `None` when it has no such document.
+pub(super) fn doc_kind(
+    c: &Connection,
+    group: GroupId,
+    doc: DocId,
+) -> Result<Option<DocKind>, Error> {
+    Ok(c.query_row(
+        "SELECT kind FROM docs WHERE group_id = ?1 AND doc = ?2",
+        params![&group.as_bytes()[..], &doc.as_bytes()[..]],
+        |r| kind_at(r, 0),
+    )
+    .optional()?)
+}
+
 pub(super) fn doc_changes(
     c: &Connection,
     group: GroupId,
     doc: DocId,
 ) -> Result<Option<StoredDoc>, Error> {
     let (g, d) = (&group.as_bytes()[..], &doc.as_bytes()[..]);
-    let kind: Option<DocKind> = c
-        .query_row(
-            "SELECT kind FROM docs WHERE group_id = ?1 AND doc = ?2",
-            params![g, d],
-            |r| kind_at(r, 0),
-        )
-        .optional()?;
-    let Some(kind) = kind else {
+    let Some(kind) = doc_kind(c, group, doc)? else {
         return Ok(None);
     };
     let mut stmt = c.prepare_cached(
