@@ -56,7 +56,11 @@ struct Opened {
 
 /// Makes or reads the certificate (kept in the data directory, so its fingerprint and the
 /// invites that carry it survive restarts), listens, and works out the address phones use.
-async fn open(core: &Core, mut settings: Settings, url: Option<String>) -> Result<Opened, HubError> {
+async fn open(
+    core: &Core,
+    mut settings: Settings,
+    url: Option<String>,
+) -> Result<Opened, HubError> {
     if settings.tls_dir.is_none() {
         settings.tls_dir = Some(core.data_dir().join("hub-tls"));
     }
@@ -66,7 +70,9 @@ async fn open(core: &Core, mut settings: Settings, url: Option<String>) -> Resul
         .map_err(HubError::Io)?;
     let local = listener.local_addr().map_err(HubError::Io)?;
     let url = match url {
-        Some(url) => porchlight_core::check_server_url(&url).map_err(porchlight_sync::Error::from)?,
+        Some(url) => {
+            porchlight_core::check_server_url(&url).map_err(porchlight_sync::Error::from)?
+        }
         None => phone_url(scheme(&settings), local)?,
     };
     Ok(Opened {
@@ -95,7 +101,14 @@ impl LocalHub {
         let o = open(&core, settings, url).await?;
         // Recorded only once the hub runs: a device that may not run one (not a coordinator)
         // or a port already taken leaves the invites as they were.
-        let hub = Hub::start(core.clone(), o.settings, o.listener, &upstream, &HttpConnect).await?;
+        let hub = Hub::start(
+            core.clone(),
+            o.settings,
+            o.listener,
+            &upstream,
+            &HttpConnect,
+        )
+        .await?;
         let recorded = core.set_group_hub(Some(&ServerAddr {
             url: o.url.clone(),
             pin: o.fingerprint,
