@@ -46,6 +46,12 @@ pub enum HubError {
     )]
     NotStandalone(String),
 
+    /// Serving alone with no group to serve.
+    #[error(
+        "this device has no group yet: start one on this computer with `porchlight hub --standalone --group NAME`"
+    )]
+    NoGroup,
+
     #[error("file system: {0}")]
     Io(#[source] std::io::Error),
 }

@@ -188,6 +188,9 @@ impl LocalHub {
         url: Option<String>,
     ) -> Result<Self, HubError> {
         if core.standalone_server()?.is_none() {
+            if core.sync_status()?.group.is_none() {
+                return Err(HubError::NoGroup);
+            }
             return Err(HubError::NotStandalone(core.home_server()?.url));
         }
         let o = open(&core, settings, url.clone()).await?;
