@@ -84,6 +84,19 @@ async fn open(
     })
 }
 
+/// Where a group's server on this computer now is: this device's own way to it (`own`), the
+/// address phones use (`phones`, the group's hub) and the settings the app starts it with.
+fn record_alone(
+    core: &Core,
+    own: &ServerAddr,
+    phones: &ServerAddr,
+    alone: &StandaloneServer,
+) -> Result<(), CoreError> {
+    core.relocate_server(own)?;
+    core.set_group_hub(Some(phones))?;
+    core.set_standalone_server(Some(alone))
+}
+
 impl LocalHub {
     /// Starts the hub for the group of `core` (a coordinator's device that joined a community
     /// server) on `settings.listen`. `url`, when given, is the address phones should use;
@@ -200,18 +213,19 @@ impl LocalHub {
             pin: o.fingerprint,
         };
         let alone = Alone::start(o.settings, o.listener).await?;
-        let recorded = (|| {
-            core.relocate_server(&own)?;
-            core.set_group_hub(Some(&ServerAddr {
+        let recorded = record_alone(
+            &core,
+            &own,
+            &ServerAddr {
                 url: o.url.clone(),
                 pin: o.fingerprint,
-            }))?;
-            core.set_standalone_server(Some(&StandaloneServer {
+            },
+            &StandaloneServer {
                 listen: listen.to_string(),
                 url,
                 running: true,
-            }))
-        })();
+            },
+        );
         if let Err(e) = recorded {
             let _ = alone.stop().await;
             return Err(e.into());
