@@ -92,7 +92,10 @@ fn a_group_served_by_porchlight_hub_standalone_takes_a_member_and_their_patrol()
     let tmp = tempfile::tempdir().unwrap();
     let (coord, vol) = (tmp.path().join("coord"), tmp.path().join("vol"));
     json(&coord, &["init", "--name", "Carmen"]);
-    let hub = Hub::start(&coord, &["--group", "Elm Street", "--listen", "127.0.0.1:0"]);
+    let hub = Hub::start(
+        &coord,
+        &["--group", "Elm Street", "--listen", "127.0.0.1:0"],
+    );
     assert!(hub.1.starts_with("https://127.0.0.1:"), "{}", hub.1);
 
     // A hub for a group with no community server has nothing to relay to.
@@ -115,10 +118,7 @@ fn a_group_served_by_porchlight_hub_standalone_takes_a_member_and_their_patrol()
     json(&coord, &["sync", "--once"]);
     json(&coord, &["sync", "--once"]);
     let patrols = json(&coord, &["patrol", "list"]);
-    assert!(
-        patrols.to_string().contains("Evening round"),
-        "{patrols}"
-    );
+    assert!(patrols.to_string().contains("Evening round"), "{patrols}");
     hub.stop();
 
     // Started again without --group or --listen: the same group, where phones found it.

@@ -254,3 +254,41 @@ async fn serving_alone_a_group_of_a_community_server_is_rejected_not_panicking()
     );
     community.stop().await;
 }
+
+/// The coordinator's computer comes back with another address (here another port; in a hall, a
+/// new lease): a phone whose invite named the old one finds it by its announcement and the
+/// fingerprint it pinned, and moves its server there, since there is no other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_follows_the_coordinators_computer_to_its_new_address() {
+    let carmen = device("Carmen");
+    let first = founded(&carmen).await;
+    let (victor, _) = invited(&carmen, "Victor", Role::Volunteer).await;
+    settle(&[&carmen.core, &victor.core]).await;
+    let (old_url, fingerprint) = (first.url().to_owned(), first.fingerprint().copied());
+    first.stop().await.unwrap();
+
+    let second = LocalHub::serve_alone(
+        carmen.core.clone(),
+        on_this_computer(&carmen, "0.0.0.0:0"),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_ne!(second.url(), old_url);
+    assert_eq!(second.fingerprint().copied(), fingerprint);
+    carmen
+        .core
+        .issue_alert(alert("Street light out on Elm"))
+        .unwrap();
+    carmen.core.sync_once().await.unwrap();
+
+    victor.core.sync_once().await.unwrap();
+    let port = second.url().rsplit(':').next().unwrap().to_owned();
+    let now_on = victor.core.sync_status().unwrap().server.unwrap();
+    assert!(now_on.ends_with(&format!(":{port}")), "{now_on}");
+    // Still its one and only server: no "home" left behind at the old address.
+    assert_eq!(victor.core.home_server().unwrap().url, now_on);
+    assert_eq!(victor.core.group_hub().unwrap().unwrap().url, now_on);
+    assert!(titles(&victor.core).contains(&"Street light out on Elm".to_owned()));
+    second.stop().await.unwrap();
+}
