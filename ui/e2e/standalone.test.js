@@ -6,6 +6,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -27,6 +28,26 @@ import {
 
 const ALERT = "Bikes taken from the hall rack";
 const ROUND = "Evening round by the school";
+
+/** Resolves once nothing accepts connections on `port` (the closed app has let it go). */
+function portFreed(port, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const sock = net.connect(port, "127.0.0.1");
+      sock.once("error", () => {
+        sock.destroy();
+        resolve();
+      });
+      sock.once("connect", () => {
+        sock.destroy();
+        if (Date.now() > deadline) reject(new Error(`port ${port} stays taken`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
 
 const apps = [];
 const carmenDir = fs.mkdtempSync(path.join(os.tmpdir(), "porchlight-e2e-standalone-"));
@@ -113,6 +134,7 @@ test("standalone: a group started on this computer serves a second app through i
   // certificate, and Victor still syncs through it.
   await carmen.stop();
   apps.splice(apps.indexOf(carmen), 1);
+  await portFreed(Number(url.split(":").pop()));
   carmen = track(await startApp(DESKTOP, { dataDir: carmenDir }));
   d = carmen.driver;
   await click(d, 'nav a[data-view="coordinate"]');
