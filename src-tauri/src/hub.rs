@@ -131,16 +131,13 @@ mod running {
         let mut slot = running.0.lock().await;
         if slot.is_none() {
             let url = options.url.filter(|u| !u.trim().is_empty());
-            let hub = match core.standalone_server()? {
-                Some(alone) => {
-                    let settings = settings(&core, options.listen.as_deref(), &alone.listen)?;
-                    LocalHub::serve_alone(core.clone(), settings, url.or(alone.url)).await
-                }
-                None => {
-                    let default = every_interface();
-                    let settings = settings(&core, options.listen.as_deref(), &default)?;
-                    LocalHub::start(core.clone(), settings, url).await
-                }
+            let hub = if let Some(alone) = core.standalone_server()? {
+                let settings = settings(&core, options.listen.as_deref(), &alone.listen)?;
+                LocalHub::serve_alone(core.clone(), settings, url.or(alone.url)).await
+            } else {
+                let default = every_interface();
+                let settings = settings(&core, options.listen.as_deref(), &default)?;
+                LocalHub::start(core.clone(), settings, url).await
             };
             *slot = Some(hub.map_err(hub_error)?);
         }
