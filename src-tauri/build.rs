@@ -51,6 +51,7 @@ const COMMANDS: &[&str] = &[
     "start_hub",
     "stop_hub",
     "hub_status",
+    "start_group_here",
     "print_token_sheet",
     "list_reports",
     "triage",

@@ -35,7 +35,7 @@ pub fn run() {
                 sync::stop(app);
                 #[cfg(desktop)]
                 tauri::async_runtime::block_on(async {
-                    let _ = hub::stop(&app.state::<hub::Running>()).await;
+                    let _ = hub::shutdown(&app.state::<hub::Running>()).await;
                 });
             }
         });
@@ -88,7 +88,7 @@ pub fn run_app<R: Runtime>(
             }
             open_window(app, webview_dir)?;
             sync::forward(app.handle(), &app.state::<Arc<Core>>());
-            sync::start(app.handle());
+            start_serving_then_sync(app.handle());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -169,7 +169,26 @@ pub fn run_app<R: Runtime>(
             commands::sync::start_hub,
             commands::sync::stop_hub,
             commands::sync::hub_status,
+            commands::sync::start_group_here,
         ])
+}
+
+/// Starts background sync; first, on a desktop whose group was started on this computer, that
+/// group's server (until the coordinator stops it), so the first sync finds it running.
+fn start_serving_then_sync<R: Runtime>(app: &tauri::AppHandle<R>) {
+    #[cfg(desktop)]
+    {
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            let core = app.state::<Arc<Core>>().inner().clone();
+            // A failure (the port taken by another program) shows on the hub card, which
+            // offers to start it again.
+            let _ = hub::resume(core, &app.state::<hub::Running>()).await;
+            sync::start(&app);
+        });
+    }
+    #[cfg(mobile)]
+    sync::start(app);
 }
 
 /// The main window. With an explicit data dir, the web view keeps its storage (the UI's saved

@@ -12,7 +12,9 @@ import { Builder, By, until } from "selenium-webdriver";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, "../..");
-export const APP = process.env.PORCHLIGHT_APP_BIN ?? path.join(ROOT, "target/debug/porchlight-app");
+/** Where cargo put the builds: `CARGO_TARGET_DIR` when set, as cargo itself reads it. */
+const TARGET = process.env.CARGO_TARGET_DIR ? path.resolve(ROOT, process.env.CARGO_TARGET_DIR) : path.join(ROOT, "target");
+export const APP = process.env.PORCHLIGHT_APP_BIN ?? path.join(TARGET, "debug/porchlight-app");
 const cargoBin = path.join(process.env.CARGO_HOME ?? path.join(os.homedir(), ".cargo"), "bin", "tauri-driver");
 const TAURI_DRIVER = process.env.TAURI_DRIVER ?? (fs.existsSync(cargoBin) ? cargoBin : "tauri-driver");
 const NATIVE_DRIVER = process.env.WEBKIT_WEBDRIVER ?? "/usr/bin/WebKitWebDriver";
@@ -399,7 +401,7 @@ export async function hold(driver, css, ms) {
 }
 
 /** The CLI binary, which also runs the sync server. */
-export const CLI = process.env.PORCHLIGHT_CLI_BIN ?? path.join(ROOT, "target/debug/porchlight");
+export const CLI = process.env.PORCHLIGHT_CLI_BIN ?? path.join(TARGET, "debug/porchlight");
 
 /** The operator's group creation token of the test server (servers refuse groups without one). */
 export const CREATION_TOKEN = "e2e-creation-token";

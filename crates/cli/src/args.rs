@@ -158,8 +158,15 @@ pub enum Command {
     /// Sync status and the receipt two devices in sync show identically
     Status,
     /// Serve this coordinator's group on the local network and relay it to the group's
-    /// community server whenever it can be reached (docs/HUB.md)
+    /// community server whenever it can be reached; with --standalone, be the group's only
+    /// server (a group started on this computer: docs/HUB.md)
     Hub {
+        /// Serve a group that lives on this computer, with no community server behind it
+        #[arg(long)]
+        standalone: bool,
+        /// Start a new group with this name on this computer, this device its coordinator
+        #[arg(long, requires = "standalone")]
+        group: Option<String>,
         /// The hub's own database (default: hub.db in the data directory)
         #[arg(long)]
         db: Option<String>,

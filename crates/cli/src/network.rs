@@ -267,10 +267,22 @@ pub fn status(core: &Core, json: bool) -> Out {
     })
 }
 
+/// What `porchlight hub` is asked to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HubMode {
+    /// Serve the group on the local network and relay to its community server.
+    Relay,
+    /// Be the only server of a group started on this computer.
+    Alone,
+    /// Start a new group (the name) on this computer and serve it.
+    Found(String),
+}
+
 /// `porchlight hub`: the embedded server for this coordinator's group plus the relay to the
-/// community server, until Ctrl-C.
+/// community server, or (`--standalone`) the group's only server, until Ctrl-C.
 pub fn hub(
     core: Core,
+    mode: &HubMode,
     db: Option<String>,
     listen: Option<String>,
     url: Option<String>,
@@ -283,27 +295,56 @@ pub fn hub(
     let mut settings = porchlight_server::Settings::load(config).map_err(server_error)?;
     settings.database =
         db.unwrap_or_else(|| format!("sqlite://{}", core.data_dir().join("hub.db").display()));
+    // A group on this computer listens where it did last time (phones have that address),
+    // by default on every interface.
+    let listen = match (listen, mode) {
+        (Some(l), _) => Some(l),
+        (None, HubMode::Relay) => None,
+        (None, _) => Some(core.standalone_server()?.map_or_else(
+            || format!("0.0.0.0:{}", porchlight_hub::DEFAULT_HUB_PORT),
+            |s| s.listen,
+        )),
+    };
     if let Some(listen) = listen {
         settings.listen = listen.parse().map_err(|_| Failure {
             kind: "invalid",
             message: format!("listen: {listen:?} is not an address like 0.0.0.0:8471"),
         })?;
     }
+    let url = url.or_else(|| {
+        (*mode == HubMode::Alone)
+            .then(|| core.standalone_server().ok().flatten().and_then(|s| s.url))
+            .flatten()
+    });
     let core = Arc::new(core);
-    let hub_error = |e: porchlight_hub::HubError| Failure {
-        kind: "hub",
-        message: e.to_string(),
+    let hub_error = |e: porchlight_hub::HubError| match e {
+        porchlight_hub::HubError::Core(e) => Failure::from(e),
+        e => Failure {
+            kind: "hub",
+            message: e.to_string(),
+        },
     };
     runtime()?.block_on(async {
-        let hub = porchlight_hub::LocalHub::start(core, settings, url)
-            .await
-            .map_err(hub_error)?;
-        eprintln!(
-            "porchlight hub listening on {} (phones use {}), relaying to {}",
-            hub.hub().local_url(),
-            hub.url(),
-            hub.upstream()
-        );
+        let hub = match mode {
+            HubMode::Relay => porchlight_hub::LocalHub::start(core, settings, url).await,
+            HubMode::Alone => porchlight_hub::LocalHub::serve_alone(core, settings, url).await,
+            HubMode::Found(group) => {
+                porchlight_hub::LocalHub::found(core, settings, url, group).await
+            }
+        }
+        .map_err(hub_error)?;
+        match hub.upstream() {
+            Some(upstream) => eprintln!(
+                "porchlight hub listening on {} (phones use {}), relaying to {upstream}",
+                hub.local_url(),
+                hub.url(),
+            ),
+            None => eprintln!(
+                "porchlight hub listening on {} (phones use {}): this computer is the group's server",
+                hub.local_url(),
+                hub.url(),
+            ),
+        }
         if let Some(fp) = hub.fingerprint() {
             eprintln!(
                 "TLS certificate SHA-256 fingerprint: {}",
@@ -314,7 +355,7 @@ pub fn hub(
         if let Some(e) = hub.announce_error() {
             eprintln!("{e}");
         }
-        let _ = tokio::signal::ctrl_c().await;
+        stop_signal().await;
         hub.stop().await.map_err(hub_error)
     })?;
     Ok(String::new())

@@ -102,11 +102,20 @@ pub fn run(cli: Cli) -> Out {
     match cli.command {
         Command::DefaultConfig | Command::Serve { .. } => unreachable!("handled above"),
         Command::Hub {
+            standalone,
+            group,
             db,
             listen,
             url,
             config,
-        } => network::hub(core, db, listen, url, config.as_deref()),
+        } => {
+            let mode = match (standalone, group) {
+                (false, _) => network::HubMode::Relay,
+                (true, None) => network::HubMode::Alone,
+                (true, Some(name)) => network::HubMode::Found(name),
+            };
+            network::hub(core, &mode, db, listen, url, config.as_deref())
+        }
         Command::Group(cmd) => network::group(&core, json, cmd),
         Command::Invite {
             role,

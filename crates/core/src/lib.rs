@@ -74,7 +74,8 @@ pub use porchlight_sync::{
 };
 pub use privacy_zones::PrivacyZone;
 pub use sync::{
-    HUB_SERVICE_TYPE, HubMember, HubRoster, SyncReceipt, SyncReport, SyncStatus, SyncTask,
+    HUB_SERVICE_TYPE, HubMember, HubRoster, StandaloneServer, SyncReceipt, SyncReport, SyncStatus,
+    SyncTask,
 };
 pub use token_sheet::{TOKEN_SHEET_MAX, token_sheet_html};
 

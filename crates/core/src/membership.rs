@@ -103,6 +103,14 @@ impl Core {
         let (group, root) = self.group_anchor()?;
         let home = self.home_server()?;
         let hub = self.group_hub()?;
+        // A group served from this computer: this device reaches its server over loopback,
+        // members at the hub's address on the local network, which is the group's server
+        // itself (sync/standalone.rs). The invite is registered once, with that server.
+        let standalone = self.serves_group()?;
+        let (server, pin) = match (&hub, standalone) {
+            (Some(h), true) => (h.url.clone(), h.pin),
+            _ => (home.url, home.pin),
+        };
         let (invite, secret) = (random_bytes::<16>(), random_bytes::<16>());
         let expires_at = Timestamp::now().millis() / 1000
             + i64::try_from(valid_for.as_secs()).unwrap_or(i64::MAX / 2);
@@ -121,7 +129,9 @@ impl Core {
         let home_remote = self.home_remote()?;
         let at_home = home_remote.create_invite(signed.clone());
         let at_hub = async {
-            let Some(h) = &hub else { return Ok(None) };
+            let Some(h) = hub.as_ref().filter(|_| !standalone) else {
+                return Ok(None);
+            };
             let remote = self.remote_on(h, &*self.connect)?;
             remote
                 .create_invite(signed.clone())
@@ -138,14 +148,14 @@ impl Core {
             Err(e) => return Err(sync_error(e)),
         }
         Ok(InviteCode {
-            server: home.url,
+            server,
             group,
             root,
             invite,
             secret,
             role,
             // The newcomer's device pins the certificate this device pinned.
-            tls_fingerprint: home.pin,
+            tls_fingerprint: pin,
             hub: hub.map(|h| porchlight_sync::HubAddress {
                 url: h.url,
                 tls_fingerprint: h.pin,

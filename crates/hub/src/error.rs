@@ -33,6 +33,25 @@ pub enum HubError {
     )]
     NoLanAddress(String),
 
+    /// `porchlight hub` (relaying) for a group started on this computer: it has no community
+    /// server to relay to.
+    #[error(
+        "this group's server is this computer: there is no community server to relay to (serve it with `porchlight hub --standalone`)"
+    )]
+    Standalone,
+
+    /// Serving alone a group that lives on a community server (the URL): a hub relays to it.
+    #[error(
+        "this group lives on the server {0}, not on this computer: run the hub without --standalone to relay to it"
+    )]
+    NotStandalone(String),
+
+    /// Serving alone with no group to serve.
+    #[error(
+        "this device has no group yet: start one on this computer with `porchlight hub --standalone --group NAME`"
+    )]
+    NoGroup,
+
     #[error("file system: {0}")]
     Io(#[source] std::io::Error),
 }

@@ -16,6 +16,7 @@ mod local;
 mod mirror;
 mod net;
 mod relay;
+mod standalone;
 
 pub use announce::{Announcement, SERVICE_TYPE};
 pub use blobs::BlobRelay;

@@ -128,29 +128,59 @@ pub async fn start_hub<R: Runtime>(
     }
 }
 
-/// Stops serving the group on this network.
+/// Stops serving the group on this network. For a group started on this computer, phones
+/// cannot sync until it is started again.
 #[tauri::command]
-pub async fn stop_hub<R: Runtime>(app: AppHandle<R>) -> Result<crate::hub::HubStatus> {
+pub async fn stop_hub<R: Runtime>(
+    app: AppHandle<R>,
+    core: State<'_, Arc<Core>>,
+) -> Result<crate::hub::HubStatus> {
     #[cfg(desktop)]
     {
-        crate::hub::stop(&app.state::<crate::hub::Running>()).await
+        crate::hub::stop(&core, &app.state::<crate::hub::Running>()).await
     }
     #[cfg(mobile)]
     {
-        let _ = app;
+        let _ = (app, core);
         Ok(crate::hub::HubStatus::default())
     }
 }
 
 #[tauri::command]
-pub async fn hub_status<R: Runtime>(app: AppHandle<R>) -> Result<crate::hub::HubStatus> {
+pub async fn hub_status<R: Runtime>(
+    app: AppHandle<R>,
+    core: State<'_, Arc<Core>>,
+) -> Result<crate::hub::HubStatus> {
     #[cfg(desktop)]
     {
-        Ok(crate::hub::status(&app.state::<crate::hub::Running>()).await)
+        Ok(crate::hub::status(&core, &app.state::<crate::hub::Running>()).await)
     }
     #[cfg(mobile)]
     {
-        let _ = app;
+        let _ = (app, core);
         Ok(crate::hub::HubStatus::default())
+    }
+}
+
+/// Starts a group named `group` on this computer (desktop): this device is its coordinator and
+/// this computer its server, for phones on the same network; then keeps in sync.
+#[tauri::command]
+pub async fn start_group_here<R: Runtime>(
+    app: AppHandle<R>,
+    core: State<'_, Arc<Core>>,
+    group: String,
+    options: crate::hub::HubOptions,
+) -> Result<WhoAmI> {
+    #[cfg(desktop)]
+    {
+        let running = app.state::<crate::hub::Running>();
+        crate::hub::found(core.inner().clone(), &running, &group, options).await?;
+        crate::sync::start(&app);
+        Ok(core.whoami()?)
+    }
+    #[cfg(mobile)]
+    {
+        let _ = (app, core, group, options);
+        Err(crate::hub::desktop_only())
     }
 }

@@ -158,6 +158,9 @@ export const api = {
   startHub: (options: HubOptions) => call<HubStatus>("start_hub", { options }),
   stopHub: () => call<HubStatus>("stop_hub"),
   hubStatus: () => call<HubStatus>("hub_status"),
+  /** Starts a group on this computer (desktop): this computer is its server. */
+  startGroupHere: (group: string, options: HubOptions) =>
+    call<WhoAmI>("start_group_here", { group, options }),
   listReports: (status: TriageStatus | null) => call<ReportEntry[]>("list_reports", { status }),
   showReport: (id: DocId) => call<ReportEntry>("show_report", { id }),
   myReceipts: () => call<Receipt[]>("my_receipts"),

@@ -418,9 +418,14 @@ url: string | null,
  */
 fingerprint: string | null, 
 /**
- * The community server it relays to.
+ * The community server it relays to (`None` when this computer is the group's server).
  */
 upstream: string | null, 
+/**
+ * Whether the group was started on this computer: its server is this computer, whether it
+ * runs now or not (then phones cannot sync).
+ */
+standalone: boolean, 
 /**
  * Why phones cannot find it by themselves (no multicast); the invite address still works.
  */

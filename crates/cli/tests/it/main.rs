@@ -5,3 +5,4 @@
 mod cli;
 mod netns;
 mod network;
+mod standalone;

@@ -26,6 +26,11 @@ impl Core {
         match self.sync_current().await {
             Err(CoreError::Sync(e)) if e.is_unreachable() => {
                 let Some(other) = self.other_server()? else {
+                    // A group whose server is a coordinator's computer (its hub is its
+                    // server): that computer may have a new address on this network.
+                    if let Some(found) = self.sync_with_rediscovered_hub().await? {
+                        return Ok(found);
+                    }
                     return Err(CoreError::Sync(e));
                 };
                 let from = self.store().state(super::STATE_SERVER)?;
@@ -64,7 +69,16 @@ impl Core {
     /// Listens for the group's hub announcing itself with the certificate this device pinned
     /// (see `sync/discover.rs`), and syncs there. The new address is kept only if that sync
     /// succeeds; otherwise everything stays as it was.
+    ///
+    /// A device that was syncing with the hub itself when it lost it (or whose group's server
+    /// is the hub: a group started on a coordinator's computer) moves its server with the hub:
+    /// the same certificate is the same server, so it keeps its cursors
+    /// ([`Core::relocate_server`]). The coordinator's device serving the group reaches it over
+    /// loopback and never needs this.
     async fn sync_with_rediscovered_hub(&self) -> Result<Option<SyncReport>> {
+        if self.serves_group()? {
+            return Ok(None);
+        }
         let Some(hub) = self.group_hub()? else {
             return Ok(None);
         };
@@ -79,17 +93,26 @@ impl Core {
             pin: self.server_pin_for(&from)?,
             url: from,
         };
+        let on_hub = back.url == hub.url;
         for url in found.into_iter().filter(|u| *u != hub.url) {
             let candidate = ServerAddr {
                 url,
                 pin: Some(pin),
             };
             self.set_group_hub(Some(&candidate))?;
-            self.switch_server(&candidate)?;
+            if on_hub {
+                self.relocate_server(&candidate)?;
+            } else {
+                self.switch_server(&candidate)?;
+            }
             if let Ok(report) = self.sync_current().await {
                 return Ok(Some(report));
             }
-            self.switch_server(&back)?;
+            if on_hub {
+                self.relocate_server(&back)?;
+            } else {
+                self.switch_server(&back)?;
+            }
             self.set_group_hub(Some(&hub))?;
         }
         Ok(None)

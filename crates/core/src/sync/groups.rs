@@ -136,7 +136,8 @@ impl Core {
         let (enrolled, at_hub) = match (self.connect.join(&code, key, &name).await, &hub) {
             // A hall without internet: join at the hub the code names. It forwards the join,
             // as this device signed it, to the community server when it can (docs/HUB.md).
-            (Err(e), Some(h)) if e.is_unreachable() => {
+            // (A group served from a coordinator's computer names it twice: no second try.)
+            (Err(e), Some(h)) if e.is_unreachable() && h.url != code.server => {
                 let mut at_hub = code.clone();
                 at_hub.server.clone_from(&h.url);
                 at_hub.tls_fingerprint = h.pin;

@@ -229,7 +229,12 @@ impl Core {
 
     /// The server to try when the current one is out of reach: the hub when the device is on
     /// the community server, the community server when it is on the hub.
+    /// A group served from this computer has one server only (its hub address reaches the
+    /// same one).
     pub(crate) fn other_server(&self) -> Result<Option<ServerAddr>> {
+        if self.serves_group()? {
+            return Ok(None);
+        }
         if self.store().state(STATE_HOME)?.is_some() {
             return self.home_server().map(Some);
         }

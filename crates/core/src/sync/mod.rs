@@ -6,6 +6,7 @@ mod discover;
 mod exchange;
 mod groups;
 mod hub;
+mod standalone;
 mod task;
 
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ use crate::{Core, CoreError, Result};
 
 pub use discover::HUB_SERVICE_TYPE;
 pub use hub::{HubMember, HubRoster};
+pub use standalone::StandaloneServer;
 pub use task::SyncTask;
 
 pub(crate) const STATE_SERVER: &str = "sync.server";

@@ -8,3 +8,4 @@ mod hall_joins;
 mod lan;
 mod rediscover;
 mod simnet;
+mod standalone;

@@ -28,7 +28,7 @@ async fn a_phone_finds_the_hub_at_its_new_address_by_its_announcement() {
     );
     let (victor, _) = invited(&carmen, "Victor", Role::Volunteer).await;
     settle(&[&carmen.core, &victor.core]).await;
-    first.hub().relay_now().await.unwrap();
+    first.relay().unwrap().relay_now().await.unwrap();
     let (old_url, fingerprint) = (first.url().to_owned(), first.fingerprint().copied());
     assert!(
         fingerprint.is_some(),
