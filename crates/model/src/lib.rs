@@ -4,6 +4,7 @@
 
 #[macro_use]
 mod enums;
+mod case;
 mod error;
 mod geometry;
 mod ids;
@@ -13,6 +14,9 @@ mod role;
 mod text;
 mod time;
 
+pub use case::{
+    CaseChange, CaseEvent, CaseOutcome, DUE_HOURS_MAX, DUE_HOURS_MIN, DueHours, Priority, ends_case,
+};
 pub use enums::{
     AlertCategory, AlertOutcome, AlertStatus, Category, LocationPrecision, Severity, TriageStatus,
 };
