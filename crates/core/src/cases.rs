@@ -7,8 +7,8 @@
 //! arrival (the role table, `Role::can_write`).
 
 use porchlight_crdt::{
-    Doc, case_history, new_triage, read_due_hours, set_assignee, set_due_hours,
-    set_duplicate, set_merged_into, set_priority, triage_id,
+    Doc, case_history, new_triage, read_due_hours, set_assignee, set_due_hours, set_duplicate,
+    set_merged_into, set_priority, triage_id,
 };
 use porchlight_model::{
     CaseEvent, Category, DeviceId, DocId, DocKind, DueHours, Priority, Role, Timestamp,
@@ -129,7 +129,11 @@ impl Core {
     fn write_case(
         &self,
         report: DocId,
-        change: impl FnOnce(&mut Doc, Timestamp) -> std::result::Result<porchlight_crdt::Written, porchlight_crdt::CrdtError>,
+        change: impl FnOnce(
+            &mut Doc,
+            Timestamp,
+        )
+            -> std::result::Result<porchlight_crdt::Written, porchlight_crdt::CrdtError>,
     ) -> Result<ReportEntry> {
         let mut store = self.store();
         store.load_kind(report, DocKind::Report)?;

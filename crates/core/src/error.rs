@@ -74,10 +74,16 @@ pub enum CoreError {
     #[error("too many wrong PINs; try again in {retry_after_secs} s")]
     LockedOut { retry_after_secs: u64 },
     /// Closing or dismissing a case needs an outcome.
-    #[error("a case that is {status} needs an outcome (resolved, referred, no_further_action or not_an_incident)")]
-    OutcomeRequired { status: porchlight_model::TriageStatus },
+    #[error(
+        "a case that is {status} needs an outcome (resolved, referred, no_further_action or not_an_incident)"
+    )]
+    OutcomeRequired {
+        status: porchlight_model::TriageStatus,
+    },
     /// Cases go to the group's coordinators and volunteers only.
-    #[error("{device} is not a coordinator or volunteer of this group, so cases cannot be assigned to it")]
+    #[error(
+        "{device} is not a coordinator or volunteer of this group, so cases cannot be assigned to it"
+    )]
     NotAssignable { device: porchlight_model::DeviceId },
     /// A merge or unmerge that would leave the cases inconsistent.
     #[error("cannot merge: {0}")]

@@ -6,12 +6,12 @@ use porchlight_crdt::{
     report_actor, report_reply, set_case_status, triage_id,
 };
 use porchlight_model::{
-    CaseOutcome, DocId, DocKind, NewReport, Role, Timestamp, Triage, TriageStatus,
-    ValidationError, ends_case, random_bytes,
+    CaseOutcome, DocId, DocKind, NewReport, Role, Timestamp, Triage, TriageStatus, ValidationError,
+    ends_case, random_bytes,
 };
 use porchlight_store::{
-    Forgotten, Receipt, ReportEntry, ReportQuery, attach_blobs_in, insert_receipt_in, queue_drop_in,
-    queue_reply_in, set_state_in,
+    Forgotten, Receipt, ReportEntry, ReportQuery, attach_blobs_in, insert_receipt_in,
+    queue_drop_in, queue_reply_in, set_state_in,
 };
 use porchlight_sync::AnonymousClient;
 use porchlight_sync::seal::{open_reply, reply_id_at, seal, seal_reply};
