@@ -46,7 +46,10 @@ async fn a_volunteer_writing_a_case_is_rejected_not_panicking() {
     // Vic's own app refuses at once.
     assert!(matches!(
         vic.core.assign(report, Some(vic.core.device())),
-        Err(porchlight_core::CoreError::NotAllowed { role: Role::Volunteer, .. })
+        Err(porchlight_core::CoreError::NotAllowed {
+            role: Role::Volunteer,
+            ..
+        })
     ));
 
     // So Vic writes the triage document by hand, as his own device (his actor, his key): the
@@ -71,7 +74,14 @@ async fn a_volunteer_writing_a_case_is_rejected_not_panicking() {
         .map(|bytes| {
             let hash = porchlight_crdt::parse_change(&bytes).unwrap().hash().0;
             (
-                SignedChange::sign(&key, &group, triage_id(report), DocKind::Triage, &hash, bytes),
+                SignedChange::sign(
+                    &key,
+                    &group,
+                    triage_id(report),
+                    DocKind::Triage,
+                    &hash,
+                    bytes,
+                ),
                 hash,
             )
         })
@@ -112,7 +122,15 @@ async fn a_volunteer_writing_a_case_is_rejected_not_panicking() {
 
     // The operator stores Vic's genuine, signed changes anyway. Carmen's device refuses them.
     for (change, hash) in &signed {
-        append_to_log(&server, group, triage_id(report), DocKind::Triage, me, hash, change);
+        append_to_log(
+            &server,
+            group,
+            triage_id(report),
+            DocKind::Triage,
+            me,
+            hash,
+            change,
+        );
     }
     let sync = carmen.core.sync_once().await.unwrap();
     assert_eq!(
@@ -126,7 +144,12 @@ async fn a_volunteer_writing_a_case_is_rejected_not_panicking() {
     );
     let case = carmen.core.report(report).unwrap();
     assert_eq!(
-        (case.report.status, case.assignee, case.outcome, case.priority),
+        (
+            case.report.status,
+            case.assignee,
+            case.outcome,
+            case.priority
+        ),
         (TriageStatus::InReview, None, None, Priority::High),
         "the case is as Carmen left it"
     );
