@@ -91,9 +91,17 @@ export type FollowUp = {
  */
 at: Timestamp, text: string, };
 export type TriageNote = { at: Timestamp, by: DeviceId | null, text: string, };
-export type Triage = { report: DocId, status: TriageStatus, updatedAt: Timestamp | null, notes: Array<TriageNote>, };
+export type Triage = { report: DocId, status: TriageStatus, updatedAt: Timestamp | null, notes: Array<TriageNote>, assignee: DeviceId | null, priority: Priority, outcome: CaseOutcome | null, mergedInto: DocId | null, duplicates: Array<DocId>, };
 export type WatchArea = { name: string, area: Area, };
 export type BlurRegion = { x: number, y: number, w: number, h: number, };
+export type Priority = "low" | "normal" | "high" | "urgent";
+export type CaseOutcome = "resolved" | "referred" | "no_further_action" | "not_an_incident";
+export type DueHours = { low: number, normal: number, high: number, urgent: number, };
+export type CaseChange = { "field": "status", from: TriageStatus | null, to: TriageStatus, } | { "field": "priority", from: Priority | null, to: Priority, } | { "field": "assignee", from: DeviceId | null, to: DeviceId | null, } | { "field": "outcome", from: CaseOutcome | null, to: CaseOutcome | null, } | { "field": "note", text: string, } | { "field": "mergedInto", into: DocId | null, } | { "field": "duplicate", report: DocId, merged: boolean, };
+export type CaseEvent = { at: Timestamp, by: DeviceId, changes: Array<CaseChange>, };
+export type CaseFilter = { status: TriageStatus | null, assignee: DeviceId | null, priority: Priority | null, overdueOnly: boolean, includeMerged: boolean, };
+export type CaseHistoryEntry = { byName: string | null, } & CaseEvent;
+export type DuplicatePair = { first: DocId, second: DocId, category: Category, distanceM: number, minutesApart: number, };
 export type Attendance = { count: number, members: Array<DeviceId>, recordedAt: Timestamp, recordedBy: DeviceId | null, };
 export type PatrolSummary = { id: DocId, title: string, startedAt: Timestamp, endedAt: Timestamp | null, fixCount: number, distanceM: number, observations: number, participants: Array<Participant>, };
 export type ReportEntry = { triagedAt: Timestamp | null, firstTriagedAt: Timestamp | null, notes: Array<TriageNote>, id: DocId, category: Category, description: string, occurredAt: Timestamp, location: Point | null, precision: LocationPrecision, photos: Array<string>, 
@@ -104,7 +112,7 @@ filedBy: DeviceId | null, status: TriageStatus,
 /**
  * What the reporter added later through their receipt, oldest first.
  */
-followups: Array<FollowUp>, person: PersonDescription | null, };
+followups: Array<FollowUp>, person: PersonDescription | null, assignee: DeviceId | null, priority: Priority, outcome: CaseOutcome | null, mergedInto: DocId | null, merged: Array<DocId>, dueAt: Timestamp, overdue: boolean, };
 export type Receipt = { report: DocId, anonymous: boolean, 
 /**
  * When it happened, rounded down to 15 minutes.
