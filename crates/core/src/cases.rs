@@ -111,7 +111,7 @@ impl Core {
                 .group()?
                 .and_then(|g| g.members.into_iter().find(|m| m.device == device));
             let solo = self.group()?.is_none() && device == self.device();
-            if !solo && !member.is_some_and(|m| m.role != Role::Resident) {
+            if !solo && member.is_none_or(|m| m.role == Role::Resident) {
                 return Err(CoreError::NotAssignable { device });
             }
         }

@@ -325,7 +325,7 @@ pub fn case_history(doc: &mut Doc) -> Result<Vec<CaseEvent>, CrdtError> {
     let changes = doc.am.get_changes(&[]);
     let mut events = Vec::new();
     for change in changes {
-        let Ok(by) = DeviceId::from_slice(&change.actor_id().to_bytes()) else {
+        let Ok(by) = DeviceId::from_slice(change.actor_id().to_bytes()) else {
             continue;
         };
         let before = state_at(doc, change.deps());

@@ -15,6 +15,8 @@ string_enum!(
     }
 );
 
+// `string_enum!` writes the derives, so `#[default]` has no variant to sit on.
+#[allow(clippy::derivable_impls)]
 impl Default for Priority {
     fn default() -> Self {
         Priority::Normal

@@ -11,7 +11,10 @@ use super::blocking;
 use crate::error::Result;
 
 #[tauri::command]
-pub async fn list_cases(core: State<'_, Arc<Core>>, filter: CaseFilter) -> Result<Vec<ReportEntry>> {
+pub async fn list_cases(
+    core: State<'_, Arc<Core>>,
+    filter: CaseFilter,
+) -> Result<Vec<ReportEntry>> {
     blocking(&core, move |core| Ok(core.cases(&filter)?)).await
 }
 
