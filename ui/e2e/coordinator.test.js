@@ -23,6 +23,14 @@ import {
   writePng,
 } from "./harness.js";
 
+/** Picks `value` in the select `selectCss` inside `scope`, brought into view first (WebKit does
+ * not scroll to an option by itself). */
+async function pick(d, scope, selectCss, value) {
+  const select = await scope.findElement({ css: selectCss });
+  await d.executeScript("arguments[0].scrollIntoView({ block: 'center' })", select);
+  await (await select.findElement({ css: `option[value="${value}"]` })).click();
+}
+
 let app;
 before(async () => (app = await startApp(DESKTOP)));
 after(async () => app?.stop());
@@ -77,7 +85,7 @@ test("coordinator: group, alert, an anonymous report with a photo, triage", asyn
   const item = await findText(d, '[data-testid="reports"] li', "Parcel taken");
   await item.findElement({ css: '[data-testid="report-photos"] img[data-testid="photo"]' });
   assert.equal(await (await item.findElement({ css: '[data-testid="filed-by"]' })).getText(), "Anonymous");
-  await item.findElement({ css: 'select option[value="forwarded"]' }).click();
+  await pick(d, item, '[data-testid="status"]', "forwarded");
   await item.findElement({ css: '[data-testid="triage-note"]' }).sendKeys("Passed to the police non-emergency line");
   await item.findElement({ css: '[data-testid="publish"]' }).click();
   await checkA11y(d, "coordinator report with photo");
@@ -148,7 +156,8 @@ test("coordinator: cases of the demo neighbourhood: assign, history, outcome, du
   await click(d, '[data-section="reports"]');
   await choose(d, "select[name=filter]", "new");
   // Merge the second into the first from the suggestion under the first.
-  const item = await findText(d, '[data-testid="reports"] li', "Bus shelter glass smashed");
+  const mine = `[data-testid="reports"] li[data-report="${first.report}"]`;
+  const item = await find(d, mine);
   await (await item.findElement({ css: '[data-testid="duplicates"] [data-testid="merge"]' })).click();
   await findText(d, "p.ok", "Merged into this case");
   const open = await invoke(d, "list_cases", { filter: { status: "new" } });
@@ -156,19 +165,19 @@ test("coordinator: cases of the demo neighbourhood: assign, history, outcome, du
   assert.deepEqual(open.find((r) => r.id === first.report).merged, [second.report]);
 
   // Assign it, make it urgent, then try to close it without an outcome: refused.
-  const merged = await findText(d, '[data-testid="reports"] li', "Bus shelter glass smashed");
+  const merged = await find(d, mine);
   const members = (await invoke(d, "group", {})).members.filter((m) => m.role === "volunteer");
-  await (await merged.findElement({ css: `[data-testid="assignee"] option[value="${members[0].device}"]` })).click();
+  await pick(d, merged, '[data-testid="assignee"]', members[0].device);
   await findText(d, "p.ok", "Saved");
-  const again = await findText(d, '[data-testid="reports"] li', "Bus shelter glass smashed");
-  await (await again.findElement({ css: '[data-testid="priority"] option[value="urgent"]' })).click();
-  await findText(d, '[data-testid="reports"] li [data-testid="priority-badge"]', "Urgent");
-  const closing = await findText(d, '[data-testid="reports"] li', "Bus shelter glass smashed");
-  await (await closing.findElement({ css: '[data-testid="status"] option[value="closed"]' })).click();
+  const again = await find(d, mine);
+  await pick(d, again, '[data-testid="priority"]', "urgent");
+  await findText(d, `${mine} [data-testid="priority-badge"]`, "Urgent");
+  const closing = await find(d, mine);
+  await pick(d, closing, '[data-testid="status"]', "closed");
   await (await closing.findElement({ css: '[data-testid="triage"]' })).click();
   await findText(d, "p.error", "Choose how the case ended");
   assert.equal((await invoke(d, "show_report", { id: first.report })).status, "new", "nothing was closed");
-  await (await closing.findElement({ css: '[data-testid="outcome"] option[value="referred"]' })).click();
+  await pick(d, closing, '[data-testid="outcome"]', "referred");
   await (await closing.findElement({ css: '[data-testid="triage"]' })).click();
   await findText(d, "p.ok", "Marked as");
   const closed = await invoke(d, "show_report", { id: first.report });
@@ -177,7 +186,7 @@ test("coordinator: cases of the demo neighbourhood: assign, history, outcome, du
 
   // Its history, from the triage document's own changes, names the coordinator each time.
   await choose(d, "select[name=filter]", "closed");
-  const done = await findText(d, '[data-testid="reports"] li', "Bus shelter glass smashed");
+  const done = await find(d, mine);
   await (await done.findElement({ css: '[data-testid="history-toggle"]' })).click();
   await findText(d, '[data-testid="case-history"] li', "merged in");
   await findText(d, '[data-testid="case-history"] li', members[0].name);
@@ -195,7 +204,7 @@ test("coordinator: cases of the demo neighbourhood: assign, history, outcome, du
   await click(d, "input[name=overdue-only]");
 
   await choose(d, "select[name=filter]", "closed");
-  const shown = await findText(d, '[data-testid="reports"] li', "Bus shelter glass smashed");
+  const shown = await find(d, mine);
   await find(d, '[data-testid="case-history"] li');
   await checkA11y(d, "case history");
   await d.executeScript("arguments[0].scrollIntoView({ block: 'start' }); window.scrollBy(0, -80)", shown);
