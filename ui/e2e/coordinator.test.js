@@ -1,6 +1,7 @@
 // A coordinator creates the group, issues an alert on the map, files an anonymous report with a
 // photo (phone size), sees it with its photo in the inbox and triages it telling the reporter, on
-// a desktop-sized window; then loads the demo neighbourhood for the overview screenshots.
+// a desktop-sized window; then loads the demo neighbourhood for the overview screenshots and
+// handles its cases (assignee, outcome on close, history, duplicates merged).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -21,6 +22,14 @@ import {
   waitFor,
   writePng,
 } from "./harness.js";
+
+/** Picks `value` in the select `selectCss` inside `scope`, brought into view first (WebKit does
+ * not scroll to an option by itself). */
+async function pick(d, scope, selectCss, value) {
+  const select = await scope.findElement({ css: selectCss });
+  await d.executeScript("arguments[0].scrollIntoView({ block: 'center' })", select);
+  await (await select.findElement({ css: `option[value="${value}"]` })).click();
+}
 
 let app;
 before(async () => (app = await startApp(DESKTOP)));
@@ -76,7 +85,7 @@ test("coordinator: group, alert, an anonymous report with a photo, triage", asyn
   const item = await findText(d, '[data-testid="reports"] li', "Parcel taken");
   await item.findElement({ css: '[data-testid="report-photos"] img[data-testid="photo"]' });
   assert.equal(await (await item.findElement({ css: '[data-testid="filed-by"]' })).getText(), "Anonymous");
-  await item.findElement({ css: 'select option[value="forwarded"]' }).click();
+  await pick(d, item, '[data-testid="status"]', "forwarded");
   await item.findElement({ css: '[data-testid="triage-note"]' }).sendKeys("Passed to the police non-emergency line");
   await item.findElement({ css: '[data-testid="publish"]' }).click();
   await checkA11y(d, "coordinator report with photo");
@@ -120,6 +129,86 @@ test("coordinator: the demo neighbourhood on the overview and patrol logs", asyn
   await find(d, ".leaflet-overlay-pane path");
   await checkA11y(d, "coordinator patrol logs");
   await screenshot(d, "coordinator-patrols");
+});
+
+test("coordinator: cases of the demo neighbourhood: assign, history, outcome, duplicates", async () => {
+  const d = app.driver;
+  // Two reports of one incident, a few steps and fifteen minutes apart.
+  const at = new Date(Date.now() - 30 * 60_000).toISOString();
+  const file = (description, lon) =>
+    invoke(d, "file_report", {
+      report: {
+        category: "vandalism",
+        description,
+        occurredAt: at,
+        location: { lat: 45.5301, lon },
+        precision: "exact",
+        photos: [],
+        person: null,
+      },
+      anonymous: false,
+    });
+  const first = await file("Bus shelter glass smashed", -122.6301);
+  const second = await file("Someone broke the bus shelter", -122.6302);
+  const pairs = await invoke(d, "duplicate_suggestions", {});
+  assert.ok(pairs.some((p) => [p.first, p.second].includes(first.report) && [p.first, p.second].includes(second.report)));
+
+  await click(d, '[data-section="reports"]');
+  await choose(d, "select[name=filter]", "new");
+  // Merge the second into the first from the suggestion under the first.
+  const mine = `[data-testid="reports"] li[data-report="${first.report}"]`;
+  const item = await find(d, mine);
+  await (await item.findElement({ css: '[data-testid="duplicates"] [data-testid="merge"]' })).click();
+  await findText(d, "p.ok", "Merged into this case");
+  const open = await invoke(d, "list_cases", { filter: { status: "new" } });
+  assert.ok(!open.some((r) => r.id === second.report), "the merged report left the open list");
+  assert.deepEqual(open.find((r) => r.id === first.report).merged, [second.report]);
+
+  // Assign it, make it urgent, then try to close it without an outcome: refused.
+  const merged = await find(d, mine);
+  const members = (await invoke(d, "group", {})).members.filter((m) => m.role === "volunteer");
+  await pick(d, merged, '[data-testid="assignee"]', members[0].device);
+  await findText(d, "p.ok", "Saved");
+  const again = await find(d, mine);
+  await pick(d, again, '[data-testid="priority"]', "urgent");
+  await findText(d, `${mine} [data-testid="priority-badge"]`, "Urgent");
+  const closing = await find(d, mine);
+  await pick(d, closing, '[data-testid="status"]', "closed");
+  await (await closing.findElement({ css: '[data-testid="triage"]' })).click();
+  await findText(d, "p.error", "Choose how the case ended");
+  assert.equal((await invoke(d, "show_report", { id: first.report })).status, "new", "nothing was closed");
+  await pick(d, closing, '[data-testid="outcome"]', "referred");
+  await (await closing.findElement({ css: '[data-testid="triage"]' })).click();
+  await findText(d, "p.ok", "Marked as");
+  const closed = await invoke(d, "show_report", { id: first.report });
+  assert.equal(closed.status, "closed");
+  assert.equal(closed.outcome, "referred");
+
+  // Its history, from the triage document's own changes, names the coordinator each time.
+  await choose(d, "select[name=filter]", "closed");
+  const done = await find(d, mine);
+  await (await done.findElement({ css: '[data-testid="history-toggle"]' })).click();
+  await findText(d, '[data-testid="case-history"] li', "merged in");
+  await findText(d, '[data-testid="case-history"] li', members[0].name);
+  await findText(d, '[data-testid="case-history"] li', "Referred to others");
+  const history = await invoke(d, "case_history", { report: first.report });
+  assert.equal(history.length, 4);
+  assert.ok(history.every((e) => e.byName === history[0].byName && e.byName));
+
+  // The demo's old open cases are overdue.
+  await choose(d, "select[name=filter]", "");
+  await click(d, "input[name=overdue-only]");
+  await find(d, '[data-testid="reports"] li [data-testid="overdue"]');
+  const overdue = await invoke(d, "list_cases", { filter: { overdueOnly: true } });
+  assert.ok(overdue.length > 0 && overdue.every((r) => r.overdue && !["closed", "dismissed"].includes(r.status)));
+  await click(d, "input[name=overdue-only]");
+
+  await choose(d, "select[name=filter]", "closed");
+  const shown = await find(d, mine);
+  await find(d, '[data-testid="case-history"] li');
+  await checkA11y(d, "case history");
+  await d.executeScript("arguments[0].scrollIntoView({ block: 'start' }); window.scrollBy(0, -80)", shown);
+  await screenshot(d, "coordinator-case-history", { scrolled: true });
 });
 
 test("coordinator: hotspots of the demo neighbourhood, nothing under k", async () => {

@@ -458,10 +458,73 @@ pub enum ReportCmd {
         #[arg(long, value_name = "CODE", conflicts_with_all = ["photos", "anonymous"])]
         token_code: Option<String>,
     },
-    /// List reports with their triage status (coordinators)
+    /// List reports as cases with their status, priority and assignee (coordinators)
     List {
         #[arg(long)]
         status: Option<String>,
+        /// Only cases assigned to this member (name or device id)
+        #[arg(long)]
+        assignee: Option<String>,
+        /// Only cases of this priority: low, normal, high or urgent
+        #[arg(long)]
+        priority: Option<String>,
+        /// Only open cases past the group's time for their priority
+        #[arg(long)]
+        overdue: bool,
+        /// Also list reports merged into another case
+        #[arg(long)]
+        include_merged: bool,
+    },
+    /// Assign a case to a coordinator or volunteer of the group (coordinators)
+    Assign {
+        id: String,
+        /// The member's name or device id
+        #[arg(long, required_unless_present = "nobody")]
+        to: Option<String>,
+        /// Take the case away from whoever has it
+        #[arg(long, conflicts_with = "to")]
+        nobody: bool,
+    },
+    /// Set a case's priority: low, normal, high or urgent (coordinators)
+    Priority { id: String, priority: String },
+    /// Close (or dismiss) a case with its outcome: resolved, referred, no_further_action or
+    /// not_an_incident (coordinators)
+    Close {
+        id: String,
+        #[arg(long)]
+        outcome: Option<String>,
+        /// Dismiss instead of close
+        #[arg(long)]
+        dismiss: bool,
+        #[arg(long)]
+        note: Option<String>,
+        /// Publish the status (and note) back to the reporter
+        #[arg(long)]
+        publish: bool,
+    },
+    /// Who changed what in a case, and when (coordinators)
+    History { id: String },
+    /// Open reports that look like the same incident (same category, within 200 m and 2 hours)
+    Duplicates {
+        /// Only the suggestions for this report
+        id: Option<String>,
+    },
+    /// Merge a duplicate report into another report's case (coordinators)
+    Merge {
+        /// The duplicate
+        id: String,
+        /// The case it joins
+        #[arg(long)]
+        into: String,
+    },
+    /// Take a merged report out of its case again (coordinators)
+    Unmerge { id: String },
+    /// Show the group's overdue times per priority, or set one (coordinators)
+    Due {
+        #[arg(long, requires = "hours")]
+        priority: Option<String>,
+        #[arg(long, requires = "priority")]
+        hours: Option<u32>,
     },
     /// Read one report (coordinators)
     Show {

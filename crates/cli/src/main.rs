@@ -3,6 +3,7 @@
 //! Bad input exits with status 1 and one line naming what is wrong; nothing is stored.
 
 mod args;
+mod cases;
 mod measures;
 mod network;
 mod run;

@@ -70,7 +70,7 @@ fn day_or_time(field: &'static str, s: &str) -> Result<Timestamp, ValidationErro
     }
 }
 
-fn id(s: &str) -> Result<DocId, Failure> {
+pub(crate) fn id(s: &str) -> Result<DocId, Failure> {
     Ok(s.parse::<DocId>()?)
 }
 
@@ -621,10 +621,29 @@ fn report(core: &Core, json: bool, cmd: ReportCmd, now: Timestamp) -> Out {
             let receipt = core.file_report(&r, anonymous)?;
             render(json, &receipt, text::filed)
         }
-        ReportCmd::List { status } => {
-            let status = status.map(|s| s.parse()).transpose()?;
-            render(json, &core.reports(status)?, |r| text::reports(r))
-        }
+        ReportCmd::List {
+            status,
+            assignee,
+            priority,
+            overdue,
+            include_merged,
+        } => crate::cases::list(
+            core,
+            json,
+            status.as_deref(),
+            assignee.as_deref(),
+            priority.as_deref(),
+            overdue,
+            include_merged,
+        ),
+        cmd @ (ReportCmd::Assign { .. }
+        | ReportCmd::Priority { .. }
+        | ReportCmd::Close { .. }
+        | ReportCmd::History { .. }
+        | ReportCmd::Duplicates { .. }
+        | ReportCmd::Merge { .. }
+        | ReportCmd::Unmerge { .. }
+        | ReportCmd::Due { .. }) => crate::cases::run(core, json, cmd),
         ReportCmd::Show {
             id: report,
             save_photos,

@@ -232,26 +232,6 @@ pub fn patrol(d: &PatrolDetail) -> String {
     s
 }
 
-pub fn reports(rs: &[ReportEntry]) -> String {
-    if rs.is_empty() {
-        return "no reports".into();
-    }
-    let mut s = String::new();
-    for e in rs {
-        let r = &e.report;
-        let _ = writeln!(
-            s,
-            "{}  {:10} {:20} {}  [{}]",
-            r.id,
-            r.status.as_str(),
-            r.category.as_str(),
-            r.description,
-            r.occurred_at
-        );
-    }
-    s.trim_end().to_owned()
-}
-
 pub fn filed(r: &Receipt) -> String {
     let how = if r.anonymous {
         "anonymously; it leaves after a short random delay on a later sync"

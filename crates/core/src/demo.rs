@@ -4,11 +4,13 @@
 
 use porchlight_crdt::{
     ReplyKeys, add_observation, append_track, create_alert, create_report, end_patrol, join_patrol,
-    new_triage, report_actor, set_member, set_triage, set_zone, start_patrol,
+    new_triage, report_actor, set_assignee, set_case_status, set_member, set_priority, set_zone,
+    start_patrol,
 };
 use porchlight_model::{
-    AlertCategory, AlertStatus, Area, Category, DeviceId, DocId, DocKind, Fix, LocationPrecision,
-    NewAlert, NewObservation, NewReport, Point, Role, Severity, Timestamp, TriageStatus, Zone,
+    AlertCategory, AlertStatus, Area, CaseOutcome, Category, DeviceId, DocId, DocKind, Fix,
+    LocationPrecision, NewAlert, NewObservation, NewReport, Point, Priority, Role, Severity,
+    Timestamp, TriageStatus, Zone,
 };
 use serde::Serialize;
 
@@ -456,9 +458,33 @@ impl Core {
             if status != TriageStatus::New {
                 let mut triage = new_triage(doc.id(), me)?;
                 let note = (rng.below(2) == 0).then_some("Followed up with the neighbours.");
+                // Cases at every stage: outcomes on the ended ones, a spread of priorities,
+                // and the volunteers (the first four members) taking some of them on.
+                let outcome = match status {
+                    TriageStatus::Closed => Some(
+                        [
+                            CaseOutcome::Resolved,
+                            CaseOutcome::Referred,
+                            CaseOutcome::NoFurtherAction,
+                        ][i % 3],
+                    ),
+                    TriageStatus::Dismissed => Some(CaseOutcome::NotAnIncident),
+                    _ => None,
+                };
+                let priority = Priority::ALL[i % Priority::ALL.len()];
+                let assignee = (i % 3 != 0).then(|| members[i % 4].0);
+                let at = occurred.plus_millis(delay);
                 store.write(
                     &mut triage,
-                    |t| set_triage(t, me, status, note, occurred.plus_millis(delay)),
+                    |t| {
+                        if priority != Priority::Normal {
+                            set_priority(t, priority, at)?;
+                        }
+                        if assignee.is_some() {
+                            set_assignee(t, assignee, at)?;
+                        }
+                        set_case_status(t, me, status, outcome, note, at)
+                    },
                     |_, _| Ok(()),
                 )?;
             }

@@ -73,6 +73,21 @@ pub enum CoreError {
     /// Too many wrong PINs in a row: the next try must wait.
     #[error("too many wrong PINs; try again in {retry_after_secs} s")]
     LockedOut { retry_after_secs: u64 },
+    /// Closing or dismissing a case needs an outcome.
+    #[error(
+        "a case that is {status} needs an outcome (resolved, referred, no_further_action or not_an_incident)"
+    )]
+    OutcomeRequired {
+        status: porchlight_model::TriageStatus,
+    },
+    /// Cases go to the group's coordinators and volunteers only.
+    #[error(
+        "{device} is not a coordinator or volunteer of this group, so cases cannot be assigned to it"
+    )]
+    NotAssignable { device: porchlight_model::DeviceId },
+    /// A merge or unmerge that would leave the cases inconsistent.
+    #[error("cannot merge: {0}")]
+    BadMerge(&'static str),
     /// A map package that cannot be used; nothing was stored.
     #[error("map package refused: {0}")]
     BadMap(crate::MapProblem),
@@ -131,6 +146,9 @@ impl CoreError {
             CoreError::UnsentReports { .. } => "unsent_reports",
             CoreError::TokenKeyChanged => "token_key_changed",
             CoreError::BadMap(_) => "bad_map",
+            CoreError::OutcomeRequired { .. } => "outcome_required",
+            CoreError::NotAssignable { .. } => "not_assignable",
+            CoreError::BadMerge(_) => "bad_merge",
         }
     }
 }

@@ -7,6 +7,7 @@ mod alarm_notices;
 mod alerts;
 mod app_lock;
 mod attendance;
+mod cases;
 mod config;
 mod coverage;
 mod demo;
@@ -44,6 +45,9 @@ use porchlight_store::{Reader, Readers, Store, set_state_in};
 use serde::Serialize;
 
 pub use alerts::parse_expiry;
+pub use cases::{
+    CaseFilter, CaseHistoryEntry, DUPLICATE_RADIUS_M, DUPLICATE_WINDOW_MS, DuplicatePair,
+};
 pub use config::{CONFIG_FILE, Config, DEFAULT_CONFIG};
 pub use coverage::{COVER_RADIUS_M, ZoneCoverage};
 pub use demo::{DemoSize, DemoSummary};
@@ -66,7 +70,7 @@ pub use photos::{PhotoInfo, RelayedBlob};
 pub use porchlight_model as model;
 pub use porchlight_store::{
     AlertQuery, DocChanges, Forgotten, PatrolSummary, PatrolTotals, Quarantined, Receipt,
-    ReportEntry, Stats,
+    ReportEntry, ReportQuery, Stats,
 };
 pub use porchlight_sync::{
     Connect, Fingerprint, HttpConnect, HubAddress, INVITE_PREFIX, INVITE_PREFIX_HUB, InviteCode,

@@ -3,14 +3,15 @@
 
 use porchlight_crdt::{
     Doc, ReplyKeys, add_followup, create_report, new_triage, read_report, read_triage,
-    report_actor, report_reply, set_triage, triage_id,
+    report_actor, report_reply, set_case_status, triage_id,
 };
 use porchlight_model::{
-    DocId, DocKind, NewReport, Role, Timestamp, Triage, TriageStatus, ValidationError, random_bytes,
+    CaseOutcome, DocId, DocKind, NewReport, Role, Timestamp, Triage, TriageStatus, ValidationError,
+    ends_case, random_bytes,
 };
 use porchlight_store::{
-    Forgotten, Receipt, ReportEntry, attach_blobs_in, insert_receipt_in, queue_drop_in,
-    queue_reply_in, set_state_in,
+    Forgotten, Receipt, ReportEntry, ReportQuery, attach_blobs_in, insert_receipt_in,
+    queue_drop_in, queue_reply_in, set_state_in,
 };
 use porchlight_sync::AnonymousClient;
 use porchlight_sync::seal::{open_reply, reply_id_at, seal, seal_reply};
@@ -243,19 +244,30 @@ impl Core {
         Ok(id)
     }
 
+    /// Every report (merged duplicates included), newest first, optionally with one status.
     pub fn reports(&self, status: Option<TriageStatus>) -> Result<Vec<ReportEntry>> {
         self.require(|r| r.can_read(DocKind::Report), "read reports")?;
-        Ok(self.reader().reports(status)?)
+        let reader = self.reader();
+        let q = ReportQuery {
+            status,
+            now: Some(Timestamp::now()),
+            due: crate::cases::due_hours_of(&reader)?,
+            ..ReportQuery::default()
+        };
+        Ok(reader.reports(&q)?)
     }
 
     /// One report with its triage (coordinators).
     pub fn report(&self, id: DocId) -> Result<ReportEntry> {
         self.require(|r| r.can_read(DocKind::Report), "read reports")?;
-        Ok(self.reader().report(id)?)
+        let reader = self.reader();
+        let due = crate::cases::due_hours_of(&reader)?;
+        Ok(reader.report(id, Timestamp::now(), due)?)
     }
 
     /// Sets a report's triage status, optionally with a note. With `publish`, the status (and
     /// the note) is also posted for the reporter to see through their receipt, on next sync.
+    /// Closing or dismissing needs an outcome: use [`Core::triage_with_outcome`].
     pub fn triage(
         &self,
         report: DocId,
@@ -263,7 +275,23 @@ impl Core {
         note: Option<&str>,
         publish: bool,
     ) -> Result<Triage> {
+        self.triage_with_outcome(report, status, None, note, publish)
+    }
+
+    /// Like [`Core::triage`], with the outcome a closed or dismissed case requires (refused
+    /// with [`CoreError::OutcomeRequired`] without one, and refused on any other status).
+    pub fn triage_with_outcome(
+        &self,
+        report: DocId,
+        status: TriageStatus,
+        outcome: Option<CaseOutcome>,
+        note: Option<&str>,
+        publish: bool,
+    ) -> Result<Triage> {
         self.require(|r| r == Role::Coordinator, "triage reports")?;
+        if ends_case(status) && outcome.is_none() {
+            return Err(CoreError::OutcomeRequired { status });
+        }
         let device = self.device();
         let mut store = self.store();
         let report_doc = store.load_kind(report, DocKind::Report)?;
@@ -274,7 +302,7 @@ impl Core {
         let now = Timestamp::now();
         store.write(
             &mut doc,
-            |doc| set_triage(doc, device, status, note, now),
+            |doc| set_case_status(doc, device, status, outcome, note, now),
             |_, _| Ok(()),
         )?;
         if publish {

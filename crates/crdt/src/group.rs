@@ -3,7 +3,8 @@
 use automerge::transaction::Transactable;
 use automerge::{ObjType, ROOT, ReadDoc, ScalarValue};
 use porchlight_model::{
-    DeviceId, DocId, DocKind, Group, Member, Role, Timestamp, Zone, validate_name,
+    DeviceId, DocId, DocKind, DueHours, Group, Member, Priority, Role, Timestamp, Zone,
+    validate_name,
 };
 
 use crate::alert::expect_kind;
@@ -160,6 +161,38 @@ pub fn read_hotspot_k(doc: &Doc) -> u32 {
         .and_then(|s| opt_i64(&doc.am, &s, "hotspot_k"))
         .and_then(|k| u32::try_from(k).ok())
         .map_or(DEFAULT_HOTSPOT_K, |k| k.max(MIN_HOTSPOT_K))
+}
+
+/// Sets how long an open case of `priority` may wait before it is overdue (coordinators).
+pub fn set_due_hours(
+    doc: &mut Doc,
+    priority: Priority,
+    hours: u32,
+    at: Timestamp,
+) -> Result<Written, CrdtError> {
+    expect_kind(doc, DocKind::Group)?;
+    let hours = DueHours::validate_hours(hours)?;
+    let settings = map_at_root(doc, "settings")?;
+    doc.am
+        .put(&settings, format!("due_hours_{priority}"), i64::from(hours))?;
+    doc.commit(at).ok_or(CrdtError::Unchanged)
+}
+
+/// The group's overdue times: what it set (within the allowed range), else the defaults.
+pub fn read_due_hours(doc: &Doc) -> DueHours {
+    let mut due = DueHours::default();
+    let Some(settings) = opt_obj(&doc.am, &ROOT, "settings", ObjType::Map) else {
+        return due;
+    };
+    for p in Priority::ALL {
+        if let Some(h) = opt_i64(&doc.am, &settings, &format!("due_hours_{p}"))
+            .and_then(|h| u32::try_from(h).ok())
+            .and_then(|h| DueHours::validate_hours(h).ok())
+        {
+            due.set(*p, h);
+        }
+    }
+    due
 }
 
 pub fn set_zone(doc: &mut Doc, zone: &Zone, at: Timestamp) -> Result<Written, CrdtError> {

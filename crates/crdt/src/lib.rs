@@ -6,6 +6,7 @@
 //! never a panic. No I/O happens here.
 
 mod alert;
+mod case;
 mod change;
 mod columns;
 mod doc;
@@ -25,13 +26,15 @@ pub use alert::{
     Ack, ack_id, approval_digest, approve_alert, close_alert, create_ack, create_alert, read_ack,
     read_alert, read_attendance, record_attendance, set_alert_status,
 };
+pub use case::{case_history, set_assignee, set_duplicate, set_merged_into, set_priority};
 pub use change::{CHUNK_MAGIC, ChangeProblem, CheckedChange, check_change, precheck};
 pub use columns::{Bounds, Declared, MAX_OPS};
 pub use doc::{Doc, MAX_CHANGE_BYTES, Merge, SCHEMA_VERSION, Written, parse_change};
 pub use error::CrdtError;
 pub use group::{
-    DEFAULT_HOTSPOT_K, MIN_HOTSPOT_K, MembershipRecords, certify_member, create_group, read_group,
-    read_hotspot_k, read_membership, remove_member, set_hotspot_k, set_member, set_zone,
+    DEFAULT_HOTSPOT_K, MIN_HOTSPOT_K, MembershipRecords, certify_member, create_group,
+    read_due_hours, read_group, read_hotspot_k, read_membership, remove_member, set_due_hours,
+    set_hotspot_k, set_member, set_zone,
 };
 pub use map::{MAP_CHUNK_SIZE, MAX_MAP_BYTES, MapManifest, read_map, set_map};
 pub use patrol::{
@@ -39,7 +42,7 @@ pub use patrol::{
 };
 pub use report::{
     ReplyKeys, add_followup, create_report, first_triaged_at, new_triage, read_report, read_triage,
-    report_actor, report_reply, set_triage, triage_id,
+    report_actor, report_reply, set_case_status, set_triage, triage_id,
 };
 pub use safety::{
     Safety, SosCall, raise_sos, read_safety, set_check_in, stop_check_ins, withdraw_sos,

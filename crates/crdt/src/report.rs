@@ -8,16 +8,17 @@
 use automerge::transaction::Transactable;
 use automerge::{ObjType, ROOT, ReadDoc, ScalarValue};
 use porchlight_model::{
-    DeviceId, DocId, DocKind, FollowUp, NewReport, PersonDescription, Point, REPORT_TIME_STEP_MS,
-    Report, Timestamp, Triage, TriageNote, TriageStatus, hex, random_bytes, validate_note,
+    CaseOutcome, DeviceId, DocId, DocKind, FollowUp, NewReport, PersonDescription, Point,
+    REPORT_TIME_STEP_MS, Report, Timestamp, Triage, TriageNote, TriageStatus, hex, random_bytes,
+    validate_note,
 };
 
 use crate::alert::{device, expect_kind};
+use crate::case::{NOTE_PREFIX, put_outcome, read_case};
 use crate::doc::{Doc, Written};
 use crate::error::CrdtError;
 use crate::fields::{Fields, list_strings, opt_bytes, opt_f64, opt_i64, opt_obj, opt_str};
 
-const NOTE_PREFIX: &str = "note/";
 const FOLLOWUPS: &str = "followups";
 
 /// The Automerge actor of a report's changes: derived from the reporter's one-off receipt secret,
@@ -222,8 +223,23 @@ pub fn set_triage(
     note: Option<&str>,
     at: Timestamp,
 ) -> Result<Written, CrdtError> {
+    set_case_status(doc, by, status, None, note, at)
+}
+
+/// Like [`set_triage`], with the outcome of a case that ends (closed or dismissed). Any other
+/// status clears an earlier outcome. Whether an ending status must have one is the caller's
+/// rule (documents from before outcomes existed have none).
+pub fn set_case_status(
+    doc: &mut Doc,
+    by: DeviceId,
+    status: TriageStatus,
+    outcome: Option<CaseOutcome>,
+    note: Option<&str>,
+    at: Timestamp,
+) -> Result<Written, CrdtError> {
     expect_kind(doc, DocKind::Triage)?;
     let note = note.map(validate_note).transpose()?;
+    put_outcome(doc, status, outcome)?;
     let am = &mut doc.am;
     am.put(ROOT, "status", status.as_str())?;
     am.put(ROOT, "status_at", ScalarValue::Timestamp(at.millis()))?;
@@ -268,6 +284,7 @@ pub fn read_triage(doc: &Doc) -> Result<Triage, CrdtError> {
         })
         .collect();
     notes.sort_by_key(|n| n.at);
+    let case = read_case(doc);
     Ok(Triage {
         report,
         status: opt_str(am, &ROOT, "status")
@@ -275,6 +292,11 @@ pub fn read_triage(doc: &Doc) -> Result<Triage, CrdtError> {
             .unwrap_or(TriageStatus::New),
         updated_at: opt_i64(am, &ROOT, "status_at").map(Timestamp::from_millis),
         notes,
+        assignee: case.assignee,
+        priority: case.priority,
+        outcome: case.outcome,
+        merged_into: case.merged_into,
+        duplicates: case.duplicates,
     })
 }
 

@@ -96,6 +96,7 @@ pub fn validate_document(doc: &mut Doc) -> Result<Verdict, CrdtError> {
             for n in &t.notes {
                 validate_note(&n.text)?;
             }
+            crate::case::check_case(doc, t.report)?;
         }
         DocKind::Ack => {
             let ack = read_ack(doc)?;

@@ -4,6 +4,7 @@
 
 #[macro_use]
 mod enums;
+mod case;
 mod env;
 mod error;
 mod geometry;
@@ -14,6 +15,9 @@ mod role;
 mod text;
 mod time;
 
+pub use case::{
+    CaseChange, CaseEvent, CaseOutcome, DUE_HOURS_MAX, DUE_HOURS_MIN, DueHours, Priority, ends_case,
+};
 pub use enums::{
     AlertCategory, AlertOutcome, AlertStatus, Category, LocationPrecision, Severity, TriageStatus,
 };

@@ -387,6 +387,19 @@ pub struct Triage {
     pub status: TriageStatus,
     pub updated_at: Option<Timestamp>,
     pub notes: Vec<TriageNote>,
+    /// Case handling (coordinators): who deals with it, how urgent, how it ended.
+    #[serde(default)]
+    pub assignee: Option<DeviceId>,
+    #[serde(default)]
+    pub priority: crate::Priority,
+    #[serde(default)]
+    pub outcome: Option<crate::CaseOutcome>,
+    /// The case this report was merged into as a duplicate.
+    #[serde(default)]
+    pub merged_into: Option<DocId>,
+    /// Reports merged into this case.
+    #[serde(default)]
+    pub duplicates: Vec<DocId>,
 }
 
 /// Validates a triage note.

@@ -128,6 +128,25 @@ impl Store {
         Ok(())
     }
 
+    /// Changes two documents in one transaction (one user action that touches both, like
+    /// merging a duplicate into a case): both changes are stored, or neither.
+    pub fn write_both(
+        &mut self,
+        a: &mut Doc,
+        change_a: impl FnOnce(&mut Doc) -> Result<Written, CrdtError>,
+        b: &mut Doc,
+        change_b: impl FnOnce(&mut Doc) -> Result<Written, CrdtError>,
+    ) -> Result<()> {
+        let (before_a, before_b) = (self.heads(a.id())?, self.heads(b.id())?);
+        change_a(a)?;
+        change_b(b)?;
+        let tx = self.conn.transaction()?;
+        persist(&tx, a, &before_a, Origin::Local)?;
+        persist(&tx, b, &before_b, Origin::Local)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Applies changes received from another device or a server. Returns how many were new.
     pub fn apply_remote(&mut self, id: DocId, kind: DocKind, changes: &[Vec<u8>]) -> Result<usize> {
         self.apply_remote_checked(id, kind, changes, |_| Ok::<_, StoreError>(()))

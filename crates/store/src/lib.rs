@@ -34,7 +34,7 @@ pub use notices::{HeldKind, HeldNews};
 pub use private::{
     Forgotten, Receipt, attach_blobs_in, insert_receipt_in, queue_drop_in, queue_reply_in,
 };
-pub use queries::{AlertQuery, PatrolSummary, ReportEntry, Stats};
+pub use queries::{AlertQuery, PatrolSummary, ReportEntry, ReportQuery, Stats};
 pub use readers::{Reader, Readers};
 pub use rusqlite::Transaction;
 pub use sync::{Applied, DocChanges, OutboxEntry, Quarantined};

@@ -27,6 +27,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/011_digest_and_alarm_notices.sql"),
     ),
     (12, include_str!("../migrations/012_meeting_attendance.sql")),
+    (13, include_str!("../migrations/013_cases.sql")),
 ];
 
 /// The schema version this build writes.

@@ -260,8 +260,9 @@ pub(crate) fn project_into(
             let t = read_triage(doc)?;
             exec(
                 tx,
-                "INSERT OR REPLACE INTO p_triage (report, doc, status, updated_at, first_at, notes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT OR REPLACE INTO p_triage (report, doc, status, updated_at, first_at, notes,
+                     assignee, priority, outcome, merged_into)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     t.report.as_bytes(),
                     key,
@@ -269,6 +270,10 @@ pub(crate) fn project_into(
                     t.updated_at.map(porchlight_model::Timestamp::millis),
                     first_triaged_at(doc).map(porchlight_model::Timestamp::millis),
                     json(&t.notes),
+                    t.assignee.map(|d| d.as_bytes().to_vec()),
+                    t.priority.as_str(),
+                    t.outcome.map(porchlight_model::CaseOutcome::as_str),
+                    t.merged_into.map(|d| d.as_bytes().to_vec()),
                 ],
             )?;
         }
@@ -313,7 +318,8 @@ const DIGEST_QUERIES: &[&str] = &[
         ORDER BY patrol, id",
     "SELECT id, category, description, occurred_at, lat, lon, precision, photos, filed_by,
         followups, person FROM p_reports ORDER BY id",
-    "SELECT report, doc, status, updated_at, first_at, notes FROM p_triage ORDER BY report",
+    "SELECT report, doc, status, updated_at, first_at, notes, assignee, priority, outcome,
+        merged_into FROM p_triage ORDER BY report",
     "SELECT doc, kind, title, body FROM p_search ORDER BY doc",
     "SELECT doc, kind, field FROM p_conflicts ORDER BY doc, field",
 ];

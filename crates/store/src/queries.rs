@@ -1,8 +1,8 @@
 //! Reads. Every list comes from the projections (SQLite), never from loading documents.
 
 use porchlight_model::{
-    Alert, Area, DeviceId, DocId, DocKind, Group, Meeting, Observation, Participant, Point, Report,
-    Timestamp, TriageNote, TriageStatus,
+    Alert, Area, CaseOutcome, DeviceId, DocId, DocKind, DueHours, Group, Meeting, Observation,
+    Participant, Point, Priority, Report, Timestamp, TriageNote, TriageStatus,
 };
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
@@ -35,7 +35,7 @@ pub struct PatrolSummary {
     pub participants: Vec<Participant>,
 }
 
-/// A report with its triage state.
+/// A report with its triage state and case.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
@@ -45,7 +45,40 @@ pub struct ReportEntry {
     pub triaged_at: Option<Timestamp>,
     pub first_triaged_at: Option<Timestamp>,
     pub notes: Vec<TriageNote>,
+    pub assignee: Option<DeviceId>,
+    pub priority: Priority,
+    /// How the case ended (closed or dismissed ones).
+    pub outcome: Option<CaseOutcome>,
+    /// The case this report was merged into as a duplicate: it is no longer open on its own.
+    pub merged_into: Option<DocId>,
+    /// Reports merged into this case.
+    pub merged: Vec<DocId>,
+    /// When the case becomes overdue if it is still open: the report's time plus the group's
+    /// time for its priority.
+    pub due_at: Timestamp,
+    /// Open (not closed, dismissed or merged) and past `due_at`.
+    pub overdue: bool,
 }
+
+/// Which reports to list, for the coordinator's inbox. The default lists every report.
+#[derive(Clone, Debug, Default)]
+pub struct ReportQuery {
+    pub status: Option<TriageStatus>,
+    pub assignee: Option<DeviceId>,
+    pub priority: Option<Priority>,
+    /// Only open cases past their due time.
+    pub overdue_only: bool,
+    /// Leave out reports merged into another case.
+    pub hide_merged: bool,
+    pub id: Option<DocId>,
+    /// The time "overdue" is judged at, and the group's overdue times.
+    pub now: Option<Timestamp>,
+    pub due: DueHours,
+}
+
+/// A report's due time, from its priority and the query's overdue times (?6 to ?9).
+const DUE_AT: &str = "r.occurred_at + CASE COALESCE(t.priority, 'normal')
+    WHEN 'low' THEN ?6 WHEN 'high' THEN ?8 WHEN 'urgent' THEN ?9 ELSE ?7 END";
 
 /// Counts for the coordinator's overview.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -271,37 +304,54 @@ impl Store {
         Ok(out)
     }
 
-    pub fn reports(&self, status: Option<TriageStatus>) -> Result<Vec<ReportEntry>> {
-        self.report_rows(status, None)
+    pub fn reports(&self, q: &ReportQuery) -> Result<Vec<ReportEntry>> {
+        self.report_rows(q)
     }
 
     /// One report with its triage.
-    pub fn report(&self, id: DocId) -> Result<ReportEntry> {
-        self.report_rows(None, Some(id))?
-            .pop()
-            .ok_or(StoreError::NotFound {
-                kind: DocKind::Report,
-                id,
-            })
+    pub fn report(&self, id: DocId, now: Timestamp, due: DueHours) -> Result<ReportEntry> {
+        self.report_rows(&ReportQuery {
+            id: Some(id),
+            now: Some(now),
+            due,
+            ..ReportQuery::default()
+        })?
+        .pop()
+        .ok_or(StoreError::NotFound {
+            kind: DocKind::Report,
+            id,
+        })
     }
 
-    fn report_rows(
-        &self,
-        status: Option<TriageStatus>,
-        id: Option<DocId>,
-    ) -> Result<Vec<ReportEntry>> {
-        let mut stmt = self.conn.prepare_cached(
+    fn report_rows(&self, q: &ReportQuery) -> Result<Vec<ReportEntry>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT r.id, r.category, r.description, r.occurred_at, r.lat, r.lon, r.precision,
                     r.photos, r.filed_by, COALESCE(t.status, 'new'), t.updated_at, t.first_at,
-                    COALESCE(t.notes, '[]'), r.followups, r.person
+                    COALESCE(t.notes, '[]'), r.followups, r.person, t.assignee,
+                    COALESCE(t.priority, 'normal'), t.outcome, t.merged_into, {DUE_AT}
              FROM p_reports r LEFT JOIN p_triage t ON t.report = r.id
              WHERE (?1 IS NULL OR COALESCE(t.status, 'new') = ?1)
                AND (?2 IS NULL OR r.id = ?2)
-             ORDER BY r.occurred_at DESC, r.id",
-        )?;
+               AND (?3 IS NULL OR t.assignee = ?3)
+               AND (?4 IS NULL OR COALESCE(t.priority, 'normal') = ?4)
+               AND (?5 = 0 OR t.merged_into IS NULL)
+               AND (?10 = 0 OR (COALESCE(t.status, 'new') NOT IN ('closed', 'dismissed')
+                    AND t.merged_into IS NULL AND {DUE_AT} < ?11))
+             ORDER BY r.occurred_at DESC, r.id"
+        ))?;
+        let now = q.now.unwrap_or_else(Timestamp::now).millis();
         let mut rows = stmt.query(params![
-            status.map(TriageStatus::as_str),
-            id.map(|id| id.as_bytes().to_vec()),
+            q.status.map(TriageStatus::as_str),
+            q.id.map(|id| id.as_bytes().to_vec()),
+            q.assignee.map(|d| d.as_bytes().to_vec()),
+            q.priority.map(Priority::as_str),
+            q.hide_merged,
+            q.due.millis(Priority::Low),
+            q.due.millis(Priority::Normal),
+            q.due.millis(Priority::High),
+            q.due.millis(Priority::Urgent),
+            q.overdue_only,
+            now,
         ])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
@@ -309,6 +359,12 @@ impl Store {
                 (Some(lat), Some(lon)) => Some(Point::new(lat, lon)),
                 _ => None,
             };
+            let status: TriageStatus = r.get::<_, String>(9)?.parse()?;
+            let merged_into = r
+                .get::<_, Option<Vec<u8>>>(18)?
+                .map(|b| DocId::from_slice(&b))
+                .transpose()?;
+            let due_at: i64 = r.get(19)?;
             out.push(ReportEntry {
                 report: Report {
                     id: DocId::from_slice(&r.get::<_, Vec<u8>>(0)?)?,
@@ -319,16 +375,54 @@ impl Store {
                     precision: r.get::<_, String>(6)?.parse()?,
                     photos: parse_json(&r.get::<_, String>(7)?)?,
                     filed_by: opt_device(r.get(8)?),
-                    status: r.get::<_, String>(9)?.parse()?,
+                    status,
                     followups: parse_json(&r.get::<_, String>(13)?)?,
                     person: opt_json(r.get::<_, Option<String>>(14)?.as_deref())?,
                 },
                 triaged_at: r.get::<_, Option<i64>>(10)?.map(Timestamp::from_millis),
                 first_triaged_at: r.get::<_, Option<i64>>(11)?.map(Timestamp::from_millis),
                 notes: parse_json(&r.get::<_, String>(12)?)?,
+                assignee: opt_device(r.get(15)?),
+                priority: r.get::<_, String>(16)?.parse()?,
+                outcome: r
+                    .get::<_, Option<String>>(17)?
+                    .map(|o| o.parse())
+                    .transpose()?,
+                overdue: !porchlight_model::ends_case(status)
+                    && merged_into.is_none()
+                    && due_at < now,
+                merged_into,
+                merged: Vec::new(),
+                due_at: Timestamp::from_millis(due_at),
             });
         }
+        if !out.is_empty() {
+            self.attach_merged(&mut out)?;
+        }
         Ok(out)
+    }
+
+    /// Fills in each entry's merged duplicates (the reports that point at it).
+    fn attach_merged(&self, entries: &mut [ReportEntry]) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT merged_into, report FROM p_triage WHERE merged_into IS NOT NULL
+             ORDER BY merged_into, report",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut by_case: std::collections::HashMap<DocId, Vec<DocId>> =
+            std::collections::HashMap::new();
+        while let Some(r) = rows.next()? {
+            by_case
+                .entry(DocId::from_slice(&r.get::<_, Vec<u8>>(0)?)?)
+                .or_default()
+                .push(DocId::from_slice(&r.get::<_, Vec<u8>>(1)?)?);
+        }
+        for e in entries {
+            if let Some(m) = by_case.remove(&e.report.id) {
+                e.merged = m;
+            }
+        }
+        Ok(())
     }
 
     /// The group this device belongs to, if it has one.

@@ -9,6 +9,7 @@
 #![allow(clippy::needless_pass_by_value)]
 
 pub mod alerts;
+pub mod cases;
 pub mod identity;
 pub mod insight;
 pub mod maps;

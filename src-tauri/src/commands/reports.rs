@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use porchlight_core::model::{DocId, NewReport, Triage, TriageStatus};
+use porchlight_core::model::{CaseOutcome, DocId, NewReport, Triage, TriageStatus};
 use porchlight_core::{Core, Forgotten, Receipt, ReportEntry};
 use tauri::State;
 
@@ -35,17 +35,19 @@ pub async fn list_reports(
     blocking(&core, move |core| Ok(core.reports(status)?)).await
 }
 
+/// Sets a report's status; closing or dismissing needs an `outcome`.
 #[tauri::command]
 pub async fn triage(
     core: State<'_, Arc<Core>>,
     report: DocId,
     status: TriageStatus,
+    outcome: Option<CaseOutcome>,
     note: Option<String>,
     publish: bool,
 ) -> Result<Triage> {
     let note = note.filter(|n| !n.trim().is_empty());
     blocking(&core, move |core| {
-        Ok(core.triage(report, status, note.as_deref(), publish)?)
+        Ok(core.triage_with_outcome(report, status, outcome, note.as_deref(), publish)?)
     })
     .await
 }

@@ -189,7 +189,13 @@ async fn a_refused_reply_is_skipped_and_the_rest_are_published() {
     // A second status goes under the next rotating id, and Rita finds it too.
     carmen
         .core
-        .triage(receipt.report, TriageStatus::Closed, None, true)
+        .triage_with_outcome(
+            receipt.report,
+            TriageStatus::Closed,
+            Some(porchlight_model::CaseOutcome::Resolved),
+            None,
+            true,
+        )
         .unwrap();
     carmen.core.sync_once().await.unwrap();
     assert!(rita.core.check_one_receipt().await.unwrap());

@@ -5,6 +5,7 @@
 mod alarm_notices;
 mod alert_outcome;
 mod anonymity;
+mod cases;
 mod common;
 mod compaction;
 mod crash;

@@ -6,6 +6,13 @@ import type {
   AlertOutcome,
   AppConfig,
   BlurRegion,
+  CaseFilter,
+  CaseHistoryEntry,
+  CaseOutcome,
+  DeviceId,
+  DueHours,
+  DuplicatePair,
+  Priority,
   CheckInState,
   CommandError,
   DemoSummary,
@@ -174,8 +181,17 @@ export const api = {
   detectFaces: (data: string) => call<BlurRegion[]>("detect_faces", { data }),
   /** A data URL for an `<img>`, or null while the photo has not arrived. */
   photo: (hash: string) => call<string | null>("photo", { hash }),
-  triage: (report: DocId, status: TriageStatus, note: string | null, publish = false) =>
-    call<Triage>("triage", { report, status, note, publish }),
+  triage: (report: DocId, status: TriageStatus, note: string | null, publish = false, outcome: CaseOutcome | null = null) =>
+    call<Triage>("triage", { report, status, outcome, note, publish }),
+  listCases: (filter: CaseFilter) => call<ReportEntry[]>("list_cases", { filter }),
+  assignCase: (report: DocId, assignee: DeviceId | null) => call<ReportEntry>("assign_case", { report, assignee }),
+  setCasePriority: (report: DocId, priority: Priority) => call<ReportEntry>("set_case_priority", { report, priority }),
+  caseHistory: (report: DocId) => call<CaseHistoryEntry[]>("case_history", { report }),
+  duplicateSuggestions: () => call<DuplicatePair[]>("duplicate_suggestions"),
+  mergeCase: (duplicate: DocId, into: DocId) => call<ReportEntry>("merge_case", { duplicate, into }),
+  unmergeCase: (duplicate: DocId) => call<ReportEntry>("unmerge_case", { duplicate }),
+  dueHours: () => call<DueHours>("due_hours"),
+  setDueHours: (priority: Priority, hours: number) => call<DueHours>("set_due_hours", { priority, hours }),
 
   stats: () => call<Stats>("stats"),
   search: (text: string) => call<SearchHit[]>("search", { text }),

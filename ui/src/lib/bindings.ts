@@ -91,12 +91,58 @@ export type FollowUp = {
  */
 at: Timestamp, text: string, };
 export type TriageNote = { at: Timestamp, by: DeviceId | null, text: string, };
-export type Triage = { report: DocId, status: TriageStatus, updatedAt: Timestamp | null, notes: Array<TriageNote>, };
+export type Triage = { report: DocId, status: TriageStatus, updatedAt: Timestamp | null, notes: Array<TriageNote>, 
+/**
+ * Case handling (coordinators): who deals with it, how urgent, how it ended.
+ */
+assignee: DeviceId | null, priority: Priority, outcome: CaseOutcome | null, 
+/**
+ * The case this report was merged into as a duplicate.
+ */
+mergedInto: DocId | null, 
+/**
+ * Reports merged into this case.
+ */
+duplicates: Array<DocId>, };
 export type WatchArea = { name: string, area: Area, };
 export type BlurRegion = { x: number, y: number, w: number, h: number, };
 export type Attendance = { count: number, members: Array<DeviceId>, recordedAt: Timestamp, recordedBy: DeviceId | null, };
+export type Priority = "low" | "normal" | "high" | "urgent";
+export type CaseOutcome = "resolved" | "referred" | "no_further_action" | "not_an_incident";
+export type DueHours = { low: number, normal: number, high: number, urgent: number, };
+export type CaseChange = { "field": "status", from: TriageStatus | null, to: TriageStatus, } | { "field": "priority", from: Priority | null, to: Priority, } | { "field": "assignee", from: DeviceId | null, to: DeviceId | null, } | { "field": "outcome", from: CaseOutcome | null, to: CaseOutcome | null, } | { "field": "note", text: string, } | { "field": "mergedInto", into: DocId | null, } | { "field": "duplicate", report: DocId, merged: boolean, };
+export type CaseEvent = { 
+/**
+ * The change's own time (Automerge keeps seconds).
+ */
+at: Timestamp, 
+/**
+ * The change's author: a coordinator's device.
+ */
+by: DeviceId, changes: Array<CaseChange>, };
 export type PatrolSummary = { id: DocId, title: string, startedAt: Timestamp, endedAt: Timestamp | null, fixCount: number, distanceM: number, observations: number, participants: Array<Participant>, };
-export type ReportEntry = { triagedAt: Timestamp | null, firstTriagedAt: Timestamp | null, notes: Array<TriageNote>, id: DocId, category: Category, description: string, occurredAt: Timestamp, location: Point | null, precision: LocationPrecision, photos: Array<string>, 
+export type ReportEntry = { triagedAt: Timestamp | null, firstTriagedAt: Timestamp | null, notes: Array<TriageNote>, assignee: DeviceId | null, priority: Priority, 
+/**
+ * How the case ended (closed or dismissed ones).
+ */
+outcome: CaseOutcome | null, 
+/**
+ * The case this report was merged into as a duplicate: it is no longer open on its own.
+ */
+mergedInto: DocId | null, 
+/**
+ * Reports merged into this case.
+ */
+merged: Array<DocId>, 
+/**
+ * When the case becomes overdue if it is still open: the report's time plus the group's
+ * time for its priority.
+ */
+dueAt: Timestamp, 
+/**
+ * Open (not closed, dismissed or merged) and past `due_at`.
+ */
+overdue: boolean, id: DocId, category: Category, description: string, occurredAt: Timestamp, location: Point | null, precision: LocationPrecision, photos: Array<string>, 
 /**
  * `None` for anonymous reports.
  */
@@ -105,6 +151,37 @@ filedBy: DeviceId | null, status: TriageStatus,
  * What the reporter added later through their receipt, oldest first.
  */
 followups: Array<FollowUp>, person: PersonDescription | null, };
+export type CaseFilter = { status: TriageStatus | null, assignee: DeviceId | null, priority: Priority | null, 
+/**
+ * Only open cases past their due time.
+ */
+overdueOnly: boolean, 
+/**
+ * Also list reports merged into another case (left out otherwise).
+ */
+includeMerged: boolean, };
+export type CaseHistoryEntry = { 
+/**
+ * `None` for a device no longer in the group.
+ */
+byName: string | null, 
+/**
+ * The change's own time (Automerge keeps seconds).
+ */
+at: Timestamp, 
+/**
+ * The change's author: a coordinator's device.
+ */
+by: DeviceId, changes: Array<CaseChange>, };
+export type DuplicatePair = { 
+/**
+ * The earlier report.
+ */
+first: DocId, 
+/**
+ * The later report.
+ */
+second: DocId, category: Category, distanceM: number, minutesApart: number, };
 export type Receipt = { report: DocId, anonymous: boolean, 
 /**
  * When it happened, rounded down to 15 minutes.

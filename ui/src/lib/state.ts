@@ -66,6 +66,9 @@ const ERROR_KEYS: Record<string, MessageKey> = {
   already_joined: "error.alreadyJoined",
   photo: "error.photo",
   person_details: "error.personDetails",
+  outcome_required: "error.outcomeRequired",
+  not_assignable: "error.notAssignable",
+  bad_merge: "error.badMerge",
 };
 
 /** A sentence for a failed command: the kind in the reader's language, the detail as given. */

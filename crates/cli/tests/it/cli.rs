@@ -518,3 +518,111 @@ fn measures_and_meeting_attendance_from_the_command_line() {
     zone.extend(["--zone", "Nowhere"]);
     assert!(!porchlight(d, &zone).status.success());
 }
+
+#[test]
+fn case_handling_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let me = json(d, &["init", "--name", "Ana", "--group", "Watch"]);
+    let file = |text: &str| {
+        json(
+            d,
+            &[
+                "report",
+                "file",
+                "--category",
+                "theft",
+                "--text",
+                text,
+                "--at",
+                "45.5145,-122.6265",
+                "--precision",
+                "exact",
+            ],
+        )["report"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (a, b) = (file("Parcel taken"), file("Parcel gone from porch"));
+
+    // Same category, same place, same quarter hour: suggested as duplicates.
+    let dups = json(d, &["report", "duplicates", &a]);
+    assert_eq!(dups.as_array().unwrap().len(), 1, "{dups}");
+    assert_eq!(dups[0]["distanceM"], 0.0);
+
+    assert_eq!(
+        json(d, &["report", "priority", &a, "urgent"])["priority"],
+        "urgent"
+    );
+    assert_eq!(
+        json(d, &["report", "assign", &a, "--to", "ana"])["assignee"],
+        me["deviceId"]
+    );
+    let merged = json(d, &["report", "merge", &b, "--into", &a]);
+    assert_eq!(merged["merged"][0], b.as_str());
+    assert_eq!(json(d, &["report", "list"]).as_array().unwrap().len(), 1);
+    assert_eq!(
+        json(d, &["report", "list", "--include-merged"])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Closing without an outcome is refused with its own kind, and changes nothing.
+    let refused = porchlight(d, &["--json", "report", "close", &a]);
+    assert!(!refused.status.success());
+    let err: serde_json::Value = serde_json::from_slice(&refused.stderr).unwrap();
+    assert_eq!(err["error"]["kind"], "outcome_required");
+    let closed = json(d, &["report", "close", &a, "--outcome", "resolved"]);
+    assert_eq!(
+        (&closed["status"], &closed["outcome"]),
+        (&"closed".into(), &"resolved".into())
+    );
+
+    // The history names Ana for each change, oldest first.
+    let history = json(d, &["report", "history", &a]);
+    let fields: Vec<Vec<&str>> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert_eq!(e["byName"], "Ana");
+            e["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["field"].as_str().unwrap())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            vec!["priority"],
+            vec!["assignee"],
+            vec!["duplicate"],
+            vec!["status", "outcome"]
+        ]
+    );
+    let text = ok(d, &["report", "history", &a]);
+    assert!(text.contains("Ana: priority none → urgent"), "{text}");
+
+    let due = json(
+        d,
+        &["report", "due", "--priority", "urgent", "--hours", "12"],
+    );
+    assert_eq!((&due["urgent"], &due["normal"]), (&12.into(), &168.into()));
+    assert!(
+        json(d, &["report", "list", "--overdue"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        !porchlight(d, &["report", "priority", &a, "soonish"])
+            .status
+            .success()
+    );
+}

@@ -121,8 +121,14 @@ fn two_cores_exchanging_by_hand_converge() {
         false,
     )
     .unwrap();
-    b.triage(report, TriageStatus::Closed, Some("owner found it"), false)
-        .unwrap();
+    b.triage_with_outcome(
+        report,
+        TriageStatus::Closed,
+        Some(porchlight_model::CaseOutcome::Resolved),
+        Some("owner found it"),
+        false,
+    )
+    .unwrap();
     exchange(&a, &b);
     let (ra, rb) = (a.reports(None).unwrap(), b.reports(None).unwrap());
     assert_eq!(ra, rb);
@@ -188,7 +194,7 @@ fn bad_input_is_a_typed_error_and_stores_nothing() {
     assert!(matches!(
         core.triage(
             porchlight_model::DocId::random(),
-            TriageStatus::Closed,
+            TriageStatus::InReview,
             None,
             false
         ),

@@ -3,6 +3,7 @@
 //! and gigabytes of disk.
 
 mod blur;
+mod cases;
 mod core;
 mod faces;
 mod hotspots;

@@ -4,9 +4,11 @@ import type {
   AlertCategory,
   AlertOutcome,
   AlertStatus,
+  CaseOutcome,
   Category,
   DetailKind,
   LocationPrecision,
+  Priority,
   Role,
   Severity,
   TriageStatus,
@@ -21,6 +23,8 @@ export const outcomeKey = (v: AlertOutcome) => `outcome.${v}` as const;
 export const triageKey = (v: TriageStatus) => `triage.${v}` as const;
 export const detailKindKey = (v: DetailKind) => `detailKind.${v}` as const;
 export const precisionKey = (v: LocationPrecision) => `precision.${v}` as const;
+export const priorityKey = (v: Priority) => `priority.${v}` as const;
+export const caseOutcomeKey = (v: CaseOutcome) => `caseOutcome.${v}` as const;
 
 export const CATEGORIES: Category[] = [
   "suspicious_person",
@@ -47,6 +51,8 @@ export const ALERT_CATEGORIES: AlertCategory[] = [
 ];
 export const SEVERITIES: Severity[] = ["info", "warning", "urgent"];
 export const TRIAGE_STATUSES: TriageStatus[] = ["new", "in_review", "forwarded", "closed", "dismissed"];
+export const PRIORITIES: Priority[] = ["low", "normal", "high", "urgent"];
+export const CASE_OUTCOMES: CaseOutcome[] = ["resolved", "referred", "no_further_action", "not_an_incident"];
 export const PRECISIONS: LocationPrecision[] = ["100m", "1km", "exact"];
 export const OUTCOMES: AlertOutcome[] = ["all_clear", "resolved", "false_alarm"];
 export const DETAIL_KINDS: DetailKind[] = ["clothing", "vehicle", "direction", "build", "hair", "carrying", "other"];
