@@ -58,22 +58,29 @@ pub(crate) fn refuse_newer(conn: &Connection) -> Result<()> {
 }
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)",
-    )?;
-    let current: i64 = conn.query_row(
-        "SELECT COALESCE(MAX(version), 0) FROM schema_version",
-        [],
-        |r| r.get(0),
-    )?;
-    if current > SCHEMA_VERSION {
-        return Err(StoreError::Downgrade {
-            found: current,
-            supported: SCHEMA_VERSION,
-        });
-    }
-    for &(version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
-        let tx = conn.transaction()?;
+    // One step at a time, each in a write transaction taken before the version is read: two
+    // processes opening a new data directory at once (the app and the CLI, say) take turns
+    // instead of both running the first migration.
+    loop {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)",
+        )?;
+        let current: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+            [],
+            |r| r.get(0),
+        )?;
+        if current > SCHEMA_VERSION {
+            return Err(StoreError::Downgrade {
+                found: current,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        let Some(&(version, sql)) = MIGRATIONS.iter().find(|(v, _)| *v > current) else {
+            tx.commit()?;
+            return Ok(());
+        };
         tx.execute_batch(sql)
             .map_err(|source| StoreError::Migration { version, source })?;
         tx.execute(
@@ -82,5 +89,4 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
         )?;
         tx.commit()?;
     }
-    Ok(())
 }

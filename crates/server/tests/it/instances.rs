@@ -201,6 +201,8 @@ async fn the_servers_own_compaction_during_fifty_concurrent_pushers_on_sqlite_lo
         s.compact_min_changes = 2;
     })
     .await;
+    // A second handle on the file only once the server answers (it has migrated the file).
+    server.assert_healthy().await;
     let (group, docs) = pushers_and_readers(&server, &server, server.storage(), false).await;
     let storage = server.storage();
     let mut folded = 0;

@@ -309,3 +309,26 @@ fn a_requested_rebuild_runs_on_open_and_keeps_everything_findable() {
     );
     assert_eq!(store.state("store.rebuild_projections").unwrap(), None);
 }
+
+#[test]
+fn two_processes_opening_a_new_data_directory_at_once_both_succeed() {
+    // Before each migration step took the write lock before reading the version, both openers
+    // read version 0 and the second failed on a table the first had just made.
+    for _ in 0..20 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("porchlight.db");
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+        let openers: Vec<_> = (0..4)
+            .map(|_| {
+                let (path, barrier) = (path.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    porchlight_store::Store::open(&path).map(|_| ())
+                })
+            })
+            .collect();
+        for opener in openers {
+            opener.join().unwrap().unwrap();
+        }
+    }
+}

@@ -160,27 +160,35 @@ fn refuse_newer(path: &Path) -> Result<(), Error> {
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), Error> {
-    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
-    let current: Option<u32> =
-        conn.query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0))?;
-    let current = current.unwrap_or(0);
     let supported = MIGRATIONS.len() as u32;
-    if current > supported {
-        return Err(Error::DatabaseTooNew {
-            found: current,
-            supported,
-        });
-    }
-    for (number, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        let tx = conn.transaction()?;
+    // One step at a time, each in a write transaction taken before the version is read: two
+    // processes opening a new file at once (a server and a tool) take turns instead of both
+    // running the first migration.
+    loop {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
+        let current: u32 = tx.query_row(
+            "SELECT coalesce(max(version), 0) FROM schema_version",
+            [],
+            |r| r.get(0),
+        )?;
+        if current > supported {
+            return Err(Error::DatabaseTooNew {
+                found: current,
+                supported,
+            });
+        }
+        let Some(sql) = MIGRATIONS.get(current as usize) else {
+            tx.commit()?;
+            return Ok(());
+        };
         tx.execute_batch(sql)?;
         tx.execute(
             "INSERT INTO schema_version (version) VALUES (?1)",
-            [number + 1],
+            [current + 1],
         )?;
         tx.commit()?;
     }
-    Ok(())
 }
 
 fn corrupt(column: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {

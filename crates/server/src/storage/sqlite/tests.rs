@@ -97,3 +97,35 @@ async fn reopening_keeps_the_data_and_does_not_rerun_migrations() {
     let again = SqliteStorage::open(dir.path().join("server.db")).unwrap();
     assert_eq!(again.change_count(group).await.unwrap(), 1);
 }
+
+#[test]
+fn two_processes_opening_a_new_file_at_once_both_succeed() {
+    // Found by a test whose second handle opened the file while the server was migrating it:
+    // both read version 0, the second failed on "table already exists", the server did not start.
+    for _ in 0..20 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+        let openers: Vec<_> = (0..4)
+            .map(|_| {
+                let (path, barrier) = (path.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    SqliteStorage::open(&path).map(|_| ())
+                })
+            })
+            .collect();
+        for opener in openers {
+            opener.join().unwrap().unwrap();
+        }
+        let conn = Connection::open(&path).unwrap();
+        let versions: Vec<u32> = conn
+            .prepare("SELECT version FROM schema_version ORDER BY version")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(versions, (1..=MIGRATIONS.len() as u32).collect::<Vec<_>>());
+    }
+}
