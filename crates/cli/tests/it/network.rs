@@ -4,7 +4,8 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
-fn porchlight(dir: &Path, args: &[&str]) -> Output {
+/// Runs the CLI on the data dir `dir` (the caller's environment's data dir and token ignored).
+pub(crate) fn porchlight(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_porchlight"))
         .arg("--data-dir")
         .arg(dir)
@@ -15,7 +16,8 @@ fn porchlight(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
+/// Runs the CLI with `--json`; it must succeed.
+pub(crate) fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
     let mut all = vec!["--json"];
     all.extend_from_slice(args);
     let out = porchlight(dir, &all);

@@ -5,29 +5,9 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 
-fn porchlight(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_porchlight"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("PORCHLIGHT_DATA_DIR")
-        .output()
-        .unwrap()
-}
-
-fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
-    let mut all = vec!["--json"];
-    all.extend_from_slice(args);
-    let out = porchlight(dir, &all);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use crate::network::{json, porchlight};
 
 fn refused(dir: &Path, args: &[&str]) -> String {
     let out = porchlight(dir, args);
