@@ -49,6 +49,24 @@ pub struct Store {
     actor: [u8; 16],
 }
 
+/// Switches the file to WAL. When two processes open a new file at once, SQLite can answer the
+/// second one's switch with "busy" without waiting (the busy handler is not called there), so
+/// it is tried again for up to five seconds; once one has switched, the mode is in the file.
+fn use_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            done => return done,
+        }
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self> {
@@ -60,16 +78,17 @@ impl Store {
     }
 
     fn setup(mut conn: Connection) -> Result<Self> {
+        // First, so that another process creating the file's tables this moment is waited for.
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // Before anything that could write (even the journal-mode pragma rewrites the header of
         // a file in rollback mode): a store from a newer version stays byte for byte as it was.
         migrate::refuse_newer(&conn)?;
         // WAL: readers never block the writer. synchronous=NORMAL keeps every committed
         // transaction across a crash of the app (kill -9 included); only a power cut can lose
         // the last few, and never corrupts the file.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        use_wal(&conn)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // Every statement of the write and sync paths is cached (see `sql::exec`); they are a
         // few dozen, more than the default cache holds.
         conn.set_prepared_statement_cache_capacity(128);

@@ -127,7 +127,7 @@ fn connect(path: &Path) -> Result<Connection, Error> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     // WAL: readers never block the writer; NORMAL sync is durable across crashes of the process
     // (only an OS crash can lose the last commits, which clients simply push again).
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    use_wal(&conn)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // Deleted rows are overwritten rather than left in free pages, so a drop past its retention
@@ -136,12 +136,32 @@ fn connect(path: &Path) -> Result<Connection, Error> {
     Ok(conn)
 }
 
+/// Switches the file to WAL. When two processes open a new file at once, SQLite can answer the
+/// second one's switch with "busy" without waiting (the busy handler is not called there), so
+/// it is tried again for up to five seconds; once one has switched, the mode is in the file.
+fn use_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            done => return done,
+        }
+    }
+}
+
 /// Refuses a database a newer server migrated, reading only (a missing file is a new database).
 fn refuse_newer(path: &Path) -> Result<(), Error> {
     if !path.exists() {
         return Ok(());
     }
     let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    // Another process may be creating the file's tables this very moment: wait for it.
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
     let has_versions: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version')",
         [],
