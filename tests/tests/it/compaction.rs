@@ -100,3 +100,63 @@ async fn devices_behind_a_fold_and_newcomers_converge_on_the_folded_log() {
     }
     server.stop().await;
 }
+
+/// The server's operator alters a folded change (one byte of its signature in the snapshot's
+/// index, as it could alter the save itself): a device pulling it refuses it as forged, exactly as
+/// it refuses an altered row. A snapshot gives the operator no new way in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folded_change_the_operator_altered_is_refused_by_devices() {
+    let server = Server::start().await;
+    let carmen = coordinator(&server).await;
+    let olga = join(&server, &carmen.core, Role::Volunteer, "Olga").await;
+    settle(&[&carmen.core, &olga.core]).await;
+    for i in 0..20 {
+        carmen
+            .core
+            .set_zone(&Zone {
+                name: format!("Zone {i}"),
+                area: Area::circle(Point::new(40.0 + f64::from(i) * 0.01, -3.0), 150.0),
+            })
+            .unwrap();
+    }
+    carmen.core.sync_once().await.unwrap();
+    let storage = SqliteStorage::open(server.dir.path().join("server.db")).unwrap();
+    let policy = CompactionPolicy {
+        keep_changes: 0,
+        min_changes: 8,
+        docs_per_pass: 100,
+    };
+    let done = compact_once(&storage, policy).await.unwrap().unwrap();
+    assert!(done.docs >= 1, "the group document was folded: {done:?}");
+
+    // The operator flips one bit of the newest folded zone's signature (each index entry is
+    // number 8, hash 32, signature 64 bytes).
+    let db = common::server_db(&server);
+    let (doc, mut folded): (Vec<u8>, Vec<u8>) = db
+        .query_row(
+            "SELECT doc, folded FROM snapshots WHERE kind = 'group'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let last = folded.len() - 104;
+    folded[last + 40] ^= 1;
+    db.execute(
+        "UPDATE snapshots SET folded = ?1 WHERE doc = ?2",
+        rusqlite::params![folded, doc],
+    )
+    .unwrap();
+
+    let sync = olga.core.sync_once().await.unwrap();
+    assert!(
+        sync.rejected
+            .iter()
+            .any(|r| r.contains("forged or altered")),
+        "{:?}",
+        sync.rejected
+    );
+    let zones = olga.core.group().unwrap().unwrap().zones;
+    assert_eq!(zones.len(), 19, "every zone but the altered one");
+    assert!(zones.iter().all(|z| z.name != "Zone 19"));
+    server.stop().await;
+}
