@@ -16,10 +16,9 @@ use porchlight_sync::{
 use porchlight_tests::Rng;
 
 use crate::common;
-use crate::lossy_link::seed;
 use crate::server_crash::spawn_server;
 
-use common::{alert, device, whole_log};
+use common::{alert, device, seed, whole_log};
 
 const DEVICES: usize = 500;
 /// The most resident memory the server may reach under this load.

@@ -9,13 +9,13 @@
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 
-use porchlight_core::{AlertQuery, Core};
+use porchlight_core::Core;
 use porchlight_model::{Category, NewObservation, Role, Timestamp};
 
 use crate::common;
 
 use common::faults::{Fault, FaultyFront};
-use common::{Server, alert, assert_same_where_shared, founded_at, settle};
+use common::{Server, alert, assert_same_where_shared, founded_at, seed, settle, titles};
 
 /// At least this many rounds, and more until the link has applied every fault at least once
 /// (devices reuse connections, so how many a round opens varies); never more than `MAX_ROUNDS`.
@@ -30,28 +30,9 @@ const ALL_FAULTS: [Fault; 5] = [
     Fault::Reorder,
 ];
 
-/// The seed: `PORCHLIGHT_SIM_SEED` when set, else a fixed one, so CI runs are comparable.
-pub fn seed() -> u64 {
-    let seed = std::env::var("PORCHLIGHT_SIM_SEED")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(0x5eed_0003);
-    eprintln!("reliability seed {seed} (set PORCHLIGHT_SIM_SEED to replay)");
-    seed
-}
-
 /// Syncs once, as the app's loop would; a failure is the link's doing and the next sync retries.
 async fn try_sync(core: &Core) {
     let _ = core.sync_once().await;
-}
-
-/// Every live alert title a device holds.
-pub fn titles(core: &Core) -> BTreeSet<String> {
-    core.alerts(&AlertQuery::default())
-        .unwrap()
-        .into_iter()
-        .map(|a| a.title)
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,10 +17,11 @@ use porchlight_server::SqliteStorage;
 use porchlight_tests::Rng;
 
 use crate::common;
-use crate::lossy_link::{seed, titles};
 
 use common::faults::FaultyFront;
-use common::{CREATION_TOKEN, alert, assert_same_where_shared, founded_at, settle, whole_log};
+use common::{
+    CREATION_TOKEN, alert, assert_same_where_shared, founded_at, seed, settle, titles, whole_log,
+};
 
 const KILLS: u64 = 8;
 

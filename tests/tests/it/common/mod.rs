@@ -371,3 +371,22 @@ pub async fn whole_log(
         }
     }
 }
+
+/// The seed of the reliability tests (TARGETS.md R2-R4): `PORCHLIGHT_SIM_SEED` when set, else a fixed one, so CI runs are comparable.
+pub fn seed() -> u64 {
+    let seed = std::env::var("PORCHLIGHT_SIM_SEED")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0x5eed_0003);
+    eprintln!("reliability seed {seed} (set PORCHLIGHT_SIM_SEED to replay)");
+    seed
+}
+
+/// Every live alert title a device holds.
+pub fn titles(core: &Core) -> std::collections::BTreeSet<String> {
+    core.alerts(&porchlight_core::AlertQuery::default())
+        .unwrap()
+        .into_iter()
+        .map(|a| a.title)
+        .collect()
+}
