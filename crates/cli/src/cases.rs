@@ -63,6 +63,7 @@ pub fn list(
         priority: priority.map(str::parse).transpose()?,
         overdue_only,
         include_merged,
+        ..CaseFilter::default()
     };
     let cases = core.cases(&filter)?;
     let names = members(core)?;

@@ -14,7 +14,7 @@ use porchlight_model::{
     CaseEvent, Category, DeviceId, DocId, DocKind, DueHours, Priority, Role, Timestamp,
     TriageStatus, ends_case,
 };
-use porchlight_store::{ReportEntry, ReportQuery, Store};
+use porchlight_store::{PageCursor, ReportEntry, ReportPage, ReportQuery, Store};
 use serde::{Deserialize, Serialize};
 
 use crate::{Core, CoreError, Result};
@@ -37,6 +37,16 @@ pub struct CaseFilter {
     pub overdue_only: bool,
     /// Also list reports merged into another case (left out otherwise).
     pub include_merged: bool,
+    /// Only reports of the period `[from, to)`.
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    /// Only reports located in this named zone of the group.
+    pub zone: Option<String>,
+    pub category: Option<Category>,
+    /// The next page: the cursor the previous page ended with.
+    pub after: Option<PageCursor>,
+    /// Rows per page (every row when `None`).
+    pub limit: Option<u32>,
 }
 
 /// One entry of a case's history, with its author's name from the group's roster.
@@ -88,8 +98,14 @@ impl Core {
 
     /// Reports as cases, filtered for the inbox; newest first.
     pub fn cases(&self, f: &CaseFilter) -> Result<Vec<ReportEntry>> {
+        Ok(self.cases_page(f)?.rows)
+    }
+
+    /// One page of cases, filtered for the inbox or the map; newest first.
+    pub fn cases_page(&self, f: &CaseFilter) -> Result<ReportPage> {
         self.require(|r| r.can_read(DocKind::Report), "read reports")?;
         let reader = self.reader();
+        crate::filters::check(reader.group()?.as_ref(), f.from, f.to, f.zone.as_deref())?;
         let q = ReportQuery {
             status: f.status,
             assignee: f.assignee,
@@ -99,8 +115,14 @@ impl Core {
             id: None,
             now: Some(Timestamp::now()),
             due: due_hours_of(&reader)?,
+            from: f.from,
+            to: f.to,
+            zone: f.zone.clone(),
+            category: f.category,
+            after: f.after,
+            limit: f.limit,
         };
-        Ok(reader.reports(&q)?)
+        Ok(reader.reports_page(&q)?)
     }
 
     /// Assigns a report's case to a coordinator or volunteer of the group (`None`: nobody).

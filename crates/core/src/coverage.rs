@@ -10,14 +10,12 @@
 //! projection (scaled to the WGS 84 ellipsoid at the zone) distorts lengths by less than 0.1 %
 //! for zones under 5 km across. See docs/MEASURES.md.
 
+use porchlight_model::planar::{Local, Shape, segment_distance};
 use porchlight_model::{Area, Point};
 use serde::Serialize;
 
 /// How close to a track a place must be to count as patrolled.
 pub const COVER_RADIUS_M: f64 = 50.0;
-/// WGS 84 semi-major axis and first eccentricity squared, for the local projection's scale.
-const WGS84_A: f64 = 6_378_137.0;
-const WGS84_E2: f64 = 0.006_694_379_990_14;
 /// Samples per zone at most: a finer grid for small zones, a coarser one for large.
 const MAX_SAMPLES: f64 = 1_000_000.0;
 /// Never finer than this (no GPS fix is better).
@@ -37,166 +35,6 @@ pub struct ZoneCoverage {
     pub error_bound: f64,
     /// Side of the sampling grid's cells.
     pub grid_m: f64,
-}
-
-/// Metres east and north of an origin: equirectangular, scaled by the ellipsoid's radii of
-/// curvature at the origin, so lengths near it are true to better than 0.1 % within 2.5 km.
-#[derive(Clone, Copy, Debug)]
-struct Local {
-    origin: Point,
-    m_per_deg_lat: f64,
-    m_per_deg_lon: f64,
-}
-
-impl Local {
-    fn new(origin: Point) -> Self {
-        let (sin, cos) = origin.lat.to_radians().sin_cos();
-        let w = 1.0 - WGS84_E2 * sin * sin;
-        // Meridional and prime-vertical radii of curvature.
-        let m = WGS84_A * (1.0 - WGS84_E2) / (w * w.sqrt());
-        let n = WGS84_A / w.sqrt();
-        Self {
-            origin,
-            m_per_deg_lat: m.to_radians(),
-            m_per_deg_lon: n.to_radians() * cos,
-        }
-    }
-
-    fn xy(&self, p: Point) -> (f64, f64) {
-        // The shorter way round, for a zone next to the antimeridian.
-        let dlon = (p.lon - self.origin.lon + 540.0).rem_euclid(360.0) - 180.0;
-        (
-            dlon * self.m_per_deg_lon,
-            (p.lat - self.origin.lat) * self.m_per_deg_lat,
-        )
-    }
-}
-
-enum Shape {
-    Circle { r: f64 },
-    Polygon(Vec<(f64, f64)>),
-}
-
-impl Shape {
-    fn contains(&self, (x, y): (f64, f64)) -> bool {
-        match self {
-            Shape::Circle { r } => x.hypot(y) <= *r,
-            Shape::Polygon(ring) => {
-                // Even-odd ray casting to +x.
-                let mut inside = false;
-                for w in ring.windows(2) {
-                    let ((x1, y1), (x2, y2)) = (w[0], w[1]);
-                    if (y1 > y) != (y2 > y) && x < x1 + (y - y1) * (x2 - x1) / (y2 - y1) {
-                        inside = !inside;
-                    }
-                }
-                inside
-            }
-        }
-    }
-
-    fn edge_distance(&self, p: (f64, f64)) -> f64 {
-        match self {
-            Shape::Circle { r } => (p.0.hypot(p.1) - r).abs(),
-            Shape::Polygon(ring) => ring
-                .windows(2)
-                .map(|w| segment_distance(p, w[0], w[1]))
-                .fold(f64::INFINITY, f64::min),
-        }
-    }
-
-    fn area(&self) -> f64 {
-        match self {
-            Shape::Circle { r } => std::f64::consts::PI * r * r,
-            Shape::Polygon(ring) => {
-                ring.windows(2)
-                    .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
-                    .sum::<f64>()
-                    .abs()
-                    / 2.0
-            }
-        }
-    }
-
-    /// (min x, min y, max x, max y)
-    fn bounds(&self) -> (f64, f64, f64, f64) {
-        match self {
-            Shape::Circle { r } => (-r, -r, *r, *r),
-            Shape::Polygon(ring) => ring.iter().fold(
-                (
-                    f64::INFINITY,
-                    f64::INFINITY,
-                    f64::NEG_INFINITY,
-                    f64::NEG_INFINITY,
-                ),
-                |(a, b, c, d), &(x, y)| (a.min(x), b.min(y), c.max(x), d.max(y)),
-            ),
-        }
-    }
-}
-
-/// Whether `p` lies in `zone` (in the same projection the coverage uses).
-pub(crate) fn zone_contains(zone: &Area, p: Point) -> bool {
-    let local = Local::new(zone.anchor());
-    match zone {
-        Area::Circle { radius_m, .. } => Shape::Circle { r: *radius_m }.contains(local.xy(p)),
-        Area::Polygon { ring } => {
-            Shape::Polygon(ring.iter().map(|q| local.xy(*q)).collect()).contains(local.xy(p))
-        }
-    }
-}
-
-/// Whether a track passes through `zone`: a fix inside it, or a leg crossing its edge.
-pub(crate) fn track_enters(zone: &Area, track: &[Point]) -> bool {
-    let local = Local::new(zone.anchor());
-    let pts: Vec<(f64, f64)> = track.iter().map(|p| local.xy(*p)).collect();
-    match zone {
-        Area::Circle { radius_m, .. } => match pts.as_slice() {
-            [] => false,
-            [one] => one.0.hypot(one.1) <= *radius_m,
-            many => many
-                .windows(2)
-                .any(|w| segment_distance((0.0, 0.0), w[0], w[1]) <= *radius_m),
-        },
-        Area::Polygon { ring } => {
-            let shape = Shape::Polygon(ring.iter().map(|q| local.xy(*q)).collect());
-            let Shape::Polygon(edges) = &shape else {
-                return false;
-            };
-            pts.iter().any(|p| shape.contains(*p))
-                || pts.windows(2).any(|leg| {
-                    edges
-                        .windows(2)
-                        .any(|e| segments_cross(leg[0], leg[1], e[0], e[1]))
-                })
-        }
-    }
-}
-
-/// Whether leg `from`–`to` and edge `start`–`end` share a point (collinear overlaps aside).
-fn segments_cross(from: (f64, f64), to: (f64, f64), start: (f64, f64), end: (f64, f64)) -> bool {
-    let side = |o: (f64, f64), u: (f64, f64), v: (f64, f64)| {
-        (u.0 - o.0) * (v.1 - o.1) - (u.1 - o.1) * (v.0 - o.0)
-    };
-    let sides = [
-        side(start, end, from),
-        side(start, end, to),
-        side(from, to, start),
-        side(from, to, end),
-    ];
-    let collinear = sides.iter().all(|x| x.abs() < f64::EPSILON);
-    sides[0] * sides[1] <= 0.0 && sides[2] * sides[3] <= 0.0 && !collinear
-}
-
-fn segment_distance(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-    let len2 = dx * dx + dy * dy;
-    let t = if len2 < f64::EPSILON {
-        0.0
-    } else {
-        (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / len2).clamp(0.0, 1.0)
-    };
-    (p.0 - a.0 - t * dx).hypot(p.1 - a.1 - t * dy)
 }
 
 /// The coverage of `zone` by `tracks` (each a sequence of fixes; a single fix covers a disc).
@@ -279,14 +117,11 @@ pub fn coverage(name: &str, zone: &Area, tracks: &[Vec<Point>]) -> ZoneCoverage 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use porchlight_model::planar::track_enters;
 
     /// `east`, `north` metres from `origin`, in this module's projection.
     fn at(origin: Point, east: f64, north: f64) -> Point {
-        let l = Local::new(origin);
-        Point::new(
-            origin.lat + north / l.m_per_deg_lat,
-            origin.lon + east / l.m_per_deg_lon,
-        )
+        Local::new(origin).point(east, north)
     }
 
     #[test]

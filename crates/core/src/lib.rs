@@ -18,6 +18,7 @@ mod drops;
 mod error;
 mod exchange;
 mod export;
+mod filters;
 mod following;
 mod hotspots;
 mod identity;
@@ -54,6 +55,7 @@ pub use demo::{DemoSize, DemoSummary};
 pub use digest::{CategoryCount, Digest, DigestSetting};
 pub use error::{CoreError, Result};
 pub use export::{ExportFormat, ExportKind};
+pub use filters::PatrolFilter;
 pub use hotspots::{
     DEFAULT_CELL_M, Direction, HeatCell, HotspotCell, HotspotQuery, Hotspots, Shown, ZoneComparison,
 };
@@ -69,8 +71,8 @@ pub use photos::{PhotoInfo, RelayedBlob};
 /// The record types the commands take and return, for front ends (the app, the CLI).
 pub use porchlight_model as model;
 pub use porchlight_store::{
-    AlertQuery, DocChanges, Forgotten, PatrolSummary, PatrolTotals, Quarantined, Receipt,
-    ReportEntry, ReportQuery, Stats,
+    AlertQuery, DocChanges, Forgotten, PageCursor, PatrolPage, PatrolSummary, PatrolTotals,
+    Quarantined, Receipt, ReportEntry, ReportPage, ReportQuery, Stats,
 };
 pub use porchlight_sync::{
     Connect, Fingerprint, HttpConnect, HubAddress, INVITE_PREFIX, INVITE_PREFIX_HUB, InviteCode,

@@ -14,8 +14,9 @@ use porchlight_model::{
 use porchlight_store::AlertQuery;
 use serde::{Deserialize, Serialize};
 
-use crate::coverage::{ZoneCoverage, coverage, track_enters, zone_contains};
+use crate::coverage::{ZoneCoverage, coverage};
 use crate::{Core, CoreError, Result};
+use porchlight_model::planar::{track_enters, zone_contains};
 
 const HOUR_MS: f64 = 3_600_000.0;
 /// Longest period asked for (ten years): enough for any report to the community.
@@ -317,16 +318,10 @@ impl Core {
             .ok_or_else(|| invalid("utc_offset", "more than a day from UTC"))?;
         let group = self.group()?.ok_or(CoreError::NotJoined)?;
         let zones: Vec<(String, Area)> = match &q.zone {
-            Some(name) => vec![
-                group
-                    .zones
-                    .iter()
-                    .find(|z| &z.name == name)
-                    .map(|z| (z.name.clone(), z.area.clone()))
-                    .ok_or_else(|| {
-                        invalid("zone", format!("the group has no zone called {name:?}"))
-                    })?,
-            ],
+            Some(name) => {
+                let z = crate::filters::zone_named(&group, name)?;
+                vec![(z.name.clone(), z.area.clone())]
+            }
             None => group
                 .zones
                 .iter()

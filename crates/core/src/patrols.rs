@@ -12,10 +12,12 @@ use porchlight_model::{
     DocId, DocKind, Fix, NewObservation, Observation, Patrol, Point, Timestamp, ValidationError,
 };
 use porchlight_store::{
-    PatrolSummary, PatrolTotals, clear_buffer_in, set_state_in, start_totals_in,
+    PatrolPage, PatrolQuery, PatrolSummary, PatrolTotals, clear_buffer_in, set_state_in,
+    start_totals_in,
 };
 use serde::Serialize;
 
+use crate::filters::PatrolFilter;
 use crate::privacy_zones::{
     MAX_ZONES, PatrolCut, PrivacyZone, STATE_PATROL_CUT, STATE_ZONES, settled_len, shareable,
 };
@@ -243,6 +245,21 @@ impl Core {
     pub fn patrols(&self, limit: u32, offset: u32) -> Result<Vec<PatrolSummary>> {
         self.require(|r| r.can_read(DocKind::Patrol), "see patrols")?;
         Ok(self.reader().patrols(limit, offset)?)
+    }
+
+    /// One page of patrols filtered by period, zone and running or ended; newest first.
+    pub fn patrols_page(&self, f: &PatrolFilter) -> Result<PatrolPage> {
+        self.require(|r| r.can_read(DocKind::Patrol), "see patrols")?;
+        let reader = self.reader();
+        crate::filters::check(reader.group()?.as_ref(), f.from, f.to, f.zone.as_deref())?;
+        Ok(reader.patrols_page(&PatrolQuery {
+            from: f.from,
+            to: f.to,
+            zone: f.zone.clone(),
+            running: f.running,
+            after: f.after,
+            limit: f.limit,
+        })?)
     }
 
     pub fn patrol(&self, id: DocId) -> Result<PatrolDetail> {

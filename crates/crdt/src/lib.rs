@@ -38,7 +38,8 @@ pub use group::{
 };
 pub use map::{MAP_CHUNK_SIZE, MAX_MAP_BYTES, MapManifest, read_map, set_map};
 pub use patrol::{
-    add_observation, append_track, end_patrol, join_patrol, read_patrol, read_track, start_patrol,
+    add_observation, append_track, end_patrol, join_patrol, read_patrol, read_patrol_and_track,
+    read_track, start_patrol,
 };
 pub use report::{
     ReplyKeys, add_followup, create_report, first_triaged_at, new_triage, read_report, read_triage,

@@ -125,13 +125,18 @@ pub fn read_track(doc: &Doc) -> Result<Vec<Fix>, CrdtError> {
 }
 
 pub fn read_patrol(doc: &Doc) -> Result<Patrol, CrdtError> {
+    read_patrol_and_track(doc).map(|(patrol, _)| patrol)
+}
+
+/// The patrol and its track, decoding the track once.
+pub fn read_patrol_and_track(doc: &Doc) -> Result<(Patrol, Vec<Fix>), CrdtError> {
     expect_kind(doc, DocKind::Patrol)?;
     let f = Fields {
         doc: &doc.am,
         kind: DocKind::Patrol,
     };
     let fixes = read_track(doc)?;
-    Ok(Patrol {
+    let patrol = Patrol {
         id: doc.id(),
         title: f.str(&ROOT, "title")?,
         participants: read_participants(doc),
@@ -140,7 +145,8 @@ pub fn read_patrol(doc: &Doc) -> Result<Patrol, CrdtError> {
         observations: read_observations(doc),
         fix_count: fixes.len(),
         distance_m: track::distance_m(&fixes),
-    })
+    };
+    Ok((patrol, fixes))
 }
 
 fn read_participants(doc: &Doc) -> Vec<Participant> {

@@ -10,6 +10,7 @@ mod error;
 mod geometry;
 mod ids;
 mod person;
+pub mod planar;
 mod records;
 mod role;
 mod text;

@@ -11,6 +11,7 @@ mod held;
 mod local;
 mod migrate;
 mod notices;
+mod pages;
 mod private;
 mod projection;
 mod queries;
@@ -19,6 +20,7 @@ mod sql;
 mod sync;
 mod tokens;
 mod totals;
+mod zones;
 
 use std::path::Path;
 
@@ -31,6 +33,7 @@ pub use held::HeldChange;
 pub use local::{clear_buffer_in, set_state_in};
 pub use migrate::SCHEMA_VERSION;
 pub use notices::{HeldKind, HeldNews};
+pub use pages::{PageCursor, PatrolPage, PatrolQuery, ReportPage};
 pub use private::{
     Forgotten, Receipt, attach_blobs_in, insert_receipt_in, queue_drop_in, queue_reply_in,
 };
@@ -39,6 +42,7 @@ pub use readers::{Reader, Readers};
 pub use rusqlite::Transaction;
 pub use sync::{Applied, DocChanges, OutboxEntry, Quarantined};
 pub use totals::{PatrolTotals, start_totals_in};
+pub use zones::TRACK_TOLERANCE_M;
 
 const REBUILD_FLAG: &str = "store.rebuild_projections";
 

@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (12, include_str!("../migrations/012_meeting_attendance.sql")),
     (13, include_str!("../migrations/013_cases.sql")),
+    (14, include_str!("../migrations/014_zone_filters.sql")),
 ];
 
 /// The schema version this build writes.

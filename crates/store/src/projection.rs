@@ -2,7 +2,8 @@
 //! inside the caller's transaction; `rebuild_projections` recreates them all from the documents.
 
 use porchlight_crdt::{
-    Doc, first_triaged_at, read_ack, read_alert, read_group, read_patrol, read_report, read_triage,
+    Doc, first_triaged_at, read_ack, read_alert, read_group, read_patrol_and_track, read_report,
+    read_triage,
 };
 use porchlight_model::{DocKind, hex};
 use rusqlite::{Transaction, params};
@@ -10,6 +11,7 @@ use rusqlite::{Transaction, params};
 use crate::Store;
 use crate::error::Result;
 use crate::sql::exec;
+use crate::zones;
 
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
@@ -92,11 +94,15 @@ pub(crate) fn project_into(
     match doc.kind() {
         DocKind::Group => {
             let g = read_group(doc)?;
+            let before = zones::group_zones(tx)?;
             exec(
                 tx,
                 "INSERT OR REPLACE INTO p_groups (id, name, members, zones) VALUES (?1, ?2, ?3, ?4)",
                 params![key, g.name, json(&g.members), json(&g.zones)],
             )?;
+            if before != g.zones {
+                zones::reindex_all(tx, &g.zones)?;
+            }
         }
         DocKind::Alert => {
             let a = read_alert(doc)?;
@@ -169,27 +175,36 @@ pub(crate) fn project_into(
             index_text(search, doc, &a.title, &a.body);
         }
         DocKind::Patrol => {
-            let p = read_patrol(doc)?;
-            exec(
-                tx,
-                "INSERT INTO p_patrols (id, title, started_at, ended_at, fix_count, distance_m,
-                     observations, participants)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            let (p, fixes) = read_patrol_and_track(doc)?;
+            let track: Vec<_> = fixes.iter().map(|f| f.point).collect();
+            let rid: i64 = tx
+                .prepare_cached(
+                    "INSERT INTO p_patrols (id, title, started_at, ended_at, fix_count, distance_m,
+                     observations, participants, track)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT (id) DO UPDATE SET title = excluded.title,
                      started_at = excluded.started_at, ended_at = excluded.ended_at,
                      fix_count = excluded.fix_count, distance_m = excluded.distance_m,
-                     observations = excluded.observations, participants = excluded.participants",
-                params![
-                    key,
-                    p.title,
-                    p.started_at.millis(),
-                    p.ended_at.map(porchlight_model::Timestamp::millis),
-                    p.fix_count as i64,
-                    p.distance_m,
-                    p.observations.len() as i64,
-                    json(&p.participants),
-                ],
-            )?;
+                     observations = excluded.observations, participants = excluded.participants,
+                     track = excluded.track
+                 RETURNING rid",
+                )?
+                .query_row(
+                    params![
+                        key,
+                        p.title,
+                        p.started_at.millis(),
+                        p.ended_at.map(porchlight_model::Timestamp::millis),
+                        p.fix_count as i64,
+                        p.distance_m,
+                        p.observations.len() as i64,
+                        json(&p.participants),
+                        zones::encode_track(&track),
+                    ],
+                    |r| r.get(0),
+                )?;
+            let group_zones = zones::group_zones(tx)?;
+            zones::index_patrol(tx, &group_zones, rid, p.started_at.millis(), &track, fresh)?;
             if !fresh {
                 exec(tx, "DELETE FROM p_observations WHERE patrol = ?1", [key])?;
             }
@@ -217,29 +232,42 @@ pub(crate) fn project_into(
         }
         DocKind::Report => {
             let r = read_report(doc)?;
-            exec(
-                tx,
-                "INSERT INTO p_reports (id, category, description, occurred_at, lat, lon,
+            let rid: i64 = tx
+                .prepare_cached(
+                    "INSERT INTO p_reports (id, category, description, occurred_at, lat, lon,
                      precision, photos, filed_by, followups, person)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (id) DO UPDATE SET category = excluded.category,
                      description = excluded.description, occurred_at = excluded.occurred_at,
                      lat = excluded.lat, lon = excluded.lon, precision = excluded.precision,
                      photos = excluded.photos, filed_by = excluded.filed_by,
-                     followups = excluded.followups, person = excluded.person",
-                params![
-                    key,
-                    r.category.as_str(),
-                    r.description,
-                    r.occurred_at.millis(),
-                    r.location.map(|p| p.lat),
-                    r.location.map(|p| p.lon),
-                    r.precision.as_str(),
-                    json(&r.photos),
-                    r.filed_by.map(|d| d.as_bytes().to_vec()),
-                    json(&r.followups),
-                    r.person.as_ref().map(json),
-                ],
+                     followups = excluded.followups, person = excluded.person
+                 RETURNING rid",
+                )?
+                .query_row(
+                    params![
+                        key,
+                        r.category.as_str(),
+                        r.description,
+                        r.occurred_at.millis(),
+                        r.location.map(|p| p.lat),
+                        r.location.map(|p| p.lon),
+                        r.precision.as_str(),
+                        json(&r.photos),
+                        r.filed_by.map(|d| d.as_bytes().to_vec()),
+                        json(&r.followups),
+                        r.person.as_ref().map(json),
+                    ],
+                    |row| row.get(0),
+                )?;
+            let group_zones = zones::group_zones(tx)?;
+            zones::index_report(
+                tx,
+                &group_zones,
+                rid,
+                r.occurred_at.millis(),
+                r.location,
+                fresh,
             )?;
             let mut body = r.description.clone();
             for f in &r.followups {
@@ -312,8 +340,12 @@ const DIGEST_QUERIES: &[&str] = &[
     "SELECT doc, alert, device, at FROM p_acks ORDER BY doc",
     "SELECT a.id, r.min_lat, r.max_lat, r.min_lon, r.max_lon FROM p_alerts_rtree r
         JOIN p_alerts a ON a.rid = r.alert ORDER BY a.id, r.min_lon",
-    "SELECT id, title, started_at, ended_at, fix_count, distance_m, observations, participants
-        FROM p_patrols ORDER BY id",
+    "SELECT id, title, started_at, ended_at, fix_count, distance_m, observations, participants,
+        track FROM p_patrols ORDER BY id",
+    "SELECT z.zone, z.started_at, p.id FROM p_zone_patrols z JOIN p_patrols p ON p.rid = z.rid
+        ORDER BY z.zone, p.id",
+    "SELECT z.zone, z.occurred_at, r.id FROM p_zone_reports z JOIN p_reports r ON r.rid = z.rid
+        ORDER BY z.zone, r.id",
     "SELECT patrol, id, at, lat, lon, category, note, photos FROM p_observations
         ORDER BY patrol, id",
     "SELECT id, category, description, occurred_at, lat, lon, precision, photos, filed_by,
@@ -331,6 +363,8 @@ const PROJECTION_TABLES: &[&str] = &[
     "p_patrols",
     "p_observations",
     "p_reports",
+    "p_zone_patrols",
+    "p_zone_reports",
     "p_triage",
     "p_search",
     "p_conflicts",

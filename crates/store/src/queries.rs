@@ -1,14 +1,15 @@
 //! Reads. Every list comes from the projections (SQLite), never from loading documents.
 
 use porchlight_model::{
-    Alert, Area, CaseOutcome, DeviceId, DocId, DocKind, DueHours, Group, Meeting, Observation,
-    Participant, Point, Priority, Report, Timestamp, TriageNote, TriageStatus,
+    Alert, Area, CaseOutcome, Category, DeviceId, DocId, DocKind, DueHours, Group, Meeting,
+    Observation, Participant, Point, Priority, Report, Timestamp, TriageNote, TriageStatus,
 };
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
 use crate::Store;
 use crate::error::{Result, StoreError};
+use crate::pages::PageCursor;
 
 /// Which alerts to list.
 #[derive(Clone, Debug, Default)]
@@ -74,11 +75,17 @@ pub struct ReportQuery {
     /// The time "overdue" is judged at, and the group's overdue times.
     pub now: Option<Timestamp>,
     pub due: DueHours,
+    /// Only reports of this time range, `[from, to)`.
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    /// Only reports located in this named zone of the group.
+    pub zone: Option<String>,
+    pub category: Option<Category>,
+    /// Only the rows after this one (newest first): the next page.
+    pub after: Option<PageCursor>,
+    /// At most this many rows.
+    pub limit: Option<u32>,
 }
-
-/// A report's due time, from its priority and the query's overdue times (?6 to ?9).
-const DUE_AT: &str = "r.occurred_at + CASE COALESCE(t.priority, 'normal')
-    WHEN 'low' THEN ?6 WHEN 'high' THEN ?8 WHEN 'urgent' THEN ?9 ELSE ?7 END";
 
 /// Counts for the coordinator's overview.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -105,15 +112,15 @@ pub struct Stats {
     pub pending_changes: u64,
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("projection JSON: {e}")))
 }
 
-fn opt_json<T: serde::de::DeserializeOwned>(s: Option<&str>) -> Result<Option<T>> {
+pub(crate) fn opt_json<T: serde::de::DeserializeOwned>(s: Option<&str>) -> Result<Option<T>> {
     s.map(parse_json).transpose()
 }
 
-fn opt_device(bytes: Option<Vec<u8>>) -> Option<DeviceId> {
+pub(crate) fn opt_device(bytes: Option<Vec<u8>>) -> Option<DeviceId> {
     bytes
         .and_then(|b| <[u8; 16]>::try_from(b).ok())
         .map(DeviceId::from_bytes)
@@ -256,7 +263,11 @@ impl Store {
         Ok(out)
     }
 
-    fn patrol_rows(&self, sql: &str, args: impl rusqlite::Params) -> Result<Vec<PatrolSummary>> {
+    pub(crate) fn patrol_rows(
+        &self,
+        sql: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<PatrolSummary>> {
         let mut stmt = self.conn.prepare_cached(sql)?;
         let mut rows = stmt.query(args)?;
         let mut out = Vec::new();
@@ -305,7 +316,7 @@ impl Store {
     }
 
     pub fn reports(&self, q: &ReportQuery) -> Result<Vec<ReportEntry>> {
-        self.report_rows(q)
+        Ok(self.report_rows(q)?.0)
     }
 
     /// One report with its triage.
@@ -316,6 +327,7 @@ impl Store {
             due,
             ..ReportQuery::default()
         })?
+        .0
         .pop()
         .ok_or(StoreError::NotFound {
             kind: DocKind::Report,
@@ -323,87 +335,8 @@ impl Store {
         })
     }
 
-    fn report_rows(&self, q: &ReportQuery) -> Result<Vec<ReportEntry>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT r.id, r.category, r.description, r.occurred_at, r.lat, r.lon, r.precision,
-                    r.photos, r.filed_by, COALESCE(t.status, 'new'), t.updated_at, t.first_at,
-                    COALESCE(t.notes, '[]'), r.followups, r.person, t.assignee,
-                    COALESCE(t.priority, 'normal'), t.outcome, t.merged_into, {DUE_AT}
-             FROM p_reports r LEFT JOIN p_triage t ON t.report = r.id
-             WHERE (?1 IS NULL OR COALESCE(t.status, 'new') = ?1)
-               AND (?2 IS NULL OR r.id = ?2)
-               AND (?3 IS NULL OR t.assignee = ?3)
-               AND (?4 IS NULL OR COALESCE(t.priority, 'normal') = ?4)
-               AND (?5 = 0 OR t.merged_into IS NULL)
-               AND (?10 = 0 OR (COALESCE(t.status, 'new') NOT IN ('closed', 'dismissed')
-                    AND t.merged_into IS NULL AND {DUE_AT} < ?11))
-             ORDER BY r.occurred_at DESC, r.id"
-        ))?;
-        let now = q.now.unwrap_or_else(Timestamp::now).millis();
-        let mut rows = stmt.query(params![
-            q.status.map(TriageStatus::as_str),
-            q.id.map(|id| id.as_bytes().to_vec()),
-            q.assignee.map(|d| d.as_bytes().to_vec()),
-            q.priority.map(Priority::as_str),
-            q.hide_merged,
-            q.due.millis(Priority::Low),
-            q.due.millis(Priority::Normal),
-            q.due.millis(Priority::High),
-            q.due.millis(Priority::Urgent),
-            q.overdue_only,
-            now,
-        ])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let location = match (r.get::<_, Option<f64>>(4)?, r.get::<_, Option<f64>>(5)?) {
-                (Some(lat), Some(lon)) => Some(Point::new(lat, lon)),
-                _ => None,
-            };
-            let status: TriageStatus = r.get::<_, String>(9)?.parse()?;
-            let merged_into = r
-                .get::<_, Option<Vec<u8>>>(18)?
-                .map(|b| DocId::from_slice(&b))
-                .transpose()?;
-            let due_at: i64 = r.get(19)?;
-            out.push(ReportEntry {
-                report: Report {
-                    id: DocId::from_slice(&r.get::<_, Vec<u8>>(0)?)?,
-                    category: r.get::<_, String>(1)?.parse()?,
-                    description: r.get(2)?,
-                    occurred_at: Timestamp::from_millis(r.get(3)?),
-                    location,
-                    precision: r.get::<_, String>(6)?.parse()?,
-                    photos: parse_json(&r.get::<_, String>(7)?)?,
-                    filed_by: opt_device(r.get(8)?),
-                    status,
-                    followups: parse_json(&r.get::<_, String>(13)?)?,
-                    person: opt_json(r.get::<_, Option<String>>(14)?.as_deref())?,
-                },
-                triaged_at: r.get::<_, Option<i64>>(10)?.map(Timestamp::from_millis),
-                first_triaged_at: r.get::<_, Option<i64>>(11)?.map(Timestamp::from_millis),
-                notes: parse_json(&r.get::<_, String>(12)?)?,
-                assignee: opt_device(r.get(15)?),
-                priority: r.get::<_, String>(16)?.parse()?,
-                outcome: r
-                    .get::<_, Option<String>>(17)?
-                    .map(|o| o.parse())
-                    .transpose()?,
-                overdue: !porchlight_model::ends_case(status)
-                    && merged_into.is_none()
-                    && due_at < now,
-                merged_into,
-                merged: Vec::new(),
-                due_at: Timestamp::from_millis(due_at),
-            });
-        }
-        if !out.is_empty() {
-            self.attach_merged(&mut out)?;
-        }
-        Ok(out)
-    }
-
     /// Fills in each entry's merged duplicates (the reports that point at it).
-    fn attach_merged(&self, entries: &mut [ReportEntry]) -> Result<()> {
+    pub(crate) fn attach_merged(&self, entries: &mut [ReportEntry]) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT merged_into, report FROM p_triage WHERE merged_into IS NOT NULL
              ORDER BY merged_into, report",

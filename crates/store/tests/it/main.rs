@@ -3,6 +3,7 @@
 //! and gigabytes of disk.
 
 mod batch;
+mod pages;
 mod quarantine;
 mod readers;
 mod store;

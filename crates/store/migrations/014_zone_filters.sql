@@ -1,0 +1,24 @@
+-- Lists filtered by a named zone of the group, a page at a time. Which zones a patrol's track
+-- passes through, and which zone a report lies in, is worked out when the record is projected
+-- (and again for every record when the group's zones change), so a filtered page is an index
+-- range in time order, never a geometry test per row at query time.
+-- The track kept here is simplified (within 2 m): enough to redo the zone test when zones change
+-- without loading every patrol's document.
+ALTER TABLE p_patrols ADD COLUMN track BLOB;
+CREATE TABLE p_zone_patrols (
+    zone        TEXT NOT NULL,
+    started_at  INTEGER NOT NULL,
+    rid         INTEGER NOT NULL,
+    PRIMARY KEY (zone, started_at, rid)
+) WITHOUT ROWID;
+CREATE INDEX p_zone_patrols_rid ON p_zone_patrols (rid);
+CREATE TABLE p_zone_reports (
+    zone         TEXT NOT NULL,
+    occurred_at  INTEGER NOT NULL,
+    rid          INTEGER NOT NULL,
+    PRIMARY KEY (zone, occurred_at, rid)
+) WITHOUT ROWID;
+CREATE INDEX p_zone_reports_rid ON p_zone_reports (rid);
+-- Existing patrols have no simplified track yet: derive every projection again.
+INSERT INTO local_state (key, value) VALUES ('store.rebuild_projections', '1')
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value;

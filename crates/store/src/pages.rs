@@ -1,0 +1,316 @@
+//! The coordinator's lists a page at a time, filtered by period, zone, status and the rest.
+//!
+//! Each query is built from only the filters it has, so SQLite picks the index that fits: a zone
+//! filter walks that zone's (time, row) index, anything else the table's time index, newest
+//! first. Pages continue from the last row's (time, row id) rather than an offset, so page 200 is
+//! as cheap as page 1 and a record arriving meanwhile neither repeats nor skips a row.
+
+use porchlight_model::{DocId, Point, Priority, Report, Timestamp, TriageStatus};
+use rusqlite::types::Value;
+use serde::{Deserialize, Serialize};
+
+use crate::Store;
+use crate::error::Result;
+use crate::queries::{PatrolSummary, ReportEntry, ReportQuery, opt_device, opt_json, parse_json};
+
+/// Where the next page starts: the last row's time (ms) and row number. Opaque to callers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct PageCursor {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub at: i64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub row: i64,
+}
+
+/// One page of reports (as cases), newest first.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ReportPage {
+    pub rows: Vec<ReportEntry>,
+    /// Pass back as `after` for the next page; `None` on the last.
+    pub next: Option<PageCursor>,
+}
+
+/// One page of patrols, newest first.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct PatrolPage {
+    pub rows: Vec<PatrolSummary>,
+    pub next: Option<PageCursor>,
+}
+
+/// Which patrols to list. The default is every patrol.
+#[derive(Clone, Debug, Default)]
+pub struct PatrolQuery {
+    /// Only patrols that started in `[from, to)`.
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    /// Only patrols whose track passes through this named zone of the group.
+    pub zone: Option<String>,
+    /// `Some(true)`: only running patrols; `Some(false)`: only ended ones.
+    pub running: Option<bool>,
+    pub after: Option<PageCursor>,
+    pub limit: Option<u32>,
+}
+
+/// A WHERE clause under construction, with its parameters in order.
+#[derive(Default)]
+struct Filters {
+    clauses: Vec<String>,
+    params: Vec<Value>,
+}
+
+impl Filters {
+    /// Adds `clause`, in which each `?` takes the next of `values`.
+    fn add(&mut self, clause: &str, values: impl IntoIterator<Item = Value>) {
+        self.clauses.push(clause.to_owned());
+        self.params.extend(values);
+    }
+
+    /// The time range and the page's starting point on the time column `at` and row id `row`.
+    fn period(
+        &mut self,
+        at: &str,
+        row: &str,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+        after: Option<PageCursor>,
+    ) {
+        if let Some(from) = from {
+            self.add(&format!("{at} >= ?"), [Value::Integer(from.millis())]);
+        }
+        if let Some(to) = to {
+            self.add(&format!("{at} < ?"), [Value::Integer(to.millis())]);
+        }
+        if let Some(c) = after {
+            self.add(
+                &format!("({at}, {row}) < (?, ?)"),
+                [Value::Integer(c.at), Value::Integer(c.row)],
+            );
+        }
+    }
+
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+}
+
+fn text(s: &str) -> Value {
+    Value::Text(s.to_owned())
+}
+
+/// The rows and the cursor after them, from rows fetched with one extra to tell if more follow.
+fn split_page<T>(
+    mut rows: Vec<(T, PageCursor)>,
+    limit: Option<u32>,
+) -> (Vec<T>, Option<PageCursor>) {
+    let more = limit.is_some_and(|l| rows.len() > l as usize);
+    if more {
+        rows.truncate(limit.unwrap_or(0) as usize);
+    }
+    let next = if more {
+        rows.last().map(|(_, c)| *c)
+    } else {
+        None
+    };
+    (rows.into_iter().map(|(r, _)| r).collect(), next)
+}
+
+impl Store {
+    /// One page of reports with their cases, newest first.
+    pub fn reports_page(&self, q: &ReportQuery) -> Result<ReportPage> {
+        let (rows, next) = self.report_rows(q)?;
+        Ok(ReportPage { rows, next })
+    }
+
+    /// One page of patrols, newest first.
+    pub fn patrols_page(&self, q: &PatrolQuery) -> Result<PatrolPage> {
+        let mut f = Filters::default();
+        let (from, at, row) = match &q.zone {
+            Some(zone) => {
+                f.add("z.zone = ?", [text(zone)]);
+                (
+                    "p_zone_patrols z JOIN p_patrols p ON p.rid = z.rid",
+                    "z.started_at",
+                    "z.rid",
+                )
+            }
+            None => ("p_patrols p", "p.started_at", "p.rid"),
+        };
+        f.period(at, row, q.from, q.to, q.after);
+        match q.running {
+            Some(true) => f.add("p.ended_at IS NULL", []),
+            Some(false) => f.add("p.ended_at IS NOT NULL", []),
+            None => {}
+        }
+        let limit = q
+            .limit
+            .map_or(String::new(), |l| format!("LIMIT {}", u64::from(l) + 1));
+        let sql = format!(
+            "SELECT p.id, p.title, p.started_at, p.ended_at, p.fix_count, p.distance_m,
+                    p.observations, p.participants, p.rid
+             FROM {from} {} ORDER BY {at} DESC, {row} DESC {limit}",
+            f.sql()
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(f.params))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let started_at: i64 = r.get(2)?;
+            out.push((
+                PatrolSummary {
+                    id: DocId::from_slice(&r.get::<_, Vec<u8>>(0)?)?,
+                    title: r.get(1)?,
+                    started_at: Timestamp::from_millis(started_at),
+                    ended_at: r.get::<_, Option<i64>>(3)?.map(Timestamp::from_millis),
+                    fix_count: r.get::<_, i64>(4)?.unsigned_abs(),
+                    distance_m: r.get(5)?,
+                    observations: r.get::<_, i64>(6)?.unsigned_abs(),
+                    participants: parse_json(&r.get::<_, String>(7)?)?,
+                },
+                PageCursor {
+                    at: started_at,
+                    row: r.get(8)?,
+                },
+            ));
+        }
+        let (rows, next) = split_page(out, q.limit);
+        Ok(PatrolPage { rows, next })
+    }
+
+    /// Reports with their cases as `q` asks, newest first, and the cursor of the next page.
+    pub(crate) fn report_rows(
+        &self,
+        q: &ReportQuery,
+    ) -> Result<(Vec<ReportEntry>, Option<PageCursor>)> {
+        let now = q.now.unwrap_or_else(Timestamp::now).millis();
+        // The overdue times are whole numbers from the group's settings: written into the SQL,
+        // so the statement does not depend on which filters brought parameters.
+        let due_at = format!(
+            "(r.occurred_at + CASE COALESCE(t.priority, 'normal') WHEN 'low' THEN {} \
+             WHEN 'high' THEN {} WHEN 'urgent' THEN {} ELSE {} END)",
+            q.due.millis(Priority::Low),
+            q.due.millis(Priority::High),
+            q.due.millis(Priority::Urgent),
+            q.due.millis(Priority::Normal),
+        );
+        let mut f = Filters::default();
+        let (from, at, row) = match &q.zone {
+            Some(zone) => {
+                f.add("z.zone = ?", [text(zone)]);
+                (
+                    "p_zone_reports z JOIN p_reports r ON r.rid = z.rid",
+                    "z.occurred_at",
+                    "z.rid",
+                )
+            }
+            None => ("p_reports r", "r.occurred_at", "r.rid"),
+        };
+        f.period(at, row, q.from, q.to, q.after);
+        if let Some(status) = q.status {
+            f.add("COALESCE(t.status, 'new') = ?", [text(status.as_str())]);
+        }
+        if let Some(id) = q.id {
+            f.add("r.id = ?", [Value::Blob(id.as_bytes().to_vec())]);
+        }
+        if let Some(device) = q.assignee {
+            f.add("t.assignee = ?", [Value::Blob(device.as_bytes().to_vec())]);
+        }
+        if let Some(p) = q.priority {
+            f.add("COALESCE(t.priority, 'normal') = ?", [text(p.as_str())]);
+        }
+        if let Some(c) = q.category {
+            f.add("r.category = ?", [text(c.as_str())]);
+        }
+        if q.hide_merged {
+            f.add("t.merged_into IS NULL", []);
+        }
+        if q.overdue_only {
+            f.add(
+                &format!(
+                    "COALESCE(t.status, 'new') NOT IN ('closed', 'dismissed') \
+                     AND t.merged_into IS NULL AND {due_at} < ?"
+                ),
+                [Value::Integer(now)],
+            );
+        }
+        let limit = q
+            .limit
+            .map_or(String::new(), |l| format!("LIMIT {}", u64::from(l) + 1));
+        let sql = format!(
+            "SELECT r.id, r.category, r.description, r.occurred_at, r.lat, r.lon, r.precision,
+                    r.photos, r.filed_by, COALESCE(t.status, 'new'), t.updated_at, t.first_at,
+                    COALESCE(t.notes, '[]'), r.followups, r.person, t.assignee,
+                    COALESCE(t.priority, 'normal'), t.outcome, t.merged_into, {due_at}, r.rid
+             FROM {from} LEFT JOIN p_triage t ON t.report = r.id
+             {} ORDER BY {at} DESC, {row} DESC {limit}",
+            f.sql()
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(f.params))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let location = match (r.get::<_, Option<f64>>(4)?, r.get::<_, Option<f64>>(5)?) {
+                (Some(lat), Some(lon)) => Some(Point::new(lat, lon)),
+                _ => None,
+            };
+            let status: TriageStatus = r.get::<_, String>(9)?.parse()?;
+            let merged_into = r
+                .get::<_, Option<Vec<u8>>>(18)?
+                .map(|b| DocId::from_slice(&b))
+                .transpose()?;
+            let due_at: i64 = r.get(19)?;
+            let occurred_at: i64 = r.get(3)?;
+            let entry = ReportEntry {
+                report: Report {
+                    id: DocId::from_slice(&r.get::<_, Vec<u8>>(0)?)?,
+                    category: r.get::<_, String>(1)?.parse()?,
+                    description: r.get(2)?,
+                    occurred_at: Timestamp::from_millis(occurred_at),
+                    location,
+                    precision: r.get::<_, String>(6)?.parse()?,
+                    photos: parse_json(&r.get::<_, String>(7)?)?,
+                    filed_by: opt_device(r.get(8)?),
+                    status,
+                    followups: parse_json(&r.get::<_, String>(13)?)?,
+                    person: opt_json(r.get::<_, Option<String>>(14)?.as_deref())?,
+                },
+                triaged_at: r.get::<_, Option<i64>>(10)?.map(Timestamp::from_millis),
+                first_triaged_at: r.get::<_, Option<i64>>(11)?.map(Timestamp::from_millis),
+                notes: parse_json(&r.get::<_, String>(12)?)?,
+                assignee: opt_device(r.get(15)?),
+                priority: r.get::<_, String>(16)?.parse()?,
+                outcome: r
+                    .get::<_, Option<String>>(17)?
+                    .map(|o| o.parse())
+                    .transpose()?,
+                overdue: !porchlight_model::ends_case(status)
+                    && merged_into.is_none()
+                    && due_at < now,
+                merged_into,
+                merged: Vec::new(),
+                due_at: Timestamp::from_millis(due_at),
+            };
+            out.push((
+                entry,
+                PageCursor {
+                    at: occurred_at,
+                    row: r.get(20)?,
+                },
+            ));
+        }
+        let (mut rows, next) = split_page(out, q.limit);
+        if !rows.is_empty() {
+            self.attach_merged(&mut rows)?;
+        }
+        Ok((rows, next))
+    }
+}
