@@ -4,18 +4,15 @@
 use std::sync::Arc;
 
 use porchlight_core::model::{DeviceId, DocId, DueHours, Priority};
-use porchlight_core::{CaseFilter, CaseHistoryEntry, Core, DuplicatePair, ReportEntry};
+use porchlight_core::{CaseFilter, CaseHistoryEntry, Core, DuplicatePair, ReportEntry, ReportPage};
 use tauri::State;
 
 use super::blocking;
 use crate::error::Result;
 
 #[tauri::command]
-pub async fn list_cases(
-    core: State<'_, Arc<Core>>,
-    filter: CaseFilter,
-) -> Result<Vec<ReportEntry>> {
-    blocking(&core, move |core| Ok(core.cases(&filter)?)).await
+pub async fn list_cases(core: State<'_, Arc<Core>>, filter: CaseFilter) -> Result<ReportPage> {
+    blocking(&core, move |core| Ok(core.cases_page(&filter)?)).await
 }
 
 /// Assigns a case to a coordinator or volunteer (`None`: nobody).

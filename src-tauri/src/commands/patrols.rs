@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use porchlight_core::model::{DocId, Fix, NewObservation, Observation, Patrol, Timestamp};
-use porchlight_core::{Core, PatrolDetail, PatrolSummary, PatrolTotals, PrivacyZone};
+use porchlight_core::{Core, PatrolDetail, PatrolFilter, PatrolPage, PatrolTotals, PrivacyZone};
 use tauri::State;
 
 use super::blocking;
@@ -58,15 +58,8 @@ pub async fn patrol_totals(core: State<'_, Arc<Core>>) -> Result<Option<PatrolTo
 }
 
 #[tauri::command]
-pub async fn list_patrols(
-    core: State<'_, Arc<Core>>,
-    limit: Option<u32>,
-    offset: Option<u32>,
-) -> Result<Vec<PatrolSummary>> {
-    blocking(&core, move |core| {
-        Ok(core.patrols(limit.unwrap_or(50), offset.unwrap_or(0))?)
-    })
-    .await
+pub async fn list_patrols(core: State<'_, Arc<Core>>, filter: PatrolFilter) -> Result<PatrolPage> {
+    blocking(&core, move |core| Ok(core.patrols_page(&filter)?)).await
 }
 
 #[tauri::command]

@@ -7,6 +7,9 @@ import type {
   AppConfig,
   BlurRegion,
   CaseFilter,
+  PatrolFilter,
+  PatrolPage,
+  ReportPage,
   CaseHistoryEntry,
   CaseOutcome,
   DeviceId,
@@ -42,7 +45,6 @@ import type {
   Point,
   PatrolTotals,
   PrivacyZone,
-  PatrolSummary,
   PhotoInfo,
   Receipt,
   ReportEntry,
@@ -152,7 +154,8 @@ export const api = {
   patrolTotals: () => call<PatrolTotals | null>("patrol_totals"),
   privacyZones: () => call<PrivacyZone[]>("privacy_zones"),
   setPrivacyZones: (zones: PrivacyZone[]) => call<null>("set_privacy_zones", { zones }),
-  listPatrols: (limit = 50, offset = 0) => call<PatrolSummary[]>("list_patrols", { limit, offset }),
+  /** One page of patrols, newest first; fields left out do not filter. */
+  listPatrols: (filter: Partial<PatrolFilter>) => call<PatrolPage>("list_patrols", { filter }),
   showPatrol: (id: DocId) => call<PatrolDetail>("show_patrol", { id }),
 
   fileReport: (report: NewReport, anonymous = true) =>
@@ -183,7 +186,8 @@ export const api = {
   photo: (hash: string) => call<string | null>("photo", { hash }),
   triage: (report: DocId, status: TriageStatus, note: string | null, publish = false, outcome: CaseOutcome | null = null) =>
     call<Triage>("triage", { report, status, outcome, note, publish }),
-  listCases: (filter: CaseFilter) => call<ReportEntry[]>("list_cases", { filter }),
+  /** One page of cases, newest first (every one when `limit` is left out); fields left out do not filter. */
+  listCases: (filter: Partial<CaseFilter>) => call<ReportPage>("list_cases", { filter }),
   assignCase: (report: DocId, assignee: DeviceId | null) => call<ReportEntry>("assign_case", { report, assignee }),
   setCasePriority: (report: DocId, priority: Priority) => call<ReportEntry>("set_case_priority", { report, priority }),
   caseHistory: (report: DocId) => call<CaseHistoryEntry[]>("case_history", { report }),

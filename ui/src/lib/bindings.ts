@@ -159,7 +159,51 @@ overdueOnly: boolean,
 /**
  * Also list reports merged into another case (left out otherwise).
  */
-includeMerged: boolean, };
+includeMerged: boolean, 
+/**
+ * Only reports of the period `[from, to)`.
+ */
+from: Timestamp | null, to: Timestamp | null, 
+/**
+ * Only reports located in this named zone of the group.
+ */
+zone: string | null, category: Category | null, 
+/**
+ * The next page: the cursor the previous page ended with.
+ */
+after: PageCursor | null, 
+/**
+ * Rows per page (every row when `None`).
+ */
+limit: number | null, };
+export type PatrolFilter = { 
+/**
+ * Only patrols that started in the period `[from, to)`.
+ */
+from: Timestamp | null, to: Timestamp | null, 
+/**
+ * Only patrols whose track passes through this named zone of the group.
+ */
+zone: string | null, 
+/**
+ * `true`: only running patrols; `false`: only ended ones.
+ */
+running: boolean | null, 
+/**
+ * The next page: the cursor the previous page ended with.
+ */
+after: PageCursor | null, 
+/**
+ * Rows per page (every row when `None`).
+ */
+limit: number | null, };
+export type PageCursor = { at: number, row: number, };
+export type ReportPage = { rows: Array<ReportEntry>, 
+/**
+ * Pass back as `after` for the next page; `None` on the last.
+ */
+next: PageCursor | null, };
+export type PatrolPage = { rows: Array<PatrolSummary>, next: PageCursor | null, };
 export type CaseHistoryEntry = { 
 /**
  * `None` for a device no longer in the group.
