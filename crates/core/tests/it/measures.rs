@@ -8,7 +8,7 @@
 //! The period is 2026-06-01 (a Monday) to 2026-06-15: ISO weeks W23 and W24. The previous
 //! period of the same length is 2026-05-18 to 2026-06-01.
 
-use porchlight_core::{Core, CoreError, MeasuresQuery, TrendStep};
+use porchlight_core::{CaseFilter, Core, CoreError, MeasuresQuery, PatrolFilter, TrendStep};
 use porchlight_crdt::{
     create_ack, end_patrol, join_patrol, new_triage, set_triage, start_patrol, triage_id,
 };
@@ -235,7 +235,7 @@ fn measures_of_a_generated_neighbourhood_equal_the_hand_computed_values() {
     let r2 = report(&core, "2026-06-04T08:00:00Z", at(20.0, 20.0)); // Elm
     let r3 = report(&core, "2026-06-09T22:00:00Z", at(1000.0, 1000.0)); // Oak
     let r4 = report(&core, "2026-06-11T12:00:00Z", at(150.0, 180.0)); // Elm
-    let _r5 = report(&core, "2026-06-13T09:00:00Z", at(190.0, 10.0)); // Elm, never triaged
+    let r5 = report(&core, "2026-06-13T09:00:00Z", at(190.0, 10.0)); // Elm, never triaged
     let r0 = report(&core, "2026-05-25T10:00:00Z", at(100.0, 100.0)); // previous period
     batch.extend([
         // first triage 1 h, closed after 26 h
@@ -388,6 +388,67 @@ fn measures_of_a_generated_neighbourhood_equal_the_hand_computed_values() {
     assert_eq!((s.meetings, s.attendance), (1, 14));
     assert_eq!(e.coverage.len(), 1);
     assert_eq!(e.previous.patrols, 1);
+
+    // The lists filtered to Elm and the period hold exactly what Elm's measures counted.
+    let period = (
+        Some(t("2026-06-01T00:00:00Z")),
+        Some(t("2026-06-15T00:00:00Z")),
+    );
+    let patrols = core
+        .patrols_page(&PatrolFilter {
+            from: period.0,
+            to: period.1,
+            zone: Some("Elm".into()),
+            ..PatrolFilter::default()
+        })
+        .unwrap();
+    let started: Vec<Timestamp> = patrols.rows.iter().map(|p| p.started_at).collect();
+    assert_eq!(
+        started,
+        [t("2026-06-10T20:00:00Z"), t("2026-06-01T18:00:00Z")],
+        "P2 and P1, newest first"
+    );
+    let cases = core
+        .cases_page(&CaseFilter {
+            from: period.0,
+            to: period.1,
+            zone: Some("Elm".into()),
+            limit: Some(3),
+            ..CaseFilter::default()
+        })
+        .unwrap();
+    let ids: Vec<DocId> = cases.rows.iter().map(|r| r.report.id).collect();
+    assert_eq!(ids, [r5, r4, r2], "newest first, three to a page");
+    let rest = core
+        .cases_page(&CaseFilter {
+            from: period.0,
+            to: period.1,
+            zone: Some("Elm".into()),
+            limit: Some(3),
+            after: cases.next,
+            ..CaseFilter::default()
+        })
+        .unwrap();
+    assert_eq!(
+        rest.rows.iter().map(|r| r.report.id).collect::<Vec<_>>(),
+        [r1]
+    );
+    assert!(rest.next.is_none());
+    // A zone the group does not have, and a period that ends before it starts, are refused.
+    let unknown = core.patrols_page(&PatrolFilter {
+        zone: Some("Nowhere".into()),
+        ..PatrolFilter::default()
+    });
+    assert!(matches!(unknown, Err(CoreError::Invalid(_))), "{unknown:?}");
+    let backwards = core.cases_page(&CaseFilter {
+        from: period.1,
+        to: period.0,
+        ..CaseFilter::default()
+    });
+    assert!(
+        matches!(backwards, Err(CoreError::Invalid(_))),
+        "{backwards:?}"
+    );
 }
 
 #[test]
