@@ -22,6 +22,7 @@ mod filters;
 mod following;
 mod hotspots;
 mod identity;
+mod incident_map;
 mod maps;
 mod matching;
 mod measures;
@@ -59,6 +60,7 @@ pub use filters::PatrolFilter;
 pub use hotspots::{
     DEFAULT_CELL_M, Direction, HeatCell, HotspotCell, HotspotQuery, Hotspots, Shown, ZoneComparison,
 };
+pub use incident_map::{AlertMarker, CLUSTER_PX, Cluster, IncidentMap, IncidentQuery, MAX_TRACKS};
 pub use maps::{MapProblem, MapStatus, write_demo_package};
 pub use matching::{AckSummary, AlertNews, MatchedAlert};
 pub use measures::{
@@ -72,7 +74,7 @@ pub use photos::{PhotoInfo, RelayedBlob};
 pub use porchlight_model as model;
 pub use porchlight_store::{
     AlertQuery, DocChanges, Forgotten, PageCursor, PatrolPage, PatrolSummary, PatrolTotals,
-    Quarantined, Receipt, ReportEntry, ReportPage, ReportQuery, Stats,
+    PatrolTrack, Quarantined, Receipt, ReportEntry, ReportPage, ReportPoint, ReportQuery, Stats,
 };
 pub use porchlight_sync::{
     Connect, Fingerprint, HttpConnect, HubAddress, INVITE_PREFIX, INVITE_PREFIX_HUB, InviteCode,

@@ -59,9 +59,9 @@ pub struct PatrolQuery {
 
 /// A WHERE clause under construction, with its parameters in order.
 #[derive(Default)]
-struct Filters {
+pub(crate) struct Filters {
     clauses: Vec<String>,
-    params: Vec<Value>,
+    pub(crate) params: Vec<Value>,
 }
 
 impl Filters {
@@ -94,7 +94,7 @@ impl Filters {
         }
     }
 
-    fn sql(&self) -> String {
+    pub(crate) fn sql(&self) -> String {
         if self.clauses.is_empty() {
             String::new()
         } else {
@@ -124,6 +124,105 @@ fn split_page<T>(
     (rows.into_iter().map(|(r, _)| r).collect(), next)
 }
 
+/// A patrol query's FROM clause, time and row columns and WHERE clause.
+pub(crate) fn patrol_sql(q: &PatrolQuery) -> (&'static str, &'static str, &'static str, Filters) {
+    let mut f = Filters::default();
+    let (from, at, row) = match &q.zone {
+        Some(zone) => {
+            f.add("z.zone = ?", [text(zone)]);
+            (
+                "p_zone_patrols z JOIN p_patrols p ON p.rid = z.rid",
+                "z.started_at",
+                "z.rid",
+            )
+        }
+        None => ("p_patrols p", "p.started_at", "p.rid"),
+    };
+    f.period(at, row, q.from, q.to, q.after);
+    match q.running {
+        Some(true) => f.add("p.ended_at IS NULL", []),
+        Some(false) => f.add("p.ended_at IS NOT NULL", []),
+        None => {}
+    }
+    (from, at, row, f)
+}
+
+/// A report query's FROM clause, time and row columns, WHERE clause and due-time expression.
+pub(crate) struct ReportSql {
+    pub(crate) from: &'static str,
+    pub(crate) at: &'static str,
+    pub(crate) row: &'static str,
+    pub(crate) filters: Filters,
+    pub(crate) due_at: String,
+    pub(crate) now: i64,
+}
+
+pub(crate) fn report_sql(q: &ReportQuery) -> ReportSql {
+    let now = q.now.unwrap_or_else(Timestamp::now).millis();
+    // The overdue times are whole numbers from the group's settings: written into the SQL,
+    // so the statement does not depend on which filters brought parameters.
+    let due_at = format!(
+        "(r.occurred_at + CASE COALESCE(t.priority, 'normal') WHEN 'low' THEN {} \
+         WHEN 'high' THEN {} WHEN 'urgent' THEN {} ELSE {} END)",
+        q.due.millis(Priority::Low),
+        q.due.millis(Priority::High),
+        q.due.millis(Priority::Urgent),
+        q.due.millis(Priority::Normal),
+    );
+    let mut f = Filters::default();
+    let (from, at, row) = match &q.zone {
+        Some(zone) => {
+            f.add("z.zone = ?", [text(zone)]);
+            (
+                "p_zone_reports z JOIN p_reports r ON r.rid = z.rid",
+                "z.occurred_at",
+                "z.rid",
+            )
+        }
+        None => ("p_reports r", "r.occurred_at", "r.rid"),
+    };
+    f.period(at, row, q.from, q.to, q.after);
+    if let Some(status) = q.status {
+        f.add("COALESCE(t.status, 'new') = ?", [text(status.as_str())]);
+    }
+    if let Some(id) = q.id {
+        f.add("r.id = ?", [Value::Blob(id.as_bytes().to_vec())]);
+    }
+    if let Some(device) = q.assignee {
+        f.add("t.assignee = ?", [Value::Blob(device.as_bytes().to_vec())]);
+    }
+    if let Some(p) = q.priority {
+        f.add("COALESCE(t.priority, 'normal') = ?", [text(p.as_str())]);
+    }
+    if let Some(c) = q.category {
+        f.add("r.category = ?", [text(c.as_str())]);
+    }
+    if q.hide_merged {
+        f.add("t.merged_into IS NULL", []);
+    }
+    if q.overdue_only {
+        f.add(
+            &format!(
+                "COALESCE(t.status, 'new') NOT IN ('closed', 'dismissed') \
+                 AND t.merged_into IS NULL AND {due_at} < ?"
+            ),
+            [Value::Integer(now)],
+        );
+    }
+    ReportSql {
+        from,
+        at,
+        row,
+        filters: f,
+        due_at,
+        now,
+    }
+}
+
+fn limit_sql(limit: Option<u32>) -> String {
+    limit.map_or(String::new(), |l| format!("LIMIT {}", u64::from(l) + 1))
+}
+
 impl Store {
     /// One page of reports with their cases, newest first.
     pub fn reports_page(&self, q: &ReportQuery) -> Result<ReportPage> {
@@ -133,27 +232,8 @@ impl Store {
 
     /// One page of patrols, newest first.
     pub fn patrols_page(&self, q: &PatrolQuery) -> Result<PatrolPage> {
-        let mut f = Filters::default();
-        let (from, at, row) = match &q.zone {
-            Some(zone) => {
-                f.add("z.zone = ?", [text(zone)]);
-                (
-                    "p_zone_patrols z JOIN p_patrols p ON p.rid = z.rid",
-                    "z.started_at",
-                    "z.rid",
-                )
-            }
-            None => ("p_patrols p", "p.started_at", "p.rid"),
-        };
-        f.period(at, row, q.from, q.to, q.after);
-        match q.running {
-            Some(true) => f.add("p.ended_at IS NULL", []),
-            Some(false) => f.add("p.ended_at IS NOT NULL", []),
-            None => {}
-        }
-        let limit = q
-            .limit
-            .map_or(String::new(), |l| format!("LIMIT {}", u64::from(l) + 1));
+        let (from, at, row, f) = patrol_sql(q);
+        let limit = limit_sql(q.limit);
         let sql = format!(
             "SELECT p.id, p.title, p.started_at, p.ended_at, p.fix_count, p.distance_m,
                     p.observations, p.participants, p.rid
@@ -191,60 +271,15 @@ impl Store {
         &self,
         q: &ReportQuery,
     ) -> Result<(Vec<ReportEntry>, Option<PageCursor>)> {
-        let now = q.now.unwrap_or_else(Timestamp::now).millis();
-        // The overdue times are whole numbers from the group's settings: written into the SQL,
-        // so the statement does not depend on which filters brought parameters.
-        let due_at = format!(
-            "(r.occurred_at + CASE COALESCE(t.priority, 'normal') WHEN 'low' THEN {} \
-             WHEN 'high' THEN {} WHEN 'urgent' THEN {} ELSE {} END)",
-            q.due.millis(Priority::Low),
-            q.due.millis(Priority::High),
-            q.due.millis(Priority::Urgent),
-            q.due.millis(Priority::Normal),
-        );
-        let mut f = Filters::default();
-        let (from, at, row) = match &q.zone {
-            Some(zone) => {
-                f.add("z.zone = ?", [text(zone)]);
-                (
-                    "p_zone_reports z JOIN p_reports r ON r.rid = z.rid",
-                    "z.occurred_at",
-                    "z.rid",
-                )
-            }
-            None => ("p_reports r", "r.occurred_at", "r.rid"),
-        };
-        f.period(at, row, q.from, q.to, q.after);
-        if let Some(status) = q.status {
-            f.add("COALESCE(t.status, 'new') = ?", [text(status.as_str())]);
-        }
-        if let Some(id) = q.id {
-            f.add("r.id = ?", [Value::Blob(id.as_bytes().to_vec())]);
-        }
-        if let Some(device) = q.assignee {
-            f.add("t.assignee = ?", [Value::Blob(device.as_bytes().to_vec())]);
-        }
-        if let Some(p) = q.priority {
-            f.add("COALESCE(t.priority, 'normal') = ?", [text(p.as_str())]);
-        }
-        if let Some(c) = q.category {
-            f.add("r.category = ?", [text(c.as_str())]);
-        }
-        if q.hide_merged {
-            f.add("t.merged_into IS NULL", []);
-        }
-        if q.overdue_only {
-            f.add(
-                &format!(
-                    "COALESCE(t.status, 'new') NOT IN ('closed', 'dismissed') \
-                     AND t.merged_into IS NULL AND {due_at} < ?"
-                ),
-                [Value::Integer(now)],
-            );
-        }
-        let limit = q
-            .limit
-            .map_or(String::new(), |l| format!("LIMIT {}", u64::from(l) + 1));
+        let ReportSql {
+            from,
+            at,
+            row,
+            filters: f,
+            due_at,
+            now,
+        } = report_sql(q);
+        let limit = limit_sql(q.limit);
         let sql = format!(
             "SELECT r.id, r.category, r.description, r.occurred_at, r.lat, r.lon, r.precision,
                     r.photos, r.filed_by, COALESCE(t.status, 'new'), t.updated_at, t.first_at,

@@ -8,7 +8,9 @@
 //! The period is 2026-06-01 (a Monday) to 2026-06-15: ISO weeks W23 and W24. The previous
 //! period of the same length is 2026-05-18 to 2026-06-01.
 
-use porchlight_core::{CaseFilter, Core, CoreError, MeasuresQuery, PatrolFilter, TrendStep};
+use porchlight_core::{
+    CaseFilter, Core, CoreError, IncidentQuery, MeasuresQuery, PatrolFilter, TrendStep,
+};
 use porchlight_crdt::{
     create_ack, end_patrol, join_patrol, new_triage, set_triage, start_patrol, triage_id,
 };
@@ -449,6 +451,58 @@ fn measures_of_a_generated_neighbourhood_equal_the_hand_computed_values() {
         matches!(backwards, Err(CoreError::Invalid(_))),
         "{backwards:?}"
     );
+
+    // The incident map of the period: reports R1–R5, alerts A1–A4 and M2, patrols P1, P2, P4.
+    let map = |zone: Option<&str>, status: Option<TriageStatus>, zoom: u8| {
+        core.incident_map(&IncidentQuery {
+            from: period.0,
+            to: period.1,
+            zone: zone.map(str::to_owned),
+            status,
+            zoom,
+            ..IncidentQuery::default()
+        })
+        .unwrap()
+    };
+    let whole = map(None, None, 3);
+    assert_eq!(
+        (whole.report_count, whole.alert_count, whole.patrol_count),
+        (5, 5, 3)
+    );
+    assert_eq!(whole.tracks.len(), 3);
+    // Zoomed out to a continent, 1.5 km of neighbourhood is one cluster.
+    let gathered: Vec<(u32, u32)> = whole
+        .clusters
+        .iter()
+        .map(|c| (c.reports, c.alerts))
+        .collect();
+    assert_eq!(gathered, [(5, 5)]);
+    assert!(whole.reports.is_empty() && whole.alerts.is_empty());
+    // Zoomed in to a couple of metres, only markers at the very same spot gather: R1 with A1, A3
+    // and A4 at Elm's point; R3 with A2 and M2 at Oak's. R2, R4 and R5 stand alone.
+    let close_up = map(None, None, 22);
+    let mut gathered: Vec<(u32, u32)> = close_up
+        .clusters
+        .iter()
+        .map(|c| (c.reports, c.alerts))
+        .collect();
+    gathered.sort_unstable();
+    assert_eq!(gathered, [(1, 2), (1, 3)]);
+    let mut alone: Vec<DocId> = close_up.reports.iter().map(|r| r.id).collect();
+    alone.sort();
+    let mut expected = vec![r2, r4, r5];
+    expected.sort();
+    assert_eq!(alone, expected);
+    assert!(close_up.alerts.is_empty());
+    // Elm only: R1, R2, R4, R5; A1, A3, A4 touch it; P1 and P2 pass through it.
+    let elm = map(Some("Elm"), None, 22);
+    assert_eq!(
+        (elm.report_count, elm.alert_count, elm.patrol_count),
+        (4, 3, 2)
+    );
+    // Closed cases only: R1, R3, R4.
+    let closed = map(None, Some(TriageStatus::Closed), 22);
+    assert_eq!(closed.report_count, 3);
 }
 
 #[test]

@@ -1,0 +1,263 @@
+//! The coordinator's incident map: reports, alerts and patrol tracks filtered by period, zone,
+//! category and status, with nearby markers gathered into clusters at the zoom the map shows.
+//!
+//! Clustering happens here, not in the web view: a city's tens of thousands of reports would
+//! otherwise all cross into the page on every zoom. Markers whose Web Mercator pixels at the
+//! current zoom fall into the same [`CLUSTER_PX`]-pixel square become one cluster, drawn at
+//! their mean position with their count; a square holding one marker shows it as it is.
+
+use std::collections::BTreeMap;
+
+use porchlight_model::{
+    AlertCategory, AlertStatus, Area, Category, DocId, DocKind, Point, Timestamp, TriageStatus,
+    ValidationError,
+};
+use porchlight_store::{AlertQuery, PatrolQuery, PatrolTrack, ReportPoint, ReportQuery};
+use serde::{Deserialize, Serialize};
+
+use crate::{Core, CoreError, Result};
+
+/// The side of a clustering square, in screen pixels at the map's zoom.
+pub const CLUSTER_PX: f64 = 64.0;
+/// Tracks drawn at most (the newest): more would hide the markers under lines.
+pub const MAX_TRACKS: u32 = 200;
+/// The deepest zoom a map asks for; past it nothing is gathered.
+const MAX_ZOOM: u8 = 22;
+
+/// What the map shows.
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase", default)]
+pub struct IncidentQuery {
+    /// The period `[from, to)`: reports by when they happened, alerts by when they were issued,
+    /// patrols by when they started.
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    /// Only what lies in (reports), touches (alerts) or passes through (patrols) this zone.
+    pub zone: Option<String>,
+    /// Reports of this category only.
+    pub category: Option<Category>,
+    /// Reports with this triage status only.
+    pub status: Option<TriageStatus>,
+    pub reports: bool,
+    pub alerts: bool,
+    pub patrols: bool,
+    /// The map's zoom level (0 = the whole world in 256 pixels).
+    pub zoom: u8,
+}
+
+impl Default for IncidentQuery {
+    fn default() -> Self {
+        Self {
+            from: None,
+            to: None,
+            zone: None,
+            category: None,
+            status: None,
+            reports: true,
+            alerts: true,
+            patrols: true,
+            zoom: 15,
+        }
+    }
+}
+
+/// An alert as the map draws it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct AlertMarker {
+    pub id: DocId,
+    pub title: String,
+    pub category: AlertCategory,
+    pub status: AlertStatus,
+    pub issued_at: Timestamp,
+    /// Where its marker goes (the area's anchor).
+    pub point: Point,
+    pub area: Area,
+}
+
+/// Markers close together at this zoom, drawn as one.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Cluster {
+    /// The mean position of its markers.
+    pub center: Point,
+    pub reports: u32,
+    pub alerts: u32,
+    /// The box around its markers, to zoom to.
+    pub south_west: Point,
+    pub north_east: Point,
+}
+
+/// The map's content and the legend's counts.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct IncidentMap {
+    pub clusters: Vec<Cluster>,
+    /// Reports drawn on their own (alone in their square).
+    pub reports: Vec<ReportPoint>,
+    pub alerts: Vec<AlertMarker>,
+    pub tracks: Vec<PatrolTrack>,
+    /// How many of each the filters selected (clustered ones included).
+    pub report_count: u32,
+    pub alert_count: u32,
+    pub patrol_count: u32,
+}
+
+/// A marker's square at `zoom`: its Web Mercator pixel position divided by [`CLUSTER_PX`].
+fn square(p: Point, zoom: u8) -> (i64, i64) {
+    let size = 256.0 * f64::from(1u32 << zoom.min(MAX_ZOOM));
+    let x = (p.lon + 180.0) / 360.0 * size;
+    // Mercator is undefined at the poles; the map never shows past ±85.05°.
+    let lat = p.lat.clamp(-85.05, 85.05).to_radians();
+    let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * size;
+    #[allow(clippy::cast_possible_truncation)] // at most 2^30 / 64
+    (
+        (x / CLUSTER_PX).floor() as i64,
+        (y / CLUSTER_PX).floor() as i64,
+    )
+}
+
+enum Marker {
+    Report(ReportPoint),
+    Alert(AlertMarker),
+}
+
+impl Marker {
+    fn point(&self) -> Point {
+        match self {
+            Marker::Report(r) => r.point,
+            Marker::Alert(a) => a.point,
+        }
+    }
+}
+
+/// Gathers markers sharing a square at `zoom` into clusters; the rest stay single.
+fn gather(markers: Vec<Marker>, zoom: u8, map: &mut IncidentMap) {
+    let mut squares: BTreeMap<(i64, i64), Vec<Marker>> = BTreeMap::new();
+    for m in markers {
+        squares.entry(square(m.point(), zoom)).or_default().push(m);
+    }
+    for (_, mut group) in squares {
+        if group.len() == 1 {
+            match group.pop() {
+                Some(Marker::Report(r)) => map.reports.push(r),
+                Some(Marker::Alert(a)) => map.alerts.push(a),
+                None => {}
+            }
+            continue;
+        }
+        let n = group.len() as f64;
+        let (mut lat, mut lon) = (0.0, 0.0);
+        let (mut south, mut west, mut north, mut east) =
+            (90.0_f64, 180.0_f64, -90.0_f64, -180.0_f64);
+        let (mut reports, mut alerts) = (0, 0);
+        for m in &group {
+            let p = m.point();
+            lat += p.lat;
+            lon += p.lon;
+            south = south.min(p.lat);
+            north = north.max(p.lat);
+            west = west.min(p.lon);
+            east = east.max(p.lon);
+            match m {
+                Marker::Report(_) => reports += 1,
+                Marker::Alert(_) => alerts += 1,
+            }
+        }
+        map.clusters.push(Cluster {
+            center: Point::new(lat / n, lon / n),
+            reports,
+            alerts,
+            south_west: Point::new(south, west),
+            north_east: Point::new(north, east),
+        });
+    }
+}
+
+impl Core {
+    /// The incident map for `q` (coordinators).
+    pub fn incident_map(&self, q: &IncidentQuery) -> Result<IncidentMap> {
+        self.require(|r| r.can_read(DocKind::Report), "see the incident map")?;
+        if q.zoom > MAX_ZOOM {
+            return Err(CoreError::Invalid(ValidationError::Invalid {
+                field: "zoom",
+                reason: format!("at most {MAX_ZOOM}"),
+            }));
+        }
+        let reader = self.reader();
+        let group = reader.group()?;
+        crate::filters::check(group.as_ref(), q.from, q.to, q.zone.as_deref())?;
+        let zone_area = match (&q.zone, &group) {
+            (Some(name), Some(g)) => Some(crate::filters::zone_named(g, name)?.area.clone()),
+            _ => None,
+        };
+        let mut markers = Vec::new();
+        let mut map = IncidentMap::default();
+        if q.reports {
+            let points = reader.report_points(&ReportQuery {
+                from: q.from,
+                to: q.to,
+                zone: q.zone.clone(),
+                category: q.category,
+                status: q.status,
+                ..ReportQuery::default()
+            })?;
+            map.report_count = u32::try_from(points.len()).unwrap_or(u32::MAX);
+            markers.extend(points.into_iter().map(Marker::Report));
+        }
+        if q.alerts {
+            let in_period =
+                |t: Timestamp| q.from.is_none_or(|from| t >= from) && q.to.is_none_or(|to| t < to);
+            let alerts = reader.alerts(&AlertQuery {
+                touching: zone_area,
+                live_at: None,
+                limit: None,
+            })?;
+            for a in alerts.into_iter().filter(|a| in_period(a.issued_at)) {
+                map.alert_count += 1;
+                markers.push(Marker::Alert(AlertMarker {
+                    id: a.id,
+                    point: a.area.anchor(),
+                    title: a.title,
+                    category: a.category,
+                    status: a.status,
+                    issued_at: a.issued_at,
+                    area: a.area,
+                }));
+            }
+        }
+        if q.patrols {
+            let filter = PatrolQuery {
+                from: q.from,
+                to: q.to,
+                zone: q.zone.clone(),
+                ..PatrolQuery::default()
+            };
+            map.tracks = reader.patrol_tracks(&filter, MAX_TRACKS)?;
+            map.patrol_count = reader.patrol_count(&filter)?;
+        }
+        gather(markers, q.zoom, &mut map);
+        Ok(map)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn points_a_square_apart_stay_apart_and_zooming_out_gathers_them() {
+        // At zoom 16 a 64-pixel square is about 96 m across at the equator (156 km per 256 px at
+        // zoom 0, halved per level: 156 543 m / 2^16 per px × 64 px).
+        let a = Point::new(0.0005, 0.0005);
+        let b = Point::new(0.0005, 0.0025); // ~220 m east
+        assert_ne!(square(a, 16), square(b, 16));
+        assert_eq!(square(a, 12), square(b, 12));
+        // The poles do not break the projection.
+        let _ = square(Point::new(90.0, 0.0), 3);
+    }
+}
