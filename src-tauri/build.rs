@@ -23,6 +23,7 @@ const COMMANDS: &[&str] = &[
     "withdraw_sos",
     "patrol_alarms",
     "take_new_alarms",
+    "incident_map",
     "hotspots",
     "hotspot_k",
     "set_hotspot_k",

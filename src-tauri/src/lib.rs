@@ -114,6 +114,7 @@ pub fn run_app<R: Runtime>(
             commands::safety::withdraw_sos,
             commands::safety::patrol_alarms,
             commands::safety::take_new_alarms,
+            commands::incidents::incident_map,
             commands::insight::hotspots,
             commands::insight::hotspot_k,
             commands::insight::set_hotspot_k,

@@ -225,6 +225,47 @@ test("coordinator: hotspots of the demo neighbourhood, nothing under k", async (
   await screenshot(d, "coordinator-hotspots");
 });
 
+test("coordinator: the incident map of the demo neighbourhood, filtered and clustered; the inbox pages", async () => {
+  const d = app.driver;
+  await click(d, '[data-section="map"]');
+  await find(d, '[data-testid="incident-legend"]');
+  // What the core gathers at a neighbourhood-wide zoom: every report and alert in a cluster or
+  // alone, and the legend's counts are the core's.
+  const whole = await invoke(d, "incident_map", { query: { zoom: 13 } });
+  assert.ok(whole.reportCount > 0 && whole.alertCount > 0, "the demo has reports and alerts");
+  const gathered = whole.clusters.reduce((n, c) => n + c.reports + c.alerts, 0);
+  assert.equal(gathered + whole.reports.length + whole.alerts.length, whole.reportCount + whole.alertCount);
+  assert.ok(whole.clusters.length > 0, "nothing clustered at zoom 13");
+  await find(d, ".map-cluster");
+  // One zone: the legend follows the core's count for it.
+  await choose(d, "select[name=incidents-zone]", "Park beat");
+  const from = await d.executeScript("return document.querySelector('input[name=incidents-from]').value");
+  const to = await d.executeScript("return document.querySelector('input[name=incidents-to]').value");
+  const [fy, fm, fd] = from.split("-").map(Number);
+  const [ty, tm, td] = to.split("-").map(Number);
+  const park = await invoke(d, "incident_map", {
+    query: {
+      zone: "Park beat",
+      from: new Date(fy, fm - 1, fd).toISOString(),
+      to: new Date(ty, tm - 1, td + 1).toISOString(),
+      zoom: 15,
+    },
+  });
+  assert.ok(park.reportCount < whole.reportCount, "a zone holds fewer reports than the whole map");
+  await findText(d, '[data-testid="incident-legend"] li', `Reports: ${park.reportCount}`);
+  await findText(d, '[data-testid="incident-legend"] li', `Patrols: ${park.patrolCount}`);
+  await checkA11y(d, "incident map");
+  await screenshot(d, "coordinator-incident-map");
+  await choose(d, "select[name=incidents-zone]", "");
+
+  // The inbox shows 50 cases at a time and the next 50 on request.
+  await click(d, '[data-section="reports"]');
+  await choose(d, "select[name=filter]", "");
+  await waitFor(d, "50 cases", "return document.querySelectorAll('[data-testid=reports] > li').length === 50");
+  await click(d, '[data-testid="reports-more"]');
+  await waitFor(d, "more cases", "return document.querySelectorAll('[data-testid=reports] > li').length > 50");
+});
+
 test("coordinator: measures of success of the demo neighbourhood, attendance recorded", async () => {
   const d = app.driver;
   // A meeting held yesterday, to record who came.

@@ -19,6 +19,9 @@ CREATE TABLE p_zone_reports (
     PRIMARY KEY (zone, occurred_at, rid)
 ) WITHOUT ROWID;
 CREATE INDEX p_zone_reports_rid ON p_zone_reports (rid);
+-- The group's overdue times, so a page of cases does not load the group's document to mark
+-- overdue ones.
+ALTER TABLE p_groups ADD COLUMN due_hours TEXT;
 -- Existing patrols have no simplified track yet: derive every projection again.
 INSERT INTO local_state (key, value) VALUES ('store.rebuild_projections', '1')
     ON CONFLICT (key) DO UPDATE SET value = excluded.value;

@@ -2,8 +2,8 @@
 //! inside the caller's transaction; `rebuild_projections` recreates them all from the documents.
 
 use porchlight_crdt::{
-    Doc, first_triaged_at, read_ack, read_alert, read_group, read_patrol_and_track, read_report,
-    read_triage,
+    Doc, first_triaged_at, read_ack, read_alert, read_due_hours, read_group, read_patrol_and_track,
+    read_report, read_triage,
 };
 use porchlight_model::{DocKind, hex};
 use rusqlite::{Transaction, params};
@@ -97,8 +97,15 @@ pub(crate) fn project_into(
             let before = zones::group_zones(tx)?;
             exec(
                 tx,
-                "INSERT OR REPLACE INTO p_groups (id, name, members, zones) VALUES (?1, ?2, ?3, ?4)",
-                params![key, g.name, json(&g.members), json(&g.zones)],
+                "INSERT OR REPLACE INTO p_groups (id, name, members, zones, due_hours)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    key,
+                    g.name,
+                    json(&g.members),
+                    json(&g.zones),
+                    json(&read_due_hours(doc))
+                ],
             )?;
             if before != g.zones {
                 zones::reindex_all(tx, &g.zones)?;
@@ -333,7 +340,7 @@ fn index_text(search: &mut SearchRows, doc: &Doc, title: &str, body: &str) {
 /// The projection tables, with the query that lists each one's content in a stable order and
 /// without row ids (which differ between an incremental build and a rebuild).
 const DIGEST_QUERIES: &[&str] = &[
-    "SELECT id, name, members, zones FROM p_groups ORDER BY id",
+    "SELECT id, name, members, zones, due_hours FROM p_groups ORDER BY id",
     "SELECT id, title, body, category, severity, status, issued_at, expires_at, area, lat, lon,
         issued_by, starts_at, place, person, approved_by, outcome, attendance FROM p_alerts
         ORDER BY id",

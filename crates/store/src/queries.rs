@@ -358,6 +358,11 @@ impl Store {
         Ok(())
     }
 
+    /// The group's overdue times per priority (the defaults when there is no group yet).
+    pub fn due_hours(&self) -> Result<DueHours> {
+        crate::zones::group_due_hours(&self.conn)
+    }
+
     /// The group this device belongs to, if it has one.
     pub fn group(&self) -> Result<Option<Group>> {
         let row: Option<(Vec<u8>, String, String, String)> = self

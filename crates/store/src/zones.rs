@@ -8,7 +8,7 @@
 //! [`TRACK_TOLERANCE_M`] of the full one).
 
 use porchlight_model::planar::{simplify_track, track_enters, zone_contains};
-use porchlight_model::{Point, Zone};
+use porchlight_model::{DueHours, Point, Zone};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{Result, StoreError};
@@ -55,6 +55,19 @@ pub(crate) fn group_zones(conn: &Connection) -> Result<Vec<Zone>> {
         .optional()?;
     match json {
         None => Ok(Vec::new()),
+        Some(s) => serde_json::from_str(&s)
+            .map_err(|e| StoreError::Corrupt(format!("projection JSON: {e}"))),
+    }
+}
+
+/// The group's overdue times as projected (the defaults before the group document arrived).
+pub(crate) fn group_due_hours(conn: &Connection) -> Result<DueHours> {
+    let json: Option<Option<String>> = conn
+        .prepare_cached("SELECT due_hours FROM p_groups ORDER BY id LIMIT 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    match json.flatten() {
+        None => Ok(DueHours::default()),
         Some(s) => serde_json::from_str(&s)
             .map_err(|e| StoreError::Corrupt(format!("projection JSON: {e}"))),
     }

@@ -11,6 +11,7 @@
 pub mod alerts;
 pub mod cases;
 pub mod identity;
+pub mod incidents;
 pub mod insight;
 pub mod maps;
 pub mod overview;

@@ -7,6 +7,8 @@ import type {
   AppConfig,
   BlurRegion,
   CaseFilter,
+  IncidentMap,
+  IncidentQuery,
   PatrolFilter,
   PatrolPage,
   ReportPage,
@@ -187,6 +189,7 @@ export const api = {
   triage: (report: DocId, status: TriageStatus, note: string | null, publish = false, outcome: CaseOutcome | null = null) =>
     call<Triage>("triage", { report, status, outcome, note, publish }),
   /** One page of cases, newest first (every one when `limit` is left out); fields left out do not filter. */
+  incidentMap: (query: Partial<IncidentQuery>) => call<IncidentMap>("incident_map", { query }),
   listCases: (filter: Partial<CaseFilter>) => call<ReportPage>("list_cases", { filter }),
   assignCase: (report: DocId, assignee: DeviceId | null) => call<ReportEntry>("assign_case", { report, assignee }),
   setCasePriority: (report: DocId, priority: Priority) => call<ReportEntry>("set_case_priority", { report, priority }),

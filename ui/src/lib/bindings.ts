@@ -204,6 +204,53 @@ export type ReportPage = { rows: Array<ReportEntry>,
  */
 next: PageCursor | null, };
 export type PatrolPage = { rows: Array<PatrolSummary>, next: PageCursor | null, };
+export type IncidentQuery = { 
+/**
+ * The period `[from, to)`: reports by when they happened, alerts by when they were issued,
+ * patrols by when they started.
+ */
+from: Timestamp | null, to: Timestamp | null, 
+/**
+ * Only what lies in (reports), touches (alerts) or passes through (patrols) this zone.
+ */
+zone: string | null, 
+/**
+ * Reports of this category only.
+ */
+category: Category | null, 
+/**
+ * Reports with this triage status only.
+ */
+status: TriageStatus | null, reports: boolean, alerts: boolean, patrols: boolean, 
+/**
+ * The map's zoom level (0 = the whole world in 256 pixels).
+ */
+zoom: number, };
+export type IncidentMap = { clusters: Array<Cluster>, 
+/**
+ * Reports drawn on their own (alone in their square).
+ */
+reports: Array<ReportPoint>, alerts: Array<AlertMarker>, tracks: Array<PatrolTrack>, 
+/**
+ * How many of each the filters selected (clustered ones included).
+ */
+reportCount: number, alertCount: number, patrolCount: number, };
+export type Cluster = { 
+/**
+ * The mean position of its markers.
+ */
+center: Point, reports: number, alerts: number, 
+/**
+ * The box around its markers, to zoom to.
+ */
+southWest: Point, northEast: Point, };
+export type AlertMarker = { id: DocId, title: string, category: AlertCategory, status: AlertStatus, issuedAt: Timestamp, 
+/**
+ * Where its marker goes (the area's anchor).
+ */
+point: Point, area: Area, };
+export type ReportPoint = { id: DocId, point: Point, category: Category, status: TriageStatus, occurredAt: Timestamp, };
+export type PatrolTrack = { id: DocId, title: string, startedAt: Timestamp, track: Array<Point>, };
 export type CaseHistoryEntry = { 
 /**
  * `None` for a device no longer in the group.

@@ -2,9 +2,11 @@
 import type { Area, Point } from "./bindings";
 
 export type AreaKind = "alert" | "mine" | "watch" | "zone" | "draft" | "hotspot";
-export type PointKind = "observation" | "report" | "draft";
+export type PointKind = "observation" | "report" | "draft" | "alert";
 export type MapArea = { area: Area; kind: AreaKind; label: string };
 export type MapPoint = { point: Point; kind: PointKind; label: string };
+/** Markers gathered by the core at the current zoom: drawn as one disc with their count. */
+export type MapCluster = { center: Point; southWest: Point; northEast: Point; count: number; label: string };
 
 export const COLORS: Record<AreaKind | PointKind | "track", string> = {
   alert: "#b3261e",
