@@ -238,8 +238,13 @@ test("coordinator: the incident map of the demo neighbourhood, filtered and clus
   assert.ok(whole.clusters.length > 0, "nothing clustered at zoom 13");
   // One zone (which also leaves out the alert the first story issued far away): the legend
   // follows the core's count for it, and close markers are drawn as clusters.
+  await waitFor(
+    d,
+    "the group's zones in the filter",
+    "return !!document.querySelector('select[name=incidents-zone] option[value=\"Park beat\"]')",
+  );
   await choose(d, "select[name=incidents-zone]", "Park beat");
-  await find(d, ".map-cluster");
+  await waitFor(d, "clusters on the map", "return document.querySelectorAll('.map-cluster').length > 0");
   const from = await d.executeScript("return document.querySelector('input[name=incidents-from]').value");
   const to = await d.executeScript("return document.querySelector('input[name=incidents-to]').value");
   const [fy, fm, fd] = from.split("-").map(Number);

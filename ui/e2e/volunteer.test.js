@@ -41,7 +41,7 @@ test("volunteer: a patrol with a route and two observations, one with a photo", 
   await checkA11y(d, "patrol (history)");
   await screenshot(d, "volunteer-patrol-history");
 
-  const patrols = await invoke(d, "list_patrols", {});
+  const patrols = (await invoke(d, "list_patrols", { filter: {} })).rows;
   assert.equal(patrols[0].observations, 2);
   const detail = await invoke(d, "show_patrol", { id: patrols[0].id });
   assert.equal(detail.observations.filter((o) => o.photos.length === 1).length, 1);
