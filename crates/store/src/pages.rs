@@ -83,8 +83,16 @@ impl Filters {
         if let Some(from) = from {
             self.add(&format!("{at} >= ?"), [Value::Integer(from.millis())]);
         }
-        if let Some(to) = to {
-            self.add(&format!("{at} < ?"), [Value::Integer(to.millis())]);
+        // One upper bound on the time, the tighter of the period's end and the cursor's time, so
+        // the index range starts at the cursor instead of at the period's end (page 20 would
+        // otherwise step over the 950 rows before it).
+        let cursor_end = after.map(|c| c.at.saturating_add(1));
+        let end = match (to.map(Timestamp::millis), cursor_end) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(end) = end {
+            self.add(&format!("{at} < ?"), [Value::Integer(end)]);
         }
         if let Some(c) = after {
             self.add(
