@@ -213,6 +213,9 @@ fn typescript_bindings_are_current() {
         porchlight_core::MeetingAttendance::decl(&cfg),
         porchlight_core::ZoneCoverage::decl(&cfg),
         porchlight_core::Measures::decl(&cfg),
+        porchlight_core::SummaryLang::decl(&cfg),
+        porchlight_core::SummaryFormat::decl(&cfg),
+        porchlight_core::SummaryWritten::decl(&cfg),
         porchlight_core::Forgotten::decl(&cfg),
         porchlight_core::DemoSummary::decl(&cfg),
         porchlight_core::MapStatus::decl(&cfg),
@@ -234,6 +237,7 @@ fn typescript_bindings_are_current() {
         crate::commands::overview::As::decl(&cfg),
         crate::commands::overview::Exported::decl(&cfg),
         crate::commands::reports::TokenSheet::decl(&cfg),
+        crate::commands::insight::MeetingSummary::decl(&cfg),
         crate::hub::HubStatus::decl(&cfg),
         crate::hub::HubOptions::decl(&cfg),
     ];

@@ -33,6 +33,7 @@ pub mod privacy_zones;
 #[cfg(test)]
 mod readers_tests;
 mod reports;
+mod summary;
 mod sync;
 mod token_sheet;
 
@@ -80,6 +81,10 @@ pub use privacy_zones::PrivacyZone;
 pub use sync::{
     HUB_SERVICE_TYPE, HubMember, HubRoster, StandaloneServer, SyncReceipt, SyncReport, SyncStatus,
     SyncTask,
+};
+pub use summary::{
+    Block as SummaryBlock, Figure as SummaryFigure, Shape as SummaryShape, ShapeRole, Summary,
+    SummaryFormat, SummaryLang, SummaryQuery, SummaryWritten,
 };
 pub use token_sheet::{TOKEN_SHEET_MAX, token_sheet_html};
 

@@ -174,8 +174,9 @@ fn close(a: f64, b: f64, tolerance: f64) -> bool {
     (a - b).abs() <= tolerance * b.abs().max(1.0)
 }
 
-#[test]
-fn measures_of_a_generated_neighbourhood_equal_the_hand_computed_values() {
+/// The generated neighbourhood the hand-computed values below are worked out for (the
+/// meeting summary's tests reuse it): its core, the coordinator's device, and the folder.
+pub fn neighbourhood() -> (tempfile::TempDir, Core, DeviceId) {
     let dir = tempfile::tempdir().unwrap();
     let core = Core::open(dir.path()).unwrap();
     core.init("Carmen").unwrap();
@@ -281,6 +282,12 @@ fn measures_of_a_generated_neighbourhood_equal_the_hand_computed_values() {
     assert!(failed.is_empty(), "{failed:?}");
     core.record_attendance(m1, 14, vec![me]).unwrap();
     core.record_attendance(m2, 9, vec![]).unwrap();
+    (dir, core, me)
+}
+
+#[test]
+fn measures_of_a_generated_neighbourhood_equal_the_hand_computed_values() {
+    let (_dir, core, me) = neighbourhood();
 
     let m = core.measures(&query(None)).unwrap();
     let s = &m.totals;
