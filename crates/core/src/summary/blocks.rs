@@ -159,7 +159,6 @@ fn places(s: &Summary, w: &Words, out: &mut Vec<Block>) {
             &[("k", &k), ("count", &h.in_hidden_cells.to_string())],
         )));
     }
-    out.push(Block::Note(w.get("mapLegend")));
     out.push(Block::Heading(w.get("heat")));
     out.push(Block::Note(
         w.fill("heatHint", &[("k", &k), ("offset", &w.offset())]),
@@ -234,8 +233,8 @@ pub fn blocks(s: &Summary) -> Vec<Block> {
                 .iter()
                 .map(|mt| {
                     vec![
-                        w.date(mt.starts_at),
                         format!("{} ({})", mt.title, mt.place),
+                        w.date(mt.starts_at),
                         mt.attendance.as_ref().map_or_else(
                             || w.get("notRecorded"),
                             |a| w.fill("came", &[("count", &a.count.to_string())]),

@@ -162,7 +162,7 @@ impl Flat {
 /// The hotspot map: the group's zones (or the chosen zone) as outlines, the cells that reached
 /// k as squares shaded by count with the count written in, and a scale bar.
 pub fn hotspot_map(s: &Summary, w: &Words, width: f64, height: f64) -> Figure {
-    let mut fig = Figure::new(width, height, w.get("hotspots"));
+    let mut fig = Figure::new(width, height, w.get("mapLegend"));
     let h = &s.hotspots;
     let mut points: Vec<Point> = s.outlines.iter().flat_map(|(_, r)| r.clone()).collect();
     for c in &h.cells {
@@ -213,27 +213,13 @@ pub fn hotspot_map(s: &Summary, w: &Words, width: f64, height: f64) -> Figure {
         let (x, y) = flat.xy(p);
         (ox + (x - x0) * scale, height - (oy + (y - y0) * scale))
     };
-    for (name, ring) in &s.outlines {
-        let pts: Vec<(f64, f64)> = ring.iter().map(|p| to_page(*p)).collect();
-        let top = pts
-            .iter()
-            .copied()
-            .fold((0.0, f64::MAX), |a, b| if b.1 < a.1 { b } else { a });
+    for (_, ring) in &s.outlines {
         fig.shapes.push(Shape::Path {
-            points: pts,
+            points: ring.iter().map(|p| to_page(*p)).collect(),
             closed: true,
             fill: Some(ZONE_FILL),
             stroke: MUTED,
             width: 1.0,
-        });
-        fig.shapes.push(Shape::Text {
-            x: top.0,
-            y: (top.1 - 3.0).max(9.0),
-            size: 8.0,
-            text: name.clone(),
-            anchor: Anchor::Middle,
-            color: MUTED,
-            bold: false,
         });
     }
     let max = h.cells.iter().map(|c| c.count).max().unwrap_or(h.k);
@@ -250,6 +236,24 @@ pub fn hotspot_map(s: &Summary, w: &Words, width: f64, height: f64) -> Figure {
             stroke: Some(INK),
             role: Role::Cell,
             count: Some(c.count),
+        });
+    }
+    // Names last, in the middle of each zone, so no fill covers them.
+    #[allow(clippy::cast_precision_loss)]
+    for (name, ring) in &s.outlines {
+        let n = ring.len().max(1) as f64;
+        let (x, y) = ring
+            .iter()
+            .map(|p| to_page(*p))
+            .fold((0.0, 0.0), |a, b| (a.0 + b.0 / n, a.1 + b.1 / n));
+        fig.shapes.push(Shape::Text {
+            x,
+            y,
+            size: 8.0,
+            text: name.clone(),
+            anchor: Anchor::Middle,
+            color: MUTED,
+            bold: false,
         });
     }
     scale_bar(&mut fig, scale, width, height);

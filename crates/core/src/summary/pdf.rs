@@ -63,6 +63,22 @@ fn text_width(s: &str, size: f64) -> f64 {
     em * size
 }
 
+/// `text`, cut with an ellipsis if it is wider than `width`.
+fn fit(text: &str, size: f64, width: f64) -> String {
+    if text_width(text, size) <= width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        if text_width(&format!("{out}{c}…"), size) > width {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
 /// Splits `text` into lines no wider than `width`.
 fn wrap(text: &str, size: f64, width: f64) -> Vec<String> {
     let mut lines = Vec::new();
@@ -141,28 +157,30 @@ impl Layout {
         let row_h = 14.0;
         let width = PAGE_W - 2.0 * MARGIN;
         let cols = head.len().max(1);
-        // The label column takes what the values leave; values are right-aligned.
-        #[allow(clippy::cast_precision_loss)]
-        let value_w = if cols > 1 {
-            (width * 0.55) / (cols - 1) as f64
-        } else {
-            0.0
-        };
-        let right_of = |i: usize| {
-            #[allow(clippy::cast_precision_loss)]
-            let x = PAGE_W - MARGIN - value_w * (cols - 1 - i) as f64;
-            x
-        };
+        // Each value column is as wide as its widest cell; the label column takes the rest and
+        // a label too long for it is cut with an ellipsis. Values are right-aligned.
+        let widths: Vec<f64> = (1..cols)
+            .map(|i| {
+                std::iter::once(head)
+                    .chain(rows.iter().map(Vec::as_slice))
+                    .filter_map(|r| r.get(i))
+                    .map(|c| text_width(c, size))
+                    .fold(0.0, f64::max)
+                    + 14.0
+            })
+            .collect();
+        let label_w = width - widths.iter().sum::<f64>() - 6.0;
+        let right_of = |i: usize| PAGE_W - MARGIN - widths[i..].iter().sum::<f64>();
         let draw = |layout: &mut Layout, cells: &[String], bold: bool| {
             layout.room(row_h);
             layout.y += row_h - 4.0;
             for (i, cell) in cells.iter().enumerate() {
-                let x = if i == 0 {
-                    MARGIN
+                if i == 0 {
+                    layout.text(MARGIN, size, true, INK, &fit(cell, size, label_w));
                 } else {
-                    right_of(i) - text_width(cell, size)
-                };
-                layout.text(x, size, bold || i == 0, INK, cell);
+                    let x = right_of(i) - text_width(cell, size);
+                    layout.text(x, size, bold, INK, cell);
+                }
             }
             let line_y = PAGE_H - layout.y - 4.0;
             let c = layout.page();
