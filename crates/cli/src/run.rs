@@ -12,8 +12,8 @@ use porchlight_model::{
 use serde::Serialize;
 
 use crate::args::{
-    AlertCmd, AreaCmd, Cli, Command, FormatArg, KindArg, LangArg, MapCmd, PatrolCmd, PersonArgs, ReportCmd,
-    StepArg, TokensCmd, ZoneCmd,
+    AlertCmd, AreaCmd, Cli, Command, FormatArg, KindArg, LangArg, MapCmd, PatrolCmd, PersonArgs,
+    ReportCmd, StepArg, TokensCmd, ZoneCmd,
 };
 use crate::{network, text};
 

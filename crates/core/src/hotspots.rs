@@ -260,7 +260,9 @@ impl Core {
             .filter(|r| q.category.is_none_or(|c| r.report.category == c))
             .filter(|r| {
                 q.zone.as_ref().is_none_or(|z| {
-                    r.report.location.is_some_and(|p| crate::coverage::zone_contains(z, p))
+                    r.report
+                        .location
+                        .is_some_and(|p| crate::coverage::zone_contains(z, p))
                 })
             })
             .collect();

@@ -78,13 +78,13 @@ pub use porchlight_sync::{
     Remote, ServerAddr, check_server_url, format_fingerprint, parse_fingerprint, wire::Member,
 };
 pub use privacy_zones::PrivacyZone;
-pub use sync::{
-    HUB_SERVICE_TYPE, HubMember, HubRoster, StandaloneServer, SyncReceipt, SyncReport, SyncStatus,
-    SyncTask,
-};
 pub use summary::{
     Block as SummaryBlock, Figure as SummaryFigure, Shape as SummaryShape, ShapeRole, Summary,
     SummaryFormat, SummaryLang, SummaryQuery, SummaryWritten,
+};
+pub use sync::{
+    HUB_SERVICE_TYPE, HubMember, HubRoster, StandaloneServer, SyncReceipt, SyncReport, SyncStatus,
+    SyncTask,
 };
 pub use token_sheet::{TOKEN_SHEET_MAX, token_sheet_html};
 

@@ -108,12 +108,21 @@ fn trend(s: &Summary, w: &Words, out: &mut Vec<Block>) {
     });
     let labels: Vec<String> = m.trend.iter().map(|p| p.label.clone()).collect();
     let hours: Vec<f64> = m.trend.iter().map(|p| p.totals.patrol_hours).collect();
-    let reports: Vec<f64> = m.trend.iter().map(|p| f64::from(p.totals.reports)).collect();
+    let reports: Vec<f64> = m
+        .trend
+        .iter()
+        .map(|p| f64::from(p.totals.reports))
+        .collect();
     #[allow(clippy::cast_precision_loss)]
     let triage: Vec<Option<f64>> = m
         .trend
         .iter()
-        .map(|p| p.totals.first_triage.median_ms.map(|ms| ms as f64 / 3_600_000.0))
+        .map(|p| {
+            p.totals
+                .first_triage
+                .median_ms
+                .map(|ms| ms as f64 / 3_600_000.0)
+        })
         .collect();
     out.push(Block::Heading(w.get("trend")));
     out.push(Block::Figure(figure::bar_chart(
@@ -175,7 +184,10 @@ pub fn blocks(s: &Summary) -> Vec<Block> {
     let w = Words::new(s.lang, s.offset());
     let m = &s.measures;
     let last_day = |t: porchlight_model::Timestamp| w.date(t.plus_millis(-1));
-    let period = w.fill("period", &[("from", &w.date(m.from)), ("to", &last_day(m.to))]);
+    let period = w.fill(
+        "period",
+        &[("from", &w.date(m.from)), ("to", &last_day(m.to))],
+    );
     let place = m.zone.as_ref().map_or_else(
         || w.get("wholeNeighbourhood"),
         |z| w.fill("zone", &[("zone", z)]),

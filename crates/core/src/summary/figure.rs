@@ -273,7 +273,11 @@ fn scale_bar(fig: &mut Figure, points_per_m: f64, width: f64, height: f64) {
     };
     let len = metres * points_per_m;
     let (x, y) = (10.0, height - 10.0);
-    fig.line(vec![(x, y - 4.0), (x, y), (x + len, y), (x + len, y - 4.0)], INK, 1.0);
+    fig.line(
+        vec![(x, y - 4.0), (x, y), (x + len, y), (x + len, y - 4.0)],
+        INK,
+        1.0,
+    );
     let label = if metres >= 1000.0 {
         format!("{} km", metres / 1000.0)
     } else {
@@ -377,7 +381,13 @@ pub fn bar_chart(
             shown(*v),
             Anchor::Middle,
         );
-        fig.text(x + slot / 2.0, height - 4.0, 7.0, label.clone(), Anchor::Middle);
+        fig.text(
+            x + slot / 2.0,
+            height - 4.0,
+            7.0,
+            label.clone(),
+            Anchor::Middle,
+        );
     }
     fig
 }

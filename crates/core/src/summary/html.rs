@@ -88,7 +88,10 @@ fn svg(fig: &Figure, out: &mut String) {
                 stroke,
                 width,
             } => {
-                let pts: Vec<String> = points.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+                let pts: Vec<String> = points
+                    .iter()
+                    .map(|(x, y)| format!("{x:.1},{y:.1}"))
+                    .collect();
                 let _ = write!(
                     out,
                     "<{} points=\"{}\" fill=\"{}\" stroke=\"{}\" stroke-width=\"{width}\"/>",

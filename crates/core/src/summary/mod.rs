@@ -20,9 +20,7 @@ pub use blocks::{Block, blocks};
 pub use figure::{Figure, Role as ShapeRole, Shape};
 pub use text::SummaryLang;
 
-use crate::{
-    Core, CoreError, HotspotQuery, Hotspots, Measures, MeasuresQuery, Result, TrendStep,
-};
+use crate::{Core, CoreError, HotspotQuery, Hotspots, Measures, MeasuresQuery, Result, TrendStep};
 
 /// Periods up to this long are charted per week, longer ones per month.
 const WEEKLY_UP_TO_MS: i64 = 13 * 7 * 86_400_000;
@@ -147,7 +145,10 @@ impl Core {
         let hotspots = self.hotspots(&HotspotQuery {
             from: Some(q.from),
             to: Some(q.to),
-            zone: q.zone.as_ref().and_then(|_| zones.first().map(|z| z.1.clone())),
+            zone: q
+                .zone
+                .as_ref()
+                .and_then(|_| zones.first().map(|z| z.1.clone())),
             utc_offset_minutes: q.utc_offset_minutes,
             ..HotspotQuery::default()
         })?;

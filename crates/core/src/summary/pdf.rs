@@ -176,7 +176,7 @@ impl Layout {
             layout.y += row_h - 4.0;
             for (i, cell) in cells.iter().enumerate() {
                 if i == 0 {
-                    layout.text(MARGIN, size, true, INK, &fit(cell, size, label_w));
+                    layout.text(MARGIN, size, true, INK, &fit(cell, size * 1.08, label_w));
                 } else {
                     let x = right_of(i) - text_width(cell, size);
                     layout.text(x, size, bold, INK, cell);

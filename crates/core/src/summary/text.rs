@@ -143,7 +143,11 @@ impl Words {
     /// "+25 %", "-10 %", "new" or "no change".
     pub fn change(&self, now: f64, before: f64) -> String {
         if before.abs() < f64::EPSILON {
-            return self.get(if now.abs() < f64::EPSILON { "same" } else { "new" });
+            return self.get(if now.abs() < f64::EPSILON {
+                "same"
+            } else {
+                "new"
+            });
         }
         let pct = (now - before) / before * 100.0;
         if pct.abs() < 0.5 {
@@ -191,10 +195,7 @@ mod tests {
         let en: BTreeMap<String, String> = serde_json::from_str(EN).unwrap();
         let es: BTreeMap<String, String> = serde_json::from_str(ES).unwrap();
         assert!(en.len() > 50);
-        assert_eq!(
-            en.keys().collect::<Vec<_>>(),
-            es.keys().collect::<Vec<_>>()
-        );
+        assert_eq!(en.keys().collect::<Vec<_>>(), es.keys().collect::<Vec<_>>());
     }
 
     #[test]

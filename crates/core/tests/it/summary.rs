@@ -2,9 +2,7 @@
 //! neighbourhood (tests/it/measures.rs), in English and Spanish, in the HTML and in the PDF read
 //! back with lopdf; hotspot cells and hours under k appear nowhere; bad input is refused.
 
-use porchlight_core::{
-    Core, CoreError, HotspotQuery, SummaryFormat, SummaryLang, SummaryQuery,
-};
+use porchlight_core::{Core, CoreError, HotspotQuery, SummaryFormat, SummaryLang, SummaryQuery};
 use porchlight_model::{Category, LocationPrecision, NewReport, Point, Timestamp, ValidationError};
 
 use crate::measures::neighbourhood;
@@ -42,7 +40,9 @@ fn read_pdf(bytes: &[u8]) -> Vec<PageText> {
         .values()
         .map(|id| {
             let content = doc.get_page_content(*id);
-            let ops = lopdf::content::Content::decode(&content).unwrap().operations;
+            let ops = lopdf::content::Content::decode(&content)
+                .unwrap()
+                .operations;
             let mut page = PageText {
                 strings: Vec::new(),
                 marked: Vec::new(),
@@ -104,7 +104,12 @@ fn summary_numbers_equal_the_hand_computed_measures_in_html_and_pdf() {
         ["Reports", "5", "1", "+400 %"],
         // first triage [30 min, 1 h, 2 h, 4 h]: median 1 h, p90 4 h; before: 3 h
         ["Report to first triage, median", "1 h", "3 h", "-67 %"],
-        ["Report to first triage, 90th percentile", "4 h", "3 h", "+33 %"],
+        [
+            "Report to first triage, 90th percentile",
+            "4 h",
+            "3 h",
+            "+33 %",
+        ],
         // closed [6 h, 26 h, 72 h]: median 26 h, p90 72 h; none before
         ["Report to closed, median", "1 day 2 h", "-", "-"],
         ["Report to closed, 90th percentile", "3 days", "-", "-"],
@@ -116,11 +121,18 @@ fn summary_numbers_equal_the_hand_computed_measures_in_html_and_pdf() {
         assert!(html.contains(&html_row(row)), "{row:?} not in the HTML");
         assert!(has_row(&read, &row), "{row:?} not in the PDF");
     }
-    assert!(html.contains(&html_row(["Alert to first acknowledgement, 90th percentile", "2 h", "-", "-"])));
+    assert!(html.contains(&html_row([
+        "Alert to first acknowledgement, 90th percentile",
+        "2 h",
+        "-",
+        "-"
+    ])));
     assert!(html.contains(&html_row(["Meetings held", "2", "0", "new"])));
     // Coverage: Elm 62.5 %, Oak 60.9 %, each within 0.5 % (tests/it/measures.rs).
     let coverage = |zone: &str| {
-        let at = html.find(&format!("<th scope=\"row\">{zone}</th><td>")).unwrap();
+        let at = html
+            .find(&format!("<th scope=\"row\">{zone}</th><td>"))
+            .unwrap();
         let value = &html[at..];
         let start = value.find("<td>").unwrap() + 4;
         let share: f64 = value[start..].split(' ').next().unwrap().parse().unwrap();
@@ -132,7 +144,10 @@ fn summary_numbers_equal_the_hand_computed_measures_in_html_and_pdf() {
     assert!(html.contains("Time on patrol per week"));
     assert!(has_row(&read, &["2026-W23"]) && has_row(&read, &["2026-W24"]));
     assert!(html.contains("14 came") && html.contains("9 came"));
-    assert!(has_row(&read, &["Meeting (Library)", "5 June 2026", "14 came"]));
+    assert!(has_row(
+        &read,
+        &["Meeting (Library)", "5 June 2026", "14 came"]
+    ));
     assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<html lang=\"en\">"));
     // Self-contained: nothing to fetch.
     assert!(!html.contains("src=") && !html.contains("href=") && !html.contains("<script"));
@@ -169,11 +184,15 @@ fn spanish_summary_has_spanish_labels_and_decimal_commas() {
     }
     assert!(has_row(&read, &["Resumen para la reunión · Watch"]));
     assert!(has_row(&read, &["Cifras clave"]));
-    assert!(has_row(&read, &["Meeting (Library)", "5 de junio de 2026", "asistieron 14"]));
+    assert!(has_row(
+        &read,
+        &["Meeting (Library)", "5 de junio de 2026", "asistieron 14"]
+    ));
     for english in ["Time on patrol", "Key numbers", "Meeting summary", "came"] {
         assert!(!html.contains(english), "{english} in the Spanish HTML");
         assert!(
-            read.iter().all(|p| p.strings.iter().all(|s| !s.contains(english))),
+            read.iter()
+                .all(|p| p.strings.iter().all(|s| !s.contains(english))),
             "{english} in the Spanish PDF"
         );
     }
@@ -203,17 +222,26 @@ fn bad_periods_zones_and_file_names_are_rejected_not_panicking() {
     q.to = q.from;
     assert!(matches!(
         core.summary(&q),
-        Err(CoreError::Invalid(ValidationError::NotAfter { field: "to", .. }))
+        Err(CoreError::Invalid(ValidationError::NotAfter {
+            field: "to",
+            ..
+        }))
     ));
     let unknown = core.summary(&query(Some("Nowhere"), SummaryLang::En));
     assert!(matches!(
         unknown,
-        Err(CoreError::Invalid(ValidationError::Invalid { field: "zone", .. }))
+        Err(CoreError::Invalid(ValidationError::Invalid {
+            field: "zone",
+            ..
+        }))
     ));
     let wrong = dir.path().join("summary.docx");
     assert!(matches!(
         core.write_summary(&query(None, SummaryLang::En), &wrong),
-        Err(CoreError::Invalid(ValidationError::Invalid { field: "out", .. }))
+        Err(CoreError::Invalid(ValidationError::Invalid {
+            field: "out",
+            ..
+        }))
     ));
     assert!(!wrong.exists());
     assert!("de".parse::<SummaryLang>().is_err());
@@ -289,13 +317,7 @@ fn cells_and_hours_under_k_never_appear_in_the_html_the_pdf_or_the_map() {
     let html = summary.to_html();
     let marked = |class: &str| -> Vec<String> {
         html.match_indices(&format!("<g class=\"{class}\" data-count=\""))
-            .map(|(at, m)| {
-                html[at + m.len()..]
-                    .split('"')
-                    .next()
-                    .unwrap()
-                    .to_owned()
-            })
+            .map(|(at, m)| html[at + m.len()..].split('"').next().unwrap().to_owned())
             .collect()
     };
     assert_eq!(marked("cell"), ["5", "3"]);
@@ -311,9 +333,18 @@ fn cells_and_hours_under_k_never_appear_in_the_html_the_pdf_or_the_map() {
             .map(|(_, inside)| inside.clone())
             .collect()
     };
-    assert_eq!(in_pdf("HotspotCell"), [vec!["5".to_owned()], vec!["3".to_owned()]]);
-    assert_eq!(in_pdf("HeatHour"), [vec!["5".to_owned()], vec!["3".to_owned()]]);
-    assert!(has_row(&read, &["Reports in places with fewer than 3, not shown: 3."]));
+    assert_eq!(
+        in_pdf("HotspotCell"),
+        [vec!["5".to_owned()], vec!["3".to_owned()]]
+    );
+    assert_eq!(
+        in_pdf("HeatHour"),
+        [vec!["5".to_owned()], vec!["3".to_owned()]]
+    );
+    assert!(has_row(
+        &read,
+        &["Reports in places with fewer than 3, not shown: 3."]
+    ));
 
     // With a stricter group k the 3-report cell and hour go too.
     core.set_hotspot_k(4).unwrap();
