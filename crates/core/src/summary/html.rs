@@ -11,7 +11,7 @@ use super::text::Words;
 const STYLE: &str = "body{font-family:Helvetica,Arial,sans-serif;color:#222;max-width:50rem;\
 margin:2rem auto;padding:0 1rem;line-height:1.4}h1{font-size:1.5rem}h2{font-size:1.15rem;\
 margin-top:1.6rem;border-bottom:1px solid #ddd}table{border-collapse:collapse;width:100%}\
-th,td{text-align:left;padding:.2rem .5rem;border-bottom:1px solid #eee}td{text-align:right}\
+th,td{text-align:left;padding:.2rem .5rem;border-bottom:1px solid #eee}td,thead th+th{text-align:right}\
 .note{color:#666;font-size:.85rem}figure{margin:.8rem 0}figcaption{font-size:.9rem}\
 svg{width:100%;height:auto}@media print{body{margin:0}h2{break-after:avoid}figure{break-inside:avoid}}";
 

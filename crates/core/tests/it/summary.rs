@@ -3,7 +3,9 @@
 //! back with lopdf; hotspot cells and hours under k appear nowhere; bad input is refused.
 
 use porchlight_core::{Core, CoreError, HotspotQuery, SummaryFormat, SummaryLang, SummaryQuery};
-use porchlight_model::{Category, LocationPrecision, NewReport, Point, Timestamp, ValidationError};
+use porchlight_model::{
+    Area, Category, LocationPrecision, NewReport, Point, Timestamp, ValidationError, Zone,
+};
 
 use crate::measures::neighbourhood;
 
@@ -345,6 +347,26 @@ fn cells_and_hours_under_k_never_appear_in_the_html_the_pdf_or_the_map() {
         &read,
         &["Reports in places with fewer than 3, not shown: 3."]
     ));
+
+    // For one zone (around cell B only), only its reports are counted, and k applies to them.
+    core.set_zone(&Zone {
+        name: "North".into(),
+        area: Area::circle(spot(1_000.0, 10.0), 100.0),
+    })
+    .unwrap();
+    let north = core
+        .summary(&query(Some("North"), SummaryLang::En))
+        .unwrap();
+    let cells: Vec<u32> = north.hotspots.cells.iter().map(|c| c.count).collect();
+    assert_eq!((cells, north.hotspots.in_hidden_cells), (vec![3], 0));
+    let hours: Vec<(u8, u8, u32)> = north
+        .hotspots
+        .week
+        .iter()
+        .map(|h| (h.weekday, h.hour, h.count))
+        .collect();
+    assert_eq!(hours, [(2, 22, 3)]);
+    assert_eq!(north.to_html().matches("data-count=").count(), 2);
 
     // With a stricter group k the 3-report cell and hour go too.
     core.set_hotspot_k(4).unwrap();
