@@ -161,11 +161,15 @@ impl Flat {
 
 /// The hotspot map: the group's zones (or the chosen zone) as outlines, the cells that reached
 /// k as squares shaded by count with the count written in, and a scale bar.
-pub fn hotspot_map(s: &Summary, w: &Words, width: f64, height: f64) -> Figure {
-    let mut fig = Figure::new(width, height, w.get("mapLegend"));
-    let h = &s.hotspots;
-    let mut points: Vec<Point> = s.outlines.iter().flat_map(|(_, r)| r.clone()).collect();
-    for c in &h.cells {
+pub fn hotspot_map(summary: &Summary, words: &Words, width: f64, height: f64) -> Figure {
+    let mut fig = Figure::new(width, height, words.get("mapLegend"));
+    let spots = &summary.hotspots;
+    let mut points: Vec<Point> = summary
+        .outlines
+        .iter()
+        .flat_map(|(_, r)| r.clone())
+        .collect();
+    for c in &spots.cells {
         points.extend([c.south_west, c.north_east]);
     }
     fig.shapes.push(Shape::Rect {
@@ -183,7 +187,7 @@ pub fn hotspot_map(s: &Summary, w: &Words, width: f64, height: f64) -> Figure {
             width / 2.0,
             height / 2.0,
             10.0,
-            w.fill("noHotspots", &[("k", &h.k.to_string())]),
+            words.fill("noHotspots", &[("k", &spots.k.to_string())]),
             Anchor::Middle,
         );
         return fig;
@@ -210,10 +214,13 @@ pub fn hotspot_map(s: &Summary, w: &Words, width: f64, height: f64) -> Figure {
     let ox = (width - (x1 - x0) * scale) / 2.0;
     let oy = (height - (y1 - y0) * scale) / 2.0;
     let to_page = |p: Point| {
-        let (x, y) = flat.xy(p);
-        (ox + (x - x0) * scale, height - (oy + (y - y0) * scale))
+        let (east, north) = flat.xy(p);
+        (
+            ox + (east - x0) * scale,
+            height - (oy + (north - y0) * scale),
+        )
     };
-    for (_, ring) in &s.outlines {
+    for (_, ring) in &summary.outlines {
         fig.shapes.push(Shape::Path {
             points: ring.iter().map(|p| to_page(*p)).collect(),
             closed: true,
@@ -222,8 +229,8 @@ pub fn hotspot_map(s: &Summary, w: &Words, width: f64, height: f64) -> Figure {
             width: 1.0,
         });
     }
-    let max = h.cells.iter().map(|c| c.count).max().unwrap_or(h.k);
-    for c in &h.cells {
+    let max = spots.cells.iter().map(|c| c.count).max().unwrap_or(spots.k);
+    for c in &spots.cells {
         let (ax, ay) = to_page(Point::new(c.north_east.lat, c.south_west.lon));
         let (bx, by) = to_page(Point::new(c.south_west.lat, c.north_east.lon));
         let (cw, ch) = (bx - ax, by - ay);
@@ -232,7 +239,7 @@ pub fn hotspot_map(s: &Summary, w: &Words, width: f64, height: f64) -> Figure {
             y: ay,
             w: cw,
             h: ch,
-            fill: heat(c.count, h.k, max),
+            fill: heat(c.count, spots.k, max),
             stroke: Some(INK),
             role: Role::Cell,
             count: Some(c.count),
@@ -240,15 +247,15 @@ pub fn hotspot_map(s: &Summary, w: &Words, width: f64, height: f64) -> Figure {
     }
     // Names last, in the middle of each zone, so no fill covers them.
     #[allow(clippy::cast_precision_loss)]
-    for (name, ring) in &s.outlines {
-        let n = ring.len().max(1) as f64;
-        let (x, y) = ring
+    for (name, ring) in &summary.outlines {
+        let count = ring.len().max(1) as f64;
+        let (mid_x, mid_y) = ring
             .iter()
             .map(|p| to_page(*p))
-            .fold((0.0, 0.0), |a, b| (a.0 + b.0 / n, a.1 + b.1 / n));
+            .fold((0.0, 0.0), |a, b| (a.0 + b.0 / count, a.1 + b.1 / count));
         fig.shapes.push(Shape::Text {
-            x,
-            y,
+            x: mid_x,
+            y: mid_y,
             size: 8.0,
             text: name.clone(),
             anchor: Anchor::Middle,
@@ -288,33 +295,42 @@ fn scale_bar(fig: &mut Figure, points_per_m: f64, width: f64, height: f64) {
 }
 
 /// Seven rows (Monday first) of 24 hours; only the hours that reached k are filled.
-pub fn heat_map(s: &Summary, w: &Words, width: f64) -> Figure {
+pub fn heat_map(summary: &Summary, words: &Words, width: f64) -> Figure {
     let label_w = 30.0;
     let cell = (width - label_w) / 24.0;
     let height = 7.0 * cell + 14.0;
-    let mut fig = Figure::new(width, height, w.get("heat"));
-    let h = &s.hotspots;
-    let max = h.week.iter().map(|c| c.count).max().unwrap_or(h.k);
+    let mut fig = Figure::new(width, height, words.get("heat"));
+    let spots = &summary.hotspots;
+    let max = spots.week.iter().map(|c| c.count).max().unwrap_or(spots.k);
     for day in 0..7u8 {
-        let y = f64::from(day) * cell;
-        fig.text(0.0, y + cell * 0.7, 7.0, w.weekday(day), Anchor::Start);
+        let top = f64::from(day) * cell;
+        fig.text(
+            0.0,
+            top + cell * 0.7,
+            7.0,
+            words.weekday(day),
+            Anchor::Start,
+        );
         for hour in 0..24u8 {
-            let x = label_w + f64::from(hour) * cell;
-            let shown = h.week.iter().find(|c| c.weekday == day && c.hour == hour);
+            let left = label_w + f64::from(hour) * cell;
+            let shown = spots
+                .week
+                .iter()
+                .find(|c| c.weekday == day && c.hour == hour);
             fig.shapes.push(match shown {
                 Some(c) => Shape::Rect {
-                    x,
-                    y,
+                    x: left,
+                    y: top,
                     w: cell,
                     h: cell,
-                    fill: heat(c.count, h.k, max),
+                    fill: heat(c.count, spots.k, max),
                     stroke: Some(WHITE),
                     role: Role::Hour,
                     count: Some(c.count),
                 },
                 None => Shape::Rect {
-                    x,
-                    y,
+                    x: left,
+                    y: top,
                     w: cell,
                     h: cell,
                     fill: Color(0xf4, 0xf4, 0xf4),
@@ -418,28 +434,25 @@ pub fn line_chart(
     for (i, (label, v)) in labels.iter().zip(values).enumerate() {
         let x = left + slot * i as f64 + slot / 2.0;
         fig.text(x, height - 4.0, 7.0, label.clone(), Anchor::Middle);
-        match v {
-            Some(v) => {
-                let y = height - bottom - if max > 0.0 { v / max * plot_h } else { 0.0 };
-                run.push((x, y));
-                fig.shapes.push(Shape::Rect {
-                    x: x - 2.0,
-                    y: y - 2.0,
-                    w: 4.0,
-                    h: 4.0,
-                    fill: LINE,
-                    stroke: None,
-                    role: Role::Plain,
-                    count: None,
-                });
-                fig.text(x, y - 5.0, 7.0, shown(*v), Anchor::Middle);
+        if let Some(v) = v {
+            let y = height - bottom - if max > 0.0 { v / max * plot_h } else { 0.0 };
+            run.push((x, y));
+            fig.shapes.push(Shape::Rect {
+                x: x - 2.0,
+                y: y - 2.0,
+                w: 4.0,
+                h: 4.0,
+                fill: LINE,
+                stroke: None,
+                role: Role::Plain,
+                count: None,
+            });
+            fig.text(x, y - 5.0, 7.0, shown(*v), Anchor::Middle);
+        } else {
+            if run.len() > 1 {
+                fig.line(std::mem::take(&mut run), LINE, 1.5);
             }
-            None => {
-                if run.len() > 1 {
-                    fig.line(std::mem::take(&mut run), LINE, 1.5);
-                }
-                run.clear();
-            }
+            run.clear();
         }
     }
     if run.len() > 1 {

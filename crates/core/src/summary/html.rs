@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::Summary;
 use super::blocks::Block;
-use super::figure::{Anchor, Figure, Role, Shape, count_size};
+use super::figure::{Anchor, Color, Figure, Role, Shape, count_size};
 use super::text::Words;
 
 const STYLE: &str = "body{font-family:Helvetica,Arial,sans-serif;color:#222;max-width:50rem;\
@@ -97,7 +97,7 @@ fn svg(fig: &Figure, out: &mut String) {
                     "<{} points=\"{}\" fill=\"{}\" stroke=\"{}\" stroke-width=\"{width}\"/>",
                     if *closed { "polygon" } else { "polyline" },
                     pts.join(" "),
-                    fill.map_or_else(|| "none".into(), |c| c.hex()),
+                    fill.map_or_else(|| "none".into(), Color::hex),
                     stroke.hex()
                 );
             }

@@ -91,7 +91,7 @@ fn wrap(text: &str, size: f64, width: f64) -> Vec<String> {
         };
         if text_width(&candidate, size) > width && !line.is_empty() {
             lines.push(std::mem::take(&mut line));
-            line = word.to_owned();
+            word.clone_into(&mut line);
         } else {
             line = candidate;
         }
@@ -100,6 +100,16 @@ fn wrap(text: &str, size: f64, width: f64) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+fn fill_with(c: &mut Content, color: Color) {
+    let (red, green, blue) = color.unit();
+    c.set_fill_rgb(red, green, blue);
+}
+
+fn stroke_with(c: &mut Content, color: Color) {
+    let (red, green, blue) = color.unit();
+    c.set_stroke_rgb(red, green, blue);
 }
 
 #[allow(clippy::cast_possible_truncation)]
@@ -132,9 +142,8 @@ impl Layout {
 
     fn text(&mut self, x: f64, size: f64, bold: bool, color: Color, text: &str) {
         let baseline = PAGE_H - self.y;
-        let (r, g, b) = color.unit();
         let c = self.page();
-        c.set_fill_rgb(r, g, b);
+        fill_with(c, color);
         c.begin_text();
         c.set_font(if bold { BOLD } else { REGULAR }, f(size));
         c.next_line(f(x), f(baseline));
@@ -184,8 +193,7 @@ impl Layout {
             }
             let line_y = PAGE_H - layout.y - 4.0;
             let c = layout.page();
-            let (r, g, b) = Color(0xe4, 0xe4, 0xe4).unit();
-            c.set_stroke_rgb(r, g, b);
+            stroke_with(c, Color(0xe4, 0xe4, 0xe4));
             c.set_line_width(0.5);
             c.move_to(f(MARGIN), f(line_y));
             c.line_to(f(PAGE_W - MARGIN), f(line_y));
@@ -251,13 +259,11 @@ fn draw_shape(c: &mut Content, shape: &Shape, at: &dyn Fn(f64, f64) -> (f32, f32
             if let Some(tag) = tag {
                 c.begin_marked_content(tag);
             }
-            let (r, g, b) = fill.unit();
-            c.set_fill_rgb(r, g, b);
+            fill_with(c, *fill);
             let (px, py) = at(*x, y + h);
             c.rect(px, py, f(*w), f(*h));
             if let Some(s) = stroke {
-                let (r, g, b) = s.unit();
-                c.set_stroke_rgb(r, g, b);
+                stroke_with(c, *s);
                 c.set_line_width(0.5);
                 c.fill_nonzero_and_stroke();
             } else {
@@ -265,8 +271,7 @@ fn draw_shape(c: &mut Content, shape: &Shape, at: &dyn Fn(f64, f64) -> (f32, f32
             }
             if let Some(n) = count {
                 let size = count_size(*w, *h);
-                let (r, g, b) = INK.unit();
-                c.set_fill_rgb(r, g, b);
+                fill_with(c, INK);
                 let centre = at(x + w / 2.0, y + h / 2.0 + size * 0.35);
                 draw_text(c, centre, size, &n.to_string(), Anchor::Middle);
             }
@@ -284,22 +289,20 @@ fn draw_shape(c: &mut Content, shape: &Shape, at: &dyn Fn(f64, f64) -> (f32, f32
             let Some(((x0, y0), rest)) = points.split_first() else {
                 return;
             };
-            let (x, y) = at(*x0, *y0);
-            c.move_to(x, y);
+            let (start_x, start_y) = at(*x0, *y0);
+            c.move_to(start_x, start_y);
             for (px, py) in rest {
-                let (x, y) = at(*px, *py);
-                c.line_to(x, y);
+                let (to_x, to_y) = at(*px, *py);
+                c.line_to(to_x, to_y);
             }
             if *closed {
                 c.close_path();
             }
-            let (r, g, b) = stroke.unit();
-            c.set_stroke_rgb(r, g, b);
+            stroke_with(c, *stroke);
             c.set_line_width(f(*width));
             match fill {
                 Some(fill) => {
-                    let (r, g, b) = fill.unit();
-                    c.set_fill_rgb(r, g, b);
+                    fill_with(c, *fill);
                     c.fill_nonzero_and_stroke();
                 }
                 None => {
@@ -316,8 +319,7 @@ fn draw_shape(c: &mut Content, shape: &Shape, at: &dyn Fn(f64, f64) -> (f32, f32
             color,
             bold: _,
         } => {
-            let (r, g, b) = color.unit();
-            c.set_fill_rgb(r, g, b);
+            fill_with(c, *color);
             draw_text(c, at(*x, *y), *size, text, *anchor);
         }
     }
@@ -378,8 +380,7 @@ pub fn render(s: &Summary, blocks: &[Block]) -> (Vec<u8>, u32) {
             "page",
             &[("n", &(i + 1).to_string()), ("total", &total.to_string())],
         );
-        let (r, g, b) = MUTED.unit();
-        content.set_fill_rgb(r, g, b);
+        fill_with(&mut content, MUTED);
         draw_text(&mut content, (f(MARGIN), 30.0), 8.0, &title, Anchor::Start);
         draw_text(
             &mut content,

@@ -51,7 +51,7 @@ impl FromStr for SummaryLang {
 
 /// One language's catalog, with English under it for a key the language lacks.
 pub struct Words {
-    words: BTreeMap<String, String>,
+    chosen: BTreeMap<String, String>,
     english: BTreeMap<String, String>,
     offset: FixedOffset,
 }
@@ -69,7 +69,7 @@ impl Words {
             SummaryLang::Es => parse(ES),
         };
         Words {
-            words,
+            chosen: words,
             english,
             offset,
         }
@@ -77,7 +77,7 @@ impl Words {
 
     /// The text for `key` (the key itself if no catalog has it, which a test rules out).
     pub fn get(&self, key: &str) -> String {
-        self.words
+        self.chosen
             .get(key)
             .or_else(|| self.english.get(key))
             .cloned()
