@@ -412,3 +412,36 @@ fn a_resident_joins_by_invite_and_acknowledges_an_alert() {
     assert_eq!(status["lastError"], Value::Null);
     assert!(status["lastSuccess"].is_string());
 }
+
+#[test]
+fn the_meeting_summary_is_saved_as_pdf_and_html_in_the_export_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(dir.path());
+    invoke(&w, "init", json!({ "name": "Rosa" })).unwrap();
+    invoke(&w, "create_group", json!({ "name": "Elm Street Watch" })).unwrap();
+    let period = |zone: Value, lang: &str| {
+        json!({ "from": "2026-06-01T00:00:00Z", "to": "2026-06-15T00:00:00Z", "zone": zone,
+                "lang": lang, "utcOffsetMinutes": 120 })
+    };
+    let out = invoke(&w, "meeting_summary", period(Value::Null, "es")).unwrap();
+    let pdf = std::path::PathBuf::from(out["pdf"]["path"].as_str().unwrap());
+    let html = std::path::PathBuf::from(out["html"]["path"].as_str().unwrap());
+    assert!(
+        pdf.starts_with(dir.path().join("exports")),
+        "{}",
+        pdf.display()
+    );
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    assert_eq!(out["pdf"]["format"], "pdf");
+    assert_eq!(out["html"]["pages"], Value::Null);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<html lang=\"es\">"), "{page}");
+    // A zone the group lacks and a language the summary is not written in are refused.
+    let err = invoke(&w, "meeting_summary", period(json!("Nowhere"), "en")).unwrap_err();
+    assert_eq!(err["kind"], "invalid");
+    assert!(
+        err["message"].as_str().unwrap().contains("Nowhere"),
+        "{err}"
+    );
+    assert!(invoke(&w, "meeting_summary", period(Value::Null, "de")).is_err());
+}
