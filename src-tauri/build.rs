@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "set_hotspot_k",
     "measures",
     "record_attendance",
+    "meeting_summary",
     "app_lock_enabled",
     "set_app_lock",
     "unlock",

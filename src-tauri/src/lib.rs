@@ -120,6 +120,7 @@ pub fn run_app<R: Runtime>(
             commands::insight::set_hotspot_k,
             commands::insight::measures,
             commands::insight::record_attendance,
+            commands::insight::meeting_summary,
             commands::safety::app_lock_enabled,
             commands::safety::set_app_lock,
             commands::safety::unlock,

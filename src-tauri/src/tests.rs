@@ -223,6 +223,9 @@ fn typescript_bindings_are_current() {
         porchlight_core::MeetingAttendance::decl(&cfg),
         porchlight_core::ZoneCoverage::decl(&cfg),
         porchlight_core::Measures::decl(&cfg),
+        porchlight_core::SummaryLang::decl(&cfg),
+        porchlight_core::SummaryFormat::decl(&cfg),
+        porchlight_core::SummaryWritten::decl(&cfg),
         porchlight_core::Forgotten::decl(&cfg),
         porchlight_core::DemoSummary::decl(&cfg),
         porchlight_core::MapStatus::decl(&cfg),
@@ -244,6 +247,7 @@ fn typescript_bindings_are_current() {
         crate::commands::overview::As::decl(&cfg),
         crate::commands::overview::Exported::decl(&cfg),
         crate::commands::reports::TokenSheet::decl(&cfg),
+        crate::commands::insight::MeetingSummary::decl(&cfg),
         crate::hub::HubStatus::decl(&cfg),
         crate::hub::HubOptions::decl(&cfg),
     ];
@@ -417,4 +421,37 @@ fn a_resident_joins_by_invite_and_acknowledges_an_alert() {
     let status = invoke(&coord, "sync_status", json!({})).unwrap();
     assert_eq!(status["lastError"], Value::Null);
     assert!(status["lastSuccess"].is_string());
+}
+
+#[test]
+fn the_meeting_summary_is_saved_as_pdf_and_html_in_the_export_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(dir.path());
+    invoke(&w, "init", json!({ "name": "Rosa" })).unwrap();
+    invoke(&w, "create_group", json!({ "name": "Elm Street Watch" })).unwrap();
+    let period = |zone: Value, lang: &str| {
+        json!({ "from": "2026-06-01T00:00:00Z", "to": "2026-06-15T00:00:00Z", "zone": zone,
+                "lang": lang, "utcOffsetMinutes": 120 })
+    };
+    let out = invoke(&w, "meeting_summary", period(Value::Null, "es")).unwrap();
+    let pdf = std::path::PathBuf::from(out["pdf"]["path"].as_str().unwrap());
+    let html = std::path::PathBuf::from(out["html"]["path"].as_str().unwrap());
+    assert!(
+        pdf.starts_with(dir.path().join("exports")),
+        "{}",
+        pdf.display()
+    );
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    assert_eq!(out["pdf"]["format"], "pdf");
+    assert_eq!(out["html"]["pages"], Value::Null);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<html lang=\"es\">"), "{page}");
+    // A zone the group lacks and a language the summary is not written in are refused.
+    let err = invoke(&w, "meeting_summary", period(json!("Nowhere"), "en")).unwrap_err();
+    assert_eq!(err["kind"], "invalid");
+    assert!(
+        err["message"].as_str().unwrap().contains("Nowhere"),
+        "{err}"
+    );
+    assert!(invoke(&w, "meeting_summary", period(Value::Null, "de")).is_err());
 }

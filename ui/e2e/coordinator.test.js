@@ -4,7 +4,11 @@
 // handles its cases (assignee, outcome on close, history, duplicates merged).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
 import {
+  ARTIFACTS,
   DESKTOP,
   PHONE,
   attachPhoto,
@@ -326,4 +330,27 @@ test("coordinator: measures of success of the demo neighbourhood, attendance rec
   assert.equal(again.meetings.find((x) => x.alert === meeting.id).attendance.count, 23);
   await checkA11y(d, "measures");
   await screenshot(d, "coordinator-measures");
+});
+
+test("coordinator: the meeting summary of the period shown, as a PDF and a web page", async () => {
+  const d = app.driver;
+  await click(d, '[data-section="measures"]');
+  await find(d, '[data-testid="measures-totals"]');
+  await click(d, '[data-testid="meeting-summary"]');
+  const saved = await (await findText(d, '[data-testid="meeting-summary-saved"]', ".pdf", 60_000)).getText();
+  const pdf = saved.match(/(\S+\.pdf)\b/)?.[1];
+  const html = saved.match(/(\S+\.html)\b/)?.[1];
+  assert.ok(pdf && html, saved);
+  assert.equal(fs.readFileSync(pdf).subarray(0, 5).toString(), "%PDF-");
+  const page = fs.readFileSync(html, "utf8");
+  assert.match(page, /<html lang="en">/);
+  assert.match(page, /Meeting summary/);
+  // Whatever the demo's reports, every hotspot drawn has at least k of them.
+  const k = await invoke(d, "hotspot_k");
+  for (const [, n] of page.matchAll(/data-count="(\d+)"/g)) assert.ok(Number(n) >= k, `a cell of ${n} under k = ${k}`);
+  // The PDF's first page as a picture for the docs (pdftoppm from poppler-utils, in
+  // scripts/apt-packages.txt).
+  const out = spawnSync("pdftoppm", ["-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", pdf, path.join(ARTIFACTS, "summary-pdf")]);
+  assert.equal(out.status, 0, `pdftoppm: ${out.error ?? out.stderr}`);
+  assert.ok(fs.statSync(path.join(ARTIFACTS, "summary-pdf.png")).size > 10_000);
 });

@@ -115,6 +115,26 @@ pub enum Command {
         #[arg(long)]
         geojson: Option<PathBuf>,
     },
+    /// The meeting summary of a period (coordinators): key numbers beside the previous period,
+    /// trend charts, the hotspot map and heat map under the group's k, as a printable PDF or a
+    /// self-contained HTML page (by the extension of --out); made here, sent nowhere
+    Summary {
+        /// Start of the period: a date (2026-06-01, midnight UTC) or an RFC 3339 time
+        #[arg(long)]
+        from: String,
+        /// End of the period, not included (2026-07-01 ends with 30 June)
+        #[arg(long)]
+        to: String,
+        /// Only this named zone of the group
+        #[arg(long)]
+        zone: Option<String>,
+        /// Language of the summary
+        #[arg(long, value_enum, default_value = "en")]
+        lang: LangArg,
+        /// The file to write: NAME.pdf or NAME.html
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Fill this device with a demo neighbourhood
     Demo {
         /// About this many records (alerts, patrols, reports) instead of the usual 460, for
@@ -602,4 +622,10 @@ pub enum FormatArg {
 pub enum StepArg {
     Week,
     Month,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    En,
+    Es,
 }

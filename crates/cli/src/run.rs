@@ -12,8 +12,8 @@ use porchlight_model::{
 use serde::Serialize;
 
 use crate::args::{
-    AlertCmd, AreaCmd, Cli, Command, FormatArg, KindArg, MapCmd, PatrolCmd, PersonArgs, ReportCmd,
-    StepArg, TokensCmd, ZoneCmd,
+    AlertCmd, AreaCmd, Cli, Command, FormatArg, KindArg, LangArg, MapCmd, PatrolCmd, PersonArgs,
+    ReportCmd, StepArg, TokensCmd, ZoneCmd,
 };
 use crate::{network, text};
 
@@ -224,6 +224,7 @@ pub fn run(cli: Cli) -> Out {
                 cell_m: Some(cell),
                 k,
                 utc_offset_minutes: 0,
+                zone: None,
             })?;
             if let Some(path) = &geojson {
                 std::fs::write(path, h.to_geojson()).map_err(|e| Failure {
@@ -232,6 +233,28 @@ pub fn run(cli: Cli) -> Out {
                 })?;
             }
             render(json, &h, text::hotspots)
+        }
+        Command::Summary {
+            from,
+            to,
+            zone,
+            lang,
+            out,
+        } => {
+            let written = core.write_summary(
+                &porchlight_core::SummaryQuery {
+                    from: day_or_time("from", &from)?,
+                    to: day_or_time("to", &to)?,
+                    zone,
+                    lang: match lang {
+                        LangArg::En => porchlight_core::SummaryLang::En,
+                        LangArg::Es => porchlight_core::SummaryLang::Es,
+                    },
+                    utc_offset_minutes: 0,
+                },
+                &out,
+            )?;
+            render(json, &written, text::summary)
         }
         Command::Demo { records } => {
             let mut progress = |stage: &str, done: usize, total: usize| {

@@ -48,6 +48,17 @@ pub fn alert_issued(a: &Alert) -> String {
     format!("issued alert {} ({}, {})", a.id, a.severity, area(&a.area))
 }
 
+pub fn summary(w: &porchlight_core::SummaryWritten) -> String {
+    let what = match w.pages {
+        Some(pages) => format!("PDF, {pages} page{}", if pages == 1 { "" } else { "s" }),
+        None => "HTML".into(),
+    };
+    format!(
+        "wrote the meeting summary to {} ({what}, {} bytes); {} hotspot cell(s) with at least {} reports shown",
+        w.path, w.bytes, w.cells_shown, w.k
+    )
+}
+
 pub fn hotspots(h: &porchlight_core::Hotspots) -> String {
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     let mut s = format!(

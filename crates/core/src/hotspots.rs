@@ -31,6 +31,8 @@ pub struct HotspotQuery {
     pub k: Option<u32>,
     /// Minutes east of UTC for the week heat map (the viewer's time zone).
     pub utc_offset_minutes: i32,
+    /// Only reports located in this area (a named zone); k applies to what is left.
+    pub zone: Option<Area>,
 }
 
 /// A grid cell with at least k reports.
@@ -256,6 +258,13 @@ impl Core {
             .into_iter()
             .filter(|r| in_period(r, from, to))
             .filter(|r| q.category.is_none_or(|c| r.report.category == c))
+            .filter(|r| {
+                q.zone.as_ref().is_none_or(|z| {
+                    r.report
+                        .location
+                        .is_some_and(|p| porchlight_model::planar::zone_contains(z, p))
+                })
+            })
             .collect();
         let mut grid: BTreeMap<(i64, i64), u32> = BTreeMap::new();
         let mut week: BTreeMap<(u8, u8), u32> = BTreeMap::new();

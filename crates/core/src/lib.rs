@@ -35,6 +35,7 @@ pub mod privacy_zones;
 #[cfg(test)]
 mod readers_tests;
 mod reports;
+mod summary;
 mod sync;
 mod token_sheet;
 
@@ -81,6 +82,10 @@ pub use porchlight_sync::{
     Remote, ServerAddr, check_server_url, format_fingerprint, parse_fingerprint, wire::Member,
 };
 pub use privacy_zones::PrivacyZone;
+pub use summary::{
+    Block as SummaryBlock, Figure as SummaryFigure, Shape as SummaryShape, ShapeRole, Summary,
+    SummaryFormat, SummaryLang, SummaryQuery, SummaryWritten,
+};
 pub use sync::{
     HUB_SERVICE_TYPE, HubMember, HubRoster, StandaloneServer, SyncReceipt, SyncReport, SyncStatus,
     SyncTask,

@@ -3,7 +3,10 @@
 use std::sync::Arc;
 
 use porchlight_core::model::{Alert, Category, DeviceId, DocId, Timestamp};
-use porchlight_core::{Core, HotspotQuery, Hotspots, Measures, MeasuresQuery, TrendStep};
+use porchlight_core::{
+    Core, HotspotQuery, Hotspots, Measures, MeasuresQuery, SummaryLang, SummaryQuery,
+    SummaryWritten, TrendStep,
+};
 use tauri::State;
 
 use super::blocking;
@@ -26,6 +29,7 @@ pub async fn hotspots(
             cell_m: None,
             k: None,
             utc_offset_minutes,
+            zone: None,
         })?)
     })
     .await
@@ -74,6 +78,46 @@ pub async fn record_attendance(
 ) -> Result<Alert> {
     blocking(&core, move |core| {
         Ok(core.record_attendance(alert, count, members)?)
+    })
+    .await
+}
+
+/// The meeting summary's two files, saved beside the exports.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct MeetingSummary {
+    pub pdf: SummaryWritten,
+    pub html: SummaryWritten,
+}
+
+/// Writes the meeting summary of `[from, to)` (optionally one zone) as a printable PDF and a
+/// self-contained HTML page into the export folder, in `lang` (the UI's language). Made on
+/// this device; nothing is sent anywhere.
+#[tauri::command]
+pub async fn meeting_summary(
+    core: State<'_, Arc<Core>>,
+    dir: State<'_, super::overview::ExportDir>,
+    from: Timestamp,
+    to: Timestamp,
+    zone: Option<String>,
+    lang: SummaryLang,
+    utc_offset_minutes: i32,
+) -> Result<MeetingSummary> {
+    let dir = dir.0.clone();
+    blocking(&core, move |core| {
+        let q = SummaryQuery {
+            from,
+            to,
+            zone,
+            lang,
+            utc_offset_minutes,
+        };
+        let pdf = super::overview::export_path(&dir, "summary", "pdf")?;
+        let html = pdf.with_extension("html");
+        Ok(MeetingSummary {
+            pdf: core.write_summary(&q, &pdf)?,
+            html: core.write_summary(&q, &html)?,
+        })
     })
     .await
 }

@@ -30,6 +30,8 @@ import type {
   HubOptions,
   HubStatus,
   TokenSheet,
+  MeetingSummary,
+  SummaryLang,
   Fix,
   Hotspots,
   Measures,
@@ -147,6 +149,9 @@ export const api = {
   /** Measures of success of [from, to); weeks and months start at this device's midnight. */
   measures: (from: string, to: string, zone: string | null, step: TrendStep) =>
     call<Measures>("measures", { from, to, zone, step, utcOffsetMinutes: -new Date().getTimezoneOffset() }),
+  /** The meeting summary as a PDF and an HTML page in the export folder, in the UI's language. */
+  meetingSummary: (from: string, to: string, zone: string | null, lang: SummaryLang) =>
+    call<MeetingSummary>("meeting_summary", { from, to, zone, lang, utcOffsetMinutes: -new Date().getTimezoneOffset() }),
   recordAttendance: (alert: DocId, count: number, members: string[]) =>
     call<Alert>("record_attendance", { alert, count, members }),
   appLockEnabled: () => call<boolean>("app_lock_enabled"),

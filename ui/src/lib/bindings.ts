@@ -435,6 +435,17 @@ previousFrom: Timestamp, previous: Totals,
  * Busiest first.
  */
 volunteers: Array<VolunteerMeasures>, coverage: Array<ZoneCoverage>, step: TrendStep, trend: Array<TrendPoint>, meetings: Array<MeetingAttendance>, };
+export type SummaryLang = "en" | "es";
+export type SummaryFormat = "pdf" | "html";
+export type SummaryWritten = { path: string, format: SummaryFormat, bytes: number, 
+/**
+ * PDF pages (`null` for HTML).
+ */
+pages: number | null, from: Timestamp, to: Timestamp, zone: string | null, lang: SummaryLang, k: number, 
+/**
+ * Hotspot cells shown (each with at least k reports).
+ */
+cellsShown: number, };
 export type Forgotten = { receipts: number, photos: number, 
 /**
  * Envelopes that had not left yet and now never will.
@@ -576,6 +587,7 @@ path: string,
  * The codes on it (fewer than asked when today's allowance ran out).
  */
 codes: Array<string>, };
+export type MeetingSummary = { pdf: SummaryWritten, html: SummaryWritten, };
 export type HubStatus = { running: boolean, 
 /**
  * The address phones use (what new invites carry).

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn porchlight(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn porchlight(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_porchlight"))
         .arg("--data-dir")
         .arg(dir)
@@ -13,7 +13,7 @@ fn porchlight(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn ok(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn ok(dir: &Path, args: &[&str]) -> String {
     let out = porchlight(dir, args);
     assert!(
         out.status.success(),
@@ -23,7 +23,7 @@ fn ok(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
+pub(crate) fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
     let mut all = vec!["--json"];
     all.extend_from_slice(args);
     serde_json::from_str(&ok(dir, &all)).unwrap()

@@ -6,3 +6,4 @@ mod cli;
 mod netns;
 mod network;
 mod standalone;
+mod summary;
