@@ -19,6 +19,7 @@ mod error;
 mod exchange;
 mod export;
 mod following;
+mod forward;
 mod hotspots;
 mod identity;
 mod maps;
@@ -27,6 +28,7 @@ mod measures;
 mod membership;
 mod parallel;
 mod patrol_safety;
+mod partners;
 mod patrols;
 mod photos;
 pub mod privacy_zones;
@@ -54,6 +56,7 @@ pub use demo::{DemoSize, DemoSummary};
 pub use digest::{CategoryCount, Digest, DigestSetting};
 pub use error::{CoreError, Result};
 pub use export::{ExportFormat, ExportKind};
+pub use forward::{ForwardPacket, Forwarded, packet_reference};
 pub use hotspots::{
     DEFAULT_CELL_M, Direction, HeatCell, HotspotCell, HotspotQuery, Hotspots, Shown, ZoneComparison,
 };
