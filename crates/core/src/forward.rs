@@ -355,3 +355,7 @@ fn write_whole(path: &PathBuf, bytes: &[u8]) -> Result<()> {
     file.sync_all().map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
 }
+
+#[cfg(test)]
+#[path = "forward_tests.rs"]
+mod tests;

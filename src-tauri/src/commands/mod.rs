@@ -14,6 +14,7 @@ pub mod identity;
 pub mod insight;
 pub mod maps;
 pub mod overview;
+pub mod partners;
 pub mod patrols;
 pub mod photos;
 pub mod reports;

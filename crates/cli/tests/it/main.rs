@@ -5,4 +5,5 @@
 mod cli;
 mod netns;
 mod network;
+mod partners;
 mod standalone;

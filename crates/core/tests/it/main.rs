@@ -10,3 +10,4 @@ mod hotspots;
 mod maps;
 mod matching;
 mod measures;
+mod partners;
