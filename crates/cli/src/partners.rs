@@ -53,7 +53,12 @@ fn channels(a: &PartnerArgs) -> Vec<ContactChannel> {
 fn entry(base: NewPartner, a: &PartnerArgs) -> Result<NewPartner, Failure> {
     let given = channels(a);
     Ok(NewPartner {
-        kind: a.kind.as_deref().map(str::parse).transpose()?.unwrap_or(base.kind),
+        kind: a
+            .kind
+            .as_deref()
+            .map(str::parse)
+            .transpose()?
+            .unwrap_or(base.kind),
         name: a.name.clone().unwrap_or(base.name),
         organisation: a.organisation.clone().unwrap_or(base.organisation),
         channels: if a.no_contacts || !given.is_empty() {
@@ -65,7 +70,12 @@ fn entry(base: NewPartner, a: &PartnerArgs) -> Result<NewPartner, Failure> {
 }
 
 fn one_text(p: &Partner) -> String {
-    let mut s = format!("{}  {} ({})", p.id, p.name, p.kind.as_str().replace('_', " "));
+    let mut s = format!(
+        "{}  {} ({})",
+        p.id,
+        p.name,
+        p.kind.as_str().replace('_', " ")
+    );
     if !p.organisation.is_empty() {
         let _ = write!(s, ", {}", p.organisation);
     }

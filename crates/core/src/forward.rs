@@ -277,11 +277,7 @@ fn html_page(
     if !r.followups.is_empty() {
         h.push_str("<h2>Added later by the reporter</h2>\n<ul>");
         for u in &r.followups {
-            h.push_str(&format!(
-                "<li>{}: {}</li>",
-                when(u.at),
-                paragraphs(&u.text)
-            ));
+            h.push_str(&format!("<li>{}: {}</li>", when(u.at), paragraphs(&u.text)));
         }
         h.push_str("</ul>\n");
     }
@@ -308,16 +304,12 @@ with the same report and photos comes with this page.</footer>\n</body></html>\n
     h
 }
 
-fn geojson_of(
-    f: &Facts,
-    partner: &Partner,
-    e: &ReportEntry,
-    photos: &[String],
-) -> Result<String> {
+fn geojson_of(f: &Facts, partner: &Partner, e: &ReportEntry, photos: &[String]) -> Result<String> {
     let r = &e.report;
-    let geometry = r.location.map_or(Value::Null, |p| {
-        json!({ "type": "Point", "coordinates": [p.lon, p.lat] })
-    });
+    let geometry = r.location.map_or(
+        Value::Null,
+        |p| json!({ "type": "Point", "coordinates": [p.lon, p.lat] }),
+    );
     let properties = json!({
         "reference": f.reference,
         "group": f.group,

@@ -7,8 +7,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use porchlight_model::{
-    Category, ChannelKind, ContactChannel, LocationPrecision, NewPartner, NewReport,
-    PartnerKind, Point, Timestamp, base58_encode, hex,
+    Category, ChannelKind, ContactChannel, LocationPrecision, NewPartner, NewReport, PartnerKind,
+    Point, Timestamp, base58_encode, hex,
 };
 
 use crate::Core;
@@ -139,17 +139,16 @@ fn a_forwarding_packet_carries_no_reporter_identity_or_photo_metadata() {
         let reply = porchlight_crdt::ReplyKeys::from_secret(&secret);
 
         let out = tempfile::tempdir().unwrap();
-        let sent = core.forward_report(report, &partner.id, out.path()).unwrap();
+        let sent = core
+            .forward_report(report, &partner.id, out.path())
+            .unwrap();
         assert_eq!((sent.photos, sent.photos_missing), (1, 0));
         let html = std::fs::read(&sent.html).unwrap();
         let geojson = std::fs::read(&sent.geojson).unwrap();
 
         let secrets: Vec<(&str, Vec<u8>)> = vec![
             ("device id", core.device().as_bytes().to_vec()),
-            (
-                "public key",
-                core.identity.public_key().as_bytes().to_vec(),
-            ),
+            ("public key", core.identity.public_key().as_bytes().to_vec()),
             ("report id", report.as_bytes().to_vec()),
             ("receipt secret", secret.to_vec()),
             (
@@ -186,11 +185,17 @@ fn a_forwarding_packet_carries_no_reporter_identity_or_photo_metadata() {
         let jpeg = STANDARD.decode(data).unwrap();
         assert!(jpeg.starts_with(&[0xFF, 0xD8]));
         assert!(!contains(&jpeg, b"Exif"), "EXIF left in the photo");
-        assert!(!contains(&jpeg, CAMERA), "the camera's name left in the photo");
+        assert!(
+            !contains(&jpeg, CAMERA),
+            "the camera's name left in the photo"
+        );
         assert!(
             !header_markers(&jpeg).contains(&0xE1),
             "an APP1 segment left in the photo"
         );
-        assert!(contains(&html, data.as_bytes()), "the page shows the same photo");
+        assert!(
+            contains(&html, data.as_bytes()),
+            "the page shows the same photo"
+        );
     }
 }

@@ -69,7 +69,8 @@ impl Core {
             |doc| set_partner(doc, id, &partner, Timestamp::now()),
             |_, _| Ok(()),
         ) {
-            Ok(_) | Err(porchlight_store::StoreError::Crdt(porchlight_crdt::CrdtError::Unchanged)) => {}
+            Ok(_)
+            | Err(porchlight_store::StoreError::Crdt(porchlight_crdt::CrdtError::Unchanged)) => {}
             Err(e) => return Err(e.into()),
         }
         drop(store);

@@ -205,7 +205,10 @@ pub(crate) fn check_case(doc: &Doc, report: DocId) -> Result<(), CrdtError> {
             return bad("forwarded", "not an entry");
         };
         let partner = opt_str(am, &entry, "partner");
-        if !partner.as_deref().is_some_and(porchlight_model::is_partner_id) {
+        if !partner
+            .as_deref()
+            .is_some_and(porchlight_model::is_partner_id)
+        {
             return bad("forwarded", "not a partner id");
         }
         let name = opt_str(am, &entry, "name").unwrap_or_default();

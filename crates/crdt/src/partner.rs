@@ -269,9 +269,12 @@ mod tests {
         assert_eq!(h.len(), 1);
         assert_eq!(h[0].by, ANA);
         assert_eq!(h[0].at, t(10));
-        assert!(h[0].changes.contains(&porchlight_model::CaseChange::Forwarded {
-            partner: partner.id.clone(),
-            name: "Lincoln Elementary".into(),
-        }));
+        assert!(
+            h[0].changes
+                .contains(&porchlight_model::CaseChange::Forwarded {
+                    partner: partner.id.clone(),
+                    name: "Lincoln Elementary".into(),
+                })
+        );
     }
 }

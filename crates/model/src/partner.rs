@@ -164,8 +164,16 @@ mod tests {
 
     #[test]
     fn channels_are_checked_by_kind() {
-        assert!(channel(ChannelKind::Phone, "+1 (503) 555-0100").validate().is_ok());
-        assert!(channel(ChannelKind::Email, "liaison@pd.example.org").validate().is_ok());
+        assert!(
+            channel(ChannelKind::Phone, "+1 (503) 555-0100")
+                .validate()
+                .is_ok()
+        );
+        assert!(
+            channel(ChannelKind::Email, "liaison@pd.example.org")
+                .validate()
+                .is_ok()
+        );
         for bad in [
             channel(ChannelKind::Phone, "call me"),
             channel(ChannelKind::Phone, "12"),
@@ -174,7 +182,13 @@ mod tests {
             channel(ChannelKind::Email, "@c.org"),
         ] {
             assert!(
-                matches!(bad.validate(), Err(ValidationError::Invalid { field: "contact", .. })),
+                matches!(
+                    bad.validate(),
+                    Err(ValidationError::Invalid {
+                        field: "contact",
+                        ..
+                    })
+                ),
                 "{bad:?}"
             );
         }

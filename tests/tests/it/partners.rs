@@ -68,7 +68,13 @@ async fn a_volunteer_writing_a_partner_is_rejected_not_panicking() {
         .changes;
     let mut doc = Doc::empty(group_doc, DocKind::Group, me.as_bytes());
     doc.apply_remote(&held).unwrap();
-    set_partner(&mut doc, &new_partner_id(), &fake_liaison(), Timestamp::now()).unwrap();
+    set_partner(
+        &mut doc,
+        &new_partner_id(),
+        &fake_liaison(),
+        Timestamp::now(),
+    )
+    .unwrap();
     let group = group_of(&carmen.core);
     let key = device_key(&vic);
     let signed: Vec<(SignedChange, [u8; 32])> = doc

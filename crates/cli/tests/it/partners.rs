@@ -28,7 +28,14 @@ fn partners_and_forwarding_from_the_command_line() {
     assert_eq!(added["channels"].as_array().unwrap().len(), 2);
     let school = json(
         d,
-        &["partner", "add", "--kind", "school", "--name", "Lincoln Elementary"],
+        &[
+            "partner",
+            "add",
+            "--kind",
+            "school",
+            "--name",
+            "Lincoln Elementary",
+        ],
     );
     let list = json(d, &["partner", "list"]);
     let names: Vec<&str> = list
@@ -55,7 +62,12 @@ fn partners_and_forwarding_from_the_command_line() {
         edited["channels"],
         serde_json::json!([{"kind": "email", "value": "liaison@pd.example.org"}])
     );
-    let bad = porchlight(d, &["partner", "add", "--kind", "school", "--name", "X", "--email", "nope"]);
+    let bad = porchlight(
+        d,
+        &[
+            "partner", "add", "--kind", "school", "--name", "X", "--email", "nope",
+        ],
+    );
     assert!(!bad.status.success());
     json(d, &["partner", "remove", school["id"].as_str().unwrap()]);
     assert_eq!(json(d, &["partner", "list"]).as_array().unwrap().len(), 1);
@@ -115,10 +127,10 @@ fn partners_and_forwarding_from_the_command_line() {
             .contains(&serde_json::json!({"field": "forwarded", "partner": edited["id"], "name": "Officer Dana Ruiz"})),
         "{last}"
     );
-    assert_eq!(json(d, &["report", "show", &report])["report"]["status"], "forwarded");
-    let text = String::from_utf8(
-        porchlight(d, &["report", "history", &report]).stdout,
-    )
-    .unwrap();
+    assert_eq!(
+        json(d, &["report", "show", &report])["report"]["status"],
+        "forwarded"
+    );
+    let text = String::from_utf8(porchlight(d, &["report", "history", &report]).stdout).unwrap();
     assert!(text.contains("forwarded to Officer Dana Ruiz"), "{text}");
 }

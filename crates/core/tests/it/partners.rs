@@ -4,9 +4,9 @@
 
 use porchlight_core::{Core, CoreError, packet_reference};
 use porchlight_model::{
-    CaseChange, CaseOutcome, Category, ChannelKind, ContactChannel, DetailKind,
-    LocationPrecision, NewPartner, NewReport, PartnerKind, PersonDescription, PersonDetail,
-    Point, Timestamp, TriageStatus, ValidationError,
+    CaseChange, CaseOutcome, Category, ChannelKind, ContactChannel, DetailKind, LocationPrecision,
+    NewPartner, NewReport, PartnerKind, PersonDescription, PersonDetail, Point, Timestamp,
+    TriageStatus, ValidationError,
 };
 
 /// 2026-05-01 09:22 UTC: kept as 09:15.
@@ -31,7 +31,9 @@ fn liaison() -> NewPartner {
 }
 
 fn png() -> Vec<u8> {
-    let img = image::RgbImage::from_fn(80, 60, |x, y| image::Rgb([(x * 3) as u8, (y * 4) as u8, 90]));
+    let img = image::RgbImage::from_fn(80, 60, |x, y| {
+        image::Rgb([(x * 3) as u8, (y * 4) as u8, 90])
+    });
     let mut out = Vec::new();
     image::DynamicImage::ImageRgb8(img)
         .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
@@ -63,14 +65,22 @@ fn partners_are_added_listed_edited_and_removed() {
         })
         .unwrap();
     assert_eq!(school.name, "Lincoln Elementary", "stored trimmed");
-    let names: Vec<String> = core.partners().unwrap().into_iter().map(|p| p.name).collect();
+    let names: Vec<String> = core
+        .partners()
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
     assert_eq!(names, ["Lincoln Elementary", "Officer Dana Ruiz"]);
 
     let mut moved = liaison();
     moved.organisation = "Central Precinct".into();
     moved.channels.truncate(1);
     let edited = core.edit_partner(&dana.id, &moved).unwrap();
-    assert_eq!((edited.id.as_str(), edited.entry()), (dana.id.as_str(), moved));
+    assert_eq!(
+        (edited.id.as_str(), edited.entry()),
+        (dana.id.as_str(), moved)
+    );
 
     let mut bad = liaison();
     bad.channels[1].value = "not an address".into();
@@ -126,13 +136,21 @@ fn a_forwarded_packet_holds_the_report_as_stored_and_the_history_records_it() {
         )
         .unwrap()
         .report;
-    core.triage(report, TriageStatus::InReview, Some("Internal: ask Ben"), false)
-        .unwrap();
+    core.triage(
+        report,
+        TriageStatus::InReview,
+        Some("Internal: ask Ben"),
+        false,
+    )
+    .unwrap();
 
     let out = tempfile::tempdir().unwrap();
     let sent = core.forward_report(report, &dana.id, out.path()).unwrap();
     let reference = packet_reference(report);
-    assert!(reference.starts_with("PL-") && reference.len() == 13, "{reference}");
+    assert!(
+        reference.starts_with("PL-") && reference.len() == 13,
+        "{reference}"
+    );
     assert_eq!(sent.reference, reference);
     assert_eq!((sent.photos, sent.photos_missing), (1, 0));
     assert_eq!(
@@ -159,9 +177,15 @@ fn a_forwarded_packet_holds_the_report_as_stored_and_the_history_records_it() {
     ] {
         assert!(html.contains(&want), "the page lacks {want:?}:\n{html}");
     }
-    assert!(!html.contains("Internal: ask Ben"), "triage notes stay inside the group");
+    assert!(
+        !html.contains("Internal: ask Ben"),
+        "triage notes stay inside the group"
+    );
     assert!(!html.contains("<b>again"), "the report's text is escaped");
-    assert!(!html.contains("http://") && !html.contains("src=\"http"), "nothing is fetched");
+    assert!(
+        !html.contains("http://") && !html.contains("src=\"http"),
+        "nothing is fetched"
+    );
 
     let geo: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&sent.geojson).unwrap()).unwrap();
@@ -182,10 +206,16 @@ fn a_forwarded_packet_holds_the_report_as_stored_and_the_history_records_it() {
     assert_eq!(p["person"]["details"][0]["text"], "red hoodie");
     let photos = p["photos"].as_array().unwrap();
     assert_eq!(photos.len(), 1);
-    assert!(html.contains(photos[0].as_str().unwrap()), "the same photo in both files");
+    assert!(
+        html.contains(photos[0].as_str().unwrap()),
+        "the same photo in both files"
+    );
 
     // The case is forwarded, and its history says who forwarded it to whom.
-    assert_eq!(core.report(report).unwrap().report.status, TriageStatus::Forwarded);
+    assert_eq!(
+        core.report(report).unwrap().report.status,
+        TriageStatus::Forwarded
+    );
     let history = core.case_history(report).unwrap();
     let last = history.last().unwrap();
     assert_eq!(last.event.by, core.device());
@@ -215,9 +245,16 @@ fn a_forwarded_packet_holds_the_report_as_stored_and_the_history_records_it() {
     )
     .unwrap();
     let again = core.forward_packet(report, &dana.id).unwrap();
-    assert!(again.html.contains("<dt>Status</dt><dd>Closed</dd><dt>Outcome</dt><dd>Referred</dd>"));
+    assert!(
+        again
+            .html
+            .contains("<dt>Status</dt><dd>Closed</dd><dt>Outcome</dt><dd>Referred</dd>")
+    );
     core.forward_report(report, &dana.id, out.path()).unwrap();
-    assert_eq!(core.report(report).unwrap().report.status, TriageStatus::Closed);
+    assert_eq!(
+        core.report(report).unwrap().report.status,
+        TriageStatus::Closed
+    );
     core.remove_partner(&dana.id).unwrap();
     let forwards = core
         .case_history(report)
