@@ -8,6 +8,7 @@
 //! a reference derived from it one way. Every photo is decoded and encoded again on the way
 //! out, so whatever metadata a reporter's device left in it stays behind.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -209,99 +210,111 @@ img{max-width:100%;height:auto;border:1px solid #ccc}footer{margin-top:2rem;font
 color:#444;border-top:1px solid #ccc;padding-top:.5rem}@media print{body{margin:0}}";
 
 fn html_page(
-    f: &Facts,
+    facts: &Facts,
     partner: &Partner,
-    e: &ReportEntry,
+    entry: &ReportEntry,
     photos: &[String],
     missing: usize,
 ) -> String {
-    let r = &e.report;
-    let mut h = String::new();
+    let report = &entry.report;
+    let mut out = String::new();
     let to = if partner.organisation.is_empty() {
         esc(&partner.name)
     } else {
         format!("{}, {}", esc(&partner.name), esc(&partner.organisation))
     };
-    h.push_str(&format!(
+    let _ = writeln!(
+        out,
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width\"><title>Report {reference} for {to}</title>\
 <style>{STYLE}</style></head><body>\n<header><h1>Report {reference}</h1>\
-<p>Forwarded by {group} to {to}<br>on {at} by {by}</p></header>\n",
-        reference = esc(&f.reference),
-        group = esc(&f.group),
-        at = when(f.at),
-        by = esc(&f.by),
-    ));
-    let place = match r.location {
-        Some(p) => format!(
+<p>Forwarded by {group} to {to}<br>on {at} by {by}</p></header>",
+        reference = esc(&facts.reference),
+        group = esc(&facts.group),
+        at = when(facts.at),
+        by = esc(&facts.by),
+    );
+    let place = match report.location {
+        Some(point) => format!(
             "{:.5}, {:.5} (kept {}) — <a href=\"https://www.openstreetmap.org/?mlat={:.5}&amp;mlon={:.5}#map=17/{:.5}/{:.5}\">map</a>",
-            p.lat,
-            p.lon,
-            esc(&r.precision.as_str().replace('_', " ")),
-            p.lat,
-            p.lon,
-            p.lat,
-            p.lon
+            point.lat,
+            point.lon,
+            esc(&report.precision.as_str().replace('_', " ")),
+            point.lat,
+            point.lon,
+            point.lat,
+            point.lon
         ),
         None => "not given".into(),
     };
-    h.push_str(&format!(
+    let _ = writeln!(
+        out,
         "<dl><dt>Category</dt><dd>{}</dd><dt>When</dt><dd>{} (as reported, to the nearest 15 minutes)</dd>\
-<dt>Where</dt><dd>{place}</dd><dt>Status</dt><dd>{}</dd>{}</dl>\n",
-        esc(&label(r.category.as_str())),
-        when(r.occurred_at),
-        esc(&label(f.status.as_str())),
-        e.outcome.map_or_else(String::new, |o| format!(
+<dt>Where</dt><dd>{place}</dd><dt>Status</dt><dd>{}</dd>{}</dl>",
+        esc(&label(report.category.as_str())),
+        when(report.occurred_at),
+        esc(&label(facts.status.as_str())),
+        entry.outcome.map_or_else(String::new, |o| format!(
             "<dt>Outcome</dt><dd>{}</dd>",
             esc(&label(o.as_str()))
         )),
-    ));
-    h.push_str(&format!(
-        "<h2>What was reported</h2>\n<p>{}</p>\n",
-        paragraphs(&r.description)
-    ));
-    if let Some(person) = &r.person {
-        h.push_str(&format!(
+    );
+    let _ = writeln!(
+        out,
+        "<h2>What was reported</h2>\n<p>{}</p>",
+        paragraphs(&report.description)
+    );
+    if let Some(person) = &report.person {
+        let _ = write!(
+            out,
             "<h2>Person described</h2>\n<p>{}</p>\n<ul>",
             paragraphs(&person.behaviour)
-        ));
-        for d in &person.details {
-            h.push_str(&format!(
+        );
+        for detail in &person.details {
+            let _ = write!(
+                out,
                 "<li>{}: {}</li>",
-                esc(&label(d.kind.as_str())),
-                esc(&d.text)
-            ));
+                esc(&label(detail.kind.as_str())),
+                esc(&detail.text)
+            );
         }
-        h.push_str("</ul>\n");
+        out.push_str("</ul>\n");
     }
-    if !r.followups.is_empty() {
-        h.push_str("<h2>Added later by the reporter</h2>\n<ul>");
-        for u in &r.followups {
-            h.push_str(&format!("<li>{}: {}</li>", when(u.at), paragraphs(&u.text)));
+    if !report.followups.is_empty() {
+        out.push_str("<h2>Added later by the reporter</h2>\n<ul>");
+        for later in &report.followups {
+            let _ = write!(
+                out,
+                "<li>{}: {}</li>",
+                when(later.at),
+                paragraphs(&later.text)
+            );
         }
-        h.push_str("</ul>\n");
+        out.push_str("</ul>\n");
     }
     if !photos.is_empty() || missing > 0 {
-        h.push_str("<h2>Photos</h2>\n");
+        out.push_str("<h2>Photos</h2>\n");
         for (i, src) in photos.iter().enumerate() {
-            h.push_str(&format!(
-                "<figure><img src=\"{src}\" alt=\"Photo {} of {}\"></figure>\n",
+            let _ = writeln!(
+                out,
+                "<figure><img src=\"{src}\" alt=\"Photo {} of {}\"></figure>",
                 i + 1,
                 photos.len()
-            ));
+            );
         }
         if missing > 0 {
-            h.push_str(&format!(
-                "<p>{missing} more photo(s) were not available on the forwarding device.</p>\n"
-            ));
+            let _ = writeln!(
+                out,
+                "<p>{missing} more photo(s) were not available on the forwarding device.</p>"
+            );
         }
     }
-    h.push_str(
+    out.push_str(
         "<footer>Who made this report is not part of this packet: Porchlight does not pass it on, \
 and for an anonymous report nobody knows it. Please do not try to find out. A GeoJSON file \
 with the same report and photos comes with this page.</footer>\n</body></html>\n",
     );
-    h
+    out
 }
 
 fn geojson_of(f: &Facts, partner: &Partner, e: &ReportEntry, photos: &[String]) -> Result<String> {
@@ -320,7 +333,7 @@ fn geojson_of(f: &Facts, partner: &Partner, e: &ReportEntry, photos: &[String]) 
         "occurredAt": r.occurred_at.to_rfc3339(),
         "precision": r.precision.as_str(),
         "status": f.status.as_str(),
-        "outcome": e.outcome.map(|o| o.as_str()),
+        "outcome": e.outcome.map(porchlight_model::CaseOutcome::as_str),
         "person": r.person.as_ref().map(|p| json!({
             "behaviour": p.behaviour,
             "details": p.details.iter().map(|d| json!({"kind": d.kind.as_str(), "text": d.text})).collect::<Vec<_>>(),
