@@ -219,7 +219,7 @@ test("coordinator: a partner directory, and a case forwarded to a partner", asyn
   const add = async (kind, name, organisation, contacts) => {
     await choose(d, "select[name=partner-kind]", kind);
     await type(d, "input[name=partner-name]", name);
-    await type(d, "input[name=partner-organisation]", organisation);
+    if (organisation) await type(d, "input[name=partner-organisation]", organisation);
     for (const [i, [channel, value]] of contacts.entries()) {
       if (i > 0) await clickText(d, '[data-testid="partner-form"] button', "Add a contact");
       await choose(d, `select[name=contact-kind-${i}]`, channel);
