@@ -1,7 +1,8 @@
 // A coordinator creates the group, issues an alert on the map, files an anonymous report with a
 // photo (phone size), sees it with its photo in the inbox and triages it telling the reporter, on
 // a desktop-sized window; then loads the demo neighbourhood for the overview screenshots and
-// handles its cases (assignee, outcome on close, history, duplicates merged).
+// handles its cases (assignee, outcome on close, history, duplicates merged), keeps a partner
+// directory and forwards a case to a partner.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -213,6 +214,102 @@ test("coordinator: cases of the demo neighbourhood: assign, history, outcome, du
   await checkA11y(d, "case history");
   await d.executeScript("arguments[0].scrollIntoView({ block: 'start' }); window.scrollBy(0, -80)", shown);
   await screenshot(d, "coordinator-case-history", { scrolled: true });
+});
+
+test("coordinator: a partner directory, and a case forwarded to a partner", async () => {
+  const d = app.driver;
+  await click(d, '[data-section="partners"]');
+  const add = async (kind, name, organisation, contacts) => {
+    await choose(d, "select[name=partner-kind]", kind);
+    await type(d, "input[name=partner-name]", name);
+    if (organisation) await type(d, "input[name=partner-organisation]", organisation);
+    for (const [i, [channel, value]] of contacts.entries()) {
+      if (i > 0) await clickText(d, '[data-testid="partner-form"] button', "Add a contact");
+      await choose(d, `select[name=contact-kind-${i}]`, channel);
+      await type(d, `input[name=contact-value-${i}]`, value);
+    }
+    await click(d, '[data-testid="partner-save"]');
+    await findText(d, '[data-testid="partners"] p.ok', `${name} added`);
+  };
+  await add("police_liaison", "Officer Dana Ruiz", "Eastside Precinct", [
+    ["phone", "+1 503 555 0100"],
+    ["email", "d.ruiz@pd.example.org"],
+  ]);
+  await add("school", "Lincoln Elementary", "", [["address", "1200 NE Lincoln St"]]);
+  await add("business", "Corner Market", "", [["note", "Ask for the manager"]]);
+  // A bad e-mail address is refused with the reason, and nothing is added.
+  await choose(d, "select[name=partner-kind]", "other");
+  await type(d, "input[name=partner-name]", "Someone");
+  await choose(d, "select[name=contact-kind-0]", "email");
+  await type(d, "input[name=contact-value-0]", "not an address");
+  await click(d, '[data-testid="partner-save"]');
+  await findText(d, '[data-testid="partners"] p.error', "e-mail");
+  assert.equal((await invoke(d, "list_partners", {})).length, 3);
+  // Edit the school (an organisation added), remove the market.
+  const school = (await invoke(d, "list_partners", {})).find((p) => p.name === "Lincoln Elementary");
+  const schoolItem = await find(d, `[data-partner="${school.id}"]`);
+  await (await schoolItem.findElement({ css: '[data-testid="partner-edit"]' })).click();
+  await type(d, "input[name=partner-organisation]", "Portland Public Schools");
+  await click(d, '[data-testid="partner-save"]');
+  await findText(d, '[data-testid="partners"] p.ok', "Lincoln Elementary saved");
+  await findText(d, `[data-partner="${school.id}"]`, "Portland Public Schools");
+  const market = (await invoke(d, "list_partners", {})).find((p) => p.name === "Corner Market");
+  await d.executeScript("window.confirm = () => true");
+  await (await (await find(d, `[data-partner="${market.id}"]`)).findElement({ css: '[data-testid="partner-remove"]' })).click();
+  await findText(d, '[data-testid="partners"] p.ok', "Corner Market removed");
+  const partners = await invoke(d, "list_partners", {});
+  assert.deepEqual(
+    partners.map((p) => p.name),
+    ["Lincoln Elementary", "Officer Dana Ruiz"],
+  );
+  await checkA11y(d, "partners");
+  await screenshot(d, "coordinator-partners");
+
+  // A report with a photo, forwarded to the police liaison from the inbox.
+  const png = fs.readFileSync(writePng("forward-photo")).toString("base64");
+  const photo = await invoke(d, "add_photo", { data: png, blur: [] });
+  const filed = await invoke(d, "file_report", {
+    report: {
+      category: "theft",
+      description: "Catalytic converter sawn off a parked van",
+      occurredAt: new Date(Date.now() - 20 * 60_000).toISOString(),
+      location: { lat: 45.5312, lon: -122.6288 },
+      precision: "100m",
+      photos: [photo.hash],
+      person: null,
+    },
+    anonymous: false,
+  });
+  const dana = partners.find((p) => p.name === "Officer Dana Ruiz");
+  await click(d, '[data-section="reports"]');
+  await choose(d, "select[name=filter]", "");
+  const mine = `[data-testid="reports"] li[data-report="${filed.report}"]`;
+  const item = await find(d, mine);
+  await pick(d, item, '[data-testid="forward-partner"]', dana.id);
+  await (await item.findElement({ css: '[data-testid="forward-send"]' })).click();
+  const ok = await findText(d, "p.ok", "Forwarded to Officer Dana Ruiz");
+  await findText(d, `${mine} [data-testid="case-history"] li`, "forwarded to Officer Dana Ruiz");
+  assert.equal((await invoke(d, "show_report", { id: filed.report })).status, "forwarded");
+  const history = await invoke(d, "case_history", { report: filed.report });
+  assert.deepEqual(history.at(-1).changes.at(-1), { field: "forwarded", partner: dana.id, name: "Officer Dana Ruiz" });
+
+  // The saved packet: the report and its photo, not who filed it.
+  const [, htmlPath, geoPath] = (await ok.getText()).match(/Saved (.+\.html) and (.+\.geojson)\./);
+  const html = fs.readFileSync(htmlPath, "utf8");
+  const geo = JSON.parse(fs.readFileSync(geoPath, "utf8"));
+  assert.ok(html.includes("Catalytic converter sawn off a parked van"));
+  assert.ok(html.includes('<img src="data:image/jpeg;base64,'));
+  assert.equal(geo.features[0].properties.photos.length, 1);
+  const me = await invoke(d, "whoami", {});
+  for (const text of [html, JSON.stringify(geo)]) {
+    assert.ok(!text.includes(me.deviceId), "the packet names the reporter's device");
+    assert.ok(!text.includes(me.publicKey), "the packet holds the reporter's key");
+    assert.ok(!text.includes(filed.report), "the packet holds the report id");
+  }
+  await checkA11y(d, "forwarded case");
+  const shown = await find(d, mine);
+  await d.executeScript("arguments[0].scrollIntoView({ block: 'start' }); window.scrollBy(0, -80)", shown);
+  await screenshot(d, "coordinator-forward", { scrolled: true });
 });
 
 test("coordinator: hotspots of the demo neighbourhood, nothing under k", async () => {

@@ -48,6 +48,10 @@ pub enum Command {
     /// File and list reports
     #[command(subcommand)]
     Report(ReportCmd),
+    /// The group's partners (police liaison, schools, businesses, ...): list; add, edit and
+    /// remove (coordinators)
+    #[command(subcommand)]
+    Partner(PartnerCmd),
     /// Anonymous drop tokens (coordinators): print sheets for people who are not members
     #[command(subcommand)]
     Tokens(TokensCmd),
@@ -546,6 +550,17 @@ pub enum ReportCmd {
         #[arg(long, requires = "priority")]
         hours: Option<u32>,
     },
+    /// Forward a report to a partner: write a printable HTML page and a GeoJSON file (photos
+    /// included, never who reported it) into DIR and record it in the case (coordinators)
+    Forward {
+        id: String,
+        /// The partner's id or name (see `partner list`)
+        #[arg(long)]
+        partner: String,
+        /// The folder to write the two files into (made if missing)
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Read one report (coordinators)
     Show {
         id: String,
@@ -572,6 +587,50 @@ pub enum ReportCmd {
         #[arg(long)]
         include_unsent: bool,
     },
+}
+
+/// A partner's details; on `edit`, what is given replaces what was there (any contact option
+/// replaces all contacts).
+#[derive(Debug, Args)]
+pub struct PartnerArgs {
+    /// police_liaison, local_leader, school, business, service_organisation or other
+    #[arg(long)]
+    pub kind: Option<String>,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub organisation: Option<String>,
+    /// A phone number; repeat for more
+    #[arg(long)]
+    pub phone: Vec<String>,
+    /// An e-mail address; repeat for more
+    #[arg(long)]
+    pub email: Vec<String>,
+    /// A postal address; repeat for more
+    #[arg(long)]
+    pub address: Vec<String>,
+    /// A note on how to reach them ("front office, weekdays"); repeat for more
+    #[arg(long)]
+    pub note: Vec<String>,
+    /// On `edit`: remove every contact
+    #[arg(long)]
+    pub no_contacts: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PartnerCmd {
+    /// The group's partners
+    List,
+    /// Add a partner (needs --kind and --name)
+    Add(PartnerArgs),
+    /// Change a partner, by id or name
+    Edit {
+        partner: String,
+        #[command(flatten)]
+        details: PartnerArgs,
+    },
+    /// Remove a partner, by id or name (forwarded cases keep its name)
+    Remove { partner: String },
 }
 
 #[derive(Debug, Subcommand)]

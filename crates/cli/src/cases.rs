@@ -128,6 +128,7 @@ fn change_text(c: &CaseChange, names: &[Member]) -> String {
             report,
             merged: false,
         } => format!("report {report} taken out"),
+        CaseChange::Forwarded { name, .. } => format!("forwarded to {name}"),
     }
 }
 

@@ -6,6 +6,7 @@ mod args;
 mod cases;
 mod measures;
 mod network;
+mod partners;
 mod run;
 mod sheet;
 mod text;

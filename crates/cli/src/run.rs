@@ -141,6 +141,12 @@ pub fn run(cli: Cli) -> Out {
         Command::Zone(cmd) => zone(&core, json, cmd),
         Command::Patrol(cmd) => patrol(&core, json, cmd, now),
         Command::Report(ReportCmd::Receipts { offline }) => network::receipts(&core, json, offline),
+        Command::Partner(cmd) => crate::partners::run(&core, json, cmd),
+        Command::Report(ReportCmd::Forward {
+            id: r,
+            partner,
+            out,
+        }) => crate::partners::forward(&core, json, &r, &partner, &out),
         Command::Report(cmd) => report(&core, json, cmd, now),
         Command::Tokens(TokensCmd::Sheet { count, out }) => {
             crate::sheet::sheet(&core, json, count, &out)
@@ -700,7 +706,9 @@ fn report(core: &Core, json: bool, cmd: ReportCmd, now: Timestamp) -> Out {
                 )
             })
         }
-        ReportCmd::Receipts { .. } => unreachable!("handled with the network commands"),
+        ReportCmd::Receipts { .. } | ReportCmd::Forward { .. } => {
+            unreachable!("handled before")
+        }
     }
 }
 

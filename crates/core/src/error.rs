@@ -86,6 +86,8 @@ pub enum CoreError {
     )]
     NotAssignable { device: porchlight_model::DeviceId },
     /// A merge or unmerge that would leave the cases inconsistent.
+    #[error("no partner {0:?} in the group's directory (see `partner list`)")]
+    NoSuchPartner(String),
     #[error("cannot merge: {0}")]
     BadMerge(&'static str),
     /// A map package that cannot be used; nothing was stored.
@@ -149,6 +151,7 @@ impl CoreError {
             CoreError::OutcomeRequired { .. } => "outcome_required",
             CoreError::NotAssignable { .. } => "not_assignable",
             CoreError::BadMerge(_) => "bad_merge",
+            CoreError::NoSuchPartner(_) => "no_such_partner",
         }
     }
 }

@@ -20,6 +20,7 @@ mod exchange;
 mod export;
 mod filters;
 mod following;
+mod forward;
 mod hotspots;
 mod identity;
 mod incident_map;
@@ -28,6 +29,7 @@ mod matching;
 mod measures;
 mod membership;
 mod parallel;
+mod partners;
 mod patrol_safety;
 mod patrols;
 mod photos;
@@ -58,6 +60,7 @@ pub use digest::{CategoryCount, Digest, DigestSetting};
 pub use error::{CoreError, Result};
 pub use export::{ExportFormat, ExportKind};
 pub use filters::PatrolFilter;
+pub use forward::{ForwardPacket, Forwarded, packet_reference};
 pub use hotspots::{
     DEFAULT_CELL_M, Direction, HeatCell, HotspotCell, HotspotQuery, Hotspots, Shown, ZoneComparison,
 };

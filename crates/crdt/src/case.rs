@@ -23,6 +23,8 @@ use crate::fields::{opt_bytes, opt_str};
 
 pub(crate) const DUP_PREFIX: &str = "dup/";
 pub(crate) const NOTE_PREFIX: &str = "note/";
+/// A forwarding to a partner: `fwd/<random>` holding the partner's id and name then.
+pub(crate) const FWD_PREFIX: &str = "fwd/";
 
 /// Sets the case's priority.
 pub fn set_priority(
@@ -198,6 +200,20 @@ pub(crate) fn check_case(doc: &Doc, report: DocId) -> Result<(), CrdtError> {
             return bad("duplicate", "not a report id");
         }
     }
+    for key in am.keys(ROOT).filter(|k| k.starts_with(FWD_PREFIX)) {
+        let Some(entry) = crate::fields::opt_obj(am, &ROOT, &key, ObjType::Map) else {
+            return bad("forwarded", "not an entry");
+        };
+        let partner = opt_str(am, &entry, "partner");
+        if !partner
+            .as_deref()
+            .is_some_and(porchlight_model::is_partner_id)
+        {
+            return bad("forwarded", "not a partner id");
+        }
+        let name = opt_str(am, &entry, "name").unwrap_or_default();
+        porchlight_model::validate_name("partner name", &name)?;
+    }
     Ok(())
 }
 
@@ -211,6 +227,8 @@ struct State {
     merged_into: Option<DocId>,
     notes: BTreeMap<String, String>,
     duplicates: BTreeSet<DocId>,
+    /// Forwardings by key: (partner id, partner name).
+    forwards: BTreeMap<String, (String, String)>,
 }
 
 fn scalar_at(doc: &Doc, key: &str, heads: &[ChangeHash]) -> Option<ScalarValue> {
@@ -250,6 +268,20 @@ fn state_at(doc: &Doc, heads: &[ChangeHash]) -> State {
     for key in am.keys_at(ROOT, heads) {
         if let Some(id) = dup_key(&key) {
             s.duplicates.insert(id);
+        } else if key.starts_with(FWD_PREFIX)
+            && let Ok(Some((Value::Object(ObjType::Map), entry))) =
+                am.get_at(ROOT, key.as_str(), heads)
+        {
+            let field = |name: &str| match am.get_at(&entry, name, heads) {
+                Ok(Some((Value::Scalar(v), _))) => match v.into_owned() {
+                    ScalarValue::Str(s) => Some(s.to_string()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let (Some(partner), Some(name)) = (field("partner"), field("name")) {
+                s.forwards.insert(key, (partner, name));
+            }
         } else if key.starts_with(NOTE_PREFIX)
             && let Ok(Some((Value::Object(ObjType::Map), entry))) =
                 am.get_at(ROOT, key.as_str(), heads)
@@ -300,6 +332,14 @@ fn diff(before: &State, after: &State) -> Vec<CaseChange> {
     for (key, text) in &after.notes {
         if !before.notes.contains_key(key) {
             out.push(CaseChange::Note { text: text.clone() });
+        }
+    }
+    for (key, (partner, name)) in &after.forwards {
+        if !before.forwards.contains_key(key) {
+            out.push(CaseChange::Forwarded {
+                partner: partner.clone(),
+                name: name.clone(),
+            });
         }
     }
     for id in after.duplicates.difference(&before.duplicates) {

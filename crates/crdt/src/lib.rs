@@ -16,6 +16,7 @@ mod fields;
 pub mod forge;
 mod group;
 mod map;
+mod partner;
 mod patrol;
 mod report;
 mod safety;
@@ -37,6 +38,7 @@ pub use group::{
     set_hotspot_k, set_member, set_zone,
 };
 pub use map::{MAP_CHUNK_SIZE, MAX_MAP_BYTES, MapManifest, read_map, set_map};
+pub use partner::{new_partner_id, read_partners, record_forward, remove_partner, set_partner};
 pub use patrol::{
     add_observation, append_track, end_patrol, join_patrol, read_patrol, read_patrol_and_track,
     read_track, start_patrol,

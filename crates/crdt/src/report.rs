@@ -240,6 +240,26 @@ pub fn set_case_status(
     expect_kind(doc, DocKind::Triage)?;
     let note = note.map(validate_note).transpose()?;
     put_outcome(doc, status, outcome)?;
+    put_status(doc, by, status, at)?;
+    let am = &mut doc.am;
+    if let Some(text) = note {
+        let key = format!("{NOTE_PREFIX}{}", hex(&random_bytes::<8>()));
+        let entry = am.put_object(ROOT, key, ObjType::Map)?;
+        am.put(&entry, "at", ScalarValue::Timestamp(at.millis()))?;
+        am.put(&entry, "by", ScalarValue::Bytes(by.as_bytes().to_vec()))?;
+        am.put(&entry, "text", text.as_str())?;
+    }
+    doc.commit(at).ok_or(CrdtError::Unchanged)
+}
+
+/// Writes a new status with who set it and when (and the first triage time), without
+/// committing. Shared by status changes and forwarding.
+pub(crate) fn put_status(
+    doc: &mut Doc,
+    by: DeviceId,
+    status: TriageStatus,
+    at: Timestamp,
+) -> Result<(), CrdtError> {
     let am = &mut doc.am;
     am.put(ROOT, "status", status.as_str())?;
     am.put(ROOT, "status_at", ScalarValue::Timestamp(at.millis()))?;
@@ -251,14 +271,7 @@ pub fn set_case_status(
     if opt_i64(am, &ROOT, "first_at").is_none() {
         am.put(ROOT, "first_at", ScalarValue::Timestamp(at.millis()))?;
     }
-    if let Some(text) = note {
-        let key = format!("{NOTE_PREFIX}{}", hex(&random_bytes::<8>()));
-        let entry = am.put_object(ROOT, key, ObjType::Map)?;
-        am.put(&entry, "at", ScalarValue::Timestamp(at.millis()))?;
-        am.put(&entry, "by", ScalarValue::Bytes(by.as_bytes().to_vec()))?;
-        am.put(&entry, "text", text.as_str())?;
-    }
-    doc.commit(at).ok_or(CrdtError::Unchanged)
+    Ok(())
 }
 
 pub fn read_triage(doc: &Doc) -> Result<Triage, CrdtError> {

@@ -50,6 +50,7 @@ pub fn validate_document(doc: &mut Doc) -> Result<Verdict, CrdtError> {
             }
             // A group's map manifest must be whole and sane, or the change is refused.
             crate::map::read_map(doc)?;
+            crate::partner::check_partners(doc)?;
         }
         DocKind::Alert => {
             let a = read_alert(doc)?;

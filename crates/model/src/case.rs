@@ -143,6 +143,12 @@ pub enum CaseChange {
         report: DocId,
         merged: bool,
     },
+    /// The case was forwarded to a partner of the group: its id and name as they were then
+    /// (kept in the case, so the history still says who after the partner is removed).
+    Forwarded {
+        partner: String,
+        name: String,
+    },
 }
 
 /// One change to a case: who made it and when, as the Automerge change records them.

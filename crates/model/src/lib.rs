@@ -9,6 +9,7 @@ mod env;
 mod error;
 mod geometry;
 mod ids;
+mod partner;
 mod person;
 pub mod planar;
 mod records;
@@ -29,6 +30,10 @@ pub use geometry::{
 };
 pub use ids::{
     DeviceId, DocId, IdBytesVisitor, base58_decode, base58_encode, hex, random_bytes, unhex,
+};
+pub use partner::{
+    CHANNEL_MAX, ChannelKind, ContactChannel, MAX_CHANNELS, MAX_PARTNERS, NewPartner,
+    ORGANISATION_MAX, PARTNER_ID_LEN, Partner, PartnerKind, is_partner_id,
 };
 pub use person::{
     BEHAVIOUR_MAX, DETAIL_MAX, DetailKind, MAX_DETAILS, MIN_DISTINGUISHING, PersonDescription,

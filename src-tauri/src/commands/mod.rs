@@ -15,6 +15,7 @@ pub mod incidents;
 pub mod insight;
 pub mod maps;
 pub mod overview;
+pub mod partners;
 pub mod patrols;
 pub mod photos;
 pub mod reports;

@@ -17,6 +17,7 @@ mod load;
 mod lossy_link;
 mod maps;
 mod membership;
+mod partners;
 mod patrol_safety;
 mod person_alerts;
 mod privacy_zones;

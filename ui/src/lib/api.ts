@@ -27,6 +27,9 @@ import type {
   ExportAs,
   ExportWhat,
   Exported,
+  Forwarded,
+  NewPartner,
+  Partner,
   HubOptions,
   HubStatus,
   TokenSheet,
@@ -204,6 +207,13 @@ export const api = {
   unmergeCase: (duplicate: DocId) => call<ReportEntry>("unmerge_case", { duplicate }),
   dueHours: () => call<DueHours>("due_hours"),
   setDueHours: (priority: Priority, hours: number) => call<DueHours>("set_due_hours", { priority, hours }),
+  /** The group's partner directory (every member's device holds it; coordinators change it). */
+  listPartners: () => call<Partner[]>("list_partners"),
+  addPartner: (partner: NewPartner) => call<Partner>("add_partner", { partner }),
+  editPartner: (id: string, partner: NewPartner) => call<Partner>("edit_partner", { id, partner }),
+  removePartner: (id: string) => call<null>("remove_partner", { id }),
+  /** Writes the packet for a partner (HTML page and GeoJSON) to the export folder and records it. */
+  forwardReport: (report: DocId, partner: string) => call<Forwarded>("forward_report", { report, partner }),
 
   stats: () => call<Stats>("stats"),
   search: (text: string) => call<SearchHit[]>("search", { text }),

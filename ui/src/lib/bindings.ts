@@ -110,7 +110,7 @@ export type Attendance = { count: number, members: Array<DeviceId>, recordedAt: 
 export type Priority = "low" | "normal" | "high" | "urgent";
 export type CaseOutcome = "resolved" | "referred" | "no_further_action" | "not_an_incident";
 export type DueHours = { low: number, normal: number, high: number, urgent: number, };
-export type CaseChange = { "field": "status", from: TriageStatus | null, to: TriageStatus, } | { "field": "priority", from: Priority | null, to: Priority, } | { "field": "assignee", from: DeviceId | null, to: DeviceId | null, } | { "field": "outcome", from: CaseOutcome | null, to: CaseOutcome | null, } | { "field": "note", text: string, } | { "field": "mergedInto", into: DocId | null, } | { "field": "duplicate", report: DocId, merged: boolean, };
+export type CaseChange = { "field": "status", from: TriageStatus | null, to: TriageStatus, } | { "field": "priority", from: Priority | null, to: Priority, } | { "field": "assignee", from: DeviceId | null, to: DeviceId | null, } | { "field": "outcome", from: CaseOutcome | null, to: CaseOutcome | null, } | { "field": "note", text: string, } | { "field": "mergedInto", into: DocId | null, } | { "field": "duplicate", report: DocId, merged: boolean, } | { "field": "forwarded", partner: string, name: string, };
 export type CaseEvent = { 
 /**
  * The change's own time (Automerge keeps seconds).
@@ -120,6 +120,19 @@ at: Timestamp,
  * The change's author: a coordinator's device.
  */
 by: DeviceId, changes: Array<CaseChange>, };
+export type PartnerKind = "police_liaison" | "local_leader" | "school" | "business" | "service_organisation" | "other";
+export type ChannelKind = "phone" | "email" | "address" | "note";
+export type ContactChannel = { kind: ChannelKind, value: string, };
+export type NewPartner = { kind: PartnerKind, 
+/**
+ * The person or the place's name ("Officer Dana Ruiz", "Lincoln Elementary").
+ */
+name: string, 
+/**
+ * May be empty.
+ */
+organisation: string, channels: Array<ContactChannel>, };
+export type Partner = { id: string, kind: PartnerKind, name: string, organisation: string, channels: Array<ContactChannel>, };
 export type PatrolSummary = { id: DocId, title: string, startedAt: Timestamp, endedAt: Timestamp | null, fixCount: number, distanceM: number, observations: number, participants: Array<Participant>, };
 export type ReportEntry = { triagedAt: Timestamp | null, firstTriagedAt: Timestamp | null, notes: Array<TriageNote>, assignee: DeviceId | null, priority: Priority, 
 /**
@@ -273,6 +286,7 @@ first: DocId,
  * The later report.
  */
 second: DocId, category: Category, distanceM: number, minutesApart: number, };
+export type Forwarded = { reference: string, partner: string, partnerName: string, html: string, geojson: string, photos: number, photosMissing: number, };
 export type Receipt = { report: DocId, anonymous: boolean, 
 /**
  * When it happened, rounded down to 15 minutes.

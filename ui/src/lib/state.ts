@@ -69,6 +69,7 @@ const ERROR_KEYS: Record<string, MessageKey> = {
   outcome_required: "error.outcomeRequired",
   not_assignable: "error.notAssignable",
   bad_merge: "error.badMerge",
+  no_such_partner: "error.noSuchPartner",
 };
 
 /** A sentence for a failed command: the kind in the reader's language, the detail as given. */

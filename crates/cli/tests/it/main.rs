@@ -5,5 +5,6 @@
 mod cli;
 mod netns;
 mod network;
+mod partners;
 mod standalone;
 mod summary;

@@ -10,4 +10,5 @@ mod hotspots;
 mod maps;
 mod matching;
 mod measures;
+mod partners;
 mod summary;

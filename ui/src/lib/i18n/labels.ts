@@ -6,8 +6,10 @@ import type {
   AlertStatus,
   CaseOutcome,
   Category,
+  ChannelKind,
   DetailKind,
   LocationPrecision,
+  PartnerKind,
   Priority,
   Role,
   Severity,
@@ -25,6 +27,8 @@ export const detailKindKey = (v: DetailKind) => `detailKind.${v}` as const;
 export const precisionKey = (v: LocationPrecision) => `precision.${v}` as const;
 export const priorityKey = (v: Priority) => `priority.${v}` as const;
 export const caseOutcomeKey = (v: CaseOutcome) => `caseOutcome.${v}` as const;
+export const partnerKindKey = (v: PartnerKind) => `partnerKind.${v}` as const;
+export const channelKindKey = (v: ChannelKind) => `channelKind.${v}` as const;
 
 export const CATEGORIES: Category[] = [
   "suspicious_person",
@@ -53,6 +57,15 @@ export const SEVERITIES: Severity[] = ["info", "warning", "urgent"];
 export const TRIAGE_STATUSES: TriageStatus[] = ["new", "in_review", "forwarded", "closed", "dismissed"];
 export const PRIORITIES: Priority[] = ["low", "normal", "high", "urgent"];
 export const CASE_OUTCOMES: CaseOutcome[] = ["resolved", "referred", "no_further_action", "not_an_incident"];
+export const PARTNER_KINDS: PartnerKind[] = [
+  "police_liaison",
+  "local_leader",
+  "school",
+  "business",
+  "service_organisation",
+  "other",
+];
+export const CHANNEL_KINDS: ChannelKind[] = ["phone", "email", "address", "note"];
 export const PRECISIONS: LocationPrecision[] = ["100m", "1km", "exact"];
 export const OUTCOMES: AlertOutcome[] = ["all_clear", "resolved", "false_alarm"];
 export const DETAIL_KINDS: DetailKind[] = ["clothing", "vehicle", "direction", "build", "hair", "carrying", "other"];
