@@ -385,6 +385,13 @@ test("coordinator: the incident map of the demo neighbourhood, filtered and clus
   );
   await click(d, '[data-testid="reports-more"]');
   await waitFor(d, "more cases", "return document.querySelectorAll('[data-testid=reports] > li').length > 50");
+
+  // The overdue times are set in the app, per priority, and the core keeps them.
+  await click(d, '[data-testid="due-times"] button[aria-expanded]');
+  await type(d, "input[name=due-urgent]", "12");
+  await click(d, '[data-testid="due-times"] button[type=submit]');
+  await findText(d, '[data-testid="due-times"] [role="status"]', "Saved");
+  assert.equal((await invoke(d, "due_hours", {})).urgent, 12);
 });
 
 test("coordinator: measures of success of the demo neighbourhood, attendance recorded", async () => {
