@@ -73,8 +73,9 @@ fn a_patrol_round_trip_over_ipc() {
         Value::Null
     );
     assert_eq!(invoke(&w, "patrol_totals", json!({})).unwrap(), Value::Null);
-    let list = invoke(&w, "list_patrols", json!({})).unwrap();
-    assert_eq!(list[0]["observations"], 1);
+    let page = invoke(&w, "list_patrols", json!({ "filter": { "limit": 50 } })).unwrap();
+    assert_eq!(page["rows"][0]["observations"], 1);
+    assert_eq!(page["next"], Value::Null);
     assert_eq!(invoke(&w, "stats", json!({})).unwrap()["patrolsTotal"], 1);
 }
 

@@ -140,13 +140,13 @@ try {
   const d = second.app.driver;
   const steps = [];
   try {
-    for (const section of ["alerts", "patrols", "reports", "overview"]) {
+    for (const section of ["alerts", "patrols", "reports", "map", "hotspots", "overview"]) {
       const ms = await timed(d, async () => {
         await click(d, `[data-section="${section}"]`);
         await find(d, ".leaflet-container");
       });
       steps.push([`open ${section}`, ms]);
-      if (section !== "overview") {
+      if (section !== "overview" && section !== "map" && section !== "hotspots") {
         const scroll = await timed(d, () => d.executeScript("window.scrollTo(0, document.body.scrollHeight)"));
         steps.push([`scroll ${section} to the end`, scroll]);
       }

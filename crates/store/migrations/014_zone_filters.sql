@@ -12,13 +12,19 @@ CREATE TABLE p_zone_patrols (
     PRIMARY KEY (zone, started_at, rid)
 ) WITHOUT ROWID;
 CREATE INDEX p_zone_patrols_rid ON p_zone_patrols (rid);
+-- A report's triage status is copied here and into p_reports (from p_triage), so "new reports
+-- in this zone and period" is one index range too, not a join tried row by row.
 CREATE TABLE p_zone_reports (
     zone         TEXT NOT NULL,
     occurred_at  INTEGER NOT NULL,
     rid          INTEGER NOT NULL,
+    status       TEXT NOT NULL DEFAULT 'new',
     PRIMARY KEY (zone, occurred_at, rid)
 ) WITHOUT ROWID;
 CREATE INDEX p_zone_reports_rid ON p_zone_reports (rid);
+CREATE INDEX p_zone_reports_status ON p_zone_reports (zone, status, occurred_at, rid);
+ALTER TABLE p_reports ADD COLUMN triage_status TEXT NOT NULL DEFAULT 'new';
+CREATE INDEX p_reports_triage_status ON p_reports (triage_status, occurred_at);
 -- The group's overdue times, so a page of cases does not load the group's document to mark
 -- overdue ones.
 ALTER TABLE p_groups ADD COLUMN due_hours TEXT;

@@ -239,16 +239,19 @@ pub(crate) fn project_into(
         }
         DocKind::Report => {
             let r = read_report(doc)?;
+            // The triage may have arrived first (its projection found no report to mark).
+            let status = zones::triage_status_of(tx, key)?;
             let rid: i64 = tx
                 .prepare_cached(
                     "INSERT INTO p_reports (id, category, description, occurred_at, lat, lon,
-                     precision, photos, filed_by, followups, person)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                     precision, photos, filed_by, followups, person, triage_status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                  ON CONFLICT (id) DO UPDATE SET category = excluded.category,
                      description = excluded.description, occurred_at = excluded.occurred_at,
                      lat = excluded.lat, lon = excluded.lon, precision = excluded.precision,
                      photos = excluded.photos, filed_by = excluded.filed_by,
-                     followups = excluded.followups, person = excluded.person
+                     followups = excluded.followups, person = excluded.person,
+                     triage_status = excluded.triage_status
                  RETURNING rid",
                 )?
                 .query_row(
@@ -264,18 +267,18 @@ pub(crate) fn project_into(
                         r.filed_by.map(|d| d.as_bytes().to_vec()),
                         json(&r.followups),
                         r.person.as_ref().map(json),
+                        status,
                     ],
                     |row| row.get(0),
                 )?;
             let group_zones = zones::group_zones(tx)?;
-            zones::index_report(
-                tx,
-                &group_zones,
+            let row = zones::ReportRow {
                 rid,
-                r.occurred_at.millis(),
-                r.location,
-                fresh,
-            )?;
+                occurred_at: r.occurred_at.millis(),
+                location: r.location,
+                status: &status,
+            };
+            zones::index_report(tx, &group_zones, row, fresh)?;
             let mut body = r.description.clone();
             for f in &r.followups {
                 body.push('\n');
@@ -311,6 +314,7 @@ pub(crate) fn project_into(
                     t.merged_into.map(|d| d.as_bytes().to_vec()),
                 ],
             )?;
+            zones::set_report_status(tx, t.report.as_bytes(), t.status.as_str())?;
         }
     }
     Ok(())
@@ -351,12 +355,12 @@ const DIGEST_QUERIES: &[&str] = &[
         track FROM p_patrols ORDER BY id",
     "SELECT z.zone, z.started_at, p.id FROM p_zone_patrols z JOIN p_patrols p ON p.rid = z.rid
         ORDER BY z.zone, p.id",
-    "SELECT z.zone, z.occurred_at, r.id FROM p_zone_reports z JOIN p_reports r ON r.rid = z.rid
-        ORDER BY z.zone, r.id",
+    "SELECT z.zone, z.occurred_at, z.status, r.id FROM p_zone_reports z
+        JOIN p_reports r ON r.rid = z.rid ORDER BY z.zone, r.id",
     "SELECT patrol, id, at, lat, lon, category, note, photos FROM p_observations
         ORDER BY patrol, id",
     "SELECT id, category, description, occurred_at, lat, lon, precision, photos, filed_by,
-        followups, person FROM p_reports ORDER BY id",
+        followups, person, triage_status FROM p_reports ORDER BY id",
     "SELECT report, doc, status, updated_at, first_at, notes, assignee, priority, outcome,
         merged_into FROM p_triage ORDER BY report",
     "SELECT doc, kind, title, body FROM p_search ORDER BY doc",

@@ -99,25 +99,63 @@ pub(crate) fn index_patrol(
 pub(crate) fn index_report(
     conn: &Connection,
     zones: &[Zone],
-    rid: i64,
-    occurred_at: i64,
-    location: Option<Point>,
+    report: ReportRow,
     fresh: bool,
 ) -> Result<()> {
     if !fresh {
-        exec(conn, "DELETE FROM p_zone_reports WHERE rid = ?1", [rid])?;
+        exec(
+            conn,
+            "DELETE FROM p_zone_reports WHERE rid = ?1",
+            [report.rid],
+        )?;
     }
-    let Some(at) = location else {
+    let Some(at) = report.location else {
         return Ok(());
     };
     for zone in zones.iter().filter(|z| zone_contains(&z.area, at)) {
         exec(
             conn,
-            "INSERT OR IGNORE INTO p_zone_reports (zone, occurred_at, rid) VALUES (?1, ?2, ?3)",
-            params![zone.name, occurred_at, rid],
+            "INSERT OR IGNORE INTO p_zone_reports (zone, occurred_at, rid, status)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![zone.name, report.occurred_at, report.rid, report.status],
         )?;
     }
     Ok(())
+}
+
+/// What the zone index keeps of a report.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ReportRow<'a> {
+    pub(crate) rid: i64,
+    pub(crate) occurred_at: i64,
+    pub(crate) location: Option<Point>,
+    /// Its triage status ("new" when it has none).
+    pub(crate) status: &'a str,
+}
+
+/// Copies a report's new triage status to the rows its filters use.
+pub(crate) fn set_report_status(conn: &Connection, report: &[u8], status: &str) -> Result<()> {
+    let rid: Option<i64> = conn
+        .prepare_cached("UPDATE p_reports SET triage_status = ?2 WHERE id = ?1 RETURNING rid")?
+        .query_row(params![report, status], |r| r.get(0))
+        .optional()?;
+    if let Some(rid) = rid {
+        exec(
+            conn,
+            "UPDATE p_zone_reports SET status = ?2 WHERE rid = ?1",
+            params![rid, status],
+        )?;
+    }
+    Ok(())
+}
+
+/// A report's triage status as projected ("new" before any coordinator set one).
+pub(crate) fn triage_status_of(conn: &Connection, report: &[u8]) -> Result<String> {
+    Ok(conn
+        .prepare_cached("SELECT status FROM p_triage WHERE report = ?1")?
+        .query_row([report], |r| r.get::<_, String>(0))
+        .optional()?
+        .unwrap_or_else(|| "new".to_owned()))
 }
 
 /// Works out every record's zones again: the group's zones changed.
@@ -133,15 +171,23 @@ pub(crate) fn reindex_all(conn: &Connection, zones: &[Zone]) -> Result<()> {
         let track = decode_track(&r.get::<_, Option<Vec<u8>>>(2)?.unwrap_or_default());
         index_patrol(conn, zones, r.get(0)?, r.get(1)?, &track, true)?;
     }
-    let mut reports =
-        conn.prepare("SELECT rid, occurred_at, lat, lon FROM p_reports WHERE lat IS NOT NULL")?;
+    let mut reports = conn.prepare(
+        "SELECT rid, occurred_at, lat, lon, triage_status FROM p_reports WHERE lat IS NOT NULL",
+    )?;
     let mut rows = reports.query([])?;
     while let Some(r) = rows.next()? {
-        let at = match (r.get::<_, Option<f64>>(2)?, r.get::<_, Option<f64>>(3)?) {
+        let location = match (r.get::<_, Option<f64>>(2)?, r.get::<_, Option<f64>>(3)?) {
             (Some(lat), Some(lon)) => Some(Point::new(lat, lon)),
             _ => None,
         };
-        index_report(conn, zones, r.get(0)?, r.get(1)?, at, true)?;
+        let status: String = r.get(4)?;
+        let row = ReportRow {
+            rid: r.get(0)?,
+            occurred_at: r.get(1)?,
+            location,
+            status: &status,
+        };
+        index_report(conn, zones, row, true)?;
     }
     Ok(())
 }
