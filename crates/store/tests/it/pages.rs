@@ -398,3 +398,76 @@ fn zones_drawn_or_moved_after_the_records_arrived_are_applied_to_every_record() 
     store.rebuild_projections().unwrap();
     assert_eq!(store.projection_digest().unwrap(), before);
 }
+
+#[test]
+fn a_triage_that_arrives_before_its_report_still_sets_the_status_the_filters_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open(&dir);
+    group(&mut store, &[north()]);
+    // The coordinator's triage syncs in before the report it is about (a different document).
+    let id = DocId::random();
+    let mut doc = new_triage(id, ME).unwrap();
+    store
+        .write(
+            &mut doc,
+            |d| {
+                set_triage(
+                    d,
+                    ME,
+                    TriageStatus::Closed,
+                    None,
+                    Timestamp::from_millis(T0),
+                )
+            },
+            |_, _| Ok(()),
+        )
+        .unwrap();
+    let new = NewReport {
+        category: Category::Theft,
+        description: "late".into(),
+        occurred_at: Timestamp::from_millis(T0),
+        location: Some(at(50.0, 50.0)),
+        precision: LocationPrecision::Exact,
+        photos: Vec::new(),
+        person: None,
+    };
+    let keys = ReplyKeys::from_secret(&[9; 32]);
+    store
+        .create(
+            |actor| create_report(id, actor, Some(ME), &new, &keys),
+            |_, _| Ok(()),
+        )
+        .unwrap();
+    let closed_in_north = ReportQuery {
+        zone: Some("North".into()),
+        status: Some(TriageStatus::Closed),
+        ..ReportQuery::default()
+    };
+    let closed_anywhere = ReportQuery {
+        status: Some(TriageStatus::Closed),
+        ..ReportQuery::default()
+    };
+    assert_eq!(report_ids(&store, &closed_in_north), [id]);
+    assert_eq!(report_ids(&store, &closed_anywhere), [id]);
+    // Reopened: both copies follow.
+    store
+        .write(
+            &mut doc,
+            |d| {
+                set_triage(
+                    d,
+                    ME,
+                    TriageStatus::InReview,
+                    None,
+                    Timestamp::from_millis(T0 + 1),
+                )
+            },
+            |_, _| Ok(()),
+        )
+        .unwrap();
+    assert!(report_ids(&store, &closed_in_north).is_empty());
+    assert!(report_ids(&store, &closed_anywhere).is_empty());
+    let before = store.projection_digest().unwrap();
+    store.rebuild_projections().unwrap();
+    assert_eq!(store.projection_digest().unwrap(), before);
+}
