@@ -92,6 +92,7 @@ const COMMANDS: &[&str] = &[
     "sync_status",
     "ack_alert",
     "alert_acks",
+    "alerts_acks",
     "upcoming_meetings",
     "meetings_ics",
     "acknowledged_alerts",

@@ -179,6 +179,7 @@ pub fn run_app<R: Runtime>(
             commands::sync::sync_status,
             commands::sync::ack_alert,
             commands::sync::alert_acks,
+            commands::sync::alerts_acks,
             commands::sync::upcoming_meetings,
             commands::sync::meetings_ics,
             commands::sync::acknowledged_alerts,

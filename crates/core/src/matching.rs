@@ -209,7 +209,20 @@ impl Core {
     /// Acknowledgement counts of an alert (volunteers and coordinators).
     pub fn alert_acks(&self, id: DocId) -> Result<AckSummary> {
         self.require(|r| r.can_read(DocKind::Ack), "see acknowledgements")?;
+        Self::ack_summary(&self.reader(), id)
+    }
+
+    /// The acknowledgements of several alerts in one call (a list shows them side by side; one
+    /// call each was a round trip per row).
+    pub fn alerts_acks(&self, ids: &[DocId]) -> Result<Vec<AckSummary>> {
+        self.require(|r| r.can_read(DocKind::Ack), "see acknowledgements")?;
         let store = self.reader();
+        ids.iter()
+            .map(|id| Self::ack_summary(&store, *id))
+            .collect()
+    }
+
+    fn ack_summary(store: &porchlight_store::Store, id: DocId) -> Result<AckSummary> {
         let alert = store.alert(id)?;
         let (count, first_at) = store.acks(id)?;
         Ok(AckSummary {

@@ -5,11 +5,14 @@
 -- The track kept here is simplified (within 2 m): enough to redo the zone test when zones change
 -- without loading every patrol's document.
 ALTER TABLE p_patrols ADD COLUMN track BLOB;
+-- Pages are ordered by (time, document id): the same order on every device, whatever row
+-- numbers each device's store gave the records.
 CREATE TABLE p_zone_patrols (
     zone        TEXT NOT NULL,
     started_at  INTEGER NOT NULL,
+    id          BLOB NOT NULL,
     rid         INTEGER NOT NULL,
-    PRIMARY KEY (zone, started_at, rid)
+    PRIMARY KEY (zone, started_at, id)
 ) WITHOUT ROWID;
 CREATE INDEX p_zone_patrols_rid ON p_zone_patrols (rid);
 -- A report's triage status is copied here and into p_reports (from p_triage), so "new reports
@@ -17,14 +20,17 @@ CREATE INDEX p_zone_patrols_rid ON p_zone_patrols (rid);
 CREATE TABLE p_zone_reports (
     zone         TEXT NOT NULL,
     occurred_at  INTEGER NOT NULL,
+    id           BLOB NOT NULL,
     rid          INTEGER NOT NULL,
     status       TEXT NOT NULL DEFAULT 'new',
-    PRIMARY KEY (zone, occurred_at, rid)
+    PRIMARY KEY (zone, occurred_at, id)
 ) WITHOUT ROWID;
 CREATE INDEX p_zone_reports_rid ON p_zone_reports (rid);
-CREATE INDEX p_zone_reports_status ON p_zone_reports (zone, status, occurred_at, rid);
+CREATE INDEX p_zone_reports_status ON p_zone_reports (zone, status, occurred_at, id);
 ALTER TABLE p_reports ADD COLUMN triage_status TEXT NOT NULL DEFAULT 'new';
-CREATE INDEX p_reports_triage_status ON p_reports (triage_status, occurred_at);
+CREATE INDEX p_reports_triage_status ON p_reports (triage_status, occurred_at, id);
+CREATE INDEX p_reports_time_id ON p_reports (occurred_at, id);
+CREATE INDEX p_patrols_time_id ON p_patrols (started_at, id);
 -- The group's overdue times, so a page of cases does not load the group's document to mark
 -- overdue ones.
 ALTER TABLE p_groups ADD COLUMN due_hours TEXT;

@@ -13,15 +13,15 @@ use crate::Store;
 use crate::error::Result;
 use crate::queries::{PatrolSummary, ReportEntry, ReportQuery, opt_device, opt_json, parse_json};
 
-/// Where the next page starts: the last row's time (ms) and row number. Opaque to callers.
+/// Where the next page starts: the last row's time (ms) and document id. Opaque to callers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PageCursor {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub at: i64,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub row: i64,
+    /// The last row's document id: rows at the same time are ordered by it, on every device.
+    pub id: DocId,
 }
 
 /// One page of reports (as cases), newest first.
@@ -97,7 +97,7 @@ impl Filters {
         if let Some(c) = after {
             self.add(
                 &format!("({at}, {row}) < (?, ?)"),
-                [Value::Integer(c.at), Value::Integer(c.row)],
+                [Value::Integer(c.at), Value::Blob(c.id.as_bytes().to_vec())],
             );
         }
     }
@@ -141,10 +141,10 @@ pub(crate) fn patrol_sql(q: &PatrolQuery) -> (&'static str, &'static str, &'stat
             (
                 "p_zone_patrols z JOIN p_patrols p ON p.rid = z.rid",
                 "z.started_at",
-                "z.rid",
+                "z.id",
             )
         }
-        None => ("p_patrols p", "p.started_at", "p.rid"),
+        None => ("p_patrols p", "p.started_at", "p.id"),
     };
     f.period(at, row, q.from, q.to, q.after);
     match q.running {
@@ -184,10 +184,10 @@ pub(crate) fn report_sql(q: &ReportQuery) -> ReportSql {
             (
                 "p_zone_reports z JOIN p_reports r ON r.rid = z.rid",
                 "z.occurred_at",
-                "z.rid",
+                "z.id",
             )
         }
-        None => ("p_reports r", "r.occurred_at", "r.rid"),
+        None => ("p_reports r", "r.occurred_at", "r.id"),
     };
     f.period(at, row, q.from, q.to, q.after);
     if let Some(status) = q.status {
@@ -244,7 +244,7 @@ impl Store {
         let limit = limit_sql(q.limit);
         let sql = format!(
             "SELECT p.id, p.title, p.started_at, p.ended_at, p.fix_count, p.distance_m,
-                    p.observations, p.participants, p.rid
+                    p.observations, p.participants
              FROM {from} {} ORDER BY {at} DESC, {row} DESC {limit}",
             f.sql()
         );
@@ -253,9 +253,10 @@ impl Store {
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let started_at: i64 = r.get(2)?;
+            let id = DocId::from_slice(&r.get::<_, Vec<u8>>(0)?)?;
             out.push((
                 PatrolSummary {
-                    id: DocId::from_slice(&r.get::<_, Vec<u8>>(0)?)?,
+                    id,
                     title: r.get(1)?,
                     started_at: Timestamp::from_millis(started_at),
                     ended_at: r.get::<_, Option<i64>>(3)?.map(Timestamp::from_millis),
@@ -264,10 +265,7 @@ impl Store {
                     observations: r.get::<_, i64>(6)?.unsigned_abs(),
                     participants: parse_json(&r.get::<_, String>(7)?)?,
                 },
-                PageCursor {
-                    at: started_at,
-                    row: r.get(8)?,
-                },
+                PageCursor { at: started_at, id },
             ));
         }
         let (rows, next) = split_page(out, q.limit);
@@ -292,7 +290,7 @@ impl Store {
             "SELECT r.id, r.category, r.description, r.occurred_at, r.lat, r.lon, r.precision,
                     r.photos, r.filed_by, COALESCE(t.status, 'new'), t.updated_at, t.first_at,
                     COALESCE(t.notes, '[]'), r.followups, r.person, t.assignee,
-                    COALESCE(t.priority, 'normal'), t.outcome, t.merged_into, {due_at}, r.rid
+                    COALESCE(t.priority, 'normal'), t.outcome, t.merged_into, {due_at}
              FROM {from} LEFT JOIN p_triage t ON t.report = r.id
              {} ORDER BY {at} DESC, {row} DESC {limit}",
             f.sql()
@@ -342,13 +340,11 @@ impl Store {
                 merged: Vec::new(),
                 due_at: Timestamp::from_millis(due_at),
             };
-            out.push((
-                entry,
-                PageCursor {
-                    at: occurred_at,
-                    row: r.get(20)?,
-                },
-            ));
+            let cursor = PageCursor {
+                at: occurred_at,
+                id: entry.report.id,
+            };
+            out.push((entry, cursor));
         }
         let (mut rows, next) = split_page(out, q.limit);
         if !rows.is_empty() {

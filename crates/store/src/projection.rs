@@ -211,7 +211,14 @@ pub(crate) fn project_into(
                     |r| r.get(0),
                 )?;
             let group_zones = zones::group_zones(tx)?;
-            zones::index_patrol(tx, &group_zones, rid, p.started_at.millis(), &track, fresh)?;
+            zones::index_patrol(
+                tx,
+                &group_zones,
+                (rid, key),
+                p.started_at.millis(),
+                &track,
+                fresh,
+            )?;
             if !fresh {
                 exec(tx, "DELETE FROM p_observations WHERE patrol = ?1", [key])?;
             }
@@ -274,6 +281,7 @@ pub(crate) fn project_into(
             let group_zones = zones::group_zones(tx)?;
             let row = zones::ReportRow {
                 rid,
+                id: key,
                 occurred_at: r.occurred_at.millis(),
                 location: r.location,
                 status: &status,

@@ -77,7 +77,7 @@ pub(crate) fn group_due_hours(conn: &Connection) -> Result<DueHours> {
 pub(crate) fn index_patrol(
     conn: &Connection,
     zones: &[Zone],
-    rid: i64,
+    (rid, id): (i64, &[u8]),
     started_at: i64,
     track: &[Point],
     fresh: bool,
@@ -88,8 +88,9 @@ pub(crate) fn index_patrol(
     for zone in zones.iter().filter(|z| track_enters(&z.area, track)) {
         exec(
             conn,
-            "INSERT OR IGNORE INTO p_zone_patrols (zone, started_at, rid) VALUES (?1, ?2, ?3)",
-            params![zone.name, started_at, rid],
+            "INSERT OR IGNORE INTO p_zone_patrols (zone, started_at, id, rid)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![zone.name, started_at, id, rid],
         )?;
     }
     Ok(())
@@ -115,9 +116,15 @@ pub(crate) fn index_report(
     for zone in zones.iter().filter(|z| zone_contains(&z.area, at)) {
         exec(
             conn,
-            "INSERT OR IGNORE INTO p_zone_reports (zone, occurred_at, rid, status)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![zone.name, report.occurred_at, report.rid, report.status],
+            "INSERT OR IGNORE INTO p_zone_reports (zone, occurred_at, id, rid, status)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                zone.name,
+                report.occurred_at,
+                report.id,
+                report.rid,
+                report.status
+            ],
         )?;
     }
     Ok(())
@@ -127,6 +134,7 @@ pub(crate) fn index_report(
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ReportRow<'a> {
     pub(crate) rid: i64,
+    pub(crate) id: &'a [u8],
     pub(crate) occurred_at: i64,
     pub(crate) location: Option<Point>,
     /// Its triage status ("new" when it has none).
@@ -165,14 +173,16 @@ pub(crate) fn reindex_all(conn: &Connection, zones: &[Zone]) -> Result<()> {
     if zones.is_empty() {
         return Ok(());
     }
-    let mut patrols = conn.prepare("SELECT rid, started_at, track FROM p_patrols")?;
+    let mut patrols = conn.prepare("SELECT rid, id, started_at, track FROM p_patrols")?;
     let mut rows = patrols.query([])?;
     while let Some(r) = rows.next()? {
-        let track = decode_track(&r.get::<_, Option<Vec<u8>>>(2)?.unwrap_or_default());
-        index_patrol(conn, zones, r.get(0)?, r.get(1)?, &track, true)?;
+        let track = decode_track(&r.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default());
+        let id: Vec<u8> = r.get(1)?;
+        index_patrol(conn, zones, (r.get(0)?, &id), r.get(2)?, &track, true)?;
     }
     let mut reports = conn.prepare(
-        "SELECT rid, occurred_at, lat, lon, triage_status FROM p_reports WHERE lat IS NOT NULL",
+        "SELECT rid, occurred_at, lat, lon, triage_status, id FROM p_reports
+         WHERE lat IS NOT NULL",
     )?;
     let mut rows = reports.query([])?;
     while let Some(r) = rows.next()? {
@@ -181,8 +191,10 @@ pub(crate) fn reindex_all(conn: &Connection, zones: &[Zone]) -> Result<()> {
             _ => None,
         };
         let status: String = r.get(4)?;
+        let id: Vec<u8> = r.get(5)?;
         let row = ReportRow {
             rid: r.get(0)?,
+            id: &id,
             occurred_at: r.get(1)?,
             location,
             status: &status,

@@ -88,6 +88,12 @@ pub async fn alert_acks(core: State<'_, Arc<Core>>, id: DocId) -> Result<AckSumm
     blocking(&core, move |core| Ok(core.alert_acks(id)?)).await
 }
 
+/// The acknowledgements of the listed alerts, in one call.
+#[tauri::command]
+pub async fn alerts_acks(core: State<'_, Arc<Core>>, ids: Vec<DocId>) -> Result<Vec<AckSummary>> {
+    blocking(&core, move |core| Ok(core.alerts_acks(&ids)?)).await
+}
+
 #[tauri::command]
 pub async fn upcoming_meetings(core: State<'_, Arc<Core>>) -> Result<Vec<Alert>> {
     blocking(&core, |core| Ok(core.upcoming_meetings(Timestamp::now())?)).await

@@ -107,6 +107,8 @@ export const api = {
   importMap: (data: string, name: string | null) => call<MapStatus>("import_map", { data, name }),
   ackAlert: (id: DocId) => call<null>("ack_alert", { id }),
   alertAcks: (id: DocId) => call<AckSummary>("alert_acks", { id }),
+  /** The acknowledgements of several alerts in one call. */
+  alertsAcks: (ids: DocId[]) => call<AckSummary[]>("alerts_acks", { ids }),
   upcomingMeetings: () => call<Alert[]>("upcoming_meetings"),
   /** The upcoming meetings as an iCalendar file's text. */
   meetingsIcs: () => call<string>("meetings_ics"),

@@ -210,7 +210,11 @@ after: PageCursor | null,
  * Rows per page (every row when `None`).
  */
 limit: number | null, };
-export type PageCursor = { at: number, row: number, };
+export type PageCursor = { at: number, 
+/**
+ * The last row's document id: rows at the same time are ordered by it, on every device.
+ */
+id: DocId, };
 export type ReportPage = { rows: Array<ReportEntry>, 
 /**
  * Pass back as `after` for the next page; `None` on the last.

@@ -382,6 +382,23 @@ fn meetings_need_a_time_and_place_and_export_as_icalendar() {
     core.ack_alert(issued.id).unwrap();
     let acks = core.alert_acks(issued.id).unwrap();
     assert_eq!(acks.count, 1);
+    // Several alerts' acknowledgements in one call agree with one call each.
+    let ids: Vec<_> = core
+        .alerts(&porchlight_core::AlertQuery::default())
+        .unwrap()
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    let together = core.alerts_acks(&ids).unwrap();
+    assert_eq!(together.len(), ids.len());
+    for (id, summary) in ids.iter().zip(&together) {
+        let one = core.alert_acks(*id).unwrap();
+        assert_eq!(
+            (summary.alert, summary.count, summary.first_at),
+            (one.alert, one.count, one.first_at)
+        );
+    }
+    assert_eq!(together.iter().map(|s| s.count).sum::<u64>(), 1);
 }
 
 /// The calendar of one meeting with `alert`'s text, issued on a fresh coordinator's device.
