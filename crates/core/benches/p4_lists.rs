@@ -463,4 +463,11 @@ fn main() {
         .why(scale),
     ];
     porchlight_benchkit::write_rows("P4-lists", &rows).expect("write the bench rows");
+    // For a look at the query plans: PORCHLIGHT_BENCH_KEEP=/some/file keeps a copy of the store.
+    if let Ok(keep) = std::env::var("PORCHLIGHT_BENCH_KEEP") {
+        drop(core);
+        drop(store);
+        db.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").ok();
+        std::fs::copy(dir.path().join("porchlight.db"), keep).expect("keep the store");
+    }
 }

@@ -26,7 +26,9 @@ CREATE TABLE p_zone_reports (
     PRIMARY KEY (zone, occurred_at, id)
 ) WITHOUT ROWID;
 CREATE INDEX p_zone_reports_rid ON p_zone_reports (rid);
-CREATE INDEX p_zone_reports_status ON p_zone_reports (zone, status, occurred_at, id);
+-- rid included so the index answers the page on its own (without it SQLite walks the primary
+-- key and checks the status row by row).
+CREATE INDEX p_zone_reports_status ON p_zone_reports (zone, status, occurred_at, id, rid);
 ALTER TABLE p_reports ADD COLUMN triage_status TEXT NOT NULL DEFAULT 'new';
 CREATE INDEX p_reports_triage_status ON p_reports (triage_status, occurred_at, id);
 CREATE INDEX p_reports_time_id ON p_reports (occurred_at, id);
