@@ -60,7 +60,8 @@ fn a_later_build_applies_only_its_new_steps() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = open(&dir.path().join("db"));
     Migrations::new(&STEPS[..1]).apply(&mut conn).unwrap();
-    conn.execute("INSERT INTO item (id) VALUES (7)", []).unwrap();
+    conn.execute("INSERT INTO item (id) VALUES (7)", [])
+        .unwrap();
     Migrations::new(STEPS).apply(&mut conn).unwrap();
     assert_eq!(versions(&conn), [1, 2, 3]);
     let kept: i64 = conn
@@ -94,7 +95,10 @@ fn a_failing_step_is_reported_with_its_number_and_rolled_back() {
     let failed = Migrations::new(steps).apply(&mut conn);
     assert!(matches!(failed, Err(Error::Migration { version: 2, .. })));
     assert_eq!(versions(&conn), [1]);
-    assert!(columns(&conn, "b").is_empty(), "step 2's first table was rolled back");
+    assert!(
+        columns(&conn, "b").is_empty(),
+        "step 2's first table was rolled back"
+    );
 }
 
 #[test]

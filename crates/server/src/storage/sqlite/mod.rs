@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use porchlight_model::{DeviceId, DocId, DocKind, Role};
-use porchlight_sqlite::Migrations;
 use porchlight_protocol::SignedInvite;
 use porchlight_protocol::wire::{GroupId, Member, StoredDrop};
+use porchlight_sqlite::Migrations;
 use rusqlite::types::Type;
 use rusqlite::{Connection, Row};
 use tokio::sync::Notify;
@@ -52,7 +52,10 @@ impl From<porchlight_sqlite::Error> for Error {
 /// version alone (no `applied_at`, unlike the device store's).
 const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     (1, include_str!("../migrations/0001_init.sql")),
-    (2, include_str!("../migrations/0002_drops_blobs_replies.sql")),
+    (
+        2,
+        include_str!("../migrations/0002_drops_blobs_replies.sql"),
+    ),
     (3, include_str!("../migrations/0003_hardening.sql")),
     (4, include_str!("../migrations/0004_drop_tokens.sql")),
     (5, include_str!("../migrations/0005_signatures.sql")),

@@ -126,6 +126,9 @@ fn two_processes_opening_a_new_file_at_once_both_succeed() {
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap();
-        assert_eq!(versions, (1..=MIGRATIONS.latest() as u32).collect::<Vec<_>>());
+        assert_eq!(
+            versions,
+            (1..=MIGRATIONS.latest() as u32).collect::<Vec<_>>()
+        );
     }
 }
