@@ -55,24 +55,6 @@ pub struct Store {
     actor: [u8; 16],
 }
 
-/// Switches the file to WAL. When two processes open a new file at once, SQLite can answer the
-/// second one's switch with "busy" without waiting (the busy handler is not called there), so
-/// it is tried again for up to five seconds; once one has switched, the mode is in the file.
-fn use_wal(conn: &Connection) -> rusqlite::Result<()> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
-        match conn.pragma_update(None, "journal_mode", "WAL") {
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::DatabaseBusy
-                    && std::time::Instant::now() < deadline =>
-            {
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-            done => return done,
-        }
-    }
-}
-
 impl Store {
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self> {
@@ -92,7 +74,7 @@ impl Store {
         // WAL: readers never block the writer. synchronous=NORMAL keeps every committed
         // transaction across a crash of the app (kill -9 included); only a power cut can lose
         // the last few, and never corrupts the file.
-        use_wal(&conn)?;
+        porchlight_sqlite::use_wal(&conn)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // Every statement of the write and sync paths is cached (see `sql::exec`); they are a

@@ -1,11 +1,13 @@
-//! Numbered migrations embedded in the binary. Each runs in its own transaction; a database from a
-//! newer version is refused rather than silently misread.
+//! Numbered migrations embedded in the binary, run by `porchlight-sqlite` (each in its own
+//! transaction); a database from a newer version is refused rather than silently misread.
 
+use porchlight_sqlite::Migrations;
 use rusqlite::Connection;
 
 use crate::error::{Result, StoreError};
 
-const MIGRATIONS: &[(i64, &str)] = &[
+/// The store's `schema_version` has an `applied_at` column (the server's does not).
+const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     (1, include_str!("../migrations/001_initial.sql")),
     (2, include_str!("../migrations/002_conflicts.sql")),
     (3, include_str!("../migrations/003_alert_extras.sql")),
@@ -29,65 +31,32 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("../migrations/012_meeting_attendance.sql")),
     (13, include_str!("../migrations/013_cases.sql")),
     (14, include_str!("../migrations/014_zone_filters.sql")),
-];
+])
+.with_applied_at();
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.latest();
 
 /// Refuses a store written by a newer version, reading only: nothing is created or changed.
 pub(crate) fn refuse_newer(conn: &Connection) -> Result<()> {
-    let has_versions: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version')",
-        [],
-        |r| r.get(0),
-    )?;
-    if !has_versions {
-        return Ok(());
-    }
-    let found: i64 = conn.query_row(
-        "SELECT COALESCE(MAX(version), 0) FROM schema_version",
-        [],
-        |r| r.get(0),
-    )?;
-    if found > SCHEMA_VERSION {
-        return Err(StoreError::Downgrade {
-            found,
-            supported: SCHEMA_VERSION,
-        });
-    }
-    Ok(())
+    Ok(MIGRATIONS.refuse_newer(conn)?)
 }
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
-    // One step at a time, each in a write transaction taken before the version is read: two
-    // processes opening a new data directory at once (the app and the CLI, say) take turns
-    // instead of both running the first migration.
-    loop {
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        tx.execute_batch(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)",
-        )?;
-        let current: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(version), 0) FROM schema_version",
-            [],
-            |r| r.get(0),
-        )?;
-        if current > SCHEMA_VERSION {
-            return Err(StoreError::Downgrade {
-                found: current,
-                supported: SCHEMA_VERSION,
-            });
+    Ok(MIGRATIONS.apply(conn)?)
+}
+
+/// The shared runner's errors, as the store has always reported them.
+impl From<porchlight_sqlite::Error> for StoreError {
+    fn from(e: porchlight_sqlite::Error) -> Self {
+        match e {
+            porchlight_sqlite::Error::TooNew { found, supported } => {
+                StoreError::Downgrade { found, supported }
+            }
+            porchlight_sqlite::Error::Migration { version, source } => {
+                StoreError::Migration { version, source }
+            }
+            porchlight_sqlite::Error::Sqlite(e) => StoreError::Sqlite(e),
         }
-        let Some(&(version, sql)) = MIGRATIONS.iter().find(|(v, _)| *v > current) else {
-            tx.commit()?;
-            return Ok(());
-        };
-        tx.execute_batch(sql)
-            .map_err(|source| StoreError::Migration { version, source })?;
-        tx.execute(
-            "INSERT INTO schema_version (version, applied_at) VALUES (?1, datetime('now'))",
-            [version],
-        )?;
-        tx.commit()?;
     }
 }

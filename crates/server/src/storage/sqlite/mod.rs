@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use porchlight_model::{DeviceId, DocId, DocKind, Role};
 use porchlight_protocol::SignedInvite;
 use porchlight_protocol::wire::{GroupId, Member, StoredDrop};
+use porchlight_sqlite::Migrations;
 use rusqlite::types::Type;
 use rusqlite::{Connection, Row};
 use tokio::sync::Notify;
@@ -31,16 +32,35 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
-/// Numbered migrations, applied in order, each in its own transaction. Never edit a released one:
-/// add the next number.
-const MIGRATIONS: &[&str] = &[
-    include_str!("../migrations/0001_init.sql"),
-    include_str!("../migrations/0002_drops_blobs_replies.sql"),
-    include_str!("../migrations/0003_hardening.sql"),
-    include_str!("../migrations/0004_drop_tokens.sql"),
-    include_str!("../migrations/0005_signatures.sql"),
-    include_str!("../migrations/0006_snapshots.sql"),
-];
+/// The shared runner's errors, as the server has always reported them: a failing migration is a
+/// database error like any other.
+impl From<porchlight_sqlite::Error> for Error {
+    fn from(e: porchlight_sqlite::Error) -> Self {
+        match e {
+            porchlight_sqlite::Error::TooNew { found, supported } => Error::DatabaseTooNew {
+                found: u32::try_from(found).unwrap_or(u32::MAX),
+                supported: u32::try_from(supported).unwrap_or(u32::MAX),
+            },
+            porchlight_sqlite::Error::Migration { source: e, .. }
+            | porchlight_sqlite::Error::Sqlite(e) => e.into(),
+        }
+    }
+}
+
+/// Numbered migrations, applied in order by `porchlight-sqlite`, each in its own transaction.
+/// Never edit a released one: add the next number. The server's `schema_version` holds the
+/// version alone (no `applied_at`, unlike the device store's).
+const MIGRATIONS: Migrations<'static> = Migrations::new(&[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (
+        2,
+        include_str!("../migrations/0002_drops_blobs_replies.sql"),
+    ),
+    (3, include_str!("../migrations/0003_hardening.sql")),
+    (4, include_str!("../migrations/0004_drop_tokens.sql")),
+    (5, include_str!("../migrations/0005_signatures.sql")),
+    (6, include_str!("../migrations/0006_snapshots.sql")),
+]);
 
 /// Idle reader connections kept open; more are opened on demand under load.
 const IDLE_READERS: usize = 4;
@@ -74,7 +94,7 @@ impl SqliteStorage {
         // Before `connect`'s pragmas, which may write: a newer database stays byte for byte.
         refuse_newer(&path)?;
         let mut writer = connect(&path)?;
-        migrate(&mut writer)?;
+        MIGRATIONS.apply(&mut writer)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 path,
@@ -127,31 +147,13 @@ fn connect(path: &Path) -> Result<Connection, Error> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     // WAL: readers never block the writer; NORMAL sync is durable across crashes of the process
     // (only an OS crash can lose the last commits, which clients simply push again).
-    use_wal(&conn)?;
+    porchlight_sqlite::use_wal(&conn)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // Deleted rows are overwritten rather than left in free pages, so a drop past its retention
     // (or a deleted session) is really gone from the file.
     conn.pragma_update(None, "secure_delete", "ON")?;
     Ok(conn)
-}
-
-/// Switches the file to WAL. When two processes open a new file at once, SQLite can answer the
-/// second one's switch with "busy" without waiting (the busy handler is not called there), so
-/// it is tried again for up to five seconds; once one has switched, the mode is in the file.
-fn use_wal(conn: &Connection) -> rusqlite::Result<()> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
-        match conn.pragma_update(None, "journal_mode", "WAL") {
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::DatabaseBusy
-                    && std::time::Instant::now() < deadline =>
-            {
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-            done => return done,
-        }
-    }
 }
 
 /// Refuses a database a newer server migrated, reading only (a missing file is a new database).
@@ -162,53 +164,7 @@ fn refuse_newer(path: &Path) -> Result<(), Error> {
     let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     // Another process may be creating the file's tables this very moment: wait for it.
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    let has_versions: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version')",
-        [],
-        |r| r.get(0),
-    )?;
-    if !has_versions {
-        return Ok(());
-    }
-    let found: Option<u32> =
-        conn.query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0))?;
-    let supported = MIGRATIONS.len() as u32;
-    match found {
-        Some(found) if found > supported => Err(Error::DatabaseTooNew { found, supported }),
-        _ => Ok(()),
-    }
-}
-
-fn migrate(conn: &mut Connection) -> Result<(), Error> {
-    let supported = MIGRATIONS.len() as u32;
-    // One step at a time, each in a write transaction taken before the version is read: two
-    // processes opening a new file at once (a server and a tool) take turns instead of both
-    // running the first migration.
-    loop {
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
-        let current: u32 = tx.query_row(
-            "SELECT coalesce(max(version), 0) FROM schema_version",
-            [],
-            |r| r.get(0),
-        )?;
-        if current > supported {
-            return Err(Error::DatabaseTooNew {
-                found: current,
-                supported,
-            });
-        }
-        let Some(sql) = MIGRATIONS.get(current as usize) else {
-            tx.commit()?;
-            return Ok(());
-        };
-        tx.execute_batch(sql)?;
-        tx.execute(
-            "INSERT INTO schema_version (version) VALUES (?1)",
-            [current + 1],
-        )?;
-        tx.commit()?;
-    }
+    Ok(MIGRATIONS.refuse_newer(&conn)?)
 }
 
 fn corrupt(column: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
