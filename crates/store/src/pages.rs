@@ -102,6 +102,22 @@ impl Filters {
         }
     }
 
+    /// The FROM clause and the (time, id) columns a list is ordered by: the zone's membership
+    /// rows when a zone is asked for (its index is in time order), the table itself otherwise.
+    fn source(
+        &mut self,
+        zone: Option<&str>,
+        list: &ListSource,
+    ) -> (&'static str, &'static str, &'static str) {
+        match zone {
+            Some(zone) => {
+                self.add("z.zone = ?", [text(zone)]);
+                (list.in_zone, list.zone_time, "z.id")
+            }
+            None => (list.table, list.time, list.id),
+        }
+    }
+
     pub(crate) fn sql(&self) -> String {
         if self.clauses.is_empty() {
             String::new()
@@ -110,6 +126,31 @@ impl Filters {
         }
     }
 }
+
+/// Where a list's rows come from, with and without a zone.
+struct ListSource {
+    table: &'static str,
+    time: &'static str,
+    id: &'static str,
+    in_zone: &'static str,
+    zone_time: &'static str,
+}
+
+const PATROLS: &ListSource = &ListSource {
+    table: "p_patrols p",
+    time: "p.started_at",
+    id: "p.id",
+    in_zone: "p_zone_patrols z JOIN p_patrols p ON p.rid = z.rid",
+    zone_time: "z.started_at",
+};
+
+const REPORTS: &ListSource = &ListSource {
+    table: "p_reports r",
+    time: "r.occurred_at",
+    id: "r.id",
+    in_zone: "p_zone_reports z JOIN p_reports r ON r.rid = z.rid",
+    zone_time: "z.occurred_at",
+};
 
 fn text(s: &str) -> Value {
     Value::Text(s.to_owned())
@@ -135,17 +176,7 @@ fn split_page<T>(
 /// A patrol query's FROM clause, time and row columns and WHERE clause.
 pub(crate) fn patrol_sql(q: &PatrolQuery) -> (&'static str, &'static str, &'static str, Filters) {
     let mut f = Filters::default();
-    let (from, at, row) = match &q.zone {
-        Some(zone) => {
-            f.add("z.zone = ?", [text(zone)]);
-            (
-                "p_zone_patrols z JOIN p_patrols p ON p.rid = z.rid",
-                "z.started_at",
-                "z.id",
-            )
-        }
-        None => ("p_patrols p", "p.started_at", "p.id"),
-    };
+    let (from, at, row) = f.source(q.zone.as_deref(), PATROLS);
     f.period(at, row, q.from, q.to, q.after);
     match q.running {
         Some(true) => f.add("p.ended_at IS NULL", []),
@@ -178,20 +209,17 @@ pub(crate) fn report_sql(q: &ReportQuery) -> ReportSql {
         q.due.millis(Priority::Normal),
     );
     let mut f = Filters::default();
-    let (from, at, row) = match &q.zone {
-        Some(zone) => {
-            f.add("z.zone = ?", [text(zone)]);
-            (
-                "p_zone_reports z JOIN p_reports r ON r.rid = z.rid",
-                "z.occurred_at",
-                "z.id",
-            )
-        }
-        None => ("p_reports r", "r.occurred_at", "r.id"),
-    };
+    let (from, at, row) = f.source(q.zone.as_deref(), REPORTS);
     f.period(at, row, q.from, q.to, q.after);
     if let Some(status) = q.status {
-        f.add("COALESCE(t.status, 'new') = ?", [text(status.as_str())]);
+        // The copy kept beside the index in use (migration 014), not the joined triage row:
+        // the page is then one index range.
+        let column = if q.zone.is_some() {
+            "z.status"
+        } else {
+            "r.triage_status"
+        };
+        f.add(&format!("{column} = ?"), [text(status.as_str())]);
     }
     if let Some(id) = q.id {
         f.add("r.id = ?", [Value::Blob(id.as_bytes().to_vec())]);

@@ -102,6 +102,11 @@ fn report(core: &Core, when: &str, p: Point) -> DocId {
         false,
     )
     .unwrap();
+    report_at(core, when)
+}
+
+/// The report that happened at `when`.
+fn report_at(core: &Core, when: &str) -> DocId {
     core.reports(None)
         .unwrap()
         .into_iter()
@@ -399,20 +404,11 @@ fn measures_of_a_generated_neighbourhood_equal_the_hand_computed_values() {
     assert_eq!(e.previous.patrols, 1);
 
     // The lists filtered to Elm and the period hold exactly what Elm's measures counted.
-    let report_at = |when: &str| {
-        core.reports(None)
-            .unwrap()
-            .into_iter()
-            .find(|r| r.report.occurred_at == t(when))
-            .unwrap()
-            .report
-            .id
-    };
     let (r1, r2, r4, r5) = (
-        report_at("2026-06-02T10:00:00Z"),
-        report_at("2026-06-04T08:00:00Z"),
-        report_at("2026-06-11T12:00:00Z"),
-        report_at("2026-06-13T09:00:00Z"),
+        report_at(&core, "2026-06-02T10:00:00Z"),
+        report_at(&core, "2026-06-04T08:00:00Z"),
+        report_at(&core, "2026-06-11T12:00:00Z"),
+        report_at(&core, "2026-06-13T09:00:00Z"),
     );
     let period = (
         Some(t("2026-06-01T00:00:00Z")),
