@@ -18,6 +18,8 @@ use porchlight_crdt::{new_triage, record_forward, triage_id};
 use porchlight_media::Limits;
 use porchlight_model::{DocId, DocKind, Partner, Role, Timestamp, TriageStatus, ends_case};
 use porchlight_store::ReportEntry;
+
+use crate::html::escape;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -182,24 +184,9 @@ fn when(t: Timestamp) -> String {
     }
 }
 
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Text with its line breaks kept.
 fn paragraphs(s: &str) -> String {
-    esc(s).replace('\n', "<br>")
+    escape(s).replace('\n', "<br>")
 }
 
 const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;\
@@ -219,9 +206,13 @@ fn html_page(
     let report = &entry.report;
     let mut out = String::new();
     let to = if partner.organisation.is_empty() {
-        esc(&partner.name)
+        escape(&partner.name)
     } else {
-        format!("{}, {}", esc(&partner.name), esc(&partner.organisation))
+        format!(
+            "{}, {}",
+            escape(&partner.name),
+            escape(&partner.organisation)
+        )
     };
     let _ = writeln!(
         out,
@@ -229,17 +220,17 @@ fn html_page(
 <meta name=\"viewport\" content=\"width=device-width\"><title>Report {reference} for {to}</title>\
 <style>{STYLE}</style></head><body>\n<header><h1>Report {reference}</h1>\
 <p>Forwarded by {group} to {to}<br>on {at} by {by}</p></header>",
-        reference = esc(&facts.reference),
-        group = esc(&facts.group),
+        reference = escape(&facts.reference),
+        group = escape(&facts.group),
         at = when(facts.at),
-        by = esc(&facts.by),
+        by = escape(&facts.by),
     );
     let place = match report.location {
         Some(point) => format!(
             "{:.5}, {:.5} (kept {}) — <a href=\"https://www.openstreetmap.org/?mlat={:.5}&amp;mlon={:.5}#map=17/{:.5}/{:.5}\">map</a>",
             point.lat,
             point.lon,
-            esc(&report.precision.as_str().replace('_', " ")),
+            escape(&report.precision.as_str().replace('_', " ")),
             point.lat,
             point.lon,
             point.lat,
@@ -251,12 +242,12 @@ fn html_page(
         out,
         "<dl><dt>Category</dt><dd>{}</dd><dt>When</dt><dd>{} (as reported, to the nearest 15 minutes)</dd>\
 <dt>Where</dt><dd>{place}</dd><dt>Status</dt><dd>{}</dd>{}</dl>",
-        esc(&label(report.category.as_str())),
+        escape(&label(report.category.as_str())),
         when(report.occurred_at),
-        esc(&label(facts.status.as_str())),
+        escape(&label(facts.status.as_str())),
         entry.outcome.map_or_else(String::new, |o| format!(
             "<dt>Outcome</dt><dd>{}</dd>",
-            esc(&label(o.as_str()))
+            escape(&label(o.as_str()))
         )),
     );
     let _ = writeln!(
@@ -274,8 +265,8 @@ fn html_page(
             let _ = write!(
                 out,
                 "<li>{}: {}</li>",
-                esc(&label(detail.kind.as_str())),
-                esc(&detail.text)
+                escape(&label(detail.kind.as_str())),
+                escape(&detail.text)
             );
         }
         out.push_str("</ul>\n");

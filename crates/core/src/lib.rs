@@ -22,6 +22,7 @@ mod filters;
 mod following;
 mod forward;
 mod hotspots;
+mod html;
 mod identity;
 mod incident_map;
 mod maps;

@@ -7,6 +7,7 @@ use super::Summary;
 use super::blocks::Block;
 use super::figure::{Anchor, Color, Figure, Role, Shape, count_size};
 use super::text::Words;
+use crate::html::escape;
 
 const STYLE: &str = "body{font-family:Helvetica,Arial,sans-serif;color:#222;max-width:50rem;\
 margin:2rem auto;padding:0 1rem;line-height:1.4}h1{font-size:1.5rem}h2{font-size:1.15rem;\
@@ -14,22 +15,6 @@ margin-top:1.6rem;border-bottom:1px solid #ddd}table{border-collapse:collapse;wi
 th,td{text-align:left;padding:.2rem .5rem;border-bottom:1px solid #eee}td,thead th+th{text-align:right}\
 .note{color:#666;font-size:.85rem}figure{margin:.8rem 0}figcaption{font-size:.9rem}\
 svg{width:100%;height:auto}@media print{body{margin:0}h2{break-after:avoid}figure{break-inside:avoid}}";
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn svg(fig: &Figure, out: &mut String) {
     let _ = write!(
