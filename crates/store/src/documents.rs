@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::Store;
 use crate::error::{Result, StoreError};
-use crate::projection::{self, SearchRows};
+use crate::projection::{self, Batch};
 use crate::sql::exec;
 
 /// Incremental changes kept beside a snapshot before the document is compacted into a new one.
@@ -171,7 +171,7 @@ impl Store {
         };
         check(&mut merged.doc)?;
         let tx = self.conn.transaction().map_err(StoreError::from)?;
-        let mut search = SearchRows::default();
+        let mut search = Batch::default();
         persist_remote(&tx, &mut merged, &mut search)?;
         search.flush(&tx)?;
         tx.commit().map_err(StoreError::from)?;
@@ -267,11 +267,7 @@ impl Store {
 
 /// Persists a document merged from elsewhere (nothing goes to the outbox) and projects it; its
 /// search row joins `search`, which the caller flushes once for the whole batch.
-pub(crate) fn persist_remote(
-    tx: &Transaction,
-    m: &mut Merged,
-    search: &mut SearchRows,
-) -> Result<()> {
+pub(crate) fn persist_remote(tx: &Transaction, m: &mut Merged, search: &mut Batch) -> Result<()> {
     append(
         tx,
         &mut m.doc,

@@ -17,13 +17,20 @@ fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
 
-/// Search rows waiting to be written, in row id order.
+/// What the projections of one transaction share.
 ///
-/// FTS5 keeps new rows in memory while their row ids ascend and writes out a segment whenever one
-/// does not; search row ids come from random document ids, so rows written one document at a
-/// time made a segment every two documents or so. A batch writes its rows sorted, once.
+/// Search rows wait here to be written in row id order: FTS5 keeps new rows in memory while their
+/// row ids ascend and writes out a segment whenever one does not; search row ids come from random
+/// document ids, so rows written one document at a time made a segment every two documents or
+/// so. A batch writes its rows sorted, once.
+///
+/// The group's zones are read once per batch, not once per patrol or report of a 10,000-record
+/// first sync; projecting the group document replaces them.
 #[derive(Debug, Default)]
-pub(crate) struct SearchRows(Vec<SearchRow>);
+pub(crate) struct Batch {
+    rows: Vec<SearchRow>,
+    zones: Option<Vec<porchlight_model::Zone>>,
+}
 
 #[derive(Debug)]
 struct SearchRow {
@@ -34,22 +41,30 @@ struct SearchRow {
     body: String,
 }
 
-impl SearchRows {
+impl Batch {
     pub(crate) fn flush(mut self, tx: &Transaction) -> Result<()> {
-        self.0.sort_by_key(|r| r.rowid);
+        self.rows.sort_by_key(|r| r.rowid);
         let mut stmt = tx.prepare_cached(
             "INSERT INTO p_search (rowid, doc, kind, title, body) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
-        for r in self.0 {
+        for r in self.rows {
             stmt.execute(params![r.rowid, r.doc, r.kind, r.title, r.body])?;
         }
         Ok(())
+    }
+
+    /// The group's zones as projected, read from the store the first time in this batch.
+    fn zones(&mut self, tx: &Transaction) -> Result<&[porchlight_model::Zone]> {
+        if self.zones.is_none() {
+            self.zones = Some(zones::group_zones(tx)?);
+        }
+        Ok(self.zones.as_deref().unwrap_or_default())
     }
 }
 
 /// Refreshes one document's projection rows (a local write: its search row is written now).
 pub(crate) fn project(tx: &Transaction, doc: &Doc) -> Result<()> {
-    let mut search = SearchRows::default();
+    let mut search = Batch::default();
     project_into(tx, doc, false, false, &mut search)?;
     search.flush(tx)
 }
@@ -62,7 +77,7 @@ pub(crate) fn project_into(
     doc: &Doc,
     fresh: bool,
     no_conflicts: bool,
-    search: &mut SearchRows,
+    search: &mut Batch,
 ) -> Result<()> {
     if !doc.is_readable() {
         // A document whose first change has not arrived yet: nothing to show until it does.
@@ -94,7 +109,7 @@ pub(crate) fn project_into(
     match doc.kind() {
         DocKind::Group => {
             let g = read_group(doc)?;
-            let before = zones::group_zones(tx)?;
+            let changed = search.zones(tx)? != g.zones.as_slice();
             exec(
                 tx,
                 "INSERT OR REPLACE INTO p_groups (id, name, members, zones, due_hours)
@@ -107,9 +122,10 @@ pub(crate) fn project_into(
                     json(&read_due_hours(doc))
                 ],
             )?;
-            if before != g.zones {
+            if changed {
                 zones::reindex_all(tx, &g.zones)?;
             }
+            search.zones = Some(g.zones);
         }
         DocKind::Alert => {
             let a = read_alert(doc)?;
@@ -210,10 +226,10 @@ pub(crate) fn project_into(
                     ],
                     |r| r.get(0),
                 )?;
-            let group_zones = zones::group_zones(tx)?;
+            let group_zones = search.zones(tx)?;
             zones::index_patrol(
                 tx,
-                &group_zones,
+                group_zones,
                 (rid, key),
                 p.started_at.millis(),
                 &track,
@@ -278,7 +294,7 @@ pub(crate) fn project_into(
                     ],
                     |row| row.get(0),
                 )?;
-            let group_zones = zones::group_zones(tx)?;
+            let group_zones = search.zones(tx)?;
             let row = zones::ReportRow {
                 rid,
                 id: key,
@@ -286,7 +302,7 @@ pub(crate) fn project_into(
                 location: r.location,
                 status: &status,
             };
-            zones::index_report(tx, &group_zones, row, fresh)?;
+            zones::index_report(tx, group_zones, row, fresh)?;
             let mut body = r.description.clone();
             for f in &r.followups {
                 body.push('\n');
@@ -339,8 +355,8 @@ fn search_rowid(id: porchlight_model::DocId) -> i64 {
     i64::from_le_bytes(first)
 }
 
-fn index_text(search: &mut SearchRows, doc: &Doc, title: &str, body: &str) {
-    search.0.push(SearchRow {
+fn index_text(search: &mut Batch, doc: &Doc, title: &str, body: &str) {
+    search.rows.push(SearchRow {
         rowid: search_rowid(doc.id()),
         doc: doc.id().to_string(),
         kind: doc.kind().as_str(),
@@ -404,7 +420,7 @@ impl Store {
         for table in PROJECTION_TABLES {
             tx.execute(&format!("DELETE FROM {table}"), [])?;
         }
-        let mut search = SearchRows::default();
+        let mut search = Batch::default();
         for doc in &mut docs {
             // A document in quarantine is stored but cannot be shown; it must not stop the rest.
             if porchlight_crdt::validate_document(doc).is_err() {

@@ -10,7 +10,7 @@ use crate::Store;
 use crate::documents::{id_and_kind, persist_quarantined, persist_remote};
 use crate::error::{Result, StoreError};
 use crate::local::set_state_in;
-use crate::projection::SearchRows;
+use crate::projection::Batch;
 use crate::sql::exec;
 
 /// The changes of one document, as raw Automerge change chunks.
@@ -139,7 +139,7 @@ impl Store {
         }
         let now = Timestamp::now().millis();
         let tx = self.conn.transaction()?;
-        let mut search = SearchRows::default();
+        let mut search = Batch::default();
         for (merged, valid) in &mut ready {
             if *valid {
                 persist_remote(&tx, merged, &mut search)?;
