@@ -185,25 +185,70 @@ impl Local {
     }
 }
 
+/// Fixes simplified together at most: the tracks come from other members' devices, and
+/// Ramer–Douglas–Peucker recurses as deep as a track is long in the worst case (and does
+/// quadratic work there), so a hostile track of many thousands of fixes could exhaust the stack
+/// of every device that projects it. Runs of this many keep the depth and the work bounded.
+const SIMPLIFY_RUN: usize = 512;
+
 /// The track with the fixes dropped that lie within `tolerance_m` of the line through the fixes
-/// kept around them (Ramer–Douglas–Peucker in metres). The first and last fix always stay, so
-/// whether the simplified track enters a zone differs from the full track's answer only for a
-/// track that passes within `tolerance_m` of the zone's edge.
+/// kept around them (Ramer–Douglas–Peucker in metres, over runs of [`SIMPLIFY_RUN`] fixes that
+/// share their end fixes). The first and last fix always stay, so whether the simplified track
+/// enters a zone differs from the full track's answer only for a track that passes within
+/// `tolerance_m` of the zone's edge.
 pub fn simplify_track(track: &[Point], tolerance_m: f64) -> Vec<Point> {
     use geo::SimplifyIdx;
     let Some(first) = track.first() else {
         return Vec::new();
     };
     let local = Local::new(*first);
-    let line: geo::LineString<f64> = track
-        .iter()
-        .map(|p| {
-            let (x, y) = local.xy(*p);
-            geo::coord! { x: x, y: y }
-        })
-        .collect();
-    line.simplify_idx(tolerance_m)
-        .into_iter()
-        .map(|i| track[i])
-        .collect()
+    let mut kept = vec![*first];
+    let mut start = 0;
+    while start + 1 < track.len() {
+        let end = (start + SIMPLIFY_RUN).min(track.len() - 1);
+        let run = &track[start..=end];
+        let line: geo::LineString<f64> = run
+            .iter()
+            .map(|p| {
+                let (x, y) = local.xy(*p);
+                geo::coord! { x: x, y: y }
+            })
+            .collect();
+        // The run's first fix is the previous run's last, already kept.
+        kept.extend(
+            line.simplify_idx(tolerance_m)
+                .into_iter()
+                .skip(1)
+                .map(|i| run[i]),
+        );
+        start = end;
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hostile_100000_fix_zig_zag_track_is_simplified_without_exhausting_the_stack() {
+        // 100,000 fixes zig-zagging 5 m either side of a line: almost nothing can be dropped,
+        // and every run is worked through to the last fix.
+        let origin = Point::new(45.5, -122.6);
+        let local = Local::new(origin);
+        let track: Vec<Point> = (0..100_000)
+            .map(|i| local.point(f64::from(i) * 0.5, if i % 2 == 0 { 5.0 } else { -5.0 }))
+            .collect();
+        let kept = simplify_track(&track, 2.0);
+        assert!(kept.len() > track.len() * 9 / 10, "{}", kept.len());
+        assert_eq!(kept.first(), track.first());
+        assert_eq!(kept.last(), track.last());
+        // A straight run of the same length keeps only what the run boundaries force.
+        let straight: Vec<Point> = (0..100_000)
+            .map(|i| local.point(f64::from(i) * 0.5, 0.0))
+            .collect();
+        let kept = simplify_track(&straight, 2.0);
+        assert_eq!(kept.len(), 100_000_usize.div_ceil(SIMPLIFY_RUN) + 1);
+        assert_eq!(kept.last(), straight.last());
+    }
 }
