@@ -96,6 +96,7 @@ bench: build
 	-$(CARGO) bench -p porchlight-media --bench intake
 	-$(CARGO) bench -p porchlight-crdt --features forge --bench precheck
 	-$(CARGO) bench -p porchlight-core --bench p6_tracking
+	-$(CARGO) bench -p porchlight-core --bench p4_lists
 	-$(CARGO) bench -p porchlight-server --bench p2_backends
 	-PORCHLIGHT_SOAK_SECS=30 $(CARGO) test -p porchlight-server --test it concurrent_pushers
 	-PORCHLIGHT_SOAK_SECS=60 $(CARGO) test -p porchlight-tests --test it load::

@@ -410,7 +410,7 @@ fn main() {
         )
         .against(ms(bare_r), "bare SELECT … LIMIT 50")
         .met(within(store_r, bare_r))
-        .why("each case's triage joined; status \"new\" skips the triaged 70 %"),
+        .why("one row per case (the case is copied onto the report's row); zone index range"),
         Row::measured(
             "P4",
             "patrols: a page of 50 by period, zone and status (the app's call)",

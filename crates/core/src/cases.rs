@@ -103,9 +103,10 @@ impl Core {
 
     /// One page of cases, filtered for the inbox or the map; newest first.
     pub fn cases_page(&self, f: &CaseFilter) -> Result<ReportPage> {
-        self.require(|r| r.can_read(DocKind::Report), "read reports")?;
         let reader = self.reader();
-        crate::filters::check(reader.group()?.as_ref(), f.from, f.to, f.zone.as_deref())?;
+        let (_, group) =
+            self.require_in(&reader, |r| r.can_read(DocKind::Report), "read reports")?;
+        crate::filters::check(group.as_ref(), f.from, f.to, f.zone.as_deref())?;
         let q = ReportQuery {
             status: f.status,
             assignee: f.assignee,

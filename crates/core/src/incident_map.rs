@@ -181,15 +181,18 @@ fn gather(markers: Vec<Marker>, zoom: u8, map: &mut IncidentMap) {
 impl Core {
     /// The incident map for `q` (coordinators).
     pub fn incident_map(&self, q: &IncidentQuery) -> Result<IncidentMap> {
-        self.require(|r| r.can_read(DocKind::Report), "see the incident map")?;
+        let reader = self.reader();
+        let (_, group) = self.require_in(
+            &reader,
+            |r| r.can_read(DocKind::Report),
+            "see the incident map",
+        )?;
         if q.zoom > MAX_ZOOM {
             return Err(CoreError::Invalid(ValidationError::Invalid {
                 field: "zoom",
                 reason: format!("at most {MAX_ZOOM}"),
             }));
         }
-        let reader = self.reader();
-        let group = reader.group()?;
         crate::filters::check(group.as_ref(), q.from, q.to, q.zone.as_deref())?;
         let zone_area = match (&q.zone, &group) {
             (Some(name), Some(g)) => Some(crate::filters::zone_named(g, name)?.area.clone()),

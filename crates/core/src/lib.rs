@@ -319,9 +319,27 @@ impl Core {
         allowed: impl Fn(Role) -> bool,
         action: &'static str,
     ) -> Result<Role> {
-        let role = self.role()?;
+        self.require_in(&self.reader(), allowed, action)
+            .map(|(role, _)| role)
+    }
+
+    /// `require` on a store the caller goes on reading, with the group it read: a list call
+    /// needs the group's zones too, and reading (and parsing) the group twice cost as much as
+    /// the page itself.
+    pub(crate) fn require_in(
+        &self,
+        store: &Store,
+        allowed: impl Fn(Role) -> bool,
+        action: &'static str,
+    ) -> Result<(Role, Option<Group>)> {
+        let group = store.group()?;
+        let role = role_in(
+            group.as_ref(),
+            self.device(),
+            store.state(sync::STATE_ROLE)?,
+        );
         if allowed(role) {
-            Ok(role)
+            Ok((role, group))
         } else {
             Err(CoreError::NotAllowed { role, action })
         }

@@ -249,9 +249,10 @@ impl Core {
 
     /// One page of patrols filtered by period, zone and running or ended; newest first.
     pub fn patrols_page(&self, f: &PatrolFilter) -> Result<PatrolPage> {
-        self.require(|r| r.can_read(DocKind::Patrol), "see patrols")?;
         let reader = self.reader();
-        crate::filters::check(reader.group()?.as_ref(), f.from, f.to, f.zone.as_deref())?;
+        let (_, group) =
+            self.require_in(&reader, |r| r.can_read(DocKind::Patrol), "see patrols")?;
+        crate::filters::check(group.as_ref(), f.from, f.to, f.zone.as_deref())?;
         Ok(reader.patrols_page(&PatrolQuery {
             from: f.from,
             to: f.to,

@@ -5,6 +5,7 @@
 //! documents and can always be rebuilt. Every user action is one transaction across all three,
 //! so a crash at any instant loses nothing acknowledged and duplicates nothing.
 
+mod case_copy;
 mod documents;
 mod error;
 mod held;

@@ -49,8 +49,8 @@ impl Store {
             ..q.clone()
         });
         let sql = format!(
-            "SELECT r.id, r.lat, r.lon, r.category, COALESCE(t.status, 'new'), r.occurred_at
-             FROM {from} LEFT JOIN p_triage t ON t.report = r.id
+            "SELECT r.id, r.lat, r.lon, r.category, r.triage_status, r.occurred_at
+             FROM {from}
              {} {} r.lat IS NOT NULL AND r.lon IS NOT NULL ORDER BY {at} DESC, {row} DESC",
             filters.sql(),
             if filters.sql().is_empty() {

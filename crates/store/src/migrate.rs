@@ -31,6 +31,7 @@ const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     (12, include_str!("../migrations/012_meeting_attendance.sql")),
     (13, include_str!("../migrations/013_cases.sql")),
     (14, include_str!("../migrations/014_zone_filters.sql")),
+    (15, include_str!("../migrations/015_case_on_report_row.sql")),
 ])
 .with_applied_at();
 

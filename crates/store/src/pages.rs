@@ -5,13 +5,14 @@
 //! first. Pages continue from the last row's (time, row id) rather than an offset, so page 200 is
 //! as cheap as page 1 and a record arriving meanwhile neither repeats nor skips a row.
 
-use porchlight_model::{DocId, Point, Priority, Report, Timestamp, TriageStatus};
+use porchlight_model::{DeviceId, DocId, Point, Priority, Report, Timestamp, TriageStatus};
+use rusqlite::Row;
 use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
 
 use crate::Store;
 use crate::error::Result;
-use crate::queries::{PatrolSummary, ReportEntry, ReportQuery, opt_device, opt_json, parse_json};
+use crate::queries::{PatrolSummary, ReportEntry, ReportQuery, opt_json, parse_json};
 
 /// Where the next page starts: the last row's time (ms) and document id. Opaque to callers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -201,7 +202,7 @@ pub(crate) fn report_sql(q: &ReportQuery) -> ReportSql {
     // The overdue times are whole numbers from the group's settings: written into the SQL,
     // so the statement does not depend on which filters brought parameters.
     let due_at = format!(
-        "(r.occurred_at + CASE COALESCE(t.priority, 'normal') WHEN 'low' THEN {} \
+        "(r.occurred_at + CASE COALESCE(r.case_priority, 'normal') WHEN 'low' THEN {} \
          WHEN 'high' THEN {} WHEN 'urgent' THEN {} ELSE {} END)",
         q.due.millis(Priority::Low),
         q.due.millis(Priority::High),
@@ -225,22 +226,28 @@ pub(crate) fn report_sql(q: &ReportQuery) -> ReportSql {
         f.add("r.id = ?", [Value::Blob(id.as_bytes().to_vec())]);
     }
     if let Some(device) = q.assignee {
-        f.add("t.assignee = ?", [Value::Blob(device.as_bytes().to_vec())]);
+        f.add(
+            "r.case_assignee = ?",
+            [Value::Blob(device.as_bytes().to_vec())],
+        );
     }
     if let Some(p) = q.priority {
-        f.add("COALESCE(t.priority, 'normal') = ?", [text(p.as_str())]);
+        f.add(
+            "COALESCE(r.case_priority, 'normal') = ?",
+            [text(p.as_str())],
+        );
     }
     if let Some(c) = q.category {
         f.add("r.category = ?", [text(c.as_str())]);
     }
     if q.hide_merged {
-        f.add("t.merged_into IS NULL", []);
+        f.add("r.case_merged_into IS NULL", []);
     }
     if q.overdue_only {
         f.add(
             &format!(
-                "COALESCE(t.status, 'new') NOT IN ('closed', 'dismissed') \
-                 AND t.merged_into IS NULL AND {due_at} < ?"
+                "r.triage_status NOT IN ('closed', 'dismissed') \
+                 AND r.case_merged_into IS NULL AND {due_at} < ?"
             ),
             [Value::Integer(now)],
         );
@@ -314,13 +321,14 @@ impl Store {
             now,
         } = report_sql(q);
         let limit = limit_sql(q.limit);
+        // One row per case: the case is copied onto the report's row (migration 015). Text
+        // columns are parsed where they lie, not copied into Strings first.
         let sql = format!(
             "SELECT r.id, r.category, r.description, r.occurred_at, r.lat, r.lon, r.precision,
-                    r.photos, r.filed_by, COALESCE(t.status, 'new'), t.updated_at, t.first_at,
-                    COALESCE(t.notes, '[]'), r.followups, r.person, t.assignee,
-                    COALESCE(t.priority, 'normal'), t.outcome, t.merged_into, {due_at}
-             FROM {from} LEFT JOIN p_triage t ON t.report = r.id
-             {} ORDER BY {at} DESC, {row} DESC {limit}",
+                    r.photos, r.filed_by, r.triage_status, r.case_updated_at, r.case_first_at,
+                    r.case_notes, r.followups, r.person, r.case_assignee, r.case_priority,
+                    r.case_outcome, r.case_merged_into, {due_at}
+             FROM {from} {} ORDER BY {at} DESC, {row} DESC {limit}",
             f.sql()
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -331,36 +339,30 @@ impl Store {
                 (Some(lat), Some(lon)) => Some(Point::new(lat, lon)),
                 _ => None,
             };
-            let status: TriageStatus = r.get::<_, String>(9)?.parse()?;
-            let merged_into = r
-                .get::<_, Option<Vec<u8>>>(18)?
-                .map(|b| DocId::from_slice(&b))
-                .transpose()?;
+            let status: TriageStatus = row_text(r, 9)?.parse()?;
+            let merged_into = row_opt_blob(r, 18)?.map(DocId::from_slice).transpose()?;
             let due_at: i64 = r.get(19)?;
             let occurred_at: i64 = r.get(3)?;
             let entry = ReportEntry {
                 report: Report {
-                    id: DocId::from_slice(&r.get::<_, Vec<u8>>(0)?)?,
-                    category: r.get::<_, String>(1)?.parse()?,
+                    id: DocId::from_slice(row_blob(r, 0)?)?,
+                    category: row_text(r, 1)?.parse()?,
                     description: r.get(2)?,
                     occurred_at: Timestamp::from_millis(occurred_at),
                     location,
-                    precision: r.get::<_, String>(6)?.parse()?,
-                    photos: parse_json(&r.get::<_, String>(7)?)?,
-                    filed_by: opt_device(r.get(8)?),
+                    precision: row_text(r, 6)?.parse()?,
+                    photos: parse_json(row_text(r, 7)?)?,
+                    filed_by: row_opt_blob(r, 8)?.and_then(device_id),
                     status,
-                    followups: parse_json(&r.get::<_, String>(13)?)?,
-                    person: opt_json(r.get::<_, Option<String>>(14)?.as_deref())?,
+                    followups: parse_json(row_text(r, 13)?)?,
+                    person: opt_json(row_opt_text(r, 14)?)?,
                 },
                 triaged_at: r.get::<_, Option<i64>>(10)?.map(Timestamp::from_millis),
                 first_triaged_at: r.get::<_, Option<i64>>(11)?.map(Timestamp::from_millis),
-                notes: parse_json(&r.get::<_, String>(12)?)?,
-                assignee: opt_device(r.get(15)?),
-                priority: r.get::<_, String>(16)?.parse()?,
-                outcome: r
-                    .get::<_, Option<String>>(17)?
-                    .map(|o| o.parse())
-                    .transpose()?,
+                notes: opt_json(row_opt_text(r, 12)?)?.unwrap_or_default(),
+                assignee: row_opt_blob(r, 15)?.and_then(device_id),
+                priority: row_opt_text(r, 16)?.map_or(Ok(Priority::Normal), str::parse)?,
+                outcome: row_opt_text(r, 17)?.map(str::parse).transpose()?,
                 overdue: !porchlight_model::ends_case(status)
                     && merged_into.is_none()
                     && due_at < now,
@@ -380,4 +382,34 @@ impl Store {
         }
         Ok((rows, next))
     }
+}
+
+// Column readers that borrow the row's text and bytes instead of copying them out.
+
+fn row_text<'r>(r: &'r Row<'_>, i: usize) -> Result<&'r str> {
+    Ok(r.get_ref(i)?.as_str().map_err(|e| conversion(i, e))?)
+}
+
+fn row_opt_text<'r>(r: &'r Row<'_>, i: usize) -> Result<Option<&'r str>> {
+    Ok(r.get_ref(i)?
+        .as_str_or_null()
+        .map_err(|e| conversion(i, e))?)
+}
+
+fn row_blob<'r>(r: &'r Row<'_>, i: usize) -> Result<&'r [u8]> {
+    Ok(r.get_ref(i)?.as_blob().map_err(|e| conversion(i, e))?)
+}
+
+fn row_opt_blob<'r>(r: &'r Row<'_>, i: usize) -> Result<Option<&'r [u8]>> {
+    Ok(r.get_ref(i)?
+        .as_blob_or_null()
+        .map_err(|e| conversion(i, e))?)
+}
+
+fn conversion(i: usize, e: rusqlite::types::FromSqlError) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Null, Box::new(e))
+}
+
+fn device_id(bytes: &[u8]) -> Option<DeviceId> {
+    <[u8; 16]>::try_from(bytes).ok().map(DeviceId::from_bytes)
 }

@@ -11,7 +11,7 @@ use rusqlite::{Transaction, params};
 use crate::Store;
 use crate::error::Result;
 use crate::sql::exec;
-use crate::zones;
+use crate::{case_copy, zones};
 
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
@@ -262,19 +262,29 @@ pub(crate) fn project_into(
         }
         DocKind::Report => {
             let r = read_report(doc)?;
-            // The triage may have arrived first (its projection found no report to mark).
-            let status = zones::triage_status_of(tx, key)?;
+            // The triage may have arrived first (its projection found no report to copy to).
+            let case = case_copy::case_of(tx, key)?;
+            let status = case.as_ref().map_or("new", |c| c.status.as_str());
             let rid: i64 = tx
                 .prepare_cached(
                     "INSERT INTO p_reports (id, category, description, occurred_at, lat, lon,
-                     precision, photos, filed_by, followups, person, triage_status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                     precision, photos, filed_by, followups, person, triage_status,
+                     case_updated_at, case_first_at, case_notes, case_assignee, case_priority,
+                     case_outcome, case_merged_into)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17, ?18, ?19)
                  ON CONFLICT (id) DO UPDATE SET category = excluded.category,
                      description = excluded.description, occurred_at = excluded.occurred_at,
                      lat = excluded.lat, lon = excluded.lon, precision = excluded.precision,
                      photos = excluded.photos, filed_by = excluded.filed_by,
                      followups = excluded.followups, person = excluded.person,
-                     triage_status = excluded.triage_status
+                     triage_status = excluded.triage_status,
+                     case_updated_at = excluded.case_updated_at,
+                     case_first_at = excluded.case_first_at, case_notes = excluded.case_notes,
+                     case_assignee = excluded.case_assignee,
+                     case_priority = excluded.case_priority,
+                     case_outcome = excluded.case_outcome,
+                     case_merged_into = excluded.case_merged_into
                  RETURNING rid",
                 )?
                 .query_row(
@@ -291,6 +301,13 @@ pub(crate) fn project_into(
                         json(&r.followups),
                         r.person.as_ref().map(json),
                         status,
+                        case.as_ref().and_then(|c| c.updated_at),
+                        case.as_ref().and_then(|c| c.first_at),
+                        case.as_ref().map(|c| &c.notes),
+                        case.as_ref().and_then(|c| c.assignee.as_ref()),
+                        case.as_ref().map(|c| &c.priority),
+                        case.as_ref().and_then(|c| c.outcome.as_ref()),
+                        case.as_ref().and_then(|c| c.merged_into.as_ref()),
                     ],
                     |row| row.get(0),
                 )?;
@@ -300,7 +317,7 @@ pub(crate) fn project_into(
                 id: key,
                 occurred_at: r.occurred_at.millis(),
                 location: r.location,
-                status: &status,
+                status,
             };
             zones::index_report(tx, group_zones, row, fresh)?;
             let mut body = r.description.clone();
@@ -320,6 +337,16 @@ pub(crate) fn project_into(
         }
         DocKind::Triage => {
             let t = read_triage(doc)?;
+            let case = case_copy::CaseCopy {
+                status: t.status.as_str().to_owned(),
+                updated_at: t.updated_at.map(porchlight_model::Timestamp::millis),
+                first_at: first_triaged_at(doc).map(porchlight_model::Timestamp::millis),
+                notes: json(&t.notes),
+                assignee: t.assignee.map(|d| d.as_bytes().to_vec()),
+                priority: t.priority.as_str().to_owned(),
+                outcome: t.outcome.map(|o| o.as_str().to_owned()),
+                merged_into: t.merged_into.map(|d| d.as_bytes().to_vec()),
+            };
             exec(
                 tx,
                 "INSERT OR REPLACE INTO p_triage (report, doc, status, updated_at, first_at, notes,
@@ -328,17 +355,17 @@ pub(crate) fn project_into(
                 params![
                     t.report.as_bytes(),
                     key,
-                    t.status.as_str(),
-                    t.updated_at.map(porchlight_model::Timestamp::millis),
-                    first_triaged_at(doc).map(porchlight_model::Timestamp::millis),
-                    json(&t.notes),
-                    t.assignee.map(|d| d.as_bytes().to_vec()),
-                    t.priority.as_str(),
-                    t.outcome.map(porchlight_model::CaseOutcome::as_str),
-                    t.merged_into.map(|d| d.as_bytes().to_vec()),
+                    case.status,
+                    case.updated_at,
+                    case.first_at,
+                    case.notes,
+                    case.assignee,
+                    case.priority,
+                    case.outcome,
+                    case.merged_into,
                 ],
             )?;
-            zones::set_report_status(tx, t.report.as_bytes(), t.status.as_str())?;
+            case_copy::copy_case(tx, t.report.as_bytes(), &case)?;
         }
     }
     Ok(())
@@ -384,7 +411,8 @@ const DIGEST_QUERIES: &[&str] = &[
     "SELECT patrol, id, at, lat, lon, category, note, photos FROM p_observations
         ORDER BY patrol, id",
     "SELECT id, category, description, occurred_at, lat, lon, precision, photos, filed_by,
-        followups, person, triage_status FROM p_reports ORDER BY id",
+        followups, person, triage_status, case_updated_at, case_first_at, case_notes,
+        case_assignee, case_priority, case_outcome, case_merged_into FROM p_reports ORDER BY id",
     "SELECT report, doc, status, updated_at, first_at, notes, assignee, priority, outcome,
         merged_into FROM p_triage ORDER BY report",
     "SELECT doc, kind, title, body FROM p_search ORDER BY doc",

@@ -141,31 +141,6 @@ pub(crate) struct ReportRow<'a> {
     pub(crate) status: &'a str,
 }
 
-/// Copies a report's new triage status to the rows its filters use.
-pub(crate) fn set_report_status(conn: &Connection, report: &[u8], status: &str) -> Result<()> {
-    let rid: Option<i64> = conn
-        .prepare_cached("UPDATE p_reports SET triage_status = ?2 WHERE id = ?1 RETURNING rid")?
-        .query_row(params![report, status], |r| r.get(0))
-        .optional()?;
-    if let Some(rid) = rid {
-        exec(
-            conn,
-            "UPDATE p_zone_reports SET status = ?2 WHERE rid = ?1",
-            params![rid, status],
-        )?;
-    }
-    Ok(())
-}
-
-/// A report's triage status as projected ("new" before any coordinator set one).
-pub(crate) fn triage_status_of(conn: &Connection, report: &[u8]) -> Result<String> {
-    Ok(conn
-        .prepare_cached("SELECT status FROM p_triage WHERE report = ?1")?
-        .query_row([report], |r| r.get::<_, String>(0))
-        .optional()?
-        .unwrap_or_else(|| "new".to_owned()))
-}
-
 /// Works out every record's zones again: the group's zones changed.
 pub(crate) fn reindex_all(conn: &Connection, zones: &[Zone]) -> Result<()> {
     exec(conn, "DELETE FROM p_zone_patrols", [])?;

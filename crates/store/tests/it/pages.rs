@@ -2,13 +2,13 @@
 //! SQLite file: every answer here is worked out by hand from where the records were put.
 
 use porchlight_crdt::{
-    ReplyKeys, append_track, create_group, create_report, end_patrol, new_triage, set_triage,
-    set_zone, start_patrol,
+    ReplyKeys, append_track, create_group, create_report, end_patrol, new_triage, set_assignee,
+    set_case_status, set_priority, set_triage, set_zone, start_patrol,
 };
 use porchlight_model::planar::Local;
 use porchlight_model::{
-    Area, Category, DeviceId, DocId, DocKind, Fix, LocationPrecision, NewReport, Point, Timestamp,
-    TriageStatus, Zone,
+    Area, CaseOutcome, Category, DeviceId, DocId, DocKind, Fix, LocationPrecision, NewReport,
+    Point, Priority, Timestamp, TriageStatus, Zone,
 };
 use porchlight_store::{PatrolQuery, ReportQuery, Store};
 
@@ -470,4 +470,129 @@ fn a_triage_that_arrives_before_its_report_still_sets_the_status_the_filters_use
     let before = store.projection_digest().unwrap();
     store.rebuild_projections().unwrap();
     assert_eq!(store.projection_digest().unwrap(), before);
+}
+
+/// A report with id `id` at hour 0, in the zone North.
+fn report_with_id(store: &mut Store, id: DocId) {
+    let new = NewReport {
+        category: Category::Vandalism,
+        description: "gate kicked in".into(),
+        occurred_at: Timestamp::from_millis(T0),
+        location: Some(at(50.0, 50.0)),
+        precision: LocationPrecision::Exact,
+        photos: Vec::new(),
+        person: None,
+    };
+    let keys = ReplyKeys::from_secret(&[7; 32]);
+    store
+        .create(
+            |actor| create_report(id, actor, Some(ME), &new, &keys),
+            |_, _| Ok(()),
+        )
+        .unwrap();
+}
+
+/// A whole case for `report`: closed with an outcome and a note, assigned, urgent.
+fn full_case(store: &mut Store, report: DocId) {
+    let mut doc = new_triage(report, ME).unwrap();
+    let steps: [&dyn Fn(&mut porchlight_crdt::Doc) -> _; 3] = [
+        &|d| set_priority(d, Priority::Urgent, Timestamp::from_millis(T0 + 1)),
+        &|d| set_assignee(d, Some(ME), Timestamp::from_millis(T0 + 2)),
+        &|d| {
+            set_case_status(
+                d,
+                ME,
+                TriageStatus::Closed,
+                Some(CaseOutcome::Resolved),
+                Some("fixed by the council"),
+                Timestamp::from_millis(T0 + 3),
+            )
+        },
+    ];
+    for step in steps {
+        store.write(&mut doc, step, |_, _| Ok(())).unwrap();
+    }
+}
+
+fn the_case(store: &Store, q: &ReportQuery) -> porchlight_store::ReportEntry {
+    let mut rows = store.reports_page(q).unwrap().rows;
+    assert_eq!(rows.len(), 1, "one case expected");
+    rows.remove(0)
+}
+
+#[test]
+fn a_case_reads_the_same_whether_its_report_or_its_triage_arrived_first() {
+    let id = DocId::random();
+    let q = ReportQuery {
+        assignee: Some(ME),
+        priority: Some(Priority::Urgent),
+        status: Some(TriageStatus::Closed),
+        zone: Some("North".into()),
+        now: Some(Timestamp::from_millis(T0 + 10 * HOUR)),
+        ..ReportQuery::default()
+    };
+    let (report_first, triage_first) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut a = open(&report_first);
+    group(&mut a, &[north()]);
+    report_with_id(&mut a, id);
+    full_case(&mut a, id);
+    let mut b = open(&triage_first);
+    group(&mut b, &[north()]);
+    full_case(&mut b, id);
+    report_with_id(&mut b, id);
+
+    let case = the_case(&a, &q);
+    assert_eq!(case.report.id, id);
+    assert_eq!(case.priority, Priority::Urgent);
+    assert_eq!(case.assignee, Some(ME));
+    assert_eq!(case.outcome, Some(CaseOutcome::Resolved));
+    assert_eq!(case.report.status, TriageStatus::Closed);
+    assert_eq!(case.notes.len(), 1);
+    assert_eq!(case.triaged_at, Some(Timestamp::from_millis(T0 + 3)));
+    assert!(case.first_triaged_at.is_some());
+    assert!(!case.overdue, "a closed case is never overdue");
+    assert_eq!(the_case(&b, &q), case);
+    for store in [&mut a, &mut b] {
+        let before = store.projection_digest().unwrap();
+        store.rebuild_projections().unwrap();
+        assert_eq!(store.projection_digest().unwrap(), before);
+    }
+}
+
+#[test]
+fn opening_a_store_from_before_the_case_copy_fills_it_from_the_triage_projection() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = DocId::random();
+    let q = ReportQuery {
+        priority: Some(Priority::Urgent),
+        now: Some(Timestamp::from_millis(T0 + 10 * HOUR)),
+        ..ReportQuery::default()
+    };
+    let expected = {
+        let mut store = open(&dir);
+        group(&mut store, &[north()]);
+        report_with_id(&mut store, id);
+        full_case(&mut store, id);
+        the_case(&store, &q)
+    };
+    // Put the file back as the previous version left it: no case columns on report rows.
+    {
+        let conn = rusqlite::Connection::open(dir.path().join("pages.db")).unwrap();
+        for column in [
+            "case_updated_at",
+            "case_first_at",
+            "case_notes",
+            "case_assignee",
+            "case_priority",
+            "case_outcome",
+            "case_merged_into",
+        ] {
+            conn.execute_batch(&format!("ALTER TABLE p_reports DROP COLUMN {column}"))
+                .unwrap();
+        }
+        conn.execute("DELETE FROM schema_version WHERE version = 15", [])
+            .unwrap();
+    }
+    let store = open(&dir);
+    assert_eq!(the_case(&store, &q), expected);
 }
