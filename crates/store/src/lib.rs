@@ -54,6 +54,8 @@ pub struct Store {
     conn: Connection,
     /// The Automerge actor for this device's writes.
     actor: [u8; 16],
+    /// Readers only: the group as last read, and the connection's `data_version` then.
+    group_cache: Option<queries::GroupCache>,
 }
 
 impl Store {
@@ -85,6 +87,9 @@ impl Store {
         let mut store = Self {
             conn,
             actor: random_bytes(),
+            // The writer reads the group fresh each time: its own commits do not change its
+            // `data_version`, so a cache could not tell they happened.
+            group_cache: None,
         };
         // A migration that changed how projections are keyed asks for them to be rebuilt.
         if store.state(REBUILD_FLAG)?.is_some() {

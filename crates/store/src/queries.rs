@@ -87,6 +87,10 @@ pub struct ReportQuery {
     pub limit: Option<u32>,
 }
 
+/// A reader's copy of the group and the `data_version` it was read at.
+#[derive(Debug, Default)]
+pub(crate) struct GroupCache(std::cell::RefCell<Option<(i64, Option<Group>)>>);
+
 /// Counts for the coordinator's overview.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -364,7 +368,32 @@ impl Store {
     }
 
     /// The group this device belongs to, if it has one.
+    ///
+    /// On a reader, the group parsed last time is reused while no other connection has
+    /// committed since (`PRAGMA data_version`): every command checks the caller's role from the
+    /// group, and parsing its members and zones cost more than many of the commands' own
+    /// queries. Any commit, not only the group's, makes the next call read it again.
     pub fn group(&self) -> Result<Option<Group>> {
+        let Some(cache) = &self.group_cache else {
+            return self.read_group();
+        };
+        let version: i64 = self
+            .conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
+        if let Some((seen, group)) = &*cache.0.borrow()
+            && *seen == version
+        {
+            return Ok(group.clone());
+        }
+        // Read after the version: a commit in between leaves a group newer than `version`
+        // cached, and the next call, seeing the version moved, reads it again.
+        let group = self.read_group()?;
+        *cache.0.borrow_mut() = Some((version, group.clone()));
+        Ok(group)
+    }
+
+    fn read_group(&self) -> Result<Option<Group>> {
         let row: Option<(Vec<u8>, String, String, String)> = self
             .conn
             .query_row(

@@ -51,6 +51,7 @@ impl Readers {
                 conn,
                 // Never used: a reader writes nothing.
                 actor: random_bytes(),
+                group_cache: Some(crate::queries::GroupCache::default()),
             });
         }
         Ok(Self {

@@ -2,9 +2,9 @@
 
 use std::sync::mpsc;
 
-use porchlight_crdt::create_alert;
+use porchlight_crdt::{create_alert, create_group, set_member};
 use porchlight_model::{
-    AlertCategory, Area, DeviceId, DocId, NewAlert, Point, Severity, Timestamp,
+    AlertCategory, Area, DeviceId, DocId, DocKind, NewAlert, Point, Role, Severity, Timestamp,
 };
 use porchlight_store::{AlertQuery, Readers, Store};
 
@@ -75,4 +75,52 @@ fn readers_answer_while_the_writer_holds_a_long_transaction() {
         readers.get().state("patrol").unwrap().as_deref(),
         Some("during")
     );
+}
+
+#[test]
+fn a_reader_sees_a_members_new_role_at_once_though_it_keeps_the_group_between_reads() {
+    // Every command checks the caller's role from the group; readers keep the parsed group
+    // between calls. A coordinator who lowers a member's role must not have that member keep
+    // the old role on any reader, however many times it was read before.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let mut writer = Store::open(&path).unwrap().with_actor(ME);
+    let volunteer = DeviceId::from_bytes([8; 16]);
+    let at = Timestamp::from_millis(1_780_000_000_000);
+    let group = writer
+        .create(
+            |_| create_group(DocId::random(), "Elm", ME, "Ana", None, at),
+            |_, _| Ok(()),
+        )
+        .unwrap()
+        .id();
+    let set_role = |writer: &mut Store, role: Role| {
+        writer
+            .update(
+                group,
+                DocKind::Group,
+                |d| set_member(d, volunteer, "Bo", role, at),
+                |_, _| Ok(()),
+            )
+            .unwrap();
+    };
+    let role_of = |readers: &Readers| -> Option<Role> {
+        readers
+            .get()
+            .group()
+            .unwrap()
+            .and_then(|g| g.members.into_iter().find(|m| m.device == volunteer))
+            .map(|m| m.role)
+    };
+    set_role(&mut writer, Role::Volunteer);
+    let readers = Readers::open(&path, 1).unwrap();
+    for _ in 0..3 {
+        assert_eq!(role_of(&readers), Some(Role::Volunteer));
+    }
+    set_role(&mut writer, Role::Resident);
+    assert_eq!(role_of(&readers), Some(Role::Resident));
+    // An unrelated commit also makes the reader read the group again, which is still right.
+    writer.set_state("patrol", Some("x")).unwrap();
+    assert_eq!(role_of(&readers), Some(Role::Resident));
+    assert_eq!(writer.group().unwrap(), readers.get().group().unwrap());
 }
