@@ -14,7 +14,7 @@ use porchlight_model::{
     CaseEvent, Category, DeviceId, DocId, DocKind, DueHours, Priority, Role, Timestamp,
     TriageStatus, ends_case,
 };
-use porchlight_store::{PageCursor, ReportEntry, ReportPage, ReportQuery, Store};
+use porchlight_store::{PageCursor, ReportEntry, ReportPage, ReportPoint, ReportQuery, Store};
 use serde::{Deserialize, Serialize};
 
 use crate::{Core, CoreError, Result};
@@ -203,31 +203,37 @@ impl Core {
     /// [`DUPLICATE_RADIUS_M`] apart and [`DUPLICATE_WINDOW_MS`] apart in time. Reports without
     /// a location, closed or dismissed ones and ones already merged are left out.
     pub fn duplicates(&self) -> Result<Vec<DuplicatePair>> {
-        let mut open: Vec<ReportEntry> = self
-            .cases(&CaseFilter::default())?
+        self.require(|r| r.can_read(DocKind::Report), "read reports")?;
+        // Place, time, category and status are all the comparison needs: the map's rows, not
+        // every open case decoded whole with its notes (a 10,000-record inbox took most of the
+        // reports view's opening time doing that).
+        let mut open: Vec<ReportPoint> = self
+            .reader()
+            .report_points(&ReportQuery {
+                hide_merged: true,
+                ..ReportQuery::default()
+            })?
             .into_iter()
-            .filter(|e| !ends_case(e.report.status) && e.report.location.is_some())
+            .filter(|p| !ends_case(p.status))
             .collect();
-        open.sort_by_key(|e| (e.report.occurred_at, e.report.id));
+        open.sort_by_key(|p| (p.occurred_at, p.id));
         let mut out = Vec::new();
         for (i, a) in open.iter().enumerate() {
             for b in &open[i + 1..] {
-                let apart = b.report.occurred_at.millis() - a.report.occurred_at.millis();
+                let apart = b.occurred_at.millis() - a.occurred_at.millis();
                 if apart > DUPLICATE_WINDOW_MS {
                     break;
                 }
-                if a.report.category != b.report.category {
+                if a.category != b.category {
                     continue;
                 }
-                let (Some(pa), Some(pb)) = (a.report.location, b.report.location) else {
-                    continue;
-                };
+                let (pa, pb) = (a.point, b.point);
                 let distance_m = pa.distance_m(&pb);
                 if distance_m <= DUPLICATE_RADIUS_M {
                     out.push(DuplicatePair {
-                        first: a.report.id,
-                        second: b.report.id,
-                        category: a.report.category,
+                        first: a.id,
+                        second: b.id,
+                        category: a.category,
                         distance_m,
                         minutes_apart: apart / 60_000,
                     });

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use porchlight_crdt::{DEFAULT_HOTSPOT_K, read_hotspot_k, set_hotspot_k};
 use porchlight_model::{Area, Category, DocKind, Point, Role, Timestamp, ValidationError, Zone};
+use porchlight_store::ReportQuery;
 use serde::Serialize;
 
 use crate::{Core, CoreError, ReportEntry, Result};
@@ -253,11 +254,21 @@ impl Core {
         let (from, to) = (q.from.map(day_floor), q.to.map(day_ceil));
         let offset = q.utc_offset_minutes.div_euclid(60) * 60;
         let k = self.hotspot_k()?.max(q.k.unwrap_or(0));
+        self.require(|r| r.can_read(DocKind::Report), "read reports")?;
+        // The period and category are asked of the store (an index range on the time), not
+        // applied after decoding every report the device holds: the default 90 days of a
+        // year-long city inbox is a quarter of it.
         let reports: Vec<ReportEntry> = self
-            .reports(None)?
+            .reader()
+            .reports(&ReportQuery {
+                from,
+                to,
+                category: q.category,
+                now: Some(Timestamp::now()),
+                ..ReportQuery::default()
+            })?
             .into_iter()
             .filter(|r| in_period(r, from, to))
-            .filter(|r| q.category.is_none_or(|c| r.report.category == c))
             .filter(|r| {
                 q.zone.as_ref().is_none_or(|z| {
                     r.report

@@ -170,6 +170,8 @@ pub struct Core {
     drop_queued: tokio::sync::Notify,
     /// The group's map package, open for tiles once it is on this device.
     tiles: Mutex<Option<maps::package::TileSource>>,
+    /// The newest patrols' safety as last read, by document heads (see `patrol_alarms`).
+    safety_seen: Mutex<std::collections::HashMap<DocId, patrol_safety::SafetySeen>>,
 }
 
 impl Core {
@@ -218,6 +220,7 @@ impl Core {
             local_change: tokio::sync::Notify::new(),
             drop_queued: tokio::sync::Notify::new(),
             tiles: Mutex::new(None),
+            safety_seen: Mutex::new(std::collections::HashMap::new()),
         };
         Ok(core)
     }

@@ -4,12 +4,15 @@
 //! check-in is worked out from the deadline by the readers' clocks, so it is noticed even when
 //! the volunteer's phone has gone silent.
 
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use porchlight_crdt::{
-    raise_sos, read_safety, read_track, set_check_in, stop_check_ins, withdraw_sos,
+    Safety, raise_sos, read_safety, read_track, set_check_in, stop_check_ins, withdraw_sos,
 };
 use porchlight_model::{DeviceId, DocId, DocKind, Participant, Point, Timestamp, ValidationError};
+use porchlight_store::Store;
 use serde::Serialize;
 
 use crate::{Core, CoreError, Result};
@@ -20,6 +23,54 @@ pub const CHECK_IN_MAX: Duration = Duration::from_secs(4 * 3600);
 
 /// Newest patrols looked at for alarms (far more than ever walk at once).
 const RUNNING_LIMIT: u32 = 500;
+
+/// What the alarms need of one patrol document, with the heads it was read at. Loading the
+/// newest 500 patrol documents (tracks and all) on every look took 1.8 s in a 10,000-record
+/// group, and the coordinator's overview looks every 30 seconds; a document is loaded again
+/// only when its heads moved.
+#[derive(Debug)]
+pub(crate) struct SafetySeen {
+    heads: Vec<[u8; 32]>,
+    safety: Safety,
+    /// The last fix of the track, read only when there is an SOS or a check-in deadline.
+    last_fix: Option<Point>,
+}
+
+impl SafetySeen {
+    /// `id`'s safety as of its stored heads: from `seen` when they have not moved.
+    fn of<'a>(
+        store: &Store,
+        id: DocId,
+        seen: &'a mut HashMap<DocId, SafetySeen>,
+    ) -> Result<&'a SafetySeen> {
+        let heads = store.heads(id)?;
+        match seen.entry(id) {
+            Entry::Occupied(e) if e.get().heads == heads => Ok(e.into_mut()),
+            Entry::Occupied(mut e) => {
+                *e.get_mut() = Self::read(store, id, heads)?;
+                Ok(e.into_mut())
+            }
+            Entry::Vacant(e) => Ok(e.insert(Self::read(store, id, heads)?)),
+        }
+    }
+
+    fn read(store: &Store, id: DocId, heads: Vec<[u8; 32]>) -> Result<SafetySeen> {
+        let doc = store.load_kind(id, DocKind::Patrol)?;
+        let safety = read_safety(&doc)?;
+        let last_fix = if safety.sos.is_empty() && safety.check_in_due.is_none() {
+            None
+        } else {
+            read_track(&doc)
+                .ok()
+                .and_then(|t| t.last().map(|f| f.point))
+        };
+        Ok(SafetySeen {
+            heads,
+            safety,
+            last_fix,
+        })
+    }
+}
 
 /// Why a patrol needs someone's attention.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -142,16 +193,18 @@ impl Core {
         self.require(|r| r.can_read(DocKind::Patrol), "see patrols")?;
         let store = self.reader();
         let mut alarms = Vec::new();
-        for summary in store.patrols(RUNNING_LIMIT, 0)? {
+        let mut seen = self
+            .safety_seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let summaries = store.patrols(RUNNING_LIMIT, 0)?;
+        // Only the patrols still among the newest are kept: the cache stays that size.
+        let newest: HashSet<DocId> = summaries.iter().map(|s| s.id).collect();
+        seen.retain(|id, _| newest.contains(id));
+        for summary in summaries {
             // A standing SOS counts even on an ended patrol (a partner may end it while the
             // other calls for help); a check-in deadline only while the patrol runs.
-            let doc = store.load_kind(summary.id, DocKind::Patrol)?;
-            let safety = read_safety(&doc)?;
-            let last_fix = || {
-                read_track(&doc)
-                    .ok()
-                    .and_then(|t| t.last().map(|f| f.point))
-            };
+            let read = SafetySeen::of(&store, summary.id, &mut seen)?;
             let alarm = |kind, since, by, position| PatrolAlarm {
                 patrol: summary.id,
                 title: summary.title.clone(),
@@ -161,19 +214,19 @@ impl Core {
                 by,
                 position,
             };
-            for call in &safety.sos {
+            for call in &read.safety.sos {
                 alarms.push(alarm(
                     AlarmKind::Sos,
                     call.at,
                     Some(call.by),
-                    call.point.or_else(last_fix),
+                    call.point.or(read.last_fix),
                 ));
             }
-            if let Some(due) = safety.check_in_due
+            if let Some(due) = read.safety.check_in_due
                 && summary.ended_at.is_none()
                 && due < now
             {
-                alarms.push(alarm(AlarmKind::MissedCheckIn, due, None, last_fix()));
+                alarms.push(alarm(AlarmKind::MissedCheckIn, due, None, read.last_fix));
             }
         }
         alarms.sort_by_key(|a| (a.kind == AlarmKind::MissedCheckIn, a.since));

@@ -80,11 +80,33 @@ export function toCommandError(e: unknown): CommandError {
   return { kind: "unknown", message };
 }
 
+/** A finished command as the page saw it: when it was asked, and how long the answer took. */
+export interface CallTiming {
+  cmd: string;
+  at: number;
+  ms: number;
+}
+
+/**
+ * The commands now in flight and the last ones answered, for the P7 bench (ui/e2e/p7.js): it
+ * waits for `pending` to reach zero to know a view has its data, and reads `done` to say which
+ * commands a step waited for. Two numbers and a short ring buffer: nothing else is kept.
+ */
+export const calls = { pending: 0, done: [] as CallTiming[] };
+(globalThis as { __porchlightCalls?: typeof calls }).__porchlightCalls = calls;
+const KEEP_CALLS = 100;
+
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  const at = performance.now();
+  calls.pending += 1;
   try {
     return await invoke<T>(cmd, args);
   } catch (e) {
     throw toCommandError(e);
+  } finally {
+    calls.pending -= 1;
+    calls.done.push({ cmd, at, ms: performance.now() - at });
+    if (calls.done.length > KEEP_CALLS) calls.done.splice(0, calls.done.length - KEEP_CALLS);
   }
 }
 
