@@ -209,9 +209,12 @@ impl Core {
         Ok(())
     }
 
-    /// Certifies members who joined with genuine invites and revokes those the server removed,
-    /// in the group document. The server's list decides nothing by itself: a member is certified
-    /// only when its join evidence verifies against the certificates this device trusts.
+    /// Certifies members who joined with genuine invites, in the group document. The server's
+    /// list decides nothing by itself: a member is certified only when its join evidence
+    /// verifies against the certificates this device trusts. Its `revoked_at` is not acted on
+    /// either: whoever runs the server could set it on any member, and the coordinators'
+    /// devices would then sign revocations nobody asked for. A revocation is signed only by the
+    /// coordinator who revokes ([`Core::revoke`] through [`Core::sign_revocation`]).
     pub(crate) fn sync_roster(&self, members: &[Member]) -> Result<()> {
         let Some(roster) = self.roster()? else {
             return Ok(());
@@ -233,22 +236,13 @@ impl Core {
         let mut doc = store.load_kind(group.id, DocKind::Group)?;
         let now = Timestamp::now();
         for m in members {
-            let certified = roster.member(&m.device);
-            if m.revoked_at.is_some() {
-                if certified.is_some() && !roster.is_revoked(&m.device) {
-                    let revocation =
-                        Revocation::issue(key, roster.group, m.public_key, now.millis());
-                    store.write(
-                        &mut doc,
-                        |d| remove_member(d, m.device, me, revocation.to_bytes(), now),
-                        |_, _| Ok(()),
-                    )?;
-                }
-                continue;
-            }
             // A name the group document would refuse is no reason to stop certifying the rest.
             let name_ok = porchlight_model::validate_name("name", &m.display_name).is_ok();
-            if certified.is_some() || roster.is_revoked(&m.device) || !name_ok {
+            if m.revoked_at.is_some()
+                || roster.member(&m.device).is_some()
+                || roster.is_revoked(&m.device)
+                || !name_ok
+            {
                 continue;
             }
             let Some(role) = m
@@ -265,6 +259,44 @@ impl Core {
                 |_, _| Ok(()),
             )?;
         }
+        Ok(())
+    }
+
+    /// Writes the signed revocation of `device` into the group document: this coordinator has
+    /// just revoked it on the server. The key revoked is the one the roster certified for that
+    /// device, never one the server names. Nothing to do for a device the roster does not
+    /// list (never certified, or revoked already).
+    pub(crate) fn sign_revocation(&self, device: DeviceId) -> Result<()> {
+        let Some(roster) = self.roster()? else {
+            return Ok(());
+        };
+        let me = self.device();
+        if roster
+            .member(&me)
+            .is_none_or(|m| m.role != Role::Coordinator)
+        {
+            return Ok(());
+        }
+        let Some(certified) = roster.member(&device) else {
+            return Ok(());
+        };
+        let mut store = self.store();
+        let Some(group) = store.group()? else {
+            return Ok(());
+        };
+        let mut doc = store.load_kind(group.id, DocKind::Group)?;
+        let now = Timestamp::now();
+        let revocation = Revocation::issue(
+            self.identity.signing_key(),
+            roster.group,
+            certified.public_key,
+            now.millis(),
+        );
+        store.write(
+            &mut doc,
+            |d| remove_member(d, device, me, revocation.to_bytes(), now),
+            |_, _| Ok(()),
+        )?;
         Ok(())
     }
 

@@ -224,6 +224,47 @@ async fn changes_the_server_forged_or_altered_are_refused() {
     server.stop().await;
 }
 
+/// Whoever runs the server marks an honest coordinator revoked in its own database. No
+/// coordinator's device signs a revocation for it: the group document's roster keeps her, and
+/// new anonymous reports are still sealed to her. (The operator can refuse her requests on its
+/// own server; it cannot make the group disown her.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_operator_cannot_make_coordinators_revoke_a_member() {
+    let server = Server::start().await;
+    let carmen = coordinator(&server).await;
+    let cora = join(&server, &carmen.core, Role::Coordinator, "Cora").await;
+    let rita = common::join_as(
+        &server.url,
+        &carmen.core,
+        Role::Resident,
+        device_with("Rita", no_delay()),
+    )
+    .await;
+    settle(&[&carmen.core, &cora.core, &rita.core]).await;
+    assert_eq!(rita.core.roster().unwrap().unwrap().seal_keys().len(), 2);
+
+    let changed = server_db(&server)
+        .execute(
+            "UPDATE members SET revoked_at = 1 WHERE device = ?1",
+            [&cora.core.device().as_bytes()[..]],
+        )
+        .unwrap();
+    assert_eq!(changed, 1, "the operator's edit took");
+    settle(&[&carmen.core, &rita.core]).await;
+    for core in [&carmen.core, &rita.core] {
+        let roster = core.roster().unwrap().unwrap();
+        assert!(
+            roster.member(&cora.core.device()).is_some(),
+            "no revocation was signed for her"
+        );
+        assert!(!roster.is_revoked(&cora.core.device()));
+        assert_eq!(roster.seal_keys().len(), 2);
+    }
+    let (_, sealed) = file_anonymously(&server, &rita.core, "Someone tried the car doors").await;
+    assert!(open(&sealed, &sealing_secret(&device_key(&cora))).is_ok());
+    server.stop().await;
+}
+
 /// Revoking a coordinator takes its sealing key out of every new seal at once, everywhere the
 /// revocation has synced, and the server ends its drop reads.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -198,7 +198,7 @@ impl Core {
             .revoke(device)
             .await
             .map_err(sync_error)?;
-        self.sync_roster(std::slice::from_ref(&member))?;
+        self.sign_revocation(device)?;
         Ok(member)
     }
 }
