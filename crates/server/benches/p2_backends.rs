@@ -217,7 +217,8 @@ fn rows(label: &str, mix: Mix, r: &Run) -> Vec<serde_json::Value> {
              (spread evenly), the others poll; {} pushed; {:.0} polls/s in all; load generator \
              on the same 2 cores",
             PUSH_PERIOD.as_secs(),
-            r.pushed, r.polls_per_sec
+            r.pushed,
+            r.polls_per_sec
         ),
         Mix::OneInTen => format!(
             "{DEVICES} devices on {MEMBERS} sessions, 1 in {PUSH_EVERY} requests a one-change \
@@ -228,7 +229,10 @@ fn rows(label: &str, mix: Mix, r: &Run) -> Vec<serde_json::Value> {
     };
     let (value, name) = match mix {
         Mix::Paced => (r.up_to_date_per_sec, format!("up-to-date polls/s, {label}")),
-        Mix::OneInTen => (r.polls_per_sec, format!("polls/s with 1 in {PUSH_EVERY} a push, {label}")),
+        Mix::OneInTen => (
+            r.polls_per_sec,
+            format!("polls/s with 1 in {PUSH_EVERY} a push, {label}"),
+        ),
     };
     let ratio = value / r.health_per_sec;
     // Only the paced mix is the target's; the other is reported beside it.

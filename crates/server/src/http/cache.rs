@@ -76,7 +76,14 @@ fn put<K: Eq + std::hash::Hash, T>(
             map.clear();
         }
     }
-    map.insert(key, Entry { value, stamp, at: now });
+    map.insert(
+        key,
+        Entry {
+            value,
+            stamp,
+            at: now,
+        },
+    );
 }
 
 /// The kinds a role reads, as a key: one bit per kind.
@@ -98,23 +105,60 @@ impl Caches {
     }
 
     /// The session behind `token_hash`, if read from the database under `stamp` lately.
-    pub fn session(&self, token_hash: &[u8; 32], stamp: Stamp, now: Instant) -> Option<SessionRecord> {
+    pub fn session(
+        &self,
+        token_hash: &[u8; 32],
+        stamp: Stamp,
+        now: Instant,
+    ) -> Option<SessionRecord> {
         get(&self.sessions, token_hash, stamp, now, self.ttl)
     }
 
     /// Keeps `record`, read from the database after `stamp` was taken.
-    pub fn keep_session(&self, token_hash: [u8; 32], record: SessionRecord, stamp: Stamp, now: Instant) {
+    pub fn keep_session(
+        &self,
+        token_hash: [u8; 32],
+        record: SessionRecord,
+        stamp: Stamp,
+        now: Instant,
+    ) {
         put(&self.sessions, token_hash, record, stamp, now, self.ttl);
     }
 
     /// The newest number of `kinds` in `group`, if read from the database under `stamp` lately.
-    pub fn newest(&self, group: GroupId, kinds: &[DocKind], stamp: Stamp, now: Instant) -> Option<u64> {
-        get(&self.newest, &(group, kinds_key(kinds)), stamp, now, self.ttl)
+    pub fn newest(
+        &self,
+        group: GroupId,
+        kinds: &[DocKind],
+        stamp: Stamp,
+        now: Instant,
+    ) -> Option<u64> {
+        get(
+            &self.newest,
+            &(group, kinds_key(kinds)),
+            stamp,
+            now,
+            self.ttl,
+        )
     }
 
     /// Keeps `seq`, read from the database after `stamp` was taken.
-    pub fn keep_newest(&self, group: GroupId, kinds: &[DocKind], seq: u64, stamp: Stamp, now: Instant) {
-        put(&self.newest, (group, kinds_key(kinds)), seq, stamp, now, self.ttl);
+    pub fn keep_newest(
+        &self,
+        group: GroupId,
+        kinds: &[DocKind],
+        seq: u64,
+        stamp: Stamp,
+        now: Instant,
+    ) {
+        put(
+            &self.newest,
+            (group, kinds_key(kinds)),
+            seq,
+            stamp,
+            now,
+            self.ttl,
+        );
     }
 }
 
@@ -160,7 +204,10 @@ mod tests {
         assert_eq!(wakeups.log_stamp(group(1)), Some(stamp));
         wakeups.wake(group(1));
         let after_push = wakeups.log_stamp(group(1)).unwrap();
-        assert_eq!(caches.newest(group(1), &DocKind::ALL, after_push, now), None);
+        assert_eq!(
+            caches.newest(group(1), &DocKind::ALL, after_push, now),
+            None
+        );
         assert_eq!(wakeups.session_stamp(), Some(sessions));
     }
 

@@ -112,20 +112,19 @@ impl<S: Storage> FromRequestParts<Shared<S>> for Auth {
         // copy kept below is then never used.
         let stamp = app.storage.wakeups().session_stamp();
         let cached = stamp.and_then(|s| app.caches.session(&hash, s, now));
-        let record = match cached {
-            Some(record) => record,
-            None => {
-                // Unknown tokens are not remembered: only sessions that exist take room.
-                let record = app
-                    .storage
-                    .session(hash)
-                    .await?
-                    .ok_or(Error::TokenInvalid)?;
-                if let Some(stamp) = stamp {
-                    app.caches.keep_session(hash, record.clone(), stamp, now);
-                }
-                record
+        let record = if let Some(record) = cached {
+            record
+        } else {
+            // Unknown tokens are not remembered: only sessions that exist take room.
+            let record = app
+                .storage
+                .session(hash)
+                .await?
+                .ok_or(Error::TokenInvalid)?;
+            if let Some(stamp) = stamp {
+                app.caches.keep_session(hash, record.clone(), stamp, now);
             }
+            record
         };
         if record.member.revoked_at.is_some() {
             return Err(Error::Revoked);

@@ -92,9 +92,8 @@ pub(crate) fn router<S: Storage>(
             post(sync::sync::<S>).layer(
                 // An up-to-date answer is a few dozen bytes: setting up gzip for it would cost
                 // more than the bytes it saves.
-                tower_http::compression::CompressionLayer::new().compress_when(
-                    DefaultPredicate::new().and(SizeAbove::new(1024)),
-                ),
+                tower_http::compression::CompressionLayer::new()
+                    .compress_when(DefaultPredicate::new().and(SizeAbove::new(1024))),
             ),
         )
         .route("/v1/wait", get(sync::wait::<S>))

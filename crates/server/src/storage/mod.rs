@@ -29,8 +29,8 @@ pub use postgres::PgStorage;
 pub use sqlite::SqliteStorage;
 pub(crate) use wake::{Stamp, Wakeups};
 
-pub(crate) use page::pull_after;
 use page::Paged;
+pub(crate) use page::pull_after;
 
 use crate::Error;
 

@@ -61,7 +61,10 @@ fn keep_polling(
 }
 
 fn flags() -> (Arc<AtomicBool>, Arc<AtomicBool>) {
-    (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)))
+    (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -120,7 +123,11 @@ async fn a_residents_cached_poll_never_shows_or_counts_a_patrol() {
     let guessed = poll(&resident, patrol).await.unwrap();
     assert_eq!((guessed.cursor, guessed.pull.len()), (seen, 0));
     let r = poll(&resident, seen).await.unwrap();
-    assert_eq!((r.cursor, r.pull.len()), (seen, 0), "the patrol moved a resident's cursor");
+    assert_eq!(
+        (r.cursor, r.pull.len()),
+        (seen, 0),
+        "the patrol moved a resident's cursor"
+    );
 
     // What it may read still reaches it at once, past the cached number.
     let alert = carmen.push_valid(DocKind::Alert, 1).await.cursor;
