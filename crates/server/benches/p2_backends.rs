@@ -3,6 +3,15 @@
 //! poll latency p50/p99; lost changes (accepted but not in the log). Runs SQLite with one
 //! instance and PostgreSQL with one and with two instances (the devices split between them).
 //!
+//! Two mixes, each with its rows:
+//! - **paced** (the target's rows): 20 of the devices push one change each every 5 s, spread
+//!   evenly (4 pushes a second into the group) and the other 180 poll as fast as they are
+//!   answered. A poll whose answer brings nothing is an up-to-date poll; those are counted.
+//! - **1 in 10**: every device makes every tenth request a one-change push. The push rate then
+//!   grows with the poll rate (up to 20 changes land between two polls of a device, in bursts, as
+//!   the devices start together), so many polls catch up on changes: its rows are reported
+//!   beside the target's (the first recorded figures were of this mix).
+//!
 //! Writes `target/bench/P2-backends.json` (see the bench JSON format). Each phase runs
 //! `PORCHLIGHT_BENCH_SECS` seconds (default 3).
 
@@ -20,8 +29,19 @@ use serde_json::json;
 const DEVICES: usize = 200;
 /// Sessions the simulated devices share (joining 200 members would only time the joins).
 const MEMBERS: usize = 20;
-/// One request in this many is a one-change push; the rest are polls.
+/// In the 1-in-10 mix, one request in this many is a one-change push; the rest are polls.
 const PUSH_EVERY: usize = 10;
+/// In the paced mix, this many devices push...
+const PUSHERS: usize = 20;
+/// ...one change each this often, spread evenly (4 pushes a second into one group: a very busy
+/// neighbourhood, 14,400 changes an hour).
+const PUSH_PERIOD: Duration = Duration::from_secs(5);
+
+#[derive(Clone, Copy)]
+enum Mix {
+    Paced,
+    OneInTen,
+}
 
 fn phase() -> Duration {
     Duration::from_secs(
@@ -33,6 +53,8 @@ fn phase() -> Duration {
 }
 
 struct Run {
+    /// Polls answered with nothing new, per second.
+    up_to_date_per_sec: f64,
     polls_per_sec: f64,
     health_per_sec: f64,
     p50_ms: f64,
@@ -64,7 +86,60 @@ async fn health_rate(urls: &[String]) -> f64 {
     total as f64 / start.elapsed().as_secs_f64()
 }
 
-async fn run(servers: &[TestServer]) -> Run {
+/// What one device did: poll latencies (and whether each was up to date), changes accepted.
+struct DeviceRun {
+    polls: Vec<(Duration, bool)>,
+    accepted: u64,
+}
+
+/// Requests as `who` until `deadline`: in the paced mix a pusher only pushes, the `slot`-th of
+/// [`PUSHERS`] in each period; everyone else polls, pushing every tenth request in the other mix.
+async fn device(
+    who: Arc<Device>,
+    client: HttpClient,
+    ready: Vec<DocChanges>,
+    deadline: Instant,
+    mix: Mix,
+    pusher: Option<usize>,
+) -> DeviceRun {
+    let mut ready = ready.into_iter();
+    let (mut cursor, mut polls, mut accepted) = (0u64, Vec::new(), 0u64);
+    let mut n = 0usize;
+    let start = Instant::now();
+    let mut next_push = pusher.map(|slot| start + PUSH_PERIOD * slot as u32 / PUSHERS as u32);
+    while Instant::now() < deadline {
+        n += 1;
+        let push: Vec<DocChanges> = match (mix, next_push.as_mut()) {
+            (Mix::OneInTen, _) if n.is_multiple_of(PUSH_EVERY) => {
+                ready.next().into_iter().collect()
+            }
+            (Mix::Paced, Some(at)) => {
+                // A pacer, not a sleep for synchronisation: the pushers' rate is the workload.
+                tokio::time::sleep_until((*at).min(deadline).into()).await;
+                *at += PUSH_PERIOD;
+                if Instant::now() >= deadline {
+                    break;
+                }
+                ready.next().into_iter().collect()
+            }
+            _ => Vec::new(),
+        };
+        let is_poll = push.is_empty();
+        let sent = Instant::now();
+        let r = client
+            .sync(&who.session, &SyncRequest { cursor, push })
+            .await
+            .unwrap();
+        if is_poll {
+            polls.push((sent.elapsed(), r.pull.is_empty() && r.cursor == cursor));
+        }
+        accepted += u64::from(r.accepted);
+        cursor = r.cursor;
+    }
+    DeviceRun { polls, accepted }
+}
+
+async fn run(servers: &[TestServer], mix: Mix) -> Run {
     let urls: Vec<String> = servers.iter().map(|s| s.url.clone()).collect();
     let carmen = coordinator(&servers[0]).await;
     let mut members = Vec::new();
@@ -73,55 +148,47 @@ async fn run(servers: &[TestServer]) -> Run {
             member(&servers[0], &carmen, Role::Volunteer).await,
         ));
     }
-    // Changes are made before the clock starts: the devices' CPU is not what P2 measures.
-    let pushes_per_device = 200;
+    // Changes are made and signed before the clock starts: the devices' CPU is not what P2
+    // measures (the first recorded figures made 40,000 of them inside the measured phase).
+    let paced = usize::try_from(phase().as_secs() / PUSH_PERIOD.as_secs()).unwrap_or(60) + 2;
     let health = health_rate(&urls).await;
-
-    let deadline = Instant::now() + phase();
-    let start = Instant::now();
-    let tasks: Vec<_> = (0..DEVICES)
+    let prepared: Vec<(Arc<Device>, Option<usize>, Vec<DocChanges>)> = (0..DEVICES)
         .map(|i| {
             let who: Arc<Device> = members[i % MEMBERS].clone();
-            let client = HttpClient::new(&urls[i % urls.len()]).unwrap();
-            let ready: Vec<DocChanges> = (0..pushes_per_device)
+            let pusher = (matches!(mix, Mix::Paced) && i < PUSHERS).then_some(i);
+            let wanted = match (mix, pusher) {
+                // Enough for 10,000 requests a second through a 10 s phase.
+                (Mix::OneInTen, _) => 60,
+                (Mix::Paced, Some(_)) => paced,
+                (Mix::Paced, None) => 0,
+            };
+            let ready = (0..wanted)
                 .map(|_| {
                     let (doc, changes) = valid_changes(DocKind::Patrol, who.id, 1);
                     who.signed(doc, DocKind::Patrol, changes)
                 })
                 .collect();
-            tokio::spawn(async move {
-                let mut ready = ready.into_iter();
-                let (mut cursor, mut polls, mut accepted) = (0u64, Vec::new(), 0u64);
-                let mut n = 0usize;
-                while Instant::now() < deadline {
-                    n += 1;
-                    let push = if n.is_multiple_of(PUSH_EVERY) {
-                        ready.next().into_iter().collect()
-                    } else {
-                        Vec::new()
-                    };
-                    let is_poll = push.is_empty();
-                    let sent = Instant::now();
-                    let r = client
-                        .sync(&who.session, &SyncRequest { cursor, push })
-                        .await
-                        .unwrap();
-                    if is_poll {
-                        polls.push(sent.elapsed());
-                    }
-                    accepted += u64::from(r.accepted);
-                    cursor = r.cursor;
-                }
-                (polls, accepted)
-            })
+            (who, pusher, ready)
+        })
+        .collect();
+
+    let deadline = Instant::now() + phase();
+    let start = Instant::now();
+    let tasks: Vec<_> = prepared
+        .into_iter()
+        .enumerate()
+        .map(|(i, (who, pusher, ready))| {
+            let client = HttpClient::new(&urls[i % urls.len()]).unwrap();
+            tokio::spawn(device(who, client, ready, deadline, mix, pusher))
         })
         .collect();
     let mut latencies = Vec::new();
-    let mut pushed = 0;
+    let (mut pushed, mut up_to_date) = (0, 0u64);
     for t in tasks {
-        let (polls, accepted) = t.await.unwrap();
-        latencies.extend(polls);
-        pushed += accepted;
+        let run = t.await.unwrap();
+        up_to_date += run.polls.iter().filter(|(_, fresh)| *fresh).count() as u64;
+        latencies.extend(run.polls.into_iter().map(|(d, _)| d));
+        pushed += run.accepted;
     }
     let elapsed = start.elapsed().as_secs_f64();
     latencies.sort_unstable();
@@ -134,6 +201,7 @@ async fn run(servers: &[TestServer]) -> Run {
     let (pulled, _, _) = carmen.pull_all(0).await;
     let stored = pulled.iter().map(|d| d.changes.len() as u64).sum::<u64>();
     Run {
+        up_to_date_per_sec: up_to_date as f64 / elapsed,
         polls_per_sec: latencies.len() as f64 / elapsed,
         health_per_sec: health,
         p50_ms: at(0.50),
@@ -143,18 +211,43 @@ async fn run(servers: &[TestServer]) -> Run {
     }
 }
 
-fn rows(label: &str, r: &Run) -> Vec<serde_json::Value> {
-    let ratio = r.polls_per_sec / r.health_per_sec;
-    let met = ratio >= 0.5;
+fn rows(label: &str, mix: Mix, r: &Run) -> Vec<serde_json::Value> {
+    let what = match mix {
+        Mix::Paced => format!(
+            "{DEVICES} devices on {MEMBERS} sessions: {PUSHERS} push one change every {} s each \
+             (spread evenly), the others poll; {} pushed; {:.0} polls/s in all; load generator \
+             on the same 2 cores",
+            PUSH_PERIOD.as_secs(),
+            r.pushed,
+            r.polls_per_sec
+        ),
+        Mix::OneInTen => format!(
+            "{DEVICES} devices on {MEMBERS} sessions, 1 in {PUSH_EVERY} requests a one-change \
+             push ({} pushed), so many polls catch up on changes; {:.0} of the polls/s were up to \
+             date; load generator on the same 2 cores",
+            r.pushed, r.up_to_date_per_sec
+        ),
+    };
+    let (value, name) = match mix {
+        Mix::Paced => (r.up_to_date_per_sec, format!("up-to-date polls/s, {label}")),
+        Mix::OneInTen => (
+            r.polls_per_sec,
+            format!("polls/s with 1 in {PUSH_EVERY} a push, {label}"),
+        ),
+    };
+    let ratio = value / r.health_per_sec;
+    // Only the paced mix is the target's; the other is reported beside it.
+    let (target, met) = match mix {
+        Mix::Paced => (">= 0.5 x health rate", ratio >= 0.5),
+        Mix::OneInTen => ("reported (not the target's mix)", true),
+    };
     vec![
         json!({
-            "id": "P2", "name": format!("up-to-date polls/s, {label}"),
-            "value": r.polls_per_sec, "unit": "polls/s",
+            "id": "P2", "name": name,
+            "value": value, "unit": "polls/s",
             "reference": r.health_per_sec, "reference_name": "health endpoint, same server",
-            "ratio": ratio, "target": ">= 0.5 x health rate", "met": met,
-            "why": format!(
-                "{DEVICES} devices on {MEMBERS} sessions, 1 in {PUSH_EVERY} requests a one-change \
-                 push ({} pushed); load generator on the same 2 cores", r.pushed),
+            "ratio": ratio, "target": target, "met": met,
+            "why": what,
         }),
         json!({
             "id": "P2", "name": format!("poll latency p50 / p99, {label}"),
@@ -186,26 +279,28 @@ fn main() {
         .unwrap();
     let all = runtime.block_on(async {
         let mut all = Vec::new();
-        let sqlite = TestServer::start().await;
-        let r = run(std::slice::from_ref(&sqlite)).await;
-        sqlite.stop().await;
-        all.extend(rows("sqlite, 1 instance", &r));
+        for mix in [Mix::Paced, Mix::OneInTen] {
+            let sqlite = TestServer::start().await;
+            let r = run(std::slice::from_ref(&sqlite), mix).await;
+            sqlite.stop().await;
+            all.extend(rows("sqlite, 1 instance", mix, &r));
 
-        for instances in [1, 2] {
-            let url = common::pg::fresh_database().await;
-            let mut servers = Vec::new();
-            for _ in 0..instances {
-                servers.push(TestServer::start_with(|s| s.database.clone_from(&url)).await);
+            for instances in [1, 2] {
+                let url = common::pg::fresh_database().await;
+                let mut servers = Vec::new();
+                for _ in 0..instances {
+                    servers.push(TestServer::start_with(|s| s.database.clone_from(&url)).await);
+                }
+                let r = run(&servers, mix).await;
+                for s in servers {
+                    s.stop().await;
+                }
+                let label = format!(
+                    "postgres, {instances} instance{}",
+                    if instances > 1 { "s" } else { "" }
+                );
+                all.extend(rows(&label, mix, &r));
             }
-            let r = run(&servers).await;
-            for s in servers {
-                s.stop().await;
-            }
-            let label = format!(
-                "postgres, {instances} instance{}",
-                if instances > 1 { "s" } else { "" }
-            );
-            all.extend(rows(&label, &r));
         }
         all
     });

@@ -21,7 +21,7 @@ use tokio::net::TcpListener;
 
 pub use clock::Clock;
 pub use error::Error;
-pub use settings::{Secret, Settings, TlsMode, default_config};
+pub use settings::{MAX_CACHE_SECS, Secret, Settings, TlsMode, default_config};
 pub use storage::{
     BlobKeeping, BlobOutcome, Compacted, CompactionLock, CompactionPolicy, DatabaseUrl, FoldInput,
     Folded, LogRow, MemberRecord, NewInvite, NewMember, Page, PageLimits, PgStorage, PulledChange,

@@ -127,7 +127,16 @@ pub struct Settings {
     pub compact_keep_changes: u64,
     /// A document is folded once it has at least this many older changes.
     pub compact_min_changes: u64,
+    // --- throughput (issue 11, DECISIONS 63) ---
+    /// How long, at most, this instance keeps a session's identity and a group's newest numbers
+    /// in memory, in seconds (0 = never; at most [`MAX_CACHE_SECS`]). Revocations and pushes
+    /// retire them sooner; this bounds a missed notification.
+    pub cache_secs: u64,
 }
+
+/// The longest `cache_secs` allowed: the time a revoked member could keep reading on an instance
+/// that missed the revocation's notification.
+pub const MAX_CACHE_SECS: u64 = 60;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -157,6 +166,7 @@ impl Default for Settings {
             compact_every_secs: 3600,
             compact_keep_changes: 1000,
             compact_min_changes: 32,
+            cache_secs: 2,
         }
     }
 }
@@ -191,6 +201,7 @@ struct Layer {
     compact_every_secs: Option<u64>,
     compact_keep_changes: Option<u64>,
     compact_min_changes: Option<u64>,
+    cache_secs: Option<u64>,
 }
 
 impl Settings {
@@ -273,7 +284,8 @@ impl Settings {
             tls,
             compact_every_secs,
             compact_keep_changes,
-            compact_min_changes
+            compact_min_changes,
+            cache_secs
         );
         if l.group_creation_token.is_some() {
             self.group_creation_token = l.group_creation_token;
@@ -309,6 +321,12 @@ impl Settings {
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(Error::Config(format!("{name} must be greater than 0")));
+        }
+        if self.cache_secs > MAX_CACHE_SECS {
+            return Err(Error::Config(format!(
+                "cache_secs is at most {MAX_CACHE_SECS}: it is how long a revoked member may keep \
+                 reading on an instance that missed the revocation"
+            )));
         }
         // Devices refuse any change over this limit, so a server taking bigger ones would store
         // changes nobody can apply.

@@ -1,5 +1,7 @@
 //! Request plumbing: CBOR bodies in and out, the bearer-token check, the body-size gate.
 
+use std::time::Instant;
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
@@ -80,8 +82,10 @@ impl<T: Serialize> IntoResponse for Cbor<T> {
     }
 }
 
-/// The device behind a valid bearer token. Checked against the database on every request, so a
-/// revocation or role change takes effect at once rather than when the token expires.
+/// The device behind a valid bearer token. Read from the database, or from this instance's
+/// cache of it (`super::cache`), which a revocation retires at once on this instance and when
+/// its NOTIFY arrives on the others (decision 63), so it takes effect then rather than when the
+/// token expires. Expiry is checked on every request.
 pub(crate) struct Auth {
     pub group: GroupId,
     pub member: Member,
@@ -102,11 +106,26 @@ impl<S: Storage> FromRequestParts<Shared<S>> for Auth {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(Error::TokenMissing)?;
-        let record = app
-            .storage
-            .session(token_hash(token))
-            .await?
-            .ok_or(Error::TokenInvalid)?;
+        let hash = token_hash(token);
+        let now = Instant::now();
+        // Taken before the database is read: a revocation landing meanwhile moves it on, and the
+        // copy kept below is then never used.
+        let stamp = app.storage.wakeups().session_stamp();
+        let cached = stamp.and_then(|s| app.caches.session(&hash, s, now));
+        let record = if let Some(record) = cached {
+            record
+        } else {
+            // Unknown tokens are not remembered: only sessions that exist take room.
+            let record = app
+                .storage
+                .session(hash)
+                .await?
+                .ok_or(Error::TokenInvalid)?;
+            if let Some(stamp) = stamp {
+                app.caches.keep_session(hash, record.clone(), stamp, now);
+            }
+            record
+        };
         if record.member.revoked_at.is_some() {
             return Err(Error::Revoked);
         }

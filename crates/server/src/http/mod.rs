@@ -2,6 +2,7 @@
 
 mod auth;
 mod blobs;
+mod cache;
 mod content;
 mod drops;
 mod extract;
@@ -18,6 +19,8 @@ use porchlight_protocol::PROTOCOL_VERSION;
 use porchlight_protocol::wire::{Health, MAX_BLOB, MAX_DROP_BODY, MAX_REPLY};
 use serde::Serialize;
 use tokio::sync::watch;
+use tower_http::compression::Predicate;
+use tower_http::compression::predicate::{DefaultPredicate, SizeAbove};
 
 use crate::rate::RateLimiter;
 use crate::storage::{Retention, Storage};
@@ -33,6 +36,8 @@ pub(crate) struct App<S> {
     /// Per-address limit of reply reads, the one endpoint with neither a session nor a drop
     /// token (in memory only).
     pub reply_limiter: RateLimiter,
+    /// Sessions and newest numbers, so an up-to-date poll needs no database (decision 63).
+    pub caches: cache::Caches,
 }
 
 impl<S> App<S> {
@@ -65,6 +70,7 @@ pub(crate) fn router<S: Storage>(
     let route_limit = |own: usize| own.min(limit);
     let app = Arc::new(App {
         reply_limiter: RateLimiter::new(settings.reply_reads_per_hour),
+        caches: cache::Caches::new(std::time::Duration::from_secs(settings.cache_secs)),
         storage,
         settings,
         clock,
@@ -83,7 +89,12 @@ pub(crate) fn router<S: Storage>(
         // them below the size of the same documents saved whole (docs/PERFORMANCE.md).
         .route(
             "/v1/sync",
-            post(sync::sync::<S>).layer(tower_http::compression::CompressionLayer::new()),
+            post(sync::sync::<S>).layer(
+                // An up-to-date answer is a few dozen bytes: setting up gzip for it would cost
+                // more than the bytes it saves.
+                tower_http::compression::CompressionLayer::new()
+                    .compress_when(DefaultPredicate::new().and(SizeAbove::new(1024))),
+            ),
         )
         .route("/v1/wait", get(sync::wait::<S>))
         .route(

@@ -7,7 +7,7 @@
 //! another kind) refuse only that document's changes and are listed in `rejected`: they can
 //! happen to an honest client whose role just changed, and the rest of its outbox must still go.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -24,7 +24,9 @@ use serde_bytes::ByteBuf;
 use super::Shared;
 use super::extract::{Auth, Cbor};
 use crate::Error;
-use crate::storage::{PageLimits, PulledChange, PushChange, PushDoc, PushOutcome, Storage};
+use crate::storage::{
+    PageLimits, PulledChange, PushChange, PushDoc, PushOutcome, Storage, pull_after,
+};
 
 /// Checks every pushed change; the first bad one refuses the request. Each change must be a plain
 /// change chunk written (as its actor) and signed by a current member of the group: the server
@@ -128,10 +130,14 @@ pub(crate) async fn sync<S: Storage>(
             .map(|m| (m.device, m))
             .collect()
     };
-    // Parsing Automerge is CPU work on untrusted bytes: keep it off the async workers.
-    let pushed =
+    // Parsing Automerge is CPU work on untrusted bytes: keep it off the async workers. A poll
+    // pushes nothing and skips the hop.
+    let pushed = if req.push.is_empty() {
+        Vec::new()
+    } else {
         tokio::task::spawn_blocking(move || validate(req.push, group, &authors, max_change))
-            .await??;
+            .await??
+    };
 
     let mut rejected = Vec::new();
     let mut allowed = Vec::new();
@@ -191,10 +197,8 @@ pub(crate) async fn sync<S: Storage>(
         max_changes: app.settings.page_changes,
         max_bytes: app.settings.page_bytes,
     };
-    let page = app
-        .storage
-        .pull(group, req.cursor, readable, limits)
-        .await?;
+    let latest = newest(&app, group, req.cursor, &readable).await?;
+    let page = pull_after(&app.storage, group, req.cursor, readable, limits, latest).await?;
     Ok(Cbor(SyncResponse {
         accepted,
         rejected,
@@ -202,6 +206,31 @@ pub(crate) async fn sync<S: Storage>(
         cursor: page.cursor,
         more: page.more,
     }))
+}
+
+/// The newest number of `kinds` in `group`: from this instance's cache when it says the device at
+/// `cursor` is up to date, else from the database (and kept). A cached number is only ever
+/// trusted to say "nothing new": a device whose cursor differs reads the database, so a stale
+/// number never moves a cursor back (which would send changes twice) nor forward.
+async fn newest<S: Storage>(
+    app: &Shared<S>,
+    group: GroupId,
+    cursor: u64,
+    kinds: &[DocKind],
+) -> Result<u64, Error> {
+    let now = Instant::now();
+    // Taken before the database is read: a push landing meanwhile moves it on.
+    let stamp = app.storage.wakeups().log_stamp(group);
+    if let Some(stamp) = stamp
+        && app.caches.newest(group, kinds, stamp, now) == Some(cursor)
+    {
+        return Ok(cursor);
+    }
+    let latest = app.storage.latest_seq_of(group, kinds.to_vec()).await?;
+    if let Some(stamp) = stamp {
+        app.caches.keep_newest(group, kinds, latest, stamp, now);
+    }
+    Ok(latest)
 }
 
 fn readable_kinds(role: Role) -> Vec<DocKind> {

@@ -27,9 +27,10 @@ pub use compact::{
 };
 pub use postgres::PgStorage;
 pub use sqlite::SqliteStorage;
-pub(crate) use wake::Wakeups;
+pub(crate) use wake::{Stamp, Wakeups};
 
 use page::Paged;
+pub(crate) use page::pull_after;
 
 use crate::Error;
 
@@ -241,6 +242,12 @@ pub trait Storage: Clone + Send + Sync + 'static {
     /// handle or (on a shared database) through any other server instance.
     fn wakeup(&self, group: GroupId) -> Arc<Notify>;
 
+    /// This instance's wake-ups and the stamps its in-memory caches are checked against
+    /// (docs/DECISIONS.md, decision 63). For the server itself; there is nothing to call on it
+    /// from outside.
+    #[doc(hidden)]
+    fn wakeups(&self) -> &Wakeups;
+
     /// At most `limit` change rows after `after` whose kind is in `kinds`, oldest first; folded
     /// changes are not rows (see [`Storage::snapshots_in`]). The building block of
     /// [`Storage::pull`]; `kinds` is never empty.
@@ -365,31 +372,7 @@ pub trait Storage: Clone + Send + Sync + 'static {
             // numbers are handed out in commit order), so taking the larger of `latest` and the
             // last row read can never step over a change this reader has not seen.
             let latest = this.latest_seq_of(group, kinds.clone()).await?;
-            // An up-to-date device (most polls) gets its answer without reading rows or
-            // snapshots; anything committed since `latest` shows at its next poll.
-            if kinds.is_empty() || cursor >= latest {
-                return Ok(Page {
-                    changes: Vec::new(),
-                    cursor: latest,
-                    more: false,
-                });
-            }
-            let log = compact::LogReader::new(this.clone(), group, kinds.clone());
-            let (changes, more) = page::fill(cursor, limits, |after, n| {
-                let log = log.clone();
-                async move { log.after(after, n).await }
-            })
-            .await?;
-            let cursor = match (more, changes.last()) {
-                (true, Some(last)) => last.seq,
-                (false, Some(last)) => last.seq.max(latest),
-                (_, None) => latest,
-            };
-            Ok(Page {
-                changes,
-                cursor,
-                more,
-            })
+            page::pull_after(&this, group, cursor, kinds, limits, latest).await
         }
     }
 

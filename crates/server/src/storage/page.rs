@@ -3,7 +3,10 @@
 
 use std::future::Future;
 
-use super::PageLimits;
+use porchlight_model::DocKind;
+use porchlight_protocol::wire::GroupId;
+
+use super::{Page, PageLimits, Storage, compact};
 use crate::Error;
 
 /// Rows asked of the backend at a time. Bounded so a page of large changes never has more than
@@ -54,4 +57,41 @@ where
             return Ok((rows, false));
         }
     }
+}
+
+/// [`Storage::pull`] once `latest`, the newest number of `kinds`, was read (from the database or a
+/// cache of it); every change up to `latest` must be committed.
+pub(crate) async fn pull_after<S: Storage>(
+    storage: &S,
+    group: GroupId,
+    cursor: u64,
+    kinds: Vec<DocKind>,
+    limits: PageLimits,
+    latest: u64,
+) -> Result<Page, Error> {
+    // An up-to-date device (most polls) gets its answer without reading rows or snapshots;
+    // anything committed since `latest` shows at its next poll.
+    if kinds.is_empty() || cursor >= latest {
+        return Ok(Page {
+            changes: Vec::new(),
+            cursor: latest,
+            more: false,
+        });
+    }
+    let log = compact::LogReader::new(storage.clone(), group, kinds);
+    let (changes, more) = fill(cursor, limits, |after, n| {
+        let log = log.clone();
+        async move { log.after(after, n).await }
+    })
+    .await?;
+    let cursor = match (more, changes.last()) {
+        (true, Some(last)) => last.seq,
+        (false, Some(last)) => last.seq.max(latest),
+        (_, None) => latest,
+    };
+    Ok(Page {
+        changes,
+        cursor,
+        more,
+    })
 }

@@ -5,6 +5,7 @@
 mod auth;
 mod bad_input;
 mod blobs;
+mod caches;
 mod common;
 mod compaction;
 mod conformance;

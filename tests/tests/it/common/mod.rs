@@ -42,6 +42,11 @@ impl Server {
             group_creation_token: Some(porchlight_server::Secret::new(CREATION_TOKEN)),
             // Plain HTTP on loopback; the server's own tests cover TLS.
             tls: porchlight_server::TlsMode::Off,
+            // Several stories write the server's database behind its back (`append_to_log`,
+            // injected changes, as a hostile operator could); the server's in-memory caches
+            // (DECISIONS 63) would hide such writes from polls for up to 2 s. The caches are
+            // tested in crates/server (tests/it/caches.rs) and the hub's tests.
+            cache_secs: 0,
             ..porchlight_server::Settings::default()
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

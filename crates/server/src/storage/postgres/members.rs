@@ -301,6 +301,12 @@ pub(super) async fn revoke(
         &[&g, &d],
     )
     .await?;
+    // Every instance drops its cached sessions when this commits (decision 63).
+    tx.execute(
+        "SELECT pg_notify($1, $2)",
+        &[&super::CHANNEL, &super::members_payload(group)],
+    )
+    .await?;
     tx.commit().await?;
     Ok(MemberRecord {
         revoked_at: Some(now),

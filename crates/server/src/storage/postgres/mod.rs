@@ -32,8 +32,17 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0002_snapshots.sql"),
 ];
 
-/// The channel pushes are announced on; the payload is the group id.
+/// The channel pushes are announced on; the payload is the group id. A membership change is
+/// announced on it too, as [`members_payload`] (an older instance cannot parse that payload and
+/// wakes everyone, which is safe).
 const CHANNEL: &str = "porchlight_push";
+
+/// The NOTIFY payload of a membership change in `group`.
+fn members_payload(group: GroupId) -> String {
+    format!("{MEMBERS_PREFIX}{group}")
+}
+
+const MEMBERS_PREFIX: &str = "members:";
 
 /// Key of the advisory lock that lets one instance at a time migrate the schema.
 const MIGRATION_LOCK: i64 = 0x706f_7263_6801;
@@ -174,6 +183,8 @@ async fn listen(
             return;
         }
         tracing::warn!(error = %lost, "lost the PostgreSQL notification connection; reconnecting");
+        // Until it listens again nothing other instances announce is heard: no cache is trusted.
+        wakeups.set_deaf();
         wakeups.wake_all();
         tokio::select! {
             _ = &mut stop => return,
@@ -201,6 +212,7 @@ async fn listen_once(
             match message {
                 Ok(AsyncMessage::Notification(n)) => match n.payload().parse::<GroupId>() {
                     Ok(group) => woken.wake(group),
+                    Err(_) if n.payload().starts_with(MEMBERS_PREFIX) => woken.members_changed(),
                     Err(_) => woken.wake_all(),
                 },
                 Ok(_) => {}
@@ -217,8 +229,8 @@ async fn listen_once(
         Some(ready) => {
             let _ = ready.send(Ok(()));
         }
-        // Pushes made while no connection was listening went unannounced.
-        None => wakeups.wake_all(),
+        // Pushes and revocations made while no connection was listening went unannounced.
+        None => wakeups.hearing_again(),
     }
     let lost = (&mut driver).await.unwrap_or_else(Error::Task);
     drop(client);
@@ -290,6 +302,10 @@ impl Storage for PgStorage {
 
     fn wakeup(&self, group: GroupId) -> Arc<Notify> {
         self.inner.wakeups.get(group)
+    }
+
+    fn wakeups(&self) -> &Wakeups {
+        &self.inner.wakeups
     }
 
     async fn changes_after(
@@ -392,7 +408,11 @@ impl Storage for PgStorage {
         device: DeviceId,
         now: i64,
     ) -> Result<MemberRecord, Error> {
-        members::revoke(&mut self.client().await?, group, device, now).await
+        let revoked = members::revoke(&mut self.client().await?, group, device, now).await?;
+        // At once on this instance; the NOTIFY sent with the commit comes back here too, so a
+        // request dropped right after the commit still retires the cached sessions.
+        self.inner.wakeups.members_changed();
+        Ok(revoked)
     }
 
     async fn push(

@@ -221,6 +221,10 @@ impl Storage for SqliteStorage {
         self.inner.wakeups.get(group)
     }
 
+    fn wakeups(&self) -> &Wakeups {
+        &self.inner.wakeups
+    }
+
     async fn changes_after(
         &self,
         group: GroupId,
@@ -320,8 +324,15 @@ impl Storage for SqliteStorage {
         device: DeviceId,
         now: i64,
     ) -> Result<MemberRecord, Error> {
-        self.write(move |c| members::revoke(c, group, device, now))
-            .await
+        let inner = self.inner.clone();
+        self.write(move |c| {
+            let revoked = members::revoke(c, group, device, now)?;
+            // Right after the commit, on the blocking thread: even if the request is dropped
+            // now, no cached session of the revoked member is used again.
+            inner.wakeups.members_changed();
+            Ok(revoked)
+        })
+        .await
     }
 
     async fn push(
@@ -330,16 +341,20 @@ impl Storage for SqliteStorage {
         device: DeviceId,
         docs: Vec<PushDoc>,
     ) -> Result<Vec<PushOutcome>, Error> {
-        let outcomes = self
-            .write(move |c| log::push(c, group, device, &docs))
-            .await?;
-        if outcomes
-            .iter()
-            .any(|o| matches!(o, PushOutcome::Stored { new } if *new > 0))
-        {
-            self.inner.wakeups.wake(group);
-        }
-        Ok(outcomes)
+        let inner = self.inner.clone();
+        self.write(move |c| {
+            let outcomes = log::push(c, group, device, &docs)?;
+            // Right after the commit, on the blocking thread, so a request dropped now still
+            // wakes the long-polls and retires the group's cached newest numbers.
+            if outcomes
+                .iter()
+                .any(|o| matches!(o, PushOutcome::Stored { new } if *new > 0))
+            {
+                inner.wakeups.wake(group);
+            }
+            Ok(outcomes)
+        })
+        .await
     }
 
     async fn latest_seq(&self, group: GroupId) -> Result<u64, Error> {
