@@ -213,8 +213,9 @@ impl Core {
     /// list decides nothing by itself: a member is certified only when its join evidence
     /// verifies against the certificates this device trusts. Its `revoked_at` is not acted on
     /// either: whoever runs the server could set it on any member, and the coordinators'
-    /// devices would then sign revocations nobody asked for. A revocation is signed only by the
-    /// coordinator who revokes ([`Core::revoke`] through [`Core::sign_revocation`]).
+    /// devices would then sign revocations nobody asked for. A revocation is signed by the
+    /// coordinator who revokes ([`Core::revoke`] through [`Core::sign_revocation`]), and for a
+    /// hall join the hub withdrew (`sync_extras`).
     pub(crate) fn sync_roster(&self, members: &[Member]) -> Result<()> {
         let Some(roster) = self.roster()? else {
             return Ok(());
@@ -263,9 +264,10 @@ impl Core {
     }
 
     /// Writes the signed revocation of `device` into the group document: this coordinator has
-    /// just revoked it on the server. The key revoked is the one the roster certified for that
-    /// device, never one the server names. Nothing to do for a device the roster does not
-    /// list (never certified, or revoked already).
+    /// just revoked it on the server, or the hub withdrew a hall join the community server
+    /// refused. The key revoked is the one the roster certified for that device, never one a
+    /// server names. Nothing to do for a device the roster does not list (never certified, or
+    /// revoked already).
     pub(crate) fn sign_revocation(&self, device: DeviceId) -> Result<()> {
         let Some(roster) = self.roster()? else {
             return Ok(());

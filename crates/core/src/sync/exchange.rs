@@ -167,10 +167,23 @@ impl Core {
             // The community server answers: invites made while it did not are registered now.
             self.register_remembered_invites(home.as_ref()).await?;
         }
+        // The hub withdraws a hall join the community server refused (a single-use code
+        // redeemed outside too, docs/HUB.md): its list is the one revocation a device still
+        // signs on a server's word. The community server's `revoked_at` never counts
+        // (DECISIONS 65).
+        let mut hub_revoked = Vec::new();
         if self.store().state(super::hub::STATE_HOME)?.is_some()
             && let Ok(here) = remote.members().await
         {
+            hub_revoked.extend(
+                here.iter()
+                    .filter(|m| m.revoked_at.is_some())
+                    .map(|m| m.device),
+            );
             members.get_or_insert_with(Vec::new).extend(here);
+        }
+        for device in hub_revoked {
+            self.sign_revocation(device)?;
         }
         if let Some(members) = members {
             self.sync_roster(&members)?;
