@@ -12,7 +12,7 @@ use porchlight_model::{
     AlertCategory, AlertStatus, Area, Category, DocId, DocKind, Point, Timestamp, TriageStatus,
     ValidationError,
 };
-use porchlight_store::{AlertQuery, PatrolQuery, PatrolTrack, ReportPoint, ReportQuery};
+use porchlight_store::{PatrolQuery, PatrolTrack, ReportPoint, ReportQuery};
 use serde::{Deserialize, Serialize};
 
 use crate::{Core, CoreError, Result};
@@ -213,14 +213,8 @@ impl Core {
             markers.extend(points.into_iter().map(Marker::Report));
         }
         if q.alerts {
-            let in_period =
-                |t: Timestamp| q.from.is_none_or(|from| t >= from) && q.to.is_none_or(|to| t < to);
-            let alerts = reader.alerts(&AlertQuery {
-                touching: zone_area,
-                live_at: None,
-                limit: None,
-            })?;
-            for a in alerts.into_iter().filter(|a| in_period(a.issued_at)) {
+            let alerts = reader.map_alerts(q.from, q.to, zone_area.as_ref())?;
+            for a in alerts {
                 map.alert_count += 1;
                 markers.push(Marker::Alert(AlertMarker {
                     id: a.id,

@@ -33,7 +33,7 @@ pub use documents::Heads;
 pub use error::{Result, StoreError};
 pub use held::HeldChange;
 pub use local::{clear_buffer_in, set_state_in};
-pub use map_rows::{PatrolTrack, ReportPoint};
+pub use map_rows::{MapAlert, PatrolTrack, ReportPoint};
 pub use migrate::SCHEMA_VERSION;
 pub use notices::{HeldKind, HeldNews};
 pub use pages::{PageCursor, PatrolPage, PatrolQuery, ReportPage};

@@ -1,13 +1,16 @@
 //! What the coordinator's incident map needs, and nothing more: where each report is (not its
 //! text or photos) and each patrol's kept track, with the same filters as the lists.
 
-use porchlight_model::{Category, DocId, Point, Timestamp, TriageStatus};
+use porchlight_model::{
+    AlertCategory, AlertStatus, Area, Category, DocId, Point, Timestamp, TriageStatus,
+};
+use rusqlite::params;
 use serde::Serialize;
 
 use crate::Store;
 use crate::error::Result;
 use crate::pages::{PatrolQuery, ReportSql, patrol_sql, report_sql};
-use crate::queries::ReportQuery;
+use crate::queries::{ReportQuery, parse_json};
 use crate::zones::decode_track;
 
 /// A report as the map draws it.
@@ -114,4 +117,78 @@ impl Store {
             .query_row(rusqlite::params_from_iter(filters.params), |r| r.get(0))?;
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
+}
+
+/// An alert as the map draws it: no body, person or meeting.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MapAlert {
+    pub id: DocId,
+    pub title: String,
+    pub category: AlertCategory,
+    pub status: AlertStatus,
+    pub issued_at: Timestamp,
+    pub area: Area,
+}
+
+impl Store {
+    /// Alerts issued in `[from, to)` (either end open) whose area touches `touching` when one
+    /// is given, newest first. The period is asked of the issue-time index, so a map of one
+    /// month reads that month's alerts, not every alert the device holds.
+    pub fn map_alerts(
+        &self,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+        touching: Option<&Area>,
+    ) -> Result<Vec<MapAlert>> {
+        let (from, to) = (
+            from.map_or(i64::MIN, Timestamp::millis),
+            to.map_or(i64::MAX, Timestamp::millis),
+        );
+        let mut out = Vec::new();
+        let Some(area) = touching else {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {MAP_ALERT_COLUMNS} FROM p_alerts a
+                 WHERE a.issued_at >= ?1 AND a.issued_at < ?2
+                 ORDER BY a.issued_at DESC, a.id"
+            ))?;
+            let mut rows = stmt.query(params![from, to])?;
+            while let Some(row) = rows.next()? {
+                out.push(map_alert(row)?);
+            }
+            return Ok(out);
+        };
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT DISTINCT {MAP_ALERT_COLUMNS} FROM p_alerts_rtree r
+             JOIN p_alerts a ON a.rid = r.alert
+             WHERE r.max_lat >= ?1 AND r.min_lat <= ?2 AND r.max_lon >= ?3 AND r.min_lon <= ?4
+               AND a.issued_at >= ?5 AND a.issued_at < ?6"
+        ))?;
+        let mut seen = std::collections::HashSet::new();
+        for b in area.bounding_boxes() {
+            let mut rows = stmt.query(params![
+                b.min_lat, b.max_lat, b.min_lon, b.max_lon, from, to
+            ])?;
+            while let Some(row) = rows.next()? {
+                let alert = map_alert(row)?;
+                if seen.insert(alert.id) && alert.area.intersects(area) {
+                    out.push(alert);
+                }
+            }
+        }
+        out.sort_by(|a, b| b.issued_at.cmp(&a.issued_at).then(a.id.cmp(&b.id)));
+        Ok(out)
+    }
+}
+
+const MAP_ALERT_COLUMNS: &str = "a.id, a.title, a.category, a.status, a.issued_at, a.area";
+
+fn map_alert(r: &rusqlite::Row<'_>) -> Result<MapAlert> {
+    Ok(MapAlert {
+        id: DocId::from_slice(&r.get::<_, Vec<u8>>(0)?)?,
+        title: r.get(1)?,
+        category: r.get::<_, String>(2)?.parse()?,
+        status: r.get::<_, String>(3)?.parse()?,
+        issued_at: Timestamp::from_millis(r.get(4)?),
+        area: parse_json(&r.get::<_, String>(5)?)?,
+    })
 }
