@@ -101,7 +101,9 @@ bench: build
 	-PORCHLIGHT_SOAK_SECS=30 $(CARGO) test -p porchlight-server --test it concurrent_pushers
 	-PORCHLIGHT_SOAK_SECS=60 $(CARGO) test -p porchlight-tests --test it load::
 	# automerge-repo, installed for the benchmark only: P8's reference, measured in this run.
-	-cd bench/automerge-repo && npm ci --no-audit --no-fund --loglevel=error && node p8.mjs 1000 > $(BENCH_DIR)/automerge-repo-1000.out
+	# `npm install`, not `npm ci`: npm 11's ci refuses a lock without the other platforms'
+	# optional cbor-extract binaries, which this machine's registry does not serve.
+	-cd bench/automerge-repo && npm install --no-audit --no-fund --loglevel=error && node p8.mjs 1000 > $(BENCH_DIR)/automerge-repo-1000.out
 	-$(BENCH_TARGET)/release/porchlight-bench --server $(BENCH_TARGET)/release/porchlight
 	# P7: the desktop app (the debug build `make build` makes) under Xvfb, a large demo group
 	# written by the release CLI.

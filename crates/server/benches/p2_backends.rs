@@ -238,8 +238,8 @@ fn rows(label: &str, mix: Mix, r: &Run) -> Vec<serde_json::Value> {
     let ratio = value / r.health_per_sec;
     // Only the paced mix is the target's; the other is reported beside it.
     let (target, met) = match mix {
-        Mix::Paced => (">= 0.5 x health rate", ratio >= 0.5),
-        Mix::OneInTen => ("reported (not the target's mix)", true),
+        Mix::Paced => (">= 0.5 x health rate", Some(ratio >= 0.5)),
+        Mix::OneInTen => ("reported (not the target's mix)", None),
     };
     vec![
         json!({
@@ -253,13 +253,13 @@ fn rows(label: &str, mix: Mix, r: &Run) -> Vec<serde_json::Value> {
             "id": "P2", "name": format!("poll latency p50 / p99, {label}"),
             "value": r.p99_ms, "unit": "ms p99",
             "reference": r.p50_ms, "reference_name": "p50 (ms)",
-            "ratio": null, "target": "reported", "met": true, "why": null,
+            "ratio": null, "target": "reported", "met": null, "why": "",
         }),
         json!({
             "id": "P2", "name": format!("lost changes, {label}"),
             "value": r.lost, "unit": "changes",
             "reference": r.pushed, "reference_name": "changes accepted",
-            "ratio": null, "target": "0", "met": r.lost == 0, "why": null,
+            "ratio": null, "target": "0", "met": r.lost == 0, "why": "",
         }),
     ]
 }
