@@ -224,12 +224,10 @@ async fn changes_the_server_forged_or_altered_are_refused() {
     server.stop().await;
 }
 
-/// Whoever runs the server marks an honest coordinator revoked in its own database. No
-/// coordinator's device signs a revocation for it: the group document's roster keeps her, and
-/// new anonymous reports are still sealed to her. (The operator can refuse her requests on its
-/// own server; it cannot make the group disown her.)
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_server_operator_cannot_make_coordinators_revoke_a_member() {
+/// Carmen founds a group, Cora joins as a second coordinator and Rita as a resident who sends
+/// her drops at once; all three have synced.
+async fn two_coordinators_and_a_resident()
+-> (Server, common::Device, common::Device, common::Device) {
     let server = Server::start().await;
     let carmen = coordinator(&server).await;
     let cora = join(&server, &carmen.core, Role::Coordinator, "Cora").await;
@@ -241,6 +239,16 @@ async fn the_server_operator_cannot_make_coordinators_revoke_a_member() {
     )
     .await;
     settle(&[&carmen.core, &cora.core, &rita.core]).await;
+    (server, carmen, cora, rita)
+}
+
+/// Whoever runs the server marks an honest coordinator revoked in its own database. No
+/// coordinator's device signs a revocation for it: the group document's roster keeps her, and
+/// new anonymous reports are still sealed to her. (The operator can refuse her requests on its
+/// own server; it cannot make the group disown her.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_operator_cannot_make_coordinators_revoke_a_member() {
+    let (server, carmen, cora, rita) = two_coordinators_and_a_resident().await;
     assert_eq!(rita.core.roster().unwrap().unwrap().seal_keys().len(), 2);
 
     let changed = server_db(&server)
@@ -269,17 +277,7 @@ async fn the_server_operator_cannot_make_coordinators_revoke_a_member() {
 /// revocation has synced, and the server ends its drop reads.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoked_coordinator_gets_no_new_reports() {
-    let server = Server::start().await;
-    let carmen = coordinator(&server).await;
-    let cora = join(&server, &carmen.core, Role::Coordinator, "Cora").await;
-    let rita = common::join_as(
-        &server.url,
-        &carmen.core,
-        Role::Resident,
-        device_with("Rita", no_delay()),
-    )
-    .await;
-    settle(&[&carmen.core, &cora.core, &rita.core]).await;
+    let (server, carmen, cora, rita) = two_coordinators_and_a_resident().await;
     let cora_key = device_key(&cora);
     assert_eq!(rita.core.roster().unwrap().unwrap().seal_keys().len(), 2);
 
