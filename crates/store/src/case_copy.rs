@@ -45,30 +45,44 @@ pub(crate) fn case_of(conn: &Connection, report: &[u8]) -> Result<Option<CaseCop
         .optional()?)
 }
 
-/// Copies a report's newly projected case to its report row and zone rows (nothing to do while
-/// the report itself has not arrived: its projection takes the copy then).
-pub(crate) fn copy_case(conn: &Connection, report: &[u8], case: &CaseCopy) -> Result<()> {
+/// Records the case projected from triage document `doc` in `p_triage`, and copies it to its
+/// report's row and zone rows (nothing to copy to while the report itself has not arrived: its
+/// projection takes the copy then).
+pub(crate) fn store_case(
+    conn: &Connection,
+    report: &[u8],
+    doc: &[u8],
+    case: &CaseCopy,
+) -> Result<()> {
+    // ?1 the report, ?2 the triage document (p_triage only), ?3.. the case, in the same order
+    // in both tables.
+    let values = params![
+        report,
+        doc,
+        case.status,
+        case.updated_at,
+        case.first_at,
+        case.notes,
+        case.assignee,
+        case.priority,
+        case.outcome,
+        case.merged_into,
+    ];
+    exec(
+        conn,
+        "INSERT OR REPLACE INTO p_triage (report, doc, status, updated_at, first_at, notes,
+             assignee, priority, outcome, merged_into)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        values,
+    )?;
     let rid: Option<i64> = conn
         .prepare_cached(
-            "UPDATE p_reports SET triage_status = ?2, case_updated_at = ?3, case_first_at = ?4,
-                 case_notes = ?5, case_assignee = ?6, case_priority = ?7, case_outcome = ?8,
-                 case_merged_into = ?9
+            "UPDATE p_reports SET triage_status = ?3, case_updated_at = ?4, case_first_at = ?5,
+                 case_notes = ?6, case_assignee = ?7, case_priority = ?8, case_outcome = ?9,
+                 case_merged_into = ?10
              WHERE id = ?1 RETURNING rid",
         )?
-        .query_row(
-            params![
-                report,
-                case.status,
-                case.updated_at,
-                case.first_at,
-                case.notes,
-                case.assignee,
-                case.priority,
-                case.outcome,
-                case.merged_into,
-            ],
-            |r| r.get(0),
-        )
+        .query_row(values, |r| r.get(0))
         .optional()?;
     if let Some(rid) = rid {
         exec(

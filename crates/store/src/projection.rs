@@ -347,25 +347,7 @@ pub(crate) fn project_into(
                 outcome: t.outcome.map(|o| o.as_str().to_owned()),
                 merged_into: t.merged_into.map(|d| d.as_bytes().to_vec()),
             };
-            exec(
-                tx,
-                "INSERT OR REPLACE INTO p_triage (report, doc, status, updated_at, first_at, notes,
-                     assignee, priority, outcome, merged_into)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    t.report.as_bytes(),
-                    key,
-                    case.status,
-                    case.updated_at,
-                    case.first_at,
-                    case.notes,
-                    case.assignee,
-                    case.priority,
-                    case.outcome,
-                    case.merged_into,
-                ],
-            )?;
-            case_copy::copy_case(tx, t.report.as_bytes(), &case)?;
+            case_copy::store_case(tx, t.report.as_bytes(), key, &case)?;
         }
     }
     Ok(())
