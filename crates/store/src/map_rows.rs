@@ -144,8 +144,8 @@ impl Store {
             from.map_or(i64::MIN, Timestamp::millis),
             to.map_or(i64::MAX, Timestamp::millis),
         );
-        let mut out = Vec::new();
         let Some(area) = touching else {
+            let mut out = Vec::new();
             let mut stmt = self.conn.prepare_cached(&format!(
                 "SELECT {MAP_ALERT_COLUMNS} FROM p_alerts a
                  WHERE a.issued_at >= ?1 AND a.issued_at < ?2
@@ -157,26 +157,18 @@ impl Store {
             }
             return Ok(out);
         };
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT DISTINCT {MAP_ALERT_COLUMNS} FROM p_alerts_rtree r
-             JOIN p_alerts a ON a.rid = r.alert
-             WHERE r.max_lat >= ?1 AND r.min_lat <= ?2 AND r.max_lon >= ?3 AND r.min_lon <= ?4
-               AND a.issued_at >= ?5 AND a.issued_at < ?6"
-        ))?;
-        let mut seen = std::collections::HashSet::new();
-        for b in area.bounding_boxes() {
-            let mut rows = stmt.query(params![
-                b.min_lat, b.max_lat, b.min_lon, b.max_lon, from, to
-            ])?;
-            while let Some(row) = rows.next()? {
-                let alert = map_alert(row)?;
-                if seen.insert(alert.id) && alert.area.intersects(area) {
-                    out.push(alert);
-                }
-            }
-        }
-        out.sort_by(|a, b| b.issued_at.cmp(&a.issued_at).then(a.id.cmp(&b.id)));
-        Ok(out)
+        self.alerts_touching(
+            &format!(
+                "SELECT DISTINCT {MAP_ALERT_COLUMNS} FROM p_alerts_rtree r
+                 JOIN p_alerts a ON a.rid = r.alert
+                 WHERE r.max_lat >= ?1 AND r.min_lat <= ?2 AND r.max_lon >= ?3
+                   AND r.min_lon <= ?4 AND a.issued_at >= ?5 AND a.issued_at < ?6"
+            ),
+            area,
+            &[&from, &to],
+            map_alert,
+            |a| (a.id, a.issued_at, &a.area),
+        )
     }
 }
 

@@ -173,25 +173,20 @@ impl Store {
         let live = q.live_at.map(Timestamp::millis);
         let mut out = Vec::new();
         if let Some(area) = &q.touching {
-            let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT DISTINCT {ALERT_COLUMNS} FROM p_alerts_rtree r
-                 JOIN p_alerts a ON a.rid = r.alert
-                 WHERE r.max_lat >= ?1 AND r.min_lat <= ?2 AND r.max_lon >= ?3 AND r.min_lon <= ?4
-                   AND (?5 IS NULL OR (a.status = 'active'
-                        AND (a.expires_at IS NULL OR a.expires_at > ?5)))"
-            ))?;
-            let mut seen = std::collections::HashSet::new();
-            for b in area.bounding_boxes() {
-                let mut rows =
-                    stmt.query(params![b.min_lat, b.max_lat, b.min_lon, b.max_lon, live])?;
-                while let Some(row) = rows.next()? {
-                    let alert = alert_row(row)?;
-                    if seen.insert(alert.id) && alert.area.intersects(area) {
-                        out.push(alert);
-                    }
-                }
-            }
-            out.sort_by(|a, b| b.issued_at.cmp(&a.issued_at).then(a.id.cmp(&b.id)));
+            out = self.alerts_touching(
+                &format!(
+                    "SELECT DISTINCT {ALERT_COLUMNS} FROM p_alerts_rtree r
+                     JOIN p_alerts a ON a.rid = r.alert
+                     WHERE r.max_lat >= ?1 AND r.min_lat <= ?2 AND r.max_lon >= ?3
+                       AND r.min_lon <= ?4
+                       AND (?5 IS NULL OR (a.status = 'active'
+                            AND (a.expires_at IS NULL OR a.expires_at > ?5)))"
+                ),
+                area,
+                &[&live],
+                alert_row,
+                |a| (a.id, a.issued_at, &a.area),
+            )?;
             out.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         } else {
             let mut stmt = self.conn.prepare_cached(&format!(
@@ -205,6 +200,41 @@ impl Store {
                 out.push(alert_row(row)?);
             }
         }
+        Ok(out)
+    }
+
+    /// The alerts `sql` selects whose area touches `area`, newest first. `sql` takes a bounding
+    /// box as ?1–?4 (min lat, max lat, min lon, max lon) and `more` from ?5 on; it runs once per
+    /// box of `area` (two across the antimeridian). The R*Tree only finds candidates: each is
+    /// tested against `area` exactly, once.
+    pub(crate) fn alerts_touching<T>(
+        &self,
+        sql: &str,
+        area: &Area,
+        more: &[&dyn rusqlite::ToSql],
+        read: impl Fn(&Row<'_>) -> Result<T>,
+        key: impl Fn(&T) -> (DocId, Timestamp, &Area),
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for b in area.bounding_boxes() {
+            let mut values: Vec<&dyn rusqlite::ToSql> =
+                vec![&b.min_lat, &b.max_lat, &b.min_lon, &b.max_lon];
+            values.extend_from_slice(more);
+            let mut rows = stmt.query(values.as_slice())?;
+            while let Some(row) = rows.next()? {
+                let alert = read(row)?;
+                let (id, _, alert_area) = key(&alert);
+                if seen.insert(id) && alert_area.intersects(area) {
+                    out.push(alert);
+                }
+            }
+        }
+        out.sort_by(|a, b| {
+            let ((a_id, a_at, _), (b_id, b_at, _)) = (key(a), key(b));
+            b_at.cmp(&a_at).then(a_id.cmp(&b_id))
+        });
         Ok(out)
     }
 
