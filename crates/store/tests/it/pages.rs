@@ -422,22 +422,7 @@ fn a_triage_that_arrives_before_its_report_still_sets_the_status_the_filters_use
             |_, _| Ok(()),
         )
         .unwrap();
-    let new = NewReport {
-        category: Category::Theft,
-        description: "late".into(),
-        occurred_at: Timestamp::from_millis(T0),
-        location: Some(at(50.0, 50.0)),
-        precision: LocationPrecision::Exact,
-        photos: Vec::new(),
-        person: None,
-    };
-    let keys = ReplyKeys::from_secret(&[9; 32]);
-    store
-        .create(
-            |actor| create_report(id, actor, Some(ME), &new, &keys),
-            |_, _| Ok(()),
-        )
-        .unwrap();
+    report_with_id(&mut store, id);
     let closed_in_north = ReportQuery {
         zone: Some("North".into()),
         status: Some(TriageStatus::Closed),
