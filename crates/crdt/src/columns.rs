@@ -152,16 +152,16 @@ pub fn declared(chunk: &[u8]) -> Result<Declared, ChangeProblem> {
     if count > r.remaining() as u64 / 2 {
         return Err(malformed("more columns than bytes"));
     }
-    let mut metas = Vec::with_capacity(count as usize);
+    // The metadata is read twice (checked and summed, then walked beside the data) rather than
+    // collected: a change is checked on every push, and an allocation per change shows there.
+    let mut metas = r;
     let mut total: u64 = 0;
     for _ in 0..count {
-        let spec = u32::try_from(r.uleb()?).map_err(|_| malformed("a column spec over 32 bits"))?;
-        let len = r.uleb()?;
+        let (spec, len) = column_meta(&mut r)?;
         if spec & DEFLATE != 0 {
             return Err(malformed("a compressed column"));
         }
         total = total.saturating_add(len);
-        metas.push((spec, len as usize));
     }
     if total > r.remaining() as u64 {
         return Err(malformed("the columns are longer than the chunk"));
@@ -169,8 +169,10 @@ pub fn declared(chunk: &[u8]) -> Result<Declared, ChangeProblem> {
 
     let mut out = Declared::default();
     let (mut pred_group, mut pred_ctr): (&[u8], &[u8]) = (&[], &[]);
-    for (spec, len) in metas {
-        let data = r.take(len, "column data")?;
+    for _ in 0..count {
+        let (spec, len) = column_meta(&mut metas)?;
+        // Cannot fail: the lengths were summed and compared with what is left above.
+        let data = r.take(len as usize, "column data")?;
         let kind = (spec >> 4, spec & 0b111);
         let tally = walk(kind.1, data, bounds.max_ops).map_err(|e| match (kind, e) {
             // The action column's entries are the ops: say so.
@@ -195,6 +197,12 @@ pub fn declared(chunk: &[u8]) -> Result<Declared, ChangeProblem> {
     // Whatever follows the columns is Automerge's "extra bytes", kept verbatim and never decoded.
     check_pred_order(start_op, pred_group, pred_ctr)?;
     Ok(out)
+}
+
+/// One column's metadata: its spec and the length of its data.
+fn column_meta(r: &mut Reader<'_>) -> Result<(u32, u64), ChangeProblem> {
+    let spec = u32::try_from(r.uleb()?).map_err(|_| malformed("a column spec over 32 bits"))?;
+    Ok((spec, r.uleb()?))
 }
 
 /// Op counters are Lamport clocks: whatever an op overwrites or deletes was seen before the op
@@ -295,6 +303,17 @@ impl Tally {
         self.weight = self
             .weight
             .saturating_add(items.saturating_mul(weight_each));
+        self.within(cap)
+    }
+
+    /// `items` literal entries whose weights add up to `weight`.
+    fn add_literals(&mut self, items: u64, weight: u64, cap: u64) -> Result<(), ChangeProblem> {
+        self.items = self.items.saturating_add(items);
+        self.weight = self.weight.saturating_add(weight);
+        self.within(cap)
+    }
+
+    fn within(&self, cap: u64) -> Result<(), ChangeProblem> {
         if self.items > cap {
             return Err(ChangeProblem::TooManyEntries {
                 declared: self.items,
@@ -332,10 +351,8 @@ fn walk(col_type: u32, data: &[u8], cap: u64) -> Result<Tally, ChangeProblem> {
                         if n > r.remaining() as u64 {
                             return Err(malformed("a literal run longer than its column"));
                         }
-                        for _ in 0..n {
-                            let weight = r.value(col_type)?;
-                            tally.add(1, weight, cap)?;
-                        }
+                        let weight = r.literals(col_type, n)?;
+                        tally.add_literals(n, weight, cap)?;
                     }
                     Ordering::Equal => {
                         let nulls = r.uleb()?;
@@ -353,6 +370,7 @@ fn malformed(why: &'static str) -> ChangeProblem {
 }
 
 /// A cursor over untrusted bytes. Every read checks the length first.
+#[derive(Clone, Copy)]
 struct Reader<'a> {
     bytes: &'a [u8],
 }
@@ -401,7 +419,19 @@ impl<'a> Reader<'a> {
     }
 
     /// Unsigned LEB128 of at most 64 bits, in its shortest form (as Automerge writes it).
+    #[inline]
     fn uleb(&mut self) -> Result<u64, ChangeProblem> {
+        // Most numbers in a change (counts, lengths, small values) fit in one byte.
+        match self.bytes.split_first() {
+            Some((&b, rest)) if b < 0x80 => {
+                self.bytes = rest;
+                Ok(u64::from(b))
+            }
+            _ => self.uleb_long(),
+        }
+    }
+
+    fn uleb_long(&mut self) -> Result<u64, ChangeProblem> {
         let mut value: u64 = 0;
         for i in 0..10 {
             let b = self.byte()?;
@@ -421,7 +451,19 @@ impl<'a> Reader<'a> {
     }
 
     /// Signed LEB128 of at most 64 bits, in its shortest form.
+    #[inline]
     fn sleb(&mut self) -> Result<i64, ChangeProblem> {
+        match self.bytes.split_first() {
+            Some((&b, rest)) if b < 0x80 => {
+                self.bytes = rest;
+                // Bit 6 of a last byte is the sign.
+                Ok(i64::from(b) - if b & 0x40 != 0 { 0x80 } else { 0 })
+            }
+            _ => self.sleb_long(),
+        }
+    }
+
+    fn sleb_long(&mut self) -> Result<i64, ChangeProblem> {
         let mut value: i64 = 0;
         let mut prev: u8 = 0;
         for i in 0..10 {
@@ -460,6 +502,39 @@ impl<'a> Reader<'a> {
                 .map(|_| 0),
             _ => self.uleb().map(|_| 0),
         }
+    }
+
+    /// Skips `n` literal values of `col_type` (the caller checked that `n` is at most the bytes
+    /// left) and returns their summed weight, as [`Reader::value`] would one at a time.
+    fn literals(&mut self, col_type: u32, n: u64) -> Result<u64, ChangeProblem> {
+        match col_type {
+            GROUP | VALUE_META | STRING => {
+                let mut weight: u64 = 0;
+                for _ in 0..n {
+                    weight = weight.saturating_add(self.value(col_type)?);
+                }
+                Ok(weight)
+            }
+            // Actor, integer and delta values carry no weight: only their extent matters, and a
+            // number ends at its first byte below 0x80. Their encoding is Automerge's to judge
+            // when it parses them.
+            _ => self.skip_numbers(n).map(|()| 0),
+        }
+    }
+
+    /// Moves past `n` (at least one) LEB128 numbers without decoding them.
+    fn skip_numbers(&mut self, n: u64) -> Result<(), ChangeProblem> {
+        let mut left = n;
+        for (i, &b) in self.bytes.iter().enumerate() {
+            if b < 0x80 {
+                left -= 1;
+                if left == 0 {
+                    self.bytes = &self.bytes[i + 1..];
+                    return Ok(());
+                }
+            }
+        }
+        Err(malformed("a number runs past the end"))
     }
 }
 
