@@ -201,6 +201,7 @@ fn typescript_bindings_are_current() {
         porchlight_core::PatrolPage::decl(&cfg),
         porchlight_core::IncidentQuery::decl(&cfg),
         porchlight_core::IncidentMap::decl(&cfg),
+        porchlight_core::MapSize::decl(&cfg),
         porchlight_core::Cluster::decl(&cfg),
         porchlight_core::AlertMarker::decl(&cfg),
         porchlight_core::ReportPoint::decl(&cfg),

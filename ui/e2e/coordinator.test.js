@@ -362,11 +362,22 @@ test("coordinator: the incident map of the demo neighbourhood, filtered and clus
   await findText(d, '[data-testid="incident-legend"] li', `Reports: ${park.reportCount}`);
   await findText(d, '[data-testid="incident-legend"] li', `Patrols: ${park.patrolCount}`);
   // Settled once the view has been fitted to the zone and the clusters of that zoom drawn: the
-  // tracks and single markers are then there too.
+  // tracks and single markers are then there too. They are drawn on one canvas, so the map says
+  // how many it drew, and the canvas must show them: pixels in the tracks' and reports' colours
+  // (the grid lines are grey).
   await waitFor(
     d,
-    "the zone's markers and tracks",
-    "return document.querySelectorAll('[data-testid=incident-map] .leaflet-overlay-pane path').length > 5",
+    "the zone's markers and tracks on the map's canvas",
+    `const map = document.querySelector('[data-testid=incident-map] .map');
+     const [, tracks, points] = (map?.dataset.drawn ?? "0 0 0 0").split(" ").map(Number);
+     const canvas = map?.querySelector('.leaflet-overlay-pane canvas');
+     if (!canvas || tracks + points <= 5) return false;
+     const px = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+     let coloured = 0;
+     for (let i = 0; i < px.length; i += 4) {
+       if (px[i + 3] > 0 && Math.abs(px[i] - px[i + 1]) + Math.abs(px[i + 1] - px[i + 2]) > 60) coloured += 1;
+     }
+     return coloured > 200;`,
   );
   await checkA11y(d, "incident map");
   await screenshot(d, "coordinator-incident-map");

@@ -23,6 +23,11 @@ pub const CLUSTER_PX: f64 = 64.0;
 pub const MAX_TRACKS: u32 = 200;
 /// The deepest zoom a map asks for; past it nothing is gathered.
 const MAX_ZOOM: u8 = 22;
+/// Fitting the view ([`IncidentQuery::fit`]) as the web view's map fits it: this many pixels kept
+/// clear on every side, never closer than street level, and one marker alone shown at this zoom.
+const FIT_PADDING_PX: f64 = 20.0;
+const FIT_MAX_ZOOM: u8 = 17;
+const FIT_ONE_POINT_ZOOM: u8 = 16;
 
 /// What the map shows.
 #[derive(Clone, Debug, Deserialize)]
@@ -44,6 +49,18 @@ pub struct IncidentQuery {
     pub patrols: bool,
     /// The map's zoom level (0 = the whole world in 256 pixels).
     pub zoom: u8,
+    /// When set, the map is about to fit its view to what the filters select, in a viewport of
+    /// this size: markers are then gathered at the zoom that view will have, not at `zoom`, so
+    /// the map draws once instead of drawing, fitting and asking again.
+    pub fit: Option<MapSize>,
+}
+
+/// A map's viewport in CSS pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct MapSize {
+    pub width: u32,
+    pub height: u32,
 }
 
 impl Default for IncidentQuery {
@@ -58,6 +75,7 @@ impl Default for IncidentQuery {
             alerts: true,
             patrols: true,
             zoom: 15,
+            fit: None,
         }
     }
 }
@@ -105,20 +123,54 @@ pub struct IncidentMap {
     pub report_count: u32,
     pub alert_count: u32,
     pub patrol_count: u32,
+    /// The zoom the markers were gathered at: the query's, or the fitted one.
+    pub zoom: u8,
+}
+
+/// A point's Web Mercator position in pixels at zoom 0 (the world is 256 pixels square).
+fn pixels(p: Point) -> (f64, f64) {
+    let x = (p.lon + 180.0) / 360.0 * 256.0;
+    // Mercator is undefined at the poles; the map never shows past ±85.05°.
+    let lat = p.lat.clamp(-85.05, 85.05).to_radians();
+    let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * 256.0;
+    (x, y)
 }
 
 /// A marker's square at `zoom`: its Web Mercator pixel position divided by [`CLUSTER_PX`].
 fn square(p: Point, zoom: u8) -> (i64, i64) {
-    let size = 256.0 * f64::from(1u32 << zoom.min(MAX_ZOOM));
-    let x = (p.lon + 180.0) / 360.0 * size;
-    // Mercator is undefined at the poles; the map never shows past ±85.05°.
-    let lat = p.lat.clamp(-85.05, 85.05).to_radians();
-    let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * size;
+    let scale = f64::from(1u32 << zoom.min(MAX_ZOOM));
+    let (x, y) = pixels(p);
     #[allow(clippy::cast_possible_truncation)] // at most 2^30 / 64
     (
-        (x / CLUSTER_PX).floor() as i64,
-        (y / CLUSTER_PX).floor() as i64,
+        (x * scale / CLUSTER_PX).floor() as i64,
+        (y * scale / CLUSTER_PX).floor() as i64,
     )
+}
+
+/// The zoom at which all of `points` fit in `size` with [`FIT_PADDING_PX`] to spare, computed
+/// as Leaflet's `fitBounds` computes it (the scale's log rounded to hundredths, then floored), so
+/// the web view lands on the zoom the markers were gathered for. `None` when there are no points.
+fn fitting_zoom(points: impl Iterator<Item = Point>, size: MapSize) -> Option<u8> {
+    let (mut left, mut top, mut right, mut bottom) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for p in points {
+        let (x, y) = pixels(p);
+        left = left.min(x);
+        right = right.max(x);
+        top = top.min(y);
+        bottom = bottom.max(y);
+    }
+    if left > right {
+        return None;
+    }
+    let room = |px: u32| (f64::from(px) - 2.0 * FIT_PADDING_PX).max(1.0);
+    let scale = (room(size.width) / (right - left)).min(room(size.height) / (bottom - top));
+    if !scale.is_finite() {
+        // One place only (both spans zero).
+        return Some(FIT_ONE_POINT_ZOOM);
+    }
+    let zoom = ((scale.log2() * 100.0).round() / 100.0).floor();
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // clamped first
+    Some(zoom.clamp(0.0, f64::from(FIT_MAX_ZOOM)) as u8)
 }
 
 enum Marker {
@@ -237,7 +289,15 @@ impl Core {
             map.tracks = reader.patrol_tracks(&filter, MAX_TRACKS)?;
             map.patrol_count = reader.patrol_count(&filter)?;
         }
-        gather(markers, q.zoom, &mut map);
+        map.zoom = q
+            .fit
+            .and_then(|size| {
+                let places = markers.iter().map(Marker::point);
+                let tracks = map.tracks.iter().flat_map(|t| t.track.iter().copied());
+                fitting_zoom(places.chain(tracks), size)
+            })
+            .unwrap_or(q.zoom);
+        gather(markers, map.zoom, &mut map);
         Ok(map)
     }
 }
@@ -256,5 +316,35 @@ mod tests {
         assert_eq!(square(a, 12), square(b, 12));
         // The poles do not break the projection.
         let _ = square(Point::new(90.0, 0.0), 3);
+    }
+
+    #[test]
+    fn the_fitted_zoom_is_the_deepest_that_shows_every_point() {
+        let size = MapSize {
+            width: 840,
+            height: 512,
+        };
+        // 0.01° of longitude is 256 × 2^z / 36,000 pixels: 466 at zoom 16, 932 at zoom 17.
+        // 800 pixels of room across: zoom 16 fits, 17 would not.
+        let west = Point::new(45.5, -122.60);
+        let east = Point::new(45.5, -122.59);
+        assert_eq!(fitting_zoom([west, east].into_iter(), size), Some(16));
+        // Twice as far apart, one level out.
+        let further = Point::new(45.5, -122.58);
+        assert_eq!(fitting_zoom([west, further].into_iter(), size), Some(15));
+        // North-south, the height (472 pixels of room) decides.
+        let north = Point::new(45.51, -122.60);
+        let (_, top) = pixels(north);
+        let (_, bottom) = pixels(west);
+        let expected = (472.0 / (bottom - top)).log2().floor();
+        assert_eq!(
+            fitting_zoom([north, west].into_iter(), size),
+            Some(expected as u8)
+        );
+        // One place: street level; nothing: no fit; a whole city never closer than zoom 17.
+        assert_eq!(fitting_zoom([west, west].into_iter(), size), Some(16));
+        assert_eq!(fitting_zoom(std::iter::empty(), size), None);
+        let close = Point::new(45.5, -122.599_99);
+        assert_eq!(fitting_zoom([west, close].into_iter(), size), Some(17));
     }
 }

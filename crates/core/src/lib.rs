@@ -65,7 +65,9 @@ pub use forward::{ForwardPacket, Forwarded, packet_reference};
 pub use hotspots::{
     DEFAULT_CELL_M, Direction, HeatCell, HotspotCell, HotspotQuery, Hotspots, Shown, ZoneComparison,
 };
-pub use incident_map::{AlertMarker, CLUSTER_PX, Cluster, IncidentMap, IncidentQuery, MAX_TRACKS};
+pub use incident_map::{
+    AlertMarker, CLUSTER_PX, Cluster, IncidentMap, IncidentQuery, MAX_TRACKS, MapSize,
+};
 pub use maps::{MapProblem, MapStatus, write_demo_package};
 pub use matching::{AckSummary, AlertNews, MatchedAlert};
 pub use measures::{

@@ -242,7 +242,13 @@ status: TriageStatus | null, reports: boolean, alerts: boolean, patrols: boolean
 /**
  * The map's zoom level (0 = the whole world in 256 pixels).
  */
-zoom: number, };
+zoom: number, 
+/**
+ * When set, the map is about to fit its view to what the filters select, in a viewport of
+ * this size: markers are then gathered at the zoom that view will have, not at `zoom`, so
+ * the map draws once instead of drawing, fitting and asking again.
+ */
+fit: MapSize | null, };
 export type IncidentMap = { clusters: Array<Cluster>, 
 /**
  * Reports drawn on their own (alone in their square).
@@ -251,7 +257,12 @@ reports: Array<ReportPoint>, alerts: Array<AlertMarker>, tracks: Array<PatrolTra
 /**
  * How many of each the filters selected (clustered ones included).
  */
-reportCount: number, alertCount: number, patrolCount: number, };
+reportCount: number, alertCount: number, patrolCount: number, 
+/**
+ * The zoom the markers were gathered at: the query's, or the fitted one.
+ */
+zoom: number, };
+export type MapSize = { width: number, height: number, };
 export type Cluster = { 
 /**
  * The mean position of its markers.
