@@ -250,3 +250,30 @@ fn every_edit_of_an_honest_change_is_handled_not_panicking() {
         }
     }
 }
+
+#[test]
+fn numbers_the_pre_check_steps_over_are_still_refused() {
+    // The pre-check only finds where an integer value or the time ends; a value written in
+    // eleven bytes (more than 64 bits) must still be refused, by Automerge's parser.
+    let mut literal = vec![0x7f]; // a literal run of one value
+    literal.extend([0xff; 10]);
+    literal.push(0x01);
+    let long_action = edited(|p| p.columns = vec![(spec::ACTION, literal.clone())]);
+    assert!(matches!(
+        refused_quickly(&long_action),
+        ChangeProblem::Unparseable(_)
+    ));
+
+    // The time, the same way: its bytes are spliced in after the seq and start op.
+    let body = Parts::default().body();
+    let at = 1 + 1 + 16 + 1 + 1; // deps count, actor length, actor, seq, start op
+    assert_eq!(body[at], 0, "the default time is one byte");
+    let mut long_time = body[..at].to_vec();
+    long_time.extend([0xff; 10]);
+    long_time.push(0x01);
+    long_time.extend(&body[at + 1..]);
+    assert!(matches!(
+        refused_quickly(&forge::chunk_from_body(&long_time)),
+        ChangeProblem::Unparseable(_)
+    ));
+}
