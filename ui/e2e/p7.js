@@ -125,14 +125,38 @@ const settled = (d, since) =>
 
 /** A step: timed to the first sign of the view (`shown`), then on until it has settled. */
 async function step(d, action) {
+  // Every frame's time from here on, to find the long ones.
+  await d.executeScript(
+    `window.__frames = [];
+     const tick = (t) => { window.__frames.push(t); if (window.__frames.length < 2000) requestAnimationFrame(tick); };
+     requestAnimationFrame(tick);`,
+  );
   const since = await pageNow(d);
   const t = performance.now();
   await action();
   await painted(d);
   const shown = performance.now() - t;
   const asked = await settled(d, since);
-  return { shown, settled: performance.now() - t, asked };
+  const settledMs = performance.now() - t;
+  // The maps' own timings (Map.svelte): how long each drawing took, and when it began.
+  const draws = await d.executeScript(
+    `return performance.getEntriesByName("map: draw")
+       .filter((e) => e.startTime >= arguments[0])
+       .map((e) => ({ at: e.startTime - arguments[0], ms: e.duration, drawn: e.detail }));`,
+    since,
+  );
+  // Frames that took over 50 ms: the page was busy (scripts, layout or painting) that long.
+  const longFrames = await d.executeScript(
+    `const f = window.__frames; const out = [];
+     for (let i = 1; i < f.length; i++) if (f[i] - f[i - 1] > 50) out.push([f[i - 1] - arguments[0], f[i] - f[i - 1]]);
+     return out;`,
+    since,
+  );
+  return { shown, settled: settledMs, asked, draws, longFrames };
 }
+
+const drawsText = (draws) =>
+  draws.length ? `; map drawn ${draws.map((x) => `at ${x.at.toFixed(0)} ms in ${x.ms.toFixed(0)} ms (${x.drawn})`).join(", ")}` : "";
 
 const askedText = (asked) => asked.map((c) => `${c.cmd} ${c.ms.toFixed(0)}`).join(", ");
 
@@ -188,7 +212,7 @@ try {
       });
       steps.push([`open ${section}`, open.shown]);
       settledSteps.push([`open ${section}`, open.settled, open.asked]);
-      console.error(`p7: open ${section}: shown ${open.shown.toFixed(0)} ms, settled ${open.settled.toFixed(0)} ms (${askedText(open.asked)})`);
+      console.error(`p7: open ${section}: shown ${open.shown.toFixed(0)} ms, settled ${open.settled.toFixed(0)} ms (${askedText(open.asked)}${drawsText(open.draws)}${open.longFrames.length ? `; long frames ${open.longFrames.map(([at, ms]) => `${ms.toFixed(0)} ms at ${at.toFixed(0)}`).join(", ")}` : ""})`);
       if (section !== "overview" && section !== "map" && section !== "hotspots") {
         const scroll = await step(d, () => d.executeScript("window.scrollTo(0, document.body.scrollHeight)"));
         steps.push([`scroll ${section} to the end`, scroll.shown]);

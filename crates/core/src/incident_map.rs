@@ -147,6 +147,19 @@ fn square(p: Point, zoom: u8) -> (i64, i64) {
     )
 }
 
+/// A track with the fixes dropped that the map could not show apart at `zoom`: those within a
+/// pixel of the line through their neighbours. A patrol's fixes are seconds apart, so at city
+/// zoom most of them fall inside one pixel; zooming in asks again, at the new zoom.
+fn on_screen(track: &[Point], zoom: u8) -> Vec<Point> {
+    let Some(first) = track.first() else {
+        return Vec::new();
+    };
+    // Metres per pixel at the track's latitude: the equator's 156,543 m at zoom 0, halved per
+    // level.
+    let pixel_m = 156_543.03 * first.lat.to_radians().cos() / f64::from(1u32 << zoom.min(MAX_ZOOM));
+    porchlight_model::planar::simplify_track(track, pixel_m)
+}
+
 /// The zoom at which all of `points` fit in `size` with [`FIT_PADDING_PX`] to spare, computed
 /// as Leaflet's `fitBounds` computes it (the scale's log rounded to hundredths, then floored), so
 /// the web view lands on the zoom the markers were gathered for. `None` when there are no points.
@@ -298,6 +311,9 @@ impl Core {
             })
             .unwrap_or(q.zoom);
         gather(markers, map.zoom, &mut map);
+        for t in &mut map.tracks {
+            t.track = on_screen(&t.track, map.zoom);
+        }
         Ok(map)
     }
 }
@@ -346,5 +362,31 @@ mod tests {
         assert_eq!(fitting_zoom(std::iter::empty(), size), None);
         let close = Point::new(45.5, -122.599_99);
         assert_eq!(fitting_zoom([west, close].into_iter(), size), Some(17));
+    }
+
+    #[test]
+    fn tracks_keep_what_the_zoom_can_show() {
+        // A walk east for 600 fixes about a metre apart, with a 30 m jog north in the middle.
+        let track: Vec<Point> = (0..600)
+            .map(|i| {
+                let jog = if (290..310).contains(&i) {
+                    0.000_27
+                } else {
+                    0.0
+                };
+                Point::new(45.5 + jog, -122.6 + f64::from(i) * 0.000_013)
+            })
+            .collect();
+        // At city zoom (about 13 m a pixel here) the jog stays and the straight runs go.
+        let city = on_screen(&track, 13);
+        assert!(city.len() < 12, "{} fixes kept", city.len());
+        assert!(
+            city.iter().any(|p| p.lat > 45.500_2),
+            "the jog is still drawn"
+        );
+        assert_eq!((city.first(), city.last()), (track.first(), track.last()));
+        // At the deepest zoom (millimetres a pixel) every fix off the line stays.
+        assert!(on_screen(&track, 22).len() >= city.len());
+        assert!(on_screen(&[], 13).is_empty());
     }
 }

@@ -1,14 +1,26 @@
 // Numbers, distances, durations and times as the reader's language writes them (Intl).
 
+// Making an Intl formatter costs far more than using one (tens of microseconds in WebKit), and
+// a map labels thousands of markers: each formatter is made once per language and options.
+const made = new Map<string, unknown>();
+function once<T>(key: string, make: () => T): T {
+  let f = made.get(key) as T | undefined;
+  if (f === undefined) {
+    f = make();
+    made.set(key, f);
+  }
+  return f;
+}
+export const numberFormat = (locale: string, options: Intl.NumberFormatOptions = {}) =>
+  once(`number|${locale}|${JSON.stringify(options)}`, () => new Intl.NumberFormat(locale, options));
+const dateFormat = (locale: string, options: Intl.DateTimeFormatOptions) =>
+  once(`date|${locale}|${JSON.stringify(options)}`, () => new Intl.DateTimeFormat(locale, options));
+
 export function formatDistance(metres: number, locale: string): string {
   if (metres < 1000) {
-    return new Intl.NumberFormat(locale, {
-      style: "unit",
-      unit: "meter",
-      maximumFractionDigits: 0,
-    }).format(metres);
+    return numberFormat(locale, { style: "unit", unit: "meter", maximumFractionDigits: 0 }).format(metres);
   }
-  return new Intl.NumberFormat(locale, {
+  return numberFormat(locale, {
     style: "unit",
     unit: "kilometer",
     maximumFractionDigits: metres < 10_000 ? 2 : 1,
@@ -31,9 +43,11 @@ export function formatClock(ms: number): string {
 export function formatDuration(ms: number, locale: string): string {
   const minutes = Math.max(0, Math.round(ms / 60_000));
   const unit = (value: number, u: "day" | "hour" | "minute") =>
-    new Intl.NumberFormat(locale, { style: "unit", unit: u, unitDisplay: "short" }).format(value);
+    numberFormat(locale, { style: "unit", unit: u, unitDisplay: "short" }).format(value);
   const pair = (big: string, small: string | null) =>
-    small === null ? big : new Intl.ListFormat(locale, { style: "narrow", type: "unit" }).format([big, small]);
+    small === null
+      ? big
+      : once(`list|${locale}`, () => new Intl.ListFormat(locale, { style: "narrow", type: "unit" })).format([big, small]);
   if (minutes >= 24 * 60) {
     const hours = Math.round(minutes / 60);
     const d = Math.floor(hours / 24);
@@ -49,13 +63,13 @@ export function formatDuration(ms: number, locale: string): string {
 export function formatDateTime(iso: string, locale: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(d);
+  return dateFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(d);
 }
 
 /** "3 hours ago", "in 2 days". */
 export function formatRelative(iso: string, now: Date, locale: string): string {
   const diff = (new Date(iso).getTime() - now.getTime()) / 1000;
-  const rtf = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
+  const rtf = once(`relative|${locale}`, () => new Intl.RelativeTimeFormat(locale, { numeric: "auto" }));
   const abs = Math.abs(diff);
   if (abs < 60) return rtf.format(Math.round(diff), "second");
   if (abs < 3600) return rtf.format(Math.round(diff / 60), "minute");
@@ -64,11 +78,11 @@ export function formatRelative(iso: string, now: Date, locale: string): string {
 }
 
 export function formatNumber(n: number, locale: string, maxFraction = 0): string {
-  return new Intl.NumberFormat(locale, { maximumFractionDigits: maxFraction }).format(n);
+  return numberFormat(locale, { maximumFractionDigits: maxFraction }).format(n);
 }
 
 export function formatCoord(lat: number, lon: number, locale: string): string {
-  const f = new Intl.NumberFormat(locale, { maximumFractionDigits: 5, minimumFractionDigits: 4 });
+  const f = numberFormat(locale, { maximumFractionDigits: 5, minimumFractionDigits: 4 });
   return `${f.format(lat)}, ${f.format(lon)}`;
 }
 
@@ -76,7 +90,7 @@ export function formatCoord(lat: number, lon: number, locale: string): string {
 export function formatMeetingTime(iso: string, locale: string, timeZone?: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale, {
+  return dateFormat(locale, {
     weekday: "long",
     day: "numeric",
     month: "long",

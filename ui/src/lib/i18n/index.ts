@@ -33,6 +33,17 @@ export function initialLocale(saved: string | null, languages: readonly string[]
   return "en";
 }
 
+/** One plural rule set per language: making one costs far more than asking it. */
+const pluralRules = new Map<string, Intl.PluralRules>();
+function plural(locale: Locale, n: number): Intl.LDMLPluralRule {
+  let rules = pluralRules.get(locale);
+  if (!rules) {
+    rules = new Intl.PluralRules(locale);
+    pluralRules.set(locale, rules);
+  }
+  return rules.select(n);
+}
+
 /** Looks up `key` in `locale`'s catalog and fills `{name}` placeholders. */
 export function translate(locale: Locale, key: MessageKey, params: Params = {}): string {
   const msg: Message = catalogs[locale][key] ?? en[key];
@@ -41,7 +52,7 @@ export function translate(locale: Locale, key: MessageKey, params: Params = {}):
     text = msg;
   } else {
     const n = Number(params.count ?? 0);
-    text = new Intl.PluralRules(locale).select(n) === "one" ? msg.one : msg.other;
+    text = plural(locale, n) === "one" ? msg.one : msg.other;
   }
   return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in params ? String(params[name]) : whole,
