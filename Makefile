@@ -82,34 +82,14 @@ package-test: build
 	scripts/package-test.sh
 
 # Performance targets (TARGETS.md), measured side by side in one run on release builds: the
-# criterion benches of each crate, then the load generator against a real `porchlight serve` on
-# loopback. Every benchmark writes its rows under $(BENCH_DIR); the last step prints them as one
-# table and writes $(BENCH_DIR)/summary.json. A bench that fails leaves its rows "not run".
-BENCH_TARGET = $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
-BENCH_DIR = $(BENCH_TARGET)/bench
-
-bench: build
-	rm -f $(BENCH_DIR)/*.json $(BENCH_DIR)/*.out
-	mkdir -p $(BENCH_DIR)
-	$(CARGO) build --release -p porchlight-cli -p porchlight-bench -p porchlight-benchkit
-	-$(CARGO) bench -p porchlight-store --bench matching
-	-$(CARGO) bench -p porchlight-media --bench intake
-	-$(CARGO) bench -p porchlight-crdt --features forge --bench precheck
-	-$(CARGO) bench -p porchlight-core --bench p6_tracking
-	-$(CARGO) bench -p porchlight-core --bench p4_lists
-	-$(CARGO) bench -p porchlight-server --bench p2_backends
-	-PORCHLIGHT_SOAK_SECS=30 $(CARGO) test -p porchlight-server --test it concurrent_pushers
-	-PORCHLIGHT_SOAK_SECS=60 $(CARGO) test -p porchlight-tests --test it load::
-	# automerge-repo, installed for the benchmark only: P8's reference, measured in this run.
-	# `npm install`, not `npm ci`: npm 11's ci refuses a lock without the other platforms'
-	# optional cbor-extract binaries, which this machine's registry does not serve.
-	-cd bench/automerge-repo && npm install --no-audit --no-fund --loglevel=error && node p8.mjs 1000 > $(BENCH_DIR)/automerge-repo-1000.out
-	-$(BENCH_TARGET)/release/porchlight-bench --server $(BENCH_TARGET)/release/porchlight
-	# P7: the desktop app (the debug build `make build` makes) under Xvfb, a large demo group
-	# written by the release CLI.
-	-cd ui && PORCHLIGHT_CLI_BIN=$(BENCH_TARGET)/release/porchlight PORCHLIGHT_BENCH_DIR=$(BENCH_DIR) \
-		xvfb-run -a node e2e/p7.js
-	$(BENCH_TARGET)/release/bench-table
+# criterion benches of each crate, the soak tests, automerge-repo beside us, the load generator
+# against a real `porchlight serve` on loopback, and the desktop app under Xvfb. Every step writes
+# its rows under $$CARGO_TARGET_DIR/bench (target/bench); the last prints them as one table and
+# how long each step took (scripts/bench.sh). The debug build is the one `make test` makes, so
+# the app and the soak tests are not compiled again after it.
+bench:
+	$(MAKE) build BUILD_FLAGS=--all-targets
+	CARGO="$(CARGO)" scripts/bench.sh
 
 clean-demo:
 	rm -rf "$(DEMO_DIR)"

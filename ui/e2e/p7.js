@@ -234,7 +234,7 @@ try {
       }),
       row(`slowest coordinator step, ${records}-record group`, worst[1], "ms", `stays interactive (every step < ${INTERACTIVE_MS} ms)`, {
         met: worst[1] < INTERACTIVE_MS,
-        why: steps.map(([n, ms]) => `${n} ${ms.toFixed(0)} ms`).join("; "),
+        why: `${path.relative(ROOT, APP)}: ${steps.map(([n, ms]) => `${n} ${ms.toFixed(0)} ms`).join("; ")}`,
       }),
       row(`slowest coordinator step until settled, ${records}-record group`, worstSettled[1], "ms", `every answer painted < ${INTERACTIVE_MS} ms`, {
         met: worstSettled[1] < INTERACTIVE_MS,
