@@ -30,9 +30,16 @@ build: setup ui
 run: build
 	@scripts/run-demo.sh "$(DEMO_DIR)"
 
-# The UI bundle (ui/dist) that the app embeds; src-tauri does not compile without it.
-ui: setup
+# The UI bundle (ui/dist) that the app embeds; src-tauri does not compile without it. Built again
+# only when a source is newer: a fresh bundle, even an identical one, makes cargo rebuild the app
+# (minutes in release, where the link is optimised).
+UI_SOURCES := $(shell find ui/src -type f) ui/index.html ui/package.json ui/package-lock.json \
+	ui/vite.config.ts ui/svelte.config.js ui/tsconfig.json
+ui: setup ui/dist/index.html
+
+ui/dist/index.html: $(UI_SOURCES)
 	cd ui && npm run build
+	@touch $@
 
 # Rewrites ui/src/lib/bindings.ts from the Rust types (cargo test fails while it is stale).
 ui-types:

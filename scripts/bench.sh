@@ -43,10 +43,34 @@ STEPS=(
 )
 
 build() {
-  # Benches and binaries in one go: one feature resolution, one compile of each dependency.
-  "$CARGO" build "${RELEASE[@]}" --bins --benches
+  # Binaries and benches in one cargo command: one feature resolution, each dependency compiled
+  # once. The benches then run from the executables it lists (a `cargo bench` afterwards
+  # resolves features its own way and compiled most dependencies a second time).
+  "$CARGO" build "${RELEASE[@]}" --bins --benches --message-format=json-render-diagnostics \
+    >"$BENCH_DIR/build.jsonl"
 }
-bench() { "$CARGO" bench "${RELEASE[@]}" --bench "$1"; }
+bench() {
+  # The bench's executable and its package's directory, from the build's messages; run as
+  # `cargo bench` runs it (in the package's directory, with --bench).
+  local found exe dir
+  found=$(node -e '
+    const [file, name] = process.argv.slice(1);
+    for (const line of require("fs").readFileSync(file, "utf8").split("\n")) {
+      if (!line.startsWith("{")) continue;
+      const m = JSON.parse(line);
+      if (m.reason === "compiler-artifact" && m.target.kind.includes("bench") && m.target.name === name && m.executable) {
+        console.log(m.executable + "\t" + require("path").dirname(m.manifest_path));
+      }
+    }' "$BENCH_DIR/build.jsonl" "$1" | tail -1)
+  if [ -z "$found" ]; then
+    echo "bench: no executable for the bench $1 in the build" >&2
+    return 1
+  fi
+  exe=${found%%$'\t'*}
+  dir=${found#*$'\t'}
+  # Criterion's own statistics are for reading along; the rows come from each bench's own timing.
+  (cd "$dir" && "$exe" --bench --noplot --warm-up-time 1 --measurement-time 2)
+}
 soak_pushers() {
   PORCHLIGHT_SOAK_SECS=30 "$CARGO" test --workspace --test it concurrent_pushers
 }
