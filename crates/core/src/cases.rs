@@ -106,7 +106,7 @@ impl Core {
         let reader = self.reader();
         let (_, group) =
             self.require_in(&reader, |r| r.can_read(DocKind::Report), "read reports")?;
-        crate::filters::check(group.as_ref(), f.from, f.to, f.zone.as_deref())?;
+        crate::filters::check(group.as_deref(), f.from, f.to, f.zone.as_deref())?;
         let q = ReportQuery {
             status: f.status,
             assignee: f.assignee,

@@ -258,7 +258,7 @@ impl Core {
                 reason: format!("at most {MAX_ZOOM}"),
             }));
         }
-        crate::filters::check(group.as_ref(), q.from, q.to, q.zone.as_deref())?;
+        crate::filters::check(group.as_deref(), q.from, q.to, q.zone.as_deref())?;
         let zone_area = match (&q.zone, &group) {
             (Some(name), Some(g)) => Some(crate::filters::zone_named(g, name)?.area.clone()),
             _ => None,

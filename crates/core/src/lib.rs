@@ -336,10 +336,10 @@ impl Core {
         store: &Store,
         allowed: impl Fn(Role) -> bool,
         action: &'static str,
-    ) -> Result<(Role, Option<Group>)> {
-        let group = store.group()?;
+    ) -> Result<(Role, Option<Arc<Group>>)> {
+        let group = store.shared_group()?;
         let role = role_in(
-            group.as_ref(),
+            group.as_deref(),
             self.device(),
             store.state(sync::STATE_ROLE)?,
         );

@@ -252,7 +252,7 @@ impl Core {
         let reader = self.reader();
         let (_, group) =
             self.require_in(&reader, |r| r.can_read(DocKind::Patrol), "see patrols")?;
-        crate::filters::check(group.as_ref(), f.from, f.to, f.zone.as_deref())?;
+        crate::filters::check(group.as_deref(), f.from, f.to, f.zone.as_deref())?;
         Ok(reader.patrols_page(&PatrolQuery {
             from: f.from,
             to: f.to,

@@ -4,6 +4,8 @@ use porchlight_model::{
     Alert, Area, CaseOutcome, Category, DeviceId, DocId, DocKind, DueHours, Group, Meeting,
     Observation, Participant, Point, Priority, Report, Timestamp, TriageNote, TriageStatus,
 };
+use std::sync::Arc;
+
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
@@ -89,7 +91,7 @@ pub struct ReportQuery {
 
 /// A reader's copy of the group and the `data_version` it was read at.
 #[derive(Debug, Default)]
-pub(crate) struct GroupCache(std::cell::RefCell<Option<(i64, Option<Group>)>>);
+pub(crate) struct GroupCache(std::cell::RefCell<Option<(i64, Option<Arc<Group>>)>>);
 
 /// Counts for the coordinator's overview.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -404,8 +406,15 @@ impl Store {
     /// group, and parsing its members and zones cost more than many of the commands' own
     /// queries. Any commit, not only the group's, makes the next call read it again.
     pub fn group(&self) -> Result<Option<Group>> {
+        Ok(self.shared_group()?.map(Arc::unwrap_or_clone))
+    }
+
+    /// [`Store::group`] without copying it: the reader's cached group itself, for the callers
+    /// that only look at it (every list call checks the caller's role and zone with it, and
+    /// copying a group's members and zones showed in a page's time, P4).
+    pub fn shared_group(&self) -> Result<Option<Arc<Group>>> {
         let Some(cache) = &self.group_cache else {
-            return self.read_group();
+            return Ok(self.read_group()?.map(Arc::new));
         };
         let version: i64 = self
             .conn
@@ -418,7 +427,7 @@ impl Store {
         }
         // Read after the version: a commit in between leaves a group newer than `version`
         // cached, and the next call, seeing the version moved, reads it again.
-        let group = self.read_group()?;
+        let group = self.read_group()?.map(Arc::new);
         *cache.0.borrow_mut() = Some((version, group.clone()));
         Ok(group)
     }
