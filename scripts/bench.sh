@@ -69,7 +69,9 @@ bench() {
   exe=${found%%$'\t'*}
   dir=${found#*$'\t'}
   # Criterion's own statistics are for reading along; the rows come from each bench's own timing.
-  (cd "$dir" && "$exe" --bench --noplot --warm-up-time 1 --measurement-time 2)
+  # CRITERION_HOME: criterion would otherwise write its files under the package's own target/.
+  (cd "$dir" && CRITERION_HOME="$TARGET/criterion" "$exe" --bench --noplot --warm-up-time 1 \
+    --measurement-time 2)
 }
 soak_pushers() {
   PORCHLIGHT_SOAK_SECS=30 "$CARGO" test --workspace --test it concurrent_pushers
