@@ -362,6 +362,14 @@ mod tests {
         assert_eq!(fitting_zoom(std::iter::empty(), size), None);
         let close = Point::new(45.5, -122.599_99);
         assert_eq!(fitting_zoom([west, close].into_iter(), size), Some(17));
+        // The size comes from the page: nonsense sizes give a zoom in range, never a panic.
+        for (width, height) in [(0, 0), (1, u32::MAX), (u32::MAX, u32::MAX)] {
+            let zoom = fitting_zoom([west, further].into_iter(), MapSize { width, height });
+            assert!(
+                zoom.is_some_and(|z| z <= FIT_MAX_ZOOM),
+                "{width}x{height}: {zoom:?}"
+            );
+        }
     }
 
     #[test]
