@@ -136,9 +136,14 @@ fn pixels(p: Point) -> (f64, f64) {
     (x, y)
 }
 
+/// How many times larger than at zoom 0 the world is drawn at `zoom`.
+fn zoom_scale(zoom: u8) -> f64 {
+    f64::from(1u32 << zoom.min(MAX_ZOOM))
+}
+
 /// A marker's square at `zoom`: its Web Mercator pixel position divided by [`CLUSTER_PX`].
 fn square(p: Point, zoom: u8) -> (i64, i64) {
-    let scale = f64::from(1u32 << zoom.min(MAX_ZOOM));
+    let scale = zoom_scale(zoom);
     let (x, y) = pixels(p);
     #[allow(clippy::cast_possible_truncation)] // at most 2^30 / 64
     (
@@ -156,7 +161,7 @@ fn on_screen(track: &[Point], zoom: u8) -> Vec<Point> {
     };
     // Metres per pixel at the track's latitude: the equator's 156,543 m at zoom 0, halved per
     // level.
-    let pixel_m = 156_543.03 * first.lat.to_radians().cos() / f64::from(1u32 << zoom.min(MAX_ZOOM));
+    let pixel_m = 156_543.03 * first.lat.to_radians().cos() / zoom_scale(zoom);
     porchlight_model::planar::simplify_track(track, pixel_m)
 }
 
