@@ -103,27 +103,29 @@ impl Core {
 
     /// One page of cases, filtered for the inbox or the map; newest first.
     pub fn cases_page(&self, f: &CaseFilter) -> Result<ReportPage> {
-        let reader = self.reader();
-        let (_, group) =
-            self.require_in(&reader, |r| r.can_read(DocKind::Report), "read reports")?;
-        crate::filters::check(group.as_deref(), f.from, f.to, f.zone.as_deref())?;
-        let q = ReportQuery {
-            status: f.status,
-            assignee: f.assignee,
-            priority: f.priority,
-            overdue_only: f.overdue_only,
-            hide_merged: !f.include_merged,
-            id: None,
-            now: Some(Timestamp::now()),
-            due: due_hours_of(&reader)?,
-            from: f.from,
-            to: f.to,
-            zone: f.zone.clone(),
-            category: f.category,
-            after: f.after,
-            limit: f.limit,
-        };
-        Ok(reader.reports_page(&q)?)
+        // One snapshot for the role check, the overdue times and the page (see `in_snapshot`).
+        self.reader().in_snapshot(|reader| {
+            let (_, group) =
+                self.require_in(reader, |r| r.can_read(DocKind::Report), "read reports")?;
+            crate::filters::check(group.as_deref(), f.from, f.to, f.zone.as_deref())?;
+            let q = ReportQuery {
+                status: f.status,
+                assignee: f.assignee,
+                priority: f.priority,
+                overdue_only: f.overdue_only,
+                hide_merged: !f.include_merged,
+                id: None,
+                now: Some(Timestamp::now()),
+                due: due_hours_of(reader)?,
+                from: f.from,
+                to: f.to,
+                zone: f.zone.clone(),
+                category: f.category,
+                after: f.after,
+                limit: f.limit,
+            };
+            Ok(reader.reports_page(&q)?)
+        })
     }
 
     /// Assigns a report's case to a coordinator or volunteer of the group (`None`: nobody).

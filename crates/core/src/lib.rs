@@ -281,11 +281,7 @@ impl Core {
     pub fn whoami(&self) -> Result<WhoAmI> {
         let store = self.reader();
         let group = store.group()?;
-        let role = role_in(
-            group.as_ref(),
-            self.device(),
-            store.state(sync::STATE_ROLE)?,
-        );
+        let role = role_in(&store, group.as_ref(), self.device())?;
         Ok(WhoAmI {
             device_id: self.device(),
             public_key: hex(self.identity.public_key().as_bytes()),
@@ -311,12 +307,8 @@ impl Core {
     /// not joined one.
     pub fn role(&self) -> Result<Role> {
         let store = self.reader();
-        let group = store.group()?;
-        Ok(role_in(
-            group.as_ref(),
-            self.device(),
-            store.state(sync::STATE_ROLE)?,
-        ))
+        let group = store.shared_group()?;
+        role_in(&store, group.as_deref(), self.device())
     }
 
     pub(crate) fn require(
@@ -338,11 +330,7 @@ impl Core {
         action: &'static str,
     ) -> Result<(Role, Option<Arc<Group>>)> {
         let group = store.shared_group()?;
-        let role = role_in(
-            group.as_deref(),
-            self.device(),
-            store.state(sync::STATE_ROLE)?,
-        );
+        let role = role_in(store, group.as_deref(), self.device())?;
         if allowed(role) {
             Ok((role, group))
         } else {
@@ -425,12 +413,19 @@ impl Core {
 /// This device's role: as the group's roster lists it; else as the server granted it on joining
 /// (the roster catches up when a coordinator syncs); else, with no group at all, coordinator of
 /// its own data.
-fn role_in(group: Option<&Group>, device: DeviceId, joined_as: Option<String>) -> Role {
-    let listed = group.and_then(|g| g.members.iter().find(|m| m.device == device));
-    match (listed, joined_as.and_then(|r| r.parse().ok()), group) {
-        (Some(m), _, _) => m.role,
-        (None, Some(role), _) => role,
-        (None, None, None) => Role::Coordinator,
-        (None, None, Some(_)) => Role::Resident,
+///
+/// The granted role is read only when the roster does not list the device: every command
+/// checks the role, and for a listed member that read was a query for nothing (P4).
+fn role_in(store: &Store, group: Option<&Group>, device: DeviceId) -> Result<Role> {
+    if let Some(m) = group.and_then(|g| g.members.iter().find(|m| m.device == device)) {
+        return Ok(m.role);
     }
+    let granted = store
+        .state(sync::STATE_ROLE)?
+        .and_then(|r| r.parse::<Role>().ok());
+    Ok(match (granted, group) {
+        (Some(role), _) => role,
+        (None, None) => Role::Coordinator,
+        (None, Some(_)) => Role::Resident,
+    })
 }

@@ -249,18 +249,20 @@ impl Core {
 
     /// One page of patrols filtered by period, zone and running or ended; newest first.
     pub fn patrols_page(&self, f: &PatrolFilter) -> Result<PatrolPage> {
-        let reader = self.reader();
-        let (_, group) =
-            self.require_in(&reader, |r| r.can_read(DocKind::Patrol), "see patrols")?;
-        crate::filters::check(group.as_deref(), f.from, f.to, f.zone.as_deref())?;
-        Ok(reader.patrols_page(&PatrolQuery {
-            from: f.from,
-            to: f.to,
-            zone: f.zone.clone(),
-            running: f.running,
-            after: f.after,
-            limit: f.limit,
-        })?)
+        // One snapshot for the role check and the page (see `in_snapshot`).
+        self.reader().in_snapshot(|reader| {
+            let (_, group) =
+                self.require_in(reader, |r| r.can_read(DocKind::Patrol), "see patrols")?;
+            crate::filters::check(group.as_deref(), f.from, f.to, f.zone.as_deref())?;
+            Ok(reader.patrols_page(&PatrolQuery {
+                from: f.from,
+                to: f.to,
+                zone: f.zone.clone(),
+                running: f.running,
+                after: f.after,
+                limit: f.limit,
+            })?)
+        })
     }
 
     pub fn patrol(&self, id: DocId) -> Result<PatrolDetail> {

@@ -89,9 +89,16 @@ pub struct ReportQuery {
     pub limit: Option<u32>,
 }
 
-/// A reader's copy of the group and the `data_version` it was read at.
+/// A reader's copy of the group and its overdue times, and the `data_version` they were read at.
 #[derive(Debug, Default)]
-pub(crate) struct GroupCache(std::cell::RefCell<Option<(i64, Option<Arc<Group>>)>>);
+pub(crate) struct GroupCache(std::cell::RefCell<Option<(i64, CachedGroup)>>);
+
+/// The group row as a reader last read it.
+#[derive(Clone, Debug, Default)]
+struct CachedGroup {
+    group: Option<Arc<Group>>,
+    due_hours: DueHours,
+}
 
 /// Counts for the coordinator's overview.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -395,8 +402,14 @@ impl Store {
     }
 
     /// The group's overdue times per priority (the defaults when there is no group yet).
+    ///
+    /// On a reader, kept with the cached group (see [`Store::group`]): every page of cases
+    /// needs them, and reading and parsing them each time was a visible share of a page (P4).
     pub fn due_hours(&self) -> Result<DueHours> {
-        crate::zones::group_due_hours(&self.conn)
+        match &self.group_cache {
+            Some(cache) => Ok(self.cached_group(cache)?.due_hours),
+            None => crate::zones::group_due_hours(&self.conn),
+        }
     }
 
     /// The group this device belongs to, if it has one.
@@ -413,43 +426,56 @@ impl Store {
     /// that only look at it (every list call checks the caller's role and zone with it, and
     /// copying a group's members and zones showed in a page's time, P4).
     pub fn shared_group(&self) -> Result<Option<Arc<Group>>> {
-        let Some(cache) = &self.group_cache else {
-            return Ok(self.read_group()?.map(Arc::new));
-        };
+        match &self.group_cache {
+            Some(cache) => Ok(self.cached_group(cache)?.group),
+            None => Ok(self.read_group()?.group),
+        }
+    }
+
+    fn cached_group(&self, cache: &GroupCache) -> Result<CachedGroup> {
         let version: i64 = self
             .conn
             .prepare_cached("PRAGMA data_version")?
             .query_row([], |r| r.get(0))?;
-        if let Some((seen, group)) = &*cache.0.borrow()
+        if let Some((seen, cached)) = &*cache.0.borrow()
             && *seen == version
         {
-            return Ok(group.clone());
+            return Ok(cached.clone());
         }
         // Read after the version: a commit in between leaves a group newer than `version`
         // cached, and the next call, seeing the version moved, reads it again.
-        let group = self.read_group()?.map(Arc::new);
-        *cache.0.borrow_mut() = Some((version, group.clone()));
-        Ok(group)
+        let cached = self.read_group()?;
+        *cache.0.borrow_mut() = Some((version, cached.clone()));
+        Ok(cached)
     }
 
-    fn read_group(&self) -> Result<Option<Group>> {
-        let row: Option<(Vec<u8>, String, String, String)> = self
+    fn read_group(&self) -> Result<CachedGroup> {
+        type GroupRow = (Vec<u8>, String, String, String, Option<String>);
+        let row: Option<GroupRow> = self
             .conn
-            .query_row(
-                "SELECT id, name, members, zones FROM p_groups ORDER BY id LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
+            .prepare_cached(
+                "SELECT id, name, members, zones, due_hours FROM p_groups ORDER BY id LIMIT 1",
+            )?
+            .query_row([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
             .optional()?;
-        row.map(|(id, name, members, zones)| {
-            Ok(Group {
+        let Some((id, name, members, zones, due_hours)) = row else {
+            return Ok(CachedGroup::default());
+        };
+        Ok(CachedGroup {
+            group: Some(Arc::new(Group {
                 id: DocId::from_slice(&id)?,
                 name,
                 members: parse_json(&members)?,
                 zones: parse_json(&zones)?,
-            })
+            })),
+            due_hours: due_hours
+                .as_deref()
+                .map(parse_json)
+                .transpose()?
+                .unwrap_or_default(),
         })
-        .transpose()
     }
 
     /// Full-text search over titles, bodies, notes and descriptions.

@@ -2,9 +2,10 @@
 
 use std::sync::mpsc;
 
-use porchlight_crdt::{create_alert, create_group, set_member};
+use porchlight_crdt::{create_alert, create_group, set_due_hours, set_member};
 use porchlight_model::{
-    AlertCategory, Area, DeviceId, DocId, DocKind, NewAlert, Point, Role, Severity, Timestamp,
+    AlertCategory, Area, DeviceId, DocId, DocKind, NewAlert, Point, Priority, Role, Severity,
+    Timestamp,
 };
 use porchlight_store::{AlertQuery, Readers, Store};
 
@@ -123,4 +124,50 @@ fn a_reader_sees_a_members_new_role_at_once_though_it_keeps_the_group_between_re
     writer.set_state("patrol", Some("x")).unwrap();
     assert_eq!(role_of(&readers), Some(Role::Resident));
     assert_eq!(writer.group().unwrap(), readers.get().group().unwrap());
+
+    // The overdue times are kept with the cached group: a change shows on the next read too.
+    let before = readers.get().due_hours().unwrap();
+    writer
+        .update(
+            group,
+            DocKind::Group,
+            |d| set_due_hours(d, Priority::Urgent, before.urgent + 5, at),
+            |_, _| Ok(()),
+        )
+        .unwrap();
+    let after = readers.get().due_hours().unwrap();
+    assert_eq!(after.urgent, before.urgent + 5);
+    assert_eq!(after, writer.due_hours().unwrap());
+}
+
+#[test]
+fn a_snapshot_reads_one_state_though_the_writer_commits_in_between() {
+    // A list call checks the caller's role and reads its page in one snapshot: a commit that
+    // lands between the two must not be half-seen (a role from before, a page from after).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let mut writer = Store::open(&path).unwrap().with_actor(ME);
+    writer.set_state("patrol", Some("before")).unwrap();
+    let readers = Readers::open(&path, 1).unwrap();
+    let reader = readers.get();
+    let (first, second) = reader
+        .in_snapshot(|r| {
+            let first = r.state("patrol")?;
+            writer.set_state("patrol", Some("after"))?;
+            writer
+                .create(
+                    |_| create_alert(DocId::random(), ME, &alert("Mid-snapshot")),
+                    |_, _| Ok(()),
+                )
+                .unwrap();
+            let second = r.state("patrol")?;
+            assert!(r.alerts(&AlertQuery::default())?.is_empty());
+            Ok::<_, porchlight_store::StoreError>((first, second))
+        })
+        .unwrap();
+    assert_eq!(first.as_deref(), Some("before"));
+    assert_eq!(second.as_deref(), Some("before"));
+    // Once the snapshot ends, the same reader sees the commits.
+    assert_eq!(reader.state("patrol").unwrap().as_deref(), Some("after"));
+    assert_eq!(reader.alerts(&AlertQuery::default()).unwrap().len(), 1);
 }
