@@ -19,6 +19,13 @@ BENCH_DIR=$TARGET/bench
 rm -f "$BENCH_DIR"/*.json "$BENCH_DIR"/*.out
 mkdir -p "$BENCH_DIR"
 
+# The group size automerge-repo, P8's reference, is measured at in this run. 1,000 by default:
+# at 10,000 it alone takes about 8 minutes here (`make bench-reference` sets 10000).
+REFERENCE=${PORCHLIGHT_BENCH_REFERENCE_RECORDS:-1000}
+case $REFERENCE in
+  '' | *[!0-9]*) echo "PORCHLIGHT_BENCH_REFERENCE_RECORDS must be a number, not '$REFERENCE'" >&2; exit 2 ;;
+esac
+
 # The app is built as `tauri build` builds it (custom-protocol: the UI embedded, no dev server).
 RELEASE=(
   --profile release --features porchlight-crdt/forge,tauri/custom-protocol
@@ -37,7 +44,7 @@ STEPS=(
   "P2 server throughput (SQLite, PostgreSQL, two instances)|bench p2_backends"
   "concurrent pushers soak (30 s)|soak_pushers"
   "R4 500 devices (60 s)|soak_load"
-  "P8 reference: automerge-repo at 1,000 records|automerge_repo"
+  "P8 reference: automerge-repo at $REFERENCE records|automerge_repo"
   "P1, P8, P9: devices against a real server|load_generator"
   "P7 the desktop app at 10,000 records|desktop_app"
 )
@@ -83,9 +90,11 @@ automerge_repo() {
   # Installed for the benchmark only. `npm install`, not `npm ci`: npm 11's ci refuses a lock
   # without the other platforms' optional cbor-extract binaries, which this registry lacks.
   (cd bench/automerge-repo && npm install --no-audit --no-fund --loglevel=error &&
-    node p8.mjs 1000 >"$BENCH_DIR/automerge-repo-1000.out")
+    node p8.mjs "$REFERENCE" >"$BENCH_DIR/automerge-repo-$REFERENCE.out")
 }
-load_generator() { "$TARGET/release/porchlight-bench" --server "$TARGET/release/porchlight"; }
+load_generator() {
+  "$TARGET/release/porchlight-bench" --server "$TARGET/release/porchlight" --reference "$REFERENCE"
+}
 desktop_app() {
   # The release app, as users run it, under Xvfb, on a large demo group the release CLI writes.
   (cd ui && PORCHLIGHT_APP_BIN="$TARGET/release/porchlight-app" \

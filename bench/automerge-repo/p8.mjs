@@ -1,8 +1,12 @@
 // The P8 reference (TARGETS.md): automerge-repo on Porchlight's join workload, in this run, on
-// this machine. Its WebSocket sync server keeps documents on disk; a writer creates N records
-// (half alerts of one change, half patrols of five: start, two track chunks, an observation, the
-// end, as crates/bench/src/workload.rs writes them) and a fresh client then fetches one document
-// per record, 64 at a time, through a byte-counting TCP relay.
+// this machine. Its WebSocket sync server keeps documents on disk; N records are written (half
+// alerts of one change, half patrols of five: start, two track chunks, an observation, the end,
+// as crates/bench/src/workload.rs writes them) and a fresh client then fetches one document per
+// record, 64 at a time, through a byte-counting TCP relay.
+//
+// The records are written straight into the server's own repo, not pushed by a client: the join
+// is what P8 compares, and pushing 10,000 records through a client took 221 s here (TARGETS.md),
+// more than `make bench` can afford. `populate_secs` is therefore the local write only.
 //
 // Usage: node p8.mjs N  -> one JSON line on stdout:
 //   {"records", "populate_secs", "join_secs", "join_bytes", "saved_bytes", "version"}
@@ -74,44 +78,43 @@ async function client(name, to) {
   return repo;
 }
 
-// Populate.
-const writer = await client("writer", port);
+// Populate: each record's changes made with Automerge itself (the same changes a client's
+// handle would make), then imported into the server's repo (see the top).
 const started = performance.now();
 const handles = [];
 const now = Date.now();
 for (let i = 0; i < records; i++) {
+  let doc;
   if (i % 2 === 0) {
-    handles.push(
-      writer.create({
-        kind: "alert",
-        title: `Bench alert ${i}: car break-ins on the block`,
-        body: "Several cars were broken into overnight; please keep valuables out of sight.",
-        category: "crime",
-        severity: "warning",
-        area: JSON.stringify({ type: "circle", center: point(), radiusM: 200 + unit() * 800 }),
-        issued_at: now,
-        expires_at: now + 30 * 86_400_000,
-        status: "active",
-      }),
-    );
+    doc = A.from({
+      kind: "alert",
+      title: `Bench alert ${i}: car break-ins on the block`,
+      body: "Several cars were broken into overnight; please keep valuables out of sight.",
+      category: "crime",
+      severity: "warning",
+      area: JSON.stringify({ type: "circle", center: point(), radiusM: 200 + unit() * 800 }),
+      issued_at: now,
+      expires_at: now + 30 * 86_400_000,
+      status: "active",
+    });
   } else {
-    const h = writer.create({ kind: "patrol", title: `Bench patrol ${i}`, started_at: now, track: [] });
+    doc = A.from({ kind: "patrol", title: `Bench patrol ${i}`, started_at: now, track: [] });
     for (const chunk of [0, 1]) {
       const start = point();
-      h.change((d) => {
+      doc = A.change(doc, (d) => {
         for (let s = 0; s < 30; s++) {
           d.track.push({ at: now + (chunk * 30 + s) * 1000, lat: start.lat + s * 1e-5, lon: start.lon });
         }
       });
     }
-    h.change((d) => {
+    doc = A.change(doc, (d) => {
       d.observations = [{ at: now, category: "all_clear", note: "Quiet street" }];
     });
-    h.change((d) => {
+    doc = A.change(doc, (d) => {
       d.ended_at = now + 75_000;
     });
-    handles.push(h);
   }
+  handles.push(server.import(A.save(doc)));
   if ((i + 1) % Math.max(1, Math.floor(records / 5)) === 0) log(`created ${i + 1}`);
 }
 // Until the server holds every record with all its changes.
@@ -129,7 +132,6 @@ await server.flush();
 const populateSecs = (performance.now() - started) / 1000;
 const savedBytes = handles.reduce((n, h) => n + A.save(h.doc()).length, 0);
 log(`populated ${records} in ${populateSecs.toFixed(1)} s`);
-await writer.shutdown();
 
 // A fresh client fetches every record.
 const reader = await client("reader", relayPort);

@@ -56,7 +56,7 @@ fn main() -> ExitCode {
         };
     }
     let Some(options) = Options::parse(&args) else {
-        eprintln!("usage: porchlight-bench [--records N] [--server PATH]");
+        eprintln!("usage: porchlight-bench [--records N] [--server PATH] [--reference N]");
         return ExitCode::from(2);
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -85,6 +85,8 @@ fn main() -> ExitCode {
 pub struct Options {
     pub records: usize,
     pub server: PathBuf,
+    /// The group size automerge-repo was measured at in this run (see [`REFERENCE_RECORDS`]).
+    pub reference_records: usize,
 }
 
 impl Options {
@@ -94,11 +96,13 @@ impl Options {
             .and_then(|v| v.parse().ok())
             .unwrap_or(10_000);
         let mut server = std::env::current_exe().ok()?.with_file_name("porchlight");
+        let mut reference_records = REFERENCE_RECORDS;
         let mut it = args.iter();
         while let Some(arg) = it.next() {
             match arg.as_str() {
                 "--records" => records = it.next()?.parse().ok()?,
                 "--server" => server = PathBuf::from(it.next()?),
+                "--reference" => reference_records = it.next()?.parse().ok()?,
                 _ => return None,
             }
         }
@@ -106,6 +110,7 @@ impl Options {
         (records >= 4).then_some(Self {
             records: records / 2 * 2,
             server,
+            reference_records,
         })
     }
 }
@@ -118,7 +123,10 @@ pub struct Measured {
     pub push_secs: f64,
     pub half: Option<JoinRun>,
     pub full: Option<JoinRun>,
-    /// A fresh device joining at [`REFERENCE_RECORDS`], beside automerge-repo at that size.
+    /// The size automerge-repo was measured at in this run ([`Options::reference_records`]).
+    pub reference_records: usize,
+    /// A fresh device joining at the reference size, beside automerge-repo at that size, when
+    /// that is below N/2 (else the N/2 or N join is the one compared).
     pub reference: Option<JoinRun>,
     /// A fresh device joining at N through the coordinator's hub.
     pub hub: Option<std::result::Result<hub_join::HubJoin, BenchError>>,
@@ -242,19 +250,21 @@ impl Bench {
 
 /// Runs the whole workload; what failed is in the result, as far as it got.
 /// The group size automerge-repo is measured at in `make bench` (`bench/automerge-repo`): its
-/// cost grows faster than linearly, and at 10,000 records it alone would take most of the
-/// benchmark's 15 minutes.
+/// cost grows faster than linearly, and at 10,000 records it alone takes about 8 minutes here,
+/// more than half the benchmark's 15. `make bench-reference` measures it at 10,000
+/// (`--reference 10000`).
 pub const REFERENCE_RECORDS: usize = 1_000;
 
 pub async fn run(options: &Options, m: &mut Measured) -> Result<()> {
     let tmp = tempfile::tempdir().map_err(io("making a temporary directory"))?;
     let mut bench = Bench::start(options, tmp.path()).await?;
     m.records = options.records;
+    m.reference_records = options.reference_records;
     let half = options.records / 2 / 2 * 2;
     // First a join at the size automerge-repo is measured at in the same run (when it is below
     // N/2), then at N/2 and N.
-    let reference = if REFERENCE_RECORDS < half {
-        REFERENCE_RECORDS
+    let reference = if options.reference_records < half {
+        options.reference_records
     } else {
         0
     };

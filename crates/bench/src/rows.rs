@@ -6,12 +6,15 @@ use porchlight_benchkit::Row;
 use crate::{Measured, Options};
 
 /// automerge-repo on the same workload at 10,000 records, measured from outside on this machine
-/// (TARGETS.md and issue 11). At that size it would take most of the benchmark's time, so `make
-/// bench` measures it in the run at 1,000 records ([`same_run_rows`]) and the 10,000 rows compare
-/// with these published figures.
+/// (TARGETS.md and issue 11). At that size it takes about 8 minutes here, more than half the
+/// benchmark's time, so `make bench` measures it in the run at 1,000 records ([`same_run_rows`])
+/// and the 10,000 rows compare with these published figures; `make bench-reference` measures it
+/// at 10,000 in the run.
 const AM_REPO_JOIN_SECS: f64 = 185.0;
 const AM_REPO_POPULATE_SECS: f64 = 221.0;
 const AM_REPO_NAME: &str = "automerge-repo, measured outside at 10,000 (TARGETS.md), not this run";
+/// The group size TARGETS.md sets P8 at.
+const TARGET_RECORDS: usize = 10_000;
 
 pub async fn measure(options: &Options) -> (Vec<Row>, Vec<Row>, Vec<Row>) {
     let mut m = Measured::default();
@@ -196,9 +199,8 @@ struct AmRepo {
     version: String,
 }
 
-fn am_repo() -> std::result::Result<AmRepo, String> {
-    let file = porchlight_benchkit::bench_dir()
-        .join(format!("automerge-repo-{}.out", crate::REFERENCE_RECORDS));
+fn am_repo(records: usize) -> std::result::Result<AmRepo, String> {
+    let file = porchlight_benchkit::bench_dir().join(format!("automerge-repo-{records}.out"));
     let text = std::fs::read_to_string(&file)
         .map_err(|e| format!("automerge-repo did not run ({}: {e})", file.display()))?;
     serde_json::from_str(text.trim()).map_err(|e| format!("{}: {e}", file.display()))
@@ -212,7 +214,7 @@ fn same_run_rows(m: &Measured, why_not: &str) -> Vec<Row> {
             .map(|name| Row::not_run("P8", name, ">= 50x faster", why))
             .collect()
     };
-    let am = match am_repo() {
+    let am = match am_repo(m.reference_records) {
         Ok(am) => am,
         Err(why) => return not_run(&why),
     };
@@ -231,22 +233,36 @@ fn same_run_rows(m: &Measured, why_not: &str) -> Vec<Row> {
     let secs = ours.joined.seconds;
     let ratio = am.join_secs / secs;
     let name = format!("automerge-repo {}, this machine, this run", am.version);
+    let how = format!(
+        "ratio = automerge-repo / ours; automerge-repo: its WebSocket sync server, a fresh \
+         client fetching one document per record, 64 at a time; writing its records took {:.1} s",
+        am.populate_secs
+    );
+    // TARGETS.md sets P8 at 10,000 records. Below that the comparison is reported, not judged:
+    // a small join is mostly fixed costs (sign-in, the first page), which the target is not about.
+    let join = Row::measured(
+        "P8",
+        &format!("{SAME_RUN_JOIN} ({n} records)"),
+        secs,
+        "s",
+        if n >= TARGET_RECORDS {
+            ">= 50x faster than automerge-repo"
+        } else {
+            "reported (P8's target is set at 10,000 records)"
+        },
+    )
+    .against(am.join_secs, &name)
+    .ratio(ratio);
+    let join = if n >= TARGET_RECORDS {
+        join.met(ratio >= 50.0).why(how)
+    } else {
+        join.why(format!(
+            "{how}; at {n} records fixed costs (sign-in, the first page) weigh most; \
+             `make bench-reference` measures both at 10,000"
+        ))
+    };
     vec![
-        Row::measured(
-            "P8",
-            &format!("{SAME_RUN_JOIN} ({n} records)"),
-            secs,
-            "s",
-            ">= 50x faster than automerge-repo",
-        )
-        .against(am.join_secs, &name)
-        .ratio(ratio)
-        .met(ratio >= 50.0)
-        .why(format!(
-            "ratio = automerge-repo / ours; automerge-repo: its WebSocket sync server, a fresh \
-             client fetching one document per record, 64 at a time; it took {:.1} s to populate",
-            am.populate_secs
-        )),
+        join,
         Row::measured(
             "P8",
             &format!("{SAME_RUN_BYTES} ({n} records)"),
