@@ -78,43 +78,44 @@ async function client(name, to) {
   return repo;
 }
 
-// Populate: each record's changes made with Automerge itself (the same changes a client's
-// handle would make), then imported into the server's repo (see the top).
+// Populate, in the server's own repo (see the top), with the changes a client would make.
+const writer = server;
 const started = performance.now();
 const handles = [];
 const now = Date.now();
 for (let i = 0; i < records; i++) {
-  let doc;
   if (i % 2 === 0) {
-    doc = A.from({
-      kind: "alert",
-      title: `Bench alert ${i}: car break-ins on the block`,
-      body: "Several cars were broken into overnight; please keep valuables out of sight.",
-      category: "crime",
-      severity: "warning",
-      area: JSON.stringify({ type: "circle", center: point(), radiusM: 200 + unit() * 800 }),
-      issued_at: now,
-      expires_at: now + 30 * 86_400_000,
-      status: "active",
-    });
+    handles.push(
+      writer.create({
+        kind: "alert",
+        title: `Bench alert ${i}: car break-ins on the block`,
+        body: "Several cars were broken into overnight; please keep valuables out of sight.",
+        category: "crime",
+        severity: "warning",
+        area: JSON.stringify({ type: "circle", center: point(), radiusM: 200 + unit() * 800 }),
+        issued_at: now,
+        expires_at: now + 30 * 86_400_000,
+        status: "active",
+      }),
+    );
   } else {
-    doc = A.from({ kind: "patrol", title: `Bench patrol ${i}`, started_at: now, track: [] });
+    const h = writer.create({ kind: "patrol", title: `Bench patrol ${i}`, started_at: now, track: [] });
     for (const chunk of [0, 1]) {
       const start = point();
-      doc = A.change(doc, (d) => {
+      h.change((d) => {
         for (let s = 0; s < 30; s++) {
           d.track.push({ at: now + (chunk * 30 + s) * 1000, lat: start.lat + s * 1e-5, lon: start.lon });
         }
       });
     }
-    doc = A.change(doc, (d) => {
+    h.change((d) => {
       d.observations = [{ at: now, category: "all_clear", note: "Quiet street" }];
     });
-    doc = A.change(doc, (d) => {
+    h.change((d) => {
       d.ended_at = now + 75_000;
     });
+    handles.push(h);
   }
-  handles.push(server.import(A.save(doc)));
   if ((i + 1) % Math.max(1, Math.floor(records / 5)) === 0) log(`created ${i + 1}`);
 }
 // Until the server holds every record with all its changes.
