@@ -144,6 +144,9 @@ pub struct JoinRun {
     pub server_peak_kib: u64,
     /// CPU seconds the server spent during the join.
     pub server_cpu_secs: f64,
+    /// The device CPU of every join at this size, in the order they ran (this run is the
+    /// median of them).
+    pub tries_cpu_secs: Vec<f64>,
 }
 
 /// The group, its server and the coordinator's device, with the records written so far.
@@ -244,6 +247,7 @@ impl Bench {
             saved_bytes: join::saved_bytes(&dir)?,
             server_peak_kib: self.server.peak_rss_kib().unwrap_or(0),
             server_cpu_secs: self.server.cpu_secs().unwrap_or(0.0) - server_cpu,
+            tries_cpu_secs: Vec::new(),
         })
     }
 }
@@ -254,6 +258,20 @@ impl Bench {
 /// more than half the benchmark's 15. `make bench-reference` measures it at 10,000
 /// (`--reference 10000`).
 pub const REFERENCE_RECORDS: usize = 1_000;
+
+/// Fresh devices joining at each size. One join's CPU time moved by ±10 % between runs here
+/// (the neighbours of a VM), enough to fail the linearity row on its own; the median of three
+/// does not, for a few seconds more.
+const JOINS_PER_SIZE: usize = 3;
+
+/// The join with the median device CPU, carrying every join's CPU time.
+fn median_join(mut runs: Vec<JoinRun>) -> JoinRun {
+    let tries: Vec<f64> = runs.iter().map(|r| r.joined.cpu_secs).collect();
+    runs.sort_by(|a, b| a.joined.cpu_secs.total_cmp(&b.joined.cpu_secs));
+    let mut median = runs.swap_remove(runs.len() / 2);
+    median.tries_cpu_secs = tries;
+    median
+}
 
 pub async fn run(options: &Options, m: &mut Measured) -> Result<()> {
     let tmp = tempfile::tempdir().map_err(io("making a temporary directory"))?;
@@ -279,16 +297,30 @@ pub async fn run(options: &Options, m: &mut Measured) -> Result<()> {
         eprintln!("bench: wrote in {wrote:.1} s, pushed in {pushed:.1} s");
         m.populate_secs += wrote;
         m.push_secs += pushed;
-        eprintln!("bench: a new device joins a {}-record group", bench.written);
-        let run = bench.join(&format!("newcomer-{step}")).await?;
-        eprintln!(
-            "bench: joined in {:.2} s (device CPU {:.2} s, server CPU {:.2} s), {} bytes received, {} requests",
-            run.joined.seconds,
-            run.joined.cpu_secs,
-            run.server_cpu_secs,
-            run.wire.down,
-            run.wire.requests
-        );
+        let mut runs = Vec::with_capacity(JOINS_PER_SIZE);
+        for i in 0..JOINS_PER_SIZE {
+            eprintln!(
+                "bench: a new device joins a {}-record group ({}/{JOINS_PER_SIZE})",
+                bench.written,
+                i + 1
+            );
+            // The first keeps the plain name: the catch-up step goes on with `newcomer-1`.
+            let name = match i {
+                0 => format!("newcomer-{step}"),
+                _ => format!("newcomer-{step}-{i}"),
+            };
+            let run = bench.join(&name).await?;
+            eprintln!(
+                "bench: joined in {:.2} s (device CPU {:.2} s, server CPU {:.2} s), {} bytes received, {} requests",
+                run.joined.seconds,
+                run.joined.cpu_secs,
+                run.server_cpu_secs,
+                run.wire.down,
+                run.wire.requests
+            );
+            runs.push(run);
+        }
+        let run = median_join(runs);
         match step {
             0 => m.half = Some(run),
             1 => m.full = Some(run),

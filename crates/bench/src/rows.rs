@@ -37,6 +37,13 @@ const POPULATE: &str = "populate N records on one device and push";
 const SERVER_MEM: &str = "server peak memory (RSS) at N vs N/2";
 const DEVICE_MEM: &str = "joining device peak memory (RSS) at N vs N/2";
 
+fn seconds_list(secs: &[f64]) -> String {
+    secs.iter()
+        .map(|s| format!("{s:.2}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
@@ -122,7 +129,13 @@ fn p8_rows(m: &Measured, failure: Option<&str>) -> Vec<Row> {
                         )
                         .met(r <= 2.3)
                         .why(format!(
-                            "wall time {secs:.2} s vs {:.2} s",
+                            "the median of {} joins at each size (CPU s: {} at {}, {} at {}); \
+                             wall time {secs:.2} s vs {:.2} s",
+                            full.tries_cpu_secs.len(),
+                            seconds_list(&full.tries_cpu_secs),
+                            full.records,
+                            seconds_list(&half.tries_cpu_secs),
+                            half.records,
                             half.joined.seconds
                         )),
                     );
