@@ -37,7 +37,7 @@ UI_SOURCES := $(shell find ui/src -type f) ui/index.html ui/package.json ui/pack
 	ui/vite.config.ts ui/svelte.config.js ui/tsconfig.json
 ui: setup ui/dist/index.html
 
-ui/dist/index.html: $(UI_SOURCES)
+ui/dist/index.html: $(UI_SOURCES) | setup
 	cd ui && npm run build
 	@touch $@
 

@@ -252,7 +252,6 @@ impl Bench {
     }
 }
 
-/// Runs the whole workload; what failed is in the result, as far as it got.
 /// The group size automerge-repo is measured at in `make bench` (`bench/automerge-repo`): its
 /// cost grows faster than linearly, and at 10,000 records it alone takes about 8 minutes here,
 /// more than half the benchmark's 15. `make bench-reference` measures it at 10,000
@@ -273,11 +272,13 @@ fn median_join(mut runs: Vec<JoinRun>) -> JoinRun {
     median
 }
 
+/// Runs the whole workload; what failed is in the result, as far as it got.
 pub async fn run(options: &Options, m: &mut Measured) -> Result<()> {
-    let tmp = tempfile::tempdir().map_err(io("making a temporary directory"))?;
-    let mut bench = Bench::start(options, tmp.path()).await?;
+    // First, so that the rows of a run that fails at once still name the right sizes.
     m.records = options.records;
     m.reference_records = options.reference_records;
+    let tmp = tempfile::tempdir().map_err(io("making a temporary directory"))?;
+    let mut bench = Bench::start(options, tmp.path()).await?;
     let half = options.records / 2 / 2 * 2;
     // First a join at the size automerge-repo is measured at in the same run (when it is below
     // N/2), then at N/2 and N.

@@ -12,7 +12,7 @@ use porchlight_model::{
     AlertCategory, AlertStatus, Area, Category, DocId, DocKind, Point, Timestamp, TriageStatus,
     ValidationError,
 };
-use porchlight_store::{PatrolQuery, PatrolTrack, ReportPoint, ReportQuery};
+use porchlight_store::{PatrolQuery, PatrolTrack, ReportPoint, ReportQuery, Store};
 use serde::{Deserialize, Serialize};
 
 use crate::{Core, CoreError, Result};
@@ -251,9 +251,14 @@ fn gather(markers: Vec<Marker>, zoom: u8, map: &mut IncidentMap) {
 impl Core {
     /// The incident map for `q` (coordinators).
     pub fn incident_map(&self, q: &IncidentQuery) -> Result<IncidentMap> {
-        let reader = self.reader();
+        // One snapshot for the role check and every layer, as the other lists (`in_snapshot`).
+        self.reader()
+            .in_snapshot(|reader| self.incident_map_in(reader, q))
+    }
+
+    fn incident_map_in(&self, reader: &Store, q: &IncidentQuery) -> Result<IncidentMap> {
         let (_, group) = self.require_in(
-            &reader,
+            reader,
             |r| r.can_read(DocKind::Report),
             "see the incident map",
         )?;

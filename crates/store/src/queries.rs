@@ -470,11 +470,7 @@ impl Store {
                 members: parse_json(&members)?,
                 zones: parse_json(&zones)?,
             })),
-            due_hours: due_hours
-                .as_deref()
-                .map(parse_json)
-                .transpose()?
-                .unwrap_or_default(),
+            due_hours: crate::zones::due_hours_from(due_hours.as_deref())?,
         })
     }
 

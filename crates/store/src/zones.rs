@@ -11,7 +11,7 @@ use porchlight_model::planar::{simplify_track, track_enters, zone_contains};
 use porchlight_model::{DueHours, Point, Zone};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::sql::exec;
 
 /// How far the kept track may stray from the recorded one: about a GPS fix's own error.
@@ -53,11 +53,7 @@ pub(crate) fn group_zones(conn: &Connection) -> Result<Vec<Zone>> {
         .prepare_cached("SELECT zones FROM p_groups ORDER BY id LIMIT 1")?
         .query_row([], |r| r.get(0))
         .optional()?;
-    match json {
-        None => Ok(Vec::new()),
-        Some(s) => serde_json::from_str(&s)
-            .map_err(|e| StoreError::Corrupt(format!("projection JSON: {e}"))),
-    }
+    json.map_or(Ok(Vec::new()), |s| crate::queries::parse_json(&s))
 }
 
 /// The group's overdue times as projected (the defaults before the group document arrived).
@@ -66,11 +62,12 @@ pub(crate) fn group_due_hours(conn: &Connection) -> Result<DueHours> {
         .prepare_cached("SELECT due_hours FROM p_groups ORDER BY id LIMIT 1")?
         .query_row([], |r| r.get(0))
         .optional()?;
-    match json.flatten() {
-        None => Ok(DueHours::default()),
-        Some(s) => serde_json::from_str(&s)
-            .map_err(|e| StoreError::Corrupt(format!("projection JSON: {e}"))),
-    }
+    due_hours_from(json.flatten().as_deref())
+}
+
+/// The overdue times from the group row's JSON (the defaults where the group has set none).
+pub(crate) fn due_hours_from(json: Option<&str>) -> Result<DueHours> {
+    json.map_or(Ok(DueHours::default()), crate::queries::parse_json)
 }
 
 /// Records which zones the patrol `rid`'s track passes through (replacing what was recorded).
